@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// Runs the CLI from its TypeScript source: Node >= 22.18 strips the types itself.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 19)) {
+  process.stderr.write(`fleetdeck: needs Node.js >= 22.19 (found ${process.versions.node}); run it through npx or npm so the project's Node is used\n`);
+  process.exit(1);
+}
+const { main } = await import('../src/main/cli/index.ts');
+process.exitCode = await main();

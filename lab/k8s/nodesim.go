@@ -1,0 +1,3 @@
+package main
+
+func runNodeSim(args []string) int { return 0 }

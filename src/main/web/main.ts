@@ -1,0 +1,32 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Dispatcher } from '../rpc/dispatcher.ts';
+import { createServices, exposeServices } from '../services/index.ts';
+import { widenProcessPath } from '../services/clusters/exec-path.ts';
+import { startWebShell } from './server.ts';
+
+const rendererDir = path.resolve(import.meta.dirname, '../../../out/renderer');
+
+async function main() {
+  const { values } = parseArgs({
+    options: { port: { type: 'string', default: '0' }, kubeconfig: { type: 'string' } },
+    strict: true,
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535, got "${values.port}"`);
+  if (!existsSync(path.join(rendererDir, 'index.html'))) throw new Error(`the renderer is not built (${rendererDir}): run npm run build`);
+  widenProcessPath();
+  const dispatcher = new Dispatcher();
+  exposeServices(createServices({ kubeconfig: values.kubeconfig }), dispatcher);
+  const shell = await startWebShell({ dispatcher, rendererDir, port });
+  console.log(`Fleetdeck web shell: ${shell.url}`);
+  const stop = () => void shell.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: Error) => {
+  console.error(`fleetdeck web: ${error.message}`);
+  process.exit(1);
+});

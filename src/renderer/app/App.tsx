@@ -1,0 +1,23 @@
+import { ClustersScreen } from '../features/clusters/ClustersScreen.tsx';
+import { useUi, type Screen } from './ui-store.ts';
+
+const screens: { id: Screen; label: string }[] = [{ id: 'clusters', label: 'Clusters' }];
+
+export function App() {
+  const { screen, setScreen } = useUi();
+  return (
+    <div className="shell">
+      <nav className="sidebar" aria-label="Main">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden>◆</span> Fleetdeck
+        </div>
+        {screens.map((s) => (
+          <button key={s.id} className={s.id === screen ? 'nav-item active' : 'nav-item'} aria-current={s.id === screen ? 'page' : undefined} onClick={() => setScreen(s.id)}>
+            {s.label}
+          </button>
+        ))}
+      </nav>
+      <main className="content">{screen === 'clusters' && <ClustersScreen />}</main>
+    </div>
+  );
+}

@@ -1,0 +1,25 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import type { ClusterList, ConnectionChange } from '../../../shared/contract/clusters.ts';
+import { api } from '../../api.ts';
+
+const clustersKey = ['clusters'] as const;
+
+/** The kubeconfig's contexts, kept current by connection events from main. */
+export function useClusters() {
+  const queryClient = useQueryClient();
+  useEffect(
+    () =>
+      api.clusters.onDidChangeConnection(({ context, connection }: ConnectionChange) => {
+        queryClient.setQueryData<ClusterList>(clustersKey, (list) =>
+          list && { ...list, clusters: list.clusters.map((c) => (c.context === context ? { ...c, connection } : c)) },
+        );
+      }),
+    [queryClient],
+  );
+  return useQuery({ queryKey: clustersKey, queryFn: () => api.clusters.list() });
+}
+
+export function useConnect() {
+  return useMutation({ mutationFn: (context: string) => api.clusters.connect({ context }) });
+}

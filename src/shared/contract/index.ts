@@ -1,0 +1,20 @@
+import { createClient, type ClientTransport, type ServiceContract } from '../rpc.ts';
+import { clustersContract, type ClustersService } from './clusters.ts';
+
+/** Every service the renderer, the web shell and the CLI can reach. */
+export interface FleetdeckApi {
+  clusters: ClustersService;
+}
+
+export const contracts = {
+  clusters: clustersContract,
+} as const satisfies { [K in keyof FleetdeckApi]: ServiceContract<FleetdeckApi[K]> };
+
+export type ServiceName = keyof FleetdeckApi;
+
+/** A client for every service over one transport. */
+export function createApiClient(transport: ClientTransport): FleetdeckApi {
+  return Object.fromEntries(
+    Object.entries(contracts).map(([name, contract]) => [name, createClient(contract as ServiceContract<unknown>, transport)]),
+  ) as unknown as FleetdeckApi;
+}

@@ -1,0 +1,43 @@
+/** Error codes every transport carries unchanged from main to the caller. */
+export const errorCodes = [
+  'invalid-input',
+  'not-found',
+  'kubeconfig-invalid',
+  'kubeconfig-not-found',
+  'context-invalid',
+  'unreachable',
+  'tls',
+  'unauthorized',
+  'forbidden',
+  'timeout',
+  'exec-plugin-not-found',
+  'exec-plugin-failed',
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+export class FleetdeckError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'FleetdeckError';
+    this.code = code;
+  }
+}
+
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+}
+
+export function toWireError(error: unknown): WireError {
+  if (error instanceof FleetdeckError) return { code: error.code, message: error.message };
+  return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
+}
+
+export function fromWireError(wire: WireError): FleetdeckError {
+  const code = errorCodes.includes(wire.code) ? wire.code : 'internal';
+  return new FleetdeckError(code, wire.message);
+}
