@@ -98,10 +98,17 @@ func runNodeSim(args []string) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg, err := restConfig(*kubeconfig, *kubeContext)
-	if err == nil {
-		err = newNodeSim(cfg, *heartbeat).run(ctx, *selector, *metricsAddr)
-	}
+	err := func() error {
+		cfg, err := restConfig(*kubeconfig, *kubeContext)
+		if err != nil {
+			return err
+		}
+		s, err := newNodeSim(cfg, *heartbeat)
+		if err != nil {
+			return err
+		}
+		return s.run(ctx, *selector, *metricsAddr)
+	}()
 	if err != nil {
 		klog.ErrorS(err, "node-sim failed")
 		return 1
@@ -124,34 +131,45 @@ func restConfig(kubeconfig, kubeContext string) (*rest.Config, error) {
 	return cfg, nil
 }
 
-func newNodeSim(cfg *rest.Config, heartbeat time.Duration) *nodeSim {
-	limiter := workqueue.NewTypedItemExponentialFailureRateLimiter[string](100*time.Millisecond, 30*time.Second)
+func newNodeSim(cfg *rest.Config, heartbeat time.Duration) (*nodeSim, error) {
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	meta, err := metadata.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	queue := func() workqueue.TypedRateLimitingInterface[string] {
+		return workqueue.NewTypedRateLimitingQueue(
+			workqueue.NewTypedItemExponentialFailureRateLimiter[string](100*time.Millisecond, 30*time.Second))
+	}
 	return &nodeSim{
-		client:    kubernetes.NewForConfigOrDie(cfg),
-		meta:      metadata.NewForConfigOrDie(cfg),
+		client:    client,
+		meta:      meta,
 		heartbeat: heartbeat,
-		nodeQueue: workqueue.NewTypedRateLimitingQueue(limiter),
-		podQueue:  workqueue.NewTypedRateLimitingQueue(workqueue.NewTypedItemExponentialFailureRateLimiter[string](100*time.Millisecond, 30*time.Second)),
+		nodeQueue: queue(),
+		podQueue:  queue(),
 		ips:       newIPAM(),
 		events:    record.NewBroadcaster(),
 		recorders: map[string]record.EventRecorder{},
-	}
+	}, nil
 }
 
 func (s *nodeSim) run(ctx context.Context, selector, metricsAddr string) error {
-	strip := stripManagedFields
-	nodeF := informers.NewSharedInformerFactoryWithOptions(s.client, 0, informers.WithTransform(strip),
+	strip := informers.WithTransform(stripManagedFields)
+	nodeF := informers.NewSharedInformerFactoryWithOptions(s.client, 0, strip,
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = selector }))
 	// Only scheduled pods: the cache is the one copy of the pod list node-sim keeps.
-	podF := informers.NewSharedInformerFactoryWithOptions(s.client, 0, informers.WithTransform(strip),
+	podF := informers.NewSharedInformerFactoryWithOptions(s.client, 0, strip,
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.FieldSelector = "spec.nodeName!=" }))
-	f := informers.NewSharedInformerFactoryWithOptions(s.client, 0, informers.WithTransform(strip))
-	metaF := metadatainformer.NewSharedInformerFactoryWithOptions(s.meta, 0, metadatainformer.WithTransform(strip))
+	otherF := informers.NewSharedInformerFactoryWithOptions(s.client, 0, strip)
+	metaF := metadatainformer.NewSharedInformerFactoryWithOptions(s.meta, 0, metadatainformer.WithTransform(stripManagedFields))
 
 	nodeInf := nodeF.Core().V1().Nodes()
 	podInf := podF.Core().V1().Pods()
-	pvcInf := f.Core().V1().PersistentVolumeClaims()
-	leaseInf := f.Coordination().V1().Leases()
+	pvcInf := otherF.Core().V1().PersistentVolumeClaims()
+	leaseInf := otherF.Coordination().V1().Leases()
 	cmInf := metaF.ForResource(v1.SchemeGroupVersion.WithResource("configmaps"))
 	secretInf := metaF.ForResource(v1.SchemeGroupVersion.WithResource("secrets"))
 	if err := podInf.Informer().AddIndexers(cache.Indexers{nodeNameIndex: func(obj any) ([]string, error) {
@@ -202,13 +220,14 @@ func (s *nodeSim) run(ctx context.Context, selector, metricsAddr string) error {
 	}()
 	s.events.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: s.client.CoreV1().Events("")})
 
-	for _, f := range []interface{ Start(<-chan struct{}) }{nodeF, podF, f, metaF} {
+	factories := []informerFactory{nodeF, podF, otherF, metaF}
+	for _, f := range factories {
 		f.Start(ctx.Done())
 	}
 	klog.InfoS("node-sim syncing caches", "nodeSelector", selector, "metrics", ln.Addr().String())
 	if !cache.WaitForCacheSync(ctx.Done(), nodeReg.HasSynced, podReg.HasSynced, pvcInf.Informer().HasSynced,
 		leaseInf.Informer().HasSynced, cmInf.Informer().HasSynced, secretInf.Informer().HasSynced) {
-		return shutdown(srv, s, nodeF, podF, f, metaF)
+		return s.shutdown(srv, factories)
 	}
 	nodes, _ := s.nodes.List(labels.Everything())
 	klog.InfoS("node-sim running", "nodes", len(nodes), "pods", len(s.podsByNode.ListKeys()))
@@ -227,12 +246,17 @@ func (s *nodeSim) run(ctx context.Context, selector, metricsAddr string) error {
 	})
 	<-ctx.Done()
 	klog.InfoS("node-sim stopping")
-	err = shutdown(srv, s, nodeF, podF, f, metaF)
+	err = s.shutdown(srv, factories)
 	wg.Wait()
 	return err
 }
 
-func shutdown(srv *http.Server, s *nodeSim, factories ...interface{ Shutdown() }) error {
+type informerFactory interface {
+	Start(stopCh <-chan struct{})
+	Shutdown()
+}
+
+func (s *nodeSim) shutdown(srv *http.Server, factories []informerFactory) error {
 	s.nodeQueue.ShutDown()
 	s.podQueue.ShutDown()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

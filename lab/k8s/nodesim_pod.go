@@ -42,11 +42,11 @@ func (s *nodeSim) syncPod(ctx context.Context, key string) (time.Duration, error
 		return 0, nil
 	}
 	pod, err := s.pods.Pods(ns).Get(name)
-	if apierrors.IsNotFound(err) {
-		return 0, nil
+	if err != nil {
+		return 0, nil // deleted
 	}
 	node, err := s.nodes.Get(pod.Spec.NodeName)
-	if apierrors.IsNotFound(err) {
+	if err != nil {
 		return 0, nil // not a simulated node
 	}
 	if pod.DeletionTimestamp != nil {
@@ -115,9 +115,9 @@ func podTerminal(pod *v1.Pod) bool {
 
 // podEnv is what a pod's desired status depends on besides the pod itself.
 type podEnv struct {
-	now            time.Time // whole seconds
-	hostIP, podIP  string
-	exists         func(kind, name string) bool // kind is "configmap" or "secret", in the pod's namespace
+	now           time.Time // whole seconds
+	hostIP, podIP string
+	exists        func(kind, name string) bool // kind is "configmap" or "secret", in the pod's namespace
 }
 
 // desiredPodStatus computes the status a kubelet would report now, from the pod and the status
@@ -157,15 +157,14 @@ func desiredPodStatus(pod *v1.Pod, env podEnv) (*v1.PodStatus, time.Duration) {
 	}
 
 	fault := pod.Annotations[faultAnnotation]
-	missingVolume := missingVolumeRef(pod, env.exists)
 	st.ContainerStatuses = make([]v1.ContainerStatus, 0, len(pod.Spec.Containers))
 	var unready []string
 	for i := range pod.Spec.Containers {
 		c := &pod.Spec.Containers[i]
 		cs, old := newContainerStatus(c, pod.Status.ContainerStatuses)
-		missing := missingVolume
-		if missing == "" {
-			missing = missingEnvRef(c, env.exists)
+		missing := ""
+		if !hasRun(old) {
+			missing = firstMissing(slices.Concat(volumeRefs(pod), envRefs(c)), env.exists)
 		}
 		switch {
 		case i == 0 && (fault == faultCrashLoop || fault == faultOOM):
@@ -174,7 +173,7 @@ func desiredPodStatus(pod *v1.Pod, env podEnv) (*v1.PodStatus, time.Duration) {
 			}
 		case i == 0 && fault == faultImagePull:
 			wakeAt(pullFailure(&cs, c, st.StartTime.Time, env.now))
-		case !hasRun(old) && missing != "":
+		case missing != "":
 			cs.State.Waiting = &v1.ContainerStateWaiting{Reason: reasonConfigError, Message: missing}
 			wakeAt(env.now.Add(configRecheck))
 		default:
@@ -370,40 +369,44 @@ func ownedByJob(pod *v1.Pod) bool {
 	return slices.ContainsFunc(pod.OwnerReferences, func(o metav1.OwnerReference) bool { return o.Kind == "Job" })
 }
 
-// missingVolumeRef names the first required ConfigMap or Secret volume source that does not exist.
-func missingVolumeRef(pod *v1.Pod, exists func(kind, name string) bool) string {
+// objRef is a ConfigMap or Secret a container needs before it can be created.
+type objRef struct {
+	kind, name string
+	optional   *bool
+}
+
+func volumeRefs(pod *v1.Pod) []objRef {
+	var refs []objRef
 	for _, v := range pod.Spec.Volumes {
-		if m := missingRef(v.ConfigMap != nil, "configmap", nameOf(v.ConfigMap), optional(v.ConfigMap), exists); m != "" {
-			return m
+		if s := v.ConfigMap; s != nil {
+			refs = append(refs, objRef{"configmap", s.Name, s.Optional})
 		}
-		if v.Secret != nil {
-			if m := missingRef(true, "secret", v.Secret.SecretName, v.Secret.Optional, exists); m != "" {
-				return m
-			}
+		if s := v.Secret; s != nil {
+			refs = append(refs, objRef{"secret", s.SecretName, s.Optional})
 		}
 		if v.Projected == nil {
 			continue
 		}
 		for _, src := range v.Projected.Sources {
-			if m := missingRef(src.ConfigMap != nil, "configmap", nameOf(src.ConfigMap), optional(src.ConfigMap), exists); m != "" {
-				return m
+			if s := src.ConfigMap; s != nil {
+				refs = append(refs, objRef{"configmap", s.Name, s.Optional})
 			}
-			if m := missingRef(src.Secret != nil, "secret", nameOf(src.Secret), optional(src.Secret), exists); m != "" {
-				return m
+			if s := src.Secret; s != nil {
+				refs = append(refs, objRef{"secret", s.Name, s.Optional})
 			}
 		}
 	}
-	return ""
+	return refs
 }
 
-// missingEnvRef names the first required ConfigMap or Secret the container's environment uses that does not exist.
-func missingEnvRef(c *v1.Container, exists func(kind, name string) bool) string {
+func envRefs(c *v1.Container) []objRef {
+	var refs []objRef
 	for _, e := range c.EnvFrom {
-		if m := missingRef(e.ConfigMapRef != nil, "configmap", nameOf(e.ConfigMapRef), optional(e.ConfigMapRef), exists); m != "" {
-			return m
+		if r := e.ConfigMapRef; r != nil {
+			refs = append(refs, objRef{"configmap", r.Name, r.Optional})
 		}
-		if m := missingRef(e.SecretRef != nil, "secret", nameOf(e.SecretRef), optional(e.SecretRef), exists); m != "" {
-			return m
+		if r := e.SecretRef; r != nil {
+			refs = append(refs, objRef{"secret", r.Name, r.Optional})
 		}
 	}
 	for _, e := range c.Env {
@@ -411,29 +414,23 @@ func missingEnvRef(c *v1.Container, exists func(kind, name string) bool) string 
 			continue
 		}
 		if r := e.ValueFrom.ConfigMapKeyRef; r != nil {
-			if m := missingRef(true, "configmap", r.Name, r.Optional, exists); m != "" {
-				return m
-			}
+			refs = append(refs, objRef{"configmap", r.Name, r.Optional})
 		}
 		if r := e.ValueFrom.SecretKeyRef; r != nil {
-			if m := missingRef(true, "secret", r.Name, r.Optional, exists); m != "" {
-				return m
-			}
+			refs = append(refs, objRef{"secret", r.Name, r.Optional})
+		}
+	}
+	return refs
+}
+
+// firstMissing describes the first required reference that does not exist, as the kubelet does.
+func firstMissing(refs []objRef, exists func(kind, name string) bool) string {
+	for _, r := range refs {
+		if !ptr.Deref(r.optional, false) && !exists(r.kind, r.name) {
+			return fmt.Sprintf("%s %q not found", r.kind, r.name)
 		}
 	}
 	return ""
-}
-
-func missingRef(used bool, kind, name string, optional *bool, exists func(kind, name string) bool) string {
-	if !used || ptr.Deref(optional, false) || exists(kind, name) {
-		return ""
-	}
-	return fmt.Sprintf("%s %q not found", kind, name)
-}
-
-// optionalRef covers the ConfigMap and Secret sources and references that can be optional.
-type optionalRef interface {
-	comparable
 }
 
 type podEvent struct{ container, reason, message string }
@@ -452,13 +449,12 @@ func podEvents(pod *v1.Pod, before, after []v1.ContainerStatus) []podEvent {
 			old = &before[i]
 		}
 		changed := old == nil || old.State.Waiting == nil || old.State.Waiting.Reason != w.Reason || old.State.Waiting.Message != w.Message
-		image := pod.Spec.Containers[slices.IndexFunc(pod.Spec.Containers, func(c v1.Container) bool { return c.Name == cs.Name })].Image
 		switch {
 		case w.Reason == reasonCrashLoop && (old == nil || old.RestartCount != cs.RestartCount):
 			events = append(events, podEvent{cs.Name, "BackOff", fmt.Sprintf("Back-off restarting failed container %s in pod %s_%s(%s)",
 				cs.Name, pod.Name, pod.Namespace, pod.UID)})
 		case w.Reason == reasonErrPull && changed:
-			events = append(events, podEvent{cs.Name, "Failed", fmt.Sprintf("Failed to pull image %q: %s", image, w.Message)})
+			events = append(events, podEvent{cs.Name, "Failed", fmt.Sprintf("Failed to pull image %q: %s", specImage(pod, cs.Name), w.Message)})
 		case w.Reason == reasonPullBackOff && changed:
 			events = append(events, podEvent{cs.Name, "BackOff", w.Message})
 		case w.Reason == reasonConfigError && changed:
@@ -466,6 +462,15 @@ func podEvents(pod *v1.Pod, before, after []v1.ContainerStatus) []podEvent {
 		}
 	}
 	return events
+}
+
+func specImage(pod *v1.Pod, container string) string {
+	for _, c := range pod.Spec.Containers {
+		if c.Name == container {
+			return c.Image
+		}
+	}
+	return ""
 }
 
 // normalizeImage returns the image reference as a container runtime reports it, and its repository.

@@ -1,3 +1,5 @@
+// kube-state-metrics for the lab, built straight from its module by lab/build.ts; there is no code of ours here.
+// The tool directive keeps the requirement through `go mod tidy`.
 module fleetdeck.dev/lab/ksm
 
 go 1.26

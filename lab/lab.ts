@@ -1,0 +1,191 @@
+// The Fleetdeck lab: three real Kubernetes control planes with AKS, GKE and EKS flavours, with
+// real Prometheus and Alertmanager, on loopback. `npm run lab -- up|down|status|fault …`
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { buildBinaries } from './build.ts';
+import { apiserver, controlPlane, ensure, etcd, webhook } from './components.ts';
+import { clusterByContext, clusters, kubeconfigPath, stateDir, urls, type LabCluster } from './config.ts';
+import { LabApi, type KubeObject } from './kube.ts';
+import { viewerToken, writeKubeconfigs } from './kubeconfig.ts';
+import { ensurePki } from './pki.ts';
+import { isRunning, readRecords, rssBytes, stopAll, stopPids, stopRecord, waitFor } from './processes.ts';
+import { crds, gitops, nodes, workloads } from './seed.ts';
+
+const FAULT = 'lab.fleetdeck.io/fault';
+const log = (line: string) => console.error(`lab: ${line}`);
+
+const debianPackages: Record<string, string> = {
+  '/usr/bin/prometheus': 'prometheus',
+  '/usr/bin/prometheus-alertmanager': 'prometheus-alertmanager',
+  '/usr/bin/openssl': 'openssl',
+};
+
+function installMissingPackages() {
+  const missing = Object.entries(debianPackages).filter(([file]) => !existsSync(file)).map(([, pkg]) => pkg);
+  if (!missing.length) return;
+  if (process.getuid?.() !== 0) throw new Error(`missing Debian packages: ${missing.join(' ')} (run: sudo apt-get install -y ${missing.join(' ')})`);
+  log(`installing ${missing.join(', ')} from Debian…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  const result = spawnSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env });
+  if (result.status !== 0) throw new Error(`apt-get install ${missing.join(' ')} failed`);
+}
+
+async function seed(c: LabCluster) {
+  const api = new LabApi(c);
+  for (const crd of crds()) await api.apply(crd);
+  for (const crd of crds()) {
+    await waitFor(`CRD ${crd.metadata.name} to be established`, async () => {
+      const live = await api.request<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`);
+      return live.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True');
+    });
+  }
+  for (const obj of [...nodes(c), ...workloads(c)]) await api.apply(obj);
+  for (const [obj, status] of gitops(c)) {
+    await api.apply(obj);
+    await api.applyStatus({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace }, status });
+  }
+}
+
+/** Ready means every simulated node Ready and every Deployment and StatefulSet fully available. */
+async function waitLive(c: LabCluster) {
+  const api = new LabApi(c);
+  await waitFor(`${c.context} nodes and workloads to be ready`, async () => {
+    const nodeList = await api.list<{ status?: { conditions?: { type: string; status: string }[] } }>('v1', 'Node');
+    const nodesReady = nodeList.every((n) => n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
+    type Workload = KubeObject & { spec: { replicas?: number; template: { metadata?: { annotations?: Record<string, string> } } }; status?: { readyReplicas?: number; availableReplicas?: number } };
+    const faulted = (w: Workload) => Boolean(w.spec.template.metadata?.annotations?.[FAULT]);
+    const deployments = (await api.list<Workload>('apps/v1', 'Deployment')).filter((d) => !faulted(d));
+    const statefulSets = await api.list<Workload>('apps/v1', 'StatefulSet');
+    const available = deployments.every((d) => (d.status?.availableReplicas ?? 0) >= (d.spec.replicas ?? 1)) && statefulSets.every((s) => (s.status?.readyReplicas ?? 0) >= (s.spec.replicas ?? 1));
+    return nodeList.length > 0 && nodesReady && available;
+  }, 180_000);
+}
+
+async function up() {
+  const started = Date.now();
+  installMissingPackages();
+  buildBinaries(log);
+  mkdirSync(stateDir, { recursive: true });
+  ensurePki();
+  for (const c of clusters) viewerToken(c);
+  writeKubeconfigs();
+  await ensure(etcd);
+  await ensure(webhook);
+  await Promise.all(
+    clusters.map(async (c) => {
+      await ensure(apiserver(c), 90_000);
+      await seed(c);
+      for (const component of controlPlane(c)) await ensure(component);
+      await waitLive(c);
+      log(`${c.context} ready (${c.cloud}) at ${urls(c).apiserver}`);
+    }),
+  );
+  log(`up in ${((Date.now() - started) / 1000).toFixed(1)} s; kubeconfig: ${kubeconfigPath}`);
+  console.log(kubeconfigPath);
+}
+
+async function down() {
+  const started = Date.now();
+  // API servers hang on shutdown when etcd is gone first: stop etcd (and any stray) last.
+  const first = readRecords().filter((r) => r.name !== 'etcd' && isRunning(r)).map((r) => r.pid);
+  await stopPids(first);
+  const rest = await stopAll();
+  log(`down in ${((Date.now() - started) / 1000).toFixed(1)} s (${first.length + rest} processes stopped)`);
+}
+
+function status(json: boolean) {
+  const records = readRecords();
+  const processes = records.map((r) => ({ name: r.name, cluster: r.cluster ?? null, pid: r.pid, running: isRunning(r), rssBytes: isRunning(r) ? rssBytes(r.pid) : 0, port: r.port ?? null, log: r.log }));
+  const report = {
+    up: processes.length > 0 && processes.every((p) => p.running),
+    kubeconfig: kubeconfigPath,
+    totalRssBytes: processes.reduce((sum, p) => sum + p.rssBytes, 0),
+    budgetRssBytes: 3 * 1024 ** 3,
+    clusters: clusters.map((c) => ({ context: c.context, cloud: c.cloud, ...urls(c), processes: processes.filter((p) => p.cluster === c.context) })),
+    shared: processes.filter((p) => !p.cluster),
+  };
+  if (json) return console.log(JSON.stringify(report, null, 2));
+  const mb = (b: number) => `${(b / 1024 ** 2).toFixed(0)} MB`;
+  console.log(`lab ${report.up ? 'up' : processes.length ? 'degraded' : 'down'} · RSS ${mb(report.totalRssBytes)} of ${mb(report.budgetRssBytes)} budget · kubeconfig ${kubeconfigPath}`);
+  const row = (p: (typeof processes)[number]) => `  ${p.name.padEnd(34)} ${p.running ? `pid ${String(p.pid).padEnd(8)}` : 'stopped     '} ${mb(p.rssBytes).padStart(7)}  port ${p.port ?? '-'}`;
+  for (const p of report.shared) console.log(row(p));
+  for (const c of report.clusters) {
+    console.log(`${c.context} (${c.cloud})  api ${c.apiserver}  prometheus ${c.prometheus}  alertmanager ${c.alertmanager}`);
+    for (const p of c.processes) console.log(row(p));
+  }
+}
+
+async function fault(kind: string | undefined, args: string[]) {
+  const target = (spec: string | undefined) => {
+    const [namespace, name] = (spec ?? '').split('/');
+    if (!namespace || !name) throw new Error(`expected <namespace>/<deployment>, got "${spec ?? ''}"`);
+    return { namespace, name };
+  };
+  const cluster = () => clusterByContext(args[0] ?? '');
+  switch (kind) {
+    case 'crashloop':
+    case 'imagepull':
+    case 'oom': {
+      const { namespace, name } = target(args[1]);
+      await new LabApi(cluster()).mergePatch({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace } }, { spec: { template: { metadata: { annotations: { [FAULT]: kind } } } } });
+      return log(`${kind} injected into ${args[0]} ${namespace}/${name}`);
+    }
+    case 'node-notready':
+      if (!args[1]) throw new Error('usage: fault node-notready <context> <node>');
+      await new LabApi(cluster()).mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: args[1] } }, { metadata: { annotations: { [FAULT]: 'notready' } } });
+      return log(`node ${args[1]} of ${args[0]} reports NotReady`);
+    case 'apiserver-stop':
+      await stopRecord(`${cluster().context}-apiserver`);
+      return log(`${args[0]} API server stopped`);
+    case 'apiserver-start':
+      await ensure(apiserver(cluster()), 90_000);
+      return log(`${args[0]} API server started`);
+    case 'apiserver-restart': {
+      const c = cluster();
+      await stopRecord(`${c.context}-apiserver`);
+      await ensure(apiserver(c), 90_000);
+      return log(`${c.context} API server restarted and ready`);
+    }
+    case 'clear':
+      for (const c of args[0] ? [cluster()] : clusters) {
+        await ensure(apiserver(c), 90_000);
+        const api = new LabApi(c);
+        for (const d of await api.list<KubeObject & { spec: { template: { metadata?: { annotations?: Record<string, string> } } } }>('apps/v1', 'Deployment')) {
+          if (d.spec.template.metadata?.annotations?.[FAULT]) await api.mergePatch(d, { spec: { template: { metadata: { annotations: { [FAULT]: null } } } } });
+        }
+        for (const n of await api.list('v1', 'Node')) {
+          if (n.metadata.annotations?.[FAULT]) await api.mergePatch(n, { metadata: { annotations: { [FAULT]: null } } });
+        }
+      }
+      return log('faults cleared');
+    default:
+      throw new Error(`unknown fault "${kind ?? ''}": crashloop|imagepull|oom <ctx> <ns>/<deployment>, node-notready <ctx> <node>, apiserver-restart|apiserver-stop|apiserver-start <ctx>, clear [ctx]`);
+  }
+}
+
+const usage = 'usage: npm run lab -- up | down | status [--output json] | fault <kind> …';
+
+async function main() {
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { output: { type: 'string', short: 'o', default: 'table' } } });
+  const [command, ...rest] = positionals;
+  switch (command) {
+    case 'up':
+      return up();
+    case 'down':
+      return down();
+    case 'status':
+      return status(values.output === 'json');
+    case 'fault':
+      return fault(rest[0], rest.slice(1));
+    default:
+      console.error(usage);
+      process.exitCode = 2;
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(`lab: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,4 @@
+import type { Rule } from 'eslint';
+
+declare const layering: Rule.RuleModule;
+export default layering;
