@@ -3,6 +3,8 @@ import { flavours } from './clouds.ts';
 import type { KubeObject } from './kube.ts';
 
 export const SIMULATED = 'lab.fleetdeck.io/simulated';
+/** In-tree provisioners are served by their CSI drivers (CSI migration). */
+const csiDriver = (provisioner: string) => ({ 'kubernetes.io/aws-ebs': 'ebs.csi.aws.com', 'kubernetes.io/gce-pd': 'pd.csi.storage.gke.io' })[provisioner] ?? provisioner;
 const labels = (app: string, extra: Record<string, string> = {}) => ({ 'app.kubernetes.io/name': app, 'app.kubernetes.io/part-of': 'fleetdeck-lab', ...extra });
 
 function crd(group: string, kind: string, plural: string, version: string, shortNames: string[], extra: Record<string, unknown> = {}): KubeObject {
@@ -104,7 +106,7 @@ export function workloads(cluster: LabCluster): KubeObject[] {
       persistentVolumeReclaimPolicy: 'Delete',
       storageClassName,
       claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...claim },
-      csi: { driver: f.storageClasses.find((s) => s.name === storageClassName)!.provisioner, volumeHandle: `lab-${cluster.cloud}-${name}` },
+      csi: { driver: csiDriver(f.storageClasses.find((s) => s.name === storageClassName)!.provisioner), volumeHandle: `lab-${cluster.cloud}-${name}` },
     },
   });
   const defaultClass = f.storageClasses.find((s) => s.default)!.name;

@@ -1,0 +1,21 @@
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { root, screenshotDir, startWebShell, type RunningShell } from './web-shell.ts';
+
+// Runs against the lab (npm test brings it up before Playwright).
+let shell: RunningShell;
+test.beforeAll(async () => {
+  shell = await startWebShell(['--kubeconfig', path.join(root, 'lab/.state/kubeconfig')]);
+});
+test.afterAll(() => shell.stop());
+
+test('connects to every lab cluster and shows its version', async ({ page }) => {
+  await page.goto(shell.url);
+  for (const [name, context] of [['Azure AKS', 'aks-lab'], ['Google GKE', 'gke-lab'], ['AWS EKS', 'eks-lab']]) {
+    await expect(page.getByRole('region', { name }).locator('tbody tr')).toHaveText([new RegExp(`^${context}`), new RegExp(`^${context}-viewer`)]);
+  }
+  await page.getByRole('button', { name: 'Connect all' }).click();
+  await expect(page.locator('.status.ok')).toHaveCount(6, { timeout: 30_000 });
+  await expect(page.locator('tr[data-context="eks-lab"]')).toContainText('connected · v1.37.2');
+  await page.screenshot({ path: path.join(screenshotDir, 'clusters-lab.png'), fullPage: true });
+});

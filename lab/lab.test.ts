@@ -1,0 +1,126 @@
+import net from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { KubeconfigClustersService } from '../src/main/services/clusters/clusters-service.ts';
+import { kubeConfigFor, loadKubeconfigs } from '../src/main/services/clusters/kubeconfig.ts';
+import { kubeRequest } from '../src/main/services/clusters/http.ts';
+import { lab, labApi, labKubeconfig, notifications, promQuery } from '../test/lab.ts';
+import { readRecords } from './processes.ts';
+
+type Pod = { metadata: { name: string; labels?: Record<string, string> }; status?: { phase?: string; containerStatuses?: { state?: { waiting?: { reason?: string } }; restartCount: number }[] } };
+const podsOf = async (context: string, namespace: string, app: string) =>
+  (await labApi(context).list<Pod>('v1', 'Pod', namespace)).filter((p) => p.metadata.labels?.['app.kubernetes.io/name'] === app);
+
+describe('lab clusters', () => {
+  it('every context answers with the real Kubernetes version, admin and viewer', async () => {
+    const service = new KubeconfigClustersService({ kubeconfigPaths: [labKubeconfig] });
+    const { clusters: entries, errors } = await service.list();
+    expect(errors).toEqual([]);
+    expect(entries.map((e) => [e.context, e.cloud, e.authKind])).toEqual([
+      ['aks-lab', 'aks', 'client-certificate'],
+      ['aks-lab-viewer', 'aks', 'token'],
+      ['gke-lab', 'gke', 'client-certificate'],
+      ['gke-lab-viewer', 'gke', 'token'],
+      ['eks-lab', 'eks', 'client-certificate'],
+      ['eks-lab-viewer', 'eks', 'token'],
+    ]);
+    for (const entry of entries) {
+      const connection = await service.connect({ context: entry.context });
+      expect(connection, entry.context).toMatchObject({ state: 'connected', version: 'v1.37.2' });
+      expect(connection.state === 'connected' && connection.user).toBe(entry.context.endsWith('viewer') ? 'fleetdeck-lab-viewer' : 'fleetdeck-lab-admin');
+    }
+  });
+
+  it('viewer contexts may read but are denied writes (403)', async () => {
+    const kc = kubeConfigFor(await loadKubeconfigs([labKubeconfig]), 'eks-lab-viewer');
+    expect((await kubeRequest(kc, '/api/v1/namespaces/shop/pods')).status).toBe(200);
+    const write = await kubeRequest(kc, '/api/v1/namespaces/shop/configmaps', { method: 'POST', body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'nope' } } });
+    expect(write.status).toBe(403);
+    expect(JSON.parse(write.body).message).toContain('User "fleetdeck-lab-viewer" cannot create resource "configmaps"');
+  });
+
+  it('seeds cloud-flavoured nodes, storage classes, services and GitOps objects', async () => {
+    const nodes = await labApi('eks-lab').list<{ metadata: { name: string; labels: Record<string, string> }; spec: { providerID: string } }>('v1', 'Node');
+    expect(nodes).toHaveLength(3);
+    for (const node of nodes) {
+      expect(node.metadata.name).toMatch(/^ip-10-0-\d+-\d+\.eu-west-1\.compute\.internal$/);
+      expect(node.spec.providerID).toMatch(/^aws:\/\/\/eu-west-1[abc]\/i-0[0-9a-f]+$/);
+      expect(node.metadata.labels['eks.amazonaws.com/nodegroup']).toBe('ng-general');
+    }
+    const classes = await labApi('aks-lab').list<{ metadata: { name: string; annotations?: Record<string, string> } }>('storage.k8s.io/v1', 'StorageClass');
+    expect(classes.find((c) => c.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true')?.metadata.name).toBe('managed-csi');
+    const lb = await labApi('gke-lab').request<{ metadata: { annotations: Record<string, string> } }>('GET', '/api/v1/namespaces/shop/services/web-internal');
+    expect(lb.metadata.annotations['networking.gke.io/load-balancer-type']).toBe('Internal');
+    const pvc = await labApi('aks-lab').request<{ status: { phase: string } }>('GET', '/api/v1/namespaces/shop/persistentvolumeclaims/data-postgres-0');
+    expect(pvc.status.phase).toBe('Bound');
+    const apps = await labApi('aks-lab').list<{ status: { sync: { status: string }; health: { status: string } } }>('argoproj.io/v1alpha1', 'Application', 'argocd');
+    expect(new Set(apps.map((a) => `${a.status.sync.status}/${a.status.health.status}`))).toEqual(new Set(['Synced/Healthy', 'OutOfSync/Progressing', 'Synced/Degraded']));
+  });
+
+  it('a Deployment scaled up gets Running pods on the simulated nodes', async () => {
+    const api = labApi('gke-lab');
+    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' } };
+    await api.mergePatch(deployment, { spec: { replicas: 6 } });
+    try {
+      await expect.poll(async () => (await podsOf('gke-lab', 'shop', 'web')).filter((p) => p.status?.phase === 'Running').length, { timeout: 60_000, interval: 500 }).toBe(6);
+    } finally {
+      await api.mergePatch(deployment, { spec: { replicas: 3 } });
+    }
+  });
+
+  it('fault crashloop fires KubePodCrashLooping in that cluster and notifies its webhook with the cluster label', async () => {
+    expect(lab('fault', 'crashloop', 'aks-lab', 'payments/ledger').status).toBe(0);
+    try {
+      await expect
+        .poll(async () => (await podsOf('aks-lab', 'payments', 'ledger')).some((p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff'), { timeout: 60_000, interval: 1_000 })
+        .toBe(true);
+      await expect
+        .poll(async () => (await promQuery('aks-lab', 'ALERTS{alertname="KubePodCrashLooping",alertstate="firing",namespace="payments"}')).map((r) => r.metric.cluster), { timeout: 150_000, interval: 2_000 })
+        .toContain('aks-lab');
+      expect(await promQuery('gke-lab', 'ALERTS{alertname="KubePodCrashLooping",namespace="payments"}')).toEqual([]);
+      await expect
+        .poll(() => notifications('aks-lab').flatMap((n) => n.notification.alerts).filter((a) => a.labels.alertname === 'KubePodCrashLooping' && a.labels.namespace === 'payments').map((a) => a.labels.cluster), { timeout: 60_000, interval: 1_000 })
+        .toContain('aks-lab');
+    } finally {
+      expect(lab('fault', 'clear', 'aks-lab').status).toBe(0);
+    }
+  });
+
+  it('fault apiserver-restart recovers', async () => {
+    const before = readRecords().find((r) => r.name === 'eks-lab-apiserver')!.pid;
+    const result = lab('fault', 'apiserver-restart', 'eks-lab');
+    expect(result.status, result.stderr).toBe(0);
+    expect(readRecords().find((r) => r.name === 'eks-lab-apiserver')!.pid).not.toBe(before);
+    expect(await labApi('eks-lab').ready()).toBe(true);
+    expect((await labApi('eks-lab').list('v1', 'Node')).length).toBe(3);
+  });
+});
+
+describe('lab lifecycle', () => {
+  const portFree = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), resolve(false)));
+      socket.once('error', () => resolve(true));
+    });
+
+  afterAll(() => {
+    // the other lab tests share this lab: bring it back
+    expect(lab('up').status).toBe(0);
+  });
+
+  it('status reports every process with its RSS, within the 3 GB budget', () => {
+    const result = lab('status', '--output', 'json');
+    const report = JSON.parse(result.stdout) as { up: boolean; totalRssBytes: number; budgetRssBytes: number; clusters: { processes: { running: boolean }[] }[] };
+    expect(report.up).toBe(true);
+    expect(report.clusters.map((c) => c.processes.length)).toEqual([7, 7, 7]);
+    expect(report.totalRssBytes).toBeGreaterThan(0);
+  });
+
+  it('down stops every process and frees every port', async () => {
+    const pids = readRecords().map((r) => r.pid);
+    const ports = readRecords().flatMap((r) => (r.port ? [r.port] : []));
+    expect(lab('down').status).toBe(0);
+    for (const pid of pids) expect(() => process.kill(pid, 0), `pid ${pid}`).toThrow();
+    for (const port of ports) expect(await portFree(port), `port ${port}`).toBe(true);
+  });
+});
