@@ -10,7 +10,8 @@ export const logDir = path.join(stateDir, 'logs');
 export const kubeconfigPath = path.join(stateDir, 'kubeconfig');
 export const k8sVersion = 'v1.37.2';
 
-const portBase = Number(process.env.LAB_PORT_BASE ?? 37000);
+// below the kernel's ephemeral range (32768+), so outgoing connections never hold a lab port
+const portBase = Number(process.env.LAB_PORT_BASE ?? 27000);
 
 export const etcdPorts = { client: portBase, peer: portBase + 1 };
 export const webhookPort = portBase + 2;

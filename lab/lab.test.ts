@@ -4,7 +4,7 @@ import { KubeconfigClustersService } from '../src/main/services/clusters/cluster
 import { kubeConfigFor, loadKubeconfigs } from '../src/main/services/clusters/kubeconfig.ts';
 import { kubeRequest } from '../src/main/services/clusters/http.ts';
 import { lab, labApi, labKubeconfig, notifications, promQuery } from '../test/lab.ts';
-import { readRecords } from './processes.ts';
+import { isAlive, readRecords } from './processes.ts';
 
 type Pod = { metadata: { name: string; labels?: Record<string, string> }; status?: { phase?: string; containerStatuses?: { state?: { waiting?: { reason?: string } }; restartCount: number }[] } };
 const podsOf = async (context: string, namespace: string, app: string) =>
@@ -120,7 +120,7 @@ describe('lab lifecycle', () => {
     const pids = readRecords().map((r) => r.pid);
     const ports = readRecords().flatMap((r) => (r.port ? [r.port] : []));
     expect(lab('down').status).toBe(0);
-    for (const pid of pids) expect(() => process.kill(pid, 0), `pid ${pid}`).toThrow();
+    for (const pid of pids) expect(isAlive(pid), `pid ${pid}`).toBe(false);
     for (const port of ports) expect(await portFree(port), `port ${port}`).toBe(true);
   });
 });

@@ -88,11 +88,18 @@ async function up() {
 
 async function down() {
   const started = Date.now();
-  // API servers hang on shutdown when etcd is gone first: stop etcd (and any stray) last.
-  const first = readRecords().filter((r) => r.name !== 'etcd' && isRunning(r)).map((r) => r.pid);
-  await stopPids(first);
-  const rest = await stopAll();
-  log(`down in ${((Date.now() - started) / 1000).toFixed(1)} s (${first.length + rest} processes stopped)`);
+  // Stop what talks to the API servers first, then the API servers (they hang when etcd goes
+  // first), then etcd and anything left over.
+  const running = readRecords().filter(isRunning);
+  const tier = (name: string) => (name === 'etcd' ? 2 : name.endsWith('-apiserver') ? 1 : 0);
+  let stopped = 0;
+  for (const level of [0, 1]) {
+    const pids = running.filter((r) => tier(r.name) === level).map((r) => r.pid);
+    await stopPids(pids);
+    stopped += pids.length;
+  }
+  stopped += await stopAll();
+  log(`down in ${((Date.now() - started) / 1000).toFixed(1)} s (${stopped} processes stopped)`);
 }
 
 function status(json: boolean) {

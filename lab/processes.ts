@@ -62,7 +62,7 @@ function strays(): number[] {
     .filter((pid) => pid !== process.pid && (cmdline(pid)?.includes(marker) ?? false));
 }
 
-const alive = (pid: number) => {
+export const isAlive = (pid: number) => {
   try {
     process.kill(pid, 0);
     return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z');
@@ -85,9 +85,9 @@ function signal(pid: number, sig: NodeJS.Signals) {
 export async function stopPids(pids: number[], graceMs = 5_000): Promise<void> {
   for (const pid of pids) signal(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (pids.some(alive) && Date.now() < deadline) await sleep(100);
-  for (const pid of pids.filter(alive)) signal(pid, 'SIGKILL');
-  while (pids.some(alive)) await sleep(50);
+  while (pids.some(isAlive) && Date.now() < deadline) await sleep(100);
+  for (const pid of pids.filter(isAlive)) signal(pid, 'SIGKILL');
+  while (pids.some(isAlive)) await sleep(50);
 }
 
 export async function stopRecord(name: string): Promise<void> {

@@ -237,7 +237,11 @@ func hash64(parts ...string) uint64 {
 		h.Write([]byte(p))
 		h.Write([]byte{0})
 	}
-	return h.Sum64()
+	// FNV barely moves the high bits for names differing in their last byte; mix them (splitmix64).
+	x := h.Sum64()
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
 }
 
 // unit maps its arguments to a deterministic number in [0, 1).
