@@ -9,7 +9,7 @@ import { clusterByContext, clusters, kubeconfigPath, stateDir, urls, type LabClu
 import { LabApi, type KubeObject } from './kube.ts';
 import { viewerToken, writeKubeconfigs } from './kubeconfig.ts';
 import { ensurePki } from './pki.ts';
-import { isRunning, readRecords, rssBytes, stopAll, stopPids, stopRecord, waitFor } from './processes.ts';
+import { isRunning, memoryBytes, readRecords, stopAll, stopPids, stopRecord, waitFor } from './processes.ts';
 import { crds, gitops, nodes, workloads } from './seed.ts';
 
 const FAULT = 'lab.fleetdeck.io/fault';
@@ -48,12 +48,13 @@ async function seed(c: LabCluster) {
   }
 }
 
-/** Ready means every simulated node Ready and every Deployment and StatefulSet fully available. */
-async function waitLive(c: LabCluster) {
+/** Ready means every simulated node heartbeating Ready since `since`, and every Deployment and StatefulSet fully available. */
+async function waitLive(c: LabCluster, since: number) {
   const api = new LabApi(c);
   await waitFor(`${c.context} nodes and workloads to be ready`, async () => {
-    const nodeList = await api.list<{ status?: { conditions?: { type: string; status: string }[] } }>('v1', 'Node');
-    const nodesReady = nodeList.every((n) => n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
+    const nodeList = await api.list<{ status?: { conditions?: { type: string; status: string; lastHeartbeatTime?: string }[] } }>('v1', 'Node');
+    const heartbeat = (x: { lastHeartbeatTime?: string }) => Date.parse(x.lastHeartbeatTime ?? '') >= since - 1_000;
+    const nodesReady = nodeList.every((n) => n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True' && heartbeat(x)));
     type Workload = KubeObject & { spec: { replicas?: number; template: { metadata?: { annotations?: Record<string, string> } } }; status?: { readyReplicas?: number; availableReplicas?: number } };
     const faulted = (w: Workload) => Boolean(w.spec.template.metadata?.annotations?.[FAULT]);
     const deployments = (await api.list<Workload>('apps/v1', 'Deployment')).filter((d) => !faulted(d));
@@ -78,7 +79,7 @@ async function up() {
       await ensure(apiserver(c), 90_000);
       await seed(c);
       for (const component of controlPlane(c)) await ensure(component);
-      await waitLive(c);
+      await waitLive(c, started);
       log(`${c.context} ready (${c.cloud}) at ${urls(c).apiserver}`);
     }),
   );
@@ -104,19 +105,27 @@ async function down() {
 
 function status(json: boolean) {
   const records = readRecords();
-  const processes = records.map((r) => ({ name: r.name, cluster: r.cluster ?? null, pid: r.pid, running: isRunning(r), rssBytes: isRunning(r) ? rssBytes(r.pid) : 0, port: r.port ?? null, log: r.log }));
+  const processes = records.map((r) => {
+    const running = isRunning(r);
+    const memory = running ? memoryBytes(r.pid) : { rss: 0, pss: 0 };
+    return { name: r.name, cluster: r.cluster ?? null, pid: r.pid, running, rssBytes: memory.rss, pssBytes: memory.pss, port: r.port ?? null, log: r.log };
+  });
   const report = {
     up: processes.length > 0 && processes.every((p) => p.running),
     kubeconfig: kubeconfigPath,
+    // summed RSS counts the shared binary once per process; summed PSS is the lab's real footprint
     totalRssBytes: processes.reduce((sum, p) => sum + p.rssBytes, 0),
-    budgetRssBytes: 3 * 1024 ** 3,
+    totalPssBytes: processes.reduce((sum, p) => sum + p.pssBytes, 0),
+    budgetBytes: 3 * 1024 ** 3,
     clusters: clusters.map((c) => ({ context: c.context, cloud: c.cloud, ...urls(c), processes: processes.filter((p) => p.cluster === c.context) })),
     shared: processes.filter((p) => !p.cluster),
   };
   if (json) return console.log(JSON.stringify(report, null, 2));
   const mb = (b: number) => `${(b / 1024 ** 2).toFixed(0)} MB`;
-  console.log(`lab ${report.up ? 'up' : processes.length ? 'degraded' : 'down'} · RSS ${mb(report.totalRssBytes)} of ${mb(report.budgetRssBytes)} budget · kubeconfig ${kubeconfigPath}`);
-  const row = (p: (typeof processes)[number]) => `  ${p.name.padEnd(34)} ${p.running ? `pid ${String(p.pid).padEnd(8)}` : 'stopped     '} ${mb(p.rssBytes).padStart(7)}  port ${p.port ?? '-'}`;
+  console.log(
+    `lab ${report.up ? 'up' : processes.length ? 'degraded' : 'down'} · memory ${mb(report.totalPssBytes)} PSS (${mb(report.totalRssBytes)} summed RSS) of ${mb(report.budgetBytes)} budget · kubeconfig ${kubeconfigPath}`,
+  );
+  const row = (p: (typeof processes)[number]) => `  ${p.name.padEnd(34)} ${p.running ? `pid ${String(p.pid).padEnd(8)}` : 'stopped     '} ${mb(p.pssBytes).padStart(7)} PSS ${mb(p.rssBytes).padStart(7)} RSS  port ${p.port ?? '-'}`;
   for (const p of report.shared) console.log(row(p));
   for (const c of report.clusters) {
     console.log(`${c.context} (${c.cloud})  api ${c.apiserver}  prometheus ${c.prometheus}  alertmanager ${c.alertmanager}`);

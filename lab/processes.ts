@@ -102,12 +102,17 @@ export async function stopAll(): Promise<number> {
   return pids.length;
 }
 
-export function rssBytes(pid: number): number {
+/**
+ * Resident memory of a process: RSS, and PSS, which splits pages shared between processes (the
+ * lab's components share one multi-call binary) so that PSS values add up to real memory use.
+ */
+export function memoryBytes(pid: number): { rss: number; pss: number } {
   try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : 0;
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? 0) * 1024;
+    return { rss: field('Rss'), pss: field('Pss') };
   } catch {
-    return 0;
+    return { rss: 0, pss: 0 };
   }
 }
 
