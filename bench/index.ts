@@ -1,4 +1,5 @@
 // `npm run bench [-- name]`: runs the named benchmark (default: all).
+export {};
 const benches: Record<string, string> = { lab: './lab.ts' };
 const selected = process.argv.slice(2);
 for (const name of selected.length ? selected : Object.keys(benches)) {

@@ -15,6 +15,8 @@ export interface Component {
   port: number;
   start(): ProcessRecord;
   ready(): Promise<boolean>;
+  /** picks up a rewritten config file without a restart */
+  reload?(): Promise<unknown>;
 }
 
 const portOpen = (port: number) =>
@@ -29,7 +31,10 @@ const httpOk = async (url: string) => (await fetch(url, { signal: AbortSignal.ti
 /** Starts a component unless it already runs, then waits until it answers. */
 export async function ensure(component: Component, timeoutMs = 60_000): Promise<void> {
   let record = findRecord(component.name);
-  if (record && (await component.ready())) return;
+  if (record && (await component.ready())) {
+    await component.reload?.();
+    return;
+  }
   if (!record) {
     if (await portOpen(component.port)) throw new Error(`port ${component.port} for ${component.name} is taken by another process (set LAB_PORT_BASE to move the lab)`);
     record = component.start();
@@ -102,12 +107,14 @@ export function controlPlane(c: LabCluster): Component[] {
     stringify({ apiVersion: 'kubescheduler.config.k8s.io/v1', kind: 'KubeSchedulerConfiguration', clientConnection: { kubeconfig, qps: 200, burst: 400 }, leaderElection: { leaderElect: false } }),
   );
   const monitoring = writeMonitoringConfig(c);
-  const component = (suffix: string, port: number, command: string, args: string[], ready = () => portOpen(port)): Component => ({
+  const component = (suffix: string, port: number, command: string, args: string[], ready = () => portOpen(port), reload?: () => Promise<unknown>): Component => ({
     name: `${c.context}-${suffix}`,
     port,
     start: () => startProcess(`${c.context}-${suffix}`, command, args, { cluster: c.context, port }),
     ready,
+    reload,
   });
+  const reload = (port: number) => () => fetch(`http://127.0.0.1:${port}/-/reload`, { method: 'POST' });
   return [
     component('controller-manager', c.ports.controllerManager, binary('labk8s'), [
       'kube-controller-manager',
@@ -140,13 +147,13 @@ export function controlPlane(c: LabCluster): Component[] {
       `--storage.path=${path.join(c.dir, 'alertmanager-data')}`,
       `--web.listen-address=127.0.0.1:${c.ports.alertmanager}`,
       '--cluster.listen-address=',
-    ], () => httpOk(`http://127.0.0.1:${c.ports.alertmanager}/-/ready`)),
+    ], () => httpOk(`http://127.0.0.1:${c.ports.alertmanager}/-/ready`), reload(c.ports.alertmanager)),
     component('prometheus', c.ports.prometheus, '/usr/bin/prometheus', [
       `--config.file=${monitoring.prometheus}`,
       `--storage.tsdb.path=${path.join(c.dir, 'prometheus-data')}`,
       '--storage.tsdb.retention.time=30d',
       `--web.listen-address=127.0.0.1:${c.ports.prometheus}`,
       '--web.enable-lifecycle',
-    ], () => httpOk(`http://127.0.0.1:${c.ports.prometheus}/-/ready`)),
+    ], () => httpOk(`http://127.0.0.1:${c.ports.prometheus}/-/ready`), reload(c.ports.prometheus)),
   ];
 }

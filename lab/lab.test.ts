@@ -73,9 +73,10 @@ describe('lab clusters', () => {
       await expect
         .poll(async () => (await podsOf('aks-lab', 'payments', 'ledger')).some((p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff'), { timeout: 60_000, interval: 1_000 })
         .toBe(true);
+      // ALERTS inside Prometheus has no external labels; the cluster label is added on the way to Alertmanager
       await expect
-        .poll(async () => (await promQuery('aks-lab', 'ALERTS{alertname="KubePodCrashLooping",alertstate="firing",namespace="payments"}')).map((r) => r.metric.cluster), { timeout: 150_000, interval: 2_000 })
-        .toContain('aks-lab');
+        .poll(async () => (await promQuery('aks-lab', 'ALERTS{alertname="KubePodCrashLooping",alertstate="firing",namespace="payments"}')).map((r) => r.metric.pod), { timeout: 150_000, interval: 2_000 })
+        .toContainEqual(expect.stringMatching(/^ledger-/));
       expect(await promQuery('gke-lab', 'ALERTS{alertname="KubePodCrashLooping",namespace="payments"}')).toEqual([]);
       await expect
         .poll(() => notifications('aks-lab').flatMap((n) => n.notification.alerts).filter((a) => a.labels.alertname === 'KubePodCrashLooping' && a.labels.namespace === 'payments').map((a) => a.labels.cluster), { timeout: 60_000, interval: 1_000 })

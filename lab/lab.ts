@@ -168,11 +168,12 @@ async function fault(kind: string | undefined, args: string[]) {
       for (const c of args[0] ? [cluster()] : clusters) {
         await ensure(apiserver(c), 90_000);
         const api = new LabApi(c);
-        for (const d of await api.list<KubeObject & { spec: { template: { metadata?: { annotations?: Record<string, string> } } } }>('apps/v1', 'Deployment')) {
-          if (d.spec.template.metadata?.annotations?.[FAULT]) await api.mergePatch(d, { spec: { template: { metadata: { annotations: { [FAULT]: null } } } } });
+        // list items carry no apiVersion and kind: name them for the patch
+        for (const { metadata, spec } of await api.list<KubeObject & { spec: { template: { metadata?: { annotations?: Record<string, string> } } } }>('apps/v1', 'Deployment')) {
+          if (spec.template.metadata?.annotations?.[FAULT]) await api.mergePatch({ apiVersion: 'apps/v1', kind: 'Deployment', metadata }, { spec: { template: { metadata: { annotations: { [FAULT]: null } } } } });
         }
-        for (const n of await api.list('v1', 'Node')) {
-          if (n.metadata.annotations?.[FAULT]) await api.mergePatch(n, { metadata: { annotations: { [FAULT]: null } } });
+        for (const { metadata } of await api.list('v1', 'Node')) {
+          if (metadata.annotations?.[FAULT]) await api.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata }, { metadata: { annotations: { [FAULT]: null } } });
         }
       }
       return log('faults cleared');
