@@ -33,6 +33,8 @@ export class LabApi {
         new URL(path, this.server),
         {
           method,
+          // no keep-alive pool: a pooled socket to an API server that was restarted fails the next request
+          agent: false,
           ca: pem('ca.crt'),
           cert: pem('admin.crt'),
           key: pem('admin.key'),

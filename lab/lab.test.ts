@@ -68,19 +68,28 @@ describe('lab clusters', () => {
   });
 
   it('fault crashloop fires KubePodCrashLooping in that cluster and notifies its webhook with the cluster label', async () => {
+    const injectedAt = Date.now();
     expect(lab('fault', 'crashloop', 'aks-lab', 'payments/ledger').status).toBe(0);
     try {
+      let pod = '';
       await expect
-        .poll(async () => (await podsOf('aks-lab', 'payments', 'ledger')).some((p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff'), { timeout: 60_000, interval: 1_000 })
-        .toBe(true);
+        .poll(async () => {
+          const crashing = (await podsOf('aks-lab', 'payments', 'ledger')).find((p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff');
+          pod = crashing?.metadata.name ?? '';
+          return pod;
+        }, { timeout: 60_000, interval: 1_000 })
+        .not.toBe('');
       // ALERTS inside Prometheus has no external labels; the cluster label is added on the way to Alertmanager
       await expect
-        .poll(async () => (await promQuery('aks-lab', 'ALERTS{alertname="KubePodCrashLooping",alertstate="firing",namespace="payments"}')).map((r) => r.metric.pod), { timeout: 150_000, interval: 2_000 })
-        .toContainEqual(expect.stringMatching(/^ledger-/));
-      expect(await promQuery('gke-lab', 'ALERTS{alertname="KubePodCrashLooping",namespace="payments"}')).toEqual([]);
-      await expect
-        .poll(() => notifications('aks-lab').flatMap((n) => n.notification.alerts).filter((a) => a.labels.alertname === 'KubePodCrashLooping' && a.labels.namespace === 'payments').map((a) => a.labels.cluster), { timeout: 60_000, interval: 1_000 })
-        .toContain('aks-lab');
+        .poll(async () => (await promQuery('aks-lab', 'ALERTS{alertname="KubePodCrashLooping",alertstate="firing"}')).map((r) => r.metric.pod), { timeout: 150_000, interval: 2_000 })
+        .toContain(pod);
+      expect(await promQuery('gke-lab', `ALERTS{alertname="KubePodCrashLooping",pod="${pod}"}`)).toEqual([]);
+      const received = () =>
+        notifications('aks-lab')
+          .filter((n) => Date.parse(n.receivedAt) >= injectedAt)
+          .flatMap((n) => n.notification.alerts.map((a): Record<string, string> => ({ ...a.labels, receiver: n.receiver })))
+          .filter((a) => a.alertname === 'KubePodCrashLooping' && a.pod === pod);
+      await expect.poll(received, { timeout: 60_000, interval: 1_000 }).toContainEqual(expect.objectContaining({ cluster: 'aks-lab', namespace: 'payments', receiver: 'apps', team: 'apps' }));
     } finally {
       expect(lab('fault', 'clear', 'aks-lab').status).toBe(0);
     }

@@ -22,7 +22,7 @@ export async function promQuery(context: string, query: string): Promise<{ metri
   return body.data.result;
 }
 
-export function notifications(context: string): { receiver: string; notification: { status: string; alerts: { labels: Record<string, string>; status: string }[]; commonLabels: Record<string, string> } }[] {
+export function notifications(context: string): { receivedAt: string; receiver: string; notification: { status: string; alerts: { labels: Record<string, string>; status: string }[]; commonLabels: Record<string, string> } }[] {
   try {
     return readFileSync(path.join(path.dirname(kubeconfigPath), context, 'notifications.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
   } catch {

@@ -43,7 +43,8 @@ export async function kubeRequest(
   const url = new URL(path, cluster.server);
   const opts: https.RequestOptions = { method: options.method ?? 'GET', headers: { Accept: 'application/json' } };
   await kc.applyToHTTPSOptions(opts);
-  delete opts.agent;
+  // a fresh connection: a pooled keep-alive socket to a restarted API server would fail this request
+  opts.agent = false;
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   if (payload) opts.headers = { ...opts.headers, 'Content-Type': 'application/json' };
   const timeoutMs = options.timeoutMs ?? 10_000;
