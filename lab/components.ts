@@ -8,7 +8,7 @@ import { LabApi } from './kube.ts';
 import { adminKubeconfig } from './kubeconfig.ts';
 import { writeMonitoringConfig } from './monitoring.ts';
 import { pki } from './pki.ts';
-import { findRecord, startProcess, waitFor, type ProcessRecord } from './processes.ts';
+import { findRecord, startProcess, stopRecord, waitFor, type ProcessRecord } from './processes.ts';
 
 export interface Component {
   name: string;
@@ -25,6 +25,12 @@ const portOpen = (port: number) =>
     socket.once('connect', () => (socket.destroy(), resolve(true)));
     socket.once('error', () => resolve(false));
   });
+
+/** Stops a component and waits until its port is free again, so it can be started anew at once. */
+export async function stop(component: Component): Promise<void> {
+  await stopRecord(component.name);
+  await waitFor(`port ${component.port} of ${component.name} to be released`, async () => !(await portOpen(component.port)), 30_000);
+}
 
 const httpOk = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined))?.ok ?? false;
 

@@ -4,12 +4,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildBinaries } from './build.ts';
-import { apiserver, controlPlane, ensure, etcd, webhook } from './components.ts';
+import { apiserver, controlPlane, ensure, etcd, stop, webhook } from './components.ts';
 import { clusterByContext, clusters, kubeconfigPath, stateDir, urls, type LabCluster } from './config.ts';
 import { LabApi, type KubeObject } from './kube.ts';
 import { viewerToken, writeKubeconfigs } from './kubeconfig.ts';
 import { ensurePki } from './pki.ts';
-import { isRunning, memoryBytes, readRecords, stopAll, stopPids, stopRecord, waitFor } from './processes.ts';
+import { isRunning, memoryBytes, readRecords, stopAll, stopPids, waitFor } from './processes.ts';
 import { crds, gitops, nodes, workloads } from './seed.ts';
 
 const FAULT = 'lab.fleetdeck.io/fault';
@@ -153,14 +153,14 @@ async function fault(kind: string | undefined, args: string[]) {
       await new LabApi(cluster()).mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: args[1] } }, { metadata: { annotations: { [FAULT]: 'notready' } } });
       return log(`node ${args[1]} of ${args[0]} reports NotReady`);
     case 'apiserver-stop':
-      await stopRecord(`${cluster().context}-apiserver`);
+      await stop(apiserver(cluster()));
       return log(`${args[0]} API server stopped`);
     case 'apiserver-start':
       await ensure(apiserver(cluster()), 90_000);
       return log(`${args[0]} API server started`);
     case 'apiserver-restart': {
       const c = cluster();
-      await stopRecord(`${c.context}-apiserver`);
+      await stop(apiserver(c));
       await ensure(apiserver(c), 90_000);
       return log(`${c.context} API server restarted and ready`);
     }

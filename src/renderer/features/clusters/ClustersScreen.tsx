@@ -22,16 +22,19 @@ export function ClustersScreen() {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 
+  // mutateAsync per context: with mutate, only the latest call's callbacks run when several overlap
   const connectOne = (context: string) => {
     setConnecting((s) => new Set(s).add(context));
-    connect.mutate(context, {
-      onSettled: () =>
+    connect
+      .mutateAsync(context)
+      .catch(() => undefined)
+      .finally(() =>
         setConnecting((s) => {
           const next = new Set(s);
           next.delete(context);
           return next;
         }),
-    });
+      );
   };
 
   const groups = useMemo(() => {
@@ -64,6 +67,7 @@ export function ClustersScreen() {
       </header>
 
       {error && <div className="banner error" role="alert">{error.message}</div>}
+      {connect.error && <div className="banner error" role="alert">{connect.error.message}</div>}
       {data?.errors.map((e) => (
         <div key={e.source} className="banner error" role="alert">
           <strong>{e.code}</strong> {e.message}
