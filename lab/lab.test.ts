@@ -6,7 +6,10 @@ import { kubeRequest } from '../src/main/services/clusters/http.ts';
 import { lab, labApi, labKubeconfig, notifications, promQuery } from '../test/lab.ts';
 import { isAlive, readRecords } from './processes.ts';
 
-type Pod = { metadata: { name: string; labels?: Record<string, string> }; status?: { phase?: string; containerStatuses?: { state?: { waiting?: { reason?: string } }; restartCount: number }[] } };
+type Pod = {
+  metadata: { name: string; labels?: Record<string, string> };
+  status?: { phase?: string; containerStatuses?: { state?: { waiting?: { reason?: string } }; lastState?: { terminated?: { reason?: string; exitCode?: number } }; restartCount: number }[] };
+};
 const podsOf = async (context: string, namespace: string, app: string) =>
   (await labApi(context).list<Pod>('v1', 'Pod', namespace)).filter((p) => p.metadata.labels?.['app.kubernetes.io/name'] === app);
 
@@ -93,6 +96,24 @@ describe('lab clusters', () => {
     } finally {
       expect(lab('fault', 'clear', 'aks-lab').status).toBe(0);
     }
+  });
+
+  it('faults imagepull, oom and node-notready show up the way a kubelet reports them, and clear undoes them', async () => {
+    const node = (await labApi('gke-lab').list('v1', 'Node'))[0].metadata.name;
+    const nodeReady = async () => (await labApi('gke-lab').request<{ status: { conditions: { type: string; status: string }[] } }>('GET', `/api/v1/nodes/${node}`)).status.conditions.find((c) => c.type === 'Ready')?.status;
+    expect(lab('fault', 'imagepull', 'gke-lab', 'shop/api').status).toBe(0);
+    expect(lab('fault', 'oom', 'gke-lab', 'payments/payments-api').status).toBe(0);
+    expect(lab('fault', 'node-notready', 'gke-lab', node).status).toBe(0);
+    try {
+      const waiting = async () => new Set((await podsOf('gke-lab', 'shop', 'api')).map((p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason));
+      await expect.poll(waiting, { timeout: 60_000, interval: 1_000 }).toSatisfy((reasons: Set<string | undefined>) => reasons.has('ErrImagePull') || reasons.has('ImagePullBackOff'));
+      const oomKilled = async () => (await podsOf('gke-lab', 'payments', 'payments-api')).map((p) => p.status?.containerStatuses?.[0]?.lastState?.terminated).find((t) => t?.reason === 'OOMKilled');
+      await expect.poll(oomKilled, { timeout: 60_000, interval: 1_000 }).toEqual(expect.objectContaining({ reason: 'OOMKilled', exitCode: 137 }));
+      await expect.poll(nodeReady, { timeout: 30_000, interval: 1_000 }).toBe('False');
+    } finally {
+      expect(lab('fault', 'clear', 'gke-lab').status).toBe(0);
+    }
+    await expect.poll(nodeReady, { timeout: 30_000, interval: 1_000 }).toBe('True');
   });
 
   it('fault apiserver-restart recovers', async () => {
