@@ -10,6 +10,7 @@ export const errorCodes = [
   'unauthorized',
   'forbidden',
   'timeout',
+  'gone',
   'exec-plugin-not-found',
   'exec-plugin-failed',
   'internal',

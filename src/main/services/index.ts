@@ -2,16 +2,21 @@ import { contracts, type FleetdeckApi } from '../../shared/contract/index.ts';
 import { exposeService, type ServiceContract, type ServiceHost } from '../../shared/rpc.ts';
 import { KubeconfigClustersService } from './clusters/clusters-service.ts';
 import { kubeconfigPaths } from './clusters/kubeconfig.ts';
+import { KubeFleetService } from './fleet/fleet-service.ts';
 
 export interface ServicesOptions {
   /** an explicit kubeconfig file; otherwise $KUBECONFIG, then ~/.kube/config */
   kubeconfig?: string;
+  /** limit live caches to these contexts */
+  contexts?: string[];
 }
 
 /** The composition root shared by the Electron main process, the web shell and the CLI. */
-export function createServices(options: ServicesOptions = {}): FleetdeckApi {
+export function createServices(options: ServicesOptions = {}): FleetdeckApi & { fleet: KubeFleetService } {
+  const paths = kubeconfigPaths(options.kubeconfig);
   return {
-    clusters: new KubeconfigClustersService({ kubeconfigPaths: kubeconfigPaths(options.kubeconfig) }),
+    clusters: new KubeconfigClustersService({ kubeconfigPaths: paths }),
+    fleet: new KubeFleetService({ kubeconfigPaths: paths, contexts: options.contexts }),
   };
 }
 

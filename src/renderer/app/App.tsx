@@ -1,7 +1,11 @@
 import { ClustersScreen } from '../features/clusters/ClustersScreen.tsx';
+import { FleetScreen } from '../features/fleet/FleetScreen.tsx';
 import { useUi, type Screen } from './ui-store.ts';
 
-const screens: { id: Screen; label: string }[] = [{ id: 'clusters', label: 'Clusters' }];
+const screens: { id: Screen; label: string }[] = [
+  { id: 'fleet', label: 'Fleet' },
+  { id: 'clusters', label: 'Clusters' },
+];
 
 export function App() {
   const { screen, setScreen } = useUi();
@@ -17,7 +21,10 @@ export function App() {
           </button>
         ))}
       </nav>
-      <main className="content">{screen === 'clusters' && <ClustersScreen />}</main>
+      <main className="content">
+        {screen === 'fleet' && <FleetScreen />}
+        {screen === 'clusters' && <ClustersScreen />}
+      </main>
     </div>
   );
 }

@@ -1,13 +1,16 @@
 import { createClient, type ClientTransport, type ServiceContract } from '../rpc.ts';
 import { clustersContract, type ClustersService } from './clusters.ts';
+import { fleetContract, type FleetService } from './fleet.ts';
 
 /** Every service the renderer, the web shell and the CLI can reach. */
 export interface FleetdeckApi {
   clusters: ClustersService;
+  fleet: FleetService;
 }
 
 export const contracts = {
   clusters: clustersContract,
+  fleet: fleetContract,
 } as const satisfies { [K in keyof FleetdeckApi]: ServiceContract<FleetdeckApi[K]> };
 
 export type ServiceName = keyof FleetdeckApi;

@@ -27,9 +27,19 @@ export function classifyStatus(status: number, body: string, what: string): Flee
   } catch {
     message = body.slice(0, 200);
   }
-  const reason: ErrorCode = status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : 'internal';
+  const reason: ErrorCode = status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : status === 410 ? 'gone' : status === 404 ? 'not-found' : 'internal';
   const prefix = status === 401 ? 'unauthorized: the credentials were rejected' : `${what}: HTTP ${status}`;
   return new FleetdeckError(reason, message ? `${prefix}: ${message}` : prefix);
+}
+
+async function requestOptions(kc: KubeConfig, method: string): Promise<{ server: string; opts: https.RequestOptions }> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new FleetdeckError('context-invalid', 'no cluster selected');
+  const opts: https.RequestOptions = { method, headers: { Accept: 'application/json' } };
+  await kc.applyToHTTPSOptions(opts);
+  // a fresh connection: a pooled keep-alive socket to a restarted API server would fail this request
+  opts.agent = false;
+  return { server: cluster.server, opts };
 }
 
 /** One request to the current context's API server, authenticated as client-node would. */
@@ -38,28 +48,61 @@ export async function kubeRequest(
   path: string,
   options: { method?: string; body?: unknown; timeoutMs?: number } = {},
 ): Promise<KubeResponse> {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new FleetdeckError('context-invalid', 'no cluster selected');
-  const url = new URL(path, cluster.server);
-  const opts: https.RequestOptions = { method: options.method ?? 'GET', headers: { Accept: 'application/json' } };
-  await kc.applyToHTTPSOptions(opts);
-  // a fresh connection: a pooled keep-alive socket to a restarted API server would fail this request
-  opts.agent = false;
+  const { server, opts } = await requestOptions(kc, options.method ?? 'GET');
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   if (payload) opts.headers = { ...opts.headers, 'Content-Type': 'application/json' };
   const timeoutMs = options.timeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { ...opts, timeout: timeoutMs }, (res) => {
+    const req = https.request(new URL(path, server), { ...opts, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', (e) => reject(classifyNetworkError(e, cluster.server)));
+      res.on('error', (e) => reject(classifyNetworkError(e, server)));
     });
     req.on('timeout', () => {
       req.destroy();
-      reject(new FleetdeckError('timeout', `${cluster.server} did not answer within ${timeoutMs / 1000}s`));
+      reject(new FleetdeckError('timeout', `${server} did not answer within ${timeoutMs / 1000}s`));
     });
-    req.on('error', (e) => reject(e instanceof FleetdeckError ? e : classifyNetworkError(e, cluster.server)));
+    req.on('error', (e) => reject(e instanceof FleetdeckError ? e : classifyNetworkError(e, server)));
     req.end(payload);
+  });
+}
+
+/**
+ * A streaming GET (a watch): calls onLine for each newline-delimited JSON line until the server
+ * closes the stream, the signal aborts, or no byte arrives for idleMs. Resolves when the stream ends.
+ */
+export async function kubeStream(
+  kc: KubeConfig,
+  path: string,
+  { onLine, onOpen, signal, idleMs = 120_000 }: { onLine: (line: string) => void; onOpen?: () => void; signal: AbortSignal; idleMs?: number },
+): Promise<void> {
+  const { server, opts } = await requestOptions(kc, 'GET');
+  return new Promise((resolve, reject) => {
+    const req = https.request(new URL(path, server), { ...opts, signal, timeout: idleMs }, (res) => {
+      if ((res.statusCode ?? 0) >= 300) {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => reject(classifyStatus(res.statusCode ?? 0, body, `watch ${path}`)));
+        return;
+      }
+      onOpen?.();
+      let buffered = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffered += chunk;
+        let newline: number;
+        while ((newline = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, newline);
+          buffered = buffered.slice(newline + 1);
+          if (line.trim()) onLine(line);
+        }
+      });
+      res.on('end', () => resolve());
+      res.on('error', (e) => reject(signal.aborted ? e : classifyNetworkError(e, server)));
+    });
+    req.on('timeout', () => req.destroy(new FleetdeckError('timeout', `watch on ${server} went silent for ${idleMs / 1000}s`)));
+    req.on('error', (e) => reject(e instanceof FleetdeckError || signal.aborted ? e : classifyNetworkError(e, server)));
+    req.end();
   });
 }

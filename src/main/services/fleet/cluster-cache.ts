@@ -1,0 +1,151 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Cloud } from '../../../shared/cloud.ts';
+import type { CacheState, ClusterSummary, PodProblemRow } from '../../../shared/contract/fleet.ts';
+import { Emitter } from '../../../shared/emitter.ts';
+import { classifyPod, hintFor, type PodLike } from '../../../shared/fleet/pod-problems.ts';
+import { parseQuantity } from '../../../shared/quantity.ts';
+import { kubeRequest } from '../clusters/http.ts';
+import { Reflector, type KubeObject } from './reflector.ts';
+
+/** The collections every screen shares, one reflector each per cluster. */
+export const cachedResources = {
+  nodes: { path: '/api/v1/nodes', namespaced: false },
+  namespaces: { path: '/api/v1/namespaces', namespaced: false },
+  pods: { path: '/api/v1/pods', namespaced: true },
+  events: { path: '/api/v1/events', namespaced: true },
+  deployments: { path: '/apis/apps/v1/deployments', namespaced: true },
+  statefulsets: { path: '/apis/apps/v1/statefulsets', namespaced: true },
+  daemonsets: { path: '/apis/apps/v1/daemonsets', namespaced: true },
+  jobs: { path: '/apis/batch/v1/jobs', namespaced: true },
+} as const;
+
+export type CachedResource = keyof typeof cachedResources;
+
+type Pod = PodLike & KubeObject & { spec?: { containers?: { name: string; resources?: { requests?: Record<string, string> } }[] } };
+type Node = KubeObject & { status?: { allocatable?: Record<string, string>; conditions?: { type: string; status: string }[] } };
+
+/** One live cache per cluster: list + watch of the shared collections, and what the fleet view derives from them. */
+export class ClusterCache {
+  readonly reflectors: { [K in CachedResource]: Reflector<KubeObject> };
+  private readonly changed = new Emitter<void>();
+  readonly onDidChange = this.changed.event;
+  readonly context: string;
+  readonly cloud: Cloud;
+  readonly kc: KubeConfig;
+  private version?: string;
+
+  constructor(context: string, cloud: Cloud, kc: KubeConfig) {
+    this.context = context;
+    this.cloud = cloud;
+    this.kc = kc;
+    this.reflectors = Object.fromEntries(
+      Object.entries(cachedResources).map(([name, { path, namespaced }]) => [name, new Reflector(kc, path, namespaced ? `${name} in all namespaces` : name)]),
+    ) as ClusterCache['reflectors'];
+    for (const reflector of Object.values(this.reflectors)) {
+      reflector.onChange(() => this.changed.fire());
+      reflector.onState(() => this.changed.fire());
+    }
+  }
+
+  /** Resolves once every collection has been listed (or failed). */
+  async start(): Promise<void> {
+    void kubeRequest(this.kc, '/version', { timeoutMs: 10_000 })
+      .then((res) => (this.version = res.status === 200 ? (JSON.parse(res.body) as { gitVersion: string }).gitVersion : undefined))
+      .catch(() => undefined);
+    await Promise.all(Object.values(this.reflectors).map((r) => r.start()));
+  }
+
+  stop(): void {
+    for (const reflector of Object.values(this.reflectors)) reflector.stop();
+  }
+
+  private items<T extends KubeObject>(resource: CachedResource): T[] {
+    return [...this.reflectors[resource].store.values()] as T[];
+  }
+
+  state(): { state: CacheState; error?: string; forbidden: string[] } {
+    const states = Object.entries(this.reflectors).map(([name, r]) => ({ name, state: r.state }));
+    const forbidden = states.filter((s) => s.state.phase === 'failed').map((s) => (s.state as { error: string }).error);
+    const reconnecting = states.find((s) => s.state.phase === 'reconnecting')?.state as { error: string } | undefined;
+    if (reconnecting) return { state: 'reconnecting', error: reconnecting.error, forbidden };
+    if (states.some((s) => s.state.phase === 'listing')) return { state: 'connecting', forbidden };
+    if (forbidden.length === states.length) return { state: 'failed', error: forbidden[0], forbidden };
+    return { state: 'synced', forbidden };
+  }
+
+  summary(): ClusterSummary {
+    const pods = this.items<Pod>('pods');
+    const nodes = this.items<Node>('nodes');
+    const phases = { running: 0, pending: 0, succeeded: 0, failed: 0, unknown: 0 };
+    let requestedMillis = 0;
+    let requestedBytes = 0;
+    let problemPods = 0;
+    const now = Date.now();
+    for (const pod of pods) {
+      const phase = (pod.status?.phase ?? 'Unknown').toLowerCase() as keyof typeof phases;
+      phases[phase in phases ? phase : 'unknown']++;
+      if (classifyPod(pod, now)) problemPods++;
+      if (phase === 'running' || phase === 'pending') {
+        for (const c of pod.spec?.containers ?? []) {
+          requestedMillis += parseQuantity(c.resources?.requests?.cpu) * 1000;
+          requestedBytes += parseQuantity(c.resources?.requests?.memory);
+        }
+      }
+    }
+    const { state, error, forbidden } = this.state();
+    return {
+      context: this.context,
+      cloud: this.cloud,
+      state,
+      ...(error ? { error } : {}),
+      forbidden,
+      ...(this.version ? { version: this.version } : {}),
+      nodes: { ready: nodes.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length, total: nodes.length },
+      pods: phases,
+      problemPods,
+      namespaces: this.reflectors.namespaces.store.size,
+      cpu: { requestedMillis: Math.round(requestedMillis), allocatableMillis: Math.round(nodes.reduce((s, n) => s + parseQuantity(n.status?.allocatable?.cpu) * 1000, 0)) },
+      memory: { requestedBytes, allocatableBytes: nodes.reduce((s, n) => s + parseQuantity(n.status?.allocatable?.memory), 0) },
+    };
+  }
+
+  problems(): PodProblemRow[] {
+    const now = Date.now();
+    const rows: PodProblemRow[] = [];
+    for (const pod of this.items<Pod>('pods')) {
+      const problem = classifyPod(pod, now);
+      if (!problem) continue;
+      const owner = (pod.metadata.ownerReferences as { kind: string; name: string }[] | undefined)?.[0];
+      rows.push({
+        context: this.context,
+        cloud: this.cloud,
+        namespace: pod.metadata.namespace ?? 'default',
+        pod: pod.metadata.name,
+        ...(pod.spec?.nodeName ? { node: pod.spec.nodeName } : {}),
+        reason: problem.reason,
+        severity: problem.severity,
+        ...(problem.container ? { container: problem.container } : {}),
+        restarts: problem.restarts,
+        ...(problem.since ? { since: problem.since } : {}),
+        message: problem.message,
+        hint: hintFor(pod, problem),
+        ...(owner ? { owner: `${owner.kind}/${owner.name}` } : {}),
+      });
+    }
+    return rows;
+  }
+
+  pod(namespace: string, name: string): Pod | undefined {
+    return this.reflectors.pods.store.get(`${namespace}/${name}`) as Pod | undefined;
+  }
+
+  eventsFor(namespace: string, names: Set<string>): KubeObject[] {
+    return this.items<KubeObject & { involvedObject?: { namespace?: string; name?: string } }>('events').filter(
+      (e) => e.involvedObject?.namespace === namespace && names.has(e.involvedObject?.name ?? ''),
+    );
+  }
+
+  node(name: string): Node | undefined {
+    return this.reflectors.nodes.store.get(name) as Node | undefined;
+  }
+}

@@ -1,0 +1,164 @@
+import type { ClusterSummary, FleetService, KubeEventRow, PodProblemRow, RootCause } from '../../../shared/contract/fleet.ts';
+import { Emitter } from '../../../shared/emitter.ts';
+import { FleetdeckError } from '../../../shared/errors.ts';
+import { classifyPod, hintFor } from '../../../shared/fleet/pod-problems.ts';
+import { kubeRequest } from '../clusters/http.ts';
+import { kubeConfigFor, listEntries, loadKubeconfigs } from '../clusters/kubeconfig.ts';
+import { ClusterCache } from './cluster-cache.ts';
+import type { KubeObject } from './reflector.ts';
+
+export interface FleetServiceOptions {
+  kubeconfigPaths: string[];
+  /** watch only these contexts (default: the first usable context of each cluster) */
+  contexts?: string[];
+  /** how long change notifications are gathered before one is sent */
+  throttleMs?: number;
+}
+
+type Owned = KubeObject & { metadata: { ownerReferences?: { kind: string; name: string }[] } };
+
+/** The fleet view's data: one live cache per cluster, summaries, pod problems and root causes. */
+export class KubeFleetService implements FleetService {
+  private caches?: Promise<Map<string, ClusterCache>>;
+  private readonly changed = new Emitter<{ contexts: string[] }>();
+  readonly onDidChange = this.changed.event;
+  private readonly pending = new Set<string>();
+  private flushTimer?: ReturnType<typeof setTimeout>;
+  private readonly options: FleetServiceOptions;
+
+  constructor(options: FleetServiceOptions) {
+    this.options = options;
+  }
+
+  /** Creates and starts the caches on first use; later calls share them. */
+  private clusters(): Promise<Map<string, ClusterCache>> {
+    this.caches ??= (async () => {
+      const config = await loadKubeconfigs(this.options.kubeconfigPaths);
+      const wanted = this.options.contexts;
+      // one cache per cluster: unless contexts are named, the first context for each server wins
+      const servers = new Set<string>();
+      const entries = listEntries(config).filter((e) => {
+        if (e.problem) return false;
+        if (wanted) return wanted.includes(e.context);
+        if (servers.has(e.server)) return false;
+        servers.add(e.server);
+        return true;
+      });
+      const missing = wanted?.filter((c) => !entries.some((e) => e.context === c));
+      if (missing?.length) throw new FleetdeckError('not-found', `context ${missing.map((c) => `"${c}"`).join(', ')} not found or not usable`);
+      const caches = new Map(entries.map((e) => [e.context, new ClusterCache(e.context, e.cloud, kubeConfigFor(config, e.context))]));
+      for (const cache of caches.values()) {
+        cache.onDidChange(() => this.notify(cache.context));
+        void cache.start();
+      }
+      return caches;
+    })();
+    return this.caches;
+  }
+
+  private notify(context: string) {
+    this.pending.add(context);
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      const contexts = [...this.pending];
+      this.pending.clear();
+      this.changed.fire({ contexts });
+    }, this.options.throttleMs ?? 250);
+  }
+
+  /** Waits until every cluster has been listed once (or failed): what a one-shot CLI call needs. */
+  async synced(): Promise<void> {
+    await Promise.all([...(await this.clusters()).values()].map((c) => c.start()));
+  }
+
+  dispose(): void {
+    clearTimeout(this.flushTimer);
+    void this.caches?.then((caches) => caches.forEach((c) => c.stop()));
+  }
+
+  async summaries(): Promise<ClusterSummary[]> {
+    return [...(await this.clusters()).values()].map((c) => c.summary());
+  }
+
+  /** Every broken pod of every cluster, worst first, then oldest first. */
+  async problems(): Promise<PodProblemRow[]> {
+    const rows = [...(await this.clusters()).values()].flatMap((c) => c.problems());
+    return rows.sort((a, b) => a.severity - b.severity || (a.since ?? '').localeCompare(b.since ?? '') || a.pod.localeCompare(b.pod));
+  }
+
+  async rootCause({ context, namespace, pod: name }: { context: string; namespace: string; pod: string }): Promise<RootCause> {
+    const cache = (await this.clusters()).get(context);
+    if (!cache) throw new FleetdeckError('not-found', `context "${context}" is not watched`);
+    const pod = cache.pod(namespace, name);
+    if (!pod) throw new FleetdeckError('not-found', `pod ${namespace}/${name} not found in ${context}`);
+    const problem = classifyPod(pod);
+    const row = cache.problems().find((p) => p.namespace === namespace && p.pod === name);
+
+    const ownerChain: { kind: string; name: string }[] = [];
+    let owner = (pod as Owned).metadata.ownerReferences?.[0];
+    while (owner && ownerChain.length < 4) {
+      ownerChain.push({ kind: owner.kind, name: owner.name });
+      if (owner.kind !== 'ReplicaSet' && owner.kind !== 'Job') break;
+      const group = owner.kind === 'ReplicaSet' ? 'apps' : 'batch';
+      const res = await kubeRequest(cache.kc, `/apis/${group}/v1/namespaces/${namespace}/${owner.kind.toLowerCase()}s/${owner.name}`).catch(() => undefined);
+      owner = res?.status === 200 ? (JSON.parse(res.body) as Owned).metadata.ownerReferences?.[0] : undefined;
+    }
+
+    const names = new Set([name, ...ownerChain.map((o) => o.name)]);
+    type Event = KubeObject & { type?: string; reason?: string; message?: string; count?: number; lastTimestamp?: string; eventTime?: string; series?: { count?: number }; involvedObject?: { kind?: string; name?: string } };
+    const events: KubeEventRow[] = (cache.eventsFor(namespace, names) as Event[])
+      .map((e) => ({
+        type: e.type ?? 'Normal',
+        reason: e.reason ?? '',
+        message: e.message ?? '',
+        count: e.series?.count ?? e.count ?? 1,
+        ...(e.lastTimestamp || e.eventTime ? { lastSeen: e.lastTimestamp ?? e.eventTime } : {}),
+        object: `${e.involvedObject?.kind ?? ''}/${e.involvedObject?.name ?? ''}`,
+      }))
+      .sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''))
+      .slice(0, 20);
+
+    const nodeName = pod.spec?.nodeName;
+    const nodeObject = nodeName ? cache.node(nodeName) : undefined;
+    const conditions = (nodeObject?.status?.conditions ?? []) as { type: string; status: string; reason?: string; message?: string }[];
+    const container = problem?.container ?? pod.spec?.containers?.[0]?.name ?? '';
+    const terminated = pod.status?.containerStatuses?.find((c) => c.name === container)?.lastState?.terminated;
+
+    return {
+      ...(row ? { problem: row } : {}),
+      ...(terminated ? { lastTermination: { container, reason: terminated.reason, exitCode: terminated.exitCode, finishedAt: terminated.finishedAt } } : {}),
+      ownerChain,
+      events,
+      ...(nodeName ? { node: { name: nodeName, ready: conditions.find((c) => c.type === 'Ready')?.status, conditions } } : {}),
+      logs: await this.logTail(cache, namespace, name, container, (problem?.restarts ?? 0) > 0),
+      steps: problem ? nextSteps(namespace, name, hintFor(pod, problem), ownerChain, nodeName, conditions) : [],
+    };
+  }
+
+  private async logTail(cache: ClusterCache, namespace: string, pod: string, container: string, previous: boolean): Promise<RootCause['logs']> {
+    const path = `/api/v1/namespaces/${namespace}/pods/${pod}/log?container=${encodeURIComponent(container)}&tailLines=50${previous ? '&previous=true' : ''}`;
+    try {
+      const res = await kubeRequest(cache.kc, path, { timeoutMs: 5_000 });
+      if (res.status === 200) return { available: true, container, text: res.body };
+      const message = (() => {
+        try {
+          return (JSON.parse(res.body) as { message?: string }).message ?? res.body;
+        } catch {
+          return res.body;
+        }
+      })();
+      return { available: false, reason: res.status === 403 ? `forbidden: get pods/log in ${namespace}` : `the API server could not fetch the log from the node's kubelet: ${message}` };
+    } catch (error) {
+      return { available: false, reason: `the log could not be fetched: ${(error as Error).message}` };
+    }
+  }
+}
+
+function nextSteps(namespace: string, pod: string, hint: string, owners: { kind: string; name: string }[], node: string | undefined, conditions: { type: string; status: string }[]): string[] {
+  const top = owners.at(-1);
+  const steps = [hint, `kubectl -n ${namespace} describe pod ${pod}   # Events and Last State`];
+  if (top && top.kind !== 'ReplicaSet') steps.push(`kubectl -n ${namespace} rollout history ${top.kind.toLowerCase()}/${top.name}   # did a recent change start this? roll back with rollout undo`);
+  const notReady = conditions.find((c) => c.type === 'Ready' && c.status !== 'True');
+  if (node && notReady) steps.push(`node ${node} is NotReady: kubectl describe node ${node}; its pods will be evicted if it does not recover`);
+  return steps;
+}

@@ -1,0 +1,164 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { Emitter } from '../../../shared/emitter.ts';
+import { FleetdeckError } from '../../../shared/errors.ts';
+import { classifyStatus, kubeRequest, kubeStream } from '../clusters/http.ts';
+
+export interface KubeObject {
+  metadata: { name: string; namespace?: string; uid?: string; resourceVersion?: string; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+export type ReflectorState =
+  | { phase: 'listing' }
+  | { phase: 'synced' }
+  | { phase: 'reconnecting'; error: string; retryInMs: number }
+  | { phase: 'failed'; code: string; error: string };
+
+export type Change<T> = { type: 'upsert'; object: T } | { type: 'delete'; object: T } | { type: 'resync' };
+
+const keyOf = (o: KubeObject) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+
+export interface ReflectorOptions {
+  pageSize?: number;
+  watchTimeoutSeconds?: number;
+  maxBackoffMs?: number;
+}
+
+/**
+ * Keeps a local copy of one resource collection: paged list, then watch from its
+ * resourceVersion with bookmarks; relists on 410 Gone; backs off and re-watches on disconnect.
+ */
+export class Reflector<T extends KubeObject> {
+  readonly store = new Map<string, T>();
+  private readonly changes = new Emitter<Change<T>>();
+  private readonly states = new Emitter<ReflectorState>();
+  readonly onChange = this.changes.event;
+  readonly onState = this.states.event;
+  state: ReflectorState = { phase: 'listing' };
+  private readonly abort = new AbortController();
+  private readonly synced: Promise<void>;
+  private resolveSynced!: () => void;
+  private readonly kc: KubeConfig;
+  private readonly path: string;
+  private readonly options: Required<ReflectorOptions>;
+
+  /** what the collection is, for messages: "pods in all namespaces", "nodes" */
+  private readonly what: string;
+
+  constructor(kc: KubeConfig, path: string, what: string, options: ReflectorOptions = {}) {
+    this.kc = kc;
+    this.path = path;
+    this.what = what;
+    this.options = { pageSize: 500, watchTimeoutSeconds: 300, maxBackoffMs: 30_000, ...options };
+    this.synced = new Promise((resolve) => (this.resolveSynced = resolve));
+  }
+
+  /** Starts the loop; resolves once the first list is in the store (or it failed for good). */
+  start(): Promise<void> {
+    void this.run();
+    return this.synced;
+  }
+
+  stop(): void {
+    this.abort.abort();
+  }
+
+  private setState(state: ReflectorState) {
+    this.state = state;
+    this.states.fire(state);
+  }
+
+  private async run() {
+    let backoff = 500;
+    let resourceVersion: string | undefined;
+    while (!this.abort.signal.aborted) {
+      try {
+        if (!resourceVersion) {
+          resourceVersion = await this.list();
+          this.setState({ phase: 'synced' });
+          this.resolveSynced();
+        }
+        resourceVersion = await this.watch(resourceVersion);
+        backoff = 500;
+      } catch (error) {
+        if (this.abort.signal.aborted) return;
+        const failure = error instanceof FleetdeckError ? error : new FleetdeckError('unreachable', (error as Error).message);
+        if (failure.code === 'gone') {
+          resourceVersion = undefined; // history compacted: start over from a fresh list
+          continue;
+        }
+        if (failure.code === 'forbidden' || failure.code === 'not-found') {
+          const error = failure.code === 'forbidden' ? `forbidden: list ${this.what}` : `not served: ${this.what} (${failure.message})`;
+          this.setState({ phase: 'failed', code: failure.code, error });
+          this.resolveSynced();
+          await sleep(60_000, this.abort.signal);
+          resourceVersion = undefined;
+          continue;
+        }
+        this.setState({ phase: 'reconnecting', error: failure.message, retryInMs: backoff });
+        await sleep(backoff, this.abort.signal);
+        backoff = Math.min(backoff * 2, this.options.maxBackoffMs);
+      }
+    }
+  }
+
+  /** A paged list that replaces the store; returns the collection's resourceVersion. */
+  private async list(): Promise<string> {
+    const seen = new Map<string, T>();
+    let next = '';
+    let resourceVersion = '';
+    do {
+      const separator = this.path.includes('?') ? '&' : '?';
+      const res = await kubeRequest(this.kc, `${this.path}${separator}limit=${this.options.pageSize}${next ? `&continue=${encodeURIComponent(next)}` : ''}`, { timeoutMs: 60_000 });
+      if (res.status !== 200) throw classifyStatus(res.status, res.body, `list ${this.path}`);
+      const page = JSON.parse(res.body) as { items: T[]; metadata: { continue?: string; resourceVersion: string } };
+      for (const item of page.items) seen.set(keyOf(item), item);
+      next = page.metadata.continue ?? '';
+      resourceVersion = page.metadata.resourceVersion;
+    } while (next);
+    for (const [key, object] of this.store) {
+      if (seen.has(key)) continue;
+      this.store.delete(key);
+      this.changes.fire({ type: 'delete', object });
+    }
+    for (const [key, object] of seen) this.store.set(key, object);
+    this.changes.fire({ type: 'resync' });
+    return resourceVersion;
+  }
+
+  /** Watches from resourceVersion until the server ends the stream; returns the last resourceVersion seen. */
+  private async watch(from: string): Promise<string> {
+    let resourceVersion = from;
+    let gone: FleetdeckError | undefined;
+    const separator = this.path.includes('?') ? '&' : '?';
+    const path = `${this.path}${separator}watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(from)}&timeoutSeconds=${this.options.watchTimeoutSeconds}`;
+    const onOpen = () => {
+      if (this.state.phase !== 'synced') this.setState({ phase: 'synced' });
+    };
+    const onLine = (line: string) => {
+      const event = JSON.parse(line) as { type: string; object: T & { code?: number; message?: string } };
+      if (event.type === 'ERROR') {
+        gone = event.object.code === 410 ? new FleetdeckError('gone', event.object.message ?? 'resource version too old') : classifyStatus(event.object.code ?? 500, line, `watch ${this.path}`);
+        return;
+      }
+      resourceVersion = event.object.metadata.resourceVersion ?? resourceVersion;
+      if (event.type === 'BOOKMARK') return;
+      const key = keyOf(event.object);
+      if (event.type === 'DELETED') {
+        this.store.delete(key);
+        this.changes.fire({ type: 'delete', object: event.object });
+      } else {
+        this.store.set(key, event.object);
+        this.changes.fire({ type: 'upsert', object: event.object });
+      }
+    };
+    await kubeStream(this.kc, path, { onLine, onOpen, signal: this.abort.signal, idleMs: (this.options.watchTimeoutSeconds + 60) * 1000 });
+    if (gone) throw gone;
+    return resourceVersion;
+  }
+}

@@ -1,0 +1,127 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useMemo, useRef } from 'react';
+import { cloudNames } from '../../../shared/cloud.ts';
+import type { ClusterSummary, PodProblemRow } from '../../../shared/contract/fleet.ts';
+import { useUi } from '../../app/ui-store.ts';
+import { RootCausePanel } from './RootCausePanel.tsx';
+import { useFleetLive, useProblems, useSummaries } from './queries.ts';
+
+const stateLabel: Record<ClusterSummary['state'], string> = { connecting: 'connecting…', synced: 'live', reconnecting: 'reconnecting…', failed: 'failed' };
+const percent = (used: number, total: number) => (total ? Math.round((used / total) * 100) : 0);
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+
+export function age(since: string | undefined, now = Date.now()): string {
+  if (!since) return '';
+  const s = Math.max(0, Math.round((now - Date.parse(since)) / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  if (s < 172800) return `${Math.round(s / 3600)}h`;
+  return `${Math.round(s / 86400)}d`;
+}
+
+export function FleetScreen() {
+  useFleetLive();
+  const summaries = useSummaries();
+  const problems = useProblems();
+  const { fleetSearch, setFleetSearch, selectedProblem, selectProblem, clusterFocus, setClusterFocus } = useUi();
+
+  const rows = useMemo(() => {
+    const needle = fleetSearch.trim().toLowerCase();
+    return (problems.data ?? []).filter(
+      (p) => (!clusterFocus || p.context === clusterFocus) && (!needle || [p.context, p.namespace, p.pod, p.reason, p.node ?? '', p.owner ?? ''].some((v) => v.toLowerCase().includes(needle))),
+    );
+  }, [problems.data, fleetSearch, clusterFocus]);
+  const selected = rows.find((r) => key(r) === selectedProblem);
+
+  return (
+    <section className="screen fleet" aria-labelledby="fleet-title">
+      <header className="screen-header">
+        <h1 id="fleet-title">Fleet</h1>
+        <span className="muted">{summaries.data ? `${summaries.data.length} clusters` : ''}</span>
+        <div className="spacer" />
+        <input className="filter wide" type="search" placeholder="Search pods, namespaces, reasons…" aria-label="Search the fleet" value={fleetSearch} onChange={(e) => setFleetSearch(e.target.value)} />
+      </header>
+      {summaries.error && <div className="banner error" role="alert">{summaries.error.message}</div>}
+      <div className="cards">
+        {summaries.data?.map((s) => (
+          <ClusterCard key={s.context} summary={s} focused={clusterFocus === s.context} onFocus={() => setClusterFocus(clusterFocus === s.context ? undefined : s.context)} />
+        ))}
+      </div>
+      <div className="fleet-body">
+        <ProblemsTable rows={rows} selected={selectedProblem} onSelect={(r) => selectProblem(key(r))} loading={problems.isPending} />
+        {selected && <RootCausePanel row={selected} onClose={() => selectProblem(undefined)} />}
+      </div>
+    </section>
+  );
+}
+
+const key = (r: PodProblemRow) => `${r.context}/${r.namespace}/${r.pod}`;
+
+function ClusterCard({ summary: s, focused, onFocus }: { summary: ClusterSummary; focused: boolean; onFocus(): void }) {
+  const nodesForbidden = s.forbidden.some((f) => f.includes('list nodes'));
+  return (
+    <button className={`card ${focused ? 'focused' : ''}`} data-context={s.context} aria-pressed={focused} onClick={onFocus} title={focused ? 'Show every cluster' : `Show only ${s.context}`}>
+      <div className="card-head">
+        <span className={`cloud-badge ${s.cloud}`}>{s.cloud.toUpperCase()}</span>
+        <strong>{s.context}</strong>
+        <span className={`status ${s.state === 'synced' ? 'ok' : s.state === 'failed' ? 'failed' : 'pending'}`}>{stateLabel[s.state]}</span>
+      </div>
+      <div className="muted small">{cloudNames[s.cloud]} · {s.version ?? 'version unknown'}</div>
+      {s.error && <div className="card-error" title={s.error}>{s.error}</div>}
+      <dl className="card-stats">
+        <div><dt>nodes</dt><dd className={s.nodes.ready < s.nodes.total ? 'bad' : ''}>{nodesForbidden ? '—' : `${s.nodes.ready}/${s.nodes.total}`}</dd></div>
+        <div><dt>pods</dt><dd>{s.pods.running} running{s.pods.pending ? ` · ${s.pods.pending} pending` : ''}{s.pods.failed ? ` · ${s.pods.failed} failed` : ''}</dd></div>
+        <div><dt>problems</dt><dd className={s.problemPods ? 'bad' : 'good'}>{s.problemPods}</dd></div>
+        <div><dt>cpu req.</dt><dd>{nodesForbidden ? '—' : `${percent(s.cpu.requestedMillis, s.cpu.allocatableMillis)}% of ${(s.cpu.allocatableMillis / 1000).toFixed(0)} cores`}</dd></div>
+        <div><dt>mem req.</dt><dd>{nodesForbidden ? '—' : `${percent(s.memory.requestedBytes, s.memory.allocatableBytes)}% of ${gib(s.memory.allocatableBytes)}`}</dd></div>
+      </dl>
+      {s.forbidden.length > 0 && <div className="muted small" title={s.forbidden.join('\n')}>{s.forbidden.length} list(s) forbidden</div>}
+    </button>
+  );
+}
+
+function ProblemsTable({ rows, selected, onSelect, loading }: { rows: PodProblemRow[]; selected?: string; onSelect(r: PodProblemRow): void; loading: boolean }) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => 36, overscan: 12 });
+  const move = (delta: number) => {
+    const index = Math.max(0, Math.min(rows.length - 1, rows.findIndex((r) => key(r) === selected) + delta));
+    if (rows[index]) {
+      onSelect(rows[index]);
+      virtual.scrollToIndex(index);
+    }
+  };
+  return (
+    <div className="problems" role="grid" aria-label="Pod problems" aria-rowcount={rows.length} tabIndex={0} onKeyDown={(e) => (e.key === 'ArrowDown' ? move(1) : e.key === 'ArrowUp' ? move(-1) : undefined)}>
+      <div className="problems-head" role="row">
+        <span>Reason</span><span>Cluster</span><span>Namespace / pod</span><span>Restarts</span><span>Age</span><span>Hint</span>
+      </div>
+      {loading && <p className="muted pad">Listing pods in every cluster…</p>}
+      {!loading && rows.length === 0 && <p className="empty">No broken pods. </p>}
+      <div className="problems-scroll" ref={scroller}>
+        <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
+          {virtual.getVirtualItems().map((item) => {
+            const r = rows[item.index];
+            return (
+              <div
+                key={key(r)}
+                role="row"
+                aria-selected={key(r) === selected}
+                data-pod={r.pod}
+                className={`problem-row sev-${r.severity} ${key(r) === selected ? 'selected' : ''}`}
+                style={{ transform: `translateY(${item.start}px)` }}
+                onClick={() => onSelect(r)}
+              >
+                <span className="reason">{r.reason}</span>
+                <span><span className={`dot ${r.cloud}`} /> {r.context}</span>
+                <span className="mono ellipsis" title={`${r.namespace}/${r.pod}`}>{r.namespace}/{r.pod}</span>
+                <span>{r.restarts}</span>
+                <span>{age(r.since)}</span>
+                <span className="ellipsis muted" title={r.hint}>{r.hint}</span>
+              </div>
+            );
+          })}
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,62 @@
+import type { PodProblemRow } from '../../../shared/contract/fleet.ts';
+import { age } from './FleetScreen.tsx';
+import { useRootCause } from './queries.ts';
+
+export function RootCausePanel({ row, onClose }: { row: PodProblemRow; onClose(): void }) {
+  const { data, error, isPending } = useRootCause(row);
+  return (
+    <aside className="root-cause" aria-label="Root cause" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
+      <header>
+        <div>
+          <div className="reason big">{row.reason}</div>
+          <div className="mono">{row.context} · {row.namespace}/{row.pod}</div>
+        </div>
+        <button onClick={onClose} aria-label="Close root cause">✕</button>
+      </header>
+      <p>{row.message}</p>
+      {isPending && <p className="muted">Gathering events, owners, node and logs…</p>}
+      {error && <div className="banner error" role="alert">{error.message}</div>}
+      {data && (
+        <>
+          <h3>Next steps</h3>
+          <ol className="steps">{data.steps.map((s) => <li key={s} className="mono">{s}</li>)}</ol>
+          {data.lastTermination && (
+            <>
+              <h3>Last termination</h3>
+              <p>
+                {data.lastTermination.container}: <strong>{data.lastTermination.reason ?? 'terminated'}</strong>, exit code {data.lastTermination.exitCode ?? '?'}
+                {data.lastTermination.finishedAt ? `, ${age(data.lastTermination.finishedAt)} ago` : ''}
+              </p>
+            </>
+          )}
+          <h3>Owner chain</h3>
+          <p className="mono">{['Pod/' + row.pod, ...data.ownerChain.map((o) => `${o.kind}/${o.name}`)].join(' → ')}</p>
+          {data.node && (
+            <>
+              <h3>Node</h3>
+              <p className="mono">
+                {data.node.name}: Ready={data.node.ready ?? 'unknown'}
+                {data.node.conditions.filter((c) => c.type !== 'Ready' && c.status === 'True').map((c) => ` · ${c.type}`)}
+              </p>
+            </>
+          )}
+          <h3>Recent events</h3>
+          {data.events.length === 0 ? (
+            <p className="muted">No events recorded for the pod or its owners.</p>
+          ) : (
+            <ul className="events">
+              {data.events.map((e, i) => (
+                <li key={i} className={e.type === 'Warning' ? 'warn' : ''}>
+                  <strong>{e.reason}</strong> <span className="muted">×{e.count} · {age(e.lastSeen)} · {e.object}</span>
+                  <div>{e.message}</div>
+                </li>
+              ))}
+            </ul>
+          )}
+          <h3>Log tail</h3>
+          {data.logs.available ? <pre className="log">{data.logs.text || '(empty)'}</pre> : <p className="muted">Log not available: {data.logs.reason}</p>}
+        </>
+      )}
+    </aside>
+  );
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import type { Cloud } from '../cloud.ts';
+import type { ProblemReason } from '../fleet/pod-problems.ts';
+import { defineService, type Event } from '../rpc.ts';
+
+export type CacheState = 'connecting' | 'synced' | 'reconnecting' | 'failed';
+
+export interface ClusterSummary {
+  context: string;
+  cloud: Cloud;
+  state: CacheState;
+  /** why the cluster is reconnecting or failed, or which lists are forbidden */
+  error?: string;
+  forbidden: string[];
+  version?: string;
+  nodes: { ready: number; total: number };
+  pods: { running: number; pending: number; succeeded: number; failed: number; unknown: number };
+  problemPods: number;
+  namespaces: number;
+  cpu: { requestedMillis: number; allocatableMillis: number };
+  memory: { requestedBytes: number; allocatableBytes: number };
+}
+
+export interface PodProblemRow {
+  context: string;
+  cloud: Cloud;
+  namespace: string;
+  pod: string;
+  node?: string;
+  reason: ProblemReason;
+  severity: number;
+  container?: string;
+  restarts: number;
+  since?: string;
+  message: string;
+  hint: string;
+  owner?: string;
+}
+
+export interface KubeEventRow {
+  type: string;
+  reason: string;
+  message: string;
+  count: number;
+  lastSeen?: string;
+  object: string;
+}
+
+export interface RootCause {
+  problem?: PodProblemRow;
+  lastTermination?: { container: string; reason?: string; exitCode?: number; finishedAt?: string };
+  ownerChain: { kind: string; name: string }[];
+  events: KubeEventRow[];
+  node?: { name: string; ready?: string; conditions: { type: string; status: string; reason?: string; message?: string }[] };
+  logs: { available: true; container: string; text: string } | { available: false; reason: string };
+  steps: string[];
+}
+
+export const podRef = z.object({ context: z.string().min(1), namespace: z.string().min(1), pod: z.string().min(1) }).strict();
+
+export interface FleetService {
+  summaries(input?: void): Promise<ClusterSummary[]>;
+  problems(input?: void): Promise<PodProblemRow[]>;
+  rootCause(input: z.infer<typeof podRef>): Promise<RootCause>;
+  /** the clusters whose data changed (throttled); refetch what you show of them */
+  onDidChange: Event<{ contexts: string[] }>;
+}
+
+export const fleetContract = defineService<FleetService>({
+  name: 'fleet',
+  methods: { summaries: z.void(), problems: z.void(), rootCause: podRef },
+  events: ['onDidChange'],
+});
