@@ -14,7 +14,7 @@ export default defineConfig({
         // integration tests against the real lab; the global setup brings it up once
         test: {
           name: 'lab',
-          include: ['lab/**/*.test.ts', 'test/**/*.lab.test.ts'],
+          include: ['lab/**/*.test.ts', 'test/**/*.lab.test.ts', 'src/**/*.lab.test.ts'],
           environment: 'node',
           globalSetup: ['test/lab-setup.ts'],
           fileParallelism: false,

@@ -1,0 +1,101 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { lab, labApi, labKubeconfig } from '../../../../test/lab.ts';
+import { kubeConfigFor, loadKubeconfigs } from '../clusters/kubeconfig.ts';
+import { KubeFleetService } from './fleet-service.ts';
+import { Reflector, type KubeObject } from './reflector.ts';
+
+const kcFor = async (context: string) => kubeConfigFor(await loadKubeconfigs([labKubeconfig]), context);
+
+describe('reflector against a real API server', () => {
+  const ns = `reflector-${Date.now().toString(36)}`;
+  const api = labApi('gke-lab');
+  afterAll(() => api.request('DELETE', `/api/v1/namespaces/${ns}`));
+
+  it('converges on create, update and delete with no stale or duplicate entries', async () => {
+    await api.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    const configMap = (name: string, value: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { value } });
+    await api.apply(configMap('before', '0'));
+    const reflector = new Reflector<KubeObject & { data?: Record<string, string> }>(await kcFor('gke-lab'), `/api/v1/namespaces/${ns}/configmaps`, 'configmaps', { pageSize: 2 });
+    await reflector.start();
+    try {
+      const names = () => [...reflector.store.keys()].filter((k) => !k.endsWith('kube-root-ca.crt')).sort();
+      expect(names()).toEqual([`${ns}/before`]);
+      for (const name of ['a', 'b', 'c']) await api.apply(configMap(name, '1'));
+      await api.apply(configMap('b', '2'));
+      await api.request('DELETE', `/api/v1/namespaces/${ns}/configmaps/a`);
+      await expect.poll(names).toEqual([`${ns}/b`, `${ns}/before`, `${ns}/c`]);
+      await expect.poll(() => reflector.store.get(`${ns}/b`)?.data?.value).toBe('2');
+    } finally {
+      reflector.stop();
+    }
+  });
+
+  it('maps a watch from a compacted resourceVersion to 410 Gone, which makes the loop relist', async () => {
+    const reflector = new Reflector(await kcFor('gke-lab'), `/api/v1/namespaces/${ns}/configmaps`, 'configmaps');
+    await expect(reflector['watch']('1')).rejects.toMatchObject({ code: 'gone' });
+  });
+});
+
+describe('fleet service against the lab', () => {
+  it('shows reconnecting while an API server is down, then converges', async () => {
+    const fleet = new KubeFleetService({ kubeconfigPaths: [labKubeconfig], contexts: ['eks-lab'], throttleMs: 50 });
+    await fleet.synced();
+    try {
+      expect((await fleet.summaries())[0]).toMatchObject({ context: 'eks-lab', cloud: 'eks', state: 'synced', nodes: { ready: 3, total: 3 } });
+      expect(lab('fault', 'apiserver-stop', 'eks-lab').status).toBe(0);
+      await expect.poll(async () => (await fleet.summaries())[0].state, { timeout: 30_000 }).toBe('reconnecting');
+      expect(lab('fault', 'apiserver-start', 'eks-lab').status).toBe(0);
+      await labApi('eks-lab').mergePatch({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' } }, { spec: { replicas: 5 } });
+      const live = async () => (await labApi('eks-lab').list<{ metadata: { name: string } }>('v1', 'Pod')).map((p) => p.metadata.name).sort();
+      const cached = async () => {
+        const summary = (await fleet.summaries())[0];
+        return summary.state === 'synced' ? summary.pods.running + summary.pods.pending + summary.pods.succeeded + summary.pods.failed + summary.pods.unknown : -1;
+      };
+      await expect.poll(async () => (await cached()) === (await live()).length && (await live()).length >= 11, { timeout: 90_000, interval: 1_000 }).toBe(true);
+    } finally {
+      fleet.dispose();
+      await labApi('eks-lab').mergePatch({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' } }, { spec: { replicas: 3 } });
+    }
+  });
+
+  it('a viewer context lists pods but reads "forbidden: list nodes" instead of an empty node count', async () => {
+    const fleet = new KubeFleetService({ kubeconfigPaths: [labKubeconfig], contexts: ['aks-lab-viewer'] });
+    await fleet.synced();
+    try {
+      const [summary] = await fleet.summaries();
+      expect(summary.forbidden).toEqual(['forbidden: list nodes']);
+      expect(summary.pods.running).toBeGreaterThan(0);
+    } finally {
+      fleet.dispose();
+    }
+  });
+
+  it('fleetdeck pods --problems shows each injected fault with its reason and hint, in every cluster', async () => {
+    expect(lab('fault', 'crashloop', 'aks-lab', 'payments/payments-api').status).toBe(0);
+    expect(lab('fault', 'imagepull', 'gke-lab', 'payments/ledger').status).toBe(0);
+    expect(lab('fault', 'oom', 'eks-lab', 'shop/api').status).toBe(0);
+    try {
+      const problems = () => {
+        const result = spawnSync(process.execPath, [path.resolve(import.meta.dirname, '../../../../bin/fleetdeck.js'), 'pods', '--problems', '--kubeconfig', labKubeconfig, '--output', 'json'], { encoding: 'utf8' });
+        expect(result.status, result.stderr).toBe(0);
+        return JSON.parse(result.stdout) as { context: string; cloud: string; namespace: string; pod: string; reason: string; restarts: number; since: string; hint: string }[];
+      };
+      const find = (rows: ReturnType<typeof problems>, context: string, prefix: string) => rows.find((r) => r.context === context && r.pod.startsWith(prefix));
+      await expect
+        .poll(() => {
+          const rows = problems();
+          return [find(rows, 'aks-lab', 'payments-api-')?.reason, find(rows, 'gke-lab', 'ledger-')?.reason, find(rows, 'eks-lab', 'api-')?.reason];
+        }, { timeout: 90_000, interval: 3_000 })
+        .toEqual(['CrashLoopBackOff', 'ImagePullBackOff', 'OOMKilled']);
+      const rows = problems();
+      expect(find(rows, 'aks-lab', 'payments-api-')).toMatchObject({ cloud: 'aks', namespace: 'payments', hint: expect.stringContaining('--previous') });
+      expect(find(rows, 'gke-lab', 'ledger-')?.hint).toContain('europe-west1-docker.pkg.dev/acme-lab/apps/payments/ledger:1.9.0');
+      expect(find(rows, 'eks-lab', 'api-')?.hint).toContain('memory limit');
+      expect(Object.keys(rows[0]).sort()).toEqual(['cloud', 'context', 'hint', 'namespace', 'pod', 'reason', 'restarts', 'since']);
+    } finally {
+      expect(lab('fault', 'clear').status).toBe(0);
+    }
+  });
+});
