@@ -13,6 +13,7 @@ test('the desktop app opens sandboxed and lists the kubeconfig contexts', async 
     args: [path.join(root, 'out/main/index.js'), '--kubeconfig', path.join(root, 'e2e/fixtures/multicloud.kubeconfig.yaml')],
   });
   const window = await app.firstWindow();
+  await window.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Clusters' }).click();
   await expect(window.getByRole('heading', { name: 'Clusters' })).toBeVisible();
   await expect(window.locator('tr[data-context="prod-aks-weu"]')).toBeVisible();
   expect(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');

@@ -11,6 +11,7 @@ test.afterAll(() => shell.stop());
 
 test('connects to every lab cluster and shows its version', async ({ page }) => {
   await page.goto(shell.url);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Clusters' }).click();
   for (const [name, context] of [['Azure AKS', 'aks-lab'], ['Google GKE', 'gke-lab'], ['AWS EKS', 'eks-lab']]) {
     await expect(page.getByRole('region', { name }).locator('tbody tr')).toHaveText([new RegExp(`^${context}`), new RegExp(`^${context}-viewer`)]);
   }
