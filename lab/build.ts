@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { binDir, k8sVersion, labDir } from './config.ts';
 
@@ -55,4 +55,6 @@ export function buildBinaries(log: (line: string) => void): void {
     writeFileSync(stamp, digest);
     log(`built ${spec.name} in ${Math.round((Date.now() - started) / 1000)} s`);
   }
+  // labk8s dispatches on its executable name too: lab/bin/kubectl is the matching kubectl
+  if (!existsSync(binary('kubectl'))) symlinkSync('labk8s', binary('kubectl'));
 }
