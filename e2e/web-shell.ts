@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -14,9 +16,12 @@ export interface RunningShell {
 
 /** Starts `npm run web`'s entry point as a real process and waits for its one ready line. */
 export async function startWebShell(args: string[]): Promise<RunningShell> {
+  // an isolated data dir (vault, key) per shell
+  const home = mkdtempSync(path.join(tmpdir(), 'fleetdeck-e2e-'));
   const child = spawn(process.execPath, [path.join(root, 'src/main/web/main.ts'), '--port', '0', ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FLEETDECK_HOME: home },
   });
   let stderr = '';
   child.stderr!.on('data', (c) => (stderr += c));

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KubeconfigClustersService } from '../src/main/services/clusters/clusters-service.ts';
 import { kubeConfigFor, loadKubeconfigs } from '../src/main/services/clusters/kubeconfig.ts';
+import { KubeconfigStore } from '../src/main/services/clusters/kubeconfig-store.ts';
 import { kubeRequest } from '../src/main/services/clusters/http.ts';
 import { lab, labApi, labKubeconfig, notifications, promQuery } from '../test/lab.ts';
 import { isAlive, readRecords } from './processes.ts';
@@ -15,7 +16,7 @@ const podsOf = async (context: string, namespace: string, app: string) =>
 
 describe('lab clusters', () => {
   it('every context answers with the real Kubernetes version, admin and viewer', async () => {
-    const service = new KubeconfigClustersService({ kubeconfigPaths: [labKubeconfig] });
+    const service = new KubeconfigClustersService({ store: new KubeconfigStore([labKubeconfig]) });
     const { clusters: entries, errors } = await service.list();
     expect(errors).toEqual([]);
     expect(entries.map((e) => [e.context, e.cloud, e.authKind])).toEqual([

@@ -1,6 +1,8 @@
 // One contract suite, run over both transports: Electron IPC (main's serveIpc and the preload's
 // client, joined by a loopback that structured-clones every message as Electron does) and the
 // web shell (a real HTTP + WebSocket server on loopback, with the renderer's own web transport).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient, type FleetdeckApi } from '../src/shared/contract/index.ts';
@@ -10,6 +12,7 @@ import { ipcClientTransport, type IpcEvent } from '../src/shared/ipc.ts';
 import { Dispatcher } from '../src/main/rpc/dispatcher.ts';
 import { serveIpc, type IpcMainLike } from '../src/main/rpc/ipc.ts';
 import { createServices, exposeServices } from '../src/main/services/index.ts';
+import { FileKeyStore, Vault } from '../src/main/services/clusters/vault.ts';
 import { startWebShell } from '../src/main/web/server.ts';
 import { webTransport } from '../src/renderer/web-transport.ts';
 
@@ -22,7 +25,8 @@ interface Harness {
 
 function hostServices(): Dispatcher {
   const dispatcher = new Dispatcher();
-  exposeServices(createServices({ kubeconfig }), dispatcher);
+  const dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-contract-'));
+  exposeServices(createServices({ kubeconfig, vault: new Vault(dir, new FileKeyStore(dir)) }), dispatcher);
   return dispatcher;
 }
 
@@ -100,6 +104,22 @@ describe.each([
     await expect(call).rejects.toBeInstanceOf(FleetdeckError);
     await expect(call).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringContaining('at context') });
     await expect(harness.api.clusters.connect({ context: 'x', extra: 1 } as unknown as { context: string })).rejects.toMatchObject({ code: 'invalid-input' });
+  });
+
+  it('imports a pasted kubeconfig into the vault, renames and removes it, with change events', async () => {
+    const reasons: string[] = [];
+    const unsubscribe = harness.api.clusters.onDidChangeClusters(({ reason }) => reasons.push(reason));
+    const yaml = 'clusters: [{name: pasted, cluster: {server: "https://pasted.gr7.eu-west-1.eks.amazonaws.com"}}]\nusers: [{name: u, user: {token: t0ps3cret}}]\ncontexts: [{name: pasted, context: {cluster: pasted, user: u}}]\n';
+    expect(await harness.api.clusters.importKubeconfig({ yaml, origin: 'pasted' })).toEqual({ contexts: ['pasted'] });
+    await harness.api.clusters.rename({ context: 'pasted', displayName: 'EKS prod' });
+    const entry = (await harness.api.clusters.list()).clusters.find((c) => c.context === 'pasted')!;
+    expect(entry).toMatchObject({ cloud: 'eks', displayName: 'EKS prod', vaultId: expect.any(String) });
+    expect(JSON.stringify(entry)).not.toContain('t0ps3cret');
+    await expect(harness.api.clusters.importKubeconfig({ yaml, origin: 'again' })).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringContaining('"pasted" already exists') });
+    await harness.api.clusters.removeKubeconfig({ id: entry.vaultId! });
+    expect((await harness.api.clusters.list()).clusters.some((c) => c.context === 'pasted')).toBe(false);
+    await expect.poll(() => reasons).toEqual(['import', 'rename', 'remove']);
+    unsubscribe();
   });
 
   it('rejects an unknown context as not-found', async () => {

@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, safeStorage, session, shell } from 'electron';
 import { Dispatcher } from './rpc/dispatcher.ts';
 import { serveIpc } from './rpc/ipc.ts';
 import { widenProcessPath } from './services/clusters/exec-path.ts';
+import { SafeStorageKeyStore } from './services/clusters/safe-storage-keys.ts';
+import { dataDir, Vault } from './services/clusters/vault.ts';
 import { createServices, exposeServices } from './services/index.ts';
 
 const rendererUrl = process.env.ELECTRON_RENDERER_URL;
@@ -47,14 +49,16 @@ async function start() {
   const { values } = parseArgs({ args: process.argv.slice(1), options: { kubeconfig: { type: 'string' } }, strict: false, allowPositionals: true });
   widenProcessPath();
   const dispatcher = new Dispatcher();
-  exposeServices(createServices({ kubeconfig: typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined }), dispatcher);
+  await app.whenReady();
+  const dir = dataDir();
+  const vault = new Vault(dir, new SafeStorageKeyStore(dir, safeStorage));
+  exposeServices(createServices({ kubeconfig: typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined, vault }), dispatcher);
 
   serveIpc(ipcMain, dispatcher, {
     trusted,
     broadcast: (channel, message) => BrowserWindow.getAllWindows().forEach((window) => window.webContents.send(channel, message)),
   });
 
-  await app.whenReady();
   session.defaultSession.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
   createWindow();
   app.on('activate', () => {

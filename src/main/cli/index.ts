@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { FleetdeckError } from '../../shared/errors.ts';
 import { widenProcessPath } from '../services/clusters/exec-path.ts';
 import { createServices } from '../services/index.ts';
+import { dataDir, FileKeyStore, Vault } from '../services/clusters/vault.ts';
 import { clustersCommand } from './clusters.ts';
 import { podsCommand } from './pods.ts';
 
@@ -39,7 +40,8 @@ export async function run(argv: string[]): Promise<CommandResult> {
   });
   if (values.help || positionals.length === 0) return { output: usage, errors: [], exitCode: values.help ? 0 : 2 };
   if (values.output !== 'table' && values.output !== 'json') throw new FleetdeckError('invalid-input', `--output must be table or json, got "${values.output}"`);
-  const api = createServices({ kubeconfig: values.kubeconfig, contexts: values.context });
+  const dir = dataDir();
+  const api = createServices({ kubeconfig: values.kubeconfig, contexts: values.context, vault: new Vault(dir, new FileKeyStore(dir)) });
   const json = values.output === 'json';
   const [command, ...rest] = positionals;
   switch (command) {

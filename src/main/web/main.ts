@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { Dispatcher } from '../rpc/dispatcher.ts';
 import { createServices, exposeServices } from '../services/index.ts';
 import { widenProcessPath } from '../services/clusters/exec-path.ts';
+import { dataDir, FileKeyStore, Vault } from '../services/clusters/vault.ts';
 import { startWebShell } from './server.ts';
 
 const rendererDir = path.resolve(import.meta.dirname, '../../../out/renderer');
@@ -18,7 +19,8 @@ async function main() {
   if (!existsSync(path.join(rendererDir, 'index.html'))) throw new Error(`the renderer is not built (${rendererDir}): run npm run build`);
   widenProcessPath();
   const dispatcher = new Dispatcher();
-  exposeServices(createServices({ kubeconfig: values.kubeconfig }), dispatcher);
+  const dir = dataDir();
+  exposeServices(createServices({ kubeconfig: values.kubeconfig, vault: new Vault(dir, new FileKeyStore(dir)) }), dispatcher);
   const shell = await startWebShell({ dispatcher, rendererDir, port });
   console.log(`Fleetdeck web shell: ${shell.url}`);
   const stop = () => void shell.close().then(() => process.exit(0));

@@ -20,6 +20,10 @@ export interface ClusterEntry {
   problem?: string;
   current: boolean;
   source: string;
+  /** the name the user gave this context in Fleetdeck */
+  displayName?: string;
+  /** set when the context came from a kubeconfig imported into the vault: removing that import removes it */
+  vaultId?: string;
   /** the outcome of the last connection attempt in this session, if any */
   connection?: Connection;
 }
@@ -46,15 +50,24 @@ export interface ClusterList {
 }
 
 export const contextInput = z.object({ context: z.string().min(1).max(253) }).strict();
+export const importInput = z.object({ yaml: z.string().min(1).max(5_000_000), origin: z.string().min(1).max(500) }).strict();
+export const removeInput = z.object({ id: z.uuid() }).strict();
+export const renameInput = z.object({ context: z.string().min(1).max(253), displayName: z.string().max(100) }).strict();
 
 export interface ClustersService {
   list(input?: void): Promise<ClusterList>;
   connect(input: z.infer<typeof contextInput>): Promise<Connection>;
+  /** stores a kubeconfig (file content or pasted YAML) in the encrypted vault; returns the contexts added */
+  importKubeconfig(input: z.infer<typeof importInput>): Promise<{ contexts: string[] }>;
+  removeKubeconfig(input: z.infer<typeof removeInput>): Promise<void>;
+  rename(input: z.infer<typeof renameInput>): Promise<void>;
   onDidChangeConnection: Event<ConnectionChange>;
+  /** contexts were imported, removed or renamed */
+  onDidChangeClusters: Event<{ reason: string }>;
 }
 
 export const clustersContract = defineService<ClustersService>({
   name: 'clusters',
-  methods: { list: z.void(), connect: contextInput },
-  events: ['onDidChangeConnection'],
+  methods: { list: z.void(), connect: contextInput, importKubeconfig: importInput, removeKubeconfig: removeInput, rename: renameInput },
+  events: ['onDidChangeConnection', 'onDidChangeClusters'],
 });

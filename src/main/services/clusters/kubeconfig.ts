@@ -45,6 +45,8 @@ type RawContext = z.infer<typeof rawContext>;
 interface Entry<T> {
   value: T;
   source: string;
+  /** relative certificate paths are resolved against this folder */
+  baseDir: string;
   /** the file's own parsed entry, in the shape client-node reads */
   raw: unknown;
 }
@@ -82,12 +84,19 @@ export function parseKubeconfig(text: string, source: string): z.infer<typeof ku
   return parsed.data;
 }
 
-export async function loadKubeconfigs(paths: string[]): Promise<MergedKubeconfig> {
+/** A kubeconfig held in memory (the vault's), with where its relative paths point. */
+export interface InlineKubeconfig {
+  source: string;
+  baseDir: string;
+  text: string;
+}
+
+/** Merges kubeconfig files, then inline kubeconfigs, in order; a file that cannot be read is reported, not fatal. */
+export async function loadKubeconfigs(paths: string[], inline: InlineKubeconfig[] = []): Promise<MergedKubeconfig> {
   const merged: MergedKubeconfig = { clusters: new Map(), users: new Map(), contexts: new Map(), errors: [] };
-  for (const file of paths) {
-    let text: string;
+  const read = async (file: string): Promise<InlineKubeconfig | undefined> => {
     try {
-      text = await readFile(file, 'utf8');
+      return { source: file, baseDir: path.dirname(file), text: await readFile(file, 'utf8') };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       merged.errors.push(
@@ -95,24 +104,28 @@ export async function loadKubeconfigs(paths: string[]): Promise<MergedKubeconfig
           ? { source: file, code: 'kubeconfig-not-found', message: `kubeconfig not found: ${file}` }
           : { source: file, code: 'kubeconfig-invalid', message: `cannot read kubeconfig ${file}: ${(error as Error).message}` },
       );
-      continue;
+      return undefined;
     }
+  };
+  for (const next of [...paths, ...inline]) {
+    const kubeconfig = typeof next === 'string' ? await read(next) : next;
+    if (!kubeconfig) continue;
+    const { source, baseDir, text } = kubeconfig;
     try {
-      const config = parseKubeconfig(text, file);
+      const config = parseKubeconfig(text, source);
       merged.currentContext ??= config['current-context'] ?? undefined;
-      for (const c of config.clusters ?? []) addFirst(merged.clusters, c.name, c.cluster ?? {}, file, c);
-      for (const u of config.users ?? []) addFirst(merged.users, u.name, u.user ?? {}, file, u);
-      for (const c of config.contexts ?? []) addFirst(merged.contexts, c.name, c.context ?? {}, file, c);
+      const add = <T>(map: Map<string, Entry<T>>, name: string, value: T, raw: unknown) => {
+        if (!map.has(name)) map.set(name, { value, source, baseDir, raw });
+      };
+      for (const c of config.clusters ?? []) add(merged.clusters, c.name, c.cluster ?? {}, c);
+      for (const u of config.users ?? []) add(merged.users, u.name, u.user ?? {}, u);
+      for (const c of config.contexts ?? []) add(merged.contexts, c.name, c.context ?? {}, c);
     } catch (error) {
       if (!(error instanceof FleetdeckError)) throw error;
-      merged.errors.push({ source: file, code: error.code, message: error.message });
+      merged.errors.push({ source, code: error.code, message: error.message });
     }
   }
   return merged;
-}
-
-function addFirst<T>(map: Map<string, Entry<T>>, name: string, value: T, source: string, raw: unknown) {
-  if (!map.has(name)) map.set(name, { value, source, raw });
 }
 
 function authOf(user: RawUser | undefined): { authKind: AuthKind; authDetail?: string } {
@@ -183,7 +196,7 @@ export function kubeConfigFor(config: MergedKubeconfig, name: string): KubeConfi
   const first = <T>(entry: Entry<unknown>, build: (raw: unknown[]) => T[]): T => {
     const [built] = build([entry.raw]);
     if (!built) throw new FleetdeckError('context-invalid', `${entry.source}: the entry used by context "${name}" is incomplete`);
-    return absolutize(built, path.dirname(entry.source), ['caFile', 'certFile', 'keyFile']);
+    return absolutize(built, entry.baseDir, ['caFile', 'certFile', 'keyFile']);
   };
   const clusterPart = first(cluster, (raw) => newClusters(raw, { onInvalidEntry: 'filter' }));
   const userPart = user ? first(user, (raw) => newUsers(raw, { onInvalidEntry: 'filter' })) : { name: '' };

@@ -3,12 +3,13 @@ import { Emitter } from '../../../shared/emitter.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { classifyPod, hintFor } from '../../../shared/fleet/pod-problems.ts';
 import { kubeRequest } from '../clusters/http.ts';
-import { kubeConfigFor, listEntries, loadKubeconfigs } from '../clusters/kubeconfig.ts';
+import { kubeConfigFor, listEntries } from '../clusters/kubeconfig.ts';
+import type { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
 import { ClusterCache } from './cluster-cache.ts';
 import type { KubeObject } from './reflector.ts';
 
 export interface FleetServiceOptions {
-  kubeconfigPaths: string[];
+  store: KubeconfigStore;
   /** watch only these contexts (default: the first usable context of each cluster) */
   contexts?: string[];
   /** how long change notifications are gathered before one is sent */
@@ -33,7 +34,7 @@ export class KubeFleetService implements FleetService {
   /** Creates and starts the caches on first use; later calls share them. */
   private clusters(): Promise<Map<string, ClusterCache>> {
     this.caches ??= (async () => {
-      const config = await loadKubeconfigs(this.options.kubeconfigPaths);
+      const { config } = await this.options.store.load();
       const wanted = this.options.contexts;
       // one cache per cluster: unless contexts are named, the first context for each server wins
       const servers = new Set<string>();

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lab, labApi, labKubeconfig } from '../../../../test/lab.ts';
 import { kubeConfigFor, loadKubeconfigs } from '../clusters/kubeconfig.ts';
+import { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
 import { KubeFleetService } from './fleet-service.ts';
 import { Reflector, type KubeObject } from './reflector.ts';
 
@@ -40,7 +41,7 @@ describe('reflector against a real API server', () => {
 
 describe('fleet service against the lab', () => {
   it('shows reconnecting while an API server is down, then converges', async () => {
-    const fleet = new KubeFleetService({ kubeconfigPaths: [labKubeconfig], contexts: ['eks-lab'], throttleMs: 50 });
+    const fleet = new KubeFleetService({ store: new KubeconfigStore([labKubeconfig]), contexts: ['eks-lab'], throttleMs: 50 });
     await fleet.synced();
     try {
       expect((await fleet.summaries())[0]).toMatchObject({ context: 'eks-lab', cloud: 'eks', state: 'synced', nodes: { ready: 3, total: 3 } });
@@ -61,7 +62,7 @@ describe('fleet service against the lab', () => {
   });
 
   it('a viewer context lists pods but reads "forbidden: list nodes" instead of an empty node count', async () => {
-    const fleet = new KubeFleetService({ kubeconfigPaths: [labKubeconfig], contexts: ['aks-lab-viewer'] });
+    const fleet = new KubeFleetService({ store: new KubeconfigStore([labKubeconfig]), contexts: ['aks-lab-viewer'] });
     await fleet.synced();
     try {
       const [summary] = await fleet.summaries();
