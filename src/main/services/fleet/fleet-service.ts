@@ -29,6 +29,15 @@ export class KubeFleetService implements FleetService {
 
   constructor(options: FleetServiceOptions) {
     this.options = options;
+    // kubeconfigs imported or removed: rebuild the caches on next use
+    options.store.onDidChange(() => {
+      const previous = this.caches;
+      this.caches = undefined;
+      void previous?.then((caches) => {
+        caches.forEach((c) => c.stop());
+        this.changed.fire({ contexts: [...caches.keys()] });
+      });
+    });
   }
 
   /** Creates and starts the caches on first use; later calls share them. */

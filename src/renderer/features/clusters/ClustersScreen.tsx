@@ -2,11 +2,17 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { cloudNames, clouds, type Cloud } from '../../../shared/cloud.ts';
 import type { ClusterEntry, Connection } from '../../../shared/contract/clusters.ts';
 import { useUi } from '../../app/ui-store.ts';
-import { useClusters, useConnect } from './queries.ts';
+import { ImportDialog, importFiles } from './ImportDialog.tsx';
+import { useClusters, useClustersLive, useConnect, useImport, useRemove, useRename } from './queries.ts';
 
 export function ClustersScreen() {
+  useClustersLive();
   const { data, error, isPending, refetch, isFetching } = useClusters();
   const connect = useConnect();
+  const importer = useImport();
+  const [importing, setImporting] = useState(false);
+  const [dropping, setDropping] = useState(false);
+  const [dropResults, setDropResults] = useState<string[]>([]);
   const [connecting, setConnecting] = useState<ReadonlySet<string>>(new Set());
   const { clusterFilter, setClusterFilter } = useUi();
   const filterRef = useRef<HTMLInputElement>(null);
@@ -46,7 +52,23 @@ export function ClustersScreen() {
   }, [data, clusterFilter]);
 
   return (
-    <section className="screen" aria-labelledby="clusters-title">
+    <section
+      className={`screen ${dropping ? 'dropping' : ''}`}
+      aria-labelledby="clusters-title"
+      onDragOver={(e) => {
+        if (!e.dataTransfer.types.includes('Files')) return;
+        e.preventDefault();
+        setDropping(true);
+      }}
+      onDragLeave={(e) => e.currentTarget === e.target && setDropping(false)}
+      onDrop={async (e) => {
+        e.preventDefault();
+        setDropping(false);
+        setDropResults(await importFiles(e.dataTransfer.files, importer.mutateAsync));
+      }}
+    >
+      {importing && <ImportDialog onClose={() => setImporting(false)} />}
+      {dropping && <div className="drop-hint">Drop kubeconfig files to import them</div>}
       <header className="screen-header">
         <h1 id="clusters-title">Clusters</h1>
         <span className="muted">{data ? `${data.clusters.length} contexts` : ''}</span>
@@ -61,12 +83,16 @@ export function ClustersScreen() {
           onChange={(e) => setClusterFilter(e.target.value)}
         />
         <button onClick={() => void refetch()} disabled={isFetching}>Reload</button>
+        <button onClick={() => setImporting(true)}>Add kubeconfig…</button>
         <button className="primary" disabled={!data?.clusters.length} onClick={() => data?.clusters.filter((c) => !c.problem).forEach((c) => connectOne(c.context))}>
           Connect all
         </button>
       </header>
 
       {error && <div className="banner error" role="alert">{error.message}</div>}
+      {dropResults.map((r) => (
+        <div key={r} className={`banner ${r.includes(': added ') ? 'ok' : 'error'}`} role="status">{r}</div>
+      ))}
       {connect.error && <div className="banner error" role="alert">{connect.error.message}</div>}
       {data?.errors.map((e) => (
         <div key={e.source} className="banner error" role="alert">
@@ -105,8 +131,7 @@ function CloudGroup(props: { cloud: Cloud; clusters: ClusterEntry[]; connecting:
           {props.clusters.map((c) => (
             <tr key={c.context} data-context={c.context}>
               <td className="strong">
-                {c.context}
-                {c.current && <span className="tag">current</span>}
+                <ContextName entry={c} />
               </td>
               <td>{c.cluster}</td>
               <td className="mono">{c.server}</td>
@@ -116,6 +141,7 @@ function CloudGroup(props: { cloud: Cloud; clusters: ClusterEntry[]; connecting:
                 <button disabled={!!c.problem || props.connecting.has(c.context)} onClick={() => props.onConnect(c.context)} aria-label={`Connect ${c.context}`}>
                   Connect
                 </button>
+                {c.vaultId && <RemoveButton entry={c} />}
               </td>
             </tr>
           ))}
@@ -139,5 +165,55 @@ function ConnectionState({ connecting, connection }: { connecting: boolean; conn
     <span className="status failed" title={connection.message}>
       {connection.reason}: {connection.message}
     </span>
+  );
+}
+
+function ContextName({ entry }: { entry: ClusterEntry }) {
+  const rename = useRename();
+  const [editing, setEditing] = useState(false);
+  const [value, setValue] = useState(entry.displayName ?? '');
+  const save = () => {
+    setEditing(false);
+    if (value !== (entry.displayName ?? '')) rename.mutate({ context: entry.context, displayName: value });
+  };
+  if (editing) {
+    return (
+      <input
+        className="rename"
+        autoFocus
+        aria-label={`Display name for ${entry.context}`}
+        value={value}
+        placeholder={entry.context}
+        onChange={(e) => setValue(e.target.value)}
+        onBlur={save}
+        onKeyDown={(e) => (e.key === 'Enter' ? save() : e.key === 'Escape' ? (setValue(entry.displayName ?? ''), setEditing(false)) : undefined)}
+      />
+    );
+  }
+  return (
+    <span className="context-name">
+      <button className="link" title="Rename (display name only)" aria-label={`Rename ${entry.context}`} onClick={() => setEditing(true)}>
+        {entry.displayName ?? entry.context}
+      </button>
+      {entry.displayName && <span className="muted small"> {entry.context}</span>}
+      {entry.current && <span className="tag">current</span>}
+      {entry.vaultId && <span className="tag" title={entry.source}>vault</span>}
+      {rename.error && <span className="status failed" title={rename.error.message}>{rename.error.message}</span>}
+    </span>
+  );
+}
+
+function RemoveButton({ entry }: { entry: ClusterEntry }) {
+  const remove = useRemove();
+  return (
+    <button
+      className="danger"
+      aria-label={`Remove ${entry.context}`}
+      title={`Remove the imported kubeconfig ${entry.source} (all its contexts)`}
+      disabled={remove.isPending}
+      onClick={() => window.confirm(`Remove ${entry.source} and every context it added?`) && remove.mutate(entry.vaultId!)}
+    >
+      Remove
+    </button>
   );
 }

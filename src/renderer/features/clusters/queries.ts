@@ -23,3 +23,13 @@ export function useClusters() {
 export function useConnect() {
   return useMutation({ mutationFn: (context: string) => api.clusters.connect({ context }) });
 }
+
+/** Imports, renames and removals change the list: refetch it whenever main says so. */
+export function useClustersLive() {
+  const queryClient = useQueryClient();
+  useEffect(() => api.clusters.onDidChangeClusters(() => void queryClient.invalidateQueries({ queryKey: clustersKey })), [queryClient]);
+}
+
+export const useImport = () => useMutation({ mutationFn: (input: { yaml: string; origin: string }) => api.clusters.importKubeconfig(input) });
+export const useRename = () => useMutation({ mutationFn: (input: { context: string; displayName: string }) => api.clusters.rename(input) });
+export const useRemove = () => useMutation({ mutationFn: (id: string) => api.clusters.removeKubeconfig({ id }) });
