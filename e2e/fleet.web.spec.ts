@@ -37,6 +37,7 @@ test('the fleet overview shows every cluster live and the broken pods of all thr
   await expect(panel).toContainText(/Pod\/api-\S+ → ReplicaSet\/api-\S+ → Deployment\/api/);
   await expect(panel).toContainText('BackOff');
   await expect(panel).toContainText('Log not available');
+  await expect(panel.getByRole('button', { name: 'Restart Deployment/api (rolling)' })).toBeEnabled();
   await page.screenshot({ path: path.join(screenshotDir, 'root-cause.png'), fullPage: true });
 
   await page.getByRole('searchbox', { name: 'Search the fleet' }).fill('ImagePull');

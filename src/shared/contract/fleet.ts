@@ -46,6 +46,16 @@ export interface KubeEventRow {
   object: string;
 }
 
+export type PodActionId = 'delete-pod' | 'restart-workload';
+
+/** An action offered on a broken pod; shown disabled with the reason when RBAC denies it. */
+export interface PodAction {
+  id: PodActionId;
+  label: string;
+  allowed: boolean;
+  reason?: string;
+}
+
 export interface RootCause {
   problem?: PodProblemRow;
   lastTermination?: { container: string; reason?: string; exitCode?: number; finishedAt?: string };
@@ -54,20 +64,24 @@ export interface RootCause {
   node?: { name: string; ready?: string; conditions: { type: string; status: string; reason?: string; message?: string }[] };
   logs: { available: true; container: string; text: string } | { available: false; reason: string };
   steps: string[];
+  actions: PodAction[];
 }
 
 export const podRef = z.object({ context: z.string().min(1), namespace: z.string().min(1), pod: z.string().min(1) }).strict();
+export const podActionInput = podRef.extend({ action: z.enum(['delete-pod', 'restart-workload']) }).strict();
 
 export interface FleetService {
   summaries(input?: void): Promise<ClusterSummary[]>;
   problems(input?: void): Promise<PodProblemRow[]>;
   rootCause(input: z.infer<typeof podRef>): Promise<RootCause>;
+  /** runs an action of the root-cause panel; RBAC denials read "forbidden: <verb> <resource> in <namespace>" */
+  runAction(input: z.infer<typeof podActionInput>): Promise<{ message: string }>;
   /** the clusters whose data changed (throttled); refetch what you show of them */
   onDidChange: Event<{ contexts: string[] }>;
 }
 
 export const fleetContract = defineService<FleetService>({
   name: 'fleet',
-  methods: { summaries: z.void(), problems: z.void(), rootCause: podRef },
+  methods: { summaries: z.void(), problems: z.void(), rootCause: podRef, runAction: podActionInput },
   events: ['onDidChange'],
 });

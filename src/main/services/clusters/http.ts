@@ -46,11 +46,11 @@ async function requestOptions(kc: KubeConfig, method: string): Promise<{ server:
 export async function kubeRequest(
   kc: KubeConfig,
   path: string,
-  options: { method?: string; body?: unknown; timeoutMs?: number } = {},
+  options: { method?: string; body?: unknown; contentType?: string; timeoutMs?: number } = {},
 ): Promise<KubeResponse> {
   const { server, opts } = await requestOptions(kc, options.method ?? 'GET');
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-  if (payload) opts.headers = { ...opts.headers, 'Content-Type': 'application/json' };
+  if (payload) opts.headers = { ...opts.headers, 'Content-Type': options.contentType ?? 'application/json' };
   const timeoutMs = options.timeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {
     const req = https.request(new URL(path, server), { ...opts, timeout: timeoutMs }, (res) => {

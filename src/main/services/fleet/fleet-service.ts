@@ -1,7 +1,8 @@
-import type { ClusterSummary, FleetService, KubeEventRow, PodProblemRow, RootCause } from '../../../shared/contract/fleet.ts';
+import type { ClusterSummary, FleetService, KubeEventRow, PodAction, PodActionId, PodProblemRow, RootCause } from '../../../shared/contract/fleet.ts';
 import { Emitter } from '../../../shared/emitter.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { classifyPod, hintFor } from '../../../shared/fleet/pod-problems.ts';
+import { canI, forbiddenMessage, write, type AccessQuestion } from '../clusters/access.ts';
 import { kubeRequest } from '../clusters/http.ts';
 import { kubeConfigFor, listEntries } from '../clusters/kubeconfig.ts';
 import type { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
@@ -96,22 +97,72 @@ export class KubeFleetService implements FleetService {
     return rows.sort((a, b) => a.severity - b.severity || (a.since ?? '').localeCompare(b.since ?? '') || a.pod.localeCompare(b.pod));
   }
 
-  async rootCause({ context, namespace, pod: name }: { context: string; namespace: string; pod: string }): Promise<RootCause> {
+  private async podOf(context: string, namespace: string, name: string) {
     const cache = (await this.clusters()).get(context);
     if (!cache) throw new FleetdeckError('not-found', `context "${context}" is not watched`);
     const pod = cache.pod(namespace, name);
     if (!pod) throw new FleetdeckError('not-found', `pod ${namespace}/${name} not found in ${context}`);
-    const problem = classifyPod(pod);
-    const row = cache.problems().find((p) => p.namespace === namespace && p.pod === name);
+    return { cache, pod };
+  }
 
-    const ownerChain: { kind: string; name: string }[] = [];
-    let owner = (pod as Owned).metadata.ownerReferences?.[0];
-    while (owner && ownerChain.length < 4) {
-      ownerChain.push({ kind: owner.kind, name: owner.name });
+  /** Pod → ReplicaSet → Deployment (or Job → CronJob), read from the API. */
+  private async ownerChain(cache: ClusterCache, namespace: string, pod: Owned): Promise<{ kind: string; name: string }[]> {
+    const chain: { kind: string; name: string }[] = [];
+    let owner = pod.metadata.ownerReferences?.[0];
+    while (owner && chain.length < 4) {
+      chain.push({ kind: owner.kind, name: owner.name });
       if (owner.kind !== 'ReplicaSet' && owner.kind !== 'Job') break;
       const group = owner.kind === 'ReplicaSet' ? 'apps' : 'batch';
       const res = await kubeRequest(cache.kc, `/apis/${group}/v1/namespaces/${namespace}/${owner.kind.toLowerCase()}s/${owner.name}`).catch(() => undefined);
       owner = res?.status === 200 ? (JSON.parse(res.body) as Owned).metadata.ownerReferences?.[0] : undefined;
+    }
+    return chain;
+  }
+
+  private actionQuestions(namespace: string, pod: string, chain: { kind: string; name: string }[]): Record<PodActionId, { label: string; question: AccessQuestion; path: string } | undefined> {
+    const top = chain.at(-1);
+    const restartable = top && ['Deployment', 'StatefulSet', 'DaemonSet'].includes(top.kind) ? top : undefined;
+    return {
+      'delete-pod': {
+        label: chain.length ? `Delete pod (its ${chain[0].kind} recreates it)` : 'Delete pod (no controller: it will not come back)',
+        question: { verb: 'delete', resource: 'pods', namespace },
+        path: `/api/v1/namespaces/${namespace}/pods/${pod}`,
+      },
+      'restart-workload': restartable && {
+        label: `Restart ${restartable.kind}/${restartable.name} (rolling)`,
+        question: { verb: 'patch', resource: `${restartable.kind.toLowerCase()}s`, group: 'apps', namespace },
+        path: `/apis/apps/v1/namespaces/${namespace}/${restartable.kind.toLowerCase()}s/${restartable.name}`,
+      },
+    };
+  }
+
+  async runAction({ context, namespace, pod: name, action }: { context: string; namespace: string; pod: string; action: PodActionId }): Promise<{ message: string }> {
+    const { cache, pod } = await this.podOf(context, namespace, name);
+    const target = this.actionQuestions(namespace, name, await this.ownerChain(cache, namespace, pod as Owned))[action];
+    if (!target) throw new FleetdeckError('invalid-input', `${action} does not apply to pod ${namespace}/${name}`);
+    if (action === 'delete-pod') {
+      await write(cache.kc, target.question, target.path, { method: 'DELETE' });
+      return { message: `deleted pod ${namespace}/${name}` };
+    }
+    const restartedAt = new Date().toISOString();
+    await write(cache.kc, target.question, target.path, {
+      method: 'PATCH',
+      contentType: 'application/strategic-merge-patch+json',
+      body: { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': restartedAt } } } } },
+    });
+    return { message: `restarted ${target.path.split('/').slice(-2).join('/')} at ${restartedAt}` };
+  }
+
+  async rootCause({ context, namespace, pod: name }: { context: string; namespace: string; pod: string }): Promise<RootCause> {
+    const { cache, pod } = await this.podOf(context, namespace, name);
+    const problem = classifyPod(pod);
+    const row = cache.problems().find((p) => p.namespace === namespace && p.pod === name);
+    const ownerChain = await this.ownerChain(cache, namespace, pod as Owned);
+    const actions: PodAction[] = [];
+    for (const [id, target] of Object.entries(this.actionQuestions(namespace, name, ownerChain)) as [PodActionId, { label: string; question: AccessQuestion } | undefined][]) {
+      if (!target) continue;
+      const allowed = await canI(cache.kc, target.question).catch(() => false);
+      actions.push({ id, label: target.label, allowed, ...(allowed ? {} : { reason: forbiddenMessage(target.question) }) });
     }
 
     const names = new Set([name, ...ownerChain.map((o) => o.name)]);
@@ -142,6 +193,7 @@ export class KubeFleetService implements FleetService {
       ...(nodeName ? { node: { name: nodeName, ready: conditions.find((c) => c.type === 'Ready')?.status, conditions } } : {}),
       logs: await this.logTail(cache, namespace, name, container, (problem?.restarts ?? 0) > 0),
       steps: problem ? nextSteps(namespace, name, hintFor(pod, problem), ownerChain, nodeName, conditions) : [],
+      actions,
     };
   }
 

@@ -73,6 +73,30 @@ describe('fleet service against the lab', () => {
     }
   });
 
+  it('offers actions by RBAC: the viewer sees them denied with the reason, the admin can restart', async () => {
+    const pod = (await labApi('aks-lab').list<{ metadata: { name: string; labels?: Record<string, string> } }>('v1', 'Pod', 'shop')).find((p) => p.metadata.labels?.['app.kubernetes.io/name'] === 'api')!.metadata.name;
+    const viewer = new KubeFleetService({ store: new KubeconfigStore([labKubeconfig]), contexts: ['aks-lab-viewer'] });
+    const admin = new KubeFleetService({ store: new KubeconfigStore([labKubeconfig]), contexts: ['aks-lab'] });
+    await Promise.all([viewer.synced(), admin.synced()]);
+    try {
+      const ref = { namespace: 'shop', pod };
+      const denied = await viewer.rootCause({ context: 'aks-lab-viewer', ...ref });
+      expect(denied.ownerChain.map((o) => o.kind)).toEqual(['ReplicaSet', 'Deployment']);
+      expect(denied.actions).toEqual([
+        { id: 'delete-pod', label: 'Delete pod (its ReplicaSet recreates it)', allowed: false, reason: 'forbidden: delete pods in shop' },
+        { id: 'restart-workload', label: 'Restart Deployment/api (rolling)', allowed: false, reason: 'forbidden: patch deployments in shop' },
+      ]);
+      await expect(viewer.runAction({ context: 'aks-lab-viewer', ...ref, action: 'delete-pod' })).rejects.toMatchObject({ code: 'forbidden', message: 'forbidden: delete pods in shop' });
+      expect((await admin.rootCause({ context: 'aks-lab', ...ref })).actions.every((a) => a.allowed)).toBe(true);
+      await admin.runAction({ context: 'aks-lab', ...ref, action: 'restart-workload' });
+      const deployment = await labApi('aks-lab').request<{ spec: { template: { metadata: { annotations?: Record<string, string> } } } }>('GET', '/apis/apps/v1/namespaces/shop/deployments/api');
+      expect(Date.parse(deployment.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'] ?? '')).toBeGreaterThan(Date.now() - 60_000);
+    } finally {
+      viewer.dispose();
+      admin.dispose();
+    }
+  });
+
   it('fleetdeck pods --problems shows each injected fault with its reason and hint, in every cluster', async () => {
     expect(lab('fault', 'crashloop', 'aks-lab', 'payments/payments-api').status).toBe(0);
     expect(lab('fault', 'imagepull', 'gke-lab', 'payments/ledger').status).toBe(0);

@@ -1,9 +1,10 @@
 import type { PodProblemRow } from '../../../shared/contract/fleet.ts';
 import { age } from './FleetScreen.tsx';
-import { useRootCause } from './queries.ts';
+import { useRootCause, useRunAction } from './queries.ts';
 
 export function RootCausePanel({ row, onClose }: { row: PodProblemRow; onClose(): void }) {
   const { data, error, isPending } = useRootCause(row);
+  const run = useRunAction();
   return (
     <aside className="root-cause" aria-label="Root cause" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
       <header>
@@ -18,6 +19,23 @@ export function RootCausePanel({ row, onClose }: { row: PodProblemRow; onClose()
       {error && <div className="banner error" role="alert">{error.message}</div>}
       {data && (
         <>
+          {data.actions.length > 0 && (
+            <div className="actions" role="group" aria-label="Actions">
+              {data.actions.map((a) => (
+                <button
+                  key={a.id}
+                  disabled={!a.allowed || run.isPending}
+                  title={a.reason ?? a.label}
+                  onClick={() => window.confirm(`${a.label} in ${row.context}?`) && run.mutate({ context: row.context, namespace: row.namespace, pod: row.pod, action: a.id })}
+                >
+                  {a.label}
+                </button>
+              ))}
+              {data.actions.filter((a) => !a.allowed).map((a) => <div key={a.id} className="muted small">{a.reason}</div>)}
+            </div>
+          )}
+          {run.data && <div className="banner ok" role="status">{run.data.message}</div>}
+          {run.error && <div className="banner error" role="alert">{run.error.message}</div>}
           <h3>Next steps</h3>
           <ol className="steps">{data.steps.map((s) => <li key={s} className="mono">{s}</li>)}</ol>
           {data.lastTermination && (

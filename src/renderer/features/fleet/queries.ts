@@ -1,6 +1,6 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import type { PodProblemRow } from '../../../shared/contract/fleet.ts';
+import type { PodActionId, PodProblemRow } from '../../../shared/contract/fleet.ts';
 import { api } from '../../api.ts';
 
 /** Server data of the fleet view; main pushes "changed" and the queries refetch. */
@@ -18,5 +18,13 @@ export function useRootCause(row: PodProblemRow | undefined) {
     queryFn: () => api.fleet.rootCause({ context: row!.context, namespace: row!.namespace, pod: row!.pod }),
     enabled: !!row,
     staleTime: 5_000,
+  });
+}
+
+export function useRunAction() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (input: { context: string; namespace: string; pod: string; action: PodActionId }) => api.fleet.runAction(input),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['fleet'] }),
   });
 }
