@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectCloud } from './cloud.ts';
+import { detectCloud, detectCloudFromNode } from './cloud.ts';
 
 describe('detectCloud', () => {
   it.each([
@@ -20,4 +20,14 @@ describe('detectCloud', () => {
   ] as const)('%j → %s', (hints, cloud) => {
     expect(detectCloud(hints as Parameters<typeof detectCloud>[0])).toBe(cloud);
   });
+});
+
+describe('detectCloudFromNode', () => {
+  it.each([
+    [{ providerID: 'azure:///subscriptions/x/resourceGroups/mc/providers/Microsoft.Compute/virtualMachineScaleSets/vmss/virtualMachines/0' }, 'aks'],
+    [{ providerID: 'gce://acme/europe-west1-b/gke-node' }, 'gke'],
+    [{ providerID: 'aws:///eu-west-1a/i-0abc' }, 'eks'],
+    [{ labels: { 'eks.amazonaws.com/nodegroup': 'ng' } }, 'eks'],
+    [{ providerID: 'kind://docker/kind/kind-control-plane', labels: {} }, 'other'],
+  ] as const)('%j → %s', (node, cloud) => expect(detectCloudFromNode(node)).toBe(cloud));
 });

@@ -72,3 +72,17 @@ export const execPluginInstallHints: Record<string, string> = {
   aws: 'install the AWS CLI v2: `brew install awscli` or https://aws.amazon.com/cli/',
   'aws-iam-authenticator': 'install it: `brew install aws-iam-authenticator`',
 };
+
+const nodeSignatures: [Exclude<Cloud, 'other'>, string, string][] = [
+  ['aks', 'azure://', 'kubernetes.azure.com/agentpool'],
+  ['gke', 'gce://', 'cloud.google.com/gke-nodepool'],
+  ['eks', 'aws://', 'eks.amazonaws.com/nodegroup'],
+];
+
+/** Detects the cloud from a node, once connected: its providerID scheme or the cloud's node-pool label. */
+export function detectCloudFromNode(node: { providerID?: string; labels?: Record<string, string> }): Cloud {
+  for (const [cloud, scheme, label] of nodeSignatures) {
+    if (node.providerID?.startsWith(scheme) || (node.labels && label in node.labels)) return cloud;
+  }
+  return 'other';
+}

@@ -1,5 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Cloud } from '../../../shared/cloud.ts';
+import { detectCloudFromNode, type Cloud } from '../../../shared/cloud.ts';
 import type { CacheState, ClusterSummary, PodProblemRow } from '../../../shared/contract/fleet.ts';
 import { Emitter } from '../../../shared/emitter.ts';
 import { classifyPod, hintFor, type PodLike } from '../../../shared/fleet/pod-problems.ts';
@@ -30,13 +30,14 @@ export class ClusterCache {
   private readonly changed = new Emitter<void>();
   readonly onDidChange = this.changed.event;
   readonly context: string;
-  readonly cloud: Cloud;
+  /** from the kubeconfig; when that says "other", the nodes may tell */
+  private readonly configuredCloud: Cloud;
   readonly kc: KubeConfig;
   private version?: string;
 
   constructor(context: string, cloud: Cloud, kc: KubeConfig) {
     this.context = context;
-    this.cloud = cloud;
+    this.configuredCloud = cloud;
     this.kc = kc;
     this.reflectors = Object.fromEntries(
       Object.entries(cachedResources).map(([name, { path, namespaced }]) => [name, new Reflector(kc, path, namespaced ? `${name} in all namespaces` : name)]),
@@ -57,6 +58,12 @@ export class ClusterCache {
 
   stop(): void {
     for (const reflector of Object.values(this.reflectors)) reflector.stop();
+  }
+
+  get cloud(): Cloud {
+    if (this.configuredCloud !== 'other') return this.configuredCloud;
+    const [node] = this.reflectors.nodes.store.values() as IterableIterator<Node & { spec?: { providerID?: string }; metadata: { labels?: Record<string, string> } }>;
+    return node ? detectCloudFromNode({ providerID: node.spec?.providerID, labels: node.metadata.labels }) : 'other';
   }
 
   private items<T extends KubeObject>(resource: CachedResource): T[] {

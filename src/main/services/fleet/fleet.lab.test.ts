@@ -1,8 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parse, stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lab, labApi, labKubeconfig } from '../../../../test/lab.ts';
 import { kubeConfigFor, loadKubeconfigs } from '../clusters/kubeconfig.ts';
+import { KubeconfigClustersService } from '../clusters/clusters-service.ts';
 import { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
 import { KubeFleetService } from './fleet-service.ts';
 import { Reflector, type KubeObject } from './reflector.ts';
@@ -58,6 +62,22 @@ describe('fleet service against the lab', () => {
     } finally {
       fleet.dispose();
       await labApi('eks-lab').mergePatch({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' } }, { spec: { replicas: 3 } });
+    }
+  });
+
+  it('detects the cloud from the nodes when the kubeconfig does not tell', async () => {
+    const config = parse(readFileSync(labKubeconfig, 'utf8')) as { clusters: { cluster: { extensions?: unknown } }[] };
+    for (const c of config.clusters) delete c.cluster.extensions;
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-')), 'kubeconfig');
+    writeFileSync(file, stringify(config), { mode: 0o600 });
+    const store = new KubeconfigStore([file]);
+    expect((await new KubeconfigClustersService({ store }).list()).clusters.find((c) => c.context === 'gke-lab')?.cloud).toBe('other');
+    const fleet = new KubeFleetService({ store, contexts: ['gke-lab'] });
+    await fleet.synced();
+    try {
+      expect((await fleet.summaries())[0].cloud).toBe('gke');
+    } finally {
+      fleet.dispose();
     }
   });
 
