@@ -81,6 +81,34 @@ describe('fleet service against the lab', () => {
     }
   });
 
+  it('re-runs an exec credential plugin when its token expires, and keeps watching', async () => {
+    const config = parse(readFileSync(labKubeconfig, 'utf8')) as { users: { name: string; user: Record<string, unknown> }[] };
+    const viewer = config.users.find((u) => u.name === 'gke-lab-viewer')!;
+    const dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-exec-'));
+    const countFile = path.join(dir, 'runs');
+    viewer.user = {
+      exec: {
+        apiVersion: 'client.authentication.k8s.io/v1',
+        command: path.resolve(import.meta.dirname, '../../../../test/fixtures/exec-plugin.mjs'),
+        env: [{ name: 'TOKEN', value: viewer.user.token }, { name: 'TTL_SECONDS', value: '2' }, { name: 'COUNT_FILE', value: countFile }],
+        interactiveMode: 'Never',
+      },
+    };
+    const file = path.join(dir, 'kubeconfig');
+    writeFileSync(file, stringify(config), { mode: 0o600 });
+    const kc = kubeConfigFor(await loadKubeconfigs([file]), 'gke-lab-viewer');
+    const reflector = new Reflector(kc, '/api/v1/namespaces/shop/pods', 'pods in shop', { watchTimeoutSeconds: 1 });
+    await reflector.start();
+    try {
+      const runs = () => readFileSync(countFile, 'utf8').trim().split('\n').length;
+      await expect.poll(runs, { timeout: 15_000, interval: 500 }).toBeGreaterThanOrEqual(3);
+      expect(reflector.state.phase).toBe('synced');
+      expect(reflector.store.size).toBeGreaterThan(0);
+    } finally {
+      reflector.stop();
+    }
+  });
+
   it('a viewer context lists pods but reads "forbidden: list nodes" instead of an empty node count', async () => {
     const fleet = new KubeFleetService({ store: new KubeconfigStore([labKubeconfig]), contexts: ['aks-lab-viewer'] });
     await fleet.synced();
