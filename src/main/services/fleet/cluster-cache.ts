@@ -21,6 +21,14 @@ export const cachedResources = {
 
 export type CachedResource = keyof typeof cachedResources;
 
+/** What no screen reads but every object carries: managedFields and kubectl's last-applied copy. */
+function slim(object: KubeObject): KubeObject {
+  const metadata = object.metadata as KubeObject['metadata'] & { managedFields?: unknown; annotations?: Record<string, string> };
+  delete metadata.managedFields;
+  if (metadata.annotations) delete metadata.annotations['kubectl.kubernetes.io/last-applied-configuration'];
+  return object;
+}
+
 type Pod = PodLike & KubeObject & { spec?: { containers?: { name: string; resources?: { requests?: Record<string, string> } }[] } };
 type Node = KubeObject & { status?: { allocatable?: Record<string, string>; conditions?: { type: string; status: string }[] } };
 
@@ -40,12 +48,13 @@ export class ClusterCache {
     this.configuredCloud = cloud;
     this.kc = kc;
     this.reflectors = Object.fromEntries(
-      Object.entries(cachedResources).map(([name, { path, namespaced }]) => [name, new Reflector(kc, path, namespaced ? `${name} in all namespaces` : name)]),
+      Object.entries(cachedResources).map(([name, { path, namespaced }]) => [name, new Reflector(kc, path, namespaced ? `${name} in all namespaces` : name, { transform: slim })]),
     ) as ClusterCache['reflectors'];
     for (const reflector of Object.values(this.reflectors)) {
       reflector.onChange(() => this.changed.fire());
       reflector.onState(() => this.changed.fire());
     }
+    this.reflectors.pods.onChange(() => (this.problemRows = undefined));
   }
 
   /** Resolves once every collection has been listed (or failed). */
@@ -86,12 +95,10 @@ export class ClusterCache {
     const phases = { running: 0, pending: 0, succeeded: 0, failed: 0, unknown: 0 };
     let requestedMillis = 0;
     let requestedBytes = 0;
-    let problemPods = 0;
-    const now = Date.now();
     for (const pod of pods) {
       const phase = (pod.status?.phase ?? 'Unknown').toLowerCase() as keyof typeof phases;
       phases[phase in phases ? phase : 'unknown']++;
-      if (classifyPod(pod, now)) problemPods++;
+
       if (phase === 'running' || phase === 'pending') {
         for (const c of pod.spec?.containers ?? []) {
           requestedMillis += parseQuantity(c.resources?.requests?.cpu) * 1000;
@@ -99,6 +106,7 @@ export class ClusterCache {
         }
       }
     }
+    const problemPods = this.problems().length;
     const { state, error, forbidden } = this.state();
     return {
       context: this.context,
@@ -116,7 +124,22 @@ export class ClusterCache {
     };
   }
 
+  /**
+   * Computed once per change of the pods (problems() is asked for far more often than pods
+   * change), and at least every 15 s, since grace periods (Pending, NotReady) run out by themselves.
+   */
+  private problemRows?: PodProblemRow[];
+  private problemsAt = 0;
+
   problems(): PodProblemRow[] {
+    if (!this.problemRows || Date.now() - this.problemsAt > 15_000) {
+      this.problemRows = this.computeProblems();
+      this.problemsAt = Date.now();
+    }
+    return this.problemRows;
+  }
+
+  private computeProblems(): PodProblemRow[] {
     const now = Date.now();
     const rows: PodProblemRow[] = [];
     for (const pod of this.items<Pod>('pods')) {

@@ -74,7 +74,7 @@ export class KubeFleetService implements FleetService {
       const contexts = [...this.pending];
       this.pending.clear();
       this.changed.fire({ contexts });
-    }, this.options.throttleMs ?? 250);
+    }, this.options.throttleMs ?? 100);
   }
 
   /** Waits until every cluster has been listed once (or failed): what a one-shot CLI call needs. */

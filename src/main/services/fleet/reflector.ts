@@ -24,6 +24,8 @@ const sleep = (ms: number, signal: AbortSignal) =>
   });
 
 export interface ReflectorOptions {
+  /** slims each object before it is stored (the cache keeps thousands) */
+  transform?: (object: KubeObject) => KubeObject;
   pageSize?: number;
   watchTimeoutSeconds?: number;
   maxBackoffMs?: number;
@@ -54,7 +56,7 @@ export class Reflector<T extends KubeObject> {
     this.kc = kc;
     this.path = path;
     this.what = what;
-    this.options = { pageSize: 500, watchTimeoutSeconds: 300, maxBackoffMs: 30_000, ...options };
+    this.options = { transform: (o) => o, pageSize: 500, watchTimeoutSeconds: 300, maxBackoffMs: 30_000, ...options };
     this.synced = new Promise((resolve) => (this.resolveSynced = resolve));
   }
 
@@ -117,7 +119,7 @@ export class Reflector<T extends KubeObject> {
       const res = await kubeRequest(this.kc, `${this.path}${separator}limit=${this.options.pageSize}${next ? `&continue=${encodeURIComponent(next)}` : ''}`, { timeoutMs: 60_000 });
       if (res.status !== 200) throw classifyStatus(res.status, res.body, `list ${this.path}`);
       const page = JSON.parse(res.body) as { items: T[]; metadata: { continue?: string; resourceVersion: string } };
-      for (const item of page.items) seen.set(keyOf(item), item);
+      for (const item of page.items) seen.set(keyOf(item), this.options.transform(item) as T);
       next = page.metadata.continue ?? '';
       resourceVersion = page.metadata.resourceVersion;
     } while (next);
@@ -148,13 +150,14 @@ export class Reflector<T extends KubeObject> {
       }
       resourceVersion = event.object.metadata.resourceVersion ?? resourceVersion;
       if (event.type === 'BOOKMARK') return;
-      const key = keyOf(event.object);
+      const object = this.options.transform(event.object) as T;
+      const key = keyOf(object);
       if (event.type === 'DELETED') {
         this.store.delete(key);
-        this.changes.fire({ type: 'delete', object: event.object });
+        this.changes.fire({ type: 'delete', object });
       } else {
-        this.store.set(key, event.object);
-        this.changes.fire({ type: 'upsert', object: event.object });
+        this.store.set(key, object);
+        this.changes.fire({ type: 'upsert', object });
       }
     };
     await kubeStream(this.kc, path, { onLine, onOpen, signal: this.abort.signal, idleMs: (this.options.watchTimeoutSeconds + 60) * 1000 });

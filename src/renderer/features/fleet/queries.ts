@@ -3,14 +3,39 @@ import { useEffect } from 'react';
 import type { PodActionId, PodProblemRow } from '../../../shared/contract/fleet.ts';
 import { api } from '../../api.ts';
 
-/** Server data of the fleet view; main pushes "changed" and the queries refetch. */
+/** While a fleet is on fire, changes stream in: refetch at once, then at most this often. */
+const REFETCH_EVERY_MS = 500;
+
+/**
+ * Server data of the fleet view: main pushes "changed" and the lists refetch, on the leading
+ * edge (an isolated change shows at once) and throttled after (a storm does not starve the UI).
+ */
 export function useFleetLive() {
   const queryClient = useQueryClient();
-  useEffect(() => api.fleet.onDidChange(() => void queryClient.invalidateQueries({ queryKey: ['fleet'] })), [queryClient]);
+  useEffect(() => {
+    let last = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const refetch = () => {
+      last = Date.now();
+      timer = undefined;
+      void queryClient.invalidateQueries({ queryKey: ['fleet', 'lists'] });
+    };
+    const off = api.fleet.onDidChange(() => {
+      if (timer) return;
+      const wait = last + REFETCH_EVERY_MS - Date.now();
+      if (wait <= 0) refetch();
+      else timer = setTimeout(refetch, wait);
+    });
+    return () => {
+      off();
+      clearTimeout(timer);
+    };
+  }, [queryClient]);
 }
 
-export const useSummaries = () => useQuery({ queryKey: ['fleet', 'summaries'], queryFn: () => api.fleet.summaries(), refetchInterval: 30_000 });
-export const useProblems = () => useQuery({ queryKey: ['fleet', 'problems'], queryFn: () => api.fleet.problems(), refetchInterval: 30_000 });
+// structural sharing would deep-compare thousands of rows on every refetch
+export const useSummaries = () => useQuery({ queryKey: ['fleet', 'lists', 'summaries'], queryFn: () => api.fleet.summaries(), refetchInterval: 30_000 });
+export const useProblems = () => useQuery({ queryKey: ['fleet', 'lists', 'problems'], queryFn: () => api.fleet.problems(), refetchInterval: 30_000, structuralSharing: false });
 
 export function useRootCause(row: PodProblemRow | undefined) {
   return useQuery({

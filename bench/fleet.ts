@@ -1,0 +1,174 @@
+// Fleet view budgets on the lab scaled to 3 clusters × 5,000 pods (issue 4):
+//   initial sync ≤ 5 s per cluster and no slower than `kubectl get pods -A -o json`, side by side;
+//   main-process RSS ≤ 350 MB with all three watched; API change → client update p95 ≤ 300 ms;
+//   a 15,000-row problem table scrolled in Chromium, frame times measured.
+// Every bench pod carries the lab's imagepull fault, so the whole fleet is "on fire" and each of
+// the 15,000 pods is a problem row. It measures and prints; it does not assert.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { chromium } from '@playwright/test';
+import { clusters, kubeconfigPath, type LabCluster } from '../lab/config.ts';
+import { LabApi } from '../lab/kube.ts';
+import { createApiClient } from '../src/shared/contract/index.ts';
+import { webTransport } from '../src/renderer/web-transport.ts';
+import { startWebShell } from '../e2e/web-shell.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const PODS = Number(process.env.BENCH_PODS ?? 5000);
+const PER_DEPLOYMENT = 100;
+const NS = 'fleet-bench';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
+const log = (line: string) => console.error(`bench: ${line}`);
+
+async function scale(c: LabCluster) {
+  const api = new LabApi(c);
+  const nodes = Math.ceil(PODS / 100) + 1;
+  for (let i = 0; i < nodes; i++) {
+    await api.apply({ apiVersion: 'v1', kind: 'Node', metadata: { name: `bench-${c.cloud}-${i}`, labels: { 'lab.fleetdeck.io/simulated': 'true', 'fleetdeck.io/bench': 'true' } } });
+  }
+  await api.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+  for (let i = 0; i < PODS / PER_DEPLOYMENT; i++) {
+    const name = `app-${i}`;
+    await api.apply({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: NS },
+      spec: {
+        replicas: PER_DEPLOYMENT,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name }, annotations: { 'lab.fleetdeck.io/fault': 'imagepull' } },
+          spec: { containers: [{ name: 'app', image: `registry.example/bench/${name}:1.0.0`, resources: { requests: { cpu: '1m', memory: '1Mi' } } }] },
+        },
+      },
+    });
+  }
+  const count = async () => (await api.request<{ metadata: { remainingItemCount?: number }; items: unknown[] }>('GET', `/api/v1/namespaces/${NS}/pods?limit=1`)).metadata.remainingItemCount ?? 0;
+  while ((await count()) + 1 < PODS) await sleep(2_000);
+}
+
+function kubectlSeconds(context: string): number {
+  const started = performance.now();
+  const result = spawnSync(path.join(root, 'lab/bin/kubectl'), ['--kubeconfig', kubeconfigPath, '--context', context, 'get', 'pods', '-A', '-o', 'json'], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
+  if (result.status !== 0) throw new Error(`kubectl failed: ${result.stderr}`);
+  return (performance.now() - started) / 1000;
+}
+
+function fleetSync(contexts: string[], settleMs = 0): { syncMs: number; pods: number; rssBytes: number } {
+  const result = spawnSync(process.execPath, ['--expose-gc', path.join(root, 'bench/fleet-sync.ts'), kubeconfigPath, String(settleMs), ...contexts], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (result.status !== 0) throw new Error(`fleet sync failed: ${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
+/** API write → watch → cache → change event → client refetch shows it; through the real web shell. */
+async function changeLatency(): Promise<number[]> {
+  const c = clusters[0];
+  const api = new LabApi(c);
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'latency-probe', namespace: NS } };
+  // bound to a node nobody simulates, so only this benchmark writes its status
+  await api.apply({ ...pod, spec: { nodeName: 'bench-unsimulated', containers: [{ name: 'probe', image: 'registry.example/probe:1' }] } });
+  const shell = await startWebShell(['--kubeconfig', kubeconfigPath]);
+  const client = createApiClient(webTransport({ origin: shell.origin, token: new URL(shell.url).searchParams.get('token') }));
+  await client.fleet.summaries();
+  while ((await client.fleet.summaries()).some((s) => s.state !== 'synced')) await sleep(500);
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < 30; i++) {
+      const failed = i % 2 === 0;
+      const status = failed
+        ? { phase: 'Failed', reason: 'Evicted', message: `benchmark round ${i}` }
+        : { phase: 'Running', reason: null, message: null, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date().toISOString() }] };
+      const seen = new Promise<number>((resolve) => {
+        const off = client.fleet.onDidChange(async ({ contexts }) => {
+          if (!contexts.includes(c.context)) return;
+          const listed = (await client.fleet.problems()).some((p) => p.pod === 'latency-probe' && p.context === c.context);
+          if (listed === failed) {
+            off();
+            resolve(performance.now());
+          }
+        });
+      });
+      const started = performance.now();
+      await api.request('PATCH', `/api/v1/namespaces/${NS}/pods/latency-probe/status`, { status }, 'application/merge-patch+json');
+      samples.push((await seen) - started);
+    }
+  } finally {
+    await shell.stop();
+    await api.request('DELETE', `/api/v1/namespaces/${NS}/pods/latency-probe`).catch(() => undefined);
+  }
+  return samples;
+}
+
+/** Scrolls the problem table (every bench pod is a row) in Chromium and records frame times. */
+async function scrollFrames(): Promise<{ rows: number; frames: number[] }> {
+  const shell = await startWebShell(['--kubeconfig', kubeconfigPath]);
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(shell.url);
+    await page.waitForFunction((n) => Number(document.querySelector('[aria-label="Pod problems"]')?.getAttribute('aria-rowcount')) >= n, PODS * clusters.length, { timeout: 120_000, polling: 1000 });
+    const rows = Number(await page.getAttribute('[aria-label="Pod problems"]', 'aria-rowcount'));
+    const frames = await page.evaluate(
+      () =>
+        new Promise<number[]>((resolve) => {
+          const scroller = document.querySelector('.problems-scroll') as HTMLElement;
+          const deltas: number[] = [];
+          let last = performance.now();
+          const step = () => {
+            const now = performance.now();
+            deltas.push(now - last);
+            last = now;
+            scroller.scrollTop += 400;
+            if (scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight || deltas.length > 600) resolve(deltas.slice(1));
+            else requestAnimationFrame(step);
+          };
+          requestAnimationFrame(step);
+        }),
+    );
+    await page.screenshot({ path: path.join(root, 'test-results/screenshots/bench-fleet-15k.png') });
+    return { rows, frames };
+  } finally {
+    await browser.close();
+    await shell.stop();
+  }
+}
+
+async function cleanup() {
+  for (const c of clusters) {
+    const api = new LabApi(c);
+    await api.request('DELETE', `/api/v1/namespaces/${NS}`).catch(() => undefined);
+    const nodes = await api.list<{ metadata: { name: string; labels?: Record<string, string> } }>('v1', 'Node');
+    for (const n of nodes.filter((n) => n.metadata.labels?.['fleetdeck.io/bench'])) await api.request('DELETE', `/api/v1/nodes/${n.metadata.name}`);
+  }
+}
+
+spawnSync(process.execPath, [path.join(root, 'lab/lab.ts'), 'up'], { stdio: ['ignore', 'ignore', 'inherit'] });
+log(`scaling every lab cluster to ${PODS} bench pods (${clusters.length * PODS} in all)…`);
+const scaleStart = performance.now();
+await Promise.all(clusters.map(scale));
+log(`scaled in ${((performance.now() - scaleStart) / 1000).toFixed(0)} s; letting node-sim settle`);
+await sleep(20_000);
+
+try {
+  const rows: [string, string, string, string][] = [];
+  for (const c of clusters) {
+    const ours = median([0, 1, 2].map(() => fleetSync([c.context]).syncMs / 1000));
+    const kubectl = median([0, 1, 2].map(() => kubectlSeconds(c.context)));
+    rows.push([`initial sync ${c.context} (8 collections) vs kubectl get pods -A -o json`, `${ours.toFixed(2)} s`, `${kubectl.toFixed(2)} s (budget 5 s)`, (ours / kubectl).toFixed(2)]);
+  }
+  const all = fleetSync(clusters.map((c) => c.context), 10_000);
+  rows.push([`main-process RSS, ${all.pods} pods in 3 clusters watched`, `${(all.rssBytes / 2 ** 20).toFixed(0)} MB`, '350 MB', (all.rssBytes / 2 ** 20 / 350).toFixed(2)]);
+  const latency = await changeLatency();
+  rows.push(['API change → client update p50', `${median(latency).toFixed(0)} ms`, '', '']);
+  rows.push(['API change → client update p95', `${quantile(latency, 0.95).toFixed(0)} ms`, '300 ms', (quantile(latency, 0.95) / 300).toFixed(2)]);
+  const scroll = await scrollFrames();
+  rows.push([`problem table scroll, ${scroll.rows} rows: frame p50`, `${median(scroll.frames).toFixed(1)} ms`, '16.7 ms', (median(scroll.frames) / 16.7).toFixed(2)]);
+  rows.push([`problem table scroll, ${scroll.rows} rows: frame p95`, `${quantile(scroll.frames, 0.95).toFixed(1)} ms`, '16.7 ms', (quantile(scroll.frames, 0.95) / 16.7).toFixed(2)]);
+  rows.push([`problem table scroll: frames over 50 ms`, `${scroll.frames.filter((f) => f > 50).length} of ${scroll.frames.length}`, '', '']);
+  console.log(`${'measure'.padEnd(78)} ${'ours'.padStart(10)} ${'peer / budget'.padStart(26)}  ratio`);
+  for (const [name, ours, peer, ratio] of rows) console.log(`${name.padEnd(78)} ${ours.padStart(10)} ${peer.padStart(26)}  ${ratio}`);
+} finally {
+  if (!process.env.BENCH_KEEP) await cleanup();
+}
