@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Cloud } from '../cloud.ts';
-import type { ProblemReason } from '../fleet/pod-problems.ts';
+import type { PodProblem } from '../fleet/pod-problems.ts';
 import { defineService, type Event } from '../rpc.ts';
 
 export type CacheState = 'connecting' | 'synced' | 'reconnecting' | 'failed';
@@ -21,18 +21,13 @@ export interface ClusterSummary {
   memory: { requestedBytes: number; allocatableBytes: number };
 }
 
-export interface PodProblemRow {
+/** A broken pod as the fleet view lists it: the classification plus where it is and what to do. */
+export interface PodProblemRow extends Omit<PodProblem, 'lastTermination'> {
   context: string;
   cloud: Cloud;
   namespace: string;
   pod: string;
   node?: string;
-  reason: ProblemReason;
-  severity: number;
-  container?: string;
-  restarts: number;
-  since?: string;
-  message: string;
   hint: string;
   owner?: string;
 }

@@ -146,18 +146,14 @@ export class ClusterCache {
       const problem = classifyPod(pod, now);
       if (!problem) continue;
       const owner = (pod.metadata.ownerReferences as { kind: string; name: string }[] | undefined)?.[0];
+      const { lastTermination: _, ...classification } = problem;
       rows.push({
+        ...classification,
         context: this.context,
         cloud: this.cloud,
         namespace: pod.metadata.namespace ?? 'default',
         pod: pod.metadata.name,
         ...(pod.spec?.nodeName ? { node: pod.spec.nodeName } : {}),
-        reason: problem.reason,
-        severity: problem.severity,
-        ...(problem.container ? { container: problem.container } : {}),
-        restarts: problem.restarts,
-        ...(problem.since ? { since: problem.since } : {}),
-        message: problem.message,
         hint: hintFor(pod, problem),
         ...(owner ? { owner: `${owner.kind}/${owner.name}` } : {}),
       });
