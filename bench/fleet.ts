@@ -24,6 +24,9 @@ const log = (line: string) => console.error(`bench: ${line}`);
 
 async function scale(c: LabCluster) {
   const api = new LabApi(c);
+  // a previous run's namespace may still be terminating
+  const terminating = () => api.request<{ status?: { phase?: string } }>('GET', `/api/v1/namespaces/${NS}`).then((ns) => ns.status?.phase === 'Terminating', () => false);
+  while (await terminating()) await sleep(2_000);
   const nodes = Math.ceil(PODS / 100) + 1;
   for (let i = 0; i < nodes; i++) {
     await api.apply({ apiVersion: 'v1', kind: 'Node', metadata: { name: `bench-${c.cloud}-${i}`, labels: { 'lab.fleetdeck.io/simulated': 'true', 'fleetdeck.io/bench': 'true' } } });
@@ -151,24 +154,40 @@ await Promise.all(clusters.map(scale));
 log(`scaled in ${((performance.now() - scaleStart) / 1000).toFixed(0)} s; letting node-sim settle`);
 await sleep(20_000);
 
-try {
-  const rows: [string, string, string, string][] = [];
-  for (const c of clusters) {
-    const ours = median([0, 1, 2].map(() => fleetSync([c.context]).syncMs / 1000));
-    const kubectl = median([0, 1, 2].map(() => kubectlSeconds(c.context)));
-    rows.push([`initial sync ${c.context} (8 collections) vs kubectl get pods -A -o json`, `${ours.toFixed(2)} s`, `${kubectl.toFixed(2)} s (budget 5 s)`, (ours / kubectl).toFixed(2)]);
+const row = (name: string, ours: string, peer = '', ratio = '') => console.log(`${name.padEnd(78)} ${ours.padStart(10)} ${peer.padStart(26)}  ${ratio}`);
+/** Runs one phase; a phase that fails is reported as such and the others still run. */
+async function phase(name: string, run: () => Promise<void> | void) {
+  try {
+    await run();
+  } catch (error) {
+    row(name, 'FAILED', (error as Error).message.split('\n')[0].slice(0, 60));
   }
-  const all = fleetSync(clusters.map((c) => c.context), 10_000);
-  rows.push([`main-process RSS, ${all.pods} pods in 3 clusters watched`, `${(all.rssBytes / 2 ** 20).toFixed(0)} MB`, '350 MB', (all.rssBytes / 2 ** 20 / 350).toFixed(2)]);
-  const latency = await changeLatency();
-  rows.push(['API change → client update p50', `${median(latency).toFixed(0)} ms`, '', '']);
-  rows.push(['API change → client update p95', `${quantile(latency, 0.95).toFixed(0)} ms`, '300 ms', (quantile(latency, 0.95) / 300).toFixed(2)]);
-  const scroll = await scrollFrames();
-  rows.push([`problem table scroll, ${scroll.rows} rows: frame p50`, `${median(scroll.frames).toFixed(1)} ms`, '16.7 ms', (median(scroll.frames) / 16.7).toFixed(2)]);
-  rows.push([`problem table scroll, ${scroll.rows} rows: frame p95`, `${quantile(scroll.frames, 0.95).toFixed(1)} ms`, '16.7 ms', (quantile(scroll.frames, 0.95) / 16.7).toFixed(2)]);
-  rows.push([`problem table scroll: frames over 50 ms`, `${scroll.frames.filter((f) => f > 50).length} of ${scroll.frames.length}`, '', '']);
-  console.log(`${'measure'.padEnd(78)} ${'ours'.padStart(10)} ${'peer / budget'.padStart(26)}  ratio`);
-  for (const [name, ours, peer, ratio] of rows) console.log(`${name.padEnd(78)} ${ours.padStart(10)} ${peer.padStart(26)}  ${ratio}`);
+}
+
+try {
+  row('measure', 'ours', 'peer / budget', 'ratio');
+  for (const c of clusters) {
+    await phase(`initial sync ${c.context}`, () => {
+      const ours = median([0, 1, 2].map(() => fleetSync([c.context]).syncMs / 1000));
+      const kubectl = median([0, 1, 2].map(() => kubectlSeconds(c.context)));
+      row(`initial sync ${c.context} (8 collections) vs kubectl get pods -A -o json`, `${ours.toFixed(2)} s`, `${kubectl.toFixed(2)} s (budget 5 s)`, (ours / kubectl).toFixed(2));
+    });
+  }
+  await phase('main-process RSS', () => {
+    const all = fleetSync(clusters.map((c) => c.context), 10_000);
+    row(`main-process RSS, ${all.pods} pods in 3 clusters watched`, `${(all.rssBytes / 2 ** 20).toFixed(0)} MB`, '350 MB', (all.rssBytes / 2 ** 20 / 350).toFixed(2));
+  });
+  await phase('API change → client update', async () => {
+    const latency = await changeLatency();
+    row('API change → client update p50', `${median(latency).toFixed(0)} ms`);
+    row('API change → client update p95', `${quantile(latency, 0.95).toFixed(0)} ms`, '300 ms', (quantile(latency, 0.95) / 300).toFixed(2));
+  });
+  await phase('problem table scroll', async () => {
+    const scroll = await scrollFrames();
+    row(`problem table scroll, ${scroll.rows} rows: frame p50`, `${median(scroll.frames).toFixed(1)} ms`, '16.7 ms', (median(scroll.frames) / 16.7).toFixed(2));
+    row(`problem table scroll, ${scroll.rows} rows: frame p95`, `${quantile(scroll.frames, 0.95).toFixed(1)} ms`, '16.7 ms', (quantile(scroll.frames, 0.95) / 16.7).toFixed(2));
+    row('problem table scroll: frames over 50 ms', `${scroll.frames.filter((f) => f > 50).length} of ${scroll.frames.length}`);
+  });
 } finally {
   if (!process.env.BENCH_KEEP) await cleanup();
 }

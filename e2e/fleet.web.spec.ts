@@ -43,3 +43,21 @@ test('the fleet overview shows every cluster live and the broken pods of all thr
   await page.getByRole('searchbox', { name: 'Search the fleet' }).fill('ImagePull');
   await expect(grid.locator('.problem-row')).toHaveCount(1);
 });
+
+test('drill down cluster → namespace → workload → pod, and search the whole fleet', async ({ page }) => {
+  await page.goto(shell.url);
+  await page.locator('.card[data-context="aks-lab"]').click();
+  const browse = page.getByRole('navigation', { name: 'Drill down' });
+  await browse.getByRole('button', { name: /Namespace\s*shop/ }).click();
+  await expect(browse.getByRole('button', { name: /Deployment\s*web\s*1 broken/ })).toBeVisible({ timeout: 30_000 });
+  await expect(browse.getByRole('button', { name: /StatefulSet\s*postgres\s*1\/1 ready/ })).toBeVisible();
+  await browse.getByRole('button', { name: /Deployment\s*web/ }).click();
+  await expect(browse.locator('.crumbs')).toHaveText('aks-lab › shop › Deployment/web');
+  await browse.getByRole('button', { name: /Pod\s*web-\S+\s*1 broken/ }).first().click();
+  await expect(page.getByRole('complementary', { name: 'Root cause' })).toContainText('CrashLoopBackOff');
+  await page.screenshot({ path: path.join(screenshotDir, 'fleet-drilldown.png'), fullPage: true });
+
+  await page.getByRole('searchbox', { name: 'Search the fleet' }).fill('postgres');
+  const results = page.getByRole('list', { name: 'Fleet search results' });
+  for (const context of ['aks-lab', 'gke-lab', 'eks-lab']) await expect(results.getByRole('listitem').filter({ hasText: `StatefulSet shop/postgres · ${context}` })).toBeVisible();
+});

@@ -26,7 +26,8 @@ const (
 	faultOOM       = "oom"
 	faultImagePull = "imagepull"
 
-	backOff       = 10 * time.Second // lab-fast: a real kubelet doubles this up to 5 minutes
+	backOff       = 10 * time.Second // the kubelet's first back-off; it doubles after each failure
+	maxBackOff    = 5 * time.Minute
 	jobRunTime    = 5 * time.Second
 	configRecheck = 5 * time.Second
 
@@ -257,7 +258,17 @@ func runContainer(cs *v1.ContainerStatus, pod *v1.Pod, c *v1.Container, old *v1.
 	cs.ContainerID = containerID(pod.UID, c.Name, cs.RestartCount)
 }
 
-// crashContainer puts the container into a crash loop that restarts it every backOff, or fails
+// backOffAfter is the kubelet's delay after the n-th consecutive failure (n from 0): backOff
+// doubled each time, at most maxBackOff.
+func backOffAfter(n int32) time.Duration {
+	d := backOff
+	for i := int32(0); i < n && d < maxBackOff; i++ {
+		d *= 2
+	}
+	return min(d, maxBackOff)
+}
+
+// crashContainer puts the container into a crash loop whose restarts back off as the kubelet's do, or fails
 // it for good under restartPolicy Never. It returns when the next restart is due.
 func crashContainer(cs *v1.ContainerStatus, pod *v1.Pod, c *v1.Container, old *v1.ContainerStatus, oom bool, now metav1.Time) time.Time {
 	code, reason := int32(1), "Error"
@@ -278,29 +289,36 @@ func crashContainer(cs *v1.ContainerStatus, pod *v1.Pod, c *v1.Container, old *v
 	last := cs.LastTerminationState.Terminated
 	looping := old != nil && old.State.Waiting != nil && old.State.Waiting.Reason == reasonCrashLoop &&
 		last != nil && last.Reason == reason
-	if !looping || !now.Time.Before(last.FinishedAt.Add(backOff)) {
+	if !looping || !now.Time.Before(last.FinishedAt.Add(backOffAfter(cs.RestartCount-1))) {
 		// Containers that crash on start have startedAt == finishedAt.
 		last = &v1.ContainerStateTerminated{ExitCode: code, Reason: reason, StartedAt: now, FinishedAt: now,
 			ContainerID: containerID(pod.UID, c.Name, cs.RestartCount)}
 		cs.RestartCount++
 		cs.LastTerminationState = v1.ContainerState{Terminated: last}
 	}
+	delay := backOffAfter(cs.RestartCount - 1)
 	cs.ContainerID = last.ContainerID
 	cs.State.Waiting = &v1.ContainerStateWaiting{Reason: reasonCrashLoop,
-		Message: fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)", backOff, c.Name, pod.Name, pod.Namespace, pod.UID)}
-	return last.FinishedAt.Add(backOff)
+		Message: fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)", delay, c.Name, pod.Name, pod.Namespace, pod.UID)}
+	return last.FinishedAt.Add(delay)
 }
 
-// pullFailure alternates ErrImagePull and ImagePullBackOff every backOff since the pod started.
+// pullFailure reports ErrImagePull for backOff/2 after each pull attempt and ImagePullBackOff until
+// the next one; attempts back off as the kubelet's do. It returns when the state changes next.
 func pullFailure(cs *v1.ContainerStatus, c *v1.Container, start, now time.Time) time.Time {
-	n := now.Sub(start) / backOff
-	ref, _ := normalizeImage(c.Image)
-	cs.State.Waiting = &v1.ContainerStateWaiting{Reason: reasonErrPull,
-		Message: fmt.Sprintf("failed to pull and unpack image %q: failed to resolve reference %q: %s: not found", ref, ref, ref)}
-	if n%2 == 1 {
-		cs.State.Waiting = &v1.ContainerStateWaiting{Reason: reasonPullBackOff, Message: fmt.Sprintf("Back-off pulling image %q", c.Image)}
+	attempt, n := start, int32(0)
+	for !now.Before(attempt.Add(backOffAfter(n))) {
+		attempt = attempt.Add(backOffAfter(n))
+		n++
 	}
-	return start.Add((n + 1) * backOff)
+	ref, _ := normalizeImage(c.Image)
+	if failing := attempt.Add(backOff / 2); now.Before(failing) {
+		cs.State.Waiting = &v1.ContainerStateWaiting{Reason: reasonErrPull,
+			Message: fmt.Sprintf("failed to pull and unpack image %q: failed to resolve reference %q: %s: not found", ref, ref, ref)}
+		return failing
+	}
+	cs.State.Waiting = &v1.ContainerStateWaiting{Reason: reasonPullBackOff, Message: fmt.Sprintf("Back-off pulling image %q", c.Image)}
+	return attempt.Add(backOffAfter(n))
 }
 
 // jobDoneAt is when a Job pod whose containers all run has done its work.

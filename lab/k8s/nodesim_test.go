@@ -146,13 +146,31 @@ func TestImagePull(t *testing.T) {
 		t.Fatalf("unexpected status %+v", pod.Status)
 	}
 	before := pod.Status.ContainerStatuses
-	step(t, pod, env(t0.Add(backOff+time.Second)))
+	step(t, pod, env(t0.Add(backOff/2+time.Second)))
 	w = pod.Status.ContainerStatuses[1].State.Waiting
 	if w.Reason != reasonPullBackOff || w.Message != `Back-off pulling image "nginx:1.27"` {
 		t.Errorf("unexpected waiting state %+v", w)
 	}
 	if events := podEvents(pod, before, pod.Status.ContainerStatuses); len(events) != 1 || events[0].reason != "BackOff" {
 		t.Errorf("events %+v", events)
+	}
+	// the second attempt comes after 10 s, the third 20 s later
+	if step(t, pod, env(t0.Add(backOff))); pod.Status.ContainerStatuses[1].State.Waiting.Reason != reasonErrPull {
+		t.Errorf("no second pull attempt at %s", backOff)
+	}
+	if step(t, pod, env(t0.Add(backOff+backOff/2+time.Second))); pod.Status.ContainerStatuses[1].State.Waiting.Reason != reasonPullBackOff {
+		t.Errorf("second attempt did not back off")
+	}
+	if after := step(t, pod, env(t0.Add(backOff+backOff))); after != backOff {
+		t.Errorf("third attempt due in %s, want %s", after, backOff)
+	}
+}
+
+func TestBackOffDoubles(t *testing.T) {
+	for n, want := range map[int32]time.Duration{0: 10 * time.Second, 1: 20 * time.Second, 4: 160 * time.Second, 5: 5 * time.Minute, 12: 5 * time.Minute} {
+		if got := backOffAfter(n); got != want {
+			t.Errorf("backOffAfter(%d) = %s, want %s", n, got, want)
+		}
 	}
 }
 

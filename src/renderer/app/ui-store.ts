@@ -2,19 +2,31 @@ import { create } from 'zustand';
 
 export type Screen = 'fleet' | 'clusters';
 
+export interface BrowsePath {
+  context: string;
+  namespace?: string;
+  workload?: { kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job'; name: string };
+}
+
+export interface PodRef {
+  context: string;
+  namespace: string;
+  pod: string;
+}
+
 interface UiState {
   screen: Screen;
   clusterFilter: string;
   fleetSearch: string;
-  /** context/namespace/pod of the problem whose root cause is open */
-  selectedProblem?: string;
-  /** the cluster the fleet view is narrowed to */
-  clusterFocus?: string;
+  /** the pod whose root-cause panel is open */
+  selectedPod?: PodRef;
+  /** the cluster the fleet view is narrowed to, and how far the user drilled into it */
+  browse?: BrowsePath;
   setScreen(screen: Screen): void;
   setClusterFilter(filter: string): void;
   setFleetSearch(search: string): void;
-  selectProblem(key: string | undefined): void;
-  setClusterFocus(context: string | undefined): void;
+  selectPod(pod: PodRef | undefined): void;
+  setBrowse(path: BrowsePath | undefined): void;
 }
 
 /** UI state only; server data lives in react-query. */
@@ -25,6 +37,6 @@ export const useUi = create<UiState>((set) => ({
   setScreen: (screen) => set({ screen }),
   setClusterFilter: (clusterFilter) => set({ clusterFilter }),
   setFleetSearch: (fleetSearch) => set({ fleetSearch }),
-  selectProblem: (selectedProblem) => set({ selectedProblem }),
-  setClusterFocus: (clusterFocus) => set({ clusterFocus }),
+  selectPod: (selectedPod) => set({ selectedPod }),
+  setBrowse: (browse) => set({ browse }),
 }));

@@ -41,6 +41,17 @@ export interface KubeEventRow {
   object: string;
 }
 
+/** One level of the drill-down: cluster → namespace → workload → pod. */
+export interface BrowseItem {
+  kind: 'Namespace' | 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job' | 'Pod';
+  context: string;
+  namespace?: string;
+  name: string;
+  /** e.g. "3/3 ready", "Running", "12 pods" */
+  status: string;
+  problems: number;
+}
+
 export type PodActionId = 'delete-pod' | 'restart-workload';
 
 /** An action offered on a broken pod; shown disabled with the reason when RBAC denies it. */
@@ -63,12 +74,20 @@ export interface RootCause {
 }
 
 export const podRef = z.object({ context: z.string().min(1), namespace: z.string().min(1), pod: z.string().min(1) }).strict();
+export const browseInput = z
+  .object({ context: z.string().min(1), namespace: z.string().min(1).optional(), workload: z.object({ kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']), name: z.string().min(1) }).strict().optional() })
+  .strict();
+export const searchInput = z.object({ query: z.string().min(1).max(200), limit: z.number().int().min(1).max(1000).optional() }).strict();
 export const podActionInput = podRef.extend({ action: z.enum(['delete-pod', 'restart-workload']) }).strict();
 
 export interface FleetService {
   summaries(input?: void): Promise<ClusterSummary[]>;
   problems(input?: void): Promise<PodProblemRow[]>;
   rootCause(input: z.infer<typeof podRef>): Promise<RootCause>;
+  /** the namespaces of a cluster, the workloads of a namespace, or the pods of a workload */
+  browse(input: z.infer<typeof browseInput>): Promise<BrowseItem[]>;
+  /** namespaces, workloads and pods of every cluster whose name contains the query */
+  search(input: z.infer<typeof searchInput>): Promise<BrowseItem[]>;
   /** runs an action of the root-cause panel; RBAC denials read "forbidden: <verb> <resource> in <namespace>" */
   runAction(input: z.infer<typeof podActionInput>): Promise<{ message: string }>;
   /** the clusters whose data changed (throttled); refetch what you show of them */
@@ -77,6 +96,6 @@ export interface FleetService {
 
 export const fleetContract = defineService<FleetService>({
   name: 'fleet',
-  methods: { summaries: z.void(), problems: z.void(), rootCause: podRef, runAction: podActionInput },
+  methods: { summaries: z.void(), problems: z.void(), rootCause: podRef, runAction: podActionInput, browse: browseInput, search: searchInput },
   events: ['onDidChange'],
 });

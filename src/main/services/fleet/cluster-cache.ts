@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { detectCloudFromNode, type Cloud } from '../../../shared/cloud.ts';
-import type { CacheState, ClusterSummary, PodProblemRow } from '../../../shared/contract/fleet.ts';
+import type { BrowseItem, CacheState, ClusterSummary, PodProblemRow } from '../../../shared/contract/fleet.ts';
 import { Emitter } from '../../../shared/emitter.ts';
 import { classifyPod, hintFor, type PodLike } from '../../../shared/fleet/pod-problems.ts';
 import { parseQuantity } from '../../../shared/quantity.ts';
@@ -159,6 +159,62 @@ export class ClusterCache {
       });
     }
     return rows;
+  }
+
+  private static readonly workloadKinds = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets', Job: 'jobs' } as const;
+
+  private problemCount(namespace: string, podNames?: Set<string>): number {
+    return this.problems().filter((p) => p.namespace === namespace && (!podNames || podNames.has(p.pod))).length;
+  }
+
+  /** Pods a workload owns: through its ReplicaSets (by name prefix) or directly. */
+  private podsOf(namespace: string, kind: keyof typeof ClusterCache.workloadKinds, name: string): Pod[] {
+    return this.items<Pod>('pods').filter((p) => {
+      if (p.metadata.namespace !== namespace) return false;
+      const owner = (p.metadata.ownerReferences as { kind: string; name: string }[] | undefined)?.[0];
+      if (!owner) return false;
+      return kind === 'Deployment' ? owner.kind === 'ReplicaSet' && owner.name.startsWith(`${name}-`) && owner.name.slice(name.length + 1).indexOf('-') === -1 : owner.kind === kind && owner.name === name;
+    });
+  }
+
+  browse(namespace?: string, workload?: { kind: keyof typeof ClusterCache.workloadKinds; name: string }): BrowseItem[] {
+    const base = { context: this.context };
+    if (!namespace) {
+      const podsPer = new Map<string, number>();
+      for (const p of this.items<Pod>('pods')) podsPer.set(p.metadata.namespace ?? '', (podsPer.get(p.metadata.namespace ?? '') ?? 0) + 1);
+      return this.items('namespaces').map((n) => ({ ...base, kind: 'Namespace', name: n.metadata.name, status: `${podsPer.get(n.metadata.name) ?? 0} pods`, problems: this.problemCount(n.metadata.name) }));
+    }
+    if (!workload) {
+      return (Object.entries(ClusterCache.workloadKinds) as [keyof typeof ClusterCache.workloadKinds, CachedResource][]).flatMap(([kind, resource]) =>
+        this.items<KubeObject & { spec?: { replicas?: number; completions?: number }; status?: Record<string, number> }>(resource)
+          .filter((w) => w.metadata.namespace === namespace)
+          .map((w) => {
+            const pods = new Set(this.podsOf(namespace, kind, w.metadata.name).map((p) => p.metadata.name));
+            const status =
+              kind === 'DaemonSet' ? `${w.status?.numberReady ?? 0}/${w.status?.desiredNumberScheduled ?? 0} ready`
+              : kind === 'Job' ? `${w.status?.succeeded ?? 0}/${w.spec?.completions ?? 1} done${w.status?.failed ? `, ${w.status.failed} failed` : ''}`
+              : `${w.status?.readyReplicas ?? 0}/${w.spec?.replicas ?? 1} ready`;
+            return { ...base, kind, namespace, name: w.metadata.name, status, problems: this.problemCount(namespace, pods) };
+          }),
+      );
+    }
+    const broken = new Set(this.problems().filter((p) => p.namespace === namespace).map((p) => p.pod));
+    return this.podsOf(namespace, workload.kind, workload.name).map((p) => ({ ...base, kind: 'Pod', namespace, name: p.metadata.name, status: p.status?.phase ?? 'Unknown', problems: broken.has(p.metadata.name) ? 1 : 0 }));
+  }
+
+  /** Namespaces, workloads and pods whose name contains the (lower-case) needle. */
+  search(needle: string, limit: number): BrowseItem[] {
+    const found: BrowseItem[] = [];
+    for (const n of this.items('namespaces')) if (n.metadata.name.includes(needle)) found.push({ context: this.context, kind: 'Namespace', name: n.metadata.name, status: '', problems: 0 });
+    for (const [kind, resource] of Object.entries(ClusterCache.workloadKinds) as [BrowseItem['kind'], CachedResource][]) {
+      for (const w of this.items(resource)) if (w.metadata.name.includes(needle)) found.push({ context: this.context, kind, namespace: w.metadata.namespace, name: w.metadata.name, status: '', problems: 0 });
+    }
+    const broken = new Set(this.problems().map((p) => `${p.namespace}/${p.pod}`));
+    for (const p of this.items<Pod>('pods')) {
+      if (found.length >= limit) break;
+      if (p.metadata.name.includes(needle)) found.push({ context: this.context, kind: 'Pod', namespace: p.metadata.namespace, name: p.metadata.name, status: p.status?.phase ?? 'Unknown', problems: broken.has(`${p.metadata.namespace}/${p.metadata.name}`) ? 1 : 0 });
+    }
+    return found.slice(0, limit);
   }
 
   pod(namespace: string, name: string): Pod | undefined {

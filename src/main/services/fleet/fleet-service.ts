@@ -1,4 +1,4 @@
-import type { ClusterSummary, FleetService, KubeEventRow, PodAction, PodActionId, PodProblemRow, RootCause } from '../../../shared/contract/fleet.ts';
+import type { BrowseItem, ClusterSummary, FleetService, KubeEventRow, PodAction, PodActionId, PodProblemRow, RootCause } from '../../../shared/contract/fleet.ts';
 import { Emitter } from '../../../shared/emitter.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { classifyPod, hintFor } from '../../../shared/fleet/pod-problems.ts';
@@ -95,6 +95,18 @@ export class KubeFleetService implements FleetService {
   async problems(): Promise<PodProblemRow[]> {
     const rows = [...(await this.clusters()).values()].flatMap((c) => c.problems());
     return rows.sort((a, b) => a.severity - b.severity || (a.since ?? '').localeCompare(b.since ?? '') || a.pod.localeCompare(b.pod));
+  }
+
+  async browse({ context, namespace, workload }: { context: string; namespace?: string; workload?: { kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job'; name: string } }): Promise<BrowseItem[]> {
+    const cache = (await this.clusters()).get(context);
+    if (!cache) throw new FleetdeckError('not-found', `context "${context}" is not watched`);
+    if (workload && !namespace) throw new FleetdeckError('invalid-input', 'a workload needs its namespace');
+    return cache.browse(namespace, workload).sort((a, b) => b.problems - a.problems || a.name.localeCompare(b.name));
+  }
+
+  async search({ query, limit = 200 }: { query: string; limit?: number }): Promise<BrowseItem[]> {
+    const needle = query.trim().toLowerCase();
+    return [...(await this.clusters()).values()].flatMap((c) => c.search(needle, limit)).slice(0, limit);
   }
 
   private async podOf(context: string, namespace: string, name: string) {

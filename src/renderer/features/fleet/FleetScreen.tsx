@@ -1,10 +1,10 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useMemo, useRef } from 'react';
 import { cloudNames } from '../../../shared/cloud.ts';
-import type { ClusterSummary, PodProblemRow } from '../../../shared/contract/fleet.ts';
-import { useUi } from '../../app/ui-store.ts';
+import type { BrowseItem, ClusterSummary, PodProblemRow } from '../../../shared/contract/fleet.ts';
+import { useUi, type BrowsePath, type PodRef } from '../../app/ui-store.ts';
 import { RootCausePanel } from './RootCausePanel.tsx';
-import { useFleetLive, useProblems, useSummaries } from './queries.ts';
+import { useBrowse, useFleetLive, useProblems, useSearch, useSummaries } from './queries.ts';
 
 const stateLabel: Record<ClusterSummary['state'], string> = { connecting: 'connecting…', synced: 'live', reconnecting: 'reconnecting…', failed: 'failed' };
 const percent = (used: number, total: number) => (total ? Math.round((used / total) * 100) : 0);
@@ -23,15 +23,19 @@ export function FleetScreen() {
   useFleetLive();
   const summaries = useSummaries();
   const problems = useProblems();
-  const { fleetSearch, setFleetSearch, selectedProblem, selectProblem, clusterFocus, setClusterFocus } = useUi();
+  const { fleetSearch, setFleetSearch, selectedPod, selectPod, browse, setBrowse } = useUi();
+  const clusterFocus = browse?.context;
 
   const rows = useMemo(() => {
     const needle = fleetSearch.trim().toLowerCase();
     return (problems.data ?? []).filter(
-      (p) => (!clusterFocus || p.context === clusterFocus) && (!needle || [p.context, p.namespace, p.pod, p.reason, p.node ?? '', p.owner ?? ''].some((v) => v.toLowerCase().includes(needle))),
+      (p) =>
+        (!clusterFocus || p.context === clusterFocus) &&
+        (!browse?.namespace || p.namespace === browse.namespace) &&
+        (!needle || [p.context, p.namespace, p.pod, p.reason, p.node ?? '', p.owner ?? ''].some((v) => v.toLowerCase().includes(needle))),
     );
-  }, [problems.data, fleetSearch, clusterFocus]);
-  const selected = rows.find((r) => key(r) === selectedProblem);
+  }, [problems.data, fleetSearch, clusterFocus, browse?.namespace]);
+  const selectedKey = selectedPod && `${selectedPod.context}/${selectedPod.namespace}/${selectedPod.pod}`;
 
   return (
     <section className="screen fleet" aria-labelledby="fleet-title">
@@ -42,20 +46,70 @@ export function FleetScreen() {
         <input className="filter wide" type="search" placeholder="Search pods, namespaces, reasons…" aria-label="Search the fleet" value={fleetSearch} onChange={(e) => setFleetSearch(e.target.value)} />
       </header>
       {summaries.error && <div className="banner error" role="alert">{summaries.error.message}</div>}
+      <SearchResults query={fleetSearch} onOpen={(item) => open(item, setBrowse, selectPod)} />
       <div className="cards">
         {summaries.data?.map((s) => (
-          <ClusterCard key={s.context} summary={s} focused={clusterFocus === s.context} onFocus={() => setClusterFocus(clusterFocus === s.context ? undefined : s.context)} />
+          <ClusterCard key={s.context} summary={s} focused={clusterFocus === s.context} onFocus={() => setBrowse(clusterFocus === s.context ? undefined : { context: s.context })} />
         ))}
       </div>
       <div className="fleet-body">
-        <ProblemsTable rows={rows} selected={selectedProblem} onSelect={(r) => selectProblem(key(r))} loading={problems.isPending} />
-        {selected && <RootCausePanel row={selected} onClose={() => selectProblem(undefined)} />}
+        {browse && <BrowseColumn path={browse} onNavigate={setBrowse} onPod={selectPod} />}
+        <ProblemsTable rows={rows} selected={selectedKey} onSelect={(r) => selectPod({ context: r.context, namespace: r.namespace, pod: r.pod })} loading={problems.isPending} />
+        {selectedPod && <RootCausePanel pod={selectedPod} onClose={() => selectPod(undefined)} />}
       </div>
     </section>
   );
 }
 
 const key = (r: PodProblemRow) => `${r.context}/${r.namespace}/${r.pod}`;
+
+/** Opens a browse item: a pod in the root-cause panel, anything else in the drill-down. */
+function open(item: BrowseItem, setBrowse: (p: BrowsePath) => void, selectPod: (p: PodRef) => void) {
+  if (item.kind === 'Pod') return selectPod({ context: item.context, namespace: item.namespace!, pod: item.name });
+  if (item.kind === 'Namespace') return setBrowse({ context: item.context, namespace: item.name });
+  setBrowse({ context: item.context, namespace: item.namespace, workload: { kind: item.kind, name: item.name } });
+}
+
+function SearchResults({ query, onOpen }: { query: string; onOpen(item: BrowseItem): void }) {
+  const { data } = useSearch(query);
+  if (query.trim().length < 2 || !data) return null;
+  return (
+    <div className="search-results" aria-label="Fleet search results" role="list">
+      {data.length === 0 && <span className="muted small">Nothing named like "{query}" in the fleet.</span>}
+      {data.map((item) => (
+        <button key={`${item.context}/${item.kind}/${item.namespace}/${item.name}`} role="listitem" className={item.problems ? 'chip bad' : 'chip'} onClick={() => onOpen(item)}>
+          <span className="muted">{item.kind}</span> {item.namespace ? `${item.namespace}/` : ''}{item.name} <span className="muted">· {item.context}</span>
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function BrowseColumn({ path, onNavigate, onPod }: { path: BrowsePath; onNavigate(p: BrowsePath): void; onPod(p: PodRef): void }) {
+  const { data, error, isPending } = useBrowse(path);
+  return (
+    <nav className="browse" aria-label="Drill down">
+      <div className="crumbs">
+        <button className="link" onClick={() => onNavigate({ context: path.context })}>{path.context}</button>
+        {path.namespace && <> › <button className="link" onClick={() => onNavigate({ context: path.context, namespace: path.namespace })}>{path.namespace}</button></>}
+        {path.workload && <> › <span>{path.workload.kind}/{path.workload.name}</span></>}
+      </div>
+      {isPending && <p className="muted small">Loading…</p>}
+      {error && <div className="banner error" role="alert">{error.message}</div>}
+      <ul>
+        {data?.map((item) => (
+          <li key={`${item.kind}/${item.name}`}>
+            <button className="browse-item" onClick={() => open(item, onNavigate, onPod)}>
+              <span className="muted small">{item.kind}</span>
+              <span className="ellipsis">{item.name}</span>
+              <span className={item.problems ? 'bad small' : 'muted small'}>{item.problems ? `${item.problems} broken` : item.status}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
 
 function ClusterCard({ summary: s, focused, onFocus }: { summary: ClusterSummary; focused: boolean; onFocus(): void }) {
   const nodesForbidden = s.forbidden.some((f) => f.includes('list nodes'));

@@ -1,20 +1,21 @@
-import type { PodProblemRow } from '../../../shared/contract/fleet.ts';
+import type { PodRef } from '../../app/ui-store.ts';
 import { age } from './FleetScreen.tsx';
 import { useRootCause, useRunAction } from './queries.ts';
 
-export function RootCausePanel({ row, onClose }: { row: PodProblemRow; onClose(): void }) {
+export function RootCausePanel({ pod: row, onClose }: { pod: PodRef; onClose(): void }) {
   const { data, error, isPending } = useRootCause(row);
   const run = useRunAction();
+  const problem = data?.problem;
   return (
     <aside className="root-cause" aria-label="Root cause" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
       <header>
         <div>
-          <div className="reason big">{row.reason}</div>
+          <div className={`reason big ${problem || isPending ? '' : 'healthy'}`}>{problem?.reason ?? (isPending ? '…' : 'No problem found')}</div>
           <div className="mono">{row.context} · {row.namespace}/{row.pod}</div>
         </div>
         <button onClick={onClose} aria-label="Close root cause">✕</button>
       </header>
-      <p>{row.message}</p>
+      {problem && <p>{problem.message}</p>}
       {isPending && <p className="muted">Gathering events, owners, node and logs…</p>}
       {error && <div className="banner error" role="alert">{error.message}</div>}
       {data && (

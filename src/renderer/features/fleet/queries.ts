@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import type { PodActionId, PodProblemRow } from '../../../shared/contract/fleet.ts';
+import type { PodActionId } from '../../../shared/contract/fleet.ts';
+import type { BrowsePath, PodRef } from '../../app/ui-store.ts';
 import { api } from '../../api.ts';
 
 /** While a fleet is on fire, changes stream in: refetch at once, then at most this often. */
@@ -37,14 +38,20 @@ export function useFleetLive() {
 export const useSummaries = () => useQuery({ queryKey: ['fleet', 'lists', 'summaries'], queryFn: () => api.fleet.summaries(), refetchInterval: 30_000 });
 export const useProblems = () => useQuery({ queryKey: ['fleet', 'lists', 'problems'], queryFn: () => api.fleet.problems(), refetchInterval: 30_000, structuralSharing: false });
 
-export function useRootCause(row: PodProblemRow | undefined) {
+export function useRootCause(ref: PodRef | undefined) {
   return useQuery({
-    queryKey: ['fleet', 'root-cause', row?.context, row?.namespace, row?.pod],
-    queryFn: () => api.fleet.rootCause({ context: row!.context, namespace: row!.namespace, pod: row!.pod }),
-    enabled: !!row,
+    queryKey: ['fleet', 'root-cause', ref?.context, ref?.namespace, ref?.pod],
+    queryFn: () => api.fleet.rootCause(ref!),
+    enabled: !!ref,
     staleTime: 5_000,
   });
 }
+
+export const useBrowse = (path: BrowsePath | undefined) =>
+  useQuery({ queryKey: ['fleet', 'lists', 'browse', path], queryFn: () => api.fleet.browse(path!), enabled: !!path });
+
+export const useSearch = (query: string) =>
+  useQuery({ queryKey: ['fleet', 'search', query], queryFn: () => api.fleet.search({ query, limit: 50 }), enabled: query.trim().length >= 2, staleTime: 2_000 });
 
 export function useRunAction() {
   const queryClient = useQueryClient();
