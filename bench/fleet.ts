@@ -83,14 +83,14 @@ async function changeLatency(): Promise<number[]> {
       const status = failed
         ? { phase: 'Failed', reason: 'Evicted', message: `benchmark round ${i}` }
         : { phase: 'Running', reason: null, message: null, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date().toISOString() }] };
-      const seen = new Promise<number>((resolve) => {
-        const off = client.fleet.onDidChange(async ({ contexts }) => {
+      const seen = new Promise<number>((resolve, reject) => {
+        const off = client.fleet.onDidChange(({ contexts }) => {
           if (!contexts.includes(c.context)) return;
-          const listed = (await client.fleet.problems()).some((p) => p.pod === 'latency-probe' && p.context === c.context);
-          if (listed === failed) {
+          client.fleet.problems().then((problems) => {
+            if (problems.some((p) => p.pod === 'latency-probe' && p.context === c.context) !== failed) return;
             off();
             resolve(performance.now());
-          }
+          }, (error: Error) => (off(), reject(error)));
         });
       });
       const started = performance.now();
