@@ -26,7 +26,7 @@ export const severityOf: Record<ProblemReason, number> = {
   HighRestarts: 3,
 };
 
-export const HIGH_RESTARTS = 5;
+const HIGH_RESTARTS = 5;
 /** a pod is given this long to start before Pending or NotReady counts as a problem */
 const GRACE_MS = 2 * 60_000;
 
