@@ -13,7 +13,6 @@ export const contracts = {
   fleet: fleetContract,
 } as const satisfies { [K in keyof FleetdeckApi]: ServiceContract<FleetdeckApi[K]> };
 
-
 /** A client for every service over one transport. */
 export function createApiClient(transport: ClientTransport): FleetdeckApi {
   return Object.fromEntries(
