@@ -36,11 +36,6 @@ describe('reflector against a real API server', () => {
       reflector.stop();
     }
   });
-
-  it('maps a watch from a compacted resourceVersion to 410 Gone, which makes the loop relist', async () => {
-    const reflector = new Reflector(await kcFor('gke-lab'), `/api/v1/namespaces/${ns}/configmaps`, 'configmaps');
-    await expect(reflector['watch']('1')).rejects.toMatchObject({ code: 'gone' });
-  });
 });
 
 describe('fleet service against the lab', () => {

@@ -16,6 +16,19 @@ export type ReflectorState =
 
 export type Change<T> = { type: 'upsert'; object: T } | { type: 'delete'; object: T } | { type: 'resync' };
 
+export type WatchEvent<T> = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: T } | { type: 'BOOKMARK'; resourceVersion: string } | { type: 'ERROR'; error: FleetdeckError };
+
+/** Reads one line of a watch stream; an ERROR with code 410 (history compacted) becomes a "gone" error. */
+export function parseWatchLine<T extends KubeObject>(line: string, what: string): WatchEvent<T> {
+  const event = JSON.parse(line) as { type: string; object: T & { code?: number; message?: string } };
+  if (event.type === 'ERROR') {
+    const { code = 500, message } = event.object;
+    return { type: 'ERROR', error: code === 410 ? new FleetdeckError('gone', message ?? 'resource version too old') : classifyStatus(code, line, `watch ${what}`) };
+  }
+  if (event.type === 'BOOKMARK') return { type: 'BOOKMARK', resourceVersion: event.object.metadata.resourceVersion ?? '' };
+  return { type: event.type as 'ADDED' | 'MODIFIED' | 'DELETED', object: event.object };
+}
+
 const keyOf = (o: KubeObject) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -136,20 +149,23 @@ export class Reflector<T extends KubeObject> {
   /** Watches from resourceVersion until the server ends the stream; returns the last resourceVersion seen. */
   private async watch(from: string): Promise<string> {
     let resourceVersion = from;
-    let gone: FleetdeckError | undefined;
+    let failure: FleetdeckError | undefined;
     const separator = this.path.includes('?') ? '&' : '?';
     const path = `${this.path}${separator}watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(from)}&timeoutSeconds=${this.options.watchTimeoutSeconds}`;
     const onOpen = () => {
       if (this.state.phase !== 'synced') this.setState({ phase: 'synced' });
     };
     const onLine = (line: string) => {
-      const event = JSON.parse(line) as { type: string; object: T & { code?: number; message?: string } };
+      const event = parseWatchLine<T>(line, this.path);
       if (event.type === 'ERROR') {
-        gone = event.object.code === 410 ? new FleetdeckError('gone', event.object.message ?? 'resource version too old') : classifyStatus(event.object.code ?? 500, line, `watch ${this.path}`);
+        failure = event.error;
+        return;
+      }
+      if (event.type === 'BOOKMARK') {
+        resourceVersion = event.resourceVersion || resourceVersion;
         return;
       }
       resourceVersion = event.object.metadata.resourceVersion ?? resourceVersion;
-      if (event.type === 'BOOKMARK') return;
       const object = this.options.transform(event.object) as T;
       const key = keyOf(object);
       if (event.type === 'DELETED') {
@@ -161,7 +177,7 @@ export class Reflector<T extends KubeObject> {
       }
     };
     await kubeStream(this.kc, path, { onLine, onOpen, signal: this.abort.signal, idleMs: (this.options.watchTimeoutSeconds + 60) * 1000 });
-    if (gone) throw gone;
+    if (failure) throw failure;
     return resourceVersion;
   }
 }
