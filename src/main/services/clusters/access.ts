@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { FleetdeckError } from '../../../shared/errors.ts';
-import { classifyStatus, kubeRequest } from './http.ts';
+import { classifyStatus, kubeOk, kubeRequest } from './http.ts';
 
 export interface AccessQuestion {
   verb: string;
@@ -16,7 +16,7 @@ export const forbiddenMessage = (q: AccessQuestion) =>
 
 /** Asks the API server (SelfSubjectAccessReview) whether the context's user may do something. */
 export async function canI(kc: KubeConfig, q: AccessQuestion): Promise<boolean> {
-  const res = await kubeRequest(kc, '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+  const body = await kubeOk(kc, '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
     method: 'POST',
     body: {
       apiVersion: 'authorization.k8s.io/v1',
@@ -24,8 +24,7 @@ export async function canI(kc: KubeConfig, q: AccessQuestion): Promise<boolean> 
       spec: { resourceAttributes: { verb: q.verb, resource: q.resource, group: q.group ?? '', namespace: q.namespace, subresource: q.subresource } },
     },
   });
-  if (res.status !== 201 && res.status !== 200) throw classifyStatus(res.status, res.body, 'SelfSubjectAccessReview');
-  return (JSON.parse(res.body) as { status?: { allowed?: boolean } }).status?.allowed === true;
+  return (JSON.parse(body) as { status?: { allowed?: boolean } }).status?.allowed === true;
 }
 
 /** Sends a write and turns a 403 into Fleetdeck's own wording. */

@@ -20,13 +20,17 @@ export function classifyNetworkError(error: NodeJS.ErrnoException, server: strin
 }
 
 /** Maps an HTTP status of the API server to a failure, with the server's own message when it sent one. */
-export function classifyStatus(status: number, body: string, what: string): FleetdeckError {
-  let message = '';
+/** The API server's own message from an error body (a Status object), or the start of the body. */
+export function statusMessage(body: string): string {
   try {
-    message = (JSON.parse(body) as { message?: string }).message ?? '';
+    return (JSON.parse(body) as { message?: string }).message ?? '';
   } catch {
-    message = body.slice(0, 200);
+    return body.slice(0, 200);
   }
+}
+
+export function classifyStatus(status: number, body: string, what: string): FleetdeckError {
+  const message = statusMessage(body);
   const reason: ErrorCode = status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : status === 410 ? 'gone' : status === 404 ? 'not-found' : 'internal';
   const prefix = status === 401 ? 'unauthorized: the credentials were rejected' : `${what}: HTTP ${status}`;
   return new FleetdeckError(reason, message ? `${prefix}: ${message}` : prefix);
@@ -66,6 +70,13 @@ export async function kubeRequest(
     req.on('error', (e) => reject(e instanceof FleetdeckError ? e : classifyNetworkError(e, server)));
     req.end(payload);
   });
+}
+
+/** A request that must succeed: the body on 2xx, else the classified failure. */
+export async function kubeOk(kc: KubeConfig, path: string, options: { method?: string; body?: unknown; timeoutMs?: number } = {}): Promise<string> {
+  const res = await kubeRequest(kc, path, options);
+  if (res.status >= 200 && res.status < 300) return res.body;
+  throw classifyStatus(res.status, res.body, `${options.method ?? 'GET'} ${path}`);
 }
 
 /**

@@ -3,7 +3,7 @@ import { execPluginInstallHints } from '../../../shared/cloud.ts';
 import type { Connection } from '../../../shared/contract/clusters.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { findExecutable } from './exec-path.ts';
-import { classifyStatus, kubeRequest } from './http.ts';
+import { kubeOk } from './http.ts';
 
 /**
  * Connects to a context's API server: server version and latency, the identity the server
@@ -18,13 +18,14 @@ export async function probe(kc: KubeConfig, timeoutMs = 8_000): Promise<Connecti
       throw new FleetdeckError('exec-plugin-not-found', `exec plugin not found: ${exec.command}${hint ? ` (${hint})` : ''}`);
     }
     const started = performance.now();
-    const version = await authenticated(kc, '/version', timeoutMs);
+    const version = await kubeOk(kc, '/version', { timeoutMs });
     const latencyMs = Math.round(performance.now() - started);
-    const review = await authenticated(kc, '/apis/authentication.k8s.io/v1/selfsubjectreviews', timeoutMs, {
-      apiVersion: 'authentication.k8s.io/v1',
-      kind: 'SelfSubjectReview',
+    const review = await kubeOk(kc, '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
+      method: 'POST',
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+      timeoutMs,
     });
-    await authenticated(kc, '/api/v1/namespaces?limit=1', timeoutMs);
+    await kubeOk(kc, '/api/v1/namespaces?limit=1', { timeoutMs });
     return {
       state: 'connected',
       version: (JSON.parse(version) as { gitVersion: string }).gitVersion,
@@ -36,12 +37,6 @@ export async function probe(kc: KubeConfig, timeoutMs = 8_000): Promise<Connecti
     const failure = error instanceof FleetdeckError ? error : execFailure(error);
     return { state: 'failed', reason: failure.code, message: failure.message, checkedAt: checkedAt() };
   }
-}
-
-async function authenticated(kc: KubeConfig, path: string, timeoutMs: number, body?: unknown): Promise<string> {
-  const res = await kubeRequest(kc, path, { method: body ? 'POST' : 'GET', body, timeoutMs });
-  if (res.status >= 200 && res.status < 300) return res.body;
-  throw classifyStatus(res.status, res.body, `${body ? 'POST' : 'GET'} ${path}`);
 }
 
 /** Errors thrown while client-node ran an exec plugin or auth provider. */

@@ -3,7 +3,7 @@ import { Emitter } from '../../../shared/emitter.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { classifyPod, hintFor } from '../../../shared/fleet/pod-problems.ts';
 import { canI, forbiddenMessage, write, type AccessQuestion } from '../clusters/access.ts';
-import { kubeRequest } from '../clusters/http.ts';
+import { kubeRequest, statusMessage } from '../clusters/http.ts';
 import { kubeConfigFor, listEntries } from '../clusters/kubeconfig.ts';
 import type { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
 import { ClusterCache } from './cluster-cache.ts';
@@ -214,13 +214,7 @@ export class KubeFleetService implements FleetService {
     try {
       const res = await kubeRequest(cache.kc, path, { timeoutMs: 5_000 });
       if (res.status === 200) return { available: true, container, text: res.body };
-      const message = (() => {
-        try {
-          return (JSON.parse(res.body) as { message?: string }).message ?? res.body;
-        } catch {
-          return res.body;
-        }
-      })();
+      const message = statusMessage(res.body);
       return { available: false, reason: res.status === 403 ? `forbidden: get pods/log in ${namespace}` : `the API server could not fetch the log from the node's kubelet: ${message}` };
     } catch (error) {
       return { available: false, reason: `the log could not be fetched: ${(error as Error).message}` };

@@ -9,7 +9,7 @@ describe('parseWatchLine', () => {
 
   it('keeps other ERROR codes as what they are', () => {
     const event = parseWatchLine(JSON.stringify({ type: 'ERROR', object: { kind: 'Status', code: 403, message: 'pods is forbidden' } }), '/api/v1/pods');
-    expect(event).toMatchObject({ type: 'ERROR', error: { code: 'forbidden' } });
+    expect(event).toMatchObject({ type: 'ERROR', error: { code: 'forbidden', message: 'watch /api/v1/pods: HTTP 403: pods is forbidden' } });
   });
 
   it('reads bookmarks and object events', () => {

@@ -1,7 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Emitter } from '../../../shared/emitter.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
-import { classifyStatus, kubeRequest, kubeStream } from '../clusters/http.ts';
+import { classifyStatus, kubeOk, kubeStream } from '../clusters/http.ts';
 
 export interface KubeObject {
   metadata: { name: string; namespace?: string; uid?: string; resourceVersion?: string; [key: string]: unknown };
@@ -23,7 +23,7 @@ export function parseWatchLine<T extends KubeObject>(line: string, what: string)
   const event = JSON.parse(line) as { type: string; object: T & { code?: number; message?: string } };
   if (event.type === 'ERROR') {
     const { code = 500, message } = event.object;
-    return { type: 'ERROR', error: code === 410 ? new FleetdeckError('gone', message ?? 'resource version too old') : classifyStatus(code, line, `watch ${what}`) };
+    return { type: 'ERROR', error: code === 410 ? new FleetdeckError('gone', message ?? 'resource version too old') : classifyStatus(code, JSON.stringify(event.object), `watch ${what}`) };
   }
   if (event.type === 'BOOKMARK') return { type: 'BOOKMARK', resourceVersion: event.object.metadata.resourceVersion ?? '' };
   return { type: event.type as 'ADDED' | 'MODIFIED' | 'DELETED', object: event.object };
@@ -129,9 +129,8 @@ export class Reflector<T extends KubeObject> {
     let resourceVersion = '';
     do {
       const separator = this.path.includes('?') ? '&' : '?';
-      const res = await kubeRequest(this.kc, `${this.path}${separator}limit=${this.options.pageSize}${next ? `&continue=${encodeURIComponent(next)}` : ''}`, { timeoutMs: 60_000 });
-      if (res.status !== 200) throw classifyStatus(res.status, res.body, `list ${this.path}`);
-      const page = JSON.parse(res.body) as { items: T[]; metadata: { continue?: string; resourceVersion: string } };
+      const body = await kubeOk(this.kc, `${this.path}${separator}limit=${this.options.pageSize}${next ? `&continue=${encodeURIComponent(next)}` : ''}`, { timeoutMs: 60_000 });
+      const page = JSON.parse(body) as { items: T[]; metadata: { continue?: string; resourceVersion: string } };
       for (const item of page.items) seen.set(keyOf(item), this.options.transform(item) as T);
       next = page.metadata.continue ?? '';
       resourceVersion = page.metadata.resourceVersion;
