@@ -9,7 +9,7 @@ export async function podsCommand(fleet: KubeFleetService, flags: { problems: bo
   try {
     await fleet.synced();
     const summaries = await fleet.summaries();
-    const rows = (await fleet.problems()).map((p) => ({ context: p.context, cloud: p.cloud, namespace: p.namespace, pod: p.pod, reason: p.reason, restarts: p.restarts, since: p.since ?? null, hint: p.hint }));
+    const rows = (await fleet.allProblems()).map((p) => ({ context: p.context, cloud: p.cloud, namespace: p.namespace, pod: p.pod, reason: p.reason, restarts: p.restarts, since: p.since ?? null, hint: p.hint }));
     const unreachable = summaries.filter((s) => s.state === 'failed' || s.state === 'reconnecting').map((s) => `${s.context}: ${s.error}`);
     const partial = summaries.flatMap((s) => s.forbidden.map((f) => `${s.context}: warning: ${f}`));
     const output = flags.json

@@ -78,11 +78,30 @@ export const browseInput = z
   .object({ context: z.string().min(1), namespace: z.string().min(1).optional(), workload: z.object({ kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']), name: z.string().min(1) }).strict().optional() })
   .strict();
 export const searchInput = z.object({ query: z.string().min(1).max(200), limit: z.number().int().min(1).max(1000).optional() }).strict();
+export const problemsInput = z
+  .object({
+    context: z.string().min(1).optional(),
+    namespace: z.string().min(1).optional(),
+    /** matched against cluster, namespace, pod, reason, node and owner */
+    query: z.string().max(200).optional(),
+    offset: z.number().int().min(0).optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+  })
+  .strict();
+
+/** A window of the fleet's problem rows (worst first, then oldest): the table fetches what it shows. */
+export interface ProblemsPage {
+  /** rows matching the filter, in all */
+  total: number;
+  offset: number;
+  rows: PodProblemRow[];
+}
+
 export const podActionInput = podRef.extend({ action: z.enum(['delete-pod', 'restart-workload']) }).strict();
 
 export interface FleetService {
   summaries(input?: void): Promise<ClusterSummary[]>;
-  problems(input?: void): Promise<PodProblemRow[]>;
+  problems(input: z.infer<typeof problemsInput>): Promise<ProblemsPage>;
   rootCause(input: z.infer<typeof podRef>): Promise<RootCause>;
   /** the namespaces of a cluster, the workloads of a namespace, or the pods of a workload */
   browse(input: z.infer<typeof browseInput>): Promise<BrowseItem[]>;
@@ -96,6 +115,6 @@ export interface FleetService {
 
 export const fleetContract = defineService<FleetService>({
   name: 'fleet',
-  methods: { summaries: z.void(), problems: z.void(), rootCause: podRef, runAction: podActionInput, browse: browseInput, search: searchInput },
+  methods: { summaries: z.void(), problems: problemsInput, rootCause: podRef, runAction: podActionInput, browse: browseInput, search: searchInput },
   events: ['onDidChange'],
 });

@@ -2,7 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { detectCloudFromNode, type Cloud } from '../../../shared/cloud.ts';
 import type { BrowseItem, CacheState, ClusterSummary, PodProblemRow } from '../../../shared/contract/fleet.ts';
 import { Emitter } from '../../../shared/emitter.ts';
-import { classifyPod, hintFor, type PodLike } from '../../../shared/fleet/pod-problems.ts';
+import { classifyPod, hintFor, type ContainerStatusLike, type PodLike } from '../../../shared/fleet/pod-problems.ts';
 import { parseQuantity } from '../../../shared/quantity.ts';
 import { kubeRequest } from '../clusters/http.ts';
 import { Reflector, type KubeObject } from './reflector.ts';
@@ -29,6 +29,52 @@ function slim(object: KubeObject): KubeObject {
   return object;
 }
 
+type RawPod = Pod & { spec?: { initContainers?: Container[] }; status?: { containerStatuses?: ContainerStatusLike[]; initContainerStatuses?: ContainerStatusLike[] } };
+type Container = { name: string; image?: string; resources?: { requests?: Record<string, string> } };
+
+const slimContainer = ({ name, image, resources }: Container): Container => ({ name, image, ...(resources?.requests ? { resources: { requests: resources.requests } } : {}) });
+const slimContainerStatus = ({ name, image, ready, restartCount, state, lastState }: ContainerStatusLike): ContainerStatusLike => ({ name, image, ready, restartCount, state, lastState });
+
+/**
+ * Pods and events are most of a cluster's cache (tens of thousands on a big fleet): keep only
+ * what the fleet view, the problem classification and the root-cause panel read.
+ */
+function slimPod(object: KubeObject): KubeObject {
+  const { metadata: m, spec, status } = object as RawPod;
+  const owners = m.ownerReferences?.map(({ kind, name }) => ({ kind, name }));
+  return {
+    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp, deletionTimestamp: m.deletionTimestamp, ownerReferences: owners },
+    spec: { nodeName: spec?.nodeName, containers: spec?.containers?.map(slimContainer), initContainers: spec?.initContainers?.map(slimContainer) },
+    status: status && {
+      phase: status.phase,
+      reason: status.reason,
+      message: status.message,
+      startTime: status.startTime,
+      conditions: status.conditions,
+      containerStatuses: status.containerStatuses?.map(slimContainerStatus),
+      initContainerStatuses: status.initContainerStatuses?.map(slimContainerStatus),
+    },
+  };
+}
+
+function slimEvent(object: KubeObject): KubeObject {
+  const e = object as KubeObject & Record<string, unknown> & { involvedObject?: { kind?: string; namespace?: string; name?: string } };
+  const { kind, namespace, name } = e.involvedObject ?? {};
+  return {
+    metadata: { name: e.metadata.name, namespace: e.metadata.namespace, resourceVersion: e.metadata.resourceVersion },
+    type: e.type,
+    reason: e.reason,
+    message: e.message,
+    count: e.count,
+    series: e.series,
+    lastTimestamp: e.lastTimestamp,
+    eventTime: e.eventTime,
+    involvedObject: { kind, namespace, name },
+  };
+}
+
+const transforms: Partial<Record<CachedResource, (object: KubeObject) => KubeObject>> = { pods: slimPod, events: slimEvent };
+
 type Pod = PodLike & KubeObject & { spec?: { containers?: { name: string; resources?: { requests?: Record<string, string> } }[] } };
 type Node = KubeObject & { status?: { allocatable?: Record<string, string>; conditions?: { type: string; status: string }[] } };
 
@@ -48,7 +94,7 @@ export class ClusterCache {
     this.configuredCloud = cloud;
     this.kc = kc;
     this.reflectors = Object.fromEntries(
-      Object.entries(cachedResources).map(([name, { path, namespaced }]) => [name, new Reflector(kc, path, namespaced ? `${name} in all namespaces` : name, { transform: slim })]),
+      Object.entries(cachedResources).map(([name, { path, namespaced }]) => [name, new Reflector(kc, path, namespaced ? `${name} in all namespaces` : name, { transform: transforms[name as CachedResource] ?? slim })]),
     ) as ClusterCache['reflectors'];
     for (const reflector of Object.values(this.reflectors)) {
       reflector.onChange(() => this.changed.fire());

@@ -1,4 +1,5 @@
-import type { BrowseItem, ClusterSummary, FleetService, KubeEventRow, PodAction, PodActionId, PodProblemRow, RootCause } from '../../../shared/contract/fleet.ts';
+import type { z } from 'zod';
+import type { BrowseItem, ClusterSummary, FleetService, KubeEventRow, PodAction, PodActionId, PodProblemRow, ProblemsPage, problemsInput, RootCause } from '../../../shared/contract/fleet.ts';
 import { Emitter } from '../../../shared/emitter.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { classifyPod, hintFor } from '../../../shared/fleet/pod-problems.ts';
@@ -91,10 +92,30 @@ export class KubeFleetService implements FleetService {
     return [...(await this.clusters()).values()].map((c) => c.summary());
   }
 
-  /** Every broken pod of every cluster, worst first, then oldest first. */
-  async problems(): Promise<PodProblemRow[]> {
-    const rows = [...(await this.clusters()).values()].flatMap((c) => c.problems());
-    return rows.sort((a, b) => a.severity - b.severity || (a.since ?? '').localeCompare(b.since ?? '') || a.pod.localeCompare(b.pod));
+  private merged?: { from: PodProblemRow[][]; rows: PodProblemRow[] };
+
+  /** Every broken pod of every cluster, worst first, then oldest first; re-sorted only when a cluster's rows changed. */
+  async allProblems(): Promise<PodProblemRow[]> {
+    const from = [...(await this.clusters()).values()].map((c) => c.problems());
+    if (!this.merged || from.length !== this.merged.from.length || from.some((rows, i) => rows !== this.merged!.from[i])) {
+      const rows = from.flat().sort((a, b) => a.severity - b.severity || (a.since ?? '').localeCompare(b.since ?? '') || a.pod.localeCompare(b.pod));
+      this.merged = { from, rows };
+    }
+    return this.merged.rows;
+  }
+
+  async problems({ context, namespace, query, offset = 0, limit = 500 }: z.infer<typeof problemsInput>): Promise<ProblemsPage> {
+    const needle = query?.trim().toLowerCase();
+    let rows = await this.allProblems();
+    if (context || namespace || needle) {
+      rows = rows.filter(
+        (p) =>
+          (!context || p.context === context) &&
+          (!namespace || p.namespace === namespace) &&
+          (!needle || [p.context, p.namespace, p.pod, p.reason, p.node ?? '', p.owner ?? ''].some((v) => v.toLowerCase().includes(needle))),
+      );
+    }
+    return { total: rows.length, offset, rows: rows.slice(offset, offset + limit) };
   }
 
   async browse({ context, namespace, workload }: { context: string; namespace?: string; workload?: { kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job'; name: string } }): Promise<BrowseItem[]> {

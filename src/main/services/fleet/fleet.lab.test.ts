@@ -162,6 +162,23 @@ describe('fleet service against the lab', () => {
       expect(find(rows, 'gke-lab', 'ledger-')?.hint).toContain('europe-west1-docker.pkg.dev/acme-lab/apps/payments/ledger:1.9.0');
       expect(find(rows, 'eks-lab', 'api-')?.hint).toContain('memory limit');
       expect(Object.keys(rows[0]).sort()).toEqual(['cloud', 'context', 'hint', 'namespace', 'pod', 'reason', 'restarts', 'since']);
+
+      // the table's view: windows of the same rows, filtered in main
+      const fleet = new KubeFleetService({ store: new KubeconfigStore([labKubeconfig]) });
+      await fleet.synced();
+      try {
+        const all = await fleet.allProblems();
+        expect(all.length).toBeGreaterThanOrEqual(3);
+        expect(await fleet.problems({ offset: 1, limit: 2 })).toEqual({ total: all.length, offset: 1, rows: all.slice(1, 3) });
+        const pulls = await fleet.problems({ context: 'gke-lab', query: 'ImagePull' });
+        expect(pulls.rows.length).toBe(pulls.total);
+        expect(pulls.rows.some((r) => r.pod.startsWith('ledger-'))).toBe(true);
+        expect(pulls.rows.every((r) => r.context === 'gke-lab' && r.reason === 'ImagePullBackOff')).toBe(true);
+        const payments = await fleet.problems({ context: 'aks-lab', namespace: 'payments' });
+        expect(payments.rows.map((r) => r.namespace)).toEqual(all.filter((r) => r.context === 'aks-lab' && r.namespace === 'payments').map(() => 'payments'));
+      } finally {
+        fleet.dispose();
+      }
     } finally {
       expect(lab('fault', 'clear').status).toBe(0);
     }

@@ -1,10 +1,10 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { cloudNames } from '../../../shared/cloud.ts';
 import type { BrowseItem, ClusterSummary, PodProblemRow } from '../../../shared/contract/fleet.ts';
 import { useUi, type BrowsePath, type PodRef } from '../../app/ui-store.ts';
 import { RootCausePanel } from './RootCausePanel.tsx';
-import { useBrowse, useFleetLive, useProblems, useSearch, useSummaries } from './queries.ts';
+import { PROBLEM_PAGE, useBrowse, useFleetLive, useProblemPages, useSearch, useSummaries, type ProblemFilter } from './queries.ts';
 
 const stateLabel: Record<ClusterSummary['state'], string> = { connecting: 'connecting…', synced: 'live', reconnecting: 'reconnecting…', failed: 'failed' };
 const percent = (used: number, total: number) => (total ? Math.round((used / total) * 100) : 0);
@@ -22,19 +22,10 @@ export function age(since: string | undefined, now = Date.now()): string {
 export function FleetScreen() {
   useFleetLive();
   const summaries = useSummaries();
-  const problems = useProblems();
   const { fleetSearch, setFleetSearch, selectedPod, selectPod, browse, setBrowse } = useUi();
   const clusterFocus = browse?.context;
 
-  const rows = useMemo(() => {
-    const needle = fleetSearch.trim().toLowerCase();
-    return (problems.data ?? []).filter(
-      (p) =>
-        (!clusterFocus || p.context === clusterFocus) &&
-        (!browse?.namespace || p.namespace === browse.namespace) &&
-        (!needle || [p.context, p.namespace, p.pod, p.reason, p.node ?? '', p.owner ?? ''].some((v) => v.toLowerCase().includes(needle))),
-    );
-  }, [problems.data, fleetSearch, clusterFocus, browse?.namespace]);
+  const filter = useMemo(() => ({ context: clusterFocus, namespace: browse?.namespace, query: fleetSearch.trim() || undefined }), [clusterFocus, browse?.namespace, fleetSearch]);
   const selectedKey = selectedPod && `${selectedPod.context}/${selectedPod.namespace}/${selectedPod.pod}`;
 
   return (
@@ -54,7 +45,7 @@ export function FleetScreen() {
       </div>
       <div className="fleet-body">
         {browse && <BrowseColumn path={browse} onNavigate={setBrowse} onPod={selectPod} />}
-        <ProblemsTable rows={rows} selected={selectedKey} onSelect={(r) => selectPod({ context: r.context, namespace: r.namespace, pod: r.pod })} loading={problems.isPending} />
+        <ProblemsTable filter={filter} selected={selectedKey} onSelect={(r) => selectPod({ context: r.context, namespace: r.namespace, pod: r.pod })} />
         {selectedPod && <RootCausePanel pod={selectedPod} onClose={() => selectPod(undefined)} />}
       </div>
     </section>
@@ -134,27 +125,36 @@ function ClusterCard({ summary: s, focused, onFocus }: { summary: ClusterSummary
   );
 }
 
-function ProblemsTable({ rows, selected, onSelect, loading }: { rows: PodProblemRow[]; selected?: string; onSelect(r: PodProblemRow): void; loading: boolean }) {
+function ProblemsTable({ filter, selected, onSelect }: { filter: ProblemFilter; selected?: string; onSelect(r: PodProblemRow): void }) {
   const scroller = useRef<HTMLDivElement>(null);
-  const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => 36, overscan: 12 });
+  const [cursor, setCursor] = useState(-1);
+  const [visiblePages, setVisiblePages] = useState<number[]>([]);
+  const { total, rowAt, isPending, error } = useProblemPages(filter, visiblePages);
+  const virtual = useVirtualizer({ count: total, getScrollElement: () => scroller.current, estimateSize: () => 36, overscan: 12 });
+  const items = virtual.getVirtualItems();
+  const inView = items.length ? `${Math.floor(items[0].index / PROBLEM_PAGE)},${Math.floor(items[items.length - 1].index / PROBLEM_PAGE)}` : '';
+  useEffect(() => setVisiblePages(inView ? inView.split(',').map(Number) : []), [inView]);
   const move = (delta: number) => {
-    const index = Math.max(0, Math.min(rows.length - 1, rows.findIndex((r) => key(r) === selected) + delta));
-    if (rows[index]) {
-      onSelect(rows[index]);
-      virtual.scrollToIndex(index);
-    }
+    const index = Math.max(0, Math.min(total - 1, cursor + delta));
+    const row = rowAt(index);
+    if (!row) return;
+    setCursor(index);
+    onSelect(row);
+    virtual.scrollToIndex(index);
   };
   return (
-    <div className="problems" role="grid" aria-label="Pod problems" aria-rowcount={rows.length} tabIndex={0} onKeyDown={(e) => (e.key === 'ArrowDown' ? move(1) : e.key === 'ArrowUp' ? move(-1) : undefined)}>
+    <div className="problems" role="grid" aria-label="Pod problems" aria-rowcount={total} tabIndex={0} onKeyDown={(e) => (e.key === 'ArrowDown' ? move(1) : e.key === 'ArrowUp' ? move(-1) : undefined)}>
       <div className="problems-head" role="row">
         <span>Reason</span><span>Cluster</span><span>Namespace / pod</span><span>Restarts</span><span>Age</span><span>Hint</span>
       </div>
-      {loading && <p className="muted pad">Listing pods in every cluster…</p>}
-      {!loading && rows.length === 0 && <p className="empty">No broken pods. </p>}
+      {error && <div className="banner error" role="alert">{error.message}</div>}
+      {isPending && <p className="muted pad">Listing pods in every cluster…</p>}
+      {!isPending && !error && total === 0 && <p className="empty">No broken pods. </p>}
       <div className="problems-scroll" ref={scroller}>
         <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
-          {virtual.getVirtualItems().map((item) => {
-            const r = rows[item.index];
+          {items.map((item) => {
+            const r = rowAt(item.index);
+            if (!r) return <div key={`loading-${item.index}`} role="row" className="problem-row loading" style={{ transform: `translateY(${item.start}px)` }}><span className="muted">…</span></div>;
             return (
               <div
                 key={key(r)}
@@ -163,7 +163,10 @@ function ProblemsTable({ rows, selected, onSelect, loading }: { rows: PodProblem
                 data-pod={r.pod}
                 className={`problem-row sev-${r.severity} ${key(r) === selected ? 'selected' : ''}`}
                 style={{ transform: `translateY(${item.start}px)` }}
-                onClick={() => onSelect(r)}
+                onClick={() => {
+                  setCursor(item.index);
+                  onSelect(r);
+                }}
               >
                 <span className="reason">{r.reason}</span>
                 <span><span className={`dot ${r.cloud}`} /> {r.context}</span>

@@ -1,6 +1,6 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import type { PodActionId } from '../../../shared/contract/fleet.ts';
+import type { PodActionId, PodProblemRow } from '../../../shared/contract/fleet.ts';
 import type { BrowsePath, PodRef } from '../../app/ui-store.ts';
 import { api } from '../../api.ts';
 
@@ -34,9 +34,29 @@ export function useFleetLive() {
   }, [queryClient]);
 }
 
-// structural sharing would deep-compare thousands of rows on every refetch
 export const useSummaries = () => useQuery({ queryKey: ['fleet', 'lists', 'summaries'], queryFn: () => api.fleet.summaries(), refetchInterval: 30_000 });
-export const useProblems = () => useQuery({ queryKey: ['fleet', 'lists', 'problems'], queryFn: () => api.fleet.problems(), refetchInterval: 30_000, structuralSharing: false });
+export type ProblemFilter = { context?: string; namespace?: string; query?: string };
+export const PROBLEM_PAGE = 200;
+
+/**
+ * The problem rows the table shows: fetched a page at a time (a fleet on fire has tens of
+ * thousands), only the pages in view; page 0 always, since it carries the total.
+ */
+export function useProblemPages(filter: ProblemFilter, pages: number[]) {
+  const wanted = [...new Set([0, ...pages])];
+  const results = useQueries({
+    queries: wanted.map((page) => ({
+      queryKey: ['fleet', 'lists', 'problems', filter, page],
+      queryFn: () => api.fleet.problems({ ...filter, offset: page * PROBLEM_PAGE, limit: PROBLEM_PAGE }),
+      placeholderData: keepPreviousData,
+      refetchInterval: 30_000,
+    })),
+  });
+  const first = results[0];
+  const rows = new Map<number, PodProblemRow>();
+  for (const { data } of results) data?.rows.forEach((row, i) => rows.set(data.offset + i, row));
+  return { total: first.data?.total ?? 0, rowAt: (index: number) => rows.get(index), isPending: first.isPending, error: first.error };
+}
 
 export function useRootCause(ref: PodRef | undefined) {
   return useQuery({
