@@ -13,6 +13,10 @@ export const errorCodes = [
   'gone',
   'exec-plugin-not-found',
   'exec-plugin-failed',
+  /** a backup archive that is truncated, tampered with, of an unknown format, or whose passphrase is wrong */
+  'archive-invalid',
+  /** a restore refused by its pre-flight checks before anything was written */
+  'preflight-failed',
   'internal',
 ] as const;
 
