@@ -12,7 +12,7 @@ import { ipcClientTransport, type IpcEvent } from '../src/shared/ipc.ts';
 import { Dispatcher } from '../src/main/rpc/dispatcher.ts';
 import { serveIpc, type IpcMainLike } from '../src/main/rpc/ipc.ts';
 import { createServices, exposeServices } from '../src/main/services/index.ts';
-import { FileKeyStore, Vault } from '../src/main/services/clusters/vault.ts';
+import { FileKeyStore } from '../src/main/services/clusters/vault.ts';
 import { startWebShell } from '../src/main/web/server.ts';
 import { webTransport } from '../src/renderer/web-transport.ts';
 
@@ -26,7 +26,7 @@ interface Harness {
 function hostServices(): Dispatcher {
   const dispatcher = new Dispatcher();
   const dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-contract-'));
-  exposeServices(createServices({ kubeconfig, vault: new Vault(dir, new FileKeyStore(dir)) }), dispatcher);
+  exposeServices(createServices({ kubeconfig, dataDir: dir, keys: new FileKeyStore(dir) }), dispatcher);
   return dispatcher;
 }
 

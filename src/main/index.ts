@@ -5,7 +5,7 @@ import { Dispatcher } from './rpc/dispatcher.ts';
 import { serveIpc } from './rpc/ipc.ts';
 import { widenProcessPath } from './services/clusters/exec-path.ts';
 import { SafeStorageKeyStore } from './services/clusters/safe-storage-keys.ts';
-import { dataDir, Vault } from './services/clusters/vault.ts';
+import { dataDir } from './services/clusters/vault.ts';
 import { createServices, exposeServices } from './services/index.ts';
 
 const rendererUrl = process.env.ELECTRON_RENDERER_URL;
@@ -51,8 +51,8 @@ async function start() {
   const dispatcher = new Dispatcher();
   await app.whenReady();
   const dir = dataDir();
-  const vault = new Vault(dir, new SafeStorageKeyStore(dir, safeStorage));
-  exposeServices(createServices({ kubeconfig: typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined, vault }), dispatcher);
+  const keys = new SafeStorageKeyStore(dir, safeStorage);
+  exposeServices(createServices({ kubeconfig: typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined, dataDir: dir, keys }), dispatcher);
 
   serveIpc(ipcMain, dispatcher, {
     trusted,

@@ -2,8 +2,9 @@ import { parseArgs } from 'node:util';
 import { FleetdeckError } from '../../shared/errors.ts';
 import { widenProcessPath } from '../services/clusters/exec-path.ts';
 import { createServices } from '../services/index.ts';
-import { dataDir, FileKeyStore, Vault } from '../services/clusters/vault.ts';
+import { dataDir, FileKeyStore } from '../services/clusters/vault.ts';
 import { clustersCommand } from './clusters.ts';
+import { backupCommand, migrateCommand, restoreCommand } from './jobs.ts';
 import { podsCommand } from './pods.ts';
 
 export interface CommandResult {
@@ -18,6 +19,16 @@ const usage = `usage: fleetdeck <command> [options]
 commands:
   clusters [--connect]   list the contexts of the kubeconfig files, with cloud and auth; --connect probes each
   pods --problems        every broken pod in every namespace, with reason and hint (--context C, repeatable)
+  backup --context C --out FILE.tar.gz [--namespace N]… [--selector L] [--include-kinds K,…] [--exclude-kinds K,…] [--passphrase-file P]
+                         the selected namespaces (default: all but kube-*) with what they need from the cluster
+  restore --context C --from FILE.tar.gz [target options] [--passphrase-file P]
+  migrate --from-context A --to-context B [--namespace N]… [--selector L] [target options]
+
+target options (restore, migrate):
+  --namespace-map a=b, --storage-class-map old=new, --ingress-class-map old=new, --registry-map old=new (repeatable)
+  --target-cloud aks|gke|eks (default: detected)   --conflict skip|update|fail (default skip)
+  --dry-run (server-side, writes nothing)   --verify-timeout SECONDS (default 60; 0 skips verification)
+  exit 0 Completed, 2 PartiallyFailed, 1 Failed or refused; progress on stderr
 
 options:
   --kubeconfig FILE      kubeconfig to read (default: $KUBECONFIG, colon-separated, else ~/.kube/config)
@@ -35,13 +46,30 @@ export async function run(argv: string[]): Promise<CommandResult> {
       connect: { type: 'boolean', default: false },
       problems: { type: 'boolean', default: false },
       context: { type: 'string', multiple: true },
+      'from-context': { type: 'string' },
+      'to-context': { type: 'string' },
+      namespace: { type: 'string', multiple: true },
+      selector: { type: 'string' },
+      'include-kinds': { type: 'string' },
+      'exclude-kinds': { type: 'string' },
+      out: { type: 'string' },
+      from: { type: 'string' },
+      'passphrase-file': { type: 'string' },
+      'namespace-map': { type: 'string', multiple: true },
+      'storage-class-map': { type: 'string', multiple: true },
+      'ingress-class-map': { type: 'string', multiple: true },
+      'registry-map': { type: 'string', multiple: true },
+      'target-cloud': { type: 'string' },
+      conflict: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      'verify-timeout': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help || positionals.length === 0) return { output: usage, errors: [], exitCode: values.help ? 0 : 2 };
   if (values.output !== 'table' && values.output !== 'json') throw new FleetdeckError('invalid-input', `--output must be table or json, got "${values.output}"`);
   const dir = dataDir();
-  const api = createServices({ kubeconfig: values.kubeconfig, contexts: values.context, vault: new Vault(dir, new FileKeyStore(dir)) });
+  const api = createServices({ kubeconfig: values.kubeconfig, contexts: values.context, dataDir: dir, keys: new FileKeyStore(dir) });
   const json = values.output === 'json';
   const [command, ...rest] = positionals;
   switch (command) {
@@ -50,6 +78,12 @@ export async function run(argv: string[]): Promise<CommandResult> {
       return clustersCommand(api, { connect: values.connect, json });
     case 'pods':
       return podsCommand(api.fleet, { problems: values.problems, json });
+    case 'backup':
+      return backupCommand(api.jobs, values, json);
+    case 'restore':
+      return restoreCommand(api.jobs, values, json);
+    case 'migrate':
+      return migrateCommand(api.jobs, values, json);
     default:
       throw new FleetdeckError('invalid-input', `unknown command "${command}" (see fleetdeck --help)`);
   }

@@ -3,24 +3,28 @@ import { exposeService, type ServiceContract, type ServiceHost } from '../../sha
 import { KubeconfigClustersService } from './clusters/clusters-service.ts';
 import { kubeconfigPaths } from './clusters/kubeconfig.ts';
 import { KubeconfigStore } from './clusters/kubeconfig-store.ts';
-import type { Vault } from './clusters/vault.ts';
+import { Vault, type KeyStore } from './clusters/vault.ts';
 import { KubeFleetService } from './fleet/fleet-service.ts';
+import { JobsService } from './jobs/jobs-service.ts';
 
 export interface ServicesOptions {
   /** an explicit kubeconfig file; otherwise $KUBECONFIG, then ~/.kube/config */
   kubeconfig?: string;
-  /** where imported kubeconfigs are kept, encrypted; none: no vault (only the kubeconfig files) */
-  vault?: Vault;
+  /** Fleetdeck's own data: the vault of imported kubeconfigs, job journals */
+  dataDir: string;
+  /** the key of the vault, and of the Secrets in backups made without a passphrase */
+  keys: KeyStore;
   /** limit live caches to these contexts */
   contexts?: string[];
 }
 
 /** The composition root shared by the Electron main process, the web shell and the CLI. */
-export function createServices(options: ServicesOptions = {}): FleetdeckApi & { fleet: KubeFleetService } {
-  const store = new KubeconfigStore(kubeconfigPaths(options.kubeconfig), options.vault);
+export function createServices(options: ServicesOptions): FleetdeckApi & { fleet: KubeFleetService; jobs: JobsService } {
+  const store = new KubeconfigStore(kubeconfigPaths(options.kubeconfig), new Vault(options.dataDir, options.keys));
   return {
     clusters: new KubeconfigClustersService({ store }),
     fleet: new KubeFleetService({ store, contexts: options.contexts }),
+    jobs: new JobsService({ store, keys: options.keys, dir: options.dataDir }),
   };
 }
 

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { Dispatcher } from '../rpc/dispatcher.ts';
 import { createServices, exposeServices } from '../services/index.ts';
 import { widenProcessPath } from '../services/clusters/exec-path.ts';
-import { dataDir, FileKeyStore, Vault } from '../services/clusters/vault.ts';
+import { dataDir, FileKeyStore } from '../services/clusters/vault.ts';
 import { startWebShell } from './server.ts';
 
 const rendererDir = path.resolve(import.meta.dirname, '../../../out/renderer');
@@ -20,7 +20,7 @@ async function main() {
   widenProcessPath();
   const dispatcher = new Dispatcher();
   const dir = dataDir();
-  exposeServices(createServices({ kubeconfig: values.kubeconfig, vault: new Vault(dir, new FileKeyStore(dir)) }), dispatcher);
+  exposeServices(createServices({ kubeconfig: values.kubeconfig, dataDir: dir, keys: new FileKeyStore(dir) }), dispatcher);
   const shell = await startWebShell({ dispatcher, rendererDir, port });
   console.log(`Fleetdeck web shell: ${shell.url}`);
   const stop = () => void shell.close().then(() => process.exit(0));

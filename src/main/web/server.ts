@@ -88,6 +88,8 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
     for (const client of sockets.clients) if (client.readyState === client.OPEN) client.send(message);
   });
 
+  // longer than clients keep idle sockets: a server closing a socket the client is reusing resets a call
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolve());

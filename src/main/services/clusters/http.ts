@@ -36,13 +36,14 @@ export function classifyStatus(status: number, body: string, what: string): Flee
   return new FleetdeckError(reason, message ? `${prefix}: ${message}` : prefix);
 }
 
-async function requestOptions(kc: KubeConfig, method: string): Promise<{ server: string; opts: https.RequestOptions }> {
+async function requestOptions(kc: KubeConfig, method: string, agent?: https.Agent): Promise<{ server: string; opts: https.RequestOptions }> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new FleetdeckError('context-invalid', 'no cluster selected');
   const opts: https.RequestOptions = { method, headers: { Accept: 'application/json' } };
   await kc.applyToHTTPSOptions(opts);
-  // a fresh connection: a pooled keep-alive socket to a restarted API server would fail this request
-  opts.agent = false;
+  // by default a fresh connection: a pooled keep-alive socket to a restarted API server would fail
+  // this request; jobs that send thousands pass their own keep-alive agent and retry instead
+  opts.agent = agent ?? false;
   return { server: cluster.server, opts };
 }
 
@@ -50,9 +51,9 @@ async function requestOptions(kc: KubeConfig, method: string): Promise<{ server:
 export async function kubeRequest(
   kc: KubeConfig,
   path: string,
-  options: { method?: string; body?: unknown; contentType?: string; timeoutMs?: number } = {},
+  options: { method?: string; body?: unknown; contentType?: string; timeoutMs?: number; agent?: https.Agent } = {},
 ): Promise<KubeResponse> {
-  const { server, opts } = await requestOptions(kc, options.method ?? 'GET');
+  const { server, opts } = await requestOptions(kc, options.method ?? 'GET', options.agent);
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   if (payload) opts.headers = { ...opts.headers, 'Content-Type': options.contentType ?? 'application/json' };
   const timeoutMs = options.timeoutMs ?? 10_000;

@@ -1,0 +1,146 @@
+import { clouds, type Cloud } from '../../shared/cloud.ts';
+import { FleetdeckError } from '../../shared/errors.ts';
+import { countResults, exitCodeFor, type JobReport } from '../../shared/migration/report.ts';
+import type { Selection } from '../services/jobs/backup.ts';
+import { readPassphrase, type JobsService, type TargetOptions } from '../services/jobs/jobs-service.ts';
+import type { Progress } from '../services/jobs/progress.ts';
+import type { CommandResult } from './index.ts';
+import { table } from './table.ts';
+
+export interface JobFlags {
+  context?: string[];
+  'from-context'?: string;
+  'to-context'?: string;
+  namespace?: string[];
+  selector?: string;
+  'include-kinds'?: string;
+  'exclude-kinds'?: string;
+  out?: string;
+  from?: string;
+  'passphrase-file'?: string;
+  'namespace-map'?: string[];
+  'storage-class-map'?: string[];
+  'ingress-class-map'?: string[];
+  'registry-map'?: string[];
+  'target-cloud'?: string;
+  conflict?: string;
+  'dry-run'?: boolean;
+  'verify-timeout'?: string;
+}
+
+function required(flags: JobFlags, name: keyof JobFlags, command: string): string {
+  const value = flags[name];
+  if (typeof value !== 'string' || !value) throw new FleetdeckError('invalid-input', `${command} needs --${name}`);
+  return value;
+}
+
+function oneContext(flags: JobFlags, command: string): string {
+  if (!flags.context?.length) throw new FleetdeckError('invalid-input', `${command} needs --context`);
+  if (flags.context.length > 1) throw new FleetdeckError('invalid-input', `${command} takes one --context, got ${flags.context.length}`);
+  return flags.context[0];
+}
+
+/** "--storage-class-map old=new" repeated → {old: new}. */
+function pairs(values: string[] | undefined, flag: string): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const value of values ?? []) {
+    const [from, to, ...rest] = value.split('=');
+    if (!from || !to || rest.length) throw new FleetdeckError('invalid-input', `--${flag} takes old=new, got "${value}"`);
+    map[from] = to;
+  }
+  return map;
+}
+
+const list = (value: string | undefined) => (value ? value.split(',').map((k) => k.trim()).filter(Boolean) : undefined);
+
+function selection(flags: JobFlags): Selection {
+  return { namespaces: flags.namespace ?? [], ...(flags.selector ? { selector: flags.selector } : {}), includeKinds: list(flags['include-kinds']), excludeKinds: list(flags['exclude-kinds']) };
+}
+
+function target(flags: JobFlags): TargetOptions {
+  const conflict = flags.conflict ?? 'skip';
+  if (!['skip', 'update', 'fail'].includes(conflict)) throw new FleetdeckError('invalid-input', `--conflict must be skip, update or fail, got "${conflict}"`);
+  const cloud = flags['target-cloud'];
+  if (cloud && !(clouds as readonly string[]).includes(cloud)) throw new FleetdeckError('invalid-input', `--target-cloud must be aks, gke or eks, got "${cloud}"`);
+  const verifySeconds = Number(flags['verify-timeout'] ?? 60);
+  if (!Number.isFinite(verifySeconds) || verifySeconds < 0) throw new FleetdeckError('invalid-input', `--verify-timeout takes seconds, got "${flags['verify-timeout']}"`);
+  return {
+    namespaceMap: pairs(flags['namespace-map'], 'namespace-map'),
+    storageClassMap: pairs(flags['storage-class-map'], 'storage-class-map'),
+    ingressClassMap: pairs(flags['ingress-class-map'], 'ingress-class-map'),
+    registryMap: pairs(flags['registry-map'], 'registry-map'),
+    ...(cloud ? { targetCloud: cloud as Cloud } : {}),
+    conflict: conflict as TargetOptions['conflict'],
+    dryRun: !!flags['dry-run'],
+    verifyTimeoutMs: verifySeconds * 1000,
+  };
+}
+
+/** Progress on stderr: each new phase, and the count at most every two seconds. */
+function progressPrinter(): (p: Progress) => void {
+  let phase = '';
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (p.phase === phase && now - last < 2_000 && p.phase !== 'waiting') return;
+    phase = p.phase;
+    last = now;
+    const count = p.total ? ` ${p.done}/${p.total}` : p.done ? ` ${p.done}` : '';
+    process.stderr.write(`fleetdeck: ${p.phase}${count}${p.detail ? ` · ${p.detail}` : ''}\n`);
+  };
+}
+
+function human(report: JobReport, title: string): string {
+  const lines = [`${title}: ${report.state}${report.dryRun ? ' (dry run: nothing written)' : ''}`, Object.entries(report.counts).map(([k, v]) => `${v} ${k}`).join(', ')];
+  if (report.error) lines.push(`error: ${report.error}`);
+  for (const f of report.preflight ?? []) lines.push(`pre-flight ${f.severity}: ${f.message}`);
+  if (report.transforms.length) {
+    lines.push('', 'transforms:', table(['KIND', 'NAMESPACE', 'NAME', 'FIELD', 'FROM', 'TO'], report.transforms.map((t) => [t.kind, t.namespace ?? '', t.name, t.path, t.from, t.to])));
+  }
+  const notable = report.items.filter((i) => i.result === 'failed' || i.diff || (report.dryRun && i.result !== 'skipped'));
+  if (notable.length) {
+    lines.push('', table(['RESULT', 'KIND', 'NAMESPACE', 'NAME', 'REASON'], notable.map((i) => [i.result, i.kind, i.namespace ?? '', i.name, i.reason ?? ''])));
+    for (const i of notable.filter((n) => n.diff)) lines.push('', `${i.kind} ${i.namespace ?? ''}/${i.name}:`, ...i.diff!.split('\n').map((l) => `  ${l}`));
+  }
+  if (report.verification?.length) {
+    lines.push('', 'verification:', table(['OK', 'KIND', 'NAMESPACE', 'NAME', 'STATE'], report.verification.map((v) => [v.ok ? 'yes' : 'NO', v.kind, v.namespace ?? '', v.name, v.detail])));
+  }
+  return lines.join('\n');
+}
+
+/** Runs a job; a refusal (bad archive, unknown context, pre-flight) is still one report, state Failed. */
+async function job(json: boolean, title: string, run: () => Promise<JobReport & { archive?: unknown }>): Promise<CommandResult> {
+  let report: JobReport;
+  try {
+    report = await run();
+  } catch (error) {
+    if (!(error instanceof FleetdeckError)) throw error;
+    report = { state: 'Failed', counts: countResults([]), items: [], transforms: [], error: error.message };
+  }
+  return { output: json ? JSON.stringify(report, null, 2) : human(report, title), errors: report.error ? [report.error] : [], exitCode: exitCodeFor(report.state) };
+}
+
+export function backupCommand(jobs: JobsService, flags: JobFlags, json: boolean): Promise<CommandResult> {
+  return job(json, 'backup', async () => {
+    const context = oneContext(flags, 'backup');
+    const out = required(flags, 'out', 'backup');
+    if (!/\.(tar\.gz|tgz)$/.test(out)) throw new FleetdeckError('invalid-input', `--out must name a .tar.gz file, got "${out}"`);
+    const passphrase = flags['passphrase-file'] ? readPassphrase(flags['passphrase-file']) : undefined;
+    if (!passphrase) process.stderr.write("fleetdeck: no --passphrase-file: Secrets are encrypted with this machine's Fleetdeck key and restore only here\n");
+    const { report, manifest } = await jobs.backup({ ...selection(flags), context, out, ...(passphrase ? { passphrase } : {}) }, progressPrinter());
+    return { ...report, archive: { file: out, total: manifest.total, counts: manifest.counts } };
+  });
+}
+
+export function restoreCommand(jobs: JobsService, flags: JobFlags, json: boolean): Promise<CommandResult> {
+  return job(json, 'restore', () => {
+    const passphrase = flags['passphrase-file'] ? readPassphrase(flags['passphrase-file']) : undefined;
+    return jobs.restore({ context: oneContext(flags, 'restore'), from: required(flags, 'from', 'restore'), ...(passphrase ? { passphrase } : {}), target: target(flags) }, progressPrinter());
+  });
+}
+
+export function migrateCommand(jobs: JobsService, flags: JobFlags, json: boolean): Promise<CommandResult> {
+  return job(json, 'migrate', () =>
+    jobs.migrate({ fromContext: required(flags, 'from-context', 'migrate'), toContext: required(flags, 'to-context', 'migrate'), selection: selection(flags), target: target(flags) }, progressPrinter()),
+  );
+}

@@ -1,0 +1,170 @@
+import type { Cloud } from '../../../shared/cloud.ts';
+import { FleetdeckError } from '../../../shared/errors.ts';
+import { countResults, runState, type JobReport, type ReportItem } from '../../../shared/migration/report.ts';
+import { sanitize, skipReason, skippedKinds, type KubeObject } from '../../../shared/migration/rules.ts';
+import { ArchiveWriter, type ArchiveKey, type ArchiveManifest } from './archive.ts';
+import type { ClusterClient } from './cluster-client.ts';
+import { collectionPath, discoverResources, objectPath, type ResourceType } from './discovery.ts';
+import { inParallel, type Progress } from './progress.ts';
+
+export interface Selection {
+  /** none: every namespace but the cluster's own (kube-system, kube-public, kube-node-lease) */
+  namespaces: string[];
+  selector?: string;
+  includeKinds?: string[];
+  excludeKinds?: string[];
+}
+
+export interface BackupOptions extends Selection {
+  out: string;
+  key?: ArchiveKey;
+  source: { context: string; cloud: Cloud };
+  onProgress?: (progress: Progress) => void;
+}
+
+const systemNamespaces = new Set(['kube-system', 'kube-public', 'kube-node-lease']);
+const PAGE = 500;
+
+/** Whether a kind filter entry ("Deployment", "deployments", "deployments.apps") names this type. */
+const names = (type: ResourceType, entry: string) => {
+  const e = entry.toLowerCase();
+  return e === type.kind.toLowerCase() || e === type.resource || e === `${type.resource}.${type.group}`;
+};
+
+function wanted(type: ResourceType, selection: Selection): boolean {
+  if (selection.includeKinds?.length && !selection.includeKinds.some((k) => names(type, k))) return false;
+  return !selection.excludeKinds?.some((k) => names(type, k));
+}
+
+/** What the selected objects need from outside their namespaces, collected while they stream by. */
+class References {
+  readonly persistentVolumes = new Set<string>();
+  readonly storageClasses = new Set<string>();
+  readonly clusterRoles = new Set<string>();
+  readonly crds = new Set<string>();
+
+  note(type: ResourceType, object: KubeObject) {
+    const spec = object.spec as Record<string, unknown> | undefined;
+    if (type.custom) this.crds.add(`${type.resource}.${type.group}`);
+    if (object.kind === 'PersistentVolumeClaim') {
+      if (spec?.volumeName) this.persistentVolumes.add(spec.volumeName as string);
+      if (spec?.storageClassName) this.storageClasses.add(spec.storageClassName as string);
+    }
+    if (object.kind === 'StatefulSet') {
+      for (const t of (spec?.volumeClaimTemplates ?? []) as { spec?: { storageClassName?: string } }[]) if (t.spec?.storageClassName) this.storageClasses.add(t.spec.storageClassName);
+    }
+    const roleRef = object.roleRef as { kind?: string; name?: string } | undefined;
+    if (object.kind === 'RoleBinding' && roleRef?.kind === 'ClusterRole' && roleRef.name) this.clusterRoles.add(roleRef.name);
+  }
+}
+
+/** Lists a collection page by page (constant memory), with apiVersion and kind set on each item. */
+export async function* listAll(client: ClusterClient, type: ResourceType, namespace?: string, selector?: string): AsyncGenerator<KubeObject> {
+  let next = '';
+  do {
+    const query = new URLSearchParams({ limit: String(PAGE), ...(next ? { continue: next } : {}), ...(selector ? { labelSelector: selector } : {}) });
+    const page = await client.ok<{ items: KubeObject[]; metadata: { continue?: string } }>('GET', `${collectionPath(type, namespace)}?${query}`);
+    for (const item of page.items) yield { ...item, apiVersion: type.apiVersion, kind: type.kind };
+    next = page.metadata.continue ?? '';
+  } while (next);
+}
+
+/**
+ * Backs up the selected namespaces of a cluster into an archive: every namespaced type the
+ * cluster serves (custom resources included), then the cluster-scoped objects they need.
+ */
+export async function backup(client: ClusterClient, options: BackupOptions): Promise<{ report: JobReport; manifest: ArchiveManifest }> {
+  const progress = options.onProgress ?? (() => undefined);
+  progress({ phase: 'discovery', done: 0 });
+  const types = await discoverResources(client);
+  const version = await client.ok<{ gitVersion: string }>('GET', '/version');
+  const namespaces = options.namespaces.length
+    ? options.namespaces
+    : (await client.ok<{ items: KubeObject[] }>('GET', '/api/v1/namespaces')).items.map((n) => n.metadata.name).filter((n) => !systemNamespaces.has(n));
+  for (const ns of options.namespaces) {
+    const res = await client.request('GET', `/api/v1/namespaces/${encodeURIComponent(ns)}`);
+    if (res.status === 404) throw new FleetdeckError('not-found', `namespace "${ns}" does not exist in ${client.context}`);
+  }
+
+  const movable = (t: ResourceType) => ['list', 'get', 'create'].every((v) => t.verbs.includes(v)) && !skippedKinds.includes(t.kind) && wanted(t, options);
+  // the same kind served by two groups (events in core and events.k8s.io): take the first
+  const seen = new Set<string>();
+  const namespaced = types.filter((t) => t.namespaced && movable(t) && !seen.has(t.kind) && seen.add(t.kind));
+
+  const writer = await ArchiveWriter.create(options.out, {
+    source: { context: options.source.context, cloud: options.source.cloud, kubernetesVersion: version.gitVersion, server: client.kc.getCurrentCluster()?.server },
+    selection: { namespaces, ...(options.selector ? { selector: options.selector } : {}), includeKinds: options.includeKinds ?? [], excludeKinds: options.excludeKinds ?? [] },
+    ...(options.key ? { key: options.key } : {}),
+  });
+  const items: ReportItem[] = [];
+  const references = new References();
+  let writing = Promise.resolve();
+  // the archive takes one entry at a time; lists run in parallel and queue here
+  const store = (type: ResourceType, object: KubeObject) => {
+    const clean = sanitize(object);
+    const { name, namespace } = clean.metadata;
+    items.push({ kind: type.kind, apiVersion: type.apiVersion, ...(namespace ? { namespace } : {}), name, result: 'created' });
+    writing = writing.then(() => writer.add({ resource: type.resource, group: type.group, ...(namespace ? { namespace } : {}), name, apiVersion: type.apiVersion, kind: type.kind }, clean, { encrypt: type.kind === 'Secret' }));
+    return writing;
+  };
+
+  try {
+    const work = namespaced.flatMap((type) => namespaces.map((ns) => ({ type, ns })));
+    let done = 0;
+    await inParallel(work, 6, async ({ type, ns }) => {
+      try {
+        for await (const object of listAll(client, type, ns, options.selector)) {
+          const skip = skipReason(object);
+          if (skip) {
+            items.push({ kind: type.kind, apiVersion: type.apiVersion, namespace: ns, name: object.metadata.name, result: 'skipped', reason: skip });
+            continue;
+          }
+          references.note(type, object);
+          await store(type, object);
+        }
+      } catch (error) {
+        // a type the user may not list (RBAC) is reported, not fatal
+        if (!(error instanceof FleetdeckError) || error.code !== 'forbidden') throw error;
+        items.push({ kind: type.kind, apiVersion: type.apiVersion, namespace: ns, name: '*', result: 'failed', reason: error.message });
+      }
+      progress({ phase: 'listing', done: ++done, total: work.length, detail: `${type.resource} in ${ns}` });
+    });
+
+    const clusterScoped: [string, string, Iterable<string>][] = [
+      ['v1', 'Namespace', namespaces],
+      ['apiextensions.k8s.io/v1', 'CustomResourceDefinition', references.crds],
+      ['storage.k8s.io/v1', 'StorageClass', references.storageClasses],
+      ['v1', 'PersistentVolume', references.persistentVolumes],
+      ['rbac.authorization.k8s.io/v1', 'ClusterRole', references.clusterRoles],
+    ];
+    for (const [apiVersion, kind, wantedNames] of clusterScoped) {
+      const type = types.find((t) => t.apiVersion === apiVersion && t.kind === kind);
+      if (!type || !wanted(type, options)) continue;
+      progress({ phase: 'cluster-scoped', done: 0, detail: type.resource });
+      for (const name of wantedNames) {
+        const res = await client.request<KubeObject>('GET', objectPath(type, undefined, name));
+        if (res.status === 404) {
+          items.push({ kind, apiVersion, name, result: 'skipped', reason: `referenced but not found in ${client.context}` });
+          continue;
+        }
+        if (res.status !== 200) {
+          items.push({ kind, apiVersion, name, result: 'failed', reason: `GET ${type.resource}/${name}: HTTP ${res.status}` });
+          continue;
+        }
+        const object = { ...res.body, apiVersion, kind };
+        const skip = skipReason(object);
+        if (skip) items.push({ kind, apiVersion, name, result: 'skipped', reason: skip });
+        else await store(type, object);
+      }
+    }
+    await writing;
+    progress({ phase: 'writing', done: items.length });
+    const manifest = await writer.finish();
+    const counts = countResults(items);
+    return { report: { state: runState(counts), counts, items, transforms: [] }, manifest };
+  } catch (error) {
+    await writing.catch(() => undefined);
+    await writer.abort();
+    throw error;
+  }
+}

@@ -1,0 +1,60 @@
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { FleetdeckError } from '../../../shared/errors.ts';
+import { classifyStatus, kubeRequest } from '../clusters/http.ts';
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  body: T;
+  /** the raw body, for the API server's message */
+  text: string;
+}
+
+const transient = new Set(['unreachable', 'timeout']);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The connection a job uses to one cluster: keep-alive sockets (a job sends thousands of
+ * requests), and retries while the API server is unreachable or overloaded, so a restart of the
+ * server pauses the job instead of failing it. Past retryForMs the failure is thrown.
+ */
+export class ClusterClient {
+  readonly context: string;
+  readonly kc: KubeConfig;
+  private readonly agent = new https.Agent({ keepAlive: true, maxSockets: 32 });
+  private readonly retryForMs: number;
+  private readonly onWaiting?: (message: string) => void;
+
+  constructor(kc: KubeConfig, context: string, options: { retryForMs?: number; onWaiting?: (message: string) => void } = {}) {
+    this.kc = kc;
+    this.context = context;
+    this.retryForMs = options.retryForMs ?? 60_000;
+    this.onWaiting = options.onWaiting;
+  }
+
+  async request<T = unknown>(method: string, path: string, options: { body?: unknown; contentType?: string } = {}): Promise<ApiResponse<T>> {
+    const deadline = Date.now() + this.retryForMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await kubeRequest(this.kc, path, { method, ...options, agent: this.agent, timeoutMs: 30_000 });
+        if ((res.status === 429 || res.status === 503 || res.status === 504) && Date.now() < deadline) throw new FleetdeckError('unreachable', `${this.context}: HTTP ${res.status}`);
+        return { status: res.status, text: res.body, body: (res.body && res.body.startsWith('{') ? JSON.parse(res.body) : undefined) as T };
+      } catch (error) {
+        if (!(error instanceof FleetdeckError) || !transient.has(error.code) || Date.now() >= deadline) throw error;
+        this.onWaiting?.(`${this.context}: ${error.message}; retrying`);
+        await sleep(Math.min(250 * 2 ** attempt, 5_000));
+      }
+    }
+  }
+
+  /** A request that must answer 2xx; anything else is the classified failure. */
+  async ok<T = unknown>(method: string, path: string, options: { body?: unknown; contentType?: string } = {}): Promise<T> {
+    const res = await this.request<T>(method, path, options);
+    if (res.status >= 200 && res.status < 300) return res.body;
+    throw classifyStatus(res.status, res.text, `${method} ${path} on ${this.context}`);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

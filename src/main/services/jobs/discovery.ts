@@ -1,0 +1,62 @@
+import type { ClusterClient } from './cluster-client.ts';
+
+/** One resource type a cluster serves, at its preferred version. */
+export interface ResourceType {
+  group: string;
+  version: string;
+  apiVersion: string;
+  /** plural, as in the URL */
+  resource: string;
+  kind: string;
+  namespaced: boolean;
+  verbs: string[];
+  /** defined by a CustomResourceDefinition */
+  custom: boolean;
+}
+
+interface ApiResourceList {
+  groupVersion: string;
+  resources: { name: string; kind: string; namespaced: boolean; verbs: string[] }[];
+}
+
+/** The collection URL of a type, in a namespace or cluster-wide. */
+export function collectionPath(type: Pick<ResourceType, 'group' | 'version' | 'resource' | 'namespaced'>, namespace?: string): string {
+  const base = type.group ? `/apis/${type.group}/${type.version}` : `/api/${type.version}`;
+  return type.namespaced && namespace ? `${base}/namespaces/${namespace}/${type.resource}` : `${base}/${type.resource}`;
+}
+
+export const objectPath = (type: ResourceType, namespace: string | undefined, name: string) => `${collectionPath(type, namespace)}/${encodeURIComponent(name)}`;
+
+/**
+ * Every top-level resource type the cluster serves at its group's preferred version (legacy
+ * discovery: one request per group, in parallel). Custom resources are recognised by their CRDs.
+ */
+export async function discoverResources(client: ClusterClient): Promise<ResourceType[]> {
+  const groups = await client.ok<{ groups: { name: string; preferredVersion: { groupVersion: string; version: string } }[] }>('GET', '/apis');
+  const crds = await client.ok<{ items: { spec: { group: string; names: { plural: string } } }[] }>('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions').catch(() => ({ items: [] }));
+  const custom = new Set(crds.items.map((c) => `${c.spec.names.plural}.${c.spec.group}`));
+  const lists = await Promise.all([
+    client.ok<ApiResourceList>('GET', '/api/v1'),
+    ...groups.groups.map((g) => client.ok<ApiResourceList>('GET', `/apis/${g.preferredVersion.groupVersion}`).catch(() => undefined)),
+  ]);
+  return lists.flatMap((list) => {
+    if (!list) return [];
+    const [group, version] = list.groupVersion.includes('/') ? list.groupVersion.split('/') : ['', list.groupVersion];
+    return list.resources
+      .filter((r) => !r.name.includes('/'))
+      .map((r) => ({ group, version, apiVersion: list.groupVersion, resource: r.name, kind: r.kind, namespaced: r.namespaced, verbs: r.verbs, custom: custom.has(`${r.name}.${group}`) }));
+  });
+}
+
+/** The type serving exactly this apiVersion and kind: from discovery, or asked of the group version (not every served version is the preferred one). */
+export async function resolveType(client: ClusterClient, types: ResourceType[], apiVersion: string, kind: string): Promise<ResourceType | undefined> {
+  const known = types.find((t) => t.apiVersion === apiVersion && t.kind === kind);
+  if (known) return known;
+  const res = await client.request<ApiResourceList>('GET', apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`);
+  const found = res.status === 200 ? res.body.resources.find((r) => r.kind === kind && !r.name.includes('/')) : undefined;
+  if (!found) return undefined;
+  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+  const type = { group, version, apiVersion, resource: found.name, kind, namespaced: found.namespaced, verbs: found.verbs, custom: types.some((t) => t.group === group && t.custom) };
+  types.push(type);
+  return type;
+}

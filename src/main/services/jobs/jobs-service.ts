@@ -1,0 +1,133 @@
+import { hkdfSync } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { detectCloudFromNode, type Cloud } from '../../../shared/cloud.ts';
+import { FleetdeckError } from '../../../shared/errors.ts';
+import type { JobReport } from '../../../shared/migration/report.ts';
+import { resolveMappings, type Mappings } from '../../../shared/migration/transforms.ts';
+import { kubeConfigFor, listEntries } from '../clusters/kubeconfig.ts';
+import type { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
+import type { KeyStore } from '../clusters/vault.ts';
+import { ArchiveReader, type ArchiveKey, type ArchiveManifest } from './archive.ts';
+import { backup, type Selection } from './backup.ts';
+import { ClusterClient } from './cluster-client.ts';
+import { Journal, runKey } from './journal.ts';
+import type { Progress } from './progress.ts';
+import { restore, type ConflictPolicy } from './restore.ts';
+
+export interface TargetOptions {
+  namespaceMap: Record<string, string>;
+  storageClassMap: Record<string, string>;
+  ingressClassMap: Record<string, string>;
+  registryMap: Record<string, string>;
+  /** detected from the target context when not given */
+  targetCloud?: Cloud;
+  conflict: ConflictPolicy;
+  dryRun: boolean;
+  verifyTimeoutMs: number;
+}
+
+export interface JobsServiceOptions {
+  store: KubeconfigStore;
+  /** the machine's Fleetdeck key: encrypts the Secrets of a backup made without a passphrase */
+  keys: KeyStore;
+  /** journals and the working archives of migrations live here */
+  dir: string;
+}
+
+/** Reads a passphrase file: its first line, which must not be empty. */
+export function readPassphrase(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new FleetdeckError('invalid-input', `cannot read the passphrase file ${file}: ${(error as Error).message}`);
+  }
+  const passphrase = text.split(/\r?\n/)[0];
+  if (!passphrase) throw new FleetdeckError('invalid-input', `the passphrase file ${file} is empty`);
+  return passphrase;
+}
+
+/** Backup, restore and migration for the CLI and the jobs center. */
+export class JobsService {
+  private readonly options: JobsServiceOptions;
+
+  constructor(options: JobsServiceOptions) {
+    this.options = options;
+  }
+
+  private async machineKey(): Promise<ArchiveKey> {
+    const key = Buffer.from(hkdfSync('sha256', await this.options.keys.key(), Buffer.alloc(0), 'fleetdeck archive secrets', 32));
+    return { passphrase: key.toString('base64'), keySource: 'machine' };
+  }
+
+  /** A job's connection to a context, and the context's cloud (from the kubeconfig, else the nodes). */
+  private async connect(context: string, onProgress: (p: Progress) => void): Promise<{ client: ClusterClient; cloud: Cloud }> {
+    const { config } = await this.options.store.load();
+    const entry = listEntries(config).find((e) => e.context === context);
+    if (!entry) throw new FleetdeckError('not-found', `context "${context}" not found in the kubeconfig`);
+    if (entry.problem) throw new FleetdeckError('context-invalid', `context "${context}": ${entry.problem}`);
+    const client = new ClusterClient(kubeConfigFor(config, context), context, { onWaiting: (detail) => onProgress({ phase: 'waiting', done: 0, detail }) });
+    if (entry.cloud !== 'other') return { client, cloud: entry.cloud };
+    const nodes = await client.request<{ items: { spec?: { providerID?: string }; metadata: { labels?: Record<string, string> } }[] }>('GET', '/api/v1/nodes?limit=1');
+    const node = nodes.status === 200 ? nodes.body.items[0] : undefined;
+    return { client, cloud: node ? detectCloudFromNode({ providerID: node.spec?.providerID, labels: node.metadata.labels }) : 'other' };
+  }
+
+  async backup(input: Selection & { context: string; out: string; passphrase?: string }, onProgress: (p: Progress) => void = () => undefined): Promise<{ report: JobReport; manifest: ArchiveManifest }> {
+    const { client, cloud } = await this.connect(input.context, onProgress);
+    try {
+      const key = input.passphrase ? { passphrase: input.passphrase, keySource: 'passphrase' as const } : await this.machineKey();
+      return await backup(client, { ...input, key, source: { context: input.context, cloud }, onProgress });
+    } finally {
+      client.close();
+    }
+  }
+
+  async restore(input: { context: string; from: string; passphrase?: string; target: TargetOptions }, onProgress: (p: Progress) => void = () => undefined): Promise<JobReport> {
+    const reader = await ArchiveReader.open(input.from, { ...(input.passphrase ? { passphrase: input.passphrase } : {}), machinePassphrase: (await this.machineKey()).passphrase });
+    const source = reader.manifest.source as { context?: string };
+    return this.restoreFrom(reader, input.context, input.target, { kind: 'restore', archive: reader.manifest.createdAt, source: source.context }, onProgress);
+  }
+
+  /** A migration is a backup into a working archive, then its restore: one code path, and the archive is the snapshot a resumed run restores from. */
+  async migrate(input: { fromContext: string; toContext: string; selection: Selection; target: TargetOptions }, onProgress: (p: Progress) => void = () => undefined): Promise<JobReport> {
+    if (input.fromContext === input.toContext && !Object.keys(input.target.namespaceMap).length) throw new FleetdeckError('invalid-input', 'migrating a context onto itself needs --namespace-map');
+    const { dryRun: _, verifyTimeoutMs: __, ...plan } = input.target;
+    const id = runKey({ kind: 'migrate', from: input.fromContext, to: input.toContext, selection: input.selection, plan });
+    const workDir = path.join(this.options.dir, 'jobs', 'work');
+    mkdirSync(workDir, { recursive: true, mode: 0o700 });
+    const archive = path.join(workDir, `migrate-${id}.tar.gz`);
+    await this.backup({ ...input.selection, context: input.fromContext, out: archive }, onProgress);
+    try {
+      const reader = await ArchiveReader.open(archive, { passphrase: (await this.machineKey()).passphrase });
+      return await this.restoreFrom(reader, input.toContext, input.target, { kind: 'migrate', id }, onProgress);
+    } finally {
+      rmSync(archive, { force: true });
+    }
+  }
+
+  private async restoreFrom(reader: ArchiveReader, context: string, target: TargetOptions, identity: unknown, onProgress: (p: Progress) => void): Promise<JobReport> {
+    const { client, cloud } = await this.connect(context, onProgress);
+    const sourceCloud = (reader.manifest.source as { cloud?: Cloud }).cloud ?? 'other';
+    const mappings: Mappings = resolveMappings(sourceCloud, target.targetCloud ?? cloud, {
+      namespaces: target.namespaceMap,
+      storageClasses: target.storageClassMap,
+      ingressClasses: target.ingressClassMap,
+      registries: target.registryMap,
+    });
+    const journal = target.dryRun ? undefined : new Journal(path.join(this.options.dir, 'jobs', 'journals'), runKey({ identity, context, mappings, conflict: target.conflict }));
+    try {
+      const report = await restore(reader, client, { mappings, conflict: target.conflict, dryRun: target.dryRun, verifyTimeoutMs: target.verifyTimeoutMs, ...(journal ? { journal } : {}), onProgress });
+      // a run that got through every object is done; one that failed as a whole resumes next time
+      if (report.error) journal?.close();
+      else journal?.discard();
+      return report;
+    } catch (error) {
+      journal?.close();
+      throw error;
+    } finally {
+      client.close();
+    }
+  }
+}

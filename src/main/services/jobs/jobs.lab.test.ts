@@ -1,0 +1,234 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobReport } from '../../../shared/migration/report.ts';
+import { labApi, labKubeconfig } from '../../../../test/lab.ts';
+
+const cli = path.resolve(import.meta.dirname, '../../../../bin/fleetdeck.js');
+const work = mkdtempSync(path.join(tmpdir(), 'fleetdeck-jobs-'));
+// one data dir for every run: the machine key and the journals are shared as on a real machine
+const env = { ...process.env, FLEETDECK_HOME: path.join(work, 'home') };
+const suffix = Date.now().toString(36);
+const ns = `mig-${suffix}`;
+const nodePort = 30100 + Math.floor(Math.random() * 2000);
+const source = labApi('aks-lab');
+const eks = labApi('eks-lab');
+const gke = labApi('gke-lab');
+
+function fleetdeck(...args: string[]): { status: number; report: JobReport; stderr: string } {
+  const result = spawnSync(process.execPath, [cli, ...args, '--kubeconfig', labKubeconfig, '--output', 'json'], { encoding: 'utf8', env, maxBuffer: 1 << 28 });
+  let report: JobReport;
+  try {
+    report = JSON.parse(result.stdout) as JobReport;
+  } catch {
+    throw new Error(`fleetdeck ${args.join(' ')} printed no report (exit ${result.status}): ${result.stderr}${result.stdout}`);
+  }
+  return { status: result.status ?? 1, report, stderr: result.stderr };
+}
+
+type Obj = { metadata: { name: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> }; spec?: Record<string, any>; data?: Record<string, string>; subjects?: { namespace?: string }[] }; // eslint-disable-line @typescript-eslint/no-explicit-any
+const get = (api: typeof source, p: string) => api.request<Obj>('GET', p);
+const exists = (api: typeof source, p: string) => api.request('GET', p).then(() => true, () => false);
+
+/** A namespace on aks-lab with one of everything the migration rules touch. */
+async function seedSource() {
+  const labels = { app: 'mig' };
+  const objects = [
+    { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `widgets${suffix}.test.fleetdeck.io` }, spec: { group: 'test.fleetdeck.io', scope: 'Namespaced', names: { kind: `Widget${suffix}`, plural: `widgets${suffix}`, singular: `widget${suffix}` }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] } },
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { team: 'shop' } } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns }, data: { 'app.yaml': 'color: blue\nretries: 3\n' } },
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: ns }, type: 'Opaque', data: { password: Buffer.from(`s3cret-${suffix}`).toString('base64') } },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'api', namespace: ns } },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: `${ns}-reader` }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'api-view', namespace: ns }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${ns}-reader` }, subjects: [{ kind: 'ServiceAccount', name: 'api', namespace: ns }] },
+    { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: `pv-${ns}` }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: 'managed-premium', persistentVolumeReclaimPolicy: 'Retain', claimRef: { namespace: ns, name: 'uploads' }, csi: { driver: 'disk.csi.azure.com', volumeHandle: `vol-${ns}` } } },
+    { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'uploads', namespace: ns }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'managed-premium', volumeName: `pv-${ns}`, resources: { requests: { storage: '1Gi' } } } },
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns, labels }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { serviceAccountName: 'api', containers: [{ name: 'web', image: 'acmelab.azurecr.io/shop/web:1.2.3', ports: [{ containerPort: 8080, name: 'http' }] }] } } } },
+    { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: ns }, spec: { replicas: 0, serviceName: 'db', selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'postgres:16.4' }] } }, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'managed-premium', resources: { requests: { storage: '5Gi' } } } }] } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { type: 'NodePort', selector: labels, ports: [{ name: 'http', port: 80, targetPort: 'http', nodePort }, { name: 'admin', port: 81, targetPort: 'http' }] } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: ns }, spec: { clusterIP: 'None', selector: { app: 'db' }, ports: [{ port: 5432 }] } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-internal', namespace: ns, annotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' } }, spec: { type: 'LoadBalancer', selector: labels, ports: [{ port: 80, targetPort: 'http' }] } },
+    { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: ns }, spec: { ingressClassName: 'webapprouting.kubernetes.azure.com', rules: [{ host: 'web.example', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] } },
+  ];
+  for (const o of objects) {
+    await source.apply(o);
+    if (o.kind === 'CustomResourceDefinition') await new Promise((r) => setTimeout(r, 2_000));
+  }
+  await source.apply({ apiVersion: 'test.fleetdeck.io/v1', kind: `Widget${suffix}`, metadata: { name: 'blue', namespace: ns }, spec: { size: 3 } });
+}
+
+beforeAll(seedSource, 60_000);
+afterAll(async () => {
+  for (const api of [source, eks, gke]) {
+    for (const name of [ns, `${ns}-eks`, `${ns}-dry`, `${ns}-kill`, `${ns}-gke`]) await api.request('DELETE', `/api/v1/namespaces/${name}`).catch(() => undefined);
+    await api.request('DELETE', `/api/v1/persistentvolumes/pv-${ns}`).catch(() => undefined);
+    await api.request('DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterroles/${ns}-reader`).catch(() => undefined);
+    await api.request('DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets${suffix}.test.fleetdeck.io`).catch(() => undefined);
+  }
+});
+
+describe('backup and restore across clouds (aks-lab → eks-lab)', () => {
+  const archive = path.join(work, 'shop.tar.gz');
+  const passphrase = path.join(work, 'passphrase');
+  const target = `${ns}-eks`;
+  const restoreArgs = ['restore', '--context', 'eks-lab', '--from', archive, '--passphrase-file', passphrase, '--namespace-map', `${ns}=${target}`, '--registry-map', 'acmelab.azurecr.io=123456789012.dkr.ecr.eu-west-1.amazonaws.com'];
+
+  it('backs up the namespace with what it needs from the cluster, Secrets encrypted', () => {
+    writeFileSync(passphrase, 'correct horse battery staple\n');
+    const { status, report } = fleetdeck('backup', '--context', 'aks-lab', '--namespace', ns, '--out', archive, '--passphrase-file', passphrase);
+    expect(status, report.error).toBe(0);
+    const stored = report.items.filter((i) => i.result === 'created').map((i) => `${i.kind}/${i.name}`);
+    expect(stored).toEqual(expect.arrayContaining(['ConfigMap/settings', 'Secret/db', 'Deployment/web', 'StatefulSet/db', `Widget${suffix}/blue`, `Namespace/${ns}`, `PersistentVolume/pv-${ns}`, `CustomResourceDefinition/widgets${suffix}.test.fleetdeck.io`, 'StorageClass/managed-premium', `ClusterRole/${ns}-reader`]));
+    expect(report.items.find((i) => i.name === 'kube-root-ca.crt')?.result).toBe('skipped');
+    expect(report.items.some((i) => i.kind === 'Pod' && i.result === 'created')).toBe(false);
+    const tar = gunzipSync(readFileSync(archive));
+    expect(tar.includes(Buffer.from(`resources/secrets/namespaces/${ns}/db.json`))).toBe(true);
+    expect(tar.includes(Buffer.from(`resources/deployments.apps/namespaces/${ns}/web.json`))).toBe(true);
+    expect(tar.includes(Buffer.from(Buffer.from(`s3cret-${suffix}`).toString('base64')))).toBe(false);
+  });
+
+  it('refuses before writing anything when a storage class has no counterpart on the target', () => {
+    // the AKS premium class maps to io2 by default, which eks-lab does not have
+    const { status, report } = fleetdeck(...restoreArgs);
+    expect(status).toBe(1);
+    expect(report.state).toBe('Failed');
+    expect(report.preflight?.find((f) => f.check === 'storage-class')?.message).toMatch(/storage class io2 \(used by .*PersistentVolumeClaim .*uploads.*\) does not exist on eks-lab; map it with --storage-class-map io2=<class>/);
+    return expect(exists(eks, `/api/v1/namespaces/${target}`)).resolves.toBe(false);
+  });
+
+  it('refuses a wrong passphrase and a tampered archive before applying anything', () => {
+    const wrong = path.join(work, 'wrong');
+    writeFileSync(wrong, 'not it\n');
+    const bad = fleetdeck('restore', '--context', 'eks-lab', '--from', archive, '--passphrase-file', wrong, '--namespace-map', `${ns}=${target}`);
+    expect(bad.status).toBe(1);
+    expect(bad.report.error).toMatch(/wrong passphrase/);
+    const tar = gunzipSync(readFileSync(archive));
+    const at = tar.indexOf(Buffer.from('color: blue'));
+    expect(at).toBeGreaterThan(0);
+    tar[at + 7] = 'r'.charCodeAt(0);
+    const tampered = path.join(work, 'tampered.tar.gz');
+    writeFileSync(tampered, gzipSync(tar));
+    const refused = fleetdeck('restore', '--context', 'eks-lab', '--from', tampered, '--passphrase-file', passphrase, '--namespace-map', `${ns}=${target}`);
+    expect(refused.status).toBe(1);
+    expect(refused.report.error).toMatch(/was modified after the backup/);
+    writeFileSync(path.join(work, 'truncated.tar.gz'), readFileSync(archive).subarray(0, 2000));
+    expect(fleetdeck('restore', '--context', 'eks-lab', '--from', path.join(work, 'truncated.tar.gz'), '--passphrase-file', passphrase).report.error).toMatch(/truncated/);
+    return expect(exists(eks, `/api/v1/namespaces/${target}`)).resolves.toBe(false);
+  });
+
+  it('dry-run plans every object and writes nothing', async () => {
+    const { status, report } = fleetdeck(...restoreArgs, '--storage-class-map', 'managed-premium=gp3', '--dry-run');
+    expect(status, report.error).toBe(0);
+    expect(report.dryRun).toBe(true);
+    expect(report.counts.created).toBeGreaterThanOrEqual(12);
+    expect(report.counts.failed).toBe(0);
+    await expect(exists(eks, `/api/v1/namespaces/${target}`)).resolves.toBe(false);
+    await expect(exists(eks, `/api/v1/persistentvolumes/pv-${ns}`)).resolves.toBe(false);
+  });
+
+  it('restores with every transform listed and applied, then verifies', async () => {
+    const { status, report } = fleetdeck(...restoreArgs, '--storage-class-map', 'managed-premium=gp3');
+    expect(report.error).toBeUndefined();
+    expect(status).toBe(0);
+    expect(report.state).toBe('Completed');
+    const transform = (kind: string, p: string) => report.transforms.find((t) => t.kind === kind && t.path === p);
+    expect(transform('PersistentVolumeClaim', 'spec.storageClassName')).toMatchObject({ from: 'managed-premium', to: 'gp3' });
+    expect(transform('PersistentVolume', 'spec.storageClassName')).toMatchObject({ from: 'managed-premium', to: 'gp3' });
+    expect(transform('StatefulSet', 'spec.volumeClaimTemplates[0].spec.storageClassName')).toMatchObject({ to: 'gp3' });
+    expect(transform('Ingress', 'spec.ingressClassName')).toMatchObject({ from: 'webapprouting.kubernetes.azure.com', to: 'alb' });
+    expect(transform('RoleBinding', 'subjects[0].namespace')).toMatchObject({ from: ns, to: target });
+    expect(transform('Deployment', 'spec.template.spec.containers[0].image')?.to).toBe('123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/web:1.2.3');
+
+    const base = `/api/v1/namespaces/${target}`;
+    expect((await get(eks, `${base}/configmaps/settings`)).data).toEqual({ 'app.yaml': 'color: blue\nretries: 3\n' });
+    expect((await get(eks, `${base}/secrets/db`)).data).toEqual({ password: Buffer.from(`s3cret-${suffix}`).toString('base64') });
+    const [before, after] = [await get(source, `/api/v1/namespaces/${ns}/services/web`), await get(eks, `${base}/services/web`)];
+    expect(after.spec!.clusterIP).toBeTruthy();
+    expect(after.spec!.clusterIP).not.toBe(before.spec!.clusterIP);
+    expect(after.spec!.ports.find((p: { name: string }) => p.name === 'http').nodePort).toBe(nodePort);
+    expect((await get(eks, `${base}/services/db`)).spec!.clusterIP).toBe('None');
+    expect((await get(eks, `${base}/services/web-internal`)).metadata.annotations).toMatchObject({ 'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal', 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' });
+    expect((await get(eks, `${base}/services/web-internal`)).metadata.annotations?.['service.beta.kubernetes.io/azure-load-balancer-internal']).toBeUndefined();
+    expect((await get(eks, `/apis/networking.k8s.io/v1/namespaces/${target}/ingresses/web`)).spec!.ingressClassName).toBe('alb');
+    expect((await get(eks, `/apis/apps/v1/namespaces/${target}/statefulsets/db`)).spec!.volumeClaimTemplates[0].spec.storageClassName).toBe('gp3');
+    expect((await get(eks, `/apis/rbac.authorization.k8s.io/v1/namespaces/${target}/rolebindings/api-view`)).subjects?.[0].namespace).toBe(target);
+    const pv = await get(eks, `/api/v1/persistentvolumes/pv-${ns}`);
+    expect(pv.spec).toMatchObject({ storageClassName: 'gp3', claimRef: { namespace: target, name: 'uploads' } });
+    expect((await get(eks, `/apis/test.fleetdeck.io/v1/namespaces/${target}/widgets${suffix}/blue`)).spec).toEqual({ size: 3 });
+
+    const verified = (kind: string, name: string) => report.verification?.find((v) => v.kind === kind && v.name === name);
+    expect(verified('PersistentVolumeClaim', 'uploads')).toMatchObject({ ok: true, detail: expect.stringContaining('Bound') });
+    expect(verified('Deployment', 'web')).toMatchObject({ ok: true, detail: '1/1 available' });
+    expect(verified('Service', 'web')?.ok).toBe(true);
+  });
+
+  it('applies the conflict policy per run: skip, fail, update', async () => {
+    const args = [...restoreArgs, '--storage-class-map', 'managed-premium=gp3', '--verify-timeout', '0'];
+    const skipped = fleetdeck(...args, '--conflict', 'skip');
+    expect(skipped.status).toBe(0);
+    expect(skipped.report.counts.created).toBe(0);
+    expect(skipped.report.items.find((i) => i.kind === 'ConfigMap' && i.name === 'settings')).toMatchObject({ result: 'skipped', reason: 'already exists on the target (conflict policy skip)' });
+
+    const failed = fleetdeck(...args, '--conflict', 'fail');
+    expect(failed.status).toBe(1);
+    expect(failed.report.state).toBe('Failed');
+    expect(failed.report.items.find((i) => i.kind === 'Secret')?.reason).toBe('already exists on the target (conflict policy fail)');
+
+    await eks.mergePatch({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: target } }, { data: { 'app.yaml': 'color: red\n' } });
+    const updated = fleetdeck(...args, '--conflict', 'update');
+    expect(updated.status, updated.report.error).toBe(0);
+    const settings = updated.report.items.find((i) => i.kind === 'ConfigMap' && i.name === 'settings');
+    expect(settings).toMatchObject({ result: 'updated', diff: expect.stringContaining('data.app.yaml') });
+    expect(updated.report.items.find((i) => i.kind === 'RoleBinding' && i.name === 'api-view')?.result).toBe('unchanged');
+    expect((await get(eks, `/api/v1/namespaces/${target}/configmaps/settings`)).data).toEqual({ 'app.yaml': 'color: blue\nretries: 3\n' });
+  });
+});
+
+describe('resume', () => {
+  it('a restore killed midway finishes on the next run with nothing lost and nothing duplicated', async () => {
+    const bulk = `${ns}-bulk`;
+    const target = `${ns}-kill`;
+    await source.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: bulk } });
+    try {
+      for (let i = 0; i < 300; i++) await source.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: bulk }, data: { i: String(i) } });
+      const archive = path.join(work, 'bulk.tar.gz');
+      expect(fleetdeck('backup', '--context', 'aks-lab', '--namespace', bulk, '--out', archive).status).toBe(0);
+      const args = ['restore', '--context', 'gke-lab', '--from', archive, '--namespace-map', `${bulk}=${target}`, '--conflict', 'fail', '--verify-timeout', '0', '--kubeconfig', labKubeconfig, '--output', 'json'];
+
+      const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      await new Promise<void>((resolve) => child.stderr.on('data', (chunk: Buffer) => chunk.toString().includes('restoring') && resolve()));
+      await expect.poll(async () => (await gke.list('v1', 'ConfigMap', target).catch(() => [])).length, { interval: 50 }).toBeGreaterThan(20);
+      child.kill('SIGKILL');
+      const partial = (await gke.list('v1', 'ConfigMap', target)).length;
+      expect(partial).toBeLessThan(301);
+
+      const { status, report } = fleetdeck(...args.slice(0, -4));
+      expect(report.error).toBeUndefined();
+      expect(status).toBe(0);
+      expect(report.counts.failed).toBe(0);
+      expect(report.items.filter((i) => i.kind === 'ConfigMap' && i.result === 'created')).toHaveLength(300);
+      const names = (await gke.list<{ metadata: { name: string } }>('v1', 'ConfigMap', target)).map((c) => c.metadata.name).filter((n) => n.startsWith('cm-'));
+      expect(new Set(names).size).toBe(300);
+    } finally {
+      await source.request('DELETE', `/api/v1/namespaces/${bulk}`).catch(() => undefined);
+    }
+  });
+});
+
+describe('migrate', () => {
+  it('moves a namespace from aks-lab to gke-lab with the target cloud detected', async () => {
+    const target = `${ns}-gke`;
+    const args = ['migrate', '--from-context', 'aks-lab', '--to-context', 'gke-lab', '--namespace', ns, '--namespace-map', `${ns}=${target}`, '--verify-timeout', '30'];
+    const dry = fleetdeck(...args, '--dry-run');
+    expect(dry.status, dry.report.error).toBe(0);
+    await expect(exists(gke, `/api/v1/namespaces/${target}`)).resolves.toBe(false);
+    const { status, report } = fleetdeck(...args);
+    expect(status, report.error).toBe(0);
+    expect(report.transforms.find((t) => t.kind === 'PersistentVolumeClaim')).toMatchObject({ from: 'managed-premium', to: 'premium-rwo' });
+    expect((await get(gke, `/api/v1/namespaces/${target}/services/web-internal`)).metadata.annotations).toMatchObject({ 'networking.gke.io/load-balancer-type': 'Internal' });
+    expect((await get(gke, `/apis/networking.k8s.io/v1/namespaces/${target}/ingresses/web`)).spec!.ingressClassName).toBe('gce');
+  });
+});

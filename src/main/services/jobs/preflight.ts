@@ -1,0 +1,138 @@
+import type { PreflightFinding } from '../../../shared/migration/report.ts';
+import type { KubeObject } from '../../../shared/migration/rules.ts';
+import { transformObject, type Mappings } from '../../../shared/migration/transforms.ts';
+import { parseQuantity } from '../../../shared/quantity.ts';
+import type { ArchiveReader } from './archive.ts';
+import type { ClusterClient } from './cluster-client.ts';
+import { resolveType, type ResourceType } from './discovery.ts';
+
+type Webhook = {
+  name: string;
+  failurePolicy?: string;
+  clientConfig: { service?: { namespace: string; name: string } };
+  rules?: { apiGroups?: string[]; resources?: string[]; operations?: string[] }[];
+};
+type Quota = { metadata: { name: string }; status?: { hard?: Record<string, string>; used?: Record<string, string> } };
+type PodTemplate = { spec?: { containers?: { resources?: { requests?: Record<string, string> } }[] } };
+
+/** What the objects of one target namespace would add to its ResourceQuotas. */
+class QuotaDemand {
+  readonly perNamespace = new Map<string, Map<string, number>>();
+
+  add(object: KubeObject, type: { resource: string; group: string }) {
+    const ns = object.metadata.namespace;
+    if (!ns) return;
+    const demand = this.perNamespace.get(ns) ?? new Map<string, number>();
+    this.perNamespace.set(ns, demand);
+    const bump = (key: string, by: number) => demand.set(key, (demand.get(key) ?? 0) + by);
+    bump(`count/${type.group ? `${type.resource}.${type.group}` : type.resource}`, 1);
+    if (['services', 'secrets', 'configmaps', 'persistentvolumeclaims'].includes(type.resource) && !type.group) bump(type.resource, 1);
+    const spec = object.spec as { replicas?: number; template?: PodTemplate; resources?: { requests?: { storage?: string } } } | undefined;
+    if (object.kind === 'PersistentVolumeClaim') bump('requests.storage', parseQuantity(spec?.resources?.requests?.storage));
+    if (['Deployment', 'StatefulSet'].includes(object.kind)) {
+      const replicas = spec?.replicas ?? 1;
+      for (const c of spec?.template?.spec?.containers ?? []) {
+        bump('requests.cpu', replicas * parseQuantity(c.resources?.requests?.cpu));
+        bump('requests.memory', replicas * parseQuantity(c.resources?.requests?.memory));
+      }
+    }
+  }
+}
+
+const matches = (list: string[] | undefined, value: string) => !list || list.includes('*') || list.includes(value);
+
+/**
+ * Checks the target before anything is written: every API version served (or its CRD part of
+ * the restore), storage classes present after mapping, admission webhooks that would reject,
+ * quota left, namespaces not terminating. Errors refuse the run with the exact reason.
+ */
+export async function preflight(reader: ArchiveReader, client: ClusterClient, types: ResourceType[], mappings: Mappings, archivedCrds: Set<string>): Promise<{ findings: PreflightFinding[]; existingStorageClasses: Set<string> }> {
+  const findings: PreflightFinding[] = [];
+  const target = client.context;
+
+  const kinds = new Map<string, { apiVersion: string; kind: string; resource: string; group: string; count: number }>();
+  for (const ref of reader.manifest.entries) {
+    const key = `${ref.apiVersion} ${ref.kind}`;
+    const known = kinds.get(key) ?? { ...ref, count: 0 };
+    known.count++;
+    kinds.set(key, known);
+  }
+  for (const { apiVersion, kind, resource, group, count } of kinds.values()) {
+    if (!(await resolveType(client, types, apiVersion, kind)) && !archivedCrds.has(`${resource}.${group}`)) {
+      const crd = group.includes('.') && !group.endsWith('k8s.io') ? `; its CRD ${resource}.${group} is neither on the target nor in the archive` : '';
+      findings.push({ severity: 'error', check: crd ? 'crd' : 'api-version', message: `${target} does not serve ${apiVersion} ${kind} (${count} object${count === 1 ? '' : 's'})${crd}` });
+    }
+  }
+
+  const storageClasses = await client.ok<{ items: { metadata: { name: string; annotations?: Record<string, string> } }[] }>('GET', '/apis/storage.k8s.io/v1/storageclasses');
+  const existingStorageClasses = new Set(storageClasses.items.map((s) => s.metadata.name));
+  const sourceSameCloud = !mappings.targetCloud || mappings.targetCloud === (reader.manifest.source as { cloud?: string }).cloud;
+  const restorableClasses = new Set(reader.manifest.entries.filter((r) => r.kind === 'StorageClass' && sourceSameCloud && !mappings.storageClasses[r.name]).map((r) => r.name));
+  const missingClasses = new Map<string, string[]>();
+  const demand = new QuotaDemand();
+  const targetNamespaces = new Set<string>();
+
+  for await (const { ref, object } of reader.entries()) {
+    const { object: mapped } = transformObject(object as KubeObject, mappings);
+    if (mapped.metadata.namespace) targetNamespaces.add(mapped.metadata.namespace);
+    if (mapped.kind === 'Namespace') targetNamespaces.add(mapped.metadata.name);
+    demand.add(mapped, ref);
+    const spec = mapped.spec as { storageClassName?: string; volumeClaimTemplates?: { spec?: { storageClassName?: string } }[] } | undefined;
+    const used = [spec?.storageClassName, ...(mapped.kind === 'StatefulSet' ? (spec?.volumeClaimTemplates ?? []).map((t) => t.spec?.storageClassName) : [])];
+    for (const sc of used) {
+      if (!sc || existingStorageClasses.has(sc) || restorableClasses.has(sc)) continue;
+      missingClasses.set(sc, [...(missingClasses.get(sc) ?? []), `${mapped.kind} ${mapped.metadata.namespace ?? ''}/${mapped.metadata.name}`.replace(' /', ' ')]);
+    }
+  }
+  for (const [sc, users] of missingClasses) {
+    findings.push({
+      severity: 'error',
+      check: 'storage-class',
+      message: `storage class ${sc} (used by ${users.slice(0, 3).join(', ')}${users.length > 3 ? ` and ${users.length - 3} more` : ''}) does not exist on ${target}; map it with --storage-class-map ${sc}=<class> (${target} has ${[...existingStorageClasses].join(', ') || 'none'})`,
+    });
+  }
+
+  for (const ns of targetNamespaces) {
+    const res = await client.request<{ status?: { phase?: string } }>('GET', `/api/v1/namespaces/${encodeURIComponent(ns)}`);
+    if (res.status !== 200) continue;
+    if (res.body.status?.phase === 'Terminating') findings.push({ severity: 'error', check: 'namespace', message: `namespace ${ns} on ${target} is terminating; wait until it is gone or map to another namespace` });
+    const quotas = await client.ok<{ items: Quota[] }>('GET', `/api/v1/namespaces/${encodeURIComponent(ns)}/resourcequotas`);
+    for (const quota of quotas.items) {
+      for (const [key, needed] of demand.perNamespace.get(ns) ?? []) {
+        const hard = quota.status?.hard?.[key];
+        if (hard === undefined || needed === 0) continue;
+        const left = parseQuantity(hard) - parseQuantity(quota.status?.used?.[key] ?? '0');
+        if (needed > left) findings.push({ severity: 'error', check: 'quota', message: `quota ${ns}/${quota.metadata.name}: ${key} needs ${needed} more, only ${left} left (hard ${hard})` });
+      }
+    }
+  }
+
+  const plannedResources = [...kinds.values()].map((k) => ({ group: k.group, resource: k.resource }));
+  for (const kind of ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations']) {
+    const configs = await client.request<{ items: { metadata: { name: string }; webhooks?: Webhook[] }[] }>('GET', `/apis/admissionregistration.k8s.io/v1/${kind}`);
+    if (configs.status !== 200) {
+      findings.push({ severity: 'warning', check: 'admission-webhook', message: `could not list ${kind} on ${target} (HTTP ${configs.status}); webhooks are not checked` });
+      continue;
+    }
+    for (const config of configs.body.items) {
+      for (const hook of config.webhooks ?? []) {
+        const intercepted = plannedResources.filter((p) => hook.rules?.some((r) => matches(r.apiGroups, p.group) && matches(r.resources, p.resource) && matches(r.operations, 'CREATE')));
+        if (!intercepted.length) continue;
+        const what = intercepted.map((p) => p.resource).join(', ');
+        const service = hook.clientConfig.service;
+        if (hook.failurePolicy === 'Ignore' || !service) {
+          findings.push({ severity: 'warning', check: 'admission-webhook', message: `webhook ${hook.name} (${config.metadata.name}) sees creates of ${what}; the dry-run shows whether it admits them` });
+          continue;
+        }
+        const slices = await client.request<{ items: { endpoints?: { conditions?: { ready?: boolean } }[] }[] }>('GET', `/apis/discovery.k8s.io/v1/namespaces/${service.namespace}/endpointslices?labelSelector=${encodeURIComponent(`kubernetes.io/service-name=${service.name}`)}`);
+        const ready = slices.status === 200 && slices.body.items.some((s) => s.endpoints?.some((e) => e.conditions?.ready !== false));
+        findings.push(
+          ready
+            ? { severity: 'warning', check: 'admission-webhook', message: `webhook ${hook.name} (failurePolicy Fail) sees creates of ${what}; the dry-run shows whether it admits them` }
+            : { severity: 'error', check: 'admission-webhook', message: `webhook ${hook.name} (${config.metadata.name}, failurePolicy Fail) would reject every create of ${what}: its service ${service.namespace}/${service.name} has no ready endpoints on ${target}` },
+        );
+      }
+    }
+  }
+  return { findings, existingStorageClasses };
+}

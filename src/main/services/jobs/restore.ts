@@ -1,0 +1,171 @@
+import { FleetdeckError } from '../../../shared/errors.ts';
+import { diffObjects } from '../../../shared/migration/diff.ts';
+import { countResults, runState, type JobReport, type ReportItem } from '../../../shared/migration/report.ts';
+import { restoreRank, type KubeObject } from '../../../shared/migration/rules.ts';
+import { transformObject, type Mappings, type TransformRecord } from '../../../shared/migration/transforms.ts';
+import type { ArchiveReader, ArchiveRef } from './archive.ts';
+import { statusMessage } from '../clusters/http.ts';
+import type { ClusterClient } from './cluster-client.ts';
+import { collectionPath, discoverResources, objectPath, resolveType, type ResourceType } from './discovery.ts';
+import type { Journal } from './journal.ts';
+import { preflight } from './preflight.ts';
+import { inParallel, type Progress } from './progress.ts';
+import { verify } from './verify.ts';
+
+export type ConflictPolicy = 'skip' | 'update' | 'fail';
+
+export interface RestoreOptions {
+  mappings: Mappings;
+  conflict: ConflictPolicy;
+  dryRun: boolean;
+  /** how long to wait for workloads, claims and endpoints after the restore; 0: do not verify */
+  verifyTimeoutMs: number;
+  journal?: Journal;
+  onProgress?: (progress: Progress) => void;
+  signal?: AbortSignal;
+}
+
+const FIELD_MANAGER = 'fleetdeck';
+const PARALLEL = 16;
+
+/** Custom resources are those whose CRD is in the archive or on the target. */
+function rankOf(ref: Pick<ArchiveRef, 'kind' | 'resource' | 'group'>, customTypes: Set<string>): number {
+  return restoreRank(ref.kind, customTypes.has(`${ref.resource}.${ref.group}`));
+}
+
+const keyOf = (type: ResourceType, namespace: string | undefined, name: string) => `${type.group}/${type.resource}/${namespace ?? ''}/${name}`;
+
+/** Objects the target creates for itself or that this restore leaves to a mapping. */
+function restoreSkip(object: KubeObject, mappings: Mappings, targetHas: (type: string, name: string) => boolean): string | undefined {
+  if (object.kind === 'StorageClass' && mappings.storageClasses[object.metadata.name]) return `mapped to storage class ${mappings.storageClasses[object.metadata.name]}`;
+  if (object.kind === 'StorageClass' && targetHas('StorageClass', object.metadata.name)) return 'the target has its own storage class of that name';
+  return undefined;
+}
+
+/**
+ * Restores an archive onto a cluster: pre-flight, then each kind in dependency order (objects of a
+ * kind in parallel), with the conflict policy, server-side dry-run, a journal to resume from, and
+ * a verification of what came up.
+ */
+export async function restore(reader: ArchiveReader, client: ClusterClient, options: RestoreOptions): Promise<JobReport> {
+  const progress = options.onProgress ?? (() => undefined);
+  const { mappings, conflict, dryRun, journal } = options;
+  progress({ phase: 'discovery', done: 0 });
+  let types = await discoverResources(client);
+
+  const refs = reader.manifest.entries;
+  const archivedCrds = new Set(refs.filter((r) => r.kind === 'CustomResourceDefinition').map((r) => r.name));
+  const customTypes = () => new Set([...archivedCrds, ...types.filter((t) => t.custom).map((t) => `${t.resource}.${t.group}`)]);
+
+  progress({ phase: 'pre-flight', done: 0 });
+  const { findings, existingStorageClasses } = await preflight(reader, client, types, mappings, archivedCrds);
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (errors.length) {
+    return { state: 'Failed', ...(dryRun ? { dryRun } : {}), counts: countResults([]), items: [], transforms: [], preflight: findings, error: `pre-flight refused the restore: ${errors.map((e) => e.message).join('; ')}` };
+  }
+
+  const items: ReportItem[] = [];
+  const transforms: TransformRecord[] = [];
+  const ranks = [...new Set(refs.map((r) => rankOf(r, customTypes())))].sort((a, b) => a - b);
+  let done = 0;
+  const total = refs.length;
+
+  const applyOne = async (object: KubeObject): Promise<ReportItem> => {
+    const base = { kind: object.kind, apiVersion: object.apiVersion, ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}), name: object.metadata.name };
+    const skip = restoreSkip(object, mappings, (kind, name) => kind === 'StorageClass' && existingStorageClasses.has(name));
+    if (skip) return { ...base, result: 'skipped', reason: skip };
+    const type = await resolveType(client, types, object.apiVersion, object.kind);
+    if (!type) {
+      // pre-flight let it through: its CRD is part of this restore, which a dry-run does not create
+      return dryRun ? { ...base, result: 'created', reason: 'not validated: its CRD is created by this restore' } : { ...base, result: 'failed', reason: `${client.context} does not serve ${object.apiVersion} ${object.kind}` };
+    }
+    const key = keyOf(type, object.metadata.namespace, object.metadata.name);
+    const prior = journal?.get(key);
+    if (prior && prior.result !== 'pending' && prior.result !== 'failed') return { ...base, result: prior.result, ...(prior.reason ? { reason: prior.reason } : {}) };
+    journal?.record(key, { result: 'pending' });
+    const item = await write(client, type, object, { conflict, dryRun, createdBefore: prior?.result === 'pending' });
+    journal?.record(key, { result: item.result, ...(item.reason ? { reason: item.reason } : {}) });
+    return { ...base, ...item };
+  };
+
+  try {
+    for (const rank of ranks) {
+      const establishing: string[] = [];
+      const entries = async function* () {
+        for await (const entry of reader.entries()) if (rankOf(entry.ref, customTypes()) === rank) yield entry;
+      };
+      await inParallel(entries(), PARALLEL, async (entry) => {
+        if (options.signal?.aborted) throw new FleetdeckError('internal', 'cancelled');
+        const { object, transforms: applied } = transformObject(entry.object as KubeObject, mappings);
+        transforms.push(...applied);
+        const item = await applyOne(object);
+        items.push(item);
+        if (object.kind === 'CustomResourceDefinition' && !dryRun && item.result !== 'failed' && item.result !== 'skipped') establishing.push(object.metadata.name);
+        progress({ phase: dryRun ? 'dry-run' : 'restoring', done: ++done, total, detail: `${object.kind} ${base(object)}` });
+      });
+      if (establishing.length) {
+        await waitForCrds(client, establishing);
+        types = await discoverResources(client);
+      }
+    }
+  } catch (error) {
+    const counts = countResults(items);
+    return { state: 'Failed', ...(dryRun ? { dryRun } : {}), counts, items, transforms, preflight: findings, error: (error as Error).message };
+  }
+
+  const counts = countResults(items);
+  const verification = !dryRun && options.verifyTimeoutMs > 0 ? await verify(client, items, options.verifyTimeoutMs, progress) : undefined;
+  return { state: runState(counts), ...(dryRun ? { dryRun } : {}), counts, items, transforms, preflight: findings, ...(verification ? { verification } : {}) };
+}
+
+const base = (o: KubeObject) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
+
+/** One object onto the target: create, or per the conflict policy skip, fail or server-side apply. */
+async function write(client: ClusterClient, type: ResourceType, object: KubeObject, { conflict, dryRun, createdBefore }: { conflict: ConflictPolicy; dryRun: boolean; createdBefore: boolean }): Promise<Pick<ReportItem, 'result' | 'reason' | 'diff'>> {
+  const ns = type.namespaced ? object.metadata.namespace : undefined;
+  const params = new URLSearchParams({ fieldManager: FIELD_MANAGER, ...(dryRun ? { dryRun: 'All' } : {}) });
+  const created = await client.request<KubeObject>('POST', `${collectionPath(type, ns)}?${params}`, { body: object });
+  if (created.status === 201 || created.status === 200) return { result: 'created' };
+  if (created.status === 404 && dryRun && ns) {
+    // the namespace itself is only created by the real run: validate the object in a stand-in namespace
+    const standIn = await client.request('POST', `${collectionPath(type, 'default')}?${params}`, { body: { ...object, metadata: { ...object.metadata, namespace: 'default' } } });
+    if (standIn.status < 300 || standIn.status === 409) return { result: 'created', reason: `validated in namespace default (${ns} is created by this restore)` };
+    return { result: 'failed', reason: message(standIn.text, standIn.status) };
+  }
+  if (created.status !== 409) return { result: 'failed', reason: message(created.text, created.status) };
+
+  // it exists on the target
+  if (createdBefore) {
+    // the interrupted run sent this create; make sure what exists is what the archive holds
+    const applied = await apply(client, type, object, ns, dryRun);
+    return applied.status < 300 ? { result: 'created', reason: 'created by the interrupted run' } : { result: 'failed', reason: message(applied.text, applied.status) };
+  }
+  if (conflict === 'skip') return { result: 'skipped', reason: 'already exists on the target (conflict policy skip)' };
+  if (conflict === 'fail') return { result: 'failed', reason: 'already exists on the target (conflict policy fail)' };
+  const existing = await client.request<KubeObject>('GET', objectPath(type, ns, object.metadata.name));
+  const applied = await apply(client, type, object, ns, dryRun);
+  if (applied.status >= 300) return { result: 'failed', reason: message(applied.text, applied.status) };
+  // by content, not resourceVersion: the first apply over a created object changes only managedFields
+  const diff = diffObjects(existing.body, applied.body);
+  return diff.length ? { result: 'updated', reason: 'server-side apply (conflict policy update)', diff: diff.join('\n') } : { result: 'unchanged' };
+}
+
+function apply(client: ClusterClient, type: ResourceType, object: KubeObject, ns: string | undefined, dryRun: boolean) {
+  const params = new URLSearchParams({ fieldManager: FIELD_MANAGER, force: 'true', ...(dryRun ? { dryRun: 'All' } : {}) });
+  return client.request<KubeObject>('PATCH', `${objectPath(type, ns, object.metadata.name)}?${params}`, { body: object, contentType: 'application/apply-patch+yaml' });
+}
+
+const message = (text: string, status: number) => statusMessage(text) || `HTTP ${status}`;
+
+/** A CRD's kinds can be written once it is Established. */
+async function waitForCrds(client: ClusterClient, names: string[]): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (const name of names) {
+    for (;;) {
+      const crd = await client.ok<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+      if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
+      if (Date.now() > deadline) throw new FleetdeckError('timeout', `CRD ${name} did not become Established within 60 s`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}

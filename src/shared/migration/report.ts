@@ -1,0 +1,60 @@
+// The result of a backup, restore or migration, as the CLI prints it and the jobs center shows it.
+import type { TransformRecord } from './transforms.ts';
+
+export const objectResults = ['created', 'updated', 'unchanged', 'skipped', 'failed'] as const;
+export type ObjectResult = (typeof objectResults)[number];
+export type RunState = 'Completed' | 'PartiallyFailed' | 'Failed';
+
+export interface ReportItem {
+  kind: string;
+  apiVersion: string;
+  namespace?: string;
+  name: string;
+  result: ObjectResult;
+  reason?: string;
+  /** dry-run and update: what would change / changed on the target (Secret values masked) */
+  diff?: string;
+}
+
+/** A pre-flight check on the target: errors refuse the run, warnings are shown. */
+export interface PreflightFinding {
+  severity: 'error' | 'warning';
+  check: 'api-version' | 'crd' | 'storage-class' | 'admission-webhook' | 'quota' | 'namespace';
+  message: string;
+}
+
+export interface VerificationItem {
+  kind: string;
+  namespace?: string;
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface JobReport {
+  state: RunState;
+  dryRun?: boolean;
+  counts: Record<ObjectResult, number>;
+  items: ReportItem[];
+  transforms: TransformRecord[];
+  preflight?: PreflightFinding[];
+  verification?: VerificationItem[];
+  /** why the run failed as a whole (refused, cancelled, target gone) */
+  error?: string;
+}
+
+export function countResults(items: ReportItem[]): Record<ObjectResult, number> {
+  const counts = Object.fromEntries(objectResults.map((r) => [r, 0])) as Record<ObjectResult, number>;
+  for (const item of items) counts[item.result]++;
+  return counts;
+}
+
+/** Completed when nothing failed; PartiallyFailed when some objects failed; Failed when the run itself failed or every object did. */
+export function runState(counts: Record<ObjectResult, number>, error?: string): RunState {
+  const succeeded = counts.created + counts.updated + counts.unchanged + counts.skipped;
+  if (error) return 'Failed';
+  if (counts.failed === 0) return 'Completed';
+  return succeeded > 0 ? 'PartiallyFailed' : 'Failed';
+}
+
+export const exitCodeFor = (state: RunState) => (state === 'Completed' ? 0 : state === 'PartiallyFailed' ? 2 : 1);
