@@ -79,11 +79,11 @@ export async function run(argv: string[]): Promise<CommandResult> {
     case 'pods':
       return podsCommand(api.fleet, { problems: values.problems, json });
     case 'backup':
-      return backupCommand(api.jobs, values, json);
+      return backupCommand(api.runner, values, json);
     case 'restore':
-      return restoreCommand(api.jobs, values, json);
+      return restoreCommand(api.runner, values, json);
     case 'migrate':
-      return migrateCommand(api.jobs, values, json);
+      return migrateCommand(api.runner, values, json);
     default:
       throw new FleetdeckError('invalid-input', `unknown command "${command}" (see fleetdeck --help)`);
   }

@@ -1,8 +1,7 @@
-import { clouds, type Cloud } from '../../shared/cloud.ts';
 import { FleetdeckError } from '../../shared/errors.ts';
 import { countResults, exitCodeFor, type JobReport } from '../../shared/migration/report.ts';
 import type { Selection } from '../services/jobs/backup.ts';
-import { readPassphrase, type JobsService, type TargetOptions } from '../services/jobs/jobs-service.ts';
+import { readPassphrase, type JobRunner, type TargetOptions } from '../services/jobs/job-runner.ts';
 import type { Progress } from '../services/jobs/progress.ts';
 import type { CommandResult } from './index.ts';
 import { table } from './table.ts';
@@ -61,7 +60,7 @@ function target(flags: JobFlags): TargetOptions {
   const conflict = flags.conflict ?? 'skip';
   if (!['skip', 'update', 'fail'].includes(conflict)) throw new FleetdeckError('invalid-input', `--conflict must be skip, update or fail, got "${conflict}"`);
   const cloud = flags['target-cloud'];
-  if (cloud && !(clouds as readonly string[]).includes(cloud)) throw new FleetdeckError('invalid-input', `--target-cloud must be aks, gke or eks, got "${cloud}"`);
+  if (cloud && !['aks', 'gke', 'eks'].includes(cloud)) throw new FleetdeckError('invalid-input', `--target-cloud must be aks, gke or eks, got "${cloud}"`);
   const verifySeconds = Number(flags['verify-timeout'] ?? 60);
   if (!Number.isFinite(verifySeconds) || verifySeconds < 0) throw new FleetdeckError('invalid-input', `--verify-timeout takes seconds, got "${flags['verify-timeout']}"`);
   return {
@@ -69,10 +68,10 @@ function target(flags: JobFlags): TargetOptions {
     storageClassMap: pairs(flags['storage-class-map'], 'storage-class-map'),
     ingressClassMap: pairs(flags['ingress-class-map'], 'ingress-class-map'),
     registryMap: pairs(flags['registry-map'], 'registry-map'),
-    ...(cloud ? { targetCloud: cloud as Cloud } : {}),
+    ...(cloud ? { targetCloud: cloud as TargetOptions['targetCloud'] } : {}),
     conflict: conflict as TargetOptions['conflict'],
     dryRun: !!flags['dry-run'],
-    verifyTimeoutMs: verifySeconds * 1000,
+    verifyTimeoutSeconds: verifySeconds,
   };
 }
 
@@ -120,7 +119,7 @@ async function job(json: boolean, title: string, run: () => Promise<JobReport & 
   return { output: json ? JSON.stringify(report, null, 2) : human(report, title), errors: report.error ? [report.error] : [], exitCode: exitCodeFor(report.state) };
 }
 
-export function backupCommand(jobs: JobsService, flags: JobFlags, json: boolean): Promise<CommandResult> {
+export function backupCommand(jobs: JobRunner, flags: JobFlags, json: boolean): Promise<CommandResult> {
   return job(json, 'backup', async () => {
     const context = oneContext(flags, 'backup');
     const out = required(flags, 'out', 'backup');
@@ -132,14 +131,14 @@ export function backupCommand(jobs: JobsService, flags: JobFlags, json: boolean)
   });
 }
 
-export function restoreCommand(jobs: JobsService, flags: JobFlags, json: boolean): Promise<CommandResult> {
+export function restoreCommand(jobs: JobRunner, flags: JobFlags, json: boolean): Promise<CommandResult> {
   return job(json, 'restore', () => {
     const passphrase = flags['passphrase-file'] ? readPassphrase(flags['passphrase-file']) : undefined;
     return jobs.restore({ context: oneContext(flags, 'restore'), from: required(flags, 'from', 'restore'), ...(passphrase ? { passphrase } : {}), target: target(flags) }, progressPrinter());
   });
 }
 
-export function migrateCommand(jobs: JobsService, flags: JobFlags, json: boolean): Promise<CommandResult> {
+export function migrateCommand(jobs: JobRunner, flags: JobFlags, json: boolean): Promise<CommandResult> {
   return job(json, 'migrate', () =>
     jobs.migrate({ fromContext: required(flags, 'from-context', 'migrate'), toContext: required(flags, 'to-context', 'migrate'), selection: selection(flags), target: target(flags) }, progressPrinter()),
   );

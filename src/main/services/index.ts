@@ -5,7 +5,8 @@ import { kubeconfigPaths } from './clusters/kubeconfig.ts';
 import { KubeconfigStore } from './clusters/kubeconfig-store.ts';
 import { Vault, type KeyStore } from './clusters/vault.ts';
 import { KubeFleetService } from './fleet/fleet-service.ts';
-import { JobsService } from './jobs/jobs-service.ts';
+import { JobRunner } from './jobs/job-runner.ts';
+import { JobsCenter } from './jobs/jobs-center.ts';
 
 export interface ServicesOptions {
   /** an explicit kubeconfig file; otherwise $KUBECONFIG, then ~/.kube/config */
@@ -19,12 +20,14 @@ export interface ServicesOptions {
 }
 
 /** The composition root shared by the Electron main process, the web shell and the CLI. */
-export function createServices(options: ServicesOptions): FleetdeckApi & { fleet: KubeFleetService; jobs: JobsService } {
+export function createServices(options: ServicesOptions): FleetdeckApi & { fleet: KubeFleetService; jobs: JobsCenter; runner: JobRunner } {
   const store = new KubeconfigStore(kubeconfigPaths(options.kubeconfig), new Vault(options.dataDir, options.keys));
+  const runner = new JobRunner({ store, keys: options.keys, dir: options.dataDir });
   return {
     clusters: new KubeconfigClustersService({ store }),
     fleet: new KubeFleetService({ store, contexts: options.contexts }),
-    jobs: new JobsService({ store, keys: options.keys, dir: options.dataDir }),
+    jobs: new JobsCenter(runner, options.dataDir),
+    runner,
   };
 }
 

@@ -5,7 +5,7 @@ import { Emitter } from '../../../shared/emitter.ts';
 import { classifyPod, hintFor, type ContainerStatusLike, type PodLike } from '../../../shared/fleet/pod-problems.ts';
 import { parseQuantity } from '../../../shared/quantity.ts';
 import { kubeRequest } from '../clusters/http.ts';
-import { Reflector, type KubeObject } from './reflector.ts';
+import { Reflector, type Change, type KubeObject } from './reflector.ts';
 
 /** The collections every screen shares, one reflector each per cluster. */
 export const cachedResources = {
@@ -100,7 +100,7 @@ export class ClusterCache {
       reflector.onChange(() => this.changed.fire());
       reflector.onState(() => this.changed.fire());
     }
-    this.reflectors.pods.onChange(() => (this.problemRows = undefined));
+    this.reflectors.pods.onChange((change) => this.onPodChange(change));
   }
 
   /** Resolves once every collection has been listed (or failed). */
@@ -171,40 +171,54 @@ export class ClusterCache {
   }
 
   /**
-   * Computed once per change of the pods (problems() is asked for far more often than pods
-   * change), and at least every 15 s, since grace periods (Pending, NotReady) run out by themselves.
+   * Each pod is classified when it changes, not every pod on every change (a fleet on fire
+   * changes constantly); all pods are classified again at least every 15 s, since grace periods
+   * (Pending, NotReady) run out by themselves.
    */
+  private readonly problemByPod = new Map<string, PodProblemRow>();
   private problemRows?: PodProblemRow[];
-  private problemsAt = 0;
+  private classifiedAt = 0;
+
+  private onPodChange(change: Change<KubeObject>) {
+    this.problemRows = undefined;
+    if (change.type === 'resync') return void (this.classifiedAt = 0);
+    const pod = change.object as Pod;
+    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    const row = change.type === 'upsert' ? this.classify(pod, Date.now()) : undefined;
+    if (row) this.problemByPod.set(key, row);
+    else this.problemByPod.delete(key);
+  }
 
   problems(): PodProblemRow[] {
-    if (!this.problemRows || Date.now() - this.problemsAt > 15_000) {
-      this.problemRows = this.computeProblems();
-      this.problemsAt = Date.now();
+    const now = Date.now();
+    if (now - this.classifiedAt > 15_000) {
+      this.problemByPod.clear();
+      for (const pod of this.items<Pod>('pods')) {
+        const row = this.classify(pod, now);
+        if (row) this.problemByPod.set(`${pod.metadata.namespace}/${pod.metadata.name}`, row);
+      }
+      this.classifiedAt = now;
+      this.problemRows = undefined;
     }
+    this.problemRows ??= [...this.problemByPod.values()];
     return this.problemRows;
   }
 
-  private computeProblems(): PodProblemRow[] {
-    const now = Date.now();
-    const rows: PodProblemRow[] = [];
-    for (const pod of this.items<Pod>('pods')) {
-      const problem = classifyPod(pod, now);
-      if (!problem) continue;
-      const owner = (pod.metadata.ownerReferences as { kind: string; name: string }[] | undefined)?.[0];
-      const { lastTermination: _, ...classification } = problem;
-      rows.push({
-        ...classification,
-        context: this.context,
-        cloud: this.cloud,
-        namespace: pod.metadata.namespace ?? 'default',
-        pod: pod.metadata.name,
-        ...(pod.spec?.nodeName ? { node: pod.spec.nodeName } : {}),
-        hint: hintFor(pod, problem),
-        ...(owner ? { owner: `${owner.kind}/${owner.name}` } : {}),
-      });
-    }
-    return rows;
+  private classify(pod: Pod, now: number): PodProblemRow | undefined {
+    const problem = classifyPod(pod, now);
+    if (!problem) return undefined;
+    const owner = (pod.metadata.ownerReferences as { kind: string; name: string }[] | undefined)?.[0];
+    const { lastTermination: _, ...classification } = problem;
+    return {
+      ...classification,
+      context: this.context,
+      cloud: this.cloud,
+      namespace: pod.metadata.namespace ?? 'default',
+      pod: pod.metadata.name,
+      ...(pod.spec?.nodeName ? { node: pod.spec.nodeName } : {}),
+      hint: hintFor(pod, problem),
+      ...(owner ? { owner: `${owner.kind}/${owner.name}` } : {}),
+    };
   }
 
   private static readonly workloadKinds = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets', Job: 'jobs' } as const;

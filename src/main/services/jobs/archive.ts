@@ -381,16 +381,26 @@ export class ArchiveReader {
     return new ArchiveReader(file, manifest, key);
   }
 
-  /** The objects in archive order, decrypted; each is checked again, as the file may have changed since open(). */
-  async *entries(): AsyncIterable<ArchiveEntry> {
+  /** The manifest alone, unverified: enough to list an archive (open() verifies before anything is restored). */
+  static async manifestOf(file: string): Promise<ArchiveManifest> {
+    for await (const { path, bytes } of tarEntries(file)) if (path === manifestPath) return parseManifest(bytes, file);
+    throw invalid(`${file} has no manifest.json: not a Fleetdeck archive, or truncated`);
+  }
+
+  /**
+   * The objects in archive order, decrypted; each is checked again, as the file may have changed
+   * since open(). Entries the filter declines are passed over without being parsed.
+   */
+  async *entries(filter: (ref: ArchiveRef) => boolean = () => true): AsyncIterable<ArchiveEntry> {
     const changed = `${this.file} changed after it was opened`;
     const expected = new Map(this.manifest.entries.map((entry) => [entry.path, entry]));
     for await (const { path, bytes } of tarEntries(this.file)) {
       if (path === manifestPath) continue;
       const listed = expected.get(path);
       if (!listed) throw invalid(`${changed}: entry ${path} is not listed in the manifest, or appears twice`);
-      if (sha256(bytes) !== listed.sha256) throw invalid(`${changed}: entry ${path} was modified (sha256 mismatch)`);
       expected.delete(path);
+      if (!filter(listed)) continue;
+      if (sha256(bytes) !== listed.sha256) throw invalid(`${changed}: entry ${path} was modified (sha256 mismatch)`);
       const content = parseObject(bytes, this.file, path);
       const { resource, group, namespace, name, apiVersion, kind } = listed;
       const ref: ArchiveRef = { resource, group, ...(namespace && { namespace }), name, apiVersion, kind };

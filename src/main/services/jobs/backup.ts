@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import type { Cloud } from '../../../shared/cloud.ts';
+import type { selectionInput } from '../../../shared/contract/jobs.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { countResults, runState, type JobReport, type ReportItem } from '../../../shared/migration/report.ts';
 import { sanitize, skipReason, skippedKinds, type KubeObject } from '../../../shared/migration/rules.ts';
@@ -7,19 +9,15 @@ import type { ClusterClient } from './cluster-client.ts';
 import { collectionPath, discoverResources, objectPath, type ResourceType } from './discovery.ts';
 import { inParallel, type Progress } from './progress.ts';
 
-export interface Selection {
-  /** none: every namespace but the cluster's own (kube-system, kube-public, kube-node-lease) */
-  namespaces: string[];
-  selector?: string;
-  includeKinds?: string[];
-  excludeKinds?: string[];
-}
+/** Which namespaces (none: every namespace but kube-system, kube-public, kube-node-lease), labels and kinds. */
+export type Selection = z.infer<typeof selectionInput>;
 
 export interface BackupOptions extends Selection {
   out: string;
   key?: ArchiveKey;
   source: { context: string; cloud: Cloud };
   onProgress?: (progress: Progress) => void;
+  signal?: AbortSignal;
 }
 
 const systemNamespaces = new Set(['kube-system', 'kube-public', 'kube-node-lease']);
@@ -114,6 +112,7 @@ export async function backup(client: ClusterClient, options: BackupOptions): Pro
     await inParallel(work, 6, async ({ type, ns }) => {
       try {
         for await (const object of listAll(client, type, ns, options.selector)) {
+          if (options.signal?.aborted) throw new FleetdeckError('internal', 'cancelled');
           const skip = skipReason(object);
           if (skip) {
             items.push({ kind: type.kind, apiVersion: type.apiVersion, namespace: ns, name: object.metadata.name, result: 'skipped', reason: skip });

@@ -168,13 +168,15 @@ describe('backup and restore across clouds (aks-lab → eks-lab)', () => {
   it('applies the conflict policy per run: skip, fail, update', async () => {
     const args = [...restoreArgs, '--storage-class-map', 'managed-premium=gp3', '--verify-timeout', '0'];
     const skipped = fleetdeck(...args, '--conflict', 'skip');
-    expect(skipped.status).toBe(0);
+    expect(skipped.status, JSON.stringify(skipped.report.items.filter((i) => i.result === 'failed'))).toBe(0);
     expect(skipped.report.counts.created).toBe(0);
     expect(skipped.report.items.find((i) => i.kind === 'ConfigMap' && i.name === 'settings')).toMatchObject({ result: 'skipped', reason: 'already exists on the target (conflict policy skip)' });
 
     const failed = fleetdeck(...args, '--conflict', 'fail');
-    expect(failed.status).toBe(1);
-    expect(failed.report.state).toBe('Failed');
+    // every object clashes; only the storage class, left to the mapping, is skipped
+    expect(failed.status).toBe(2);
+    expect(failed.report.state).toBe('PartiallyFailed');
+    expect(failed.report.counts.created + failed.report.counts.updated).toBe(0);
     expect(failed.report.items.find((i) => i.kind === 'Secret')?.reason).toBe('already exists on the target (conflict policy fail)');
 
     await eks.mergePatch({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: target } }, { data: { 'app.yaml': 'color: red\n' } });
@@ -227,7 +229,7 @@ describe('migrate', () => {
     await expect(exists(gke, `/api/v1/namespaces/${target}`)).resolves.toBe(false);
     const { status, report } = fleetdeck(...args);
     expect(status, report.error).toBe(0);
-    expect(report.transforms.find((t) => t.kind === 'PersistentVolumeClaim')).toMatchObject({ from: 'managed-premium', to: 'premium-rwo' });
+    expect(report.transforms.find((t) => t.kind === 'PersistentVolumeClaim' && t.path === 'spec.storageClassName')).toMatchObject({ from: 'managed-premium', to: 'premium-rwo' });
     expect((await get(gke, `/api/v1/namespaces/${target}/services/web-internal`)).metadata.annotations).toMatchObject({ 'networking.gke.io/load-balancer-type': 'Internal' });
     expect((await get(gke, `/apis/networking.k8s.io/v1/namespaces/${target}/ingresses/web`)).spec!.ingressClassName).toBe('gce');
   });

@@ -66,7 +66,8 @@ export async function restore(reader: ArchiveReader, client: ClusterClient, opti
 
   const items: ReportItem[] = [];
   const transforms: TransformRecord[] = [];
-  const ranks = [...new Set(refs.map((r) => rankOf(r, customTypes())))].sort((a, b) => a - b);
+  const initialCustom = customTypes();
+  const ranks = [...new Set(refs.map((r) => rankOf(r, initialCustom)))].sort((a, b) => a - b);
   let done = 0;
   const total = refs.length;
 
@@ -91,17 +92,15 @@ export async function restore(reader: ArchiveReader, client: ClusterClient, opti
   try {
     for (const rank of ranks) {
       const establishing: string[] = [];
-      const entries = async function* () {
-        for await (const entry of reader.entries()) if (rankOf(entry.ref, customTypes()) === rank) yield entry;
-      };
-      await inParallel(entries(), PARALLEL, async (entry) => {
+      const custom = customTypes();
+      await inParallel(reader.entries((ref) => rankOf(ref, custom) === rank), PARALLEL, async (entry) => {
         if (options.signal?.aborted) throw new FleetdeckError('internal', 'cancelled');
         const { object, transforms: applied } = transformObject(entry.object as KubeObject, mappings);
         transforms.push(...applied);
         const item = await applyOne(object);
         items.push(item);
         if (object.kind === 'CustomResourceDefinition' && !dryRun && item.result !== 'failed' && item.result !== 'skipped') establishing.push(object.metadata.name);
-        progress({ phase: dryRun ? 'dry-run' : 'restoring', done: ++done, total, detail: `${object.kind} ${base(object)}` });
+        progress({ phase: dryRun ? 'dry-run' : 'restoring', done: ++done, total, detail: `${object.kind} ${displayName(object)}` });
       });
       if (establishing.length) {
         await waitForCrds(client, establishing);
@@ -118,7 +117,7 @@ export async function restore(reader: ArchiveReader, client: ClusterClient, opti
   return { state: runState(counts), ...(dryRun ? { dryRun } : {}), counts, items, transforms, preflight: findings, ...(verification ? { verification } : {}) };
 }
 
-const base = (o: KubeObject) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
+const displayName = (o: KubeObject) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
 
 /** One object onto the target: create, or per the conflict policy skip, fail or server-side apply. */
 async function write(client: ClusterClient, type: ResourceType, object: KubeObject, { conflict, dryRun, createdBefore }: { conflict: ConflictPolicy; dryRun: boolean; createdBefore: boolean }): Promise<Pick<ReportItem, 'result' | 'reason' | 'diff'>> {
@@ -132,7 +131,9 @@ async function write(client: ClusterClient, type: ResourceType, object: KubeObje
     if (standIn.status < 300 || standIn.status === 409) return { result: 'created', reason: `validated in namespace default (${ns} is created by this restore)` };
     return { result: 'failed', reason: message(standIn.text, standIn.status) };
   }
-  if (created.status !== 409) return { result: 'failed', reason: message(created.text, created.status) };
+  // a create can fail on an existing object before the name clash is seen (a Service's nodePort is "already allocated")
+  const existing = await client.request<KubeObject>('GET', objectPath(type, ns, object.metadata.name));
+  if (existing.status === 404) return { result: 'failed', reason: message(created.text, created.status) };
 
   // it exists on the target
   if (createdBefore) {
@@ -142,7 +143,6 @@ async function write(client: ClusterClient, type: ResourceType, object: KubeObje
   }
   if (conflict === 'skip') return { result: 'skipped', reason: 'already exists on the target (conflict policy skip)' };
   if (conflict === 'fail') return { result: 'failed', reason: 'already exists on the target (conflict policy fail)' };
-  const existing = await client.request<KubeObject>('GET', objectPath(type, ns, object.metadata.name));
   const applied = await apply(client, type, object, ns, dryRun);
   if (applied.status >= 300) return { result: 'failed', reason: message(applied.text, applied.status) };
   // by content, not resourceVersion: the first apply over a created object changes only managedFields

@@ -1,7 +1,9 @@
 import { hkdfSync } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import type { z } from 'zod';
 import { detectCloudFromNode, type Cloud } from '../../../shared/cloud.ts';
+import type { targetInput } from '../../../shared/contract/jobs.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import type { JobReport } from '../../../shared/migration/report.ts';
 import { resolveMappings, type Mappings } from '../../../shared/migration/transforms.ts';
@@ -15,19 +17,10 @@ import { Journal, runKey } from './journal.ts';
 import type { Progress } from './progress.ts';
 import { restore, type ConflictPolicy } from './restore.ts';
 
-export interface TargetOptions {
-  namespaceMap: Record<string, string>;
-  storageClassMap: Record<string, string>;
-  ingressClassMap: Record<string, string>;
-  registryMap: Record<string, string>;
-  /** detected from the target context when not given */
-  targetCloud?: Cloud;
-  conflict: ConflictPolicy;
-  dryRun: boolean;
-  verifyTimeoutMs: number;
-}
+/** Where and how a restore writes: mappings, target cloud, conflict policy, dry-run, verification. */
+export type TargetOptions = z.infer<typeof targetInput>;
 
-export interface JobsServiceOptions {
+export interface JobRunnerOptions {
   store: KubeconfigStore;
   /** the machine's Fleetdeck key: encrypts the Secrets of a backup made without a passphrase */
   keys: KeyStore;
@@ -48,17 +41,24 @@ export function readPassphrase(file: string): string {
   return passphrase;
 }
 
-/** Backup, restore and migration for the CLI and the jobs center. */
-export class JobsService {
-  private readonly options: JobsServiceOptions;
+/** Runs backup, restore and migration jobs: for the CLI directly, for the app as tasks of the jobs center. */
+export class JobRunner {
+  private readonly options: JobRunnerOptions;
 
-  constructor(options: JobsServiceOptions) {
+  constructor(options: JobRunnerOptions) {
     this.options = options;
   }
 
   private async machineKey(): Promise<ArchiveKey> {
     const key = Buffer.from(hkdfSync('sha256', await this.options.keys.key(), Buffer.alloc(0), 'fleetdeck archive secrets', 32));
     return { passphrase: key.toString('base64'), keySource: 'machine' };
+  }
+
+  /** A context's cloud, as a migration plan needs it. */
+  async cloudOf(context: string): Promise<Cloud> {
+    const { client, cloud } = await this.connect(context, () => undefined);
+    client.close();
+    return cloud;
   }
 
   /** A job's connection to a context, and the context's cloud (from the kubeconfig, else the nodes). */
@@ -74,7 +74,7 @@ export class JobsService {
     return { client, cloud: node ? detectCloudFromNode({ providerID: node.spec?.providerID, labels: node.metadata.labels }) : 'other' };
   }
 
-  async backup(input: Selection & { context: string; out: string; passphrase?: string }, onProgress: (p: Progress) => void = () => undefined): Promise<{ report: JobReport; manifest: ArchiveManifest }> {
+  async backup(input: Selection & { context: string; out: string; passphrase?: string; signal?: AbortSignal }, onProgress: (p: Progress) => void = () => undefined): Promise<{ report: JobReport; manifest: ArchiveManifest }> {
     const { client, cloud } = await this.connect(input.context, onProgress);
     try {
       const key = input.passphrase ? { passphrase: input.passphrase, keySource: 'passphrase' as const } : await this.machineKey();
@@ -84,30 +84,30 @@ export class JobsService {
     }
   }
 
-  async restore(input: { context: string; from: string; passphrase?: string; target: TargetOptions }, onProgress: (p: Progress) => void = () => undefined): Promise<JobReport> {
+  async restore(input: { context: string; from: string; passphrase?: string; target: TargetOptions; signal?: AbortSignal }, onProgress: (p: Progress) => void = () => undefined): Promise<JobReport> {
     const reader = await ArchiveReader.open(input.from, { ...(input.passphrase ? { passphrase: input.passphrase } : {}), machinePassphrase: (await this.machineKey()).passphrase });
     const source = reader.manifest.source as { context?: string };
-    return this.restoreFrom(reader, input.context, input.target, { kind: 'restore', archive: reader.manifest.createdAt, source: source.context }, onProgress);
+    return this.restoreFrom(reader, input.context, input.target, { kind: 'restore', archive: reader.manifest.createdAt, source: source.context }, onProgress, input.signal);
   }
 
   /** A migration is a backup into a working archive, then its restore: one code path, and the archive is the snapshot a resumed run restores from. */
-  async migrate(input: { fromContext: string; toContext: string; selection: Selection; target: TargetOptions }, onProgress: (p: Progress) => void = () => undefined): Promise<JobReport> {
+  async migrate(input: { fromContext: string; toContext: string; selection: Selection; target: TargetOptions; signal?: AbortSignal }, onProgress: (p: Progress) => void = () => undefined): Promise<JobReport> {
     if (input.fromContext === input.toContext && !Object.keys(input.target.namespaceMap).length) throw new FleetdeckError('invalid-input', 'migrating a context onto itself needs --namespace-map');
-    const { dryRun: _, verifyTimeoutMs: __, ...plan } = input.target;
+    const { dryRun: _, verifyTimeoutSeconds: __, ...plan } = input.target;
     const id = runKey({ kind: 'migrate', from: input.fromContext, to: input.toContext, selection: input.selection, plan });
     const workDir = path.join(this.options.dir, 'jobs', 'work');
     mkdirSync(workDir, { recursive: true, mode: 0o700 });
     const archive = path.join(workDir, `migrate-${id}.tar.gz`);
-    await this.backup({ ...input.selection, context: input.fromContext, out: archive }, onProgress);
+    await this.backup({ ...input.selection, context: input.fromContext, out: archive, ...(input.signal ? { signal: input.signal } : {}) }, onProgress);
     try {
       const reader = await ArchiveReader.open(archive, { passphrase: (await this.machineKey()).passphrase });
-      return await this.restoreFrom(reader, input.toContext, input.target, { kind: 'migrate', id }, onProgress);
+      return await this.restoreFrom(reader, input.toContext, input.target, { kind: 'migrate', id }, onProgress, input.signal);
     } finally {
       rmSync(archive, { force: true });
     }
   }
 
-  private async restoreFrom(reader: ArchiveReader, context: string, target: TargetOptions, identity: unknown, onProgress: (p: Progress) => void): Promise<JobReport> {
+  private async restoreFrom(reader: ArchiveReader, context: string, target: TargetOptions, identity: unknown, onProgress: (p: Progress) => void, signal?: AbortSignal): Promise<JobReport> {
     const { client, cloud } = await this.connect(context, onProgress);
     const sourceCloud = (reader.manifest.source as { cloud?: Cloud }).cloud ?? 'other';
     const mappings: Mappings = resolveMappings(sourceCloud, target.targetCloud ?? cloud, {
@@ -118,7 +118,7 @@ export class JobsService {
     });
     const journal = target.dryRun ? undefined : new Journal(path.join(this.options.dir, 'jobs', 'journals'), runKey({ identity, context, mappings, conflict: target.conflict }));
     try {
-      const report = await restore(reader, client, { mappings, conflict: target.conflict, dryRun: target.dryRun, verifyTimeoutMs: target.verifyTimeoutMs, ...(journal ? { journal } : {}), onProgress });
+      const report = await restore(reader, client, { mappings, conflict: target.conflict, dryRun: target.dryRun, verifyTimeoutMs: target.verifyTimeoutSeconds * 1000, ...(journal ? { journal } : {}), ...(signal ? { signal } : {}), onProgress });
       // a run that got through every object is done; one that failed as a whole resumes next time
       if (report.error) journal?.close();
       else journal?.discard();

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { z } from 'zod';
+import { defaultCloudMappings } from '../../../shared/cloud-profiles.ts';
+import type { ArchiveSummary, backupInput, JobsService, migrateInput, restoreInput, TaskDetail, TaskInfo } from '../../../shared/contract/jobs.ts';
+import { Emitter } from '../../../shared/emitter.ts';
+import { FleetdeckError } from '../../../shared/errors.ts';
+import { countResults, type JobReport } from '../../../shared/migration/report.ts';
+import { ArchiveReader, type ArchiveManifest } from './archive.ts';
+import type { JobRunner } from './job-runner.ts';
+import type { Progress } from './progress.ts';
+
+type Input = { kind: 'backup'; input: z.infer<typeof backupInput> } | { kind: 'restore'; input: z.infer<typeof restoreInput> } | { kind: 'migrate'; input: z.infer<typeof migrateInput> };
+
+/** What is kept on disk per task: enough to show it after a restart and to run it again. */
+interface StoredTask {
+  info: TaskInfo;
+  /** passphrases are never written: a resumed task asks for its passphrase again */
+  request: Input;
+  report?: JobReport;
+  archive?: ArchiveSummary;
+}
+
+function summarize(file: string, manifest: ArchiveManifest): ArchiveSummary {
+  const source = (manifest.source ?? {}) as ArchiveSummary['source'];
+  const selection = (manifest.selection ?? {}) as { namespaces?: string[] };
+  return { file: path.basename(file), createdAt: manifest.createdAt, source, namespaces: selection.namespaces ?? [], total: manifest.total, counts: manifest.counts, needsPassphrase: manifest.encryption?.keySource === 'passphrase' };
+}
+
+/**
+ * The jobs center: runs backup, restore and migration as tasks, streams their progress as
+ * events, keeps each task on disk (a restart shows it as interrupted, and resume finishes it:
+ * the restore journal skips what was done), and cancels through an abort signal.
+ */
+export class JobsCenter implements JobsService {
+  private readonly tasks = new Map<string, StoredTask>();
+  private readonly running = new Map<string, AbortController>();
+  private readonly changed = new Emitter<TaskInfo>();
+  readonly onDidChangeTask = this.changed.event;
+  private readonly runner: JobRunner;
+  private readonly taskDir: string;
+  readonly backupDir: string;
+
+  constructor(runner: JobRunner, dir: string) {
+    this.runner = runner;
+    this.taskDir = path.join(dir, 'jobs', 'tasks');
+    this.backupDir = path.join(dir, 'backups');
+    mkdirSync(this.taskDir, { recursive: true, mode: 0o700 });
+    mkdirSync(this.backupDir, { recursive: true, mode: 0o700 });
+    for (const file of readdirSync(this.taskDir).filter((f) => f.endsWith('.json'))) {
+      try {
+        const task = JSON.parse(readFileSync(path.join(this.taskDir, file), 'utf8')) as StoredTask;
+        // it was running when the app stopped
+        if (task.info.state === 'running') task.info = { ...task.info, state: 'interrupted', cancellable: false, resumable: true, error: 'the app stopped while this task ran; resume finishes it' };
+        this.tasks.set(task.info.id, task);
+      } catch {
+        // a task file cut short by a crash is left out, not fatal
+      }
+    }
+  }
+
+  private save(task: StoredTask) {
+    const file = path.join(this.taskDir, `${task.info.id}.json`);
+    writeFileSync(`${file}.tmp`, JSON.stringify(task), { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
+  }
+
+  private update(task: StoredTask, info: Partial<TaskInfo>, persist = true) {
+    task.info = { ...task.info, ...info };
+    if (persist) this.save(task);
+    this.changed.fire(task.info);
+  }
+
+  async list(): Promise<TaskInfo[]> {
+    return [...this.tasks.values()].map((t) => t.info).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  }
+
+  async get({ id }: { id: string }): Promise<TaskDetail> {
+    const task = this.tasks.get(id);
+    if (!task) throw new FleetdeckError('not-found', `no task ${id}`);
+    return { info: task.info, ...(task.report ? { report: task.report } : {}), ...(task.archive ? { archive: task.archive } : {}) };
+  }
+
+  async archives(): Promise<ArchiveSummary[]> {
+    const files = readdirSync(this.backupDir).filter((f) => f.endsWith('.tar.gz'));
+    const summaries: ArchiveSummary[] = [];
+    for (const file of files) {
+      // a damaged archive is listed by name only when it fails to open; restore says why
+      const manifest = await ArchiveReader.manifestOf(path.join(this.backupDir, file)).catch(() => undefined);
+      if (manifest) summaries.push(summarize(file, manifest));
+    }
+    return summaries.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  async defaults({ fromContext, toContext }: { fromContext: string; toContext: string }) {
+    const [sourceCloud, targetCloud] = await Promise.all([this.runner.cloudOf(fromContext), this.runner.cloudOf(toContext)]);
+    return { sourceCloud, targetCloud, ...defaultCloudMappings(sourceCloud, targetCloud) };
+  }
+
+  private start(request: Input, passphrase: string | undefined, id: string = randomUUID()): TaskInfo {
+    const title = titleOf(request);
+    const dryRun = request.kind !== 'backup' && request.input.target.dryRun;
+    const { passphrase: _, ...input } = request.input as { passphrase?: string };
+    const task: StoredTask = {
+      info: { id, kind: request.kind, title, state: 'running', progress: { phase: 'starting', done: 0 }, startedAt: new Date().toISOString(), cancellable: true, resumable: false, dryRun },
+      request: { ...request, input } as Input,
+    };
+    this.tasks.set(id, task);
+    this.save(task);
+    const controller = new AbortController();
+    this.running.set(id, controller);
+    let lastPersisted = 0;
+    const onProgress = (progress: Progress) => {
+      // progress is sent live and written to disk at most every two seconds
+      const persist = Date.now() - lastPersisted > 2_000;
+      if (persist) lastPersisted = Date.now();
+      this.update(task, { progress }, persist);
+    };
+    void this.run(task, request, passphrase, onProgress, controller.signal);
+    return task.info;
+  }
+
+  private async run(task: StoredTask, request: Input, passphrase: string | undefined, onProgress: (p: Progress) => void, signal: AbortSignal) {
+    try {
+      let report: JobReport;
+      if (request.kind === 'backup') {
+        const file = path.join(this.backupDir, request.input.archive ?? `${request.input.context}-${task.info.startedAt.replace(/[:.]/g, '-')}.tar.gz`);
+        const result = await this.runner.backup({ ...request.input.selection, context: request.input.context, out: file, ...(passphrase ? { passphrase } : {}), signal }, onProgress);
+        report = result.report;
+        task.archive = summarize(file, result.manifest);
+      } else if (request.kind === 'restore') {
+        const file = path.join(this.backupDir, request.input.archive);
+        report = await this.runner.restore({ context: request.input.context, from: file, ...(passphrase ? { passphrase } : {}), target: request.input.target, signal }, onProgress);
+      } else {
+        report = await this.runner.migrate({ ...request.input, signal }, onProgress);
+      }
+      task.report = report;
+      const cancelled = signal.aborted;
+      this.update(task, { state: cancelled ? 'cancelled' : report.state, counts: report.counts, finishedAt: new Date().toISOString(), cancellable: false, resumable: cancelled || report.state === 'Failed', ...(report.error ? { error: report.error } : {}) });
+    } catch (error) {
+      const cancelled = signal.aborted;
+      task.report ??= { state: 'Failed', counts: countResults([]), items: [], transforms: [], error: (error as Error).message };
+      this.update(task, { state: cancelled ? 'cancelled' : 'Failed', error: cancelled ? 'cancelled' : (error as Error).message, finishedAt: new Date().toISOString(), cancellable: false, resumable: true });
+    } finally {
+      this.running.delete(task.info.id);
+    }
+  }
+
+  async startBackup(input: z.infer<typeof backupInput>) {
+    return this.start({ kind: 'backup', input }, input.passphrase);
+  }
+
+  async startRestore(input: z.infer<typeof restoreInput>) {
+    return this.start({ kind: 'restore', input }, input.passphrase);
+  }
+
+  async startMigrate(input: z.infer<typeof migrateInput>) {
+    return this.start({ kind: 'migrate', input }, undefined);
+  }
+
+  async cancel({ id }: { id: string }) {
+    const controller = this.running.get(id);
+    if (!controller) throw new FleetdeckError('invalid-input', `task ${id} is not running`);
+    controller.abort();
+  }
+
+  async resume({ id, passphrase }: { id: string; passphrase?: string }) {
+    const task = this.tasks.get(id);
+    if (!task) throw new FleetdeckError('not-found', `no task ${id}`);
+    if (!task.info.resumable || this.running.has(id)) throw new FleetdeckError('invalid-input', `task ${id} cannot be resumed (${task.info.state})`);
+    return this.start(task.request, passphrase, id);
+  }
+}
+
+function titleOf(request: Input): string {
+  const namespaces = (selection: { namespaces: string[] }) => (selection.namespaces.length ? selection.namespaces.join(', ') : 'all namespaces');
+  switch (request.kind) {
+    case 'backup':
+      return `Back up ${namespaces(request.input.selection)} of ${request.input.context}`;
+    case 'restore':
+      return `${request.input.target.dryRun ? 'Plan restore' : 'Restore'} ${request.input.archive} to ${request.input.context}`;
+    case 'migrate':
+      return `${request.input.target.dryRun ? 'Plan migration' : 'Migrate'} ${namespaces(request.input.selection)} from ${request.input.fromContext} to ${request.input.toContext}`;
+  }
+}

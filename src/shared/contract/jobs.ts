@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import type { Cloud } from '../cloud.ts';
+import type { JobReport, ObjectResult } from '../migration/report.ts';
+import { defineService, type Event } from '../rpc.ts';
+
+export type TaskKind = 'backup' | 'restore' | 'migrate';
+/** running, then the run's state; interrupted: the app stopped while it ran (resume finishes it) */
+export type TaskState = 'running' | 'Completed' | 'PartiallyFailed' | 'Failed' | 'cancelled' | 'interrupted';
+
+/** Long work as the jobs center shows it (DESIGN.md "Long work is a Task"). */
+export interface TaskInfo {
+  id: string;
+  kind: TaskKind;
+  title: string;
+  state: TaskState;
+  progress: { phase: string; done: number; total?: number; detail?: string };
+  startedAt: string;
+  finishedAt?: string;
+  error?: string;
+  cancellable: boolean;
+  resumable: boolean;
+  dryRun: boolean;
+  counts?: Record<ObjectResult, number>;
+}
+
+export interface ArchiveSummary {
+  file: string;
+  createdAt: string;
+  source: { context?: string; cloud?: Cloud; kubernetesVersion?: string };
+  namespaces: string[];
+  total: number;
+  counts: Record<string, number>;
+  /** its Secrets need a passphrase (not this machine's key) */
+  needsPassphrase: boolean;
+}
+
+export interface TaskDetail {
+  info: TaskInfo;
+  report?: JobReport;
+  /** the archive a backup wrote or a restore read */
+  archive?: ArchiveSummary;
+}
+
+const name = z.string().min(1).max(253);
+const map = z.record(name, name);
+export const selectionInput = z
+  .object({
+    namespaces: z.array(name).max(1000),
+    selector: z.string().max(1000).optional(),
+    includeKinds: z.array(name).max(200).optional(),
+    excludeKinds: z.array(name).max(200).optional(),
+  })
+  .strict();
+export const targetInput = z
+  .object({
+    namespaceMap: map,
+    storageClassMap: map,
+    ingressClassMap: map,
+    registryMap: map,
+    targetCloud: z.enum(['aks', 'gke', 'eks']).optional(),
+    conflict: z.enum(['skip', 'update', 'fail']),
+    dryRun: z.boolean(),
+    verifyTimeoutSeconds: z.number().int().min(0).max(3600),
+  })
+  .strict();
+const passphrase = z.string().min(8).max(1024);
+/** archives live in Fleetdeck's backups folder: the renderer names a file there, never a path */
+const archiveName = z.string().regex(/^[A-Za-z0-9._-]+\.tar\.gz$/, 'an archive name like shop-2026-11-26.tar.gz (no folders)');
+
+export const backupInput = z.object({ context: name, selection: selectionInput, archive: archiveName.optional(), passphrase: passphrase.optional() }).strict();
+export const restoreInput = z.object({ context: name, archive: archiveName, passphrase: passphrase.optional(), target: targetInput }).strict();
+export const migrateInput = z.object({ fromContext: name, toContext: name, selection: selectionInput, target: targetInput }).strict();
+export const taskRef = z.object({ id: z.string().regex(/^[a-z0-9-]{8,64}$/) }).strict();
+export const resumeInput = taskRef.extend({ passphrase: passphrase.optional() }).strict();
+export const defaultsInput = z.object({ fromContext: name, toContext: name }).strict();
+
+export interface JobsService {
+  /** running and past tasks, newest first */
+  list(input?: void): Promise<TaskInfo[]>;
+  get(input: z.infer<typeof taskRef>): Promise<TaskDetail>;
+  /** the archives in Fleetdeck's backups folder */
+  archives(input?: void): Promise<ArchiveSummary[]>;
+  /** the mappings a migration between two contexts starts from (cloud profiles), for the plan dialog */
+  defaults(input: z.infer<typeof defaultsInput>): Promise<{ sourceCloud: Cloud; targetCloud: Cloud; storageClasses: Record<string, string>; ingressClasses: Record<string, string> }>;
+  startBackup(input: z.infer<typeof backupInput>): Promise<TaskInfo>;
+  startRestore(input: z.infer<typeof restoreInput>): Promise<TaskInfo>;
+  /** with target.dryRun: the migration plan (transforms, conflicts, pre-flight, diff) and nothing written */
+  startMigrate(input: z.infer<typeof migrateInput>): Promise<TaskInfo>;
+  cancel(input: z.infer<typeof taskRef>): Promise<void>;
+  /** runs an interrupted, failed or cancelled task again; its journal skips what was done */
+  resume(input: z.infer<typeof resumeInput>): Promise<TaskInfo>;
+  onDidChangeTask: Event<TaskInfo>;
+}
+
+export const jobsContract = defineService<JobsService>({
+  name: 'jobs',
+  methods: {
+    list: z.void(),
+    get: taskRef,
+    archives: z.void(),
+    defaults: defaultsInput,
+    startBackup: backupInput,
+    startRestore: restoreInput,
+    startMigrate: migrateInput,
+    cancel: taskRef,
+    resume: resumeInput,
+  },
+  events: ['onDidChangeTask'],
+});
