@@ -15,7 +15,7 @@ import { backup, type Selection } from './backup.ts';
 import { ClusterClient } from './cluster-client.ts';
 import { Journal, runKey } from './journal.ts';
 import type { Progress } from './progress.ts';
-import { restore, type ConflictPolicy } from './restore.ts';
+import { restore } from './restore.ts';
 
 /** Where and how a restore writes: mappings, target cloud, conflict policy, dry-run, verification. */
 export type TargetOptions = z.infer<typeof targetInput>;
