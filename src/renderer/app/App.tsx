@@ -1,14 +1,17 @@
 import { ClustersScreen } from '../features/clusters/ClustersScreen.tsx';
 import { FleetScreen } from '../features/fleet/FleetScreen.tsx';
+import { JobsScreen } from '../features/jobs/JobsScreen.tsx';
+import { MigrationDialog } from '../features/jobs/MigrationDialog.tsx';
 import { useUi, type Screen } from './ui-store.ts';
 
 const screens: { id: Screen; label: string }[] = [
   { id: 'fleet', label: 'Fleet' },
+  { id: 'jobs', label: 'Jobs' },
   { id: 'clusters', label: 'Clusters' },
 ];
 
 export function App() {
-  const { screen, setScreen } = useUi();
+  const { screen, setScreen, migration, setMigration } = useUi();
   return (
     <div className="shell">
       <nav className="sidebar" aria-label="Main">
@@ -23,8 +26,10 @@ export function App() {
       </nav>
       <main className="content">
         {screen === 'fleet' && <FleetScreen />}
+        {screen === 'jobs' && <JobsScreen />}
         {screen === 'clusters' && <ClustersScreen />}
       </main>
+      {migration && <MigrationDialog request={migration} onClose={() => setMigration(undefined)} />}
     </div>
   );
 }

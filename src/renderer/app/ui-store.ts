@@ -1,11 +1,18 @@
 import { create } from 'zustand';
 
-export type Screen = 'fleet' | 'clusters';
+export type Screen = 'fleet' | 'clusters' | 'jobs';
 
 export interface BrowsePath {
   context: string;
   namespace?: string;
   workload?: { kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job'; name: string };
+}
+
+/** A namespace dropped onto another cluster: the migration dialog is open for it. */
+export interface MigrationRequest {
+  fromContext: string;
+  toContext: string;
+  namespace: string;
 }
 
 export interface PodRef {
@@ -22,7 +29,12 @@ interface UiState {
   selectedPod?: PodRef;
   /** the cluster the fleet view is narrowed to, and how far the user drilled into it */
   browse?: BrowsePath;
+  /** the task open in the jobs center */
+  selectedTask?: string;
+  migration?: MigrationRequest;
   setScreen(screen: Screen): void;
+  selectTask(id: string | undefined): void;
+  setMigration(request: MigrationRequest | undefined): void;
   setClusterFilter(filter: string): void;
   setFleetSearch(search: string): void;
   selectPod(pod: PodRef | undefined): void;
@@ -39,4 +51,6 @@ export const useUi = create<UiState>((set) => ({
   setFleetSearch: (fleetSearch) => set({ fleetSearch }),
   selectPod: (selectedPod) => set({ selectedPod }),
   setBrowse: (browse) => set({ browse }),
+  selectTask: (selectedTask) => set({ selectedTask }),
+  setMigration: (migration) => set({ migration }),
 }));

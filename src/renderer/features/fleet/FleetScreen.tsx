@@ -76,8 +76,12 @@ function SearchResults({ query, onOpen }: { query: string; onOpen(item: BrowseIt
   );
 }
 
+/** What a namespace dragged from the drill-down carries: {context, namespace}. */
+const NAMESPACE_DRAG = 'application/x-fleetdeck-namespace';
+
 function BrowseColumn({ path, onNavigate, onPod }: { path: BrowsePath; onNavigate(p: BrowsePath): void; onPod(p: PodRef): void }) {
   const { data, error, isPending } = useBrowse(path);
+  const setMigration = useUi((s) => s.setMigration);
   return (
     <nav className="browse" aria-label="Drill down">
       <div className="crumbs">
@@ -90,7 +94,16 @@ function BrowseColumn({ path, onNavigate, onPod }: { path: BrowsePath; onNavigat
       <ul>
         {data?.map((item) => (
           <li key={`${item.kind}/${item.name}`}>
-            <button className="browse-item" onClick={() => open(item, onNavigate, onPod)}>
+            <button
+              className="browse-item"
+              onClick={() => open(item, onNavigate, onPod)}
+              draggable={item.kind === 'Namespace'}
+              title={item.kind === 'Namespace' ? 'Drag onto another cluster to migrate it' : undefined}
+              onDragStart={(e) => {
+                e.dataTransfer.setData(NAMESPACE_DRAG, JSON.stringify({ context: item.context, namespace: item.name }));
+                e.dataTransfer.effectAllowed = 'copy';
+              }}
+            >
               <span className="muted small">{item.kind}</span>
               <span className="ellipsis">{item.name}</span>
               <span className={item.problems ? 'bad small' : 'muted small'}>{item.problems ? `${item.problems} broken` : item.status}</span>
@@ -98,14 +111,41 @@ function BrowseColumn({ path, onNavigate, onPod }: { path: BrowsePath; onNavigat
           </li>
         ))}
       </ul>
+      {path.namespace && !path.workload && (
+        <button className="small" onClick={() => setMigration({ fromContext: path.context, toContext: '', namespace: path.namespace! })}>
+          Migrate {path.namespace} to another cluster…
+        </button>
+      )}
     </nav>
   );
 }
 
 function ClusterCard({ summary: s, focused, onFocus }: { summary: ClusterSummary; focused: boolean; onFocus(): void }) {
   const nodesForbidden = s.forbidden.some((f) => f.includes('list nodes'));
+  const setMigration = useUi((state) => state.setMigration);
+  const [dropping, setDropping] = useState(false);
   return (
-    <button className={`card ${focused ? 'focused' : ''}`} data-context={s.context} aria-pressed={focused} onClick={onFocus} title={focused ? 'Show every cluster' : `Show only ${s.context}`}>
+    <button
+      className={`card ${focused ? 'focused' : ''} ${dropping ? 'drop-target' : ''}`}
+      data-context={s.context}
+      aria-pressed={focused}
+      onClick={onFocus}
+      title={focused ? 'Show every cluster' : `Show only ${s.context}`}
+      onDragOver={(e) => {
+        if (!e.dataTransfer.types.includes(NAMESPACE_DRAG)) return;
+        e.preventDefault();
+        setDropping(true);
+      }}
+      onDragLeave={() => setDropping(false)}
+      onDrop={(e) => {
+        setDropping(false);
+        const dragged = e.dataTransfer.getData(NAMESPACE_DRAG);
+        if (!dragged) return;
+        e.preventDefault();
+        const { context, namespace } = JSON.parse(dragged) as { context: string; namespace: string };
+        if (context !== s.context) setMigration({ fromContext: context, toContext: s.context, namespace });
+      }}
+    >
       <div className="card-head">
         <span className={`cloud-badge ${s.cloud}`}>{s.cloud.toUpperCase()}</span>
         <strong>{s.context}</strong>

@@ -1,0 +1,65 @@
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { clusterByContext } from '../lab/config.ts';
+import { LabApi } from '../lab/kube.ts';
+import { root, screenshotDir, startWebShell, type RunningShell } from './web-shell.ts';
+
+// Drag a namespace from aks-lab onto eks-lab: plan (server-side dry run), migrate, verify; all in the window.
+const ns = `dnd-${Date.now().toString(36)}`;
+const aks = new LabApi(clusterByContext('aks-lab'));
+const eks = new LabApi(clusterByContext('eks-lab'));
+let shell: RunningShell;
+
+test.beforeAll(async () => {
+  const labels = { app: 'shop-web' };
+  await aks.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  await aks.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns }, data: { color: 'blue' } });
+  await aks.apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: 'acmelab.azurecr.io/shop/web:1.0.0' }] } } } });
+  await aks.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] } });
+  await aks.apply({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: ns }, spec: { ingressClassName: 'webapprouting.kubernetes.azure.com', rules: [{ host: 'web.example', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] } });
+  shell = await startWebShell(['--kubeconfig', path.join(root, 'lab/.state/kubeconfig')]);
+});
+test.afterAll(async () => {
+  await shell.stop();
+  for (const api of [aks, eks]) await api.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
+});
+
+test('drag a namespace onto another cluster: plan, migrate and verify in the window', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.goto(shell.url);
+  await page.locator('.card[data-context="aks-lab"]').click();
+  const browse = page.getByRole('navigation', { name: 'Drill down' });
+  const source = browse.getByRole('button', { name: new RegExp(`Namespace\\s*${ns}`) });
+  await expect(source).toBeVisible({ timeout: 30_000 });
+  await source.dragTo(page.locator('.card[data-context="eks-lab"]'));
+
+  const dialog = page.getByRole('dialog', { name: `Migrate ${ns} from aks-lab to eks-lab` });
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText('AKS → EKS');
+  await expect(dialog.getByLabel('Ingress class mapping')).toHaveValue(/webapprouting\.kubernetes\.azure\.com=alb/);
+  await dialog.getByLabel('Registry mapping').fill('acmelab.azurecr.io=123456789012.dkr.ecr.eu-west-1.amazonaws.com');
+  await dialog.getByRole('button', { name: 'Plan (dry run)' }).click();
+  await expect(dialog.getByRole('group', { name: 'Results' })).toContainText('would be created', { timeout: 90_000 });
+  const transforms = dialog.getByRole('region', { name: 'Transforms' });
+  await expect(transforms).toContainText('spec.ingressClassName');
+  await expect(transforms).toContainText('123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/web:1.0.0');
+  await expect(eks.request('GET', `/api/v1/namespaces/${ns}`)).rejects.toThrow();
+  await page.screenshot({ path: path.join(screenshotDir, 'migration-plan.png'), fullPage: true });
+
+  await dialog.getByRole('button', { name: 'Migrate', exact: true }).click();
+  await expect(dialog.getByRole('region', { name: 'Verification' })).toContainText(/Deployment \S+\/web/, { timeout: 150_000 });
+  await expect(dialog.locator('.task-progress .status').first()).toHaveText('Completed');
+  await page.screenshot({ path: path.join(screenshotDir, 'migration-done.png'), fullPage: true });
+  const ingress = await eks.request<{ spec: { ingressClassName: string } }>('GET', `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/web`);
+  expect(ingress.spec.ingressClassName).toBe('alb');
+
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('button', { name: 'Jobs' }).click();
+  const tasks = page.getByRole('list', { name: 'Tasks' });
+  await expect(tasks).toContainText(`Migrate ${ns} from aks-lab to eks-lab`);
+  await expect(tasks).toContainText(`Plan migration ${ns} from aks-lab to eks-lab`);
+  await tasks.getByText(`Migrate ${ns} from aks-lab to eks-lab`).click();
+  await page.getByRole('group', { name: 'Results' }).getByRole('button', { name: /created/ }).click();
+  await expect(page.getByRole('list', { name: 'Object results' })).toContainText('ConfigMap');
+  await page.screenshot({ path: path.join(screenshotDir, 'jobs-center.png'), fullPage: true });
+});

@@ -1,0 +1,126 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useMemo, useRef, useState } from 'react';
+import type { TaskDetail, TaskInfo } from '../../../shared/contract/jobs.ts';
+import { objectResults, type ObjectResult, type ReportItem } from '../../../shared/migration/report.ts';
+
+const stateClass = (state: TaskInfo['state']) => (state === 'Completed' ? 'ok' : state === 'running' ? 'pending' : 'failed');
+
+export function TaskProgress({ info }: { info: TaskInfo }) {
+  const { phase, done, total, detail } = info.progress;
+  const percent = total ? Math.round((done / total) * 100) : undefined;
+  return (
+    <div className="task-progress">
+      <div className="task-line">
+        <span className={`status ${stateClass(info.state)}`}>{info.state === 'running' ? phase : info.state}</span>
+        {info.dryRun && <span className="tag">dry run</span>}
+        {info.state === 'running' && <span className="muted small">{total ? `${done}/${total}` : done ? `${done}` : ''}</span>}
+      </div>
+      {info.state === 'running' && <progress max={100} value={percent} aria-label={`${info.title}: ${phase}`} />}
+      {info.state === 'running' && detail && <div className="muted small ellipsis">{detail}</div>}
+      {info.error && info.state !== 'running' && <div className="banner error small" role="alert">{info.error}</div>}
+    </div>
+  );
+}
+
+/** What a run did or would do: counts, pre-flight, transforms, per-object results with filters, verification. */
+export function TaskReport({ detail }: { detail: TaskDetail }) {
+  const { report, archive } = detail;
+  const [result, setResult] = useState<ObjectResult | 'all'>('all');
+  const [text, setText] = useState('');
+  const items = useMemo(() => {
+    const needle = text.trim().toLowerCase();
+    return (report?.items ?? []).filter((i) => (result === 'all' || i.result === result) && (!needle || `${i.kind} ${i.namespace ?? ''} ${i.name} ${i.reason ?? ''}`.toLowerCase().includes(needle)));
+  }, [report, result, text]);
+  if (!report) return archive ? <ArchiveView archive={archive} /> : <p className="muted">No report yet.</p>;
+  return (
+    <div className="task-report">
+      <div className="counts" role="group" aria-label="Results">
+        {objectResults.map((r) => (
+          <button key={r} className={`chip ${result === r ? 'active' : ''} result-${r}`} aria-pressed={result === r} onClick={() => setResult(result === r ? 'all' : r)}>
+            {report.counts[r]} {report.dryRun && r !== 'skipped' && r !== 'failed' ? `would be ${r}` : r}
+          </button>
+        ))}
+      </div>
+      {report.preflight && report.preflight.length > 0 && (
+        <section aria-label="Pre-flight">
+          <h3>Pre-flight</h3>
+          {report.preflight.map((f) => (
+            <div key={f.message} className={`banner small ${f.severity === 'error' ? 'error' : 'warning'}`}>{f.check}: {f.message}</div>
+          ))}
+        </section>
+      )}
+      {report.transforms.length > 0 && (
+        <section aria-label="Transforms">
+          <h3>Transforms ({report.transforms.length})</h3>
+          <table className="grid small">
+            <thead><tr><th>Object</th><th>Field</th><th>From</th><th>To</th></tr></thead>
+            <tbody>
+              {report.transforms.slice(0, 200).map((t, i) => (
+                <tr key={i}><td className="ellipsis">{t.kind} {t.namespace ? `${t.namespace}/` : ''}{t.name}</td><td className="mono ellipsis">{t.path}</td><td className="mono ellipsis" title={t.from}>{t.from}</td><td className="mono ellipsis" title={t.to}>{t.to}</td></tr>
+              ))}
+            </tbody>
+          </table>
+          {report.transforms.length > 200 && <p className="muted small">and {report.transforms.length - 200} more (the CLI's --output json lists all)</p>}
+        </section>
+      )}
+      <section aria-label="Objects">
+        <div className="task-line">
+          <h3>Objects</h3>
+          <div className="spacer" />
+          <input className="filter" type="search" placeholder="Filter objects…" aria-label="Filter objects" value={text} onChange={(e) => setText(e.target.value)} />
+        </div>
+        <ItemList items={items} />
+      </section>
+      {report.verification && (
+        <section aria-label="Verification">
+          <h3>Verification</h3>
+          <ul className="verification">
+            {report.verification.map((v) => (
+              <li key={`${v.kind}/${v.namespace}/${v.name}`} className={v.ok ? 'good' : 'bad'}>{v.ok ? '✓' : '✗'} {v.kind} {v.namespace}/{v.name} <span className="muted">{v.detail}</span></li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {archive && <ArchiveView archive={archive} />}
+    </div>
+  );
+}
+
+function ItemList({ items }: { items: ReportItem[] }) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const [open, setOpen] = useState<string>();
+  const virtual = useVirtualizer({ count: items.length, getScrollElement: () => scroller.current, estimateSize: () => 30, overscan: 10 });
+  const keyOf = (i: ReportItem) => `${i.kind}/${i.namespace ?? ''}/${i.name}`;
+  return (
+    <>
+      <div className="items-scroll" ref={scroller} role="list" aria-label="Object results" aria-rowcount={items.length}>
+        <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
+          {virtual.getVirtualItems().map((row) => {
+            const item = items[row.index];
+            return (
+              <div key={keyOf(item)} role="listitem" className="item-row" style={{ transform: `translateY(${row.start}px)` }} onClick={() => item.diff && setOpen(open === keyOf(item) ? undefined : keyOf(item))}>
+                <span className={`result result-${item.result}`}>{item.result}</span>
+                <span className="ellipsis">{item.kind} <span className="mono">{item.namespace ? `${item.namespace}/` : ''}{item.name}</span></span>
+                <span className="muted small ellipsis" title={item.reason}>{item.diff ? '▸ diff · ' : ''}{item.reason}</span>
+              </div>
+            );
+          })}
+        </div>
+      </div>
+      {items.length === 0 && <p className="muted small">No objects match.</p>}
+      {open && <pre className="log" aria-label="Diff">{items.find((i) => keyOf(i) === open)?.diff}</pre>}
+    </>
+  );
+}
+
+function ArchiveView({ archive }: { archive: NonNullable<TaskDetail['archive']> }) {
+  return (
+    <section aria-label="Archive">
+      <h3>Archive</h3>
+      <p className="small">
+        <span className="mono">{archive.file}</span> · {archive.total} objects from {archive.source.context} ({archive.source.cloud?.toUpperCase()}, {archive.source.kubernetesVersion}) · {new Date(archive.createdAt).toLocaleString()}
+      </p>
+      <p className="muted small">{Object.entries(archive.counts).map(([dir, n]) => `${dir} ${n}`).join(' · ')}</p>
+    </section>
+  );
+}
