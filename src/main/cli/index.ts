@@ -28,6 +28,8 @@ target options (restore, migrate):
   --namespace-map a=b, --storage-class-map old=new, --ingress-class-map old=new, --registry-map old=new (repeatable)
   --target-cloud aks|gke|eks (default: detected)   --conflict skip|update|fail (default skip)
   --dry-run (server-side, writes nothing)   --verify-timeout SECONDS (default 60; 0 skips verification)
+  --restic-repository URL --restic-secret NAME   restic Jobs that move the claims' data (generated and
+                         validated by server-side dry-run, listed in the report; run them on real nodes)
   exit 0 Completed, 2 PartiallyFailed, 1 Failed or refused; progress on stderr
 
 options:
@@ -63,6 +65,8 @@ export async function run(argv: string[]): Promise<CommandResult> {
       conflict: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       'verify-timeout': { type: 'string' },
+      'restic-repository': { type: 'string' },
+      'restic-secret': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });

@@ -25,6 +25,8 @@ export interface JobFlags {
   conflict?: string;
   'dry-run'?: boolean;
   'verify-timeout'?: string;
+  'restic-repository'?: string;
+  'restic-secret'?: string;
 }
 
 function required(flags: JobFlags, name: keyof JobFlags, command: string): string {
@@ -72,7 +74,16 @@ function target(flags: JobFlags): TargetOptions {
     conflict: conflict as TargetOptions['conflict'],
     dryRun: !!flags['dry-run'],
     verifyTimeoutSeconds: verifySeconds,
+    ...volumeMover(flags),
   };
+}
+
+function volumeMover(flags: JobFlags): Pick<TargetOptions, 'volumeMover'> {
+  const repository = flags['restic-repository'];
+  if (!repository) return {};
+  const secretName = flags['restic-secret'];
+  if (!secretName) throw new FleetdeckError('invalid-input', '--restic-repository needs --restic-secret (a Secret with RESTIC_PASSWORD and the store credentials, in each namespace)');
+  return { volumeMover: { repository, secretName } };
 }
 
 /** Progress on stderr: each new phase, and the count at most every two seconds. */
@@ -100,6 +111,9 @@ function human(report: JobReport, title: string): string {
   if (notable.length) {
     lines.push('', table(['RESULT', 'KIND', 'NAMESPACE', 'NAME', 'REASON'], notable.map((i) => [i.result, i.kind, i.namespace ?? '', i.name, i.reason ?? ''])));
     for (const i of notable.filter((n) => n.diff)) lines.push('', `${i.kind} ${i.namespace ?? ''}/${i.name}:`, ...i.diff!.split('\n').map((l) => `  ${l}`));
+  }
+  if (report.movers?.length) {
+    lines.push('', 'volume mover Jobs (generated, not started):', table(['CLUSTER', 'ROLE', 'NAMESPACE', 'JOB', 'VALID', 'NOTE'], report.movers.map((m) => [m.cluster, m.role, m.namespace, m.name, m.validated ? 'yes' : 'NO', m.reason])));
   }
   if (report.verification?.length) {
     lines.push('', 'verification:', table(['OK', 'KIND', 'NAMESPACE', 'NAME', 'STATE'], report.verification.map((v) => [v.ok ? 'yes' : 'NO', v.kind, v.namespace ?? '', v.name, v.detail])));

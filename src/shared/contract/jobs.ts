@@ -61,6 +61,8 @@ export const targetInput = z
     conflict: z.enum(['skip', 'update', 'fail']),
     dryRun: z.boolean(),
     verifyTimeoutSeconds: z.number().int().min(0).max(3600),
+    /** restic mover Jobs for the claims' data, generated and validated by server-side dry-run */
+    volumeMover: z.object({ repository: z.string().min(1).max(2000), secretName: name, image: z.string().min(1).max(500).optional() }).strict().optional(),
   })
   .strict();
 const passphrase = z.string().min(8).max(1024);

@@ -31,6 +31,18 @@ export interface VerificationItem {
   detail: string;
 }
 
+/** A generated volume-data mover Job, checked by server-side dry-run (never started by Fleetdeck). */
+export interface MoverItem {
+  cluster: string;
+  role: 'backup' | 'restore';
+  namespace: string;
+  name: string;
+  claim: string;
+  validated: boolean;
+  reason: string;
+  manifest: Record<string, unknown>;
+}
+
 export interface JobReport {
   state: RunState;
   dryRun?: boolean;
@@ -39,6 +51,7 @@ export interface JobReport {
   transforms: TransformRecord[];
   preflight?: PreflightFinding[];
   verification?: VerificationItem[];
+  movers?: MoverItem[];
   /** why the run failed as a whole (refused, cancelled, target gone) */
   error?: string;
 }

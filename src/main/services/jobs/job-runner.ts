@@ -93,7 +93,7 @@ export class JobRunner {
   /** A migration is a backup into a working archive, then its restore: one code path, and the archive is the snapshot a resumed run restores from. */
   async migrate(input: { fromContext: string; toContext: string; selection: Selection; target: TargetOptions; signal?: AbortSignal }, onProgress: (p: Progress) => void = () => undefined): Promise<JobReport> {
     if (input.fromContext === input.toContext && !Object.keys(input.target.namespaceMap).length) throw new FleetdeckError('invalid-input', 'migrating a context onto itself needs --namespace-map');
-    const { dryRun: _, verifyTimeoutSeconds: __, ...plan } = input.target;
+    const { dryRun: _, verifyTimeoutSeconds: __, volumeMover: ___, ...plan } = input.target;
     const id = runKey({ kind: 'migrate', from: input.fromContext, to: input.toContext, selection: input.selection, plan });
     const workDir = path.join(this.options.dir, 'jobs', 'work');
     mkdirSync(workDir, { recursive: true, mode: 0o700 });
@@ -101,13 +101,18 @@ export class JobRunner {
     await this.backup({ ...input.selection, context: input.fromContext, out: archive, ...(input.signal ? { signal: input.signal } : {}) }, onProgress);
     try {
       const reader = await ArchiveReader.open(archive, { passphrase: (await this.machineKey()).passphrase });
-      return await this.restoreFrom(reader, input.toContext, input.target, { kind: 'migrate', id }, onProgress, input.signal);
+      const { client: sourceClient } = input.target.volumeMover ? await this.connect(input.fromContext, onProgress) : {};
+      try {
+        return await this.restoreFrom(reader, input.toContext, input.target, { kind: 'migrate', id }, onProgress, input.signal, sourceClient);
+      } finally {
+        sourceClient?.close();
+      }
     } finally {
       rmSync(archive, { force: true });
     }
   }
 
-  private async restoreFrom(reader: ArchiveReader, context: string, target: TargetOptions, identity: unknown, onProgress: (p: Progress) => void, signal?: AbortSignal): Promise<JobReport> {
+  private async restoreFrom(reader: ArchiveReader, context: string, target: TargetOptions, identity: unknown, onProgress: (p: Progress) => void, signal?: AbortSignal, sourceClient?: ClusterClient): Promise<JobReport> {
     const { client, cloud } = await this.connect(context, onProgress);
     const sourceCloud = (reader.manifest.source as { cloud?: Cloud }).cloud ?? 'other';
     const mappings: Mappings = resolveMappings(sourceCloud, target.targetCloud ?? cloud, {
@@ -118,7 +123,7 @@ export class JobRunner {
     });
     const journal = target.dryRun ? undefined : new Journal(path.join(this.options.dir, 'jobs', 'journals'), runKey({ identity, context, mappings, conflict: target.conflict }));
     try {
-      const report = await restore(reader, client, { mappings, conflict: target.conflict, dryRun: target.dryRun, verifyTimeoutMs: target.verifyTimeoutSeconds * 1000, ...(journal ? { journal } : {}), ...(signal ? { signal } : {}), onProgress });
+      const report = await restore(reader, client, { mappings, conflict: target.conflict, dryRun: target.dryRun, verifyTimeoutMs: target.verifyTimeoutSeconds * 1000, ...(journal ? { journal } : {}), ...(signal ? { signal } : {}), ...(target.volumeMover ? { volumeMover: target.volumeMover } : {}), ...(sourceClient ? { sourceClient } : {}), onProgress });
       // a run that got through every object is done; one that failed as a whole resumes next time
       if (report.error) journal?.close();
       else journal?.discard();

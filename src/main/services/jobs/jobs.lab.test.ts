@@ -227,8 +227,14 @@ describe('migrate', () => {
     const dry = fleetdeck(...args, '--dry-run');
     expect(dry.status, dry.report.error).toBe(0);
     await expect(exists(gke, `/api/v1/namespaces/${target}`)).resolves.toBe(false);
-    const { status, report } = fleetdeck(...args);
+    const { status, report } = fleetdeck(...args, '--restic-repository', 's3:s3.amazonaws.com/acme-migrations', '--restic-secret', 'restic');
     expect(status, report.error).toBe(0);
+    // the claim's data: a backup Job on the source, a restore Job on the target, both accepted by a server-side dry run
+    expect(report.movers?.map((m) => [m.cluster, m.role, m.namespace, m.name, m.validated])).toEqual([
+      ['aks-lab', 'backup', ns, 'fleetdeck-backup-uploads', true],
+      ['gke-lab', 'restore', target, 'fleetdeck-restore-uploads', true],
+    ]);
+    await expect(exists(gke, `/apis/batch/v1/namespaces/${target}/jobs/fleetdeck-restore-uploads`)).resolves.toBe(false);
     expect(report.transforms.find((t) => t.kind === 'PersistentVolumeClaim' && t.path === 'spec.storageClassName')).toMatchObject({ from: 'managed-premium', to: 'premium-rwo' });
     expect((await get(gke, `/api/v1/namespaces/${target}/services/web-internal`)).metadata.annotations).toMatchObject({ 'networking.gke.io/load-balancer-type': 'Internal' });
     expect((await get(gke, `/apis/networking.k8s.io/v1/namespaces/${target}/ingresses/web`)).spec!.ingressClassName).toBe('gce');

@@ -1,6 +1,7 @@
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { diffObjects } from '../../../shared/migration/diff.ts';
-import { countResults, runState, type JobReport, type ReportItem } from '../../../shared/migration/report.ts';
+import { resticMovers, type Claim, type MoverJobs, type VolumeMover } from '../../../shared/migration/movers.ts';
+import { countResults, runState, type JobReport, type MoverItem, type ReportItem } from '../../../shared/migration/report.ts';
 import { restoreRank, type KubeObject } from '../../../shared/migration/rules.ts';
 import { transformObject, type Mappings, type TransformRecord } from '../../../shared/migration/transforms.ts';
 import type { ArchiveReader, ArchiveRef } from './archive.ts';
@@ -23,6 +24,9 @@ export interface RestoreOptions {
   journal?: Journal;
   onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
+  /** restic Jobs for the claims' data; the source side is validated when its cluster is given */
+  volumeMover?: VolumeMover;
+  sourceClient?: ClusterClient;
 }
 
 const FIELD_MANAGER = 'fleetdeck';
@@ -66,6 +70,7 @@ export async function restore(reader: ArchiveReader, client: ClusterClient, opti
 
   const items: ReportItem[] = [];
   const transforms: TransformRecord[] = [];
+  const claims: Claim[] = [];
   const initialCustom = customTypes();
   const ranks = [...new Set(refs.map((r) => rankOf(r, initialCustom)))].sort((a, b) => a - b);
   let done = 0;
@@ -95,6 +100,7 @@ export async function restore(reader: ArchiveReader, client: ClusterClient, opti
       const custom = customTypes();
       await inParallel(reader.entries((ref) => rankOf(ref, custom) === rank), PARALLEL, async (entry) => {
         if (options.signal?.aborted) throw new FleetdeckError('internal', 'cancelled');
+        if (entry.ref.kind === 'PersistentVolumeClaim' && entry.ref.namespace) claims.push({ namespace: entry.ref.namespace, name: entry.ref.name });
         const { object, transforms: applied } = transformObject(entry.object as KubeObject, mappings);
         transforms.push(...applied);
         const item = await applyOne(object);
@@ -114,7 +120,23 @@ export async function restore(reader: ArchiveReader, client: ClusterClient, opti
 
   const counts = countResults(items);
   const verification = !dryRun && options.verifyTimeoutMs > 0 ? await verify(client, items, options.verifyTimeoutMs, progress) : undefined;
-  return { state: runState(counts), ...(dryRun ? { dryRun } : {}), counts, items, transforms, preflight: findings, ...(verification ? { verification } : {}) };
+  const movers = options.volumeMover && claims.length ? await validateMovers(resticMovers(claims, options.volumeMover, (ns) => mappings.namespaces[ns] ?? ns), client, options.sourceClient) : undefined;
+  return { state: runState(counts), ...(dryRun ? { dryRun } : {}), counts, items, transforms, preflight: findings, ...(verification ? { verification } : {}), ...(movers ? { movers } : {}) };
+}
+
+/** Each mover Job checked by a server-side dry-run create where it would run; none is started. */
+async function validateMovers(jobs: MoverJobs[], target: ClusterClient, source: ClusterClient | undefined): Promise<MoverItem[]> {
+  const check = async (client: ClusterClient | undefined, role: MoverItem['role'], job: KubeObject, claim: string): Promise<MoverItem> => {
+    const base = { role, namespace: job.metadata.namespace!, name: job.metadata.name, claim, manifest: job };
+    if (!client) return { ...base, cluster: '(source)', validated: false, reason: 'not validated: the source cluster is not connected (restoring from an archive); run it there with kubectl apply' };
+    const type = await resolveType(client, await discoverResources(client), 'batch/v1', 'Job');
+    const result = type ? await write(client, type, job, { conflict: 'skip', dryRun: true, createdBefore: false }) : { result: 'failed' as const, reason: 'batch/v1 Job is not served' };
+    const validated = result.result !== 'failed';
+    return { ...base, cluster: client.context, validated, reason: validated ? 'valid (server-side dry run); not started: it needs real nodes and a repository both clusters reach' : (result.reason ?? 'rejected') };
+  };
+  const items: MoverItem[] = [];
+  for (const { claim, backup, restore } of jobs) items.push(await check(source, 'backup', backup, claim.name), await check(target, 'restore', restore, claim.name));
+  return items;
 }
 
 const displayName = (o: KubeObject) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);

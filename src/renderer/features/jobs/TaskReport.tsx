@@ -81,6 +81,16 @@ export function TaskReport({ detail }: { detail: TaskDetail }) {
           </ul>
         </section>
       )}
+      {report.movers && (
+        <section aria-label="Volume movers">
+          <h3>Volume data movers (generated, not started)</h3>
+          <ul className="verification">
+            {report.movers.map((m) => (
+              <li key={`${m.cluster}/${m.name}`} className={m.validated ? 'good' : 'bad'} title={m.reason}>{m.validated ? '✓' : '✗'} {m.role} Job {m.namespace}/{m.name} on {m.cluster} <span className="muted">{m.reason}</span></li>
+            ))}
+          </ul>
+        </section>
+      )}
       {archive && <ArchiveView archive={archive} />}
     </div>
   );
