@@ -15,8 +15,6 @@ export const errorCodes = [
   'exec-plugin-failed',
   /** a backup archive that is truncated, tampered with, of an unknown format, or whose passphrase is wrong */
   'archive-invalid',
-  /** a restore refused by its pre-flight checks before anything was written */
-  'preflight-failed',
   'internal',
 ] as const;
 

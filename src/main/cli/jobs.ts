@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { FleetdeckError } from '../../shared/errors.ts';
 import { countResults, exitCodeFor, type JobReport } from '../../shared/migration/report.ts';
 import type { Selection } from '../services/jobs/backup.ts';
-import { readPassphrase, type JobRunner, type TargetOptions } from '../services/jobs/job-runner.ts';
+import type { JobRunner, TargetOptions } from '../services/jobs/job-runner.ts';
 import type { Progress } from '../services/jobs/progress.ts';
 import type { CommandResult } from './index.ts';
 import { table } from './table.ts';
@@ -27,6 +28,19 @@ export interface JobFlags {
   'verify-timeout'?: string;
   'restic-repository'?: string;
   'restic-secret'?: string;
+}
+
+/** Reads a passphrase file: its first line, which must not be empty. */
+export function readPassphrase(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new FleetdeckError('invalid-input', `cannot read the passphrase file ${file}: ${(error as Error).message}`);
+  }
+  const passphrase = text.split(/\r?\n/)[0];
+  if (!passphrase) throw new FleetdeckError('invalid-input', `the passphrase file ${file} is empty`);
+  return passphrase;
 }
 
 function required(flags: JobFlags, name: keyof JobFlags, command: string): string {

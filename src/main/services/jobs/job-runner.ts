@@ -1,5 +1,5 @@
 import { hkdfSync } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { detectCloudFromNode, type Cloud } from '../../../shared/cloud.ts';
@@ -26,19 +26,6 @@ export interface JobRunnerOptions {
   keys: KeyStore;
   /** journals and the working archives of migrations live here */
   dir: string;
-}
-
-/** Reads a passphrase file: its first line, which must not be empty. */
-export function readPassphrase(file: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new FleetdeckError('invalid-input', `cannot read the passphrase file ${file}: ${(error as Error).message}`);
-  }
-  const passphrase = text.split(/\r?\n/)[0];
-  if (!passphrase) throw new FleetdeckError('invalid-input', `the passphrase file ${file} is empty`);
-  return passphrase;
 }
 
 /** Runs backup, restore and migration jobs: for the CLI directly, for the app as tasks of the jobs center. */

@@ -86,7 +86,7 @@ export class JobsCenter implements JobsService {
     const files = readdirSync(this.backupDir).filter((f) => f.endsWith('.tar.gz'));
     const summaries: ArchiveSummary[] = [];
     for (const file of files) {
-      // a damaged archive is listed by name only when it fails to open; restore says why
+      // a file whose manifest cannot be read is not listed: it is not an archive Fleetdeck can restore
       const manifest = await ArchiveReader.manifestOf(path.join(this.backupDir, file)).catch(() => undefined);
       if (manifest) summaries.push(summarize(file, manifest));
     }

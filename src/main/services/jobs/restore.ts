@@ -39,10 +39,12 @@ function rankOf(ref: Pick<ArchiveRef, 'kind' | 'resource' | 'group'>, customType
 
 const keyOf = (type: ResourceType, namespace: string | undefined, name: string) => `${type.group}/${type.resource}/${namespace ?? ''}/${name}`;
 
-/** Objects the target creates for itself or that this restore leaves to a mapping. */
-function restoreSkip(object: KubeObject, mappings: Mappings, targetHas: (type: string, name: string) => boolean): string | undefined {
-  if (object.kind === 'StorageClass' && mappings.storageClasses[object.metadata.name]) return `mapped to storage class ${mappings.storageClasses[object.metadata.name]}`;
-  if (object.kind === 'StorageClass' && targetHas('StorageClass', object.metadata.name)) return 'the target has its own storage class of that name';
+/** Storage classes are reference data: the target's own, or the mapping's, are used instead. */
+function restoreSkip(object: KubeObject, mappings: Mappings, targetStorageClasses: Set<string>): string | undefined {
+  if (object.kind !== 'StorageClass') return undefined;
+  const mapped = mappings.storageClasses[object.metadata.name];
+  if (mapped) return `mapped to storage class ${mapped}`;
+  if (targetStorageClasses.has(object.metadata.name)) return 'the target has its own storage class of that name';
   return undefined;
 }
 
@@ -78,7 +80,7 @@ export async function restore(reader: ArchiveReader, client: ClusterClient, opti
 
   const applyOne = async (object: KubeObject): Promise<ReportItem> => {
     const base = { kind: object.kind, apiVersion: object.apiVersion, ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}), name: object.metadata.name };
-    const skip = restoreSkip(object, mappings, (kind, name) => kind === 'StorageClass' && existingStorageClasses.has(name));
+    const skip = restoreSkip(object, mappings, existingStorageClasses);
     if (skip) return { ...base, result: 'skipped', reason: skip };
     const type = await resolveType(client, types, object.apiVersion, object.kind);
     if (!type) {
