@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultCloudMappings } from '../cloud-profiles.ts';
 import { explicitNodePorts, restoreRank, sanitize, skipReason, type KubeObject } from './rules.ts';
+import { diffObjects } from './diff.ts';
 import { resticMovers } from './movers.ts';
 import { resolveMappings, rewriteImage, transformObject } from './transforms.ts';
 
@@ -154,5 +155,15 @@ describe('volume movers', () => {
     expect(spec(data.restore).containers[0].env[0].value).toBe('s3:s3.amazonaws.com/acme');
     expect(cut.backup.metadata.name.length).toBeLessThanOrEqual(63);
     expect(cut.backup.metadata.name).not.toBe(cut.restore.metadata.name);
+  });
+});
+
+describe('diff', () => {
+  it('lists changed fields, ignores server-set metadata and status, and never shows Secret values', () => {
+    const before = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', resourceVersion: '1', uid: 'u', labels: { x: '1' } }, data: { k: 'old', gone: 'v' }, status: { s: 1 } };
+    const after = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', resourceVersion: '2', labels: { x: '2' } }, data: { k: 'new' } };
+    expect(diffObjects(before, after)).toEqual(['metadata.labels.x: "1" → "2"', 'data.k: "old" → "new"', 'data.gone: "v" → (none)']);
+    expect(diffObjects({ ...after, kind: 'Secret', data: { p: 'czE=' } }, { ...after, kind: 'Secret', data: { p: 'czI=' } })).toEqual(['data.p: (value changed, not shown)']);
+    expect(diffObjects(after, structuredClone(after))).toEqual([]);
   });
 });

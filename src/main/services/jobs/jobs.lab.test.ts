@@ -5,7 +5,7 @@ import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobReport } from '../../../shared/migration/report.ts';
-import { labApi, labKubeconfig } from '../../../../test/lab.ts';
+import { lab, labApi, labKubeconfig } from '../../../../test/lab.ts';
 
 const cli = path.resolve(import.meta.dirname, '../../../../bin/fleetdeck.js');
 const work = mkdtempSync(path.join(tmpdir(), 'fleetdeck-jobs-'));
@@ -180,6 +180,9 @@ describe('backup and restore across clouds (aks-lab → eks-lab)', () => {
     expect(failed.report.items.find((i) => i.kind === 'Secret')?.reason).toBe('already exists on the target (conflict policy fail)');
 
     await eks.mergePatch({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: target } }, { data: { 'app.yaml': 'color: red\n' } });
+    const plan = fleetdeck(...args, '--conflict', 'skip', '--dry-run');
+    expect(plan.report.items.find((i) => i.kind === 'ConfigMap' && i.name === 'settings')).toMatchObject({ result: 'skipped', diff: expect.stringContaining('data.app.yaml: "color: red\\n" → "color: blue\\nretries: 3\\n"') });
+    expect(plan.report.items.find((i) => i.kind === 'Secret' && i.name === 'db')?.diff).toBeUndefined();
     const updated = fleetdeck(...args, '--conflict', 'update');
     expect(updated.status, updated.report.error).toBe(0);
     const settings = updated.report.items.find((i) => i.kind === 'ConfigMap' && i.name === 'settings');
@@ -190,33 +193,56 @@ describe('backup and restore across clouds (aks-lab → eks-lab)', () => {
 });
 
 describe('resume', () => {
-  it('a restore killed midway finishes on the next run with nothing lost and nothing duplicated', async () => {
-    const bulk = `${ns}-bulk`;
-    const target = `${ns}-kill`;
+  const bulk = `${ns}-bulk`;
+  const archive = path.join(work, 'bulk.tar.gz');
+  const restoreTo = (target: string) => ['restore', '--context', 'gke-lab', '--from', archive, '--namespace-map', `${bulk}=${target}`, '--conflict', 'fail', '--verify-timeout', '0'];
+  const restoredNames = async (target: string) => (await gke.list<{ metadata: { name: string } }>('v1', 'ConfigMap', target).catch(() => [])).map((c) => c.metadata.name).filter((n) => n.startsWith('cm-'));
+  /** starts the restore as a separate process and resolves once it is writing */
+  const startRestore = async (target: string) => {
+    const child = spawn(process.execPath, [cli, ...restoreTo(target), '--kubeconfig', labKubeconfig, '--output', 'json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve) => child.stderr.on('data', (chunk: Buffer) => chunk.toString().includes('restoring') && resolve()));
+    await expect.poll(async () => (await restoredNames(target)).length, { interval: 50 }).toBeGreaterThan(20);
+    return child;
+  };
+
+  beforeAll(async () => {
     await source.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: bulk } });
-    try {
-      for (let i = 0; i < 300; i++) await source.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: bulk }, data: { i: String(i) } });
-      const archive = path.join(work, 'bulk.tar.gz');
-      expect(fleetdeck('backup', '--context', 'aks-lab', '--namespace', bulk, '--out', archive).status).toBe(0);
-      const args = ['restore', '--context', 'gke-lab', '--from', archive, '--namespace-map', `${bulk}=${target}`, '--conflict', 'fail', '--verify-timeout', '0', '--kubeconfig', labKubeconfig, '--output', 'json'];
+    for (let i = 0; i < 300; i++) await source.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: bulk }, data: { i: String(i) } });
+    expect(fleetdeck('backup', '--context', 'aks-lab', '--namespace', bulk, '--out', archive).status).toBe(0);
+  }, 120_000);
+  afterAll(async () => {
+    await source.request('DELETE', `/api/v1/namespaces/${bulk}`).catch(() => undefined);
+    await gke.request('DELETE', `/api/v1/namespaces/${ns}-apiserver`).catch(() => undefined);
+  });
 
-      const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      await new Promise<void>((resolve) => child.stderr.on('data', (chunk: Buffer) => chunk.toString().includes('restoring') && resolve()));
-      await expect.poll(async () => (await gke.list('v1', 'ConfigMap', target).catch(() => [])).length, { interval: 50 }).toBeGreaterThan(20);
-      child.kill('SIGKILL');
-      const partial = (await gke.list('v1', 'ConfigMap', target)).length;
-      expect(partial).toBeLessThan(301);
+  it('a restore killed midway finishes on the next run with nothing lost and nothing duplicated', async () => {
+    const target = `${ns}-kill`;
+    const child = await startRestore(target);
+    child.kill('SIGKILL');
+    expect((await restoredNames(target)).length).toBeLessThan(300);
 
-      const { status, report } = fleetdeck(...args.slice(0, -4));
-      expect(report.error).toBeUndefined();
-      expect(status).toBe(0);
-      expect(report.counts.failed).toBe(0);
-      expect(report.items.filter((i) => i.kind === 'ConfigMap' && i.result === 'created')).toHaveLength(300);
-      const names = (await gke.list<{ metadata: { name: string } }>('v1', 'ConfigMap', target)).map((c) => c.metadata.name).filter((n) => n.startsWith('cm-'));
-      expect(new Set(names).size).toBe(300);
-    } finally {
-      await source.request('DELETE', `/api/v1/namespaces/${bulk}`).catch(() => undefined);
-    }
+    const { status, report } = fleetdeck(...restoreTo(target));
+    expect(report.error).toBeUndefined();
+    expect(status).toBe(0);
+    expect(report.counts.failed).toBe(0);
+    expect(report.items.filter((i) => i.kind === 'ConfigMap' && i.result === 'created')).toHaveLength(300);
+    expect(new Set(await restoredNames(target)).size).toBe(300);
+  });
+
+  it('a restore waits while its target API server is down and finishes when it is back', async () => {
+    const target = `${ns}-apiserver`;
+    const child = await startRestore(target);
+    const output: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => output.push(c));
+    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+    expect(lab('fault', 'apiserver-stop', 'gke-lab').status).toBe(0);
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(lab('fault', 'apiserver-start', 'gke-lab').status).toBe(0);
+    expect(await exited).toBe(0);
+    const report = JSON.parse(Buffer.concat(output).toString()) as JobReport;
+    expect(report.state).toBe('Completed');
+    expect(report.items.filter((i) => i.kind === 'ConfigMap' && i.result === 'created')).toHaveLength(300);
+    expect(new Set(await restoredNames(target)).size).toBe(300);
   });
 });
 

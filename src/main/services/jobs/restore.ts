@@ -165,8 +165,14 @@ async function write(client: ClusterClient, type: ResourceType, object: KubeObje
     const applied = await apply(client, type, object, ns, dryRun);
     return applied.status < 300 ? { result: 'created', reason: 'created by the interrupted run' } : { result: 'failed', reason: message(applied.text, applied.status) };
   }
-  if (conflict === 'skip') return { result: 'skipped', reason: 'already exists on the target (conflict policy skip)' };
-  if (conflict === 'fail') return { result: 'failed', reason: 'already exists on the target (conflict policy fail)' };
+  if (conflict !== 'update') {
+    const clash = { result: conflict === 'skip' ? ('skipped' as const) : ('failed' as const), reason: `already exists on the target (conflict policy ${conflict})` };
+    if (!dryRun) return clash;
+    // the plan also shows how the target's copy differs from the archive's
+    const preview = await apply(client, type, object, ns, true);
+    const diff = preview.status < 300 ? diffObjects(existing.body, preview.body) : [];
+    return diff.length ? { ...clash, diff: diff.join('\n') } : clash;
+  }
   const applied = await apply(client, type, object, ns, dryRun);
   if (applied.status >= 300) return { result: 'failed', reason: message(applied.text, applied.status) };
   // by content, not resourceVersion: the first apply over a created object changes only managedFields
