@@ -23,6 +23,8 @@ commands:
                          the selected namespaces (default: all but kube-*) with what they need from the cluster
   restore --context C --from FILE.tar.gz [target options] [--passphrase-file P]
   migrate --from-context A --to-context B [--namespace N]… [--selector L] [target options]
+                         backup and migrate also take --workload Kind/name (repeatable): that workload
+                         and what it uses (config, secrets, claims, Services, Ingresses, autoscaler, RBAC)
 
 target options (restore, migrate):
   --namespace-map a=b, --storage-class-map old=new, --ingress-class-map old=new, --registry-map old=new (repeatable)
@@ -51,6 +53,7 @@ export async function run(argv: string[]): Promise<CommandResult> {
       'from-context': { type: 'string' },
       'to-context': { type: 'string' },
       namespace: { type: 'string', multiple: true },
+      workload: { type: 'string', multiple: true },
       selector: { type: 'string' },
       'include-kinds': { type: 'string' },
       'exclude-kinds': { type: 'string' },

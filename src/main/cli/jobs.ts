@@ -12,6 +12,7 @@ export interface JobFlags {
   'from-context'?: string;
   'to-context'?: string;
   namespace?: string[];
+  workload?: string[];
   selector?: string;
   'include-kinds'?: string;
   'exclude-kinds'?: string;
@@ -68,8 +69,25 @@ function pairs(values: string[] | undefined, flag: string): Record<string, strin
 
 const list = (value: string | undefined) => (value ? value.split(',').map((k) => k.trim()).filter(Boolean) : undefined);
 
+const workloadKinds = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job'] as const;
+
+/** "--workload Deployment/web" → {kind, name}. */
+function workload(value: string): NonNullable<Selection['workloads']>[number] {
+  const [kind, name, ...rest] = value.split('/');
+  const known = workloadKinds.find((k) => k.toLowerCase() === kind?.toLowerCase());
+  if (!known || !name || rest.length) throw new FleetdeckError('invalid-input', `--workload takes Kind/name with Kind one of ${workloadKinds.join(', ')}, got "${value}"`);
+  return { kind: known, name };
+}
+
 function selection(flags: JobFlags): Selection {
-  return { namespaces: flags.namespace ?? [], ...(flags.selector ? { selector: flags.selector } : {}), includeKinds: list(flags['include-kinds']), excludeKinds: list(flags['exclude-kinds']) };
+  if (flags.workload?.length && !flags.namespace?.length) throw new FleetdeckError('invalid-input', '--workload needs the --namespace it is in');
+  return {
+    namespaces: flags.namespace ?? [],
+    ...(flags.selector ? { selector: flags.selector } : {}),
+    includeKinds: list(flags['include-kinds']),
+    excludeKinds: list(flags['exclude-kinds']),
+    ...(flags.workload?.length ? { workloads: flags.workload.map(workload) } : {}),
+  };
 }
 
 function target(flags: JobFlags): TargetOptions {

@@ -8,11 +8,13 @@ export interface BrowsePath {
   workload?: { kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job'; name: string };
 }
 
-/** A namespace dropped onto another cluster: the migration dialog is open for it. */
+/** A namespace or workload dropped onto another cluster: the migration dialog is open for it. */
 export interface MigrationRequest {
   fromContext: string;
   toContext: string;
   namespace: string;
+  /** just this workload and what it uses, not the whole namespace */
+  workload?: { kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job'; name: string };
 }
 
 export interface PodRef {

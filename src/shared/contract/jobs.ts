@@ -49,6 +49,8 @@ export const selectionInput = z
     selector: z.string().max(1000).optional(),
     includeKinds: z.array(name).max(200).optional(),
     excludeKinds: z.array(name).max(200).optional(),
+    /** only these workloads and what they use (config, secrets, claims, Services, Ingresses, RBAC), in the selected namespaces */
+    workloads: z.array(z.object({ kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job']), name }).strict()).max(100).optional(),
   })
   .strict();
 export const targetInput = z

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultCloudMappings } from '../cloud-profiles.ts';
 import { explicitNodePorts, restoreRank, sanitize, skipReason, type KubeObject } from './rules.ts';
+import { workloadClosure } from './closure.ts';
 import { diffObjects } from './diff.ts';
 import { resticMovers } from './movers.ts';
 import { resolveMappings, rewriteImage, transformObject } from './transforms.ts';
@@ -165,5 +166,43 @@ describe('diff', () => {
     expect(diffObjects(before, after)).toEqual(['metadata.labels.x: "1" → "2"', 'data.k: "old" → "new"', 'data.gone: "v" → (none)']);
     expect(diffObjects({ ...after, kind: 'Secret', data: { p: 'czE=' } }, { ...after, kind: 'Secret', data: { p: 'czI=' } })).toEqual(['data.p: (value changed, not shown)']);
     expect(diffObjects(after, structuredClone(after))).toEqual([]);
+  });
+});
+
+describe('workload closure', () => {
+  it('keeps the workload and what it uses, and leaves the rest of the namespace', () => {
+    const labels = { app: 'web' };
+    const web = obj('Deployment', 'web', {
+      spec: {
+        template: {
+          metadata: { labels: { ...labels, tier: 'front' } },
+          spec: {
+            serviceAccountName: 'web',
+            imagePullSecrets: [{ name: 'registry' }],
+            containers: [{ envFrom: [{ configMapRef: { name: 'web-env' } }], env: [{ valueFrom: { secretKeyRef: { name: 'db' } } }] }],
+            volumes: [{ configMap: { name: 'web-files' } }, { persistentVolumeClaim: { claimName: 'uploads' } }, { projected: { sources: [{ secret: { name: 'tls' } }] } }],
+          },
+        },
+      },
+    });
+    const related = [
+      obj('Service', 'web', { spec: { selector: labels } }),
+      obj('Service', 'api', { spec: { selector: { app: 'api' } } }),
+      obj('Service', 'external', { spec: { type: 'ExternalName' } }),
+      obj('Ingress', 'web', { spec: { rules: [{ http: { paths: [{ backend: { service: { name: 'web' } } }] } }] } }),
+      obj('Ingress', 'api', { spec: { rules: [{ http: { paths: [{ backend: { service: { name: 'api' } } }] } }] } }),
+      obj('HorizontalPodAutoscaler', 'web', { spec: { scaleTargetRef: { kind: 'Deployment', name: 'web' } } }),
+      obj('PodDisruptionBudget', 'web', { spec: { selector: { matchLabels: labels } } }),
+      obj('RoleBinding', 'web-reader', { subjects: [{ kind: 'ServiceAccount', name: 'web' }], roleRef: { kind: 'Role', name: 'reader' } }),
+      obj('RoleBinding', 'other', { subjects: [{ kind: 'ServiceAccount', name: 'api' }], roleRef: { kind: 'Role', name: 'writer' } }),
+    ];
+    expect([...workloadClosure(web, related)].sort()).toEqual(
+      [
+        'Deployment/web', 'ServiceAccount/web', 'Secret/registry', 'ConfigMap/web-env', 'Secret/db', 'ConfigMap/web-files', 'PersistentVolumeClaim/uploads', 'Secret/tls',
+        'Service/web', 'Ingress/web', 'HorizontalPodAutoscaler/web', 'PodDisruptionBudget/web', 'RoleBinding/web-reader', 'Role/reader',
+      ].sort(),
+    );
+    const db = obj('StatefulSet', 'db', { spec: { replicas: 2, volumeClaimTemplates: [{ metadata: { name: 'data' } }] } });
+    expect(workloadClosure(db, [])).toEqual(new Set(['StatefulSet/db', 'PersistentVolumeClaim/data-db-0', 'PersistentVolumeClaim/data-db-1']));
   });
 });

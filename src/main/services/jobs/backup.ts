@@ -3,6 +3,7 @@ import type { Cloud } from '../../../shared/cloud.ts';
 import type { selectionInput } from '../../../shared/contract/jobs.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { countResults, runState, type JobReport, type ReportItem } from '../../../shared/migration/report.ts';
+import { objectKey, workloadClosure } from '../../../shared/migration/closure.ts';
 import { sanitize, skipReason, skippedKinds, type KubeObject } from '../../../shared/migration/rules.ts';
 import { ArchiveWriter, type ArchiveKey, type ArchiveManifest } from './archive.ts';
 import type { ClusterClient } from './cluster-client.ts';
@@ -67,6 +68,34 @@ export async function* listAll(client: ClusterClient, type: ResourceType, namesp
   } while (next);
 }
 
+/** Per namespace, the keys of the selected workloads and of what they use. */
+async function workloadClosures(client: ClusterClient, types: ResourceType[], namespaces: string[], workloads: NonNullable<Selection['workloads']>): Promise<Map<string, Set<string>>> {
+  const typeOf = (kind: string) => types.find((t) => t.kind === kind && t.namespaced && ['', 'apps', 'batch', 'networking.k8s.io', 'autoscaling', 'policy', 'rbac.authorization.k8s.io'].includes(t.group));
+  const closures = new Map<string, Set<string>>();
+  for (const ns of namespaces) {
+    const related: KubeObject[] = [];
+    for (const kind of ['Service', 'Ingress', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'RoleBinding']) {
+      const type = typeOf(kind);
+      if (type) for await (const o of listAll(client, type, ns)) related.push(o);
+    }
+    const keep = new Set<string>();
+    for (const { kind, name } of workloads) {
+      const type = typeOf(kind);
+      const res = type ? await client.request<KubeObject>('GET', objectPath(type, ns, name)) : undefined;
+      if (res?.status === 404) continue;
+      if (!res || res.status !== 200) throw new FleetdeckError('internal', `cannot read ${kind} ${ns}/${name} on ${client.context}`);
+      for (const key of workloadClosure({ ...res.body, kind }, related)) keep.add(key);
+    }
+    closures.set(ns, keep);
+  }
+  const found = workloads.filter((w) => [...closures.values()].some((keep) => keep.has(objectKey(w.kind, w.name))));
+  if (found.length < workloads.length) {
+    const missing = workloads.filter((w) => !found.includes(w)).map((w) => `${w.kind}/${w.name}`);
+    throw new FleetdeckError('not-found', `${missing.join(', ')} not found in ${namespaces.join(', ')} on ${client.context}`);
+  }
+  return closures;
+}
+
 /**
  * Backs up the selected namespaces of a cluster into an archive: every namespaced type the
  * cluster serves (custom resources included), then the cluster-scoped objects they need.
@@ -89,9 +118,10 @@ export async function backup(client: ClusterClient, options: BackupOptions): Pro
   const seen = new Set<string>();
   const namespaced = types.filter((t) => t.namespaced && movable(t) && !seen.has(t.kind) && seen.add(t.kind));
 
+  const closures = options.workloads?.length ? await workloadClosures(client, types, namespaces, options.workloads) : undefined;
   const writer = await ArchiveWriter.create(options.out, {
     source: { context: options.source.context, cloud: options.source.cloud, kubernetesVersion: version.gitVersion, server: client.kc.getCurrentCluster()?.server },
-    selection: { namespaces, ...(options.selector ? { selector: options.selector } : {}), includeKinds: options.includeKinds ?? [], excludeKinds: options.excludeKinds ?? [] },
+    selection: { namespaces, ...(options.selector ? { selector: options.selector } : {}), includeKinds: options.includeKinds ?? [], excludeKinds: options.excludeKinds ?? [], ...(options.workloads ? { workloads: options.workloads } : {}) },
     ...(options.key ? { key: options.key } : {}),
   });
   const items: ReportItem[] = [];
@@ -113,6 +143,7 @@ export async function backup(client: ClusterClient, options: BackupOptions): Pro
       try {
         for await (const object of listAll(client, type, ns, options.selector)) {
           if (options.signal?.aborted) throw new FleetdeckError('internal', 'cancelled');
+          if (closures && !closures.get(ns)?.has(objectKey(type.kind, object.metadata.name))) continue;
           const skip = skipReason(object);
           if (skip) {
             items.push({ kind: type.kind, apiVersion: type.apiVersion, namespace: ns, name: object.metadata.name, result: 'skipped', reason: skip });

@@ -174,7 +174,8 @@ export class JobsCenter implements JobsService {
 }
 
 function titleOf(request: Input): string {
-  const namespaces = (selection: { namespaces: string[] }) => (selection.namespaces.length ? selection.namespaces.join(', ') : 'all namespaces');
+  const namespaces = (selection: { namespaces: string[]; workloads?: { kind: string; name: string }[] }) =>
+    selection.workloads?.length ? selection.workloads.map((w) => `${w.kind}/${w.name}`).join(', ') : selection.namespaces.length ? selection.namespaces.join(', ') : 'all namespaces';
   switch (request.kind) {
     case 'backup':
       return `Back up ${namespaces(request.input.selection)} of ${request.input.context}`;

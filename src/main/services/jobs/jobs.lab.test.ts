@@ -247,6 +247,19 @@ describe('resume', () => {
 });
 
 describe('migrate', () => {
+  it('moves one workload with what it uses, and nothing else of its namespace', async () => {
+    const target = `${ns}-one`;
+    const { status, report } = fleetdeck('migrate', '--from-context', 'aks-lab', '--to-context', 'gke-lab', '--namespace', ns, '--workload', 'Deployment/web', '--namespace-map', `${ns}=${target}`, '--verify-timeout', '0');
+    try {
+      expect(status, report.error).toBe(0);
+      const moved = report.items.filter((i) => i.result === 'created').map((i) => `${i.kind}/${i.name}`).sort();
+      expect(moved).toEqual(['Deployment/web', 'Ingress/web', `Namespace/${target}`, 'RoleBinding/api-view', 'Service/web', 'Service/web-internal', 'ServiceAccount/api', `ClusterRole/${ns}-reader`].sort());
+      await expect(exists(gke, `/api/v1/namespaces/${target}/configmaps/settings`)).resolves.toBe(false);
+    } finally {
+      await gke.request('DELETE', `/api/v1/namespaces/${target}`).catch(() => undefined);
+    }
+  });
+
   it('moves a namespace from aks-lab to gke-lab with the target cloud detected', async () => {
     const target = `${ns}-gke`;
     const args = ['migrate', '--from-context', 'aks-lab', '--to-context', 'gke-lab', '--namespace', ns, '--namespace-map', `${ns}=${target}`, '--verify-timeout', '30'];

@@ -2,7 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { cloudNames } from '../../../shared/cloud.ts';
 import type { BrowseItem, ClusterSummary, PodProblemRow } from '../../../shared/contract/fleet.ts';
-import { useUi, type BrowsePath, type PodRef } from '../../app/ui-store.ts';
+import { useUi, type BrowsePath, type MigrationRequest, type PodRef } from '../../app/ui-store.ts';
 import { RootCausePanel } from './RootCausePanel.tsx';
 import { PROBLEM_PAGE, useBrowse, useFleetLive, useProblemPages, useSearch, useSummaries, type ProblemFilter } from './queries.ts';
 
@@ -76,8 +76,8 @@ function SearchResults({ query, onOpen }: { query: string; onOpen(item: BrowseIt
   );
 }
 
-/** What a namespace dragged from the drill-down carries: {context, namespace}. */
-const NAMESPACE_DRAG = 'application/x-fleetdeck-namespace';
+/** What a namespace or workload dragged from the drill-down carries: a migration request without its target. */
+const MIGRATION_DRAG = 'application/x-fleetdeck-migration';
 
 function BrowseColumn({ path, onNavigate, onPod }: { path: BrowsePath; onNavigate(p: BrowsePath): void; onPod(p: PodRef): void }) {
   const { data, error, isPending } = useBrowse(path);
@@ -97,10 +97,12 @@ function BrowseColumn({ path, onNavigate, onPod }: { path: BrowsePath; onNavigat
             <button
               className="browse-item"
               onClick={() => open(item, onNavigate, onPod)}
-              draggable={item.kind === 'Namespace'}
-              title={item.kind === 'Namespace' ? 'Drag onto another cluster to migrate it' : undefined}
+              draggable={item.kind !== 'Pod'}
+              title={item.kind !== 'Pod' ? 'Drag onto another cluster to migrate it' : undefined}
               onDragStart={(e) => {
-                e.dataTransfer.setData(NAMESPACE_DRAG, JSON.stringify({ context: item.context, namespace: item.name }));
+                const dragged: Omit<MigrationRequest, 'toContext'> =
+                  item.kind === 'Namespace' ? { fromContext: item.context, namespace: item.name } : { fromContext: item.context, namespace: item.namespace!, workload: { kind: item.kind as 'Deployment', name: item.name } };
+                e.dataTransfer.setData(MIGRATION_DRAG, JSON.stringify(dragged));
                 e.dataTransfer.effectAllowed = 'copy';
               }}
             >
@@ -111,9 +113,9 @@ function BrowseColumn({ path, onNavigate, onPod }: { path: BrowsePath; onNavigat
           </li>
         ))}
       </ul>
-      {path.namespace && !path.workload && (
-        <button className="small" onClick={() => setMigration({ fromContext: path.context, toContext: '', namespace: path.namespace! })}>
-          Migrate {path.namespace} to another cluster…
+      {path.namespace && (
+        <button className="small" onClick={() => setMigration({ fromContext: path.context, toContext: '', namespace: path.namespace!, ...(path.workload ? { workload: path.workload } : {}) })}>
+          Migrate {path.workload ? `${path.workload.kind}/${path.workload.name}` : path.namespace} to another cluster…
         </button>
       )}
     </nav>
@@ -132,18 +134,18 @@ function ClusterCard({ summary: s, focused, onFocus }: { summary: ClusterSummary
       onClick={onFocus}
       title={focused ? 'Show every cluster' : `Show only ${s.context}`}
       onDragOver={(e) => {
-        if (!e.dataTransfer.types.includes(NAMESPACE_DRAG)) return;
+        if (!e.dataTransfer.types.includes(MIGRATION_DRAG)) return;
         e.preventDefault();
         setDropping(true);
       }}
       onDragLeave={() => setDropping(false)}
       onDrop={(e) => {
         setDropping(false);
-        const dragged = e.dataTransfer.getData(NAMESPACE_DRAG);
+        const dragged = e.dataTransfer.getData(MIGRATION_DRAG);
         if (!dragged) return;
         e.preventDefault();
-        const { context, namespace } = JSON.parse(dragged) as { context: string; namespace: string };
-        if (context !== s.context) setMigration({ fromContext: context, toContext: s.context, namespace });
+        const request = JSON.parse(dragged) as Omit<MigrationRequest, 'toContext'>;
+        if (request.fromContext !== s.context) setMigration({ ...request, toContext: s.context });
       }}
     >
       <div className="card-head">

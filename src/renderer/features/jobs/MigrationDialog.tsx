@@ -50,7 +50,7 @@ export function MigrationDialog({ request, onClose }: { request: MigrationReques
     migrate.mutateAsync({
       fromContext: request.fromContext,
       toContext,
-      selection: { namespaces: [request.namespace] },
+      selection: { namespaces: [request.namespace], ...(request.workload ? { workloads: [request.workload] } : {}) },
       target: {
         namespaceMap: targetNamespace && targetNamespace !== request.namespace ? { [request.namespace]: targetNamespace } : {},
         storageClassMap: toMap(scMap),
@@ -70,7 +70,7 @@ export function MigrationDialog({ request, onClose }: { request: MigrationReques
     <div className="backdrop" onMouseDown={(e) => e.target === e.currentTarget && !busy && onClose()}>
       <div className="dialog wide" role="dialog" aria-modal="true" aria-labelledby="migrate-title">
         <h2 id="migrate-title">
-          Migrate <span className="mono">{request.namespace}</span> from {request.fromContext} to {toContext || '…'}
+          Migrate <span className="mono">{request.workload ? `${request.workload.kind}/${request.workload.name}` : request.namespace}</span> from {request.fromContext} to {toContext || '…'}
         </h2>
         <p className="muted small">
           {!toContext ? 'Choose the target cluster.' : defaults.data ? `${defaults.data.sourceCloud.toUpperCase()} → ${defaults.data.targetCloud.toUpperCase()}: storage and ingress classes default from the cloud profiles; edit them as old=new lines.` : 'Reading both clusters…'}
