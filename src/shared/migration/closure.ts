@@ -29,19 +29,22 @@ export function workloadClosure(workload: KubeObject, related: KubeObject[]): Se
   const template = templateOf(workload);
   const pod = template?.spec ?? {};
   const labels = template?.metadata?.labels ?? {};
-  const add = (kind: string, name: string | undefined) => name && keep.add(objectKey(kind, name));
+  const add = (kind: string, ...names: (string | undefined)[]) => {
+    for (const name of names) if (name) keep.add(objectKey(kind, name));
+  };
 
   add('ServiceAccount', pod.serviceAccountName);
   for (const s of pod.imagePullSecrets ?? []) add('Secret', s.name);
   for (const c of [...(pod.containers ?? []), ...(pod.initContainers ?? [])]) {
-    for (const from of c.envFrom ?? []) add('ConfigMap', from.configMapRef?.name), add('Secret', from.secretRef?.name);
-    for (const e of c.env ?? []) add('ConfigMap', e.valueFrom?.configMapKeyRef?.name), add('Secret', e.valueFrom?.secretKeyRef?.name);
+    add('ConfigMap', ...(c.envFrom ?? []).map((f) => f.configMapRef?.name), ...(c.env ?? []).map((e) => e.valueFrom?.configMapKeyRef?.name));
+    add('Secret', ...(c.envFrom ?? []).map((f) => f.secretRef?.name), ...(c.env ?? []).map((e) => e.valueFrom?.secretKeyRef?.name));
   }
   for (const v of pod.volumes ?? []) {
     add('ConfigMap', v.configMap?.name);
     add('Secret', v.secret?.secretName);
     add('PersistentVolumeClaim', v.persistentVolumeClaim?.claimName);
-    for (const p of v.projected?.sources ?? []) add('ConfigMap', p.configMap?.name), add('Secret', p.secret?.name);
+    add('ConfigMap', ...(v.projected?.sources ?? []).map((p) => p.configMap?.name));
+    add('Secret', ...(v.projected?.sources ?? []).map((p) => p.secret?.name));
   }
   if (workload.kind === 'StatefulSet') {
     const spec = workload.spec as { replicas?: number; volumeClaimTemplates?: { metadata?: { name?: string } }[] };
