@@ -7,7 +7,7 @@ import { objectKey, workloadClosure } from '../../../shared/migration/closure.ts
 import { sanitize, skipReason, skippedKinds, type KubeObject } from '../../../shared/migration/rules.ts';
 import { ArchiveWriter, type ArchiveKey, type ArchiveManifest } from './archive.ts';
 import type { ClusterClient } from './cluster-client.ts';
-import { collectionPath, discoverResources, objectPath, type ResourceType } from './discovery.ts';
+import { discoverResources, listAll, objectPath, type ResourceType } from './discovery.ts';
 import { inParallel, type Progress } from './progress.ts';
 
 /** Which namespaces (none: every namespace but kube-system, kube-public, kube-node-lease), labels and kinds. */
@@ -22,7 +22,6 @@ export interface BackupOptions extends Selection {
 }
 
 const systemNamespaces = new Set(['kube-system', 'kube-public', 'kube-node-lease']);
-const PAGE = 500;
 
 /** Whether a kind filter entry ("Deployment", "deployments", "deployments.apps") names this type. */
 const names = (type: ResourceType, entry: string) => {
@@ -57,16 +56,6 @@ class References {
   }
 }
 
-/** Lists a collection page by page (constant memory), with apiVersion and kind set on each item. */
-export async function* listAll(client: ClusterClient, type: ResourceType, namespace?: string, selector?: string): AsyncGenerator<KubeObject> {
-  let next = '';
-  do {
-    const query = new URLSearchParams({ limit: String(PAGE), ...(next ? { continue: next } : {}), ...(selector ? { labelSelector: selector } : {}) });
-    const page = await client.ok<{ items: KubeObject[]; metadata: { continue?: string } }>('GET', `${collectionPath(type, namespace)}?${query}`);
-    for (const item of page.items) yield { ...item, apiVersion: type.apiVersion, kind: type.kind };
-    next = page.metadata.continue ?? '';
-  } while (next);
-}
 
 /** Per namespace, the keys of the selected workloads and of what they use. */
 async function workloadClosures(client: ClusterClient, types: ResourceType[], namespaces: string[], workloads: NonNullable<Selection['workloads']>): Promise<Map<string, Set<string>>> {

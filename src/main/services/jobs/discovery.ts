@@ -1,3 +1,4 @@
+import type { KubeObject } from '../../../shared/migration/rules.ts';
 import type { ClusterClient } from './cluster-client.ts';
 
 /** One resource type a cluster serves, at its preferred version. */
@@ -59,4 +60,17 @@ export async function resolveType(client: ClusterClient, types: ResourceType[], 
   const type = { group, version, apiVersion, resource: found.name, kind, namespaced: found.namespaced, verbs: found.verbs, custom: types.some((t) => t.group === group && t.custom) };
   types.push(type);
   return type;
+}
+
+const PAGE = 500;
+
+/** Lists a collection page by page (constant memory), with apiVersion and kind set on each item. */
+export async function* listAll(client: ClusterClient, type: ResourceType, namespace?: string, selector?: string): AsyncGenerator<KubeObject> {
+  let next = '';
+  do {
+    const query = new URLSearchParams({ limit: String(PAGE), ...(next ? { continue: next } : {}), ...(selector ? { labelSelector: selector } : {}) });
+    const page = await client.ok<{ items: KubeObject[]; metadata: { continue?: string } }>('GET', `${collectionPath(type, namespace)}?${query}`);
+    for (const item of page.items) yield { ...item, apiVersion: type.apiVersion, kind: type.kind };
+    next = page.metadata.continue ?? '';
+  } while (next);
 }

@@ -4,7 +4,7 @@ import { transformObject, type Mappings } from '../../../shared/migration/transf
 import { parseQuantity } from '../../../shared/quantity.ts';
 import type { ArchiveReader } from './archive.ts';
 import type { ClusterClient } from './cluster-client.ts';
-import { resolveType, type ResourceType } from './discovery.ts';
+import { listAll, resolveType, type ResourceType } from './discovery.ts';
 
 type Webhook = {
   name: string;
@@ -69,6 +69,8 @@ export async function preflight(reader: ArchiveReader, client: ClusterClient, ty
   const sourceSameCloud = !mappings.targetCloud || mappings.targetCloud === (reader.manifest.source as { cloud?: string }).cloud;
   const restorableClasses = new Set(reader.manifest.entries.filter((r) => r.kind === 'StorageClass' && sourceSameCloud && !mappings.storageClasses[r.name]).map((r) => r.name));
   const missingClasses = new Map<string, string[]>();
+  /** explicit nodePorts are cluster-wide: port → the Service that brings it */
+  const nodePorts = new Map<number, string>();
   const demand = new QuotaDemand();
   const targetNamespaces = new Set<string>();
 
@@ -77,6 +79,7 @@ export async function preflight(reader: ArchiveReader, client: ClusterClient, ty
     if (mapped.metadata.namespace) targetNamespaces.add(mapped.metadata.namespace);
     if (mapped.kind === 'Namespace') targetNamespaces.add(mapped.metadata.name);
     demand.add(mapped, ref);
+    if (mapped.kind === 'Service') for (const p of ((mapped.spec as { ports?: { nodePort?: number }[] } | undefined)?.ports ?? [])) if (p.nodePort) nodePorts.set(p.nodePort, `${mapped.metadata.namespace}/${mapped.metadata.name}`);
     const spec = mapped.spec as { storageClassName?: string; volumeClaimTemplates?: { spec?: { storageClassName?: string } }[] } | undefined;
     const used = [spec?.storageClassName, ...(mapped.kind === 'StatefulSet' ? (spec?.volumeClaimTemplates ?? []).map((t) => t.spec?.storageClassName) : [])];
     for (const sc of used) {
@@ -90,6 +93,18 @@ export async function preflight(reader: ArchiveReader, client: ClusterClient, ty
       check: 'storage-class',
       message: `storage class ${sc} (used by ${users.slice(0, 3).join(', ')}${users.length > 3 ? ` and ${users.length - 3} more` : ''}) does not exist on ${target}; map it with --storage-class-map ${sc}=<class> (${target} has ${[...existingStorageClasses].join(', ') || 'none'})`,
     });
+  }
+
+  const serviceType = types.find((t) => t.apiVersion === 'v1' && t.kind === 'Service');
+  if (nodePorts.size && serviceType) {
+    for await (const service of listAll(client, serviceType)) {
+      const owner = `${service.metadata.namespace}/${service.metadata.name}`;
+      for (const p of ((service.spec as { ports?: { nodePort?: number }[] } | undefined)?.ports ?? [])) {
+        const wanted = p.nodePort && nodePorts.get(p.nodePort);
+        // the same Service (a re-run) keeps its port
+        if (wanted && wanted !== owner) findings.push({ severity: 'error', check: 'node-port', message: `nodePort ${p.nodePort} of Service ${wanted} is already used on ${target} by Service ${owner}` });
+      }
+    }
   }
 
   for (const ns of targetNamespaces) {
