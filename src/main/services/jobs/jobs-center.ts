@@ -110,12 +110,18 @@ export class JobsCenter implements JobsService {
     this.save(task);
     const controller = new AbortController();
     this.running.set(id, controller);
+    let lastSent = 0;
     let lastPersisted = 0;
     const onProgress = (progress: Progress) => {
-      // progress is sent live and written to disk at most every two seconds
-      const persist = Date.now() - lastPersisted > 2_000;
-      if (persist) lastPersisted = Date.now();
-      this.update(task, { progress }, persist);
+      // a restore reports every object: the window hears of it every 150 ms, the disk every 2 s
+      const now = Date.now();
+      const phaseChanged = progress.phase !== task.info.progress.phase;
+      task.info = { ...task.info, progress };
+      if (!phaseChanged && now - lastSent < 150) return;
+      lastSent = now;
+      const persist = now - lastPersisted > 2_000;
+      if (persist) lastPersisted = now;
+      this.update(task, {}, persist);
     };
     void this.run(task, request, passphrase, onProgress, controller.signal);
     return task.info;

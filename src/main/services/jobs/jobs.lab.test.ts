@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TaskInfo } from '../../../shared/contract/jobs.ts';
 import type { JobReport } from '../../../shared/migration/report.ts';
+import { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
+import { FileKeyStore } from '../clusters/vault.ts';
+import { JobRunner } from './job-runner.ts';
+import { JobsCenter } from './jobs-center.ts';
 import { lab, labApi, labKubeconfig } from '../../../../test/lab.ts';
 
 const cli = path.resolve(import.meta.dirname, '../../../../bin/fleetdeck.js');
@@ -243,6 +248,48 @@ describe('resume', () => {
     expect(report.state).toBe('Completed');
     expect(report.items.filter((i) => i.kind === 'ConfigMap' && i.result === 'created')).toHaveLength(300);
     expect(new Set(await restoredNames(target)).size).toBe(300);
+  });
+});
+
+describe('jobs center', () => {
+  it('runs tasks with live progress, cancels one, and resumes it from a new instance (an app restart)', async () => {
+    const home = env.FLEETDECK_HOME;
+    const center = () => new JobsCenter(new JobRunner({ store: new KubeconfigStore([labKubeconfig]), keys: new FileKeyStore(home), dir: home }), home);
+    const bulk = `${ns}-center`;
+    await source.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: bulk } });
+    try {
+      for (let i = 0; i < 300; i++) await source.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: bulk }, data: { i: String(i) } });
+      const first = center();
+      const events: TaskInfo[] = [];
+      first.onDidChangeTask((t) => events.push(t));
+      const finished = (c: JobsCenter, id: string) => expect.poll(async () => (await c.get({ id })).info.state, { timeout: 120_000, interval: 200 }).not.toBe('running');
+
+      const backup = await first.startBackup({ context: 'aks-lab', selection: { namespaces: [bulk] }, archive: 'center.tar.gz' });
+      await finished(first, backup.id);
+      expect((await first.get({ id: backup.id })).info.state).toBe('Completed');
+      expect(events.some((e) => e.id === backup.id && e.progress.phase === 'listing')).toBe(true);
+      expect((await first.archives()).find((a) => a.file === 'center.tar.gz')).toMatchObject({ total: 301, source: { context: 'aks-lab', cloud: 'aks' }, needsPassphrase: false });
+
+      const target = { namespaceMap: { [bulk]: `${bulk}-restored` }, storageClassMap: {}, ingressClassMap: {}, registryMap: {}, conflict: 'fail' as const, dryRun: false, verifyTimeoutSeconds: 0 };
+      const restore = await first.startRestore({ context: 'gke-lab', archive: 'center.tar.gz', target });
+      await expect.poll(() => events.filter((e) => e.id === restore.id && e.progress.phase === 'restoring').at(-1)?.progress.done ?? 0, { timeout: 60_000, interval: 20 }).toBeGreaterThan(10);
+      await first.cancel({ id: restore.id });
+      await finished(first, restore.id);
+      expect((await first.get({ id: restore.id })).info).toMatchObject({ state: 'cancelled', resumable: true });
+      expect((await gke.list('v1', 'ConfigMap', `${bulk}-restored`)).length).toBeLessThan(301);
+
+      const second = center();
+      expect((await second.list()).find((t) => t.id === restore.id)).toMatchObject({ state: 'cancelled', resumable: true });
+      await second.resume({ id: restore.id });
+      await finished(second, restore.id);
+      const done = await second.get({ id: restore.id });
+      expect(done.info.state).toBe('Completed');
+      expect(done.report?.counts).toMatchObject({ failed: 0 });
+      expect(new Set((await gke.list<{ metadata: { name: string } }>('v1', 'ConfigMap', `${bulk}-restored`)).map((c) => c.metadata.name).filter((n) => n.startsWith('cm-'))).size).toBe(300);
+    } finally {
+      await source.request('DELETE', `/api/v1/namespaces/${bulk}`).catch(() => undefined);
+      await gke.request('DELETE', `/api/v1/namespaces/${bulk}-restored`).catch(() => undefined);
+    }
   });
 });
 
