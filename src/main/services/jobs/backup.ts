@@ -115,14 +115,12 @@ export async function backup(client: ClusterClient, options: BackupOptions): Pro
   });
   const items: ReportItem[] = [];
   const references = new References();
-  let writing = Promise.resolve();
-  // the archive takes one entry at a time; lists run in parallel and queue here
+  // lists run in parallel; the archive keeps entries in the order they are added
   const store = (type: ResourceType, object: KubeObject) => {
     const clean = sanitize(object);
     const { name, namespace } = clean.metadata;
     items.push({ kind: type.kind, apiVersion: type.apiVersion, ...(namespace ? { namespace } : {}), name, result: 'created' });
-    writing = writing.then(() => writer.add({ resource: type.resource, group: type.group, ...(namespace ? { namespace } : {}), name, apiVersion: type.apiVersion, kind: type.kind }, clean, { encrypt: type.kind === 'Secret' }));
-    return writing;
+    return writer.add({ resource: type.resource, group: type.group, ...(namespace ? { namespace } : {}), name, apiVersion: type.apiVersion, kind: type.kind }, clean, { encrypt: type.kind === 'Secret' });
   };
 
   try {
@@ -176,13 +174,11 @@ export async function backup(client: ClusterClient, options: BackupOptions): Pro
         else await store(type, object);
       }
     }
-    await writing;
     progress({ phase: 'writing', done: items.length });
     const manifest = await writer.finish();
     const counts = countResults(items);
     return { report: { state: runState(counts), counts, items, transforms: [] }, manifest };
   } catch (error) {
-    await writing.catch(() => undefined);
     await writer.abort();
     throw error;
   }
