@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { defaultCloudMappings } from '../../../shared/cloud-profiles.ts';
@@ -87,10 +87,24 @@ export class JobsCenter implements JobsService {
     const summaries: ArchiveSummary[] = [];
     for (const file of files) {
       // a file whose manifest cannot be read is not listed: it is not an archive Fleetdeck can restore
-      const manifest = await ArchiveReader.manifestOf(path.join(this.backupDir, file)).catch(() => undefined);
-      if (manifest) summaries.push(summarize(file, manifest));
+      const summary = await this.summaryOf(file).catch(() => undefined);
+      if (summary) summaries.push(summary);
     }
     return summaries.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  /** The manifest is the archive's last entry: read once per file version, not on every listing. */
+  private readonly summaries = new Map<string, { stamp: string; summary: ArchiveSummary }>();
+
+  private async summaryOf(file: string): Promise<ArchiveSummary> {
+    const full = path.join(this.backupDir, file);
+    const { mtimeMs, size } = statSync(full);
+    const stamp = `${mtimeMs}:${size}`;
+    const known = this.summaries.get(file);
+    if (known?.stamp === stamp) return known.summary;
+    const summary = summarize(file, await ArchiveReader.manifestOf(full));
+    this.summaries.set(file, { stamp, summary });
+    return summary;
   }
 
   async defaults({ fromContext, toContext }: { fromContext: string; toContext: string }) {

@@ -128,10 +128,16 @@ export async function restore(reader: ArchiveReader, client: ClusterClient, opti
 
 /** Each mover Job checked by a server-side dry-run create where it would run; none is started. */
 async function validateMovers(jobs: MoverJobs[], target: ClusterClient, source: ClusterClient | undefined): Promise<MoverItem[]> {
+  // where Jobs are served, asked once per cluster
+  const jobTypes = new Map<ClusterClient, Promise<ResourceType | undefined>>();
+  const jobTypeOf = (client: ClusterClient) => {
+    if (!jobTypes.has(client)) jobTypes.set(client, discoverResources(client).then((types) => resolveType(client, types, 'batch/v1', 'Job')));
+    return jobTypes.get(client)!;
+  };
   const check = async (client: ClusterClient | undefined, role: MoverItem['role'], job: KubeObject, claim: string): Promise<MoverItem> => {
     const base = { role, namespace: job.metadata.namespace!, name: job.metadata.name, claim, manifest: job };
     if (!client) return { ...base, cluster: '(source)', validated: false, reason: 'not validated: the source cluster is not connected (restoring from an archive); run it there with kubectl apply' };
-    const type = await resolveType(client, await discoverResources(client), 'batch/v1', 'Job');
+    const type = await jobTypeOf(client);
     const result = type ? await write(client, type, job, { conflict: 'skip', dryRun: true, createdBefore: false }) : { result: 'failed' as const, reason: 'batch/v1 Job is not served' };
     const validated = result.result !== 'failed';
     return { ...base, cluster: client.context, validated, reason: validated ? 'valid (server-side dry run); not started: it needs real nodes and a repository both clusters reach' : (result.reason ?? 'rejected') };

@@ -5,31 +5,22 @@ import type { Progress } from './progress.ts';
 type Status = Record<string, number | string | undefined> & { phase?: string };
 type Checked = { spec?: { replicas?: number; selector?: unknown; type?: string; clusterIP?: string }; status?: Status };
 
-const checks: Record<string, { path: (ns: string, name: string) => string; check: (o: Checked) => { ok: boolean; detail: string } }> = {
-  Deployment: {
-    path: (ns, name) => `/apis/apps/v1/namespaces/${ns}/deployments/${name}`,
-    check: (o) => {
-      const want = o.spec?.replicas ?? 1;
-      const available = Number(o.status?.availableReplicas ?? 0);
-      return { ok: available >= want, detail: `${available}/${want} available` };
-    },
+type Check = { path: (ns: string, name: string) => string; check: (o: Checked) => { ok: boolean; detail: string } };
+
+/** An apps/v1 workload is fine once `have` (a status count) reaches what it wants. */
+const counted = (resource: string, want: (o: Checked) => number, have: string, word: string): Check => ({
+  path: (ns, name) => `/apis/apps/v1/namespaces/${ns}/${resource}/${name}`,
+  check: (o) => {
+    const wanted = want(o);
+    const count = Number(o.status?.[have] ?? 0);
+    return { ok: count >= wanted, detail: `${count}/${wanted} ${word}` };
   },
-  StatefulSet: {
-    path: (ns, name) => `/apis/apps/v1/namespaces/${ns}/statefulsets/${name}`,
-    check: (o) => {
-      const want = o.spec?.replicas ?? 1;
-      const ready = Number(o.status?.readyReplicas ?? 0);
-      return { ok: ready >= want, detail: `${ready}/${want} ready` };
-    },
-  },
-  DaemonSet: {
-    path: (ns, name) => `/apis/apps/v1/namespaces/${ns}/daemonsets/${name}`,
-    check: (o) => {
-      const want = Number(o.status?.desiredNumberScheduled ?? 0);
-      const available = Number(o.status?.numberAvailable ?? 0);
-      return { ok: available >= want, detail: `${available}/${want} available` };
-    },
-  },
+});
+
+const checks: Record<string, Check> = {
+  Deployment: counted('deployments', (o) => o.spec?.replicas ?? 1, 'availableReplicas', 'available'),
+  StatefulSet: counted('statefulsets', (o) => o.spec?.replicas ?? 1, 'readyReplicas', 'ready'),
+  DaemonSet: counted('daemonsets', (o) => Number(o.status?.desiredNumberScheduled ?? 0), 'numberAvailable', 'available'),
   PersistentVolumeClaim: {
     path: (ns, name) => `/api/v1/namespaces/${ns}/persistentvolumeclaims/${name}`,
     // a bound claim says nothing about the bytes on the volume: those move with the mover Jobs
