@@ -5,6 +5,7 @@ import { createServices } from '../services/index.ts';
 import { dataDir, FileKeyStore } from '../services/clusters/vault.ts';
 import { clustersCommand } from './clusters.ts';
 import { backupCommand, migrateCommand, restoreCommand } from './jobs.ts';
+import { alertsCommand, queryCommand, rulesCommand, silenceCommand } from './monitoring.ts';
 import { podsCommand } from './pods.ts';
 
 export interface CommandResult {
@@ -25,6 +26,15 @@ commands:
   migrate --from-context A --to-context B [--namespace N]… [--selector L] [target options]
                          backup and migrate also take --workload Kind/name (repeatable): that workload
                          and what it uses (config, secrets, claims, Services, Ingresses, autoscaler, RBAC)
+  query '<PromQL>' [--range 1h] [--step 60]
+                         the query on every cluster's Prometheus at once, series labelled by cluster
+                         (instant without --range; a failing cluster is listed in errors, exit 1 only if all fail)
+  alerts                 every cluster's Alertmanager in one list; an alert firing in several clusters once
+  silence create --matcher 'name="value"'… --comment TEXT [--duration 2h] [--author NAME]
+  silence expire ID      (one --context)    silence list
+  rules deploy [--namespace N] [--dry-run]
+                         the alert-rule pack as a PrometheusRule (server-side apply, dry run first)
+  every command takes --context C (repeatable) to pick clusters; default: all
 
 target options (restore, migrate):
   --namespace-map a=b, --storage-class-map old=new, --ingress-class-map old=new, --registry-map old=new (repeatable)
@@ -70,6 +80,12 @@ export async function run(argv: string[]): Promise<CommandResult> {
       'verify-timeout': { type: 'string' },
       'restic-repository': { type: 'string' },
       'restic-secret': { type: 'string' },
+      range: { type: 'string' },
+      step: { type: 'string' },
+      matcher: { type: 'string', multiple: true },
+      comment: { type: 'string' },
+      duration: { type: 'string' },
+      author: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -91,6 +107,15 @@ export async function run(argv: string[]): Promise<CommandResult> {
       return restoreCommand(api.runner, values, json);
     case 'migrate':
       return migrateCommand(api.runner, values, json);
+    case 'query':
+      return queryCommand(api.monitoring, rest, { ...values, json });
+    case 'alerts':
+      if (rest.length) throw new FleetdeckError('invalid-input', `alerts takes no arguments, got "${rest.join(' ')}"`);
+      return alertsCommand(api.monitoring, { ...values, json });
+    case 'silence':
+      return silenceCommand(api.monitoring, rest, { ...values, json });
+    case 'rules':
+      return rulesCommand(api.monitoring, rest, { ...values, dryRun: values['dry-run'], json });
     default:
       throw new FleetdeckError('invalid-input', `unknown command "${command}" (see fleetdeck --help)`);
   }

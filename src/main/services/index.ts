@@ -7,6 +7,8 @@ import { Vault, type KeyStore } from './clusters/vault.ts';
 import { KubeFleetService } from './fleet/fleet-service.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { JobsCenter } from './jobs/jobs-center.ts';
+import { MonitoringSettings } from './monitoring/endpoints.ts';
+import { KubeMonitoringService } from './monitoring/monitoring-service.ts';
 
 export interface ServicesOptions {
   /** an explicit kubeconfig file; otherwise $KUBECONFIG, then ~/.kube/config */
@@ -27,6 +29,7 @@ export function createServices(options: ServicesOptions): FleetdeckApi & { fleet
     clusters: new KubeconfigClustersService({ store }),
     fleet: new KubeFleetService({ store, contexts: options.contexts }),
     jobs: new JobsCenter(runner, options.dataDir),
+    monitoring: new KubeMonitoringService({ store, settings: new MonitoringSettings(options.dataDir) }),
     runner,
   };
 }

@@ -2,18 +2,21 @@ import { createClient, type ClientTransport, type ServiceContract } from '../rpc
 import { clustersContract, type ClustersService } from './clusters.ts';
 import { fleetContract, type FleetService } from './fleet.ts';
 import { jobsContract, type JobsService } from './jobs.ts';
+import { monitoringContract, type MonitoringService } from './monitoring.ts';
 
 /** Every service the renderer, the web shell and the CLI can reach. */
 export interface FleetdeckApi {
   clusters: ClustersService;
   fleet: FleetService;
   jobs: JobsService;
+  monitoring: MonitoringService;
 }
 
 export const contracts = {
   clusters: clustersContract,
   fleet: fleetContract,
   jobs: jobsContract,
+  monitoring: monitoringContract,
 } as const satisfies { [K in keyof FleetdeckApi]: ServiceContract<FleetdeckApi[K]> };
 
 /** A client for every service over one transport. */

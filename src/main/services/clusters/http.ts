@@ -51,14 +51,14 @@ async function requestOptions(kc: KubeConfig, method: string, agent?: https.Agen
 export async function kubeRequest(
   kc: KubeConfig,
   path: string,
-  options: { method?: string; body?: unknown; contentType?: string; timeoutMs?: number; agent?: https.Agent } = {},
+  options: { method?: string; body?: unknown; contentType?: string; timeoutMs?: number; agent?: https.Agent; signal?: AbortSignal } = {},
 ): Promise<KubeResponse> {
   const { server, opts } = await requestOptions(kc, options.method ?? 'GET', options.agent);
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   if (payload) opts.headers = { ...opts.headers, 'Content-Type': options.contentType ?? 'application/json' };
   const timeoutMs = options.timeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {
-    const req = https.request(new URL(path, server), { ...opts, timeout: timeoutMs }, (res) => {
+    const req = https.request(new URL(path, server), { ...opts, timeout: timeoutMs, ...(options.signal ? { signal: options.signal } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));

@@ -1,0 +1,319 @@
+import { parse } from 'yaml';
+import type { z } from 'zod';
+import type { ClusterEntry } from '../../../shared/contract/clusters.ts';
+import type {
+  AlertsResult,
+  ClusterMonitoring,
+  ClusterRouting,
+  CreatedSilences,
+  MonitoringService,
+  QueryResult,
+  RulePackResult,
+  Silence,
+  SilencesResult,
+  alertsInput,
+  createSilenceInput,
+  deployRulePackInput,
+  endpointsInput,
+  expireSilenceInput,
+  queryInput,
+  routingInput,
+  setEndpointsInput,
+  silencesInput,
+} from '../../../shared/contract/monitoring.ts';
+import { FleetdeckError } from '../../../shared/errors.ts';
+import { mergeAlerts, type AlertmanagerAlert } from '../../../shared/monitoring/alerts.ts';
+import { silenceMatchersProblem, type Matcher } from '../../../shared/monitoring/matchers.ts';
+import { chooseStep, labelSeries, type ClusterError, type Series } from '../../../shared/monitoring/promql.ts';
+import { routeTree } from '../../../shared/monitoring/routing.ts';
+import { kubeRequest, statusMessage } from '../clusters/http.ts';
+import { extension, kubeConfigFor, listEntries } from '../clusters/kubeconfig.ts';
+import type { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
+import { alertmanagerCall, externalClusterLabel, prometheusQuery } from './clients.ts';
+import { describeTarget, discoverCandidates, monitoringUrls, probe, targetKey, type MonitoringSettings, type Target } from './endpoints.ts';
+import { rulePackObject } from './rule-pack.ts';
+
+interface ClusterAnswer {
+  resultType: QueryResult['resultType'];
+  series: Series[];
+}
+
+interface Resolved {
+  entry: ClusterEntry;
+  prometheus?: Target;
+  alertmanager?: Target;
+  grafana?: string;
+  problem?: string;
+}
+
+export interface MonitoringServiceOptions {
+  store: KubeconfigStore;
+  settings: MonitoringSettings;
+}
+
+/** How long a resolved endpoint (and a Prometheus's external cluster label) is reused. */
+const RESOLVE_TTL_MS = 5 * 60_000;
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Prometheus and Alertmanager of every cluster: where they are, one PromQL query fanned out to all
+ * of them, and one merged alert view with silences and routing.
+ */
+export class KubeMonitoringService implements MonitoringService {
+  private readonly options: MonitoringServiceOptions;
+  private readonly resolved = new Map<string, { at: number; value: Promise<Resolved> }>();
+  private readonly clusterLabels = new Map<string, Promise<string | undefined>>();
+  /** identical queries in flight share one request per cluster */
+  private readonly inFlight = new Map<string, Promise<ClusterAnswer>>();
+  /** the query each panel is waiting for; a newer one aborts it */
+  private readonly panels = new Map<string, AbortController>();
+
+  constructor(options: MonitoringServiceOptions) {
+    this.options = options;
+  }
+
+  private async entries(contexts?: string[]): Promise<{ entries: ClusterEntry[]; config: Awaited<ReturnType<KubeconfigStore['load']>>['config'] }> {
+    const { config } = await this.options.store.load();
+    const all = listEntries(config);
+    if (!contexts?.length) return { entries: all.filter((e) => !e.problem), config };
+    const unknown = contexts.filter((c) => !all.some((e) => e.context === c));
+    if (unknown.length) throw new FleetdeckError('not-found', `context ${unknown.map((c) => `"${c}"`).join(', ')} not found in the kubeconfig`);
+    return { entries: all.filter((e) => contexts.includes(e.context)), config };
+  }
+
+  /** Settings first (the user said so), then the context's extension, then discovery through the API server. */
+  private resolve(entry: ClusterEntry, config: Awaited<ReturnType<KubeconfigStore['load']>>['config'], refresh = false): Promise<Resolved> {
+    const cached = this.resolved.get(entry.context);
+    if (cached && !refresh && Date.now() - cached.at < RESOLVE_TTL_MS) return cached.value;
+    const value = (async (): Promise<Resolved> => {
+      const settings = (await this.options.settings.read())[entry.context] ?? {};
+      const fromKubeconfig = monitoringUrls(extension(config.contexts.get(entry.context)?.value.extensions, 'fleetdeck.io/monitoring'));
+      const url = (kind: 'prometheus' | 'alertmanager'): Target | undefined =>
+        settings[kind] ? { kind: 'url', base: settings[kind], source: 'settings' } : fromKubeconfig[kind] ? { kind: 'url', base: fromKubeconfig[kind], source: 'kubeconfig' } : undefined;
+      const resolved: Resolved = { entry, ...(settings.grafana || fromKubeconfig.grafana ? { grafana: settings.grafana ?? fromKubeconfig.grafana } : {}) };
+      const missing: string[] = [];
+      for (const kind of ['prometheus', 'alertmanager'] as const) {
+        let target = url(kind);
+        if (!target) {
+          try {
+            const kc = kubeConfigFor(config, entry.context);
+            for (const candidate of await discoverCandidates(kc, kind)) {
+              if (await probe(candidate, kind)) {
+                target = candidate;
+                break;
+              }
+            }
+          } catch (error) {
+            missing.push(`${kind} discovery failed: ${messageOf(error)}`);
+            continue;
+          }
+          if (!target) missing.push(`no ${kind} configured, and none found in the monitoring or prometheus namespaces`);
+        }
+        if (target) resolved[kind] = target;
+      }
+      if (missing.length) resolved.problem = missing.join('; ');
+      return resolved;
+    })();
+    this.resolved.set(entry.context, { at: Date.now(), value });
+    value.catch(() => this.resolved.delete(entry.context));
+    return value;
+  }
+
+  private async resolveAll(contexts?: string[], refresh = false): Promise<Resolved[]> {
+    const { entries, config } = await this.entries(contexts);
+    return Promise.all(entries.map((e) => this.resolve(e, config, refresh)));
+  }
+
+  /** One context per Prometheus (or Alertmanager): contexts sharing one would report everything twice. */
+  private async distinct(contexts: string[] | undefined, kind: 'prometheus' | 'alertmanager'): Promise<Resolved[]> {
+    const seen = new Set<string>();
+    return (await this.resolveAll(contexts)).filter((r) => {
+      const target = r[kind];
+      if (!target) return true;
+      const key = targetKey(target);
+      return !seen.has(key) && !!seen.add(key);
+    });
+  }
+
+  private describe(r: Resolved): ClusterMonitoring {
+    return {
+      context: r.entry.context,
+      cloud: r.entry.cloud,
+      ...(r.prometheus ? { prometheus: describeTarget(r.prometheus) } : {}),
+      ...(r.alertmanager ? { alertmanager: describeTarget(r.alertmanager) } : {}),
+      ...(r.grafana ? { grafana: r.grafana } : {}),
+      ...(r.problem ? { problem: r.problem } : {}),
+    };
+  }
+
+  async endpoints(input: z.infer<typeof endpointsInput>): Promise<ClusterMonitoring[]> {
+    return (await this.resolveAll(input.contexts, input.refresh)).map((r) => this.describe(r));
+  }
+
+  async setEndpoints(input: z.infer<typeof setEndpointsInput>): Promise<ClusterMonitoring> {
+    const { entries, config } = await this.entries([input.context]);
+    const { context, ...change } = input;
+    await this.options.settings.update(context, change);
+    return this.describe(await this.resolve(entries[0], config, true));
+  }
+
+  private clusterLabel(target: Target): Promise<string | undefined> {
+    const key = targetKey(target);
+    if (!this.clusterLabels.has(key)) {
+      const label = externalClusterLabel(target).catch(() => undefined);
+      this.clusterLabels.set(key, label);
+      setTimeout(() => this.clusterLabels.delete(key), RESOLVE_TTL_MS).unref();
+    }
+    return this.clusterLabels.get(key)!;
+  }
+
+  async query(input: z.infer<typeof queryInput>): Promise<QueryResult> {
+    const controller = new AbortController();
+    if (input.panel) {
+      this.panels.get(input.panel)?.abort();
+      this.panels.set(input.panel, controller);
+    }
+    const range = input.range ? { start: input.range.start, end: input.range.end, step: chooseStep(input.range.end - input.range.start, input.range.step) } : undefined;
+    try {
+      const resolved = await this.distinct(input.contexts, 'prometheus');
+      const errors: ClusterError[] = [];
+      const answers = await Promise.all(
+        resolved.map(async (r): Promise<ClusterAnswer | undefined> => {
+          if (!r.prometheus) {
+            errors.push({ cluster: r.entry.context, message: r.problem ?? 'no Prometheus' });
+            return undefined;
+          }
+          try {
+            return await this.clusterQuery(r.entry.context, r.prometheus, input.query, range, input.time, controller.signal);
+          } catch (error) {
+            if (!controller.signal.aborted) errors.push({ cluster: r.entry.context, message: messageOf(error) });
+            return undefined;
+          }
+        }),
+      );
+      const fallbackType = range ? 'matrix' : 'vector';
+      if (controller.signal.aborted) return { resultType: fallbackType, series: [], answered: [], errors: [], cancelled: true };
+      return {
+        resultType: answers.find((a) => a)?.resultType ?? fallbackType,
+        answered: resolved.filter((_, i) => answers[i]).map((r) => r.entry.context),
+        series: answers.flatMap((a) => a?.series ?? []),
+        errors: errors.sort((a, b) => a.cluster.localeCompare(b.cluster)),
+        ...(range ? { step: range.step } : {}),
+      };
+    } finally {
+      if (input.panel && this.panels.get(input.panel) === controller) this.panels.delete(input.panel);
+    }
+  }
+
+  /** One cluster's part of a federated query; identical ones in flight share a request. */
+  private clusterQuery(cluster: string, target: Target, query: string, range: { start: number; end: number; step: number } | undefined, time: number | undefined, signal: AbortSignal): Promise<ClusterAnswer> {
+    const key = JSON.stringify([cluster, query, range, time]);
+    let shared = this.inFlight.get(key);
+    if (!shared) {
+      // a shared request is not tied to one caller's cancellation
+      shared = (async () => {
+        const [data, label] = await Promise.all([prometheusQuery(target, query, { ...(range ? { range } : {}), ...(time !== undefined ? { time } : {}) }), this.clusterLabel(target)]);
+        return { resultType: data.resultType, series: labelSeries(cluster, data, label) };
+      })().finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, shared);
+    }
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      shared.then(resolve, reject);
+    });
+  }
+
+  /** Runs work on each cluster's Alertmanager; a failing cluster becomes an error beside the others' results. */
+  private async eachAlertmanager<T>(contexts: string[] | undefined, work: (target: Target, cluster: string) => Promise<T>): Promise<{ results: { cluster: string; value: T }[]; errors: ClusterError[] }> {
+    const resolved = await this.distinct(contexts, 'alertmanager');
+    const results: { cluster: string; value: T }[] = [];
+    const errors: ClusterError[] = [];
+    await Promise.all(
+      resolved.map(async (r) => {
+        const cluster = r.entry.context;
+        if (!r.alertmanager) return errors.push({ cluster, message: r.problem ?? 'no Alertmanager' });
+        try {
+          results.push({ cluster, value: await work(r.alertmanager, cluster) });
+        } catch (error) {
+          errors.push({ cluster, message: messageOf(error) });
+        }
+      }),
+    );
+    const byCluster = (a: { cluster: string }, b: { cluster: string }) => a.cluster.localeCompare(b.cluster);
+    return { results: results.sort(byCluster), errors: errors.sort(byCluster) };
+  }
+
+  async alerts(input: z.infer<typeof alertsInput>): Promise<AlertsResult> {
+    const { results, errors } = await this.eachAlertmanager(input.contexts, (target) => alertmanagerCall<AlertmanagerAlert[]>(target, 'alerts'));
+    return { alerts: mergeAlerts(results.map(({ cluster, value }) => ({ cluster, alerts: value }))), answered: results.map((r) => r.cluster), errors };
+  }
+
+  async silences(input: z.infer<typeof silencesInput>): Promise<SilencesResult> {
+    type Gettable = { id: string; matchers: Matcher[]; startsAt: string; endsAt: string; createdBy: string; comment: string; status: { state: Silence['state'] } };
+    const { results, errors } = await this.eachAlertmanager(input.contexts, (target) => alertmanagerCall<Gettable[]>(target, 'silences'));
+    const silences = results.flatMap(({ cluster, value }) =>
+      value.map((s) => ({ cluster, id: s.id, matchers: s.matchers.map((m) => ({ name: m.name, value: m.value, isRegex: m.isRegex, isEqual: m.isEqual ?? true })), startsAt: s.startsAt, endsAt: s.endsAt, createdBy: s.createdBy, comment: s.comment, state: s.status.state })),
+    );
+    const order = { active: 0, pending: 1, expired: 2 };
+    return { silences: silences.sort((a, b) => order[a.state] - order[b.state] || b.startsAt.localeCompare(a.startsAt)), errors };
+  }
+
+  async createSilence(input: z.infer<typeof createSilenceInput>): Promise<CreatedSilences> {
+    const problem = silenceMatchersProblem(input.matchers);
+    if (problem) throw new FleetdeckError('invalid-input', problem);
+    const startsAt = new Date();
+    const endsAt = new Date(startsAt.getTime() + input.durationMinutes * 60_000);
+    const body = { matchers: input.matchers, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString(), createdBy: input.createdBy, comment: input.comment };
+    const { results, errors } = await this.eachAlertmanager(input.contexts, (target) => alertmanagerCall<{ silenceID: string }>(target, 'silences', { method: 'POST', body }));
+    return { created: results.map(({ cluster, value }) => ({ cluster, id: value.silenceID })), errors };
+  }
+
+  async expireSilence(input: z.infer<typeof expireSilenceInput>): Promise<{ cluster: string; id: string }> {
+    const { results, errors } = await this.eachAlertmanager([input.context], (target) => alertmanagerCall<unknown>(target, `silence/${encodeURIComponent(input.id)}`, { method: 'DELETE' }));
+    if (errors.length) throw new FleetdeckError(/not found/i.test(errors[0].message) ? 'not-found' : 'unreachable', `${input.context}: ${errors[0].message}`);
+    return { cluster: results[0].cluster, id: input.id };
+  }
+
+  async routing(input: z.infer<typeof routingInput>): Promise<ClusterRouting[]> {
+    type Status = { config?: { original?: string } };
+    const { results, errors } = await this.eachAlertmanager(input.contexts, (target) => alertmanagerCall<Status>(target, 'status'));
+    const routed = results.map(({ cluster, value }): ClusterRouting => {
+      try {
+        const config = (parse(value.config?.original ?? '') ?? {}) as { route?: object; receivers?: { name: string }[] };
+        const route = routeTree(config);
+        return { cluster, ...(route ? { route } : {}), receivers: (config.receivers ?? []).map((r) => r.name) };
+      } catch (error) {
+        return { cluster, receivers: [], error: `cannot read the routing configuration: ${messageOf(error)}` };
+      }
+    });
+    return [...routed, ...errors.map((e) => ({ cluster: e.cluster, receivers: [], error: e.message }))].sort((a, b) => a.cluster.localeCompare(b.cluster));
+  }
+
+  async deployRulePack(input: z.infer<typeof deployRulePackInput>): Promise<RulePackResult> {
+    const { config } = await this.entries([input.context]);
+    const kc = kubeConfigFor(config, input.context);
+    const rule = await rulePackObject(input.namespace);
+    const { namespace, name } = rule.metadata;
+    const path = `/apis/monitoring.coreos.com/v1/namespaces/${namespace}/prometheusrules/${name}`;
+    const existing = await kubeRequest(kc, path);
+    // a missing object names itself; a type the server does not serve does not
+    if (existing.status === 404 && !statusMessage(existing.body).includes(`"${name}" not found`)) {
+      throw new FleetdeckError('not-found', `${input.context} does not serve monitoring.coreos.com/v1 PrometheusRule: install prometheus-operator (kube-prometheus-stack) first, or load resources/alert-rules/fleetdeck.rules.yaml into Prometheus's rule_files`);
+    }
+    if (existing.status !== 200 && existing.status !== 404) throw new FleetdeckError(existing.status === 403 ? 'forbidden' : 'internal', `read PrometheusRule ${namespace}/${name} on ${input.context}: ${statusMessage(existing.body) || `HTTP ${existing.status}`}`);
+    // always a server-side dry run first: a rejected rule file never half-applies
+    const apply = (dryRun: boolean) =>
+      kubeRequest(kc, `${path}?fieldManager=fleetdeck&force=true${dryRun ? '&dryRun=All' : ''}`, { method: 'PATCH', body: rule, contentType: 'application/apply-patch+yaml', timeoutMs: 30_000 });
+    const preview = await apply(true);
+    if (preview.status >= 300) throw new FleetdeckError(preview.status === 403 ? 'forbidden' : preview.status === 404 ? 'not-found' : 'invalid-input', `PrometheusRule ${namespace}/${name} on ${input.context}: ${statusMessage(preview.body) || `HTTP ${preview.status}`}`);
+    const before = existing.status === 200 ? (JSON.parse(existing.body) as { spec?: unknown }).spec : undefined;
+    const after = (JSON.parse(preview.body) as { spec?: unknown }).spec;
+    const result = before === undefined ? 'created' : JSON.stringify(before) === JSON.stringify(after) ? 'unchanged' : 'updated';
+    if (!input.dryRun && result !== 'unchanged') {
+      const applied = await apply(false);
+      if (applied.status >= 300) throw new FleetdeckError('internal', `PrometheusRule ${namespace}/${name} on ${input.context}: ${statusMessage(applied.body) || `HTTP ${applied.status}`}`);
+    }
+    return { context: input.context, namespace, name, dryRun: input.dryRun, result, rules: rule.spec.groups.flatMap((g) => g.rules.map((r) => r.alert ?? r.record ?? '')).filter(Boolean) };
+  }
+}

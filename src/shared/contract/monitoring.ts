@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import type { Cloud } from '../cloud.ts';
+import type { MergedAlert } from '../monitoring/alerts.ts';
+import type { Matcher } from '../monitoring/matchers.ts';
+import type { ClusterError, Series } from '../monitoring/promql.ts';
+import type { RouteNode } from '../monitoring/routing.ts';
+import { defineService } from '../rpc.ts';
+
+/** Where a monitoring URL came from: the context's `fleetdeck.io/monitoring` extension, the app's settings, or the API server's service proxy. */
+export type EndpointSource = 'kubeconfig' | 'settings' | 'discovered';
+
+export interface MonitoringEndpoint {
+  /** for display: a URL, or `namespace/service:port via the API server` */
+  location: string;
+  source: EndpointSource;
+}
+
+export interface ClusterMonitoring {
+  context: string;
+  cloud: Cloud;
+  prometheus?: MonitoringEndpoint;
+  alertmanager?: MonitoringEndpoint;
+  /** Grafana's URL when known: dashboards link out to it */
+  grafana?: string;
+  /** what is missing and why (nothing configured, none found by discovery, the cluster unreachable) */
+  problem?: string;
+}
+
+const context = z.string().min(1).max(253);
+const contexts = z.array(context).max(100).optional();
+const httpUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).max(2000);
+
+export const endpointsInput = z.object({ contexts, refresh: z.boolean().optional() }).strict();
+/** a URL set in the app; null removes it */
+export const setEndpointsInput = z.object({ context, prometheus: httpUrl.nullable().optional(), alertmanager: httpUrl.nullable().optional(), grafana: httpUrl.nullable().optional() }).strict();
+
+export const queryInput = z
+  .object({
+    query: z.string().trim().min(1, 'a PromQL expression').max(20_000),
+    contexts,
+    /** unix seconds; absent: an instant query */
+    range: z
+      .object({ start: z.number().finite(), end: z.number().finite(), step: z.number().positive().max(86_400 * 30).optional() })
+      .strict()
+      .refine((r) => r.end > r.start, 'range end must be after its start')
+      .optional(),
+    time: z.number().finite().optional(),
+    /** a later query with the same panel cancels this one while it is in flight */
+    panel: z.string().max(200).optional(),
+  })
+  .strict();
+
+export interface QueryResult {
+  resultType: 'matrix' | 'vector' | 'scalar' | 'string';
+  series: Series[];
+  /** clusters whose Prometheus answered */
+  answered: string[];
+  /** clusters whose Prometheus failed; the others' series are still returned */
+  errors: ClusterError[];
+  /** range queries: the step used, in seconds */
+  step?: number;
+  /** the query was superseded by a later one of the same panel */
+  cancelled?: boolean;
+}
+
+const matcher = z.object({ name: z.string().min(1).max(200), value: z.string().max(1000), isRegex: z.boolean(), isEqual: z.boolean() }).strict();
+export const alertsInput = z.object({ contexts }).strict();
+export const silencesInput = z.object({ contexts }).strict();
+export const createSilenceInput = z
+  .object({
+    contexts: z.array(context).min(1, 'choose at least one cluster').max(100),
+    matchers: z.array(matcher).min(1, 'a silence needs at least one matcher').max(50),
+    /** from now */
+    durationMinutes: z.number().int().min(1).max(60 * 24 * 365),
+    createdBy: z.string().trim().min(1).max(200),
+    comment: z.string().trim().min(1, 'a comment saying why').max(2000),
+  })
+  .strict();
+export const expireSilenceInput = z.object({ context, id: z.string().regex(/^[0-9a-f-]{8,64}$/i, 'a silence id') }).strict();
+export const routingInput = z.object({ contexts }).strict();
+export const deployRulePackInput = z.object({ context, namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63).optional(), dryRun: z.boolean() }).strict();
+
+export interface AlertsResult {
+  alerts: MergedAlert[];
+  /** clusters whose Alertmanager answered */
+  answered: string[];
+  errors: ClusterError[];
+}
+
+export interface Silence {
+  cluster: string;
+  id: string;
+  matchers: Matcher[];
+  startsAt: string;
+  endsAt: string;
+  createdBy: string;
+  comment: string;
+  state: 'active' | 'pending' | 'expired';
+}
+
+export interface SilencesResult {
+  silences: Silence[];
+  errors: ClusterError[];
+}
+
+export interface CreatedSilences {
+  created: { cluster: string; id: string }[];
+  errors: ClusterError[];
+}
+
+export interface ClusterRouting {
+  cluster: string;
+  route?: RouteNode;
+  receivers: string[];
+  error?: string;
+}
+
+export interface RulePackResult {
+  context: string;
+  namespace: string;
+  name: string;
+  dryRun: boolean;
+  result: 'created' | 'updated' | 'unchanged';
+  /** rule names in the pack */
+  rules: string[];
+}
+
+export interface MonitoringService {
+  endpoints(input: z.infer<typeof endpointsInput>): Promise<ClusterMonitoring[]>;
+  setEndpoints(input: z.infer<typeof setEndpointsInput>): Promise<ClusterMonitoring>;
+  query(input: z.infer<typeof queryInput>): Promise<QueryResult>;
+  alerts(input: z.infer<typeof alertsInput>): Promise<AlertsResult>;
+  silences(input: z.infer<typeof silencesInput>): Promise<SilencesResult>;
+  createSilence(input: z.infer<typeof createSilenceInput>): Promise<CreatedSilences>;
+  expireSilence(input: z.infer<typeof expireSilenceInput>): Promise<{ cluster: string; id: string }>;
+  routing(input: z.infer<typeof routingInput>): Promise<ClusterRouting[]>;
+  /** server-side apply of the rule pack's PrometheusRule; dryRun first shows what it would do */
+  deployRulePack(input: z.infer<typeof deployRulePackInput>): Promise<RulePackResult>;
+}
+
+export const monitoringContract = defineService<MonitoringService>({
+  name: 'monitoring',
+  methods: {
+    endpoints: endpointsInput,
+    setEndpoints: setEndpointsInput,
+    query: queryInput,
+    alerts: alertsInput,
+    silences: silencesInput,
+    createSilence: createSilenceInput,
+    expireSilence: expireSilenceInput,
+    routing: routingInput,
+    deployRulePack: deployRulePackInput,
+  },
+  events: [],
+});
