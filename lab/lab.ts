@@ -34,8 +34,8 @@ function installMissingPackages() {
 
 async function seed(c: LabCluster) {
   const api = new LabApi(c);
-  for (const crd of crds()) await api.apply(crd);
-  for (const crd of crds()) {
+  for (const crd of crds(c)) await api.apply(crd);
+  for (const crd of crds(c)) {
     await waitFor(`CRD ${crd.metadata.name} to be established`, async () => {
       const live = await api.request<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`);
       return live.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True');
@@ -133,6 +133,8 @@ function status(json: boolean) {
   }
 }
 
+const monitoringComponent = (c: LabCluster, name: string) => controlPlane(c).find((x) => x.name === `${c.context}-${name}`)!;
+
 async function fault(kind: string | undefined, args: string[]) {
   const target = (spec: string | undefined) => {
     const [namespace, name] = (spec ?? '').split('/');
@@ -164,6 +166,14 @@ async function fault(kind: string | undefined, args: string[]) {
       await ensure(apiserver(c), 90_000);
       return log(`${c.context} API server restarted and ready`);
     }
+    case 'prometheus-stop':
+    case 'alertmanager-stop':
+      await stop(monitoringComponent(cluster(), kind.split('-')[0]));
+      return log(`${args[0]} ${kind.split('-')[0]} stopped`);
+    case 'prometheus-start':
+    case 'alertmanager-start':
+      await ensure(monitoringComponent(cluster(), kind.split('-')[0]));
+      return log(`${args[0]} ${kind.split('-')[0]} started`);
     case 'clear':
       for (const c of args[0] ? [cluster()] : clusters) {
         await ensure(apiserver(c), 90_000);
@@ -178,7 +188,7 @@ async function fault(kind: string | undefined, args: string[]) {
       }
       return log('faults cleared');
     default:
-      throw new Error(`unknown fault "${kind ?? ''}": crashloop|imagepull|oom <ctx> <ns>/<deployment>, node-notready <ctx> <node>, apiserver-restart|apiserver-stop|apiserver-start <ctx>, clear [ctx]`);
+      throw new Error(`unknown fault "${kind ?? ''}": crashloop|imagepull|oom <ctx> <ns>/<deployment>, node-notready <ctx> <node>, apiserver-restart|apiserver-stop|apiserver-start <ctx>, prometheus-stop|prometheus-start|alertmanager-stop|alertmanager-start <ctx>, clear [ctx]`);
   }
 }
 

@@ -30,10 +30,14 @@ function crd(group: string, kind: string, plural: string, version: string, short
   };
 }
 
-/** Argo CD and Flux CRDs, written by us with partial schemas (spec and status are open). */
-export function crds(): KubeObject[] {
+/**
+ * Argo CD and Flux CRDs, written by us with partial schemas (spec and status are open); AKS and
+ * EKS also have prometheus-operator's PrometheusRule (as kube-prometheus-stack installs it), GKE not.
+ */
+export function crds(cluster: LabCluster): KubeObject[] {
   const open = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
   return [
+    ...(cluster.cloud === 'gke' ? [] : [crd('monitoring.coreos.com', 'PrometheusRule', 'prometheusrules', 'v1', ['promrule'])]),
     crd('argoproj.io', 'Application', 'applications', 'v1alpha1', ['app', 'apps'], { operation: open }),
     crd('argoproj.io', 'ApplicationSet', 'applicationsets', 'v1alpha1', ['appset', 'appsets']),
     crd('kustomize.toolkit.fluxcd.io', 'Kustomization', 'kustomizations', 'v1', ['ks']),

@@ -15,7 +15,10 @@ function unquote(raw: string): string {
   return raw;
 }
 
-/** Splits on commas outside quotes. */
+const STARTS_MATCHER = /^\s+[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)/;
+const HAS_OPERATOR = /(=~|!~|!=|=)/;
+
+/** Splits into matchers at commas outside quotes, or at spaces that start a new matcher. */
 function split(text: string): string[] {
   const parts: string[] = [];
   let current = '';
@@ -27,7 +30,8 @@ function split(text: string): string[] {
       continue;
     }
     if (ch === '"') quoted = !quoted;
-    if (ch === ',' && !quoted) {
+    const boundary = !quoted && (ch === ',' || (/\s/.test(ch) && HAS_OPERATOR.test(current) && STARTS_MATCHER.test(text.slice(i))));
+    if (boundary) {
       parts.push(current);
       current = '';
     } else current += ch;
@@ -40,8 +44,7 @@ function split(text: string): string[] {
 export function parseMatchers(text: string): Matcher[] {
   let body = text.trim();
   if (body.startsWith('{') && body.endsWith('}')) body = body.slice(1, -1);
-  const parts = split(body).flatMap((p) => (p.includes('"') ? [p] : p.split(/\s+(?=[a-zA-Z_][a-zA-Z0-9_]*\s*(?:=~|!~|!=|=))/)));
-  return parts.map((part) => {
+  return split(body).map((part) => {
     const m = MATCHER.exec(part);
     if (!m) throw new Error(`"${part}" is not a matcher (expected name=value, name!=value, name=~regex or name!~regex)`);
     const [, name, op, raw] = m;

@@ -1,0 +1,237 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { afterAll, describe, expect, it } from 'vitest';
+import { lab, labApi, labKubeconfig, labUrls } from '../../../../test/lab.ts';
+import type { AlertmanagerAlert } from '../../../shared/monitoring/alerts.ts';
+import { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
+import { MonitoringSettings } from './endpoints.ts';
+import { KubeMonitoringService } from './monitoring-service.ts';
+
+const root = path.resolve(import.meta.dirname, '../../../..');
+const clusters = ['aks-lab', 'eks-lab', 'gke-lab'];
+const service = (kubeconfig = labKubeconfig) => new KubeMonitoringService({ store: new KubeconfigStore([kubeconfig]), settings: new MonitoringSettings(mkdtempSync(path.join(tmpdir(), 'fleetdeck-monitoring-'))) });
+
+function cli(...args: string[]): { status: number; json: unknown; stderr: string } {
+  const result = spawnSync(process.execPath, [path.join(root, 'bin/fleetdeck.js'), ...args, '--kubeconfig', labKubeconfig, '--output', 'json'], { encoding: 'utf8', env: { ...process.env, FLEETDECK_HOME: mkdtempSync(path.join(tmpdir(), 'fleetdeck-home-')) } });
+  return { status: result.status ?? 1, json: result.stdout.trim() ? JSON.parse(result.stdout) : undefined, stderr: result.stderr };
+}
+
+const alertmanager = async <T>(context: string, relative: string): Promise<T> => (await fetch(`${labUrls(context).alertmanager}/api/v2/${relative}`)).json() as Promise<T>;
+
+describe('federated PromQL against the lab Prometheus servers', () => {
+  const monitoring = service();
+
+  it('finds each cluster Prometheus and Alertmanager from the kubeconfig extension', async () => {
+    const endpoints = await monitoring.endpoints({ contexts: clusters });
+    for (const e of endpoints) {
+      expect(e.prometheus).toEqual({ location: labUrls(e.context).prometheus, source: 'kubeconfig' });
+      expect(e.alertmanager).toEqual({ location: labUrls(e.context).alertmanager, source: 'kubeconfig' });
+      expect(e.problem).toBeUndefined();
+    }
+  });
+
+  it("`up` returns every cluster's series labelled by cluster, once per Prometheus (viewer contexts share them)", async () => {
+    const result = await monitoring.query({ query: 'up' });
+    expect(result.errors).toEqual([]);
+    expect(result.answered.sort()).toEqual(clusters);
+    expect([...new Set(result.series.map((s) => s.metric.cluster))].sort()).toEqual(clusters);
+    expect(result.series.every((s) => s.metric.cluster === s.cluster)).toBe(true);
+    expect(result.series.filter((s) => s.metric.job === 'apiserver').map((s) => s.value?.[1])).toEqual(['1', '1', '1']);
+    // the CLI form of the same
+    const { status, json } = cli('query', 'up');
+    expect(status).toBe(0);
+    const out = json as { series: { cluster: string; metric: Record<string, string>; value: [number, string] }[]; errors: unknown[] };
+    expect(out.errors).toEqual([]);
+    expect([...new Set(out.series.map((s) => s.cluster))].sort()).toEqual(clusters);
+    expect(out.series.find((s) => s.metric.job === 'apiserver')?.value[1]).toBe('1');
+  });
+
+  it('a range query gets a step that keeps series under 11,000 points and values per cluster', async () => {
+    const end = Date.now() / 1000;
+    const result = await monitoring.query({ query: 'up{job="prometheus"}', contexts: clusters, range: { start: end - 600, end, step: 0.01 } });
+    expect(result.step).toBeGreaterThanOrEqual(600 / 10_999);
+    expect(result.series).toHaveLength(3);
+    expect(result.series.every((s) => (s.values?.length ?? 0) > 1 && s.values!.length <= 11_000)).toBe(true);
+    const { json } = cli('query', 'up{job="prometheus"}', '--range', '10m', '--step', '60', '--context', 'gke-lab');
+    const out = json as { series: { cluster: string; values: [number, string][] }[] };
+    expect(out.series.map((s) => s.cluster)).toEqual(['gke-lab']);
+    expect(out.series[0].values.length).toBeGreaterThan(1);
+  });
+
+  it("invalid PromQL reports Prometheus's own message for each cluster", async () => {
+    const result = await monitoring.query({ query: 'rate(up[5m]', contexts: clusters });
+    expect(result.series).toEqual([]);
+    expect(result.errors.map((e) => e.cluster)).toEqual(clusters);
+    expect(result.errors[0].message).toMatch(/parse error: unclosed left parenthesis/);
+    const { status, stderr } = cli('query', 'rate(up[5m]');
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/aks-lab: .*unclosed left parenthesis/);
+  });
+
+  it('one Prometheus stopped: that cluster is reported, the others still answer', async () => {
+    expect(lab('fault', 'prometheus-stop', 'eks-lab').status).toBe(0);
+    try {
+      const result = await monitoring.query({ query: 'up{job="apiserver"}', contexts: clusters });
+      expect(result.answered.sort()).toEqual(['aks-lab', 'gke-lab']);
+      expect(result.errors).toEqual([{ cluster: 'eks-lab', message: expect.stringMatching(/cannot reach .*127\.0\.0\.1/) }]);
+      expect(result.series.map((s) => s.cluster).sort()).toEqual(['aks-lab', 'gke-lab']);
+      const { status, json } = cli('query', 'up{job="apiserver"}');
+      expect(status).toBe(0);
+      expect((json as { errors: { cluster: string }[] }).errors.map((e) => e.cluster)).toEqual(['eks-lab']);
+    } finally {
+      expect(lab('fault', 'prometheus-start', 'eks-lab').status).toBe(0);
+    }
+  });
+
+  it('identical queries in flight share one request; a superseded panel query is cancelled', async () => {
+    const query = { query: 'count(up)', contexts: ['gke-lab'] };
+    const [a, b] = await Promise.all([monitoring.query(query), monitoring.query(query)]);
+    expect(a.series).toEqual(b.series);
+    const slow = monitoring.query({ query: 'count_over_time(up[30d])', contexts: clusters, panel: 'p1' });
+    const fresh = await monitoring.query({ query: 'count(up)', contexts: clusters, panel: 'p1' });
+    expect((await slow).cancelled).toBe(true);
+    expect(fresh.series).toHaveLength(3);
+  });
+});
+
+describe('merged alerts and silences against the lab Alertmanagers', () => {
+  const monitoring = service();
+  afterAll(() => lab('fault', 'clear', 'eks-lab'));
+
+  it('a crashloop in one cluster shows KubePodCrashLooping once, with that cluster; a silence through Fleetdeck silences it in that Alertmanager only', async () => {
+    expect(lab('fault', 'crashloop', 'eks-lab', 'payments/ledger').status).toBe(0);
+    const crashAlerts = async () => (await monitoring.alerts({})).alerts.filter((a) => a.labels.alertname === 'KubePodCrashLooping' && a.labels.namespace === 'payments');
+    await expect.poll(async () => (await crashAlerts()).length, { timeout: 180_000, interval: 3_000 }).toBeGreaterThan(0);
+    const [alert] = await crashAlerts();
+    expect(alert.clusters).toEqual(['eks-lab']);
+    expect(alert.state).toBe('active');
+    expect(alert.labels.cluster).toBeUndefined();
+    expect(alert.annotations.runbook).toMatch(/kubectl/);
+
+    const { status, json } = cli('alerts');
+    expect(status).toBe(0);
+    const fromCli = (json as { alerts: { clusters: string[]; labels: Record<string, string>; state: string }[] }).alerts.filter((a) => a.labels.alertname === 'KubePodCrashLooping' && a.labels.namespace === 'payments');
+    expect(fromCli.map((a) => a.clusters)).toEqual([['eks-lab']]);
+
+    // a silence with no matchers is refused before any Alertmanager sees it
+    await expect(monitoring.createSilence({ contexts: ['eks-lab'], matchers: [], durationMinutes: 10, createdBy: 'test', comment: 'x' })).rejects.toThrow(/at least one matcher/);
+
+    const matchers = [
+      { name: 'alertname', value: 'KubePodCrashLooping', isRegex: false, isEqual: true },
+      { name: 'namespace', value: 'payments', isRegex: false, isEqual: true },
+    ];
+    const created = await monitoring.createSilence({ contexts: ['eks-lab'], matchers, durationMinutes: 30, createdBy: 'fleetdeck-test', comment: 'lab test' });
+    expect(created.errors).toEqual([]);
+    expect(created.created.map((c) => c.cluster)).toEqual(['eks-lab']);
+    const id = created.created[0].id;
+    try {
+      await expect.poll(async () => (await crashAlerts())[0]?.state, { timeout: 30_000 }).toBe('silenced');
+      const raw = await alertmanager<AlertmanagerAlert[]>('eks-lab', 'alerts?filter=alertname%3D%22KubePodCrashLooping%22');
+      expect(raw.some((a) => a.status.silencedBy.includes(id))).toBe(true);
+      for (const other of ['aks-lab', 'gke-lab']) {
+        const silences = await alertmanager<{ id: string }[]>(other, 'silences');
+        expect(silences.map((s) => s.id)).not.toContain(id);
+      }
+      const listed = await monitoring.silences({ contexts: clusters });
+      expect(listed.silences.find((s) => s.id === id)).toMatchObject({ cluster: 'eks-lab', state: 'active', createdBy: 'fleetdeck-test' });
+    } finally {
+      await monitoring.expireSilence({ context: 'eks-lab', id });
+    }
+    const after = await alertmanager<{ id: string; status: { state: string } }[]>('eks-lab', 'silences');
+    expect(after.find((s) => s.id === id)?.status.state).toBe('expired');
+    await expect(monitoring.expireSilence({ context: 'eks-lab', id: '00000000-0000-0000-0000-000000000000' })).rejects.toThrow(/not found/);
+  });
+
+  it('the routing view reads each Alertmanager configuration: which receiver gets which alerts', async () => {
+    const routing = await monitoring.routing({ contexts: clusters });
+    expect(routing.map((r) => r.cluster)).toEqual(clusters);
+    for (const r of routing) {
+      expect(r.receivers.sort()).toEqual(['apps', 'default', 'platform']);
+      expect(r.route?.receiver).toBe('default');
+      expect(r.route?.routes.map((x) => x.receiver)).toEqual(['platform', 'apps']);
+    }
+  });
+
+  it('an Alertmanager that restarts is retried with backoff, not reported', async () => {
+    expect(lab('fault', 'alertmanager-stop', 'gke-lab').status).toBe(0);
+    const pending = monitoring.alerts({ contexts: ['gke-lab'] });
+    const restarted = new Promise((resolve) => setTimeout(() => resolve(lab('fault', 'alertmanager-start', 'gke-lab')), 300));
+    const [result] = await Promise.all([pending, restarted]);
+    expect(result.errors).toEqual([]);
+    expect(result.answered).toEqual(['gke-lab']);
+  });
+});
+
+/** A non-loopback IPv4 of this machine: the API server refuses to proxy to loopback addresses. */
+const hostAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+
+describe.skipIf(!hostAddress)('discovery through the API server service proxy', () => {
+  it('finds prometheus-operated in the monitoring namespace when the kubeconfig names no URL, and queries through the proxy', async () => {
+    // a forwarder on the host address stands in for the Prometheus pod behind the Service
+    const target = new URL(labUrls('gke-lab').prometheus);
+    const forwarder = net.createServer((socket) => socket.pipe(net.connect(Number(target.port), '127.0.0.1')).pipe(socket));
+    await new Promise<void>((resolve) => forwarder.listen(0, hostAddress, resolve));
+    const port = (forwarder.address() as net.AddressInfo).port;
+    const api = labApi('gke-lab');
+    try {
+      // the API server proxies only to an EndpointSlice address that is a Pod's IP: a Prometheus pod on a host node
+      await api.apply({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'lab-monitoring-host' } });
+      await api.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'monitoring' } });
+      await api.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'prometheus-lab-0', namespace: 'monitoring' }, spec: { nodeName: 'lab-monitoring-host', containers: [{ name: 'prometheus', image: 'quay.io/prometheus/prometheus:v2.53.0' }] } });
+      await api.request('PATCH', '/api/v1/namespaces/monitoring/pods/prometheus-lab-0/status', { status: { phase: 'Running', podIP: hostAddress, podIPs: [{ ip: hostAddress }] } }, 'application/merge-patch+json');
+      await api.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'prometheus-operated', namespace: 'monitoring' }, spec: { ports: [{ name: 'web', port: 9090, targetPort: port }] } });
+      await api.apply({
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { name: 'prometheus-operated-lab', namespace: 'monitoring', labels: { 'kubernetes.io/service-name': 'prometheus-operated' } },
+        addressType: 'IPv4',
+        endpoints: [{ addresses: [hostAddress!], conditions: { ready: true }, targetRef: { kind: 'Pod', namespace: 'monitoring', name: 'prometheus-lab-0' } }],
+        ports: [{ name: 'web', port, protocol: 'TCP' }],
+      });
+      // the lab kubeconfig without the monitoring extension
+      const config = parse(readFileSync(labKubeconfig, 'utf8')) as { contexts: { context: { extensions?: unknown } }[] };
+      for (const c of config.contexts) delete c.context.extensions;
+      const bare = path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-bare-')), 'kubeconfig');
+      writeFileSync(bare, stringify(config));
+      const monitoring = service(bare);
+      // the API server's EndpointSlice cache may take a moment to see the new slice
+      await expect.poll(async () => (await monitoring.endpoints({ contexts: ['gke-lab'], refresh: true }))[0].prometheus?.source, { timeout: 15_000 }).toBe('discovered');
+      const [gke] = await monitoring.endpoints({ contexts: ['gke-lab'] });
+      expect(gke.prometheus).toEqual({ location: 'monitoring/prometheus-operated:web via the API server', source: 'discovered' });
+      expect(gke.problem).toMatch(/no alertmanager configured, and none found/);
+      const result = await monitoring.query({ query: 'up{job="apiserver"}', contexts: ['gke-lab', 'aks-lab'] });
+      expect(result.series.map((s) => s.metric.cluster)).toEqual(['gke-lab']);
+      expect(result.errors).toEqual([{ cluster: 'aks-lab', message: expect.stringMatching(/no prometheus configured, and none found in the monitoring or prometheus namespaces/) }]);
+    } finally {
+      forwarder.close();
+      await api.request('DELETE', '/api/v1/namespaces/monitoring');
+      await api.request('DELETE', '/api/v1/nodes/lab-monitoring-host');
+    }
+  });
+});
+
+describe('alert-rule pack deployment', () => {
+  const monitoring = service();
+  afterAll(() => labApi('aks-lab').request('DELETE', '/apis/monitoring.coreos.com/v1/namespaces/default/prometheusrules/fleetdeck-rules').catch(() => undefined));
+
+  it('applies the PrometheusRule by server-side apply after a dry run, and explains a cluster without the CRD', async () => {
+    const path = '/apis/monitoring.coreos.com/v1/namespaces/default/prometheusrules/fleetdeck-rules';
+    const dry = await monitoring.deployRulePack({ context: 'aks-lab', namespace: 'default', dryRun: true });
+    expect(dry).toMatchObject({ result: 'created', dryRun: true, namespace: 'default', name: 'fleetdeck-rules' });
+    expect(dry.rules).toEqual(expect.arrayContaining(['KubePodCrashLooping', 'KubeNodeNotReady', 'NodeFilesystemSpaceFillingUp']));
+    await expect(labApi('aks-lab').request('GET', path)).rejects.toThrow();
+    expect((await monitoring.deployRulePack({ context: 'aks-lab', namespace: 'default', dryRun: false })).result).toBe('created');
+    const live = await labApi('aks-lab').request<{ spec: { groups: { rules: { alert?: string; record?: string; annotations?: Record<string, string> }[] }[] } }>('GET', path);
+    const rules = live.spec.groups.flatMap((g) => g.rules);
+    expect(rules.map((r) => r.alert ?? r.record)).toEqual(dry.rules);
+    expect(rules.filter((r) => r.alert).every((r) => r.annotations?.runbook)).toBe(true);
+    expect((await monitoring.deployRulePack({ context: 'aks-lab', namespace: 'default', dryRun: false })).result).toBe('unchanged');
+    await expect(monitoring.deployRulePack({ context: 'gke-lab', dryRun: true })).rejects.toThrow(/gke-lab does not serve monitoring.coreos.com\/v1 PrometheusRule: install prometheus-operator/);
+  });
+});
