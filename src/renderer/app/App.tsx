@@ -1,11 +1,15 @@
+import { AlertsScreen } from '../features/alerts/AlertsScreen.tsx';
 import { ClustersScreen } from '../features/clusters/ClustersScreen.tsx';
 import { FleetScreen } from '../features/fleet/FleetScreen.tsx';
 import { JobsScreen } from '../features/jobs/JobsScreen.tsx';
 import { MigrationDialog } from '../features/jobs/MigrationDialog.tsx';
+import { MetricsScreen } from '../features/metrics/MetricsScreen.tsx';
 import { useUi, type Screen } from './ui-store.ts';
 
 const screens: { id: Screen; label: string }[] = [
   { id: 'fleet', label: 'Fleet' },
+  { id: 'metrics', label: 'Metrics' },
+  { id: 'alerts', label: 'Alerts' },
   { id: 'jobs', label: 'Jobs' },
   { id: 'clusters', label: 'Clusters' },
 ];
@@ -26,6 +30,8 @@ export function App() {
       </nav>
       <main className="content">
         {screen === 'fleet' && <FleetScreen />}
+        {screen === 'metrics' && <MetricsScreen />}
+        {screen === 'alerts' && <AlertsScreen />}
         {screen === 'jobs' && <JobsScreen />}
         {screen === 'clusters' && <ClustersScreen />}
       </main>

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 
-export type Screen = 'fleet' | 'clusters' | 'jobs';
+export type Screen = 'fleet' | 'metrics' | 'alerts' | 'jobs' | 'clusters';
 
 export interface BrowsePath {
   context: string;

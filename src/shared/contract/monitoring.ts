@@ -24,6 +24,8 @@ export interface ClusterMonitoring {
   grafana?: string;
   /** what is missing and why (nothing configured, none found by discovery, the cluster unreachable) */
   problem?: string;
+  /** another context (admin and viewer of one cluster, say) reaches the same Prometheus: queries go through that one */
+  sameAs?: string;
 }
 
 const context = z.string().min(1).max(253);

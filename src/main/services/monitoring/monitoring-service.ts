@@ -147,7 +147,13 @@ export class KubeMonitoringService implements MonitoringService {
   }
 
   async endpoints(input: z.infer<typeof endpointsInput>): Promise<ClusterMonitoring[]> {
-    return (await this.resolveAll(input.contexts, input.refresh)).map((r) => this.describe(r));
+    const first = new Map<string, string>();
+    return (await this.resolveAll(input.contexts, input.refresh)).map((r) => {
+      const key = r.prometheus && targetKey(r.prometheus);
+      const sameAs = key ? first.get(key) : undefined;
+      if (key && !sameAs) first.set(key, r.entry.context);
+      return { ...this.describe(r), ...(sameAs ? { sameAs } : {}) };
+    });
   }
 
   async setEndpoints(input: z.infer<typeof setEndpointsInput>): Promise<ClusterMonitoring> {

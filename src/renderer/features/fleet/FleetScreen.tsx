@@ -1,6 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { cloudNames } from '../../../shared/cloud.ts';
+import { useClusterColor } from '../../app/cluster-color.ts';
 import type { BrowseItem, ClusterSummary, PodProblemRow } from '../../../shared/contract/fleet.ts';
 import { useUi, type BrowsePath, type MigrationRequest, type PodRef } from '../../app/ui-store.ts';
 import { RootCausePanel } from './RootCausePanel.tsx';
@@ -123,6 +124,7 @@ function BrowseColumn({ path, onNavigate, onPod }: { path: BrowsePath; onNavigat
 }
 
 function ClusterCard({ summary: s, focused, onFocus }: { summary: ClusterSummary; focused: boolean; onFocus(): void }) {
+  const clusterColor = useClusterColor();
   const nodesForbidden = s.forbidden.some((f) => f.includes('list nodes'));
   const setMigration = useUi((state) => state.setMigration);
   const [dropping, setDropping] = useState(false);
@@ -150,6 +152,7 @@ function ClusterCard({ summary: s, focused, onFocus }: { summary: ClusterSummary
     >
       <div className="card-head">
         <span className={`cloud-badge ${s.cloud}`}>{s.cloud.toUpperCase()}</span>
+        <span className="dot" style={{ background: clusterColor(s.context) }} aria-hidden />
         <strong>{s.context}</strong>
         <span className={`status ${s.state === 'synced' ? 'ok' : s.state === 'failed' ? 'failed' : 'pending'}`}>{stateLabel[s.state]}</span>
       </div>

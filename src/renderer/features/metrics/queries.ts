@@ -1,0 +1,35 @@
+import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { chooseStep } from '../../../shared/monitoring/promql.ts';
+import { api } from '../../api.ts';
+
+export const useMonitoringEndpoints = () => useQuery({ queryKey: ['monitoring', 'endpoints'], queryFn: () => api.monitoring.endpoints({}), staleTime: 5 * 60_000 });
+
+export function useSetEndpoints() {
+  const queryClient = useQueryClient();
+  return useMutation({ mutationFn: api.monitoring.setEndpoints, onSuccess: () => queryClient.invalidateQueries({ queryKey: ['monitoring'] }) });
+}
+
+/**
+ * A federated range query over the last `seconds`, refreshed every 30 s. The end is rounded to the
+ * step so panels asking at about the same time share one cache entry; `panel` lets main cancel
+ * this panel's previous query when the range or scope changes.
+ */
+function rangeQuery(query: string | undefined, seconds: number, contexts: string[], panel: string) {
+  const step = chooseStep(seconds);
+  return {
+    queryKey: ['monitoring', 'range', query, seconds, contexts],
+    queryFn: () => {
+      const end = Math.floor(Date.now() / 1000 / step) * step;
+      return api.monitoring.query({ query: query!, range: { start: end - seconds, end, step }, panel, contexts });
+    },
+    enabled: !!query && contexts.length > 0,
+    refetchInterval: 30_000,
+    staleTime: 15_000,
+    placeholderData: keepPreviousData,
+  };
+}
+
+export const useRangeQuery = (query: string | undefined, seconds: number, contexts: string[], panel: string) => useQuery(rangeQuery(query, seconds, contexts, panel));
+
+export const useRangeQueries = (queries: { query: string; panel: string }[], seconds: number, contexts: string[]) =>
+  useQueries({ queries: queries.map((q) => rangeQuery(q.query, seconds, contexts, q.panel)) });
