@@ -43,10 +43,14 @@ const source = { context: 'aks-prod', cloud: 'aks', kubernetesVersion: 'v1.31.2'
 const selection = { namespaces: ['shop'] };
 const key: ArchiveKey = { passphrase: 'correct horse battery staple', keySource: 'passphrase' };
 
+/** Writes the archive; its manifest as stored in the file. */
 async function writeArchive(items: Item[], archiveKey?: ArchiveKey): Promise<ArchiveManifest> {
   const writer = await ArchiveWriter.create(file, { source, selection, key: archiveKey });
   for (const { ref, object, encrypt } of items) await writer.add(ref, object, { encrypt });
-  return writer.finish();
+  const summary = await writer.finish();
+  const manifest = await ArchiveReader.manifestOf(file);
+  expect(manifest).toEqual({ ...summary, entries: manifest.entries });
+  return manifest;
 }
 
 async function readAll(reader: ArchiveReader): Promise<ArchiveEntry[]> {

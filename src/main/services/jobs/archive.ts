@@ -105,6 +105,7 @@ export function entryPath(ref: ArchiveRef): string {
 const invalid = (message: string) => new FleetdeckError('archive-invalid', message);
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const pretty = (value: unknown) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
+const ENTRY_CHUNK = 1 << 20;
 
 function deriveKey(passphrase: string, salt: Buffer, cost: { N: number; r: number; p: number }): Promise<Buffer> {
   return new Promise((resolve, reject) =>
@@ -112,9 +113,32 @@ function deriveKey(passphrase: string, salt: Buffer, cost: { N: number; r: numbe
   );
 }
 
-function manifestMac(key: Buffer, manifest: Omit<ArchiveManifest, 'mac'>): string {
+/** The manifest without its entries: what finish() returns (an archive's entries are read back with manifestOf). */
+export type ArchiveManifestSummary = Omit<ArchiveManifest, 'entries'>;
+
+/** One entry as it sits, pretty-printed, in the manifest's entries array. */
+const entryText = (entry: ArchiveManifestEntry) => JSON.stringify(entry, null, 2).replace(/^/gm, '    ');
+
+/**
+ * pretty(manifest) split around its entries: head, the entryText()s joined with ",\n", tail. The
+ * manifest is never one string holding every entry (at 50,000 entries that is tens of MB, twice
+ * over for the MAC).
+ */
+function manifestFrame(manifest: ArchiveManifestSummary, count: number): [head: string, tail: string] {
+  const { format, version, tool, createdAt, source, selection, counts, total, ...rest } = manifest;
+  const marker = '\u0000entries\u0000';
+  // key order as the manifest is written: the entries come after total
+  const text = `${JSON.stringify({ format, version, tool, createdAt, source, selection, counts, total, entries: count ? [marker] : [], ...rest }, null, 2)}\n`;
+  if (!count) return [text, ''];
+  const [head, tail] = text.split(`    ${JSON.stringify(marker)}`);
+  return [head, tail];
+}
+
+function manifestMac(key: Buffer, parts: Iterable<string | Buffer>): string {
   const macKey = createHmac('sha256', key).update('fleetdeck archive manifest').digest();
-  return createHmac('sha256', macKey).update(pretty(manifest)).digest('hex');
+  const hmac = createHmac('sha256', macKey);
+  for (const part of parts) hmac.update(part);
+  return hmac.digest('hex');
 }
 
 function seal(key: Buffer, plaintext: Buffer): ArchiveEnvelope {
@@ -172,7 +196,11 @@ export class ArchiveWriter {
   private readonly pack = tar.pack();
   private readonly output: WriteStream;
   private readonly written: Promise<void>;
-  private readonly entries: ArchiveManifestEntry[] = [];
+  /** the manifest's entries as text, packed into large buffers (far smaller than one object each) */
+  private readonly entryChunks: Buffer[] = [];
+  private entryChunk = Buffer.allocUnsafe(ENTRY_CHUNK);
+  private entryChunkUsed = 0;
+  private entryCount = 0;
   private readonly paths = new Set<string>();
   private readonly counts = new Map<string, number>();
 
@@ -209,14 +237,26 @@ export class ArchiveWriter {
     const bytes = options.encrypt && this.encryption ? pretty(seal(this.encryption.key, pretty(object))) : pretty(object);
     const { resource, group, namespace, name, apiVersion, kind } = ref;
     this.paths.add(path);
-    this.entries.push({ path, sha256: sha256(bytes), resource, group, ...(namespace && { namespace }), name, apiVersion, kind, ...(options.encrypt && { encrypted: true as const }) });
+    this.keepEntry({ path, sha256: sha256(bytes), resource, group, ...(namespace && { namespace }), name, apiVersion, kind, ...(options.encrypt && { encrypted: true as const }) });
     this.counts.set(resourceDirectory(ref), (this.counts.get(resourceDirectory(ref)) ?? 0) + 1);
     await this.write(path, bytes);
   }
 
+  private keepEntry(entry: ArchiveManifestEntry): void {
+    const text = Buffer.from(`${this.entryCount ? ',\n' : ''}${entryText(entry)}`);
+    if (this.entryChunkUsed + text.length > this.entryChunk.length) {
+      this.entryChunks.push(this.entryChunk.subarray(0, this.entryChunkUsed));
+      this.entryChunk = Buffer.allocUnsafe(Math.max(ENTRY_CHUNK, text.length));
+      this.entryChunkUsed = 0;
+    }
+    this.entryChunkUsed += text.copy(this.entryChunk, this.entryChunkUsed);
+    this.entryCount++;
+  }
+
   /** Writes manifest.json, flushes the file to disk and gives it its final name. */
-  async finish(): Promise<ArchiveManifest> {
-    const manifest: ArchiveManifest = {
+  async finish(): Promise<ArchiveManifestSummary> {
+    this.entryChunks.push(this.entryChunk.subarray(0, this.entryChunkUsed));
+    const summary: ArchiveManifestSummary = {
       format: 'fleetdeck-archive',
       version: 1,
       tool: { name: 'fleetdeck', version: packageJson.version },
@@ -224,16 +264,17 @@ export class ArchiveWriter {
       source: this.source,
       selection: this.selection,
       counts: Object.fromEntries(this.counts),
-      total: this.entries.length,
-      entries: this.entries,
+      total: this.entryCount,
       ...(this.encryption && { encryption: this.encryption.manifest }),
     };
-    if (this.encryption) manifest.mac = manifestMac(this.encryption.key, manifest);
-    await this.write(manifestPath, pretty(manifest));
+    // the chunks hold the entries with their separators
+    const framed = ([head, tail]: [string, string]) => [Buffer.from(head), ...this.entryChunks, Buffer.from(tail)];
+    if (this.encryption) summary.mac = manifestMac(this.encryption.key, framed(manifestFrame(summary, this.entryCount)));
+    await this.writeParts(manifestPath, framed(manifestFrame(summary, this.entryCount)));
     this.pack.finalize();
     await this.written;
     await rename(this.partial, this.file);
-    return manifest;
+    return summary;
   }
 
   /** Stops writing and deletes the partial file. */
@@ -256,6 +297,24 @@ export class ArchiveWriter {
       });
     } catch (error) {
       // the pack only says it was destroyed; the pipeline knows why (a full disk, say)
+      await this.written;
+      throw error;
+    }
+  }
+
+  /** An entry written part by part, as fast as the gzip and the disk take it. */
+  private async writeParts(path: string, parts: Buffer[]): Promise<void> {
+    const header = { name: path, size: parts.reduce((sum, p) => sum + p.length, 0), mode: 0o600, mtime: this.createdAt };
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const sink = this.pack.entry(header, (error) => (error ? reject(error) : resolve()));
+        sink.on('error', () => undefined);
+        void (async () => {
+          for (const part of parts.slice(0, -1)) if (!sink.write(part)) await once(sink, 'drain');
+          sink.end(parts.at(-1));
+        })().catch(reject);
+      });
+    } catch (error) {
       await this.written;
       throw error;
     }
@@ -375,8 +434,14 @@ export class ArchiveReader {
     if (!encrypted && !manifest.encryption) return new ArchiveReader(file, manifest, undefined);
     const passphrase = options.passphrase ?? (manifest.encryption?.keySource === 'machine' ? options.machinePassphrase : undefined);
     const key = await unlock(file, manifest.encryption, passphrase);
-    const { mac, ...signed } = manifest;
-    const expected = Buffer.from(manifestMac(key, signed), 'hex');
+    const { mac: _, entries, ...signed } = manifest;
+    const mac = manifest.mac;
+    const [head, tail] = manifestFrame(signed, entries.length);
+    const expected = Buffer.from(manifestMac(key, (function* () {
+      yield head;
+      for (let i = 0; i < entries.length; i++) yield `${i ? ',\n' : ''}${entryText(entries[i])}`;
+      yield tail;
+    })()), 'hex');
     if (!mac || !/^[0-9a-f]{64}$/.test(mac) || !timingSafeEqual(Buffer.from(mac, 'hex'), expected)) throw invalid(`${file}: manifest.json was modified after the backup (its MAC does not match)`);
     return new ArchiveReader(file, manifest, key);
   }

@@ -5,7 +5,7 @@ import { FleetdeckError } from '../../../shared/errors.ts';
 import { countResults, runState, type JobReport, type ReportItem } from '../../../shared/migration/report.ts';
 import { objectKey, workloadClosure } from '../../../shared/migration/closure.ts';
 import { sanitize, skipReason, skippedKinds, type KubeObject } from '../../../shared/migration/rules.ts';
-import { ArchiveWriter, type ArchiveKey, type ArchiveManifest } from './archive.ts';
+import { ArchiveWriter, type ArchiveKey, type ArchiveManifestSummary } from './archive.ts';
 import type { ClusterClient } from './cluster-client.ts';
 import { discoverResources, listAll, objectPath, type ResourceType } from './discovery.ts';
 import { inParallel, type Progress } from './progress.ts';
@@ -89,7 +89,7 @@ async function workloadClosures(client: ClusterClient, types: ResourceType[], na
  * Backs up the selected namespaces of a cluster into an archive: every namespaced type the
  * cluster serves (custom resources included), then the cluster-scoped objects they need.
  */
-export async function backup(client: ClusterClient, options: BackupOptions): Promise<{ report: JobReport; manifest: ArchiveManifest }> {
+export async function backup(client: ClusterClient, options: BackupOptions): Promise<{ report: JobReport; manifest: ArchiveManifestSummary }> {
   const progress = options.onProgress ?? (() => undefined);
   progress({ phase: 'discovery', done: 0 });
   const types = await discoverResources(client);

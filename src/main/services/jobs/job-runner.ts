@@ -10,7 +10,7 @@ import { resolveMappings, type Mappings } from '../../../shared/migration/transf
 import { kubeConfigFor, listEntries } from '../clusters/kubeconfig.ts';
 import type { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
 import type { KeyStore } from '../clusters/vault.ts';
-import { ArchiveReader, type ArchiveKey, type ArchiveManifest } from './archive.ts';
+import { ArchiveReader, type ArchiveKey, type ArchiveManifestSummary } from './archive.ts';
 import { backup, type Selection } from './backup.ts';
 import { ClusterClient } from './cluster-client.ts';
 import { Journal, runKey } from './journal.ts';
@@ -61,7 +61,7 @@ export class JobRunner {
     return { client, cloud: node ? detectCloudFromNode({ providerID: node.spec?.providerID, labels: node.metadata.labels }) : 'other' };
   }
 
-  async backup(input: Selection & { context: string; out: string; passphrase?: string; signal?: AbortSignal }, onProgress: (p: Progress) => void = () => undefined): Promise<{ report: JobReport; manifest: ArchiveManifest }> {
+  async backup(input: Selection & { context: string; out: string; passphrase?: string; signal?: AbortSignal }, onProgress: (p: Progress) => void = () => undefined): Promise<{ report: JobReport; manifest: ArchiveManifestSummary }> {
     const { client, cloud } = await this.connect(input.context, onProgress);
     try {
       const key = input.passphrase ? { passphrase: input.passphrase, keySource: 'passphrase' as const } : await this.machineKey();

@@ -7,7 +7,7 @@ import type { ArchiveSummary, backupInput, JobsService, migrateInput, restoreInp
 import { Emitter } from '../../../shared/emitter.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { countResults, type JobReport } from '../../../shared/migration/report.ts';
-import { ArchiveReader, type ArchiveManifest } from './archive.ts';
+import { ArchiveReader, type ArchiveManifestSummary } from './archive.ts';
 import type { JobRunner } from './job-runner.ts';
 import type { Progress } from './progress.ts';
 
@@ -22,7 +22,7 @@ interface StoredTask {
   archive?: ArchiveSummary;
 }
 
-function summarize(file: string, manifest: ArchiveManifest): ArchiveSummary {
+function summarize(file: string, manifest: ArchiveManifestSummary): ArchiveSummary {
   const source = (manifest.source ?? {}) as ArchiveSummary['source'];
   const selection = (manifest.selection ?? {}) as { namespaces?: string[] };
   return { file: path.basename(file), createdAt: manifest.createdAt, source, namespaces: selection.namespaces ?? [], total: manifest.total, counts: manifest.counts, needsPassphrase: manifest.encryption?.keySource === 'passphrase' };
