@@ -59,7 +59,7 @@ function kubectlSeconds(context: string): number {
   return (performance.now() - started) / 1000;
 }
 
-function fleetSync(contexts: string[], settleMs = 0): { syncMs: number; pods: number; rssBytes: number } {
+function fleetSync(contexts: string[], settleMs = 0): { syncMs: number; pods: number; rssBytes: number; heapUsedBytes: number } {
   const result = spawnSync(process.execPath, ['--expose-gc', path.join(root, 'bench/fleet-sync.ts'), kubeconfigPath, String(settleMs), ...contexts], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (result.status !== 0) throw new Error(`fleet sync failed: ${result.stderr}`);
   return JSON.parse(result.stdout);
@@ -182,6 +182,7 @@ try {
   await phase('rss', () => {
     const all = fleetSync(clusters.map((c) => c.context), 10_000);
     row(`main-process RSS, ${all.pods} pods in 3 clusters watched`, `${(all.rssBytes / 2 ** 20).toFixed(0)} MB`, '350 MB', (all.rssBytes / 2 ** 20 / 350).toFixed(2));
+    row('  of which live JavaScript heap after a full GC', `${(all.heapUsedBytes / 2 ** 20).toFixed(0)} MB`);
   });
   await phase('latency', async () => {
     const latency = await changeLatency();

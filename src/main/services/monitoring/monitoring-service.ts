@@ -53,6 +53,7 @@ export interface MonitoringServiceOptions {
 
 /** How long a resolved endpoint (and a Prometheus's external cluster label) is reused. */
 const RESOLVE_TTL_MS = 5 * 60_000;
+const KUBECONFIG_TTL_MS = 5_000;
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -67,13 +68,29 @@ export class KubeMonitoringService implements MonitoringService {
   private readonly inFlight = new Map<string, Promise<ClusterAnswer>>();
   /** the query each panel is waiting for; a newer one aborts it */
   private readonly panels = new Map<string, AbortController>();
+  /** the kubeconfig as last read: a dashboard asks many queries a second, and the vault is encrypted */
+  private loaded?: { at: number; value: ReturnType<KubeconfigStore['load']> };
 
   constructor(options: MonitoringServiceOptions) {
     this.options = options;
+    options.store.onDidChange(() => {
+      this.loaded = undefined;
+      this.resolved.clear();
+    });
+  }
+
+  private load(): ReturnType<KubeconfigStore['load']> {
+    // kubeconfig files are read live, like kubectl does: a few seconds old at most
+    if (!this.loaded || Date.now() - this.loaded.at > KUBECONFIG_TTL_MS) {
+      const value = this.options.store.load();
+      this.loaded = { at: Date.now(), value };
+      value.catch(() => (this.loaded = undefined));
+    }
+    return this.loaded.value;
   }
 
   private async entries(contexts?: string[]): Promise<{ entries: ClusterEntry[]; config: Awaited<ReturnType<KubeconfigStore['load']>>['config'] }> {
-    const { config } = await this.options.store.load();
+    const { config } = await this.load();
     const all = listEntries(config);
     if (!contexts?.length) return { entries: all.filter((e) => !e.problem), config };
     const unknown = contexts.filter((c) => !all.some((e) => e.context === c));

@@ -1,7 +1,8 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api.ts';
 
-export const useAlerts = () => useQuery({ queryKey: ['monitoring', 'alerts'], queryFn: () => api.monitoring.alerts({}), refetchInterval: 15_000, placeholderData: keepPreviousData });
+// thousands of alerts: comparing each refetch with the last, field by field, costs more than it saves
+export const useAlerts = () => useQuery({ queryKey: ['monitoring', 'alerts'], queryFn: () => api.monitoring.alerts({}), refetchInterval: 15_000, placeholderData: keepPreviousData, structuralSharing: false });
 export const useSilences = () => useQuery({ queryKey: ['monitoring', 'silences'], queryFn: () => api.monitoring.silences({}), refetchInterval: 30_000 });
 export const useRouting = () => useQuery({ queryKey: ['monitoring', 'routing'], queryFn: () => api.monitoring.routing({}), staleTime: 5 * 60_000 });
 
