@@ -78,6 +78,30 @@ const transforms: Partial<Record<CachedResource, (object: KubeObject) => KubeObj
 type Pod = PodLike & KubeObject & { spec?: { containers?: { name: string; resources?: { requests?: Record<string, string> } }[] } };
 type Node = KubeObject & { status?: { allocatable?: Record<string, string>; conditions?: { type: string; status: string }[] } };
 
+type PodShare = { phase: keyof ClusterSummary['pods']; millis: number; bytes: number };
+
+/** What one pod adds to its cluster's summary: its phase, and its requests while it runs or waits to. */
+function shareOf(pod: Pod): PodShare {
+  const lower = (pod.status?.phase ?? 'Unknown').toLowerCase();
+  const phase = (['running', 'pending', 'succeeded', 'failed'].includes(lower) ? lower : 'unknown') as PodShare['phase'];
+  let millis = 0;
+  let bytes = 0;
+  if (phase === 'running' || phase === 'pending') {
+    for (const c of pod.spec?.containers ?? []) {
+      millis += parseQuantity(c.resources?.requests?.cpu) * 1000;
+      bytes += parseQuantity(c.resources?.requests?.memory);
+    }
+  }
+  return { phase, millis, bytes };
+}
+
+const ordinal = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+/** Worst first, then oldest, then by name; ordinal: ISO timestamps and names sort right without locale rules, and far faster. */
+export const compareProblems = (a: PodProblemRow, b: PodProblemRow) => a.severity - b.severity || ordinal(a.since ?? '', b.since ?? '') || ordinal(a.pod, b.pod) || ordinal(a.context, b.context);
+
+const sameRow = (a: PodProblemRow, b: PodProblemRow) =>
+  a.reason === b.reason && a.restarts === b.restarts && a.since === b.since && a.message === b.message && a.hint === b.hint && a.node === b.node && a.owner === b.owner && a.container === b.container;
+
 /** One live cache per cluster: list + watch of the shared collections, and what the fleet view derives from them. */
 export class ClusterCache {
   readonly reflectors: { [K in CachedResource]: Reflector<KubeObject> };
@@ -136,22 +160,8 @@ export class ClusterCache {
   }
 
   summary(): ClusterSummary {
-    const pods = this.items<Pod>('pods');
     const nodes = this.items<Node>('nodes');
-    const phases = { running: 0, pending: 0, succeeded: 0, failed: 0, unknown: 0 };
-    let requestedMillis = 0;
-    let requestedBytes = 0;
-    for (const pod of pods) {
-      const phase = (pod.status?.phase ?? 'Unknown').toLowerCase() as keyof typeof phases;
-      phases[phase in phases ? phase : 'unknown']++;
-
-      if (phase === 'running' || phase === 'pending') {
-        for (const c of pod.spec?.containers ?? []) {
-          requestedMillis += parseQuantity(c.resources?.requests?.cpu) * 1000;
-          requestedBytes += parseQuantity(c.resources?.requests?.memory);
-        }
-      }
-    }
+    const { phases, requestedMillis, requestedBytes } = this.podTotals;
     const problemPods = this.problems().length;
     const { state, error, forbidden } = this.state();
     return {
@@ -179,14 +189,46 @@ export class ClusterCache {
   private problemRows?: PodProblemRow[];
   private classifiedAt = 0;
 
+  /** Phase counts and requests, kept up to date pod by pod: a summary does not walk every pod. */
+  private readonly podTotals = { phases: { running: 0, pending: 0, succeeded: 0, failed: 0, unknown: 0 }, requestedMillis: 0, requestedBytes: 0 };
+  private readonly podShares = new Map<string, PodShare>();
+
+  private count(share: PodShare, sign: 1 | -1) {
+    this.podTotals.phases[share.phase] += sign;
+    this.podTotals.requestedMillis += sign * share.millis;
+    this.podTotals.requestedBytes += sign * share.bytes;
+  }
+
   private onPodChange(change: Change<KubeObject>) {
-    this.problemRows = undefined;
-    if (change.type === 'resync') return void (this.classifiedAt = 0);
+    if (change.type === 'resync') {
+      this.problemRows = undefined;
+      this.classifiedAt = 0;
+      this.podShares.clear();
+      Object.assign(this.podTotals, { phases: { running: 0, pending: 0, succeeded: 0, failed: 0, unknown: 0 }, requestedMillis: 0, requestedBytes: 0 });
+      for (const [key, pod] of this.reflectors.pods.store) {
+        const share = shareOf(pod as Pod);
+        this.podShares.set(key, share);
+        this.count(share, 1);
+      }
+      return;
+    }
     const pod = change.object as Pod;
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    const before = this.podShares.get(key);
+    if (before) this.count(before, -1);
+    if (change.type === 'upsert') {
+      const share = shareOf(pod);
+      this.podShares.set(key, share);
+      this.count(share, 1);
+    } else this.podShares.delete(key);
+
+    // most updates of a broken pod (a new back-off, an event) leave its row as it was
     const row = change.type === 'upsert' ? this.classify(pod, Date.now()) : undefined;
+    const old = this.problemByPod.get(key);
+    if (row ? old && sameRow(old, row) : !old) return;
     if (row) this.problemByPod.set(key, row);
     else this.problemByPod.delete(key);
+    this.problemRows = undefined;
   }
 
   problems(): PodProblemRow[] {
@@ -200,7 +242,7 @@ export class ClusterCache {
       this.classifiedAt = now;
       this.problemRows = undefined;
     }
-    this.problemRows ??= [...this.problemByPod.values()];
+    this.problemRows ??= [...this.problemByPod.values()].sort(compareProblems);
     return this.problemRows;
   }
 

@@ -7,11 +7,25 @@ import { canI, forbiddenMessage, write, type AccessQuestion } from '../clusters/
 import { kubeRequest, statusMessage } from '../clusters/http.ts';
 import { kubeConfigFor, listEntries } from '../clusters/kubeconfig.ts';
 import type { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
-import { ClusterCache } from './cluster-cache.ts';
+import { ClusterCache, compareProblems } from './cluster-cache.ts';
 import type { KubeObject } from './reflector.ts';
 
 /** The lower-cased text a problem row is searched by, computed once per row. */
 const haystacks = new WeakMap<PodProblemRow, string>();
+/** Each cluster's rows come sorted: one linear merge instead of sorting the whole fleet again. */
+function mergeSorted(lists: PodProblemRow[][]): PodProblemRow[] {
+  const merged: PodProblemRow[] = [];
+  const at = lists.map(() => 0);
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < lists.length; i++) {
+      if (at[i] < lists[i].length && (best < 0 || compareProblems(lists[i][at[i]], lists[best][at[best]]) < 0)) best = i;
+    }
+    if (best < 0) return merged;
+    merged.push(lists[best][at[best]++]);
+  }
+}
+
 function haystackOf(p: PodProblemRow): string {
   let text = haystacks.get(p);
   if (text === undefined) {
@@ -105,15 +119,10 @@ export class KubeFleetService implements FleetService {
 
   private merged?: { from: PodProblemRow[][]; rows: PodProblemRow[] };
 
-  /** Every broken pod of every cluster, worst first, then oldest first; re-sorted only when a cluster's rows changed. */
+  /** Every broken pod of every cluster, worst first, then oldest first; merged again only when a cluster's rows changed. */
   async allProblems(): Promise<PodProblemRow[]> {
     const from = [...(await this.clusters()).values()].map((c) => c.problems());
-    if (!this.merged || from.length !== this.merged.from.length || from.some((rows, i) => rows !== this.merged!.from[i])) {
-      // ordinal comparison: ISO timestamps and pod names sort right without locale rules, and far faster
-      const ordinal = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-      const rows = from.flat().sort((a, b) => a.severity - b.severity || ordinal(a.since ?? '', b.since ?? '') || ordinal(a.pod, b.pod));
-      this.merged = { from, rows };
-    }
+    if (!this.merged || from.length !== this.merged.from.length || from.some((rows, i) => rows !== this.merged!.from[i])) this.merged = { from, rows: mergeSorted(from) };
     return this.merged.rows;
   }
 
