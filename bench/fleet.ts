@@ -48,7 +48,8 @@ async function scale(c: LabCluster) {
       },
     });
   }
-  const count = async () => (await api.request<{ metadata: { remainingItemCount?: number }; items: unknown[] }>('GET', `/api/v1/namespaces/${NS}/pods?limit=1`)).metadata.remainingItemCount ?? 0;
+  // a loaded API server may time out while the pods are created: ask again
+  const count = async () => (await api.request<{ metadata: { remainingItemCount?: number }; items: unknown[] }>('GET', `/api/v1/namespaces/${NS}/pods?limit=1`).catch(() => undefined))?.metadata.remainingItemCount ?? 0;
   while ((await count()) + 1 < PODS) await sleep(2_000);
 }
 

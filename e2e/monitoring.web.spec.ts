@@ -104,4 +104,11 @@ test('one merged alert view: a crashloop in gke-lab is shown once with its clust
   await page.getByRole('tab', { name: 'Routing' }).click();
   await expect(page.getByRole('article', { name: 'Routing of gke-lab' })).toContainText('team="platform" → platform');
   await page.screenshot({ path: path.join(screenshotDir, 'alerts-routing.png'), fullPage: true });
+
+  // from the alert to the pod's root cause in the fleet view
+  await page.getByRole('tab', { name: 'Alerts' }).click();
+  await crash.click();
+  await page.getByRole('complementary', { name: 'Alert detail' }).getByRole('button', { name: 'Show pod in gke-lab' }).click();
+  await expect(page.getByRole('heading', { name: 'Fleet' })).toBeVisible();
+  await expect(page.getByRole('complementary', { name: 'Root cause' })).toContainText(pod);
 });

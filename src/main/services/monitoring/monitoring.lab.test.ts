@@ -34,6 +34,18 @@ describe('federated PromQL against the lab Prometheus servers', () => {
     }
   });
 
+  it('a URL set in the app wins over the kubeconfig, and a Prometheus external cluster label is kept', async () => {
+    const own = service();
+    // aks-lab pointed at gke-lab's Prometheus, whose external label says cluster="gke-lab"
+    const set = await own.setEndpoints({ context: 'aks-lab', prometheus: labUrls('gke-lab').prometheus });
+    expect(set.prometheus).toEqual({ location: labUrls('gke-lab').prometheus, source: 'settings' });
+    const result = await own.query({ query: 'up{job="apiserver"}', contexts: ['aks-lab'] });
+    expect(result.series.map((s) => [s.cluster, s.metric.cluster])).toEqual([['aks-lab', 'gke-lab']]);
+    const reset = await own.setEndpoints({ context: 'aks-lab', prometheus: null });
+    expect(reset.prometheus?.source).toBe('kubeconfig');
+    await expect(own.setEndpoints({ context: 'nope', prometheus: null })).rejects.toThrow(/context "nope" not found/);
+  });
+
   it("`up` returns every cluster's series labelled by cluster, once per Prometheus (viewer contexts share them)", async () => {
     const result = await monitoring.query({ query: 'up' });
     expect(result.errors).toEqual([]);
