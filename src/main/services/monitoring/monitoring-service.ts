@@ -27,7 +27,7 @@ import { silenceMatchersProblem, type Matcher } from '../../../shared/monitoring
 import { chooseStep, labelSeries, type ClusterError, type Series } from '../../../shared/monitoring/promql.ts';
 import { routeTree } from '../../../shared/monitoring/routing.ts';
 import { kubeRequest, statusMessage } from '../clusters/http.ts';
-import { extension, kubeConfigFor, listEntries } from '../clusters/kubeconfig.ts';
+import { extension, kubeConfigFor, listEntries, type MergedKubeconfig } from '../clusters/kubeconfig.ts';
 import type { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
 import { alertmanagerCall, externalClusterLabel, prometheusQuery } from './clients.ts';
 import { describeTarget, discoverCandidates, monitoringUrls, probe, targetKey, type MonitoringSettings, type Target } from './endpoints.ts';
@@ -54,6 +54,7 @@ export interface MonitoringServiceOptions {
 /** How long a resolved endpoint (and a Prometheus's external cluster label) is reused. */
 const RESOLVE_TTL_MS = 5 * 60_000;
 const KUBECONFIG_TTL_MS = 5_000;
+const PROBLEM_TTL_MS = 30_000;
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -64,8 +65,8 @@ export class KubeMonitoringService implements MonitoringService {
   private readonly options: MonitoringServiceOptions;
   private readonly resolved = new Map<string, { at: number; value: Promise<Resolved> }>();
   private readonly clusterLabels = new Map<string, Promise<string | undefined>>();
-  /** identical queries in flight share one request per cluster */
-  private readonly inFlight = new Map<string, Promise<ClusterAnswer>>();
+  /** identical queries in flight share one request per cluster, cancelled when nobody waits for it any more */
+  private readonly inFlight = new Map<string, { answer: Promise<ClusterAnswer>; controller: AbortController; waiting: number }>();
   /** the query each panel is waiting for; a newer one aborts it */
   private readonly panels = new Map<string, AbortController>();
   /** the kubeconfig as last read: a dashboard asks many queries a second, and the vault is encrypted */
@@ -89,7 +90,7 @@ export class KubeMonitoringService implements MonitoringService {
     return this.loaded.value;
   }
 
-  private async entries(contexts?: string[]): Promise<{ entries: ClusterEntry[]; config: Awaited<ReturnType<KubeconfigStore['load']>>['config'] }> {
+  private async entries(contexts?: string[]): Promise<{ entries: ClusterEntry[]; config: MergedKubeconfig }> {
     const { config } = await this.load();
     const all = listEntries(config);
     if (!contexts?.length) return { entries: all.filter((e) => !e.problem), config };
@@ -99,7 +100,7 @@ export class KubeMonitoringService implements MonitoringService {
   }
 
   /** Settings first (the user said so), then the context's extension, then discovery through the API server. */
-  private resolve(entry: ClusterEntry, config: Awaited<ReturnType<KubeconfigStore['load']>>['config'], refresh = false): Promise<Resolved> {
+  private resolve(entry: ClusterEntry, config: MergedKubeconfig, refresh = false): Promise<Resolved> {
     const cached = this.resolved.get(entry.context);
     if (cached && !refresh && Date.now() - cached.at < RESOLVE_TTL_MS) return cached.value;
     const value = (async (): Promise<Resolved> => {
@@ -132,7 +133,9 @@ export class KubeMonitoringService implements MonitoringService {
       return resolved;
     })();
     this.resolved.set(entry.context, { at: Date.now(), value });
-    value.catch(() => this.resolved.delete(entry.context));
+    // what is missing may turn up soon (a cluster back online, a Prometheus being installed)
+    const forget = () => this.resolved.get(entry.context)?.value === value && this.resolved.delete(entry.context);
+    value.then((r) => r.problem && setTimeout(forget, PROBLEM_TTL_MS).unref(), forget);
     return value;
   }
 
@@ -233,17 +236,26 @@ export class KubeMonitoringService implements MonitoringService {
     const key = JSON.stringify([cluster, query, range, time]);
     let shared = this.inFlight.get(key);
     if (!shared) {
-      // a shared request is not tied to one caller's cancellation
-      shared = (async () => {
-        const [data, label] = await Promise.all([prometheusQuery(target, query, { ...(range ? { range } : {}), ...(time !== undefined ? { time } : {}) }), this.clusterLabel(target)]);
+      const controller = new AbortController();
+      const answer = (async () => {
+        const [data, label] = await Promise.all([prometheusQuery(target, query, { ...(range ? { range } : {}), ...(time !== undefined ? { time } : {}), signal: controller.signal }), this.clusterLabel(target)]);
         return { resultType: data.resultType, series: labelSeries(cluster, data, label) };
       })().finally(() => this.inFlight.delete(key));
+      answer.catch(() => undefined);
+      shared = { answer, controller, waiting: 0 };
       this.inFlight.set(key, shared);
     }
+    const request = shared;
+    request.waiting++;
     return new Promise((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason);
-      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-      shared.then(resolve, reject);
+      const leave = () => {
+        // the last caller gone: Prometheus stops evaluating when the connection closes
+        if (--request.waiting === 0) request.controller.abort();
+        reject(signal.reason);
+      };
+      if (signal.aborted) return leave();
+      signal.addEventListener('abort', leave, { once: true });
+      request.answer.then(resolve, reject).finally(() => signal.removeEventListener('abort', leave));
     });
   }
 
