@@ -23,7 +23,7 @@ test('dashboards chart the golden signals of every cluster, and the explorer fed
   const cpu = page.getByRole('article', { name: 'CPU usage vs requests' });
   for (const context of ['aks-lab', 'gke-lab', 'eks-lab']) {
     await expect(cpu.locator('.recharts-legend-item', { hasText: `${context} usage` })).toBeVisible({ timeout: 30_000 });
-    await expect(cpu.locator('.recharts-legend-item', { hasText: `${context} requests` })).toBeVisible();
+    await expect(cpu.locator('.recharts-legend-item', { hasText: `${context} requests` })).toBeVisible({ timeout: 30_000 });
   }
   await expect(page.getByRole('article', { name: 'Nodes ready' }).locator('.recharts-line')).toHaveCount(6);
   // a legend click hides that cluster's line
@@ -105,8 +105,9 @@ test('one merged alert view: a crashloop in gke-lab is shown once with its clust
   await expect(page.getByRole('article', { name: 'Routing of gke-lab' })).toContainText('team="platform" → platform');
   await page.screenshot({ path: path.join(screenshotDir, 'alerts-routing.png'), fullPage: true });
 
-  // from the alert to the pod's root cause in the fleet view
+  // from the alert to the pod's root cause in the fleet view; the list kept its filter
   await page.getByRole('tab', { name: 'Alerts' }).click();
+  await expect(list.locator('.alert-row')).toHaveCount(1);
   await crash.click();
   await page.getByRole('complementary', { name: 'Alert detail' }).getByRole('button', { name: 'Show pod in gke-lab' }).click();
   await expect(page.getByRole('heading', { name: 'Fleet' })).toBeVisible();

@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import type { AlertGrouping, AlertState } from '../../shared/monitoring/alerts.ts';
 
 export type Screen = 'fleet' | 'metrics' | 'alerts' | 'jobs' | 'clusters';
 
@@ -23,8 +24,17 @@ export interface PodRef {
   pod: string;
 }
 
+/** How the alert list is filtered and grouped: kept while the user looks at a pod and comes back. */
+export interface AlertView {
+  filter: string;
+  states: AlertState[];
+  groupBy: AlertGrouping;
+}
+
 interface UiState {
   screen: Screen;
+  alertView: AlertView;
+  setAlertView(change: Partial<AlertView>): void;
   clusterFilter: string;
   fleetSearch: string;
   /** the pod whose root-cause panel is open */
@@ -46,6 +56,8 @@ interface UiState {
 /** UI state only; server data lives in react-query. */
 export const useUi = create<UiState>((set) => ({
   screen: 'fleet',
+  alertView: { filter: '', states: ['active', 'silenced', 'suppressed'], groupBy: 'alertname' },
+  setAlertView: (change) => set((state) => ({ alertView: { ...state.alertView, ...change } })),
   clusterFilter: '',
   fleetSearch: '',
   setScreen: (screen) => set({ screen }),

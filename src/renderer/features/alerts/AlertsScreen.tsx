@@ -51,9 +51,9 @@ type Row = { kind: 'group'; key: string; count: number; active: number } | { kin
 
 function AlertList({ alerts, clusters, loading }: { alerts: MergedAlert[]; clusters: string[]; loading: boolean }) {
   const clusterColor = useClusterColor();
-  const [filterText, setFilterText] = useState('');
-  const [states, setStates] = useState<Set<AlertState>>(new Set(['active', 'silenced', 'suppressed']));
-  const [groupBy, setGroupBy] = useState<AlertGrouping>('alertname');
+  const { alertView, setAlertView } = useUi();
+  const { filter: filterText, groupBy } = alertView;
+  const states = useMemo(() => new Set(alertView.states), [alertView.states]);
   const [selected, setSelected] = useState<string>();
   const [silencing, setSilencing] = useState<MergedAlert>();
   const deferredFilter = useDeferredValue(filterText);
@@ -75,12 +75,12 @@ function AlertList({ alerts, clusters, loading }: { alerts: MergedAlert[]; clust
   const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: (i) => (rows[i].kind === 'group' ? 34 : 52), overscan: 10 });
   const selectedAlert = alerts.find((a) => a.id === selected);
   const alertCount = rows.filter((r) => r.kind === 'alert').length;
-  const toggleState = (s: AlertState) => setStates((cur) => (cur.has(s) ? new Set([...cur].filter((x) => x !== s)) : new Set([...cur, s])));
+  const toggleState = (s: AlertState) => setAlertView({ states: states.has(s) ? [...states].filter((x) => x !== s) : [...states, s] });
 
   return (
     <>
       <div className="toolbar">
-        <input className="filter wide" type="search" aria-label="Filter alerts by label matchers" placeholder='matchers: severity="critical" cluster="aks-lab" namespace=~"shop|pay"' value={filterText} onChange={(e) => setFilterText(e.target.value)} />
+        <input className="filter wide" type="search" aria-label="Filter alerts by label matchers" placeholder='matchers: severity="critical" cluster="aks-lab" namespace=~"shop|pay"' value={filterText} onChange={(e) => setAlertView({ filter: e.target.value })} />
         {STATES.map((s) => (
           <button key={s} className={`chip state-${s}${states.has(s) ? ' active' : ''}`} aria-pressed={states.has(s)} onClick={() => toggleState(s)}>
             {s}
@@ -88,7 +88,7 @@ function AlertList({ alerts, clusters, loading }: { alerts: MergedAlert[]; clust
         ))}
         <label className="inline-field">
           <span>Group by</span>
-          <select aria-label="Group by" value={groupBy} onChange={(e) => setGroupBy(e.target.value as AlertGrouping)}>
+          <select aria-label="Group by" value={groupBy} onChange={(e) => setAlertView({ groupBy: e.target.value as AlertGrouping })}>
             {alertGroupings.map((g) => (
               <option key={g}>{g}</option>
             ))}
