@@ -52,17 +52,19 @@ test('one merged alert view: a crashloop in gke-lab is shown once with its clust
   await page.goto(shell.url);
   await page.getByRole('button', { name: 'Alerts' }).click();
   const list = page.getByRole('grid', { name: 'Alerts' });
-  const crash = list.locator('.alert-row', { hasText: 'KubePodCrashLooping' }).filter({ hasText: 'payments/ledger-' });
+  // ledger crash alerts of other clusters may still be resolving from earlier tests: this one is gke-lab's
+  const ledger = list.locator('.alert-row', { hasText: 'KubePodCrashLooping' }).filter({ hasText: 'payments/ledger-' });
+  const crash = ledger.filter({ has: page.locator('.cluster-tag', { hasText: 'gke-lab' }) });
   // the rule's `for`, scrape and evaluation intervals, then Alertmanager's group wait: up to a few minutes
   await expect(async () => {
     await page.reload();
     await page.getByRole('button', { name: 'Alerts' }).click();
     await expect(crash.first()).toBeVisible({ timeout: 10_000 });
   }).toPass({ timeout: 240_000, intervals: [5_000] });
-  // one row per crashing pod (a replaced pod's alert may still be resolving), each from gke-lab alone
+  // one row per crashing pod (a replaced pod's alert may still be resolving), each from one cluster
   const rows = await crash.locator('.alert-main strong + span').allInnerTexts();
   expect(new Set(rows).size).toBe(rows.length);
-  for (const tags of await crash.evaluateAll((els) => els.map((el) => Array.from(el.querySelectorAll('.cluster-tag'), (t) => t.textContent)))) expect(tags).toEqual(['gke-lab']);
+  for (const tags of await ledger.evaluateAll((els) => els.map((el) => el.querySelectorAll('.cluster-tag').length))) expect(tags).toBe(1);
   const pod = rows[0].split('/')[1];
 
   await page.getByRole('combobox', { name: 'Group by' }).selectOption('cluster');
