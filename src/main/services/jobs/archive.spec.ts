@@ -138,6 +138,8 @@ describe('archive', () => {
     const stored = await tarEntries();
     expect(stored.map((entry) => entry.name)).toEqual([...written.entries.map((entry) => entry.path), 'manifest.json']);
     expect(stored[1].bytes.toString()).toBe(`${JSON.stringify(deployment.object, null, 2)}\n`);
+    // manifest.json is written in parts, but is the plain pretty JSON of the manifest
+    expect(stored.at(-1)!.bytes.toString()).toBe(`${JSON.stringify(written, null, 2)}\n`);
     expect(stored.slice(0, 4).map((entry) => sha256(entry.bytes))).toEqual(written.entries.map((entry) => entry.sha256));
     expect(JSON.parse(stored[4].bytes.toString())).toEqual(written);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
@@ -154,7 +156,10 @@ describe('archive', () => {
     expect(tarBytes).not.toContain(password);
     expect(tarBytes).toContain('resources/secrets/namespaces/shop/db.json');
     expect(tarBytes).toContain('"color": "blue"');
-    const envelope = JSON.parse((await tarEntries())[1].bytes.toString());
+    const stored = await tarEntries();
+    expect(stored.at(-1)!.bytes.toString()).toBe(`${JSON.stringify(written, null, 2)}\n`);
+    expect(Object.keys(written).slice(-2)).toEqual(['encryption', 'mac']);
+    const envelope = JSON.parse(stored[1].bytes.toString());
     expect(Object.keys(envelope).sort()).toEqual(['data', 'fleetdeckEncrypted', 'iv', 'tag']);
     expect(Buffer.from(envelope.iv, 'base64')).toHaveLength(12);
     expect(written.entries[1]).toMatchObject({ path: 'resources/secrets/namespaces/shop/db.json', kind: 'Secret', name: 'db', encrypted: true });
