@@ -66,7 +66,13 @@ export interface QueryResult {
 }
 
 const matcher = z.object({ name: z.string().min(1).max(200), value: z.string().max(1000), isRegex: z.boolean(), isEqual: z.boolean() }).strict();
-export const alertsInput = z.object({ contexts }).strict();
+export const alertsInput = z
+  .object({
+    contexts,
+    /** the version the caller already has: when nothing changed, the answer is `unchanged` without the alerts */
+    unlessVersion: z.string().max(64).optional(),
+  })
+  .strict();
 export const silencesInput = z.object({ contexts }).strict();
 export const createSilenceInput = z
   .object({
@@ -87,6 +93,10 @@ export interface AlertsResult {
   /** clusters whose Alertmanager answered */
   answered: string[];
   errors: ClusterError[];
+  /** changes whenever anything above changes */
+  version: string;
+  /** the caller's version is current: the lists above are left empty */
+  unchanged?: true;
 }
 
 export interface Silence {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { parse } from 'yaml';
 import type { z } from 'zod';
 import type { ClusterEntry } from '../../../shared/contract/clusters.ts';
@@ -281,7 +282,10 @@ export class KubeMonitoringService implements MonitoringService {
 
   async alerts(input: z.infer<typeof alertsInput>): Promise<AlertsResult> {
     const { results, errors } = await this.eachAlertmanager(input.contexts, (target) => alertmanagerCall<AlertmanagerAlert[]>(target, 'alerts'));
-    return { alerts: mergeAlerts(results.map(({ cluster, value }) => ({ cluster, alerts: value }))), answered: results.map((r) => r.cluster), errors };
+    const merged = { alerts: mergeAlerts(results.map(({ cluster, value }) => ({ cluster, alerts: value }))), answered: results.map((r) => r.cluster), errors };
+    // a refresh of thousands of alerts that did not change is not sent (and parsed by the renderer) again
+    const version = createHash('sha256').update(JSON.stringify(merged)).digest('hex').slice(0, 32);
+    return version === input.unlessVersion ? { alerts: [], answered: [], errors: [], version, unchanged: true } : { ...merged, version };
   }
 
   async silences(input: z.infer<typeof silencesInput>): Promise<SilencesResult> {

@@ -1,8 +1,27 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { AlertsResult } from '../../../shared/contract/monitoring.ts';
 import { api } from '../../api.ts';
 
-// thousands of alerts: comparing each refetch with the last, field by field, costs more than it saves
-export const useAlerts = () => useQuery({ queryKey: ['monitoring', 'alerts'], queryFn: () => api.monitoring.alerts({}), refetchInterval: 15_000, placeholderData: keepPreviousData, structuralSharing: false });
+const alertsKey = ['monitoring', 'alerts'];
+
+/**
+ * Refreshed every 15 s; main answers "unchanged" when nothing changed, so thousands of alerts are
+ * not sent and parsed again. Comparing refetches field by field would cost more than it saves.
+ */
+export function useAlerts() {
+  const queryClient = useQueryClient();
+  return useQuery({
+    queryKey: alertsKey,
+    queryFn: async () => {
+      const known = queryClient.getQueryData<AlertsResult>(alertsKey);
+      const result = await api.monitoring.alerts(known ? { unlessVersion: known.version } : {});
+      return result.unchanged && known ? known : result;
+    },
+    refetchInterval: 15_000,
+    placeholderData: keepPreviousData,
+    structuralSharing: false,
+  });
+}
 export const useSilences = () => useQuery({ queryKey: ['monitoring', 'silences'], queryFn: () => api.monitoring.silences({}), refetchInterval: 30_000 });
 export const useRouting = () => useQuery({ queryKey: ['monitoring', 'routing'], queryFn: () => api.monitoring.routing({}), staleTime: 5 * 60_000 });
 
