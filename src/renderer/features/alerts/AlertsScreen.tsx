@@ -75,6 +75,21 @@ function AlertList({ alerts, clusters, loading }: { alerts: MergedAlert[]; clust
   const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: (i) => (rows[i].kind === 'group' ? 34 : 52), overscan: 10 });
   const selectedAlert = alerts.find((a) => a.id === selected);
   const alertCount = rows.filter((r) => r.kind === 'alert').length;
+  /** Arrow keys move the selection over the alerts (group headers are passed over); S silences the selected one. */
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    if (e.key === 's' && selectedAlert) return setSilencing(selectedAlert);
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+    e.preventDefault();
+    const step = e.key === 'ArrowDown' ? 1 : -1;
+    const current = rows.findIndex((r) => r.kind === 'alert' && r.alert.id === selected);
+    for (let i = current + step; i >= 0 && i < rows.length; i += step) {
+      const row = rows[i];
+      if (row.kind !== 'alert') continue;
+      setSelected(row.alert.id);
+      virtual.scrollToIndex(i);
+      return;
+    }
+  };
   const toggleState = (s: AlertState) => setAlertView({ states: states.has(s) ? [...states].filter((x) => x !== s) : [...states, s] });
 
   return (
@@ -100,7 +115,7 @@ function AlertList({ alerts, clusters, loading }: { alerts: MergedAlert[]; clust
       </div>
       {parsed.error && <div className="banner error">filter: {parsed.error}</div>}
       <div className="alerts-body">
-        <div className="alert-list" role="grid" aria-label="Alerts" aria-rowcount={alertCount}>
+        <div className="alert-list" role="grid" aria-label="Alerts" aria-rowcount={alertCount} tabIndex={0} onKeyDown={onKeyDown}>
           {loading && <p className="muted pad">Asking every Alertmanager…</p>}
           {!loading && alertCount === 0 && <p className="empty">{alerts.length ? 'No alert matches the filter.' : 'Nothing is firing.'}</p>}
           <div className="alert-scroll" ref={scroller}>
