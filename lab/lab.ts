@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { buildBinaries } from './build.ts';
 import { apiserver, controlPlane, ensure, etcd, stop, webhook } from './components.ts';
 import { clusterByContext, clusters, kubeconfigPath, stateDir, urls, type LabCluster } from './config.ts';
-import { LabApi, type KubeObject } from './kube.ts';
+import { ApiError, LabApi, type KubeObject } from './kube.ts';
 import { viewerToken, writeKubeconfigs } from './kubeconfig.ts';
 import { ensurePki } from './pki.ts';
 import { isRunning, memoryBytes, readRecords, stopAll, stopPids, waitFor } from './processes.ts';
@@ -32,9 +32,25 @@ function installMissingPackages() {
   if (result.status !== 0) throw new Error(`apt-get install ${missing.join(' ')} failed`);
 }
 
+/**
+ * A lab made by an older checkout may have stored a CRD version the current CRD no longer serves
+ * (the API server then refuses the update): the CRD and its objects are dropped and seeded anew.
+ */
+async function replaceIfVersionsDropped(api: LabApi, crd: KubeObject) {
+  const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`;
+  const live = await api.request<{ status?: { storedVersions?: string[] } }>('GET', path).catch(() => undefined);
+  const served = new Set(((crd.spec as { versions: { name: string }[] }).versions).map((v) => v.name));
+  if (!live?.status?.storedVersions?.some((v) => !served.has(v))) return;
+  await api.request('DELETE', path);
+  await waitFor(`CRD ${crd.metadata.name} to be deleted`, () => api.request('GET', path).then(() => false, () => true));
+}
+
 async function seed(c: LabCluster) {
   const api = new LabApi(c);
-  for (const crd of crds(c)) await api.apply(crd);
+  for (const crd of crds(c)) {
+    await replaceIfVersionsDropped(api, crd);
+    await api.apply(crd);
+  }
   for (const crd of crds(c)) {
     await waitFor(`CRD ${crd.metadata.name} to be established`, async () => {
       const live = await api.request<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`);
@@ -43,8 +59,11 @@ async function seed(c: LabCluster) {
   }
   for (const obj of [...nodes(c), ...workloads(c)]) await api.apply(obj);
   for (const [obj, status] of gitops(c)) {
-    await api.apply(obj);
-    await api.applyStatus({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace }, status });
+    // Argo CD's Application has no status subresource: its status is written with the object
+    await api.apply({ ...obj, status });
+    await api.applyStatus({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace }, status }).catch((error) => {
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+    });
   }
 }
 

@@ -1,13 +1,14 @@
 import type { LabCluster } from './config.ts';
 import { flavours } from './clouds.ts';
 import type { KubeObject } from './kube.ts';
+import { upstreamCrds } from './upstream-crds.ts';
 
 export const SIMULATED = 'lab.fleetdeck.io/simulated';
 /** In-tree provisioners are served by their CSI drivers (CSI migration). */
 const csiDriver = (provisioner: string) => ({ 'kubernetes.io/aws-ebs': 'ebs.csi.aws.com', 'kubernetes.io/gce-pd': 'pd.csi.storage.gke.io' })[provisioner] ?? provisioner;
 const labels = (app: string, extra: Record<string, string> = {}) => ({ 'app.kubernetes.io/name': app, 'app.kubernetes.io/part-of': 'fleetdeck-lab', ...extra });
 
-function crd(group: string, kind: string, plural: string, version: string, shortNames: string[], extra: Record<string, unknown> = {}): KubeObject {
+function crd(group: string, kind: string, plural: string, version: string, shortNames: string[]): KubeObject {
   const open = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
@@ -23,7 +24,7 @@ function crd(group: string, kind: string, plural: string, version: string, short
           served: true,
           storage: true,
           subresources: { status: {} },
-          schema: { openAPIV3Schema: { type: 'object', properties: { spec: open, status: open, ...extra } } },
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec: open, status: open } } },
         },
       ],
     },
@@ -31,19 +32,14 @@ function crd(group: string, kind: string, plural: string, version: string, short
 }
 
 /**
- * Argo CD and Flux CRDs, written by us with partial schemas (spec and status are open); AKS and
- * EKS also have prometheus-operator's PrometheusRule (as kube-prometheus-stack installs it), GKE not.
+ * Argo CD's and Flux's own CRDs (upstream-crds.ts); HelmRelease, which the Go module proxy does not
+ * serve, written by us with a partial schema (spec and status are open). AKS and EKS also have
+ * prometheus-operator's PrometheusRule (as kube-prometheus-stack installs it; partial too), GKE not.
  */
 export function crds(cluster: LabCluster): KubeObject[] {
-  const open = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
   return [
     ...(cluster.cloud === 'gke' ? [] : [crd('monitoring.coreos.com', 'PrometheusRule', 'prometheusrules', 'v1', ['promrule'])]),
-    crd('argoproj.io', 'Application', 'applications', 'v1alpha1', ['app', 'apps'], { operation: open }),
-    crd('argoproj.io', 'ApplicationSet', 'applicationsets', 'v1alpha1', ['appset', 'appsets']),
-    crd('kustomize.toolkit.fluxcd.io', 'Kustomization', 'kustomizations', 'v1', ['ks']),
-    crd('source.toolkit.fluxcd.io', 'GitRepository', 'gitrepositories', 'v1', ['gitrepo']),
-    crd('source.toolkit.fluxcd.io', 'HelmRepository', 'helmrepositories', 'v1', ['helmrepo']),
-    crd('source.toolkit.fluxcd.io', 'OCIRepository', 'ocirepositories', 'v1beta2', ['ocirepo']),
+    ...upstreamCrds(),
     crd('helm.toolkit.fluxcd.io', 'HelmRelease', 'helmreleases', 'v2', ['hr']),
   ];
 }
@@ -223,7 +219,7 @@ export function gitops(cluster: LabCluster): [KubeObject, Record<string, unknown
     app(`shop-${cluster.cloud}`, `overlays/${cluster.cloud}/shop`, 'shop', {
       sync: { status: 'Synced', revision: revision(cluster, 1).split(':')[1] },
       health: { status: 'Healthy' },
-      operationState: { phase: 'Succeeded', message: 'successfully synced (all tasks run)', finishedAt: ago(12) },
+      operationState: { operation: { sync: { revision: revision(cluster, 1).split(':')[1] } }, phase: 'Succeeded', message: 'successfully synced (all tasks run)', startedAt: ago(13), finishedAt: ago(12) },
       reconciledAt: ago(1),
       resources: [resource('Deployment', 'shop', 'web', 'Synced', 'Healthy'), resource('Deployment', 'shop', 'api', 'Synced', 'Healthy'), resource('StatefulSet', 'shop', 'postgres', 'Synced', 'Healthy'), resource('Service', 'shop', 'web', 'Synced', 'Healthy')],
       history: [{ id: 1, revision: revision(cluster, 0).split(':')[1], deployedAt: ago(600) }, { id: 2, revision: revision(cluster, 1).split(':')[1], deployedAt: ago(12) }],
@@ -231,7 +227,7 @@ export function gitops(cluster: LabCluster): [KubeObject, Record<string, unknown
     app(`payments-${cluster.cloud}`, `overlays/${cluster.cloud}/payments`, 'payments', {
       sync: { status: 'OutOfSync', revision: revision(cluster, 2).split(':')[1] },
       health: { status: 'Progressing' },
-      operationState: { phase: 'Running', message: 'waiting for healthy state of apps/Deployment/payments-api', startedAt: ago(2) },
+      operationState: { operation: { sync: { revision: revision(cluster, 2).split(':')[1] } }, phase: 'Running', message: 'waiting for healthy state of apps/Deployment/payments-api', startedAt: ago(2) },
       resources: [resource('Deployment', 'payments', 'payments-api', 'OutOfSync', 'Progressing'), resource('Deployment', 'payments', 'ledger', 'Synced', 'Healthy')],
     }),
     app(`monitoring-${cluster.cloud}`, `overlays/${cluster.cloud}/monitoring`, 'monitoring', {
@@ -242,7 +238,10 @@ export function gitops(cluster: LabCluster): [KubeObject, Record<string, unknown
     }),
     [
       { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'fleet', namespace: 'flux-system' }, spec: { interval: '1m', url: repo, ref: { branch: 'main' } } },
-      { conditions: [condition('Ready', 'True', 'Succeeded', `stored artifact for revision '${revision(cluster, 1)}'`)], artifact: { revision: revision(cluster, 1), lastUpdateTime: ago(3) } },
+      {
+        conditions: [condition('Ready', 'True', 'Succeeded', `stored artifact for revision '${revision(cluster, 1)}'`)],
+        artifact: { revision: revision(cluster, 1), digest: `sha256:${'c0ffee'.repeat(10)}${cluster.index.toString(16).padStart(4, '0')}`, lastUpdateTime: ago(3), path: 'gitrepository/flux-system/fleet/c0ffee.tar.gz', url: 'http://source-controller.flux-system.svc.cluster.local./gitrepository/flux-system/fleet/c0ffee.tar.gz' },
+      },
     ],
     ks('infrastructure', `./infrastructure/${cluster.cloud}`, {
       conditions: [condition('Ready', 'True', 'ReconciliationSucceeded', `Applied revision: ${revision(cluster, 1)}`)],

@@ -6,7 +6,9 @@ import { dataDir, FileKeyStore } from '../services/clusters/vault.ts';
 import { clustersCommand } from './clusters.ts';
 import { backupCommand, migrateCommand, restoreCommand } from './jobs.ts';
 import { alertsCommand, queryCommand, rulesCommand, silenceCommand } from './monitoring.ts';
+import { renderCommand, scaffoldCommand, validateCommand } from './manifests.ts';
 import { podsCommand } from './pods.ts';
+import { LocalManifestsService } from '../services/manifests/manifests-service.ts';
 
 export interface CommandResult {
   output: string;
@@ -36,6 +38,14 @@ commands:
                          the alert-rule pack as a PrometheusRule (server-side apply, dry run first)
   every command takes --context C (repeatable) to pick clusters; default: all
 
+offline workspace (no cluster needed):
+  render DIR [--output yaml|json]
+                         the kustomization in DIR rendered with your kustomize (or kubectl kustomize)
+  validate DIR [--kubernetes-version 1.31]
+                         schemas and lint rules over every YAML file; exit 1 when an error is found
+  scaffold DIR [--name APP] [--repo URL]
+                         a new GitOps repository: base, overlays aks|gke|eks, Argo CD and Flux, CI
+
 target options (restore, migrate):
   --namespace-map a=b, --storage-class-map old=new, --ingress-class-map old=new, --registry-map old=new (repeatable)
   --target-cloud aks|gke|eks (default: detected)   --conflict skip|update|fail (default skip)
@@ -56,7 +66,7 @@ export async function run(argv: string[]): Promise<CommandResult> {
     strict: true,
     options: {
       kubeconfig: { type: 'string' },
-      output: { type: 'string', short: 'o', default: 'table' },
+      output: { type: 'string', short: 'o' },
       connect: { type: 'boolean', default: false },
       problems: { type: 'boolean', default: false },
       context: { type: 'string', multiple: true },
@@ -86,15 +96,22 @@ export async function run(argv: string[]): Promise<CommandResult> {
       comment: { type: 'string' },
       duration: { type: 'string' },
       author: { type: 'string' },
+      name: { type: 'string' },
+      repo: { type: 'string' },
+      'kubernetes-version': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help || positionals.length === 0) return { output: usage, errors: [], exitCode: values.help ? 0 : 2 };
-  if (values.output !== 'table' && values.output !== 'json') throw new FleetdeckError('invalid-input', `--output must be table or json, got "${values.output}"`);
-  const dir = dataDir();
-  const api = createServices({ kubeconfig: values.kubeconfig, contexts: values.context, dataDir: dir, keys: new FileKeyStore(dir) });
-  const json = values.output === 'json';
   const [command, ...rest] = positionals;
+  const dir = dataDir();
+  const manifests = new LocalManifestsService({ dataDir: dir });
+  if (command === 'render') return renderCommand(manifests, rest, values.output);
+  if (values.output !== undefined && values.output !== 'table' && values.output !== 'json') throw new FleetdeckError('invalid-input', `--output must be table or json, got "${values.output}"`);
+  const json = values.output === 'json';
+  if (command === 'validate') return validateCommand(manifests, rest, { json, kubernetesVersion: values['kubernetes-version'] });
+  if (command === 'scaffold') return scaffoldCommand(rest, { json, name: values.name, repo: values.repo });
+  const api = createServices({ kubeconfig: values.kubeconfig, contexts: values.context, dataDir: dir, keys: new FileKeyStore(dir) });
   switch (command) {
     case 'clusters':
       if (rest.length) throw new FleetdeckError('invalid-input', `clusters takes no arguments, got "${rest.join(' ')}"`);

@@ -7,6 +7,7 @@ import { Vault, type KeyStore } from './clusters/vault.ts';
 import { KubeFleetService } from './fleet/fleet-service.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { JobsCenter } from './jobs/jobs-center.ts';
+import { LocalManifestsService } from './manifests/manifests-service.ts';
 import { MonitoringSettings } from './monitoring/endpoints.ts';
 import { KubeMonitoringService } from './monitoring/monitoring-service.ts';
 
@@ -29,6 +30,7 @@ export function createServices(options: ServicesOptions): FleetdeckApi & { fleet
     clusters: new KubeconfigClustersService({ store }),
     fleet: new KubeFleetService({ store, contexts: options.contexts }),
     jobs: new JobsCenter(runner, options.dataDir),
+    manifests: new LocalManifestsService({ dataDir: options.dataDir }),
     monitoring: new KubeMonitoringService({ store, settings: new MonitoringSettings(options.dataDir) }),
     runner,
   };

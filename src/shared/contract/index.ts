@@ -2,6 +2,7 @@ import { createClient, type ClientTransport, type ServiceContract } from '../rpc
 import { clustersContract, type ClustersService } from './clusters.ts';
 import { fleetContract, type FleetService } from './fleet.ts';
 import { jobsContract, type JobsService } from './jobs.ts';
+import { manifestsContract, type ManifestsService } from './manifests.ts';
 import { monitoringContract, type MonitoringService } from './monitoring.ts';
 
 /** Every service the renderer, the web shell and the CLI can reach. */
@@ -9,6 +10,7 @@ export interface FleetdeckApi {
   clusters: ClustersService;
   fleet: FleetService;
   jobs: JobsService;
+  manifests: ManifestsService;
   monitoring: MonitoringService;
 }
 
@@ -16,6 +18,7 @@ export const contracts = {
   clusters: clustersContract,
   fleet: fleetContract,
   jobs: jobsContract,
+  manifests: manifestsContract,
   monitoring: monitoringContract,
 } as const satisfies { [K in keyof FleetdeckApi]: ServiceContract<FleetdeckApi[K]> };
 

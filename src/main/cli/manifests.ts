@@ -1,0 +1,47 @@
+// fleetdeck render | validate | scaffold: the offline workspace from scripts and CI. No cluster needed.
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { FleetdeckError } from '../../shared/errors.ts';
+import { defaultScaffoldOptions } from '../../shared/manifests/scaffold.ts';
+import { LocalManifestsService, scaffoldInto } from '../services/manifests/manifests-service.ts';
+import type { CommandResult } from './index.ts';
+
+function oneDirectory(command: string, args: string[]): string {
+  if (args.length !== 1) throw new FleetdeckError('invalid-input', `${command} takes one folder, e.g. fleetdeck ${command} overlays/eks (got ${args.length ? args.join(' ') : 'none'})`);
+  return path.resolve(args[0]);
+}
+
+/** `fleetdeck render DIR [--output yaml|json]`: the kustomization in DIR, rendered; json is an array of objects. */
+export async function renderCommand(service: LocalManifestsService, args: string[], output: string | undefined): Promise<CommandResult> {
+  const format = output ?? 'yaml';
+  if (format !== 'yaml' && format !== 'json') throw new FleetdeckError('invalid-input', `render --output must be yaml or json, got "${format}"`);
+  const dir = oneDirectory('render', args);
+  const { yaml } = await service.render({ root: dir, dir: '' });
+  if (format === 'yaml') return { output: yaml.trimEnd(), errors: [], exitCode: 0 };
+  const objects = parseAllDocuments(yaml).map((d) => d.toJS()).filter((o) => o !== null && o !== undefined);
+  return { output: JSON.stringify(objects, null, 2), errors: [], exitCode: 0 };
+}
+
+/** `fleetdeck validate DIR [--kubernetes-version 1.31] --output json`: `[{file, line, severity, rule, message}]`, exit 1 when an error is found. */
+export async function validateCommand(service: LocalManifestsService, args: string[], options: { json: boolean; kubernetesVersion?: string }): Promise<CommandResult> {
+  const dir = oneDirectory('validate', args);
+  const { problems, files } = await service.validate({ root: dir, kubernetesVersion: options.kubernetesVersion });
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  const exitCode = errors ? 1 : 0;
+  if (options.json) {
+    return { output: JSON.stringify(problems.map((p) => ({ file: p.file, line: p.line, severity: p.severity, rule: p.rule, message: `${p.message}. Fix: ${p.hint}` })), null, 2), errors: [], exitCode };
+  }
+  const lines = problems.map((p) => `${p.file}:${p.line}: ${p.severity} [${p.rule}] ${p.message}\n    fix: ${p.hint}`);
+  lines.push(`${files} YAML files checked: ${errors} errors, ${problems.length - errors} warnings`);
+  return { output: lines.join('\n'), errors: [], exitCode };
+}
+
+/** `fleetdeck scaffold DIR [--name APP] [--repo URL]`: a new multi-cloud GitOps repository. */
+export async function scaffoldCommand(args: string[], options: { json: boolean; name?: string; repo?: string }): Promise<CommandResult> {
+  const dir = oneDirectory('scaffold', args);
+  const fromFolder = path.basename(dir).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  const defaults = defaultScaffoldOptions(options.name ?? (fromFolder || undefined));
+  const files = await scaffoldInto(dir, { ...defaults, ...(options.repo ? { repoURL: options.repo } : {}) });
+  if (options.json) return { output: JSON.stringify({ dir, files }, null, 2), errors: [], exitCode: 0 };
+  return { output: [`scaffolded ${defaults.name} in ${dir}:`, ...files.map((f) => `  ${f}`), `next: fleetdeck validate ${args[0]} && fleetdeck render ${path.join(args[0], 'overlays/eks')}`].join('\n'), errors: [], exitCode: 0 };
+}

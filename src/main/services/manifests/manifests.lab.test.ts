@@ -1,0 +1,66 @@
+// Rendering with a real kustomize (the lab's kubectl, which embeds it) and the schema bundle
+// regenerated from the lab's API server.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterByContext } from '../../../../lab/config.ts';
+import { LabApi } from '../../../../lab/kube.ts';
+import { bundlePath, generateSchemaBundle } from '../../../../scripts/generate-schemas.ts';
+import { LocalManifestsService } from './manifests-service.ts';
+
+const root = path.resolve(import.meta.dirname, '../../../..');
+const savedPath = process.env.PATH;
+
+describe('kustomize rendering (the lab kubectl) and overlay comparison', () => {
+  const service = new LocalManifestsService({ dataDir: mkdtempSync(path.join(tmpdir(), 'fleetdeck-home-')) });
+  let workspace: string;
+
+  beforeAll(async () => {
+    process.env.PATH = `${path.join(root, 'lab/bin')}${path.delimiter}${savedPath}`;
+    workspace = (await service.scaffold({ dir: path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-ws-')), 'shop') })).root;
+  });
+  afterAll(() => {
+    process.env.PATH = savedPath;
+  });
+
+  it('renders an overlay: base, patches and labels applied', async () => {
+    const result = await service.render({ root: workspace, dir: 'overlays/eks' });
+    expect(result.tool).toMatch(/kustomize/);
+    expect(result.objects).toBe(10);
+    expect(result.yaml).toContain('storageClassName: efs-sc');
+    expect(result.yaml).toContain('service.beta.kubernetes.io/aws-load-balancer-scheme: internal');
+    expect(result.yaml).toContain('ingressClassName: alb');
+    expect(result.yaml).toContain('namespace: shop');
+  });
+
+  it('compares the three cloud overlays and marks what differs per cloud', async () => {
+    const comparison = await service.compareOverlays({ root: workspace, overlays: ['overlays/aks', 'overlays/gke', 'overlays/eks'] });
+    const claim = comparison.objects.find((o) => o.kind === 'PersistentVolumeClaim')!;
+    expect(claim.differences.find((d) => d.path === 'spec.storageClassName')).toMatchObject({ cloudSpecific: true, values: ['"azurefile-csi"', '"standard-rwx"', '"efs-sc"'] });
+    const ingress = comparison.objects.find((o) => o.kind === 'Ingress')!;
+    expect(ingress.differences.find((d) => d.path === 'spec.ingressClassName')?.values).toEqual(['"webapprouting.kubernetes.azure.com"', '"gce"', '"alb"']);
+    const internal = comparison.objects.find((o) => o.name === 'shop-internal')!;
+    expect(internal.differences.filter((d) => d.cloudSpecific).length).toBeGreaterThanOrEqual(3);
+    // the label each overlay adds differs too, but is not a per-cloud setting the rules know
+    expect(comparison.objects.every((o) => o.yaml.every(Boolean))).toBe(true);
+  });
+
+  it("a kustomization pointing at a missing file gets kustomize's own error, naming the file", async () => {
+    const file = path.join(workspace, 'overlays/gke/kustomization.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('path: ingress-class.yaml', 'path: ingress-klass.yaml'));
+    await expect(service.render({ root: workspace, dir: 'overlays/gke' })).rejects.toThrow(/kustomize.* failed: .*ingress-klass\.yaml: no such file/);
+    const { problems } = await service.validate({ root: workspace });
+    expect(problems).toEqual([expect.objectContaining({ file: 'overlays/gke/kustomization.yaml', line: 12, rule: 'kustomize-missing-file' })]);
+  });
+});
+
+describe('schemas', () => {
+  it('the bundled schemas are what scripts/generate-schemas.ts makes from the lab API server today', async () => {
+    const fresh = await generateSchemaBundle(new LabApi(clusterByContext('aks-lab')));
+    const bundled = JSON.parse(readFileSync(bundlePath, 'utf8'));
+    expect(fresh.kubernetesVersion).toBe(bundled.kubernetesVersion);
+    expect(fresh.kinds).toEqual(bundled.kinds);
+    expect(JSON.stringify(fresh.definitions)).toBe(JSON.stringify(bundled.definitions));
+  });
+});
