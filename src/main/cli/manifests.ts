@@ -2,7 +2,6 @@
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { FleetdeckError } from '../../shared/errors.ts';
-import { defaultScaffoldOptions } from '../../shared/manifests/scaffold.ts';
 import { LocalManifestsService, scaffoldInto } from '../services/manifests/manifests-service.ts';
 import type { CommandResult } from './index.ts';
 
@@ -39,9 +38,7 @@ export async function validateCommand(service: LocalManifestsService, args: stri
 /** `fleetdeck scaffold DIR [--name APP] [--repo URL]`: a new multi-cloud GitOps repository. */
 export async function scaffoldCommand(args: string[], options: { json: boolean; name?: string; repo?: string }): Promise<CommandResult> {
   const dir = oneDirectory('scaffold', args);
-  const fromFolder = path.basename(dir).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
-  const defaults = defaultScaffoldOptions(options.name ?? (fromFolder || undefined));
-  const files = await scaffoldInto(dir, { ...defaults, ...(options.repo ? { repoURL: options.repo } : {}) });
+  const { name, files } = await scaffoldInto(dir, options.name, options.repo);
   if (options.json) return { output: JSON.stringify({ dir, files }, null, 2), errors: [], exitCode: 0 };
-  return { output: [`scaffolded ${defaults.name} in ${dir}:`, ...files.map((f) => `  ${f}`), `next: fleetdeck validate ${args[0]} && fleetdeck render ${path.join(args[0], 'overlays/eks')}`].join('\n'), errors: [], exitCode: 0 };
+  return { output: [`scaffolded ${name} in ${dir}:`, ...files.map((f) => `  ${f}`), `next: fleetdeck validate ${args[0]} && fleetdeck render ${path.join(args[0], 'overlays/eks')}`].join('\n'), errors: [], exitCode: 0 };
 }

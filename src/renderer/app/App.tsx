@@ -4,6 +4,9 @@ import { FleetScreen } from '../features/fleet/FleetScreen.tsx';
 import { JobsScreen } from '../features/jobs/JobsScreen.tsx';
 import { MigrationDialog } from '../features/jobs/MigrationDialog.tsx';
 import { MetricsScreen } from '../features/metrics/MetricsScreen.tsx';
+import { WorkspaceScreen } from '../features/workspace/WorkspaceScreen.tsx';
+import { useClusters } from '../features/clusters/queries.ts';
+import { useEffect, useRef } from 'react';
 import { useUi, type Screen } from './ui-store.ts';
 
 const screens: { id: Screen; label: string }[] = [
@@ -11,11 +14,20 @@ const screens: { id: Screen; label: string }[] = [
   { id: 'metrics', label: 'Metrics' },
   { id: 'alerts', label: 'Alerts' },
   { id: 'jobs', label: 'Jobs' },
+  { id: 'workspace', label: 'Workspace' },
   { id: 'clusters', label: 'Clusters' },
 ];
 
 export function App() {
   const { screen, setScreen, migration, setMigration } = useUi();
+  const clusters = useClusters();
+  const chose = useRef(false);
+  // with no cluster configured, the offline workspace (the sample) is what there is to open
+  useEffect(() => {
+    if (chose.current || !clusters.data) return;
+    chose.current = true;
+    if (clusters.data.clusters.length === 0 && useUi.getState().screen === 'fleet') setScreen('workspace');
+  }, [clusters.data, setScreen]);
   return (
     <div className="shell">
       <nav className="sidebar" aria-label="Main">
@@ -34,6 +46,7 @@ export function App() {
         {screen === 'alerts' && <AlertsScreen />}
         {screen === 'jobs' && <JobsScreen />}
         {screen === 'clusters' && <ClustersScreen />}
+        {screen === 'workspace' && <WorkspaceScreen />}
       </main>
       {migration && <MigrationDialog request={migration} onClose={() => setMigration(undefined)} />}
     </div>

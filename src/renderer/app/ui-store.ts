@@ -1,7 +1,9 @@
 import { create } from 'zustand';
 import type { AlertGrouping, AlertState } from '../../shared/monitoring/alerts.ts';
 
-export type Screen = 'fleet' | 'metrics' | 'alerts' | 'jobs' | 'clusters';
+export type Screen = 'fleet' | 'metrics' | 'alerts' | 'jobs' | 'clusters' | 'workspace';
+
+export type WorkspacePanel = 'problems' | 'render' | 'compare' | 'git';
 
 export interface BrowsePath {
   context: string;
@@ -44,6 +46,14 @@ interface UiState {
   /** the task open in the jobs center */
   selectedTask?: string;
   migration?: MigrationRequest;
+  /** the folder the user asked to open; undefined: the last one, else the sample */
+  workspacePath?: string;
+  /** the file open in the manifest editor, and a line to show */
+  openFile?: { path: string; line?: number; nonce: number };
+  workspacePanel: WorkspacePanel;
+  setWorkspacePath(path: string | undefined): void;
+  openWorkspaceFile(path: string | undefined, line?: number): void;
+  setWorkspacePanel(panel: WorkspacePanel): void;
   setScreen(screen: Screen): void;
   selectTask(id: string | undefined): void;
   setMigration(request: MigrationRequest | undefined): void;
@@ -60,6 +70,10 @@ export const useUi = create<UiState>((set) => ({
   setAlertView: (change) => set((state) => ({ alertView: { ...state.alertView, ...change } })),
   clusterFilter: '',
   fleetSearch: '',
+  workspacePanel: 'problems',
+  setWorkspacePath: (workspacePath) => set({ workspacePath, openFile: undefined }),
+  openWorkspaceFile: (path, line) => set({ openFile: path ? { path, line, nonce: Date.now() } : undefined }),
+  setWorkspacePanel: (workspacePanel) => set({ workspacePanel }),
   setScreen: (screen) => set({ screen }),
   setClusterFilter: (clusterFilter) => set({ clusterFilter }),
   setFleetSearch: (fleetSearch) => set({ fleetSearch }),

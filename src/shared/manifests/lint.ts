@@ -44,6 +44,9 @@ export const rules = {
 
 export type RuleId = keyof typeof rules;
 
+/** The rules only a whole-workspace check can apply; the others need just the file. */
+export const crossFileRules = new Set<RuleId>(['namespace-without-networkpolicy', 'pdb-missing', 'kustomize-missing-file']);
+
 export interface CheckOptions {
   /** the Kubernetes version the manifests are meant for; the bundle's by default */
   kubernetesVersion?: string;

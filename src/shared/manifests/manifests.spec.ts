@@ -8,6 +8,7 @@ import { compareOverlays } from './overlay-diff.ts';
 import { scaffoldFiles, validateAppName } from './scaffold.ts';
 import { fieldSuggestions, schemaAtPath, schemaOfKind, validateAgainst } from './schema.ts';
 import { contextOfPath, fileContexts, joinPath } from './workspace-model.ts';
+import { cursorPlace } from './yaml-path.ts';
 
 const bundle = bundledSchemas();
 
@@ -277,5 +278,47 @@ describe('scaffold', () => {
   it('refuses names that are not DNS labels', () => {
     expect(validateAppName('Shop!')).toMatch(/not a valid name/);
     expect(validateAppName('shop-api')).toBeUndefined();
+  });
+});
+
+describe('cursor place (completion and hover on half-typed YAML)', () => {
+  const text = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: nginx
+          ima
+        - name: sidecar
+          resources:
+            
+      volumes:
+      - name: data
+        
+---
+kind: Service
+`;
+  const at = (line: number, column: number) => cursorPlace(text, line, column);
+
+  it('finds the parent mapping through nested maps and list items, at any indentation style', () => {
+    expect(at(11, 14)).toMatchObject({ parent: ['spec', 'template', 'spec', 'containers', 0], prefix: 'ima', apiVersion: 'apps/v1', kind: 'Deployment' });
+    expect(at(14, 13)).toMatchObject({ parent: ['spec', 'template', 'spec', 'containers', 0, 'resources'], prefix: '' });
+    // a list at its key's own indentation
+    expect(at(17, 9)).toMatchObject({ parent: ['spec', 'template', 'spec', 'volumes', 0] });
+    expect(at(5, 1)).toMatchObject({ parent: [], key: 'spec' });
+  });
+
+  it('names the key under the cursor, for hover', () => {
+    expect(at(10, 12)).toMatchObject({ parent: ['spec', 'template', 'spec', 'containers', 0], key: 'image' });
+    expect(at(9, 12)).toMatchObject({ parent: ['spec', 'template', 'spec', 'containers', 0], key: 'name' });
+    expect(at(4, 3)).toMatchObject({ parent: ['metadata'], key: 'name' });
+  });
+
+  it('stays within its document', () => {
+    expect(at(19, 3)).toMatchObject({ parent: [], key: 'kind', kind: 'Service', apiVersion: undefined });
   });
 });

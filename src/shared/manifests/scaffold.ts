@@ -13,9 +13,15 @@ export interface ScaffoldOptions {
 
 export const defaultScaffoldOptions = (name = 'shop'): ScaffoldOptions => ({ name, repoURL: `https://github.com/example/${name}-gitops.git` });
 
+/** The application name a folder suggests: "Shop GitOps" → "shop-gitops". */
+export function nameFromFolder(folder: string): string | undefined {
+  return folder.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[-0-9]+|-+$/g, '') || undefined;
+}
+
 const clouds = Object.keys(cloudProfiles) as ManagedCloud[];
 
-const yaml = (...objects: object[]) => objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
+// objects share their labels: written out in full, never as YAML anchors and aliases
+const yaml = (...objects: object[]) => objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 
 export function validateAppName(name: string): string | undefined {
   return /^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/.test(name) ? undefined : `"${name}" is not a valid name: use lowercase letters, digits and dashes (a DNS label, at most 42 characters)`;

@@ -8,7 +8,7 @@ import { FleetdeckError } from '../../../shared/errors.ts';
 import { parseManifests } from '../../../shared/manifests/documents.ts';
 import { checkWorkspace, type Problem } from '../../../shared/manifests/lint.ts';
 import { compareOverlays, type OverlayComparison, type RenderedOverlay } from '../../../shared/manifests/overlay-diff.ts';
-import { defaultScaffoldOptions, scaffoldFiles, validateAppName } from '../../../shared/manifests/scaffold.ts';
+import { defaultScaffoldOptions, nameFromFolder, scaffoldFiles, validateAppName } from '../../../shared/manifests/scaffold.ts';
 import type { SchemaBundle } from '../../../shared/manifests/schema.ts';
 import { dirname, fileContexts, isKustomizationFile, isYamlFile } from '../../../shared/manifests/workspace-model.ts';
 import { resourcePath } from '../resources.ts';
@@ -178,13 +178,17 @@ export class LocalManifestsService implements ManifestsService {
   }
 
   async scaffold({ dir, name, repoURL }: { dir: string; name?: string; repoURL?: string }): Promise<WorkspaceInfo> {
-    await scaffoldInto(dir, { ...defaultScaffoldOptions(name), ...(repoURL ? { repoURL } : {}) });
+    await scaffoldInto(dir, name, repoURL);
     return this.open({ path: dir });
   }
 }
 
-/** Writes a new repository; refuses a folder that already has files, so nothing is overwritten. */
-export async function scaffoldInto(dir: string, options: ReturnType<typeof defaultScaffoldOptions>): Promise<string[]> {
+/**
+ * Writes a new repository (the app named after the folder unless a name is given); refuses a folder
+ * that already has files, so nothing is overwritten.
+ */
+export async function scaffoldInto(dir: string, name?: string, repoURL?: string): Promise<{ name: string; files: string[] }> {
+  const options = { ...defaultScaffoldOptions(name ?? nameFromFolder(path.basename(dir))), ...(repoURL ? { repoURL } : {}) };
   const invalid = validateAppName(options.name);
   if (invalid) throw new FleetdeckError('invalid-input', invalid);
   const existing = await readdir(dir).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? [] : Promise.reject(error)));
@@ -194,7 +198,7 @@ export async function scaffoldInto(dir: string, options: ReturnType<typeof defau
     await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
     await writeFile(path.join(dir, file), text);
   }
-  return Object.keys(files);
+  return { name: options.name, files: Object.keys(files) };
 }
 
 function summarize(text: string): { kind: string; name: string }[] {
