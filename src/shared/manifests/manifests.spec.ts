@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { bundledSchemas } from '../../../test/schema-bundle.ts';
 import { apiVersionStatus } from './api-versions.ts';
 import { parseManifests } from './documents.ts';
-import { checkWorkspace, rules, type Problem, type RuleId, type WorkspaceFile } from './lint.ts';
+import { checkFile, checkWorkspace, createIncrementalChecker, rules, type Problem, type RuleId, type WorkspaceFile } from './lint.ts';
 import { compareOverlays } from './overlay-diff.ts';
 import { scaffoldFiles, validateAppName } from './scaffold.ts';
 import { fieldSuggestions, schemaAtPath, schemaOfKind, validateAgainst } from './schema.ts';
@@ -223,6 +223,18 @@ spec:
     // a CRD in the workspace makes its kind known
     const crd = 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.acme.io}\nspec:\n  group: acme.io\n  names: {kind: Widget, plural: widgets}\n  scope: Namespaced\n  versions: [{name: v1, served: true, storage: true}]\n---\napiVersion: acme.io/v1\nkind: Widget\nmetadata: {name: w}\n';
     expect(rulesOf(check({ 'crd.yaml': crd }))).toEqual([]);
+  });
+
+  it('the incremental checker of the editor finds exactly what a whole-file check finds, edit after edit', () => {
+    const context = { role: 'resource' as const, overlay: false, production: false };
+    const docs = [deployment(), 'apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec:\n  ports: [{port: "80"}]\n', deployment().replace('replicas: 2', 'replicaz: 2')];
+    const check = createIncrementalChecker();
+    let text = docs.join('---\n');
+    expect(check('f.yaml', text, context, bundle)).toEqual(checkFile('f.yaml', text, context, bundle).problems);
+    text = text.replace('port: "80"', 'port: 80').replace('replicaz', 'replicas').replace('image: ghcr.io/acme/web:1.2.3', 'image: nginx');
+    const incremental = check('f.yaml', text, context, bundle);
+    expect(incremental).toEqual(checkFile('f.yaml', text, context, bundle).problems);
+    expect(incremental.map((p) => [p.line, p.rule])).toEqual([[15, 'image-latest']]);
   });
 
   it('every rule has a fix hint', () => {
