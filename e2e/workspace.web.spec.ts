@@ -6,7 +6,7 @@ import { expect, test } from '@playwright/test';
 import { root, screenshotDir, startWebShell, type RunningShell } from './web-shell.ts';
 
 // The offline workspace with no cluster configured: an empty kubeconfig, no network needed. The
-// lab's kubectl (which embeds kustomize) renders; git is the system's.
+// lab's kustomize (built from its module) renders; git is the system's.
 let shell: RunningShell;
 const dir = path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-ws-')), 'payments');
 const identity = { GIT_AUTHOR_NAME: 'E2E', GIT_AUTHOR_EMAIL: 'e2e@example.com', GIT_COMMITTER_NAME: 'E2E', GIT_COMMITTER_EMAIL: 'e2e@example.com' };
@@ -87,7 +87,7 @@ test('with no cluster the sample workspace opens; scaffold, edit with schema dia
   const rendered = page.getByLabel('Rendered manifests');
   await expect(rendered).toContainText('storageClassName: efs-sc');
   await expect(rendered).toContainText('replicas: 3');
-  await expect(page.getByText(/10 objects · kubectl kustomize/)).toBeVisible();
+  await expect(page.getByText('10 objects · kustomize v5.7.1')).toBeVisible();
   await page.screenshot({ path: path.join(screenshotDir, 'workspace-render.png') });
 
   // the three cloud overlays side by side

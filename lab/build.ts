@@ -24,6 +24,13 @@ const binaries: GoBinary[] = [
     pkg: 'k8s.io/kube-state-metrics/v2',
     ldflags: ['-X github.com/prometheus/common/version.Version=v2.18.0', '-X github.com/prometheus/common/version.BuildUser=fleetdeck-lab', '-X k8s.io/kube-state-metrics/v2/pkg/app.ClientGoVersion=v0.34.3'],
   },
+  {
+    // the workspace renders with the user's kustomize; the tests render with this one
+    name: 'kustomize',
+    module: path.join(labDir, 'kustomize'),
+    pkg: 'sigs.k8s.io/kustomize/kustomize/v5',
+    ldflags: [],
+  },
 ];
 
 export const binary = (name: string) => path.join(binDir, name);

@@ -1,18 +1,19 @@
-// Rendering with a real kustomize (the lab's kubectl, which embeds it) and the schema bundle
-// regenerated from the lab's API server.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// Rendering with a real kustomize (the lab builds kustomize and kubectl from their modules) and
+// the schema bundle regenerated from the lab's API server.
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterByContext } from '../../../../lab/config.ts';
 import { LabApi } from '../../../../lab/kube.ts';
 import { bundlePath, generateSchemaBundle } from '../../../../scripts/generate-schemas.ts';
+import { findKustomize, kustomizeBuild } from './kustomize.ts';
 import { LocalManifestsService } from './manifests-service.ts';
 
 const root = path.resolve(import.meta.dirname, '../../../..');
 const savedPath = process.env.PATH;
 
-describe('kustomize rendering (the lab kubectl) and overlay comparison', () => {
+describe('kustomize rendering and overlay comparison', () => {
   const service = new LocalManifestsService({ dataDir: mkdtempSync(path.join(tmpdir(), 'fleetdeck-home-')) });
   let workspace: string;
 
@@ -26,12 +27,22 @@ describe('kustomize rendering (the lab kubectl) and overlay comparison', () => {
 
   it('renders an overlay: base, patches and labels applied', async () => {
     const result = await service.render({ root: workspace, dir: 'overlays/eks' });
-    expect(result.tool).toMatch(/kustomize/);
+    expect(result.tool).toBe('kustomize v5.7.1');
     expect(result.objects).toBe(10);
     expect(result.yaml).toContain('storageClassName: efs-sc');
     expect(result.yaml).toContain('service.beta.kubernetes.io/aws-load-balancer-scheme: internal');
     expect(result.yaml).toContain('ingressClassName: alb');
     expect(result.yaml).toContain('namespace: shop');
+  });
+
+  it('uses kubectl kustomize where kustomize is not installed, with the same result', async () => {
+    const kubectlOnly = mkdtempSync(path.join(tmpdir(), 'kubectl-only-'));
+    symlinkSync(path.join(root, 'lab/bin/kubectl'), path.join(kubectlOnly, 'kubectl'));
+    const viaKubectl = await findKustomize([kubectlOnly]);
+    expect(viaKubectl.label).toBe('kubectl kustomize (kubectl v1.37.2)');
+    const viaKustomize = await findKustomize([path.join(root, 'lab/bin')]);
+    const overlay = path.join(workspace, 'overlays/aks');
+    expect(await kustomizeBuild(viaKubectl, overlay)).toBe(await kustomizeBuild(viaKustomize, overlay));
   });
 
   it('compares the three cloud overlays and marks what differs per cloud', async () => {
