@@ -6,6 +6,7 @@ import { dataDir, FileKeyStore } from '../services/clusters/vault.ts';
 import { clustersCommand } from './clusters.ts';
 import { backupCommand, migrateCommand, restoreCommand } from './jobs.ts';
 import { alertsCommand, queryCommand, rulesCommand, silenceCommand } from './monitoring.ts';
+import { gitopsCommand } from './gitops.ts';
 import { renderCommand, scaffoldCommand, validateCommand } from './manifests.ts';
 import { podsCommand } from './pods.ts';
 import { LocalManifestsService } from '../services/manifests/manifests-service.ts';
@@ -36,6 +37,12 @@ commands:
   silence expire ID      (one --context)    silence list
   rules deploy [--namespace N] [--dry-run]
                          the alert-rule pack as a PrometheusRule (server-side apply, dry run first)
+  gitops status          every Argo CD Application and ApplicationSet and Flux Kustomization, HelmRelease
+                         and source of every cluster: source, sync, health, revision, suspended, message
+  gitops sync|refresh|reconcile|suspend|resume --context C <kind>/<namespace>/<name>
+                         [--prune] [--hard] [--with-source] [--timeout SECONDS (default 60)]
+                         writes what the controller expects through the Kubernetes API, then waits for it
+                         to act; exit 0 acted, 2 written but not acted on in time, 1 refused or failed
   every command takes --context C (repeatable) to pick clusters; default: all
 
 offline workspace (no cluster needed):
@@ -97,6 +104,10 @@ export async function run(argv: string[]): Promise<CommandResult> {
       duration: { type: 'string' },
       author: { type: 'string' },
       name: { type: 'string' },
+      prune: { type: 'boolean' },
+      hard: { type: 'boolean' },
+      'with-source': { type: 'boolean' },
+      timeout: { type: 'string' },
       repo: { type: 'string' },
       'kubernetes-version': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -131,6 +142,8 @@ export async function run(argv: string[]): Promise<CommandResult> {
       return alertsCommand(api.monitoring, { ...values, json });
     case 'silence':
       return silenceCommand(api.monitoring, rest, { ...values, json });
+    case 'gitops':
+      return gitopsCommand(api.gitops, rest, { context: values.context, json, prune: values.prune, hard: values.hard, withSource: values['with-source'], timeout: values.timeout });
     case 'rules':
       return rulesCommand(api.monitoring, rest, { ...values, dryRun: values['dry-run'], json });
     default:

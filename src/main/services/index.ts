@@ -5,6 +5,7 @@ import { kubeconfigPaths } from './clusters/kubeconfig.ts';
 import { KubeconfigStore } from './clusters/kubeconfig-store.ts';
 import { Vault, type KeyStore } from './clusters/vault.ts';
 import { KubeFleetService } from './fleet/fleet-service.ts';
+import { KubeGitOpsService } from './gitops/gitops-service.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { JobsCenter } from './jobs/jobs-center.ts';
 import { LocalManifestsService } from './manifests/manifests-service.ts';
@@ -29,6 +30,7 @@ export function createServices(options: ServicesOptions): FleetdeckApi & { fleet
   return {
     clusters: new KubeconfigClustersService({ store }),
     fleet: new KubeFleetService({ store, contexts: options.contexts }),
+    gitops: new KubeGitOpsService({ store }),
     jobs: new JobsCenter(runner, options.dataDir),
     manifests: new LocalManifestsService({ dataDir: options.dataDir }),
     monitoring: new KubeMonitoringService({ store, settings: new MonitoringSettings(options.dataDir) }),

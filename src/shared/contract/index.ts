@@ -1,6 +1,7 @@
 import { createClient, type ClientTransport, type ServiceContract } from '../rpc.ts';
 import { clustersContract, type ClustersService } from './clusters.ts';
 import { fleetContract, type FleetService } from './fleet.ts';
+import { gitopsContract, type GitOpsService } from './gitops.ts';
 import { jobsContract, type JobsService } from './jobs.ts';
 import { manifestsContract, type ManifestsService } from './manifests.ts';
 import { monitoringContract, type MonitoringService } from './monitoring.ts';
@@ -9,6 +10,7 @@ import { monitoringContract, type MonitoringService } from './monitoring.ts';
 export interface FleetdeckApi {
   clusters: ClustersService;
   fleet: FleetService;
+  gitops: GitOpsService;
   jobs: JobsService;
   manifests: ManifestsService;
   monitoring: MonitoringService;
@@ -17,6 +19,7 @@ export interface FleetdeckApi {
 export const contracts = {
   clusters: clustersContract,
   fleet: fleetContract,
+  gitops: gitopsContract,
   jobs: jobsContract,
   manifests: manifestsContract,
   monitoring: monitoringContract,

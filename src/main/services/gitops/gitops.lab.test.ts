@@ -1,0 +1,161 @@
+// Argo CD and Flux objects seeded in every lab cluster, under the projects' own CRDs. The lab runs
+// no Argo CD or Flux controller: the tests check what each action writes, and play the controller
+// themselves to check that Fleetdeck follows the object until it has acted.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { labApi, labKubeconfig } from '../../../../test/lab.ts';
+import { upstreamCrds } from '../../../../lab/upstream-crds.ts';
+import { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
+import { KubeGitOpsService } from './gitops-service.ts';
+
+const root = path.resolve(import.meta.dirname, '../../../..');
+const gitops = new KubeGitOpsService({ store: new KubeconfigStore([labKubeconfig]) });
+const clouds = { 'aks-lab': 'aks', 'gke-lab': 'gke', 'eks-lab': 'eks' } as const;
+
+function cli(...args: string[]) {
+  const result = spawnSync(process.execPath, [path.join(root, 'bin/fleetdeck.js'), 'gitops', ...args, '--kubeconfig', labKubeconfig, '--output', 'json'], { encoding: 'utf8', env: { ...process.env, FLEETDECK_HOME: mkdtempSync(path.join(tmpdir(), 'fleetdeck-home-')) } });
+  return { status: result.status ?? 1, json: result.stdout.trim() ? JSON.parse(result.stdout) : undefined, stderr: result.stderr };
+}
+
+interface Written {
+  metadata: { annotations?: Record<string, string> };
+  spec: { suspend?: boolean };
+  operation?: Record<string, unknown>;
+}
+const get = (context: string, path: string) => labApi(context).request<Written>('GET', path);
+const ks = (name: string) => `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/${name}`;
+const application = (name: string) => `/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/${name}`;
+
+describe('GitOps status across the fleet', () => {
+  it('shows every seeded Argo CD and Flux object of the three clusters with its state (CLI JSON)', () => {
+    const { status, json } = cli('status');
+    expect(status).toBe(0);
+    const rows = json as { context: string; kind: string; namespace: string; name: string; source: Record<string, string>; sync: string; health: string; revision: string | null; suspended: boolean; message: string | null }[];
+    expect(Object.keys(rows[0]).sort()).toEqual(['context', 'health', 'kind', 'message', 'name', 'namespace', 'revision', 'source', 'suspended', 'sync']);
+    for (const [context, cloud] of Object.entries(clouds)) {
+      const of = (kind: string, name: string) => rows.find((r) => r.context === context && r.kind === kind && r.name === name);
+      expect(of('Application', `shop-${cloud}`)).toMatchObject({ namespace: 'argocd', sync: 'Synced', health: 'Healthy', suspended: false, source: { repo: 'https://github.com/acme/fleet-gitops.git', path: `overlays/${cloud}/shop`, targetRevision: 'main' } });
+      expect(of('Application', `payments-${cloud}`)).toMatchObject({ sync: 'OutOfSync', health: 'Progressing', message: 'waiting for healthy state of apps/Deployment/payments-api' });
+      expect(of('Application', `monitoring-${cloud}`)?.message).toMatch(/exceeded its progress deadline; one or more objects failed to apply: admission webhook/);
+      expect(of('Kustomization', 'infrastructure')).toMatchObject({ sync: 'Ready', health: 'Current', source: { repo: 'GitRepository/fleet', path: `./infrastructure/${cloud}` } });
+      expect(of('Kustomization', 'apps')).toMatchObject({ sync: 'NotReady', health: 'Failed' });
+      expect(of('Kustomization', 'apps')?.message).toMatch(/kustomize build failed/);
+      expect(of('Kustomization', 'observability')).toMatchObject({ sync: 'Unknown', suspended: cloud === 'eks', health: cloud === 'eks' ? 'Suspended' : 'InProgress' });
+      expect(of('GitRepository', 'fleet')).toMatchObject({ sync: 'Ready', source: { repo: 'https://github.com/acme/fleet-gitops.git', targetRevision: 'main' } });
+      expect(of('HelmRepository', 'bitnami')).toMatchObject({ sync: 'Ready' });
+      expect(of('HelmRelease', 'redis')).toMatchObject({ sync: 'Ready', health: 'Current', revision: '20.6.2' });
+    }
+    // what needs a look comes first
+    expect(['Degraded', 'Failed']).toContain(rows[0].health);
+  }, 60_000);
+
+  it('gives the detail: managed resources (Argo status.resources, Flux inventory) and history', async () => {
+    const { apps } = await gitops.status({ contexts: ['gke-lab'] });
+    const shop = apps.find((a) => a.name === 'shop-gke')!;
+    expect(shop.resources.map((r) => `${r.kind}/${r.namespace}/${r.name}`)).toEqual(['Deployment/shop/web', 'Deployment/shop/api', 'StatefulSet/shop/postgres', 'Service/shop/web']);
+    expect(shop.history).toHaveLength(2);
+    const infrastructure = apps.find((a) => a.kind === 'Kustomization' && a.name === 'infrastructure')!;
+    expect(infrastructure.resources).toContainEqual({ group: 'apps', kind: 'Deployment', namespace: 'shop', name: 'web' });
+  });
+
+  it('a viewer that may not list the CRDs gets the reason, quietly, and nothing crashes', async () => {
+    const result = await gitops.status({ contexts: ['aks-lab-viewer'] });
+    expect(result.answered).toEqual(['aks-lab-viewer']);
+    expect(result.apps).toEqual([]);
+    expect(result.notices).toContainEqual({ cluster: 'aks-lab-viewer', kind: 'Application', reason: 'forbidden: list applications at cluster scope' });
+  });
+
+  it('a kind whose CRD is not installed is a notice, not an error', async () => {
+    const api = labApi('gke-lab');
+    const crd = upstreamCrds().find((c) => c.metadata.name === 'ocirepositories.source.toolkit.fluxcd.io')!;
+    await api.request('DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`);
+    try {
+      let result = await gitops.status({ contexts: ['gke-lab'] });
+      for (let i = 0; i < 20 && !result.notices.length; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        result = await gitops.status({ contexts: ['gke-lab'] });
+      }
+      expect(result.notices).toEqual([{ cluster: 'gke-lab', kind: 'OCIRepository', reason: 'ocirepositories.source.toolkit.fluxcd.io not installed' }]);
+      expect(result.errors).toEqual([]);
+      expect(result.apps.length).toBe(9);
+    } finally {
+      await api.apply(crd);
+    }
+  });
+});
+
+describe('GitOps actions write what the controllers expect', () => {
+  const restore: (() => Promise<unknown>)[] = [];
+  afterAll(async () => {
+    for (const undo of restore.reverse()) await undo();
+  });
+
+  it('Argo refresh and sync (with prune); the viewer is refused with the verb and resource', async () => {
+    const refresh = cli('refresh', '--context', 'eks-lab', 'app/argocd/shop-eks', '--hard', '--timeout', '1');
+    restore.push(() => labApi('eks-lab').mergePatch({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'shop-eks', namespace: 'argocd' } }, { metadata: { annotations: { 'argocd.argoproj.io/refresh': null } } }));
+    // no Argo CD controller runs in the lab: written, not acted on in time
+    expect(refresh.status).toBe(2);
+    expect(refresh.json.settled).toBe(false);
+    expect(refresh.json.message).toMatch(/did not act within 1 s/);
+    expect((await get('eks-lab', application('shop-eks'))).metadata.annotations?.['argocd.argoproj.io/refresh']).toBe('hard');
+
+    const sync = cli('sync', '--context', 'eks-lab', 'application/argocd/monitoring-eks', '--prune', '--timeout', '0');
+    restore.push(() => labApi('eks-lab').mergePatch({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'monitoring-eks', namespace: 'argocd' } }, { operation: null }));
+    expect(sync.status).toBe(2);
+    const written = await get('eks-lab', application('monitoring-eks'));
+    expect(written.operation).toMatchObject({ initiatedBy: { username: 'fleetdeck' }, sync: { prune: true } });
+    // a second sync while one is pending, or while one runs (payments-eks is seeded mid-sync), is refused before anything is written
+    for (const name of ['monitoring-eks', 'payments-eks']) {
+      const again = cli('sync', '--context', 'eks-lab', `application/argocd/${name}`);
+      expect(again.status).toBe(1);
+      expect(again.stderr).toMatch(/an operation is already running/);
+    }
+    expect((await get('eks-lab', application('payments-eks'))).operation).toBeUndefined();
+
+    const viewer = cli('refresh', '--context', 'eks-lab-viewer', 'app/argocd/shop-eks');
+    expect(viewer.status).toBe(1);
+    expect(viewer.stderr).toMatch(/forbidden: (get|patch) applications in argocd/);
+  }, 60_000);
+
+  it('Flux reconcile with its source first, suspend and resume', async () => {
+    const reconcile = cli('reconcile', '--context', 'aks-lab', 'ks/flux-system/apps', '--with-source', '--timeout', '0');
+    expect(reconcile.status).toBe(2);
+    const requestedAt = reconcile.json.requestedAt as string;
+    expect((await get('aks-lab', ks('apps'))).metadata.annotations?.['reconcile.fluxcd.io/requestedAt']).toBe(requestedAt);
+    expect((await get('aks-lab', '/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/gitrepositories/fleet')).metadata.annotations?.['reconcile.fluxcd.io/requestedAt']).toBe(requestedAt);
+    expect(reconcile.json.written.map((w: { kind: string }) => w.kind)).toEqual(['GitRepository', 'Kustomization']);
+
+    const suspend = cli('suspend', '--context', 'aks-lab', 'kustomization/flux-system/infrastructure');
+    restore.push(() => labApi('aks-lab').mergePatch({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'infrastructure', namespace: 'flux-system' } }, { spec: { suspend: null } }));
+    expect(suspend.status).toBe(0);
+    expect((await get('aks-lab', ks('infrastructure'))).spec.suspend).toBe(true);
+    expect(cli('reconcile', '--context', 'aks-lab', 'ks/flux-system/infrastructure').stderr).toMatch(/suspended: resume it first/);
+    const resume = cli('resume', '--context', 'aks-lab', 'ks/flux-system/infrastructure', '--timeout', '0');
+    expect(resume.status).toBe(2);
+    const resumed = await get('aks-lab', ks('infrastructure'));
+    expect(resumed.spec.suspend).toBe(false);
+    expect(resumed.metadata.annotations?.['reconcile.fluxcd.io/requestedAt']).toBe(resume.json.requestedAt);
+  }, 60_000);
+
+  it('follows the object until the controller has acted (the test plays kustomize-controller)', async () => {
+    const api = labApi('gke-lab');
+    const acting = gitops.act({ context: 'gke-lab', kind: 'Kustomization', namespace: 'flux-system', name: 'apps', action: 'reconcile', timeoutSeconds: 30 });
+    let requestedAt: string | undefined;
+    for (let i = 0; i < 50 && !requestedAt; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      requestedAt = (await get('gke-lab', ks('apps'))).metadata.annotations?.['reconcile.fluxcd.io/requestedAt'];
+    }
+    await api.applyStatus({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: 'flux-system' }, status: { lastHandledReconcileAt: requestedAt } }, 'kustomize-controller');
+    const result = await acting;
+    expect(result).toMatchObject({ settled: true, requestedAt, message: 'reconcile done: the controller has acted' });
+  }, 60_000);
+
+  it('names what is wrong with the target', () => {
+    expect(cli('reconcile', '--context', 'aks-lab', 'ks/flux-system/nope').stderr).toMatch(/Kustomization flux-system\/nope not found in aks-lab/);
+    expect(cli('sync', '--context', 'aks-lab', 'ks/flux-system/apps').stderr).toMatch(/sync is an Argo CD Application action/);
+    expect(cli('sync', '--context', 'aks-lab', 'shop-aks').stderr).toMatch(/expected <kind>\/<namespace>\/<name>/);
+  }, 60_000);
+});
