@@ -60,8 +60,10 @@ async function seed(c: LabCluster) {
   for (const obj of [...nodes(c), ...workloads(c)]) await api.apply(obj);
   for (const [obj, status] of gitops(c)) {
     // Argo CD's Application has no status subresource: its status is written with the object
-    await api.apply({ ...obj, status });
-    await api.applyStatus({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace }, status }).catch((error) => {
+    const applied = await api.apply({ ...obj, status });
+    // a Flux controller that has reconciled the object has seen its current generation (the CRD defaults it to -1)
+    const observed = obj.apiVersion.includes('fluxcd.io') ? { observedGeneration: applied.metadata.generation } : {};
+    await api.applyStatus({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace }, status: { ...observed, ...status } }).catch((error) => {
       if (!(error instanceof ApiError && error.status === 404)) throw error;
     });
   }

@@ -5,6 +5,7 @@ import { JobsScreen } from '../features/jobs/JobsScreen.tsx';
 import { MigrationDialog } from '../features/jobs/MigrationDialog.tsx';
 import { MetricsScreen } from '../features/metrics/MetricsScreen.tsx';
 import { WorkspaceScreen } from '../features/workspace/WorkspaceScreen.tsx';
+import { GitOpsScreen } from '../features/gitops/GitOpsScreen.tsx';
 import { useClusters } from '../features/clusters/queries.ts';
 import { useEffect, useRef } from 'react';
 import { useUi, type Screen } from './ui-store.ts';
@@ -13,6 +14,7 @@ const screens: { id: Screen; label: string }[] = [
   { id: 'fleet', label: 'Fleet' },
   { id: 'metrics', label: 'Metrics' },
   { id: 'alerts', label: 'Alerts' },
+  { id: 'gitops', label: 'GitOps' },
   { id: 'jobs', label: 'Jobs' },
   { id: 'workspace', label: 'Workspace' },
   { id: 'clusters', label: 'Clusters' },
@@ -44,6 +46,7 @@ export function App() {
         {screen === 'fleet' && <FleetScreen />}
         {screen === 'metrics' && <MetricsScreen />}
         {screen === 'alerts' && <AlertsScreen />}
+        {screen === 'gitops' && <GitOpsScreen />}
         {screen === 'jobs' && <JobsScreen />}
         {screen === 'clusters' && <ClustersScreen />}
         {screen === 'workspace' && <WorkspaceScreen />}

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { AlertGrouping, AlertState } from '../../shared/monitoring/alerts.ts';
 
-export type Screen = 'fleet' | 'metrics' | 'alerts' | 'jobs' | 'clusters' | 'workspace';
+export type Screen = 'fleet' | 'metrics' | 'alerts' | 'gitops' | 'jobs' | 'clusters' | 'workspace';
 
 export type WorkspacePanel = 'problems' | 'render' | 'compare' | 'git';
 
