@@ -32,16 +32,11 @@ function crd(group: string, kind: string, plural: string, version: string, short
 }
 
 /**
- * Argo CD's and Flux's own CRDs (upstream-crds.ts); HelmRelease, which the Go module proxy does not
- * serve, written by us with a partial schema (spec and status are open). AKS and EKS also have
- * prometheus-operator's PrometheusRule (as kube-prometheus-stack installs it; partial too), GKE not.
+ * Argo CD's and Flux's own CRDs (upstream-crds.ts). AKS and EKS also have prometheus-operator's
+ * PrometheusRule (as kube-prometheus-stack installs it; written by us with open spec and status), GKE not.
  */
 export function crds(cluster: LabCluster): KubeObject[] {
-  return [
-    ...(cluster.cloud === 'gke' ? [] : [crd('monitoring.coreos.com', 'PrometheusRule', 'prometheusrules', 'v1', ['promrule'])]),
-    ...upstreamCrds(),
-    crd('helm.toolkit.fluxcd.io', 'HelmRelease', 'helmreleases', 'v2', ['hr']),
-  ];
+  return [...(cluster.cloud === 'gke' ? [] : [crd('monitoring.coreos.com', 'PrometheusRule', 'prometheusrules', 'v1', ['promrule'])]), ...upstreamCrds()];
 }
 
 export function nodes(cluster: LabCluster): KubeObject[] {
@@ -267,7 +262,20 @@ export function gitops(cluster: LabCluster): [KubeObject, Record<string, unknown
       {
         conditions: [condition('Ready', 'True', 'UpgradeSucceeded', 'Helm upgrade succeeded for release shop/redis.v3 with chart redis@20.6.2'), condition('Drifted', cluster.cloud === 'gke' ? 'True' : 'False', cluster.cloud === 'gke' ? 'DriftDetected' : 'NoDrift', cluster.cloud === 'gke' ? 'Cluster state of release shop/redis.v3 has drifted from the desired state: StatefulSet/shop/redis-master changed' : 'No drift detected')],
         lastAttemptedRevision: '20.6.2',
-        history: [{ chartVersion: '20.6.2', status: 'deployed', version: 3 }],
+        history: [
+          {
+            name: 'redis',
+            namespace: 'shop',
+            version: 3,
+            status: 'deployed',
+            chartName: 'redis',
+            chartVersion: '20.6.2',
+            configDigest: `sha256:${'0badc0de'.repeat(8)}`,
+            digest: `sha256:${'c0ffee00'.repeat(8)}`,
+            firstDeployed: ago(60 * 24 * 3),
+            lastDeployed: ago(45),
+          },
+        ],
       },
     ],
   ];
