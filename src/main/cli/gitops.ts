@@ -1,4 +1,5 @@
 // fleetdeck gitops status | sync | refresh | reconcile | suspend | resume: Argo CD and Flux across the fleet.
+import path from 'node:path';
 import type { GitOpsService } from '../../shared/contract/gitops.ts';
 import { FleetdeckError } from '../../shared/errors.ts';
 import { gitopsActions, type GitOpsAction } from '../../shared/gitops/actions.ts';
@@ -7,6 +8,7 @@ import type { CommandResult } from './index.ts';
 import { table } from './table.ts';
 
 const usage = `gitops status [--context C]…
+gitops drift --workspace DIR --overlay PATH --context C [--self-heal]
 gitops sync|refresh|reconcile|suspend|resume --context C <kind>/<namespace>/<name> [--prune] [--hard] [--with-source] [--timeout SECONDS]`;
 
 /** The names kubectl and the two CLIs use for these kinds. */
@@ -34,9 +36,10 @@ function parseTarget(target: string | undefined): { kind: GitOpsKind; namespace:
 export async function gitopsCommand(
   gitops: GitOpsService,
   args: string[],
-  flags: { context?: string[]; json: boolean; prune?: boolean; hard?: boolean; withSource?: boolean; timeout?: string },
+  flags: { context?: string[]; json: boolean; prune?: boolean; hard?: boolean; withSource?: boolean; timeout?: string; workspace?: string; overlay?: string; selfHeal?: boolean },
 ): Promise<CommandResult> {
   const [action, ...rest] = args;
+  if (action === 'drift') return driftCommand(gitops, flags);
   if (action === 'status') {
     if (rest.length) throw new FleetdeckError('invalid-input', `gitops status takes no arguments, got "${rest.join(' ')}"`);
     const result = await gitops.status(flags.context?.length ? { contexts: flags.context } : {});
@@ -61,4 +64,23 @@ export async function gitopsCommand(
     : [...result.written.map((w) => `patched ${w.kind} ${w.namespace}/${w.name}: ${JSON.stringify(w.patch)}`), result.message, `now: sync ${result.app.sync}, health ${result.app.health}${result.app.revision ? `, revision ${result.app.revision}` : ''}`].join('\n');
   // 2: written, but the controller did not act before the timeout
   return { output, errors: [], exitCode: result.settled ? 0 : 2 };
+}
+
+/** `gitops drift`: `[{kind, namespace, name, drift, diff?}]`; exit 3 when drift is found (after --self-heal: when some remains). */
+async function driftCommand(gitops: GitOpsService, flags: { context?: string[]; json: boolean; workspace?: string; overlay?: string; selfHeal?: boolean }): Promise<CommandResult> {
+  if (!flags.workspace || flags.overlay === undefined) throw new FleetdeckError('invalid-input', 'gitops drift needs --workspace DIR and --overlay PATH (e.g. --workspace . --overlay overlays/eks)');
+  if (flags.context?.length !== 1) throw new FleetdeckError('invalid-input', 'gitops drift needs exactly one --context');
+  const workspace = path.resolve(flags.workspace);
+  const overlay = path.relative(workspace, path.resolve(workspace, flags.overlay)).split(path.sep).join('/');
+  const input = { context: flags.context[0], workspace, overlay };
+  const healed = flags.selfHeal ? await gitops.selfHeal(input) : undefined;
+  const items = healed ? healed.remaining : await gitops.drift(input);
+  const rows = items.map((i) => ({ kind: i.kind, namespace: i.namespace ?? null, name: i.name, drift: i.drift, ...(i.diff ? { diff: i.diff } : {}) }));
+  const output = flags.json
+    ? JSON.stringify(rows, null, 2)
+    : [
+        ...(healed ? [`applied ${healed.applied} objects from ${overlay} to ${input.context}`] : []),
+        ...(items.length ? items.flatMap((i) => [`${i.drift.padEnd(8)} ${i.kind} ${i.namespace ? `${i.namespace}/` : ''}${i.name}`, ...(i.diff ?? []).map((d) => `           ${d}`)]) : [`no drift: ${input.context} matches ${overlay}`]),
+      ].join('\n');
+  return { output, errors: [], exitCode: items.length ? 3 : 0 };
 }

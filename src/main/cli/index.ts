@@ -43,6 +43,9 @@ commands:
                          [--prune] [--hard] [--with-source] [--timeout SECONDS (default 60)]
                          writes what the controller expects through the Kubernetes API, then waits for it
                          to act; exit 0 acted, 2 written but not acted on in time, 1 refused or failed
+  gitops drift --workspace DIR --overlay PATH --context C [--self-heal]
+                         the overlay rendered and compared with the live objects (server-side apply dry run):
+                         missing, changed (with the diff) or extra (the app's labels, not in Git); exit 3 on drift
   every command takes --context C (repeatable) to pick clusters; default: all
 
 offline workspace (no cluster needed):
@@ -108,6 +111,9 @@ export async function run(argv: string[]): Promise<CommandResult> {
       hard: { type: 'boolean' },
       'with-source': { type: 'boolean' },
       timeout: { type: 'string' },
+      workspace: { type: 'string' },
+      overlay: { type: 'string' },
+      'self-heal': { type: 'boolean' },
       repo: { type: 'string' },
       'kubernetes-version': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -143,7 +149,7 @@ export async function run(argv: string[]): Promise<CommandResult> {
     case 'silence':
       return silenceCommand(api.monitoring, rest, { ...values, json });
     case 'gitops':
-      return gitopsCommand(api.gitops, rest, { context: values.context, json, prune: values.prune, hard: values.hard, withSource: values['with-source'], timeout: values.timeout });
+      return gitopsCommand(api.gitops, rest, { context: values.context, json, prune: values.prune, hard: values.hard, withSource: values['with-source'], timeout: values.timeout, workspace: values.workspace, overlay: values.overlay, selfHeal: values['self-heal'] });
     case 'rules':
       return rulesCommand(api.monitoring, rest, { ...values, dryRun: values['dry-run'], json });
     default:

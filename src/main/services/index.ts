@@ -27,12 +27,13 @@ export interface ServicesOptions {
 export function createServices(options: ServicesOptions): FleetdeckApi & { fleet: KubeFleetService; jobs: JobsCenter; runner: JobRunner } {
   const store = new KubeconfigStore(kubeconfigPaths(options.kubeconfig), new Vault(options.dataDir, options.keys));
   const runner = new JobRunner({ store, keys: options.keys, dir: options.dataDir });
+  const manifests = new LocalManifestsService({ dataDir: options.dataDir });
   return {
     clusters: new KubeconfigClustersService({ store }),
     fleet: new KubeFleetService({ store, contexts: options.contexts }),
-    gitops: new KubeGitOpsService({ store }),
+    gitops: new KubeGitOpsService({ store, render: (workspace, overlay) => manifests.render({ root: workspace, dir: overlay }).then((r) => r.yaml) }),
     jobs: new JobsCenter(runner, options.dataDir),
-    manifests: new LocalManifestsService({ dataDir: options.dataDir }),
+    manifests,
     monitoring: new KubeMonitoringService({ store, settings: new MonitoringSettings(options.dataDir) }),
     runner,
   };

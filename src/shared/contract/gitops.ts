@@ -28,6 +28,18 @@ export interface ActResult {
   app: GitOpsApp;
 }
 
+/** One object whose live state differs from what the workspace renders. */
+export interface DriftItem {
+  kind: string;
+  apiVersion: string;
+  namespace?: string;
+  name: string;
+  /** missing: in Git, not in the cluster; changed: applying Git would change it; extra: carries the app's labels, not in Git */
+  drift: 'missing' | 'changed' | 'extra';
+  /** for changed: "path: live → desired" */
+  diff?: string[];
+}
+
 const name = z.string().min(1).max(253);
 export const statusInput = z.object({ contexts: z.array(name).max(100).optional() }).strict();
 export const actInput = z
@@ -44,14 +56,21 @@ export const actInput = z
   })
   .strict();
 export type ActInput = z.infer<typeof actInput>;
+const absolutePath = z.string().min(1).max(4096).refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'an absolute path');
+export const driftInput = z.object({ context: name, workspace: absolutePath, overlay: z.string().max(4096).refine((p) => !p.startsWith('/') && !p.split(/[\\/]/).includes('..'), 'a folder inside the workspace') }).strict();
+export type DriftInput = z.infer<typeof driftInput>;
 
 export interface GitOpsService {
   status(input: z.infer<typeof statusInput>): Promise<GitOpsStatus>;
   act(input: ActInput): Promise<ActResult>;
+  /** the workspace overlay rendered and compared with the cluster's live objects */
+  drift(input: DriftInput): Promise<DriftItem[]>;
+  /** applies the overlay's desired state (server-side apply); extra objects are left alone */
+  selfHeal(input: DriftInput): Promise<{ applied: number; remaining: DriftItem[] }>;
 }
 
 export const gitopsContract = defineService<GitOpsService>({
   name: 'gitops',
-  methods: { status: statusInput, act: actInput },
+  methods: { status: statusInput, act: actInput, drift: driftInput, selfHeal: driftInput },
   events: [],
 });

@@ -1,7 +1,10 @@
 // Argo CD and Flux across the fleet through each cluster's Kubernetes API only (no Argo CD API
 // server, no flux CLI): every application in one list, and the actions the controllers understand.
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { ActInput, ActResult, GitOpsNotice, GitOpsService, GitOpsStatus } from '../../../shared/contract/gitops.ts';
+import type { ActInput, ActResult, DriftInput, DriftItem, GitOpsNotice, GitOpsService, GitOpsStatus } from '../../../shared/contract/gitops.ts';
+import type { KubeObject } from '../../../shared/migration/rules.ts';
+import { parseAllDocuments } from 'yaml';
+import { detectDrift, selfHeal } from './drift.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { actionPatch, actionProblem, actionSettled, sourceOf } from '../../../shared/gitops/actions.ts';
 import { attentionRank, gitopsKinds, kindInfo, toGitOpsApp, type GitOpsApp, type GitOpsKind } from '../../../shared/gitops/status.ts';
@@ -15,6 +18,8 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 
 export interface GitOpsServiceOptions {
   store: KubeconfigStore;
+  /** renders a workspace folder's kustomization to a YAML stream (the manifests service) */
+  render(workspace: string, overlay: string): Promise<string>;
 }
 
 /**
@@ -143,5 +148,26 @@ export class KubeGitOpsService implements GitOpsService {
       message: settled ? `${input.action} done: the controller has acted` : `${input.action} requested; the controller did not act within ${input.timeoutSeconds ?? 60} s (is ${kindInfo(input.kind).tool === 'argo' ? 'the Argo CD application controller' : 'the Flux controller'} running in ${input.context}?)`,
       app: toGitOpsApp(input.context, input.kind, latest),
     };
+  }
+
+  private async desired(input: DriftInput): Promise<{ kc: KubeConfig; objects: KubeObject[] }> {
+    const [{ kc }] = await this.clusters([input.context]);
+    const yaml = await this.options.render(input.workspace, input.overlay);
+    const objects = parseAllDocuments(yaml)
+      .map((d) => d.toJS() as KubeObject)
+      .filter((o) => o && typeof o === 'object' && o.kind);
+    if (!objects.length) throw new FleetdeckError('invalid-input', `${input.overlay || '.'} renders no objects`);
+    return { kc, objects };
+  }
+
+  async drift(input: DriftInput): Promise<DriftItem[]> {
+    const { kc, objects } = await this.desired(input);
+    return detectDrift(kc, input.context, objects);
+  }
+
+  async selfHeal(input: DriftInput): Promise<{ applied: number; remaining: DriftItem[] }> {
+    const { kc, objects } = await this.desired(input);
+    const applied = await selfHeal(kc, input.context, objects);
+    return { applied, remaining: await detectDrift(kc, input.context, objects) };
   }
 }

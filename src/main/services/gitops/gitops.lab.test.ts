@@ -9,10 +9,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { labApi, labKubeconfig } from '../../../../test/lab.ts';
 import { upstreamCrds } from '../../../../lab/upstream-crds.ts';
 import { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
+import { LocalManifestsService } from '../manifests/manifests-service.ts';
 import { KubeGitOpsService } from './gitops-service.ts';
 
 const root = path.resolve(import.meta.dirname, '../../../..');
-const gitops = new KubeGitOpsService({ store: new KubeconfigStore([labKubeconfig]) });
+const manifests = new LocalManifestsService({ dataDir: mkdtempSync(path.join(tmpdir(), 'fleetdeck-home-')) });
+const gitops = new KubeGitOpsService({ store: new KubeconfigStore([labKubeconfig]), render: (root, dir) => manifests.render({ root, dir }).then((r) => r.yaml) });
 const clouds = { 'aks-lab': 'aks', 'gke-lab': 'gke', 'eks-lab': 'eks' } as const;
 
 function cli(...args: string[]) {
@@ -159,3 +161,47 @@ describe('GitOps actions write what the controllers expect', () => {
     expect(cli('sync', '--context', 'aks-lab', 'shop-aks').stderr).toMatch(/expected <kind>\/<namespace>\/<name>/);
   }, 60_000);
 });
+
+describe('drift detected by Fleetdeck itself (no Argo CD or Flux needed)', () => {
+  const savedPath = process.env.PATH;
+  // a namespace of its own each run: the last run's may still be terminating
+  const app = `drift-${Date.now().toString(36)}`;
+  afterAll(async () => {
+    process.env.PATH = savedPath;
+    await labApi('eks-lab').request('DELETE', `/api/v1/namespaces/${app}`).catch(() => undefined);
+  });
+
+  it("finds a change made behind Git's back, a deleted object and an extra one; self-heal brings Git's state back", async () => {
+    // the lab's kustomize renders the overlay, in this process and in the CLI's
+    process.env.PATH = `${path.join(root, 'lab/bin')}${path.delimiter}${savedPath}`;
+    const workspace = (await manifests.scaffold({ dir: path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-ws-')), app) })).root;
+    const drift = (...extra: string[]) => cli('drift', '--workspace', workspace, '--overlay', 'overlays/eks', '--context', 'eks-lab', ...extra);
+
+    // deployed from Git, as a controller would: nothing drifts
+    const deployed = drift('--self-heal');
+    expect(deployed.stderr).toBe('');
+    expect(deployed.json).toEqual([]);
+    expect(deployed.status).toBe(0);
+
+    const api = labApi('eks-lab');
+    await api.mergePatch({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: app, namespace: app } }, { spec: { replicas: 5 } });
+    await api.request('DELETE', `/api/v1/namespaces/${app}/services/${app}`);
+    await api.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'stray', namespace: app, labels: { 'app.kubernetes.io/part-of': app, 'fleetdeck.io/cloud': 'eks' } }, data: { hot: 'fix' } });
+
+    const found = drift();
+    expect(found.status).toBe(3);
+    expect(found.json).toEqual([
+      { kind: 'Service', namespace: app, name: app, drift: 'missing' },
+      { kind: 'Deployment', namespace: app, name: app, drift: 'changed', diff: ['spec.replicas: 5 → 2'] },
+      { kind: 'ConfigMap', namespace: app, name: 'stray', drift: 'extra' },
+    ]);
+
+    const healed = drift('--self-heal');
+    // Git's state is back; the extra object is left for a person to judge
+    expect(healed.json).toEqual([{ kind: 'ConfigMap', namespace: app, name: 'stray', drift: 'extra' }]);
+    expect(healed.status).toBe(3);
+    const live = await api.request<{ spec: { replicas: number } }>('GET', `/apis/apps/v1/namespaces/${app}/deployments/${app}`);
+    expect(live.spec.replicas).toBe(2);
+  }, 120_000);
+});
+
