@@ -6,6 +6,7 @@ import { useClusterColor } from '../../app/cluster-color.ts';
 import { useUi } from '../../app/ui-store.ts';
 import { useClusters } from '../clusters/queries.ts';
 import { age } from '../fleet/FleetScreen.tsx';
+import { DriftPanel } from './DriftPanel.tsx';
 import { useGitOpsAction, useGitOpsStatus } from './queries.ts';
 
 type Tool = 'all' | 'argo' | 'flux';
@@ -21,6 +22,7 @@ export function GitOpsScreen() {
   const [tool, setTool] = useState<Tool>('all');
   const [attention, setAttention] = useState(false);
   const [selected, setSelected] = useState<string>();
+  const [view, setView] = useState<'apps' | 'drift'>('apps');
   const deferred = useDeferredValue(filter.trim().toLowerCase());
   const apps = useMemo(
     () =>
@@ -39,23 +41,35 @@ export function GitOpsScreen() {
         <h1 id="gitops-title">GitOps</h1>
         <span className="muted">{status.data ? `${status.data.apps.length} Argo CD and Flux objects from ${status.data.answered.length} contexts` : 'reading every cluster…'}</span>
         <div className="spacer" />
-        <div className="segmented" role="radiogroup" aria-label="Tool">
-          {(['all', 'argo', 'flux'] as Tool[]).map((t) => (
-            <button key={t} role="radio" aria-checked={tool === t} className={tool === t ? 'active' : ''} onClick={() => setTool(t)}>
-              {{ all: 'All', argo: 'Argo CD', flux: 'Flux' }[t]}
+        <div className="segmented" role="tablist" aria-label="GitOps views">
+          {(['apps', 'drift'] as const).map((v) => (
+            <button key={v} role="tab" aria-selected={view === v} className={view === v ? 'active' : ''} onClick={() => setView(v)}>
+              {{ apps: 'Applications', drift: 'Drift' }[v]}
             </button>
           ))}
         </div>
-        <label className="check">
-          <input type="checkbox" checked={attention} onChange={(e) => setAttention(e.target.checked)} /> needs attention
-        </label>
-        <input className="filter" aria-label="Filter applications" placeholder="Filter by name, repo, path, message…" value={filter} onChange={(e) => setFilter(e.target.value)} />
+        {view === 'apps' && (
+          <>
+            <div className="segmented" role="radiogroup" aria-label="Tool">
+              {(['all', 'argo', 'flux'] as Tool[]).map((t) => (
+                <button key={t} role="radio" aria-checked={tool === t} className={tool === t ? 'active' : ''} onClick={() => setTool(t)}>
+                  {{ all: 'All', argo: 'Argo CD', flux: 'Flux' }[t]}
+                </button>
+              ))}
+            </div>
+            <label className="check">
+              <input type="checkbox" checked={attention} onChange={(e) => setAttention(e.target.checked)} /> needs attention
+            </label>
+            <input className="filter" aria-label="Filter applications" placeholder="Filter by name, repo, path, message…" value={filter} onChange={(e) => setFilter(e.target.value)} />
+          </>
+        )}
       </header>
-      {status.error && <div className="banner error" role="alert">{status.error.message}</div>}
-      {status.data?.errors.map((e) => (
+      {view === 'drift' && <DriftPanel />}
+      {view === 'apps' && status.error && <div className="banner error" role="alert">{status.error.message}</div>}
+      {view === 'apps' && status.data?.errors.map((e) => (
         <div key={e.cluster} className="banner error" role="alert">{e.cluster}: {e.message}</div>
       ))}
-      {!!status.data?.notices.length && (
+      {view === 'apps' && !!status.data?.notices.length && (
         <details className="notices muted small">
           <summary>{status.data.notices.length} kinds not listed (not installed or not allowed)</summary>
           {status.data.notices.map((n) => (
@@ -63,43 +77,45 @@ export function GitOpsScreen() {
           ))}
         </details>
       )}
-      <div className="gitops-body">
-        <table className="grid gitops-table" aria-label="GitOps applications">
-          <thead>
-            <tr>
-              <th>Application</th>
-              <th>Cluster</th>
-              <th>Source</th>
-              <th>Sync</th>
-              <th>Health</th>
-              <th>Revision</th>
-              <th>Applied</th>
-            </tr>
-          </thead>
-          <tbody>
-            {apps.map((a) => (
-              <tr key={keyOf(a)} className={keyOf(a) === selected ? 'selected' : undefined} aria-selected={keyOf(a) === selected} onClick={() => setSelected(keyOf(a))}>
-                <td>
-                  <button className="link strong" onClick={() => setSelected(keyOf(a))}>{a.name}</button>
-                  <div className="muted small">{a.kind} · {a.namespace}{a.suspended ? ' · suspended' : ''}</div>
-                </td>
-                <td>
-                  <span className="dot" style={{ background: clusterColor(a.context) }} /> {a.context} <span className={`cloud-badge ${cloudOf(a.context)}`}>{cloudOf(a.context).toUpperCase()}</span>
-                </td>
-                <td className="mono small ellipsis" title={[a.source.repo, a.source.path, a.source.chart, a.source.targetRevision].filter(Boolean).join(' ')}>
-                  {a.source.repo ?? ''}{a.source.path ? ` · ${a.source.path}` : ''}{a.source.chart ? ` · ${a.source.chart}` : ''}{a.source.targetRevision ? ` @ ${a.source.targetRevision}` : ''}
-                </td>
-                <td><span className={`status ${tone(a.sync)}`}>{a.sync}{a.reason ? ` (${a.reason})` : ''}</span></td>
-                <td><span className={`status ${tone(a.health)}`}>{a.health}</span></td>
-                <td className="mono small ellipsis">{a.revision ?? ''}</td>
-                <td className="muted small">{age(a.lastAppliedAt)}</td>
+      {view === 'apps' && (
+        <div className="gitops-body">
+          <table className="grid gitops-table" aria-label="GitOps applications">
+            <thead>
+              <tr>
+                <th>Application</th>
+                <th>Cluster</th>
+                <th>Source</th>
+                <th>Sync</th>
+                <th>Health</th>
+                <th>Revision</th>
+                <th>Applied</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-        {apps.length === 0 && status.data && <div className="empty">No application matches.</div>}
-        {current && <Detail app={current} onClose={() => setSelected(undefined)} />}
-      </div>
+            </thead>
+            <tbody>
+              {apps.map((a) => (
+                <tr key={keyOf(a)} className={keyOf(a) === selected ? 'selected' : undefined} aria-selected={keyOf(a) === selected} onClick={() => setSelected(keyOf(a))}>
+                  <td>
+                    <button className="link strong" onClick={() => setSelected(keyOf(a))}>{a.name}</button>
+                    <div className="muted small">{a.kind} · {a.namespace}{a.suspended ? ' · suspended' : ''}</div>
+                  </td>
+                  <td>
+                    <span className="dot" style={{ background: clusterColor(a.context) }} /> {a.context} <span className={`cloud-badge ${cloudOf(a.context)}`}>{cloudOf(a.context).toUpperCase()}</span>
+                  </td>
+                  <td className="mono small ellipsis" title={[a.source.repo, a.source.path, a.source.chart, a.source.targetRevision].filter(Boolean).join(' ')}>
+                    {a.source.repo ?? ''}{a.source.path ? ` · ${a.source.path}` : ''}{a.source.chart ? ` · ${a.source.chart}` : ''}{a.source.targetRevision ? ` @ ${a.source.targetRevision}` : ''}
+                  </td>
+                  <td><span className={`status ${tone(a.sync)}`}>{a.sync}{a.reason ? ` (${a.reason})` : ''}</span></td>
+                  <td><span className={`status ${tone(a.health)}`}>{a.health}</span></td>
+                  <td className="mono small ellipsis">{a.revision ?? ''}</td>
+                  <td className="muted small">{age(a.lastAppliedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {apps.length === 0 && status.data && <div className="empty">No application matches.</div>}
+          {current && <Detail app={current} onClose={() => setSelected(undefined)} />}
+        </div>
+      )}
     </section>
   );
 }
