@@ -1,7 +1,7 @@
 // fleetdeck render | validate | scaffold: the offline workspace from scripts and CI. No cluster needed.
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { FleetdeckError } from '../../shared/errors.ts';
+import { streamObjects } from '../../shared/manifests/documents.ts';
 import { LocalManifestsService, scaffoldInto } from '../services/manifests/manifests-service.ts';
 import type { CommandResult } from './index.ts';
 
@@ -17,7 +17,7 @@ export async function renderCommand(service: LocalManifestsService, args: string
   const dir = oneDirectory('render', args);
   const { yaml } = await service.render({ root: dir, dir: '' });
   if (format === 'yaml') return { output: yaml.trimEnd(), errors: [], exitCode: 0 };
-  const objects = parseAllDocuments(yaml).map((d) => d.toJS()).filter((o) => o !== null && o !== undefined);
+  const objects = streamObjects(yaml);
   return { output: JSON.stringify(objects, null, 2), errors: [], exitCode: 0 };
 }
 

@@ -66,6 +66,13 @@ export function parseManifests(text: string): ManifestDocument[] {
   });
 }
 
+/** The objects of a YAML stream, such as kustomize's output (empty documents and scalars skipped). */
+export function streamObjects(text: string): Record<string, unknown>[] {
+  return parseAllDocuments(text)
+    .map((doc) => doc.toJS() as unknown)
+    .filter((value): value is Record<string, unknown> => !!value && typeof value === 'object' && !Array.isArray(value));
+}
+
 /** `spec.template.spec.containers[0].image` */
 export function formatPath(path: FieldPath): string {
   return path.reduce<string>((out, s) => (typeof s === 'number' ? `${out}[${s}]` : out ? `${out}.${s}` : s), '');

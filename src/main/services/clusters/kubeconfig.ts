@@ -186,6 +186,15 @@ export function listEntries(config: MergedKubeconfig): ClusterEntry[] {
   });
 }
 
+/** The named contexts' entries, or every usable one when none is named; a name not in the kubeconfig is an error. */
+export function selectEntries(config: MergedKubeconfig, contexts?: string[]): ClusterEntry[] {
+  const all = listEntries(config);
+  if (!contexts?.length) return all.filter((e) => !e.problem);
+  const unknown = contexts.filter((c) => !all.some((e) => e.context === c));
+  if (unknown.length) throw new FleetdeckError('not-found', `context ${unknown.map((c) => `"${c}"`).join(', ')} not found in the kubeconfig`);
+  return all.filter((e) => contexts.includes(e.context));
+}
+
 /** A client-node KubeConfig holding just one context, with file paths resolved against the file that defined each part. */
 export function kubeConfigFor(config: MergedKubeconfig, name: string): KubeConfig {
   const problem = contextProblem(config, name);

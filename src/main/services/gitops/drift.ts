@@ -6,6 +6,7 @@ import type { DriftItem } from '../../../shared/contract/gitops.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { diffObjects } from '../../../shared/migration/diff.ts';
 import type { KubeObject } from '../../../shared/migration/rules.ts';
+import { classifyStatus } from '../clusters/http.ts';
 import { ClusterClient } from '../jobs/cluster-client.ts';
 import { discoverResources, listAll, objectPath, resolveType, type ResourceType } from '../jobs/discovery.ts';
 
@@ -55,7 +56,7 @@ export async function detectDrift(kc: KubeConfig, context: string, desired: Kube
         items.push({ ...base, drift: 'missing' });
         continue;
       }
-      if (live.status >= 300) throw new FleetdeckError(live.status === 403 ? 'forbidden' : 'internal', `GET ${r.object.kind} ${r.object.metadata.name} on ${context}: HTTP ${live.status}`);
+      if (live.status >= 300) throw classifyStatus(live.status, live.text, `GET ${r.object.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.object.metadata.name} on ${context}`);
       const diff = diffObjects(live.body as unknown as Record<string, unknown>, (await apply(client, r, true)) as unknown as Record<string, unknown>);
       if (diff.length) items.push({ ...base, drift: 'changed', diff });
     }

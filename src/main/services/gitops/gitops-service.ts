@@ -3,14 +3,14 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ActInput, ActResult, DriftInput, DriftItem, GitOpsNotice, GitOpsService, GitOpsStatus } from '../../../shared/contract/gitops.ts';
 import type { KubeObject } from '../../../shared/migration/rules.ts';
-import { parseAllDocuments } from 'yaml';
 import { detectDrift, selfHeal } from './drift.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
+import { streamObjects } from '../../../shared/manifests/documents.ts';
 import { actionPatch, actionProblem, actionSettled, sourceOf } from '../../../shared/gitops/actions.ts';
 import { attentionRank, gitopsKinds, kindInfo, toGitOpsApp, type GitOpsApp, type GitOpsKind } from '../../../shared/gitops/status.ts';
 import { canI, forbiddenMessage } from '../clusters/access.ts';
 import { classifyStatus, kubeRequest, statusMessage } from '../clusters/http.ts';
-import { kubeConfigFor, listEntries } from '../clusters/kubeconfig.ts';
+import { kubeConfigFor, selectEntries } from '../clusters/kubeconfig.ts';
 import type { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -50,11 +50,7 @@ export class KubeGitOpsService implements GitOpsService {
 
   private async clusters(contexts?: string[]) {
     const { config } = await this.options.store.load();
-    const all = listEntries(config);
-    const unknown = (contexts ?? []).filter((c) => !all.some((e) => e.context === c));
-    if (unknown.length) throw new FleetdeckError('not-found', `context ${unknown.map((c) => `"${c}"`).join(', ')} not found in the kubeconfig`);
-    const entries = contexts?.length ? all.filter((e) => contexts.includes(e.context)) : all.filter((e) => !e.problem);
-    return entries.map((entry) => ({ entry, kc: kubeConfigFor(config, entry.context) }));
+    return selectEntries(config, contexts).map((entry) => ({ entry, kc: kubeConfigFor(config, entry.context) }));
   }
 
   async status({ contexts }: { contexts?: string[] }): Promise<GitOpsStatus> {
@@ -153,9 +149,7 @@ export class KubeGitOpsService implements GitOpsService {
   private async desired(input: DriftInput): Promise<{ kc: KubeConfig; objects: KubeObject[] }> {
     const [{ kc }] = await this.clusters([input.context]);
     const yaml = await this.options.render(input.workspace, input.overlay);
-    const objects = parseAllDocuments(yaml)
-      .map((d) => d.toJS() as KubeObject)
-      .filter((o) => o && typeof o === 'object' && o.kind);
+    const objects = streamObjects(yaml).filter((o) => o.kind) as unknown as KubeObject[];
     if (!objects.length) throw new FleetdeckError('invalid-input', `${input.overlay || '.'} renders no objects`);
     return { kc, objects };
   }

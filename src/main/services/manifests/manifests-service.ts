@@ -1,16 +1,15 @@
 // The offline GitOps workspace: files, validation, Kustomize rendering, overlay comparison, Git,
 // scaffolding. Needs no cluster and no network.
-import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import type { FileVersion, ManifestsService, RenderResult, WorkspaceInfo } from '../../../shared/contract/manifests.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
-import { parseManifests } from '../../../shared/manifests/documents.ts';
+import { parseManifests, streamObjects } from '../../../shared/manifests/documents.ts';
 import { checkWorkspace, type Problem } from '../../../shared/manifests/lint.ts';
 import { compareOverlays, type OverlayComparison, type RenderedOverlay } from '../../../shared/manifests/overlay-diff.ts';
 import { defaultScaffoldOptions, nameFromFolder, scaffoldFiles, validateAppName } from '../../../shared/manifests/scaffold.ts';
 import type { SchemaBundle } from '../../../shared/manifests/schema.ts';
-import { dirname, fileContexts, isKustomizationFile, isYamlFile } from '../../../shared/manifests/workspace-model.ts';
+import { dirname, fileContexts, isKustomizationFile } from '../../../shared/manifests/workspace-model.ts';
 import { resourcePath } from '../resources.ts';
 import * as git from './git.ts';
 import { findKustomize, kustomizeBuild, type KustomizeTool } from './kustomize.ts';
@@ -24,7 +23,7 @@ export interface ManifestsServiceOptions {
 let bundle: Promise<SchemaBundle> | undefined;
 
 /** The bundled schemas, read once per process. */
-export function schemaBundle(): Promise<SchemaBundle> {
+function schemaBundle(): Promise<SchemaBundle> {
   bundle ??= readFile(resourcePath('schemas/kubernetes.json'), 'utf8').then((text) => JSON.parse(text) as SchemaBundle);
   return bundle;
 }
@@ -45,7 +44,8 @@ export class LocalManifestsService implements ManifestsService {
     let root = requested;
     if (!root) {
       const last = await readFile(this.lastOpenedFile, 'utf8').then((t) => (JSON.parse(t) as { root?: string }).root, () => undefined);
-      root = last && (await listWorkspace(last).then(() => true, () => false)) ? last : await this.sampleCopy();
+      const stillThere = last !== undefined && (await stat(last).then((s) => s.isDirectory(), () => false));
+      root = stillThere ? last : await this.sampleCopy();
     }
     root = path.resolve(root);
     const info = await this.describe(root);
@@ -71,7 +71,8 @@ export class LocalManifestsService implements ManifestsService {
     const byPath = new Map(texts.map((f) => [f.path, f.text]));
     const entries = files.map((file) => {
       const text = byPath.get(file);
-      const objects = text && isYamlFile(file) && !isKustomizationFile(file) ? summarize(text) : [];
+      // texts holds the YAML files only
+      const objects = text && !isKustomizationFile(file) ? summarize(text) : [];
       return { path: file, context: contexts.get(file)!, objects };
     });
     const sample = path.resolve(root) === path.resolve(this.dataDir, 'sample-workspace');
@@ -125,14 +126,14 @@ export class LocalManifestsService implements ManifestsService {
     if (!names.some((n) => isKustomizationFile(n))) throw new FleetdeckError('invalid-input', `${dir || '.'} has no kustomization.yaml to render`);
     const tool = await this.tool();
     const yaml = await kustomizeBuild(tool, full);
-    return { yaml, objects: parseAllDocuments(yaml).filter((d) => d.contents !== null).length, tool: tool.label };
+    return { yaml, objects: streamObjects(yaml).length, tool: tool.label };
   }
 
   async compareOverlays({ root, overlays }: { root: string; overlays: string[] }): Promise<OverlayComparison> {
     const rendered: RenderedOverlay[] = [];
     for (const dir of overlays) {
       const { yaml } = await this.render({ root, dir });
-      rendered.push({ dir, objects: parseAllDocuments(yaml).map((d) => d.toJS() as RenderedOverlay['objects'][number]).filter((o) => o && typeof o === 'object') });
+      rendered.push({ dir, objects: streamObjects(yaml) as RenderedOverlay['objects'] });
     }
     return compareOverlays(rendered);
   }

@@ -28,7 +28,7 @@ import { silenceMatchersProblem, type Matcher } from '../../../shared/monitoring
 import { chooseStep, labelSeries, type ClusterError, type Series } from '../../../shared/monitoring/promql.ts';
 import { routeTree } from '../../../shared/monitoring/routing.ts';
 import { kubeRequest, statusMessage } from '../clusters/http.ts';
-import { extension, kubeConfigFor, listEntries, type MergedKubeconfig } from '../clusters/kubeconfig.ts';
+import { extension, kubeConfigFor, selectEntries, type MergedKubeconfig } from '../clusters/kubeconfig.ts';
 import type { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
 import { alertmanagerCall, externalClusterLabel, prometheusQuery } from './clients.ts';
 import { describeTarget, discoverCandidates, monitoringUrls, probe, targetKey, type MonitoringSettings, type Target } from './endpoints.ts';
@@ -93,11 +93,7 @@ export class KubeMonitoringService implements MonitoringService {
 
   private async entries(contexts?: string[]): Promise<{ entries: ClusterEntry[]; config: MergedKubeconfig }> {
     const { config } = await this.load();
-    const all = listEntries(config);
-    if (!contexts?.length) return { entries: all.filter((e) => !e.problem), config };
-    const unknown = contexts.filter((c) => !all.some((e) => e.context === c));
-    if (unknown.length) throw new FleetdeckError('not-found', `context ${unknown.map((c) => `"${c}"`).join(', ')} not found in the kubeconfig`);
-    return { entries: all.filter((e) => contexts.includes(e.context)), config };
+    return { entries: selectEntries(config, contexts), config };
   }
 
   /** Settings first (the user said so), then the context's extension, then discovery through the API server. */
