@@ -1,6 +1,6 @@
 // Argo CD and Flux actions as the controllers expect them through the Kubernetes API alone — what
 // `argocd app sync` and `flux reconcile` write — and how to tell the controller has acted.
-import { kindInfo, type GitOpsKind } from './status.ts';
+import { kindInfo, obj, type GitOpsKind } from './status.ts';
 
 export const gitopsActions = ['sync', 'refresh', 'reconcile', 'suspend', 'resume'] as const;
 export type GitOpsAction = (typeof gitopsActions)[number];
@@ -17,8 +17,6 @@ export interface ActionOptions {
 export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
 export const RECONCILE_ANNOTATION = 'reconcile.fluxcd.io/requestedAt';
 
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
 
 /** Why the action does not apply to this kind or state; undefined when it does. */
 export function actionProblem(kind: GitOpsKind, action: GitOpsAction, object: unknown): string | undefined {
@@ -39,7 +37,7 @@ export function actionProblem(kind: GitOpsKind, action: GitOpsAction, object: un
 }
 
 /** The JSON merge patch that asks the controller to act; `requestedAt` is an RFC 3339 timestamp. */
-export function actionPatch(action: GitOpsAction, requestedAt: string, options: ActionOptions = {}): Obj {
+export function actionPatch(action: GitOpsAction, requestedAt: string, options: ActionOptions = {}): Record<string, unknown> {
   switch (action) {
     case 'sync':
       return { operation: { initiatedBy: { username: 'fleetdeck' }, info: [{ name: 'Reason', value: 'sync requested from Fleetdeck' }], sync: { prune: !!options.prune } } };

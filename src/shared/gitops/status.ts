@@ -62,7 +62,8 @@ export interface GitOpsApp {
 }
 
 type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
+/** A field that should be an object; anything else reads as an empty one. */
+export const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
@@ -73,6 +74,12 @@ function conditionsOf(status: Obj): GitOpsCondition[] {
     return type ? [{ type, status: str(o.status) ?? 'Unknown', reason: str(o.reason), message: str(o.message), lastTransitionTime: str(o.lastTransitionTime) }] : [];
   });
 }
+
+/** A Flux sourceRef as "Kind/name". */
+const refName = (ref: unknown) => [str(obj(ref).kind), str(obj(ref).name)].filter(Boolean).join('/') || undefined;
+
+/** What the tool's status says; the identity (context, kind, names) is added by toGitOpsApp. */
+type Reading = Omit<GitOpsApp, 'context' | 'kind' | 'apiVersion' | 'namespace' | 'name'>;
 
 /** Flux inventory ids are `<namespace>_<name>_<group>_<kind>`. */
 function inventory(status: Obj): ManagedResource[] {
@@ -94,7 +101,7 @@ function kstatus(conditions: GitOpsCondition[], generation: unknown, observedGen
   return ready.status === 'True' ? 'Current' : ready.status === 'False' ? 'Failed' : 'InProgress';
 }
 
-function argo(context: string, kind: GitOpsKind, o: Obj, meta: Obj): GitOpsApp {
+function argo(kind: GitOpsKind, o: Obj): Reading {
   const spec = obj(o.spec);
   const status = obj(o.status);
   const source = obj(spec.source ?? list(spec.sources)[0]);
@@ -107,11 +114,6 @@ function argo(context: string, kind: GitOpsKind, o: Obj, meta: Obj): GitOpsApp {
   const message = [str(health.message), ...errors, operation.phase !== 'Succeeded' ? str(operation.message) : undefined].filter(Boolean).join('; ') || undefined;
   const template = kind === 'ApplicationSet' ? obj(obj(obj(spec.template).spec).source) : undefined;
   return {
-    context,
-    kind,
-    apiVersion: str(o.apiVersion) ?? '',
-    namespace: str(meta.namespace) ?? '',
-    name: str(meta.name) ?? '',
     source: { repo: str((template ?? source).repoURL), path: str((template ?? source).path), targetRevision: str((template ?? source).targetRevision), chart: str(source.chart) },
     sync: kind === 'ApplicationSet' ? (conditions.find((c) => c.type === 'ResourcesUpToDate')?.status === 'True' ? 'Synced' : 'Unknown') : (str(sync.status) ?? 'Unknown'),
     health: kind === 'ApplicationSet' ? (conditions.some((c) => c.type === 'ErrorOccurred' && c.status === 'True') ? 'Degraded' : 'Healthy') : (str(health.status) ?? 'Unknown'),
@@ -133,18 +135,18 @@ function argo(context: string, kind: GitOpsKind, o: Obj, meta: Obj): GitOpsApp {
   };
 }
 
-function flux(context: string, kind: GitOpsKind, o: Obj, meta: Obj): GitOpsApp {
+function flux(kind: GitOpsKind, o: Obj, meta: Obj): Reading {
   const spec = obj(o.spec);
   const status = obj(o.status);
   const conditions = conditionsOf(status);
   const ready = conditions.find((c) => c.type === 'Ready');
-  const chart = obj(obj(obj(spec.chart).spec));
+  const chart = obj(obj(spec.chart).spec);
   const ref = obj(spec.ref);
   const source: GitOpsSource =
     kind === 'Kustomization'
-      ? { repo: [str(obj(spec.sourceRef).kind), str(obj(spec.sourceRef).name)].filter(Boolean).join('/') || undefined, path: str(spec.path) }
+      ? { repo: refName(spec.sourceRef), path: str(spec.path) }
       : kind === 'HelmRelease'
-        ? { repo: [str(obj(chart.sourceRef).kind), str(obj(chart.sourceRef).name)].filter(Boolean).join('/') || undefined, chart: str(chart.chart), targetRevision: str(chart.version) }
+        ? { repo: refName(chart.sourceRef), chart: str(chart.chart), targetRevision: str(chart.version) }
         : { repo: str(spec.url), targetRevision: str(ref.branch) ?? str(ref.tag) ?? str(ref.semver) ?? str(ref.commit) ?? str(ref.name) };
   const artifact = obj(status.artifact);
   const history = list(status.history).flatMap((h) => {
@@ -153,11 +155,6 @@ function flux(context: string, kind: GitOpsKind, o: Obj, meta: Obj): GitOpsApp {
     return revision ? [{ revision: `${revision}${typeof x.version === 'number' ? ` (release v${x.version})` : ''}`, at: str(x.lastDeployed) }] : [];
   });
   return {
-    context,
-    kind,
-    apiVersion: str(o.apiVersion) ?? '',
-    namespace: str(meta.namespace) ?? '',
-    name: str(meta.name) ?? '',
     source,
     sync: !ready ? 'Unknown' : ready.status === 'True' ? 'Ready' : ready.status === 'False' ? 'NotReady' : 'Unknown',
     reason: ready?.reason,
@@ -176,7 +173,8 @@ function flux(context: string, kind: GitOpsKind, o: Obj, meta: Obj): GitOpsApp {
 export function toGitOpsApp(context: string, kind: GitOpsKind, object: unknown): GitOpsApp {
   const o = obj(object);
   const meta = obj(o.metadata);
-  return kindInfo(kind).tool === 'argo' ? argo(context, kind, o, meta) : flux(context, kind, o, meta);
+  const identity = { context, kind, apiVersion: str(o.apiVersion) ?? '', namespace: str(meta.namespace) ?? '', name: str(meta.name) ?? '' };
+  return { ...identity, ...(kindInfo(kind).tool === 'argo' ? argo(kind, o) : flux(kind, o, meta)) };
 }
 
 /** Worst first: what needs a look sorts to the top. */
