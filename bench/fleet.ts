@@ -12,14 +12,13 @@ import { LabApi } from '../lab/kube.ts';
 import { createApiClient } from '../src/shared/contract/index.ts';
 import { webTransport } from '../src/renderer/web-transport.ts';
 import { startWebShell } from '../e2e/web-shell.ts';
+import { median, quantile, rowPrinter } from './report.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const PODS = Number(process.env.BENCH_PODS ?? 5000);
 const PER_DEPLOYMENT = 100;
 const NS = 'fleet-bench';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
 const log = (line: string) => console.error(`bench: ${line}`);
 
 async function scale(c: LabCluster) {
@@ -191,7 +190,7 @@ await Promise.all(clusters.map(scale));
 log(`scaled in ${((performance.now() - scaleStart) / 1000).toFixed(0)} s; letting node-sim settle`);
 await sleep(20_000);
 
-const row = (name: string, ours: string, peer = '', ratio = '') => console.log(`${name.padEnd(78)} ${ours.padStart(10)} ${peer.padStart(26)}  ${ratio}`);
+const row = rowPrinter(78, 10, 26);
 /** BENCH_PHASES=sync,rss,latency,scroll picks phases (default all). */
 const phases = process.env.BENCH_PHASES?.split(',');
 /** Runs one phase; a phase that fails is reported as such and the others still run. */

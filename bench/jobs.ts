@@ -11,6 +11,7 @@ import path from 'node:path';
 import { clusterByContext, kubeconfigPath } from '../lab/config.ts';
 import { LabApi } from '../lab/kube.ts';
 import { ArchiveReader } from '../src/main/services/jobs/archive.ts';
+import { rowPrinter } from './report.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const sizes = (process.env.BENCH_JOBS_SIZES ?? '1000,10000,50000').split(',').map(Number);
@@ -21,7 +22,7 @@ const work = mkdtempSync(path.join(tmpdir(), 'fleetdeck-bench-jobs-'));
 const env = { ...process.env, FLEETDECK_HOME: path.join(work, 'home') };
 const kubectl = path.join(root, 'lab/bin/kubectl');
 const log = (line: string) => console.error(`bench: ${line}`);
-const row = (name: string, ours: string, peer = '', ratio = '') => console.log(`${name.padEnd(66)} ${ours.padStart(12)} ${peer.padStart(22)}  ${ratio}`);
+const row = rowPrinter(66, 12, 22);
 const namespaces = (prefix: string) => Array.from({ length: NAMESPACES }, (_, i) => `${prefix}-${i}`);
 
 /** A realistic mix per namespace: mostly ConfigMaps and Secrets, then Services and (scaled-to-zero) Deployments. */

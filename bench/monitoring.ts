@@ -13,13 +13,12 @@ import { KubeconfigStore } from '../src/main/services/clusters/kubeconfig-store.
 import { MonitoringSettings } from '../src/main/services/monitoring/endpoints.ts';
 import { KubeMonitoringService } from '../src/main/services/monitoring/monitoring-service.ts';
 import { startWebShell } from '../e2e/web-shell.ts';
+import { median, quantile, rowPrinter } from './report.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 10_000);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
-const row = (name: string, ours: string, peer = '', ratio = '') => console.log(`${name.padEnd(70)} ${ours.padStart(12)} ${peer.padStart(26)}  ${ratio}`);
+const row = rowPrinter(70, 12, 26);
 const log = (line: string) => console.error(`bench: ${line}`);
 
 async function timed(run: () => Promise<unknown>): Promise<number> {

@@ -12,13 +12,12 @@ import { scaffoldFiles } from '../src/shared/manifests/scaffold.ts';
 import { listWorkspace } from '../src/main/services/manifests/workspace-files.ts';
 import { LocalManifestsService } from '../src/main/services/manifests/manifests-service.ts';
 import { startWebShell } from '../e2e/web-shell.ts';
+import { median, quantile, rowPrinter } from './report.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const FILES = Number(process.env.BENCH_WORKSPACE_FILES ?? 2000);
 const BIG_LINES = 5000;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
-const row = (name: string, ours: string, peer = '', ratio = '') => console.log(`${name.padEnd(72)} ${ours.padStart(10)} ${peer.padStart(28)}  ${ratio}`);
+const row = rowPrinter(72, 10, 28);
 
 /** Whole scaffolded applications side by side (26 files each) up to FILES, plus one 5,000-line file of Deployments. */
 function generate(): { dir: string; big: string; replicas: string } {
