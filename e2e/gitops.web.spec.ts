@@ -69,6 +69,7 @@ test("drift: a change made behind Git's back is shown as a diff and self-healed 
   await page.getByRole('button', { name: 'GitOps' }).click();
   await page.getByRole('tab', { name: 'Drift' }).click();
   await page.getByLabel('Workspace folder').fill(workspace);
+  await page.getByLabel('Workspace folder').press('Tab');
   await expect(page.getByLabel('Overlay')).toHaveValue('overlays/aks');
   await page.getByLabel('Overlay').selectOption('overlays/eks');
   // the overlay's cloud picks the cluster

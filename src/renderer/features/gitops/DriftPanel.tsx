@@ -10,7 +10,10 @@ import { useClusters } from '../clusters/queries.ts';
 export function DriftPanel() {
   const { workspacePath } = useUi();
   const clusters = useClusters();
-  const [workspace, setWorkspace] = useState(workspacePath ?? '');
+  // the folder is opened once typed (on leaving the field or Enter), not for every partial path
+  const [typed, setTyped] = useState(workspacePath ?? '');
+  const [workspace, setWorkspace] = useState(typed);
+  const pending = typed.trim() !== workspace;
   const info = useQuery({ queryKey: ['gitops', 'drift-workspace', workspace], queryFn: () => api.manifests.open({ path: workspace || undefined }), retry: false });
   const overlays = info.data?.kustomizations.filter((k) => k.split('/').includes('overlays') || cloudOfPath(k)) ?? [];
   const [overlay, setOverlay] = useState('');
@@ -32,6 +35,7 @@ export function DriftPanel() {
   const [confirming, setConfirming] = useState(false);
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    if (pending) return setWorkspace(typed.trim());
     setHealed(undefined);
     check.mutate();
   };
@@ -40,7 +44,7 @@ export function DriftPanel() {
     <div className="drift-panel">
       <form className="inline-field drift-form" onSubmit={submit}>
         <label>
-          Workspace <input className="filter mono" aria-label="Workspace folder" placeholder={info.data?.root ?? '/path/to/gitops-repo'} value={workspace} onChange={(e) => setWorkspace(e.target.value)} />
+          Workspace <input className="filter mono" aria-label="Workspace folder" placeholder={info.data?.root ?? '/path/to/gitops-repo'} value={typed} onChange={(e) => setTyped(e.target.value)} onBlur={() => setWorkspace(typed.trim())} />
         </label>
         <label>
           Overlay{' '}
@@ -58,7 +62,7 @@ export function DriftPanel() {
             ))}
           </select>
         </label>
-        <button type="submit" className="primary" disabled={!chosenOverlay || !chosenContext || check.isPending}>{check.isPending ? 'Comparing…' : 'Check drift'}</button>
+        <button type="submit" className="primary" disabled={pending || !info.data || !chosenOverlay || !chosenContext || check.isPending}>{check.isPending ? 'Comparing…' : 'Check drift'}</button>
       </form>
       {info.error && <div className="banner error" role="alert">{info.error.message}</div>}
       {(check.error ?? heal.error) && <div className="banner error" role="alert">{(check.error ?? heal.error)!.message}</div>}
