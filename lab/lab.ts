@@ -58,9 +58,13 @@ async function seed(c: LabCluster) {
     });
   }
   for (const obj of [...nodes(c), ...workloads(c)]) await api.apply(obj);
+  const uids = new Map<string, string>();
   for (const [obj, status] of gitops(c)) {
+    // an owner seeded earlier in the list: its uid is known only now
+    for (const ref of (obj.metadata.ownerReferences ?? []) as { kind: string; name: string; uid: string }[]) ref.uid ||= uids.get(`${ref.kind}/${ref.name}`) ?? '';
     // Argo CD's Application has no status subresource: its status is written with the object
     const applied = await api.apply({ ...obj, status });
+    uids.set(`${obj.kind}/${obj.metadata.name}`, String(applied.metadata.uid));
     // a Flux controller that has reconciled the object has seen its current generation (the CRD defaults it to -1)
     const observed = obj.apiVersion.includes('fluxcd.io') ? { observedGeneration: applied.metadata.generation } : {};
     await api.applyStatus({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace }, status: { ...observed, ...status } }).catch((error) => {

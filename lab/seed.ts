@@ -117,6 +117,13 @@ export function workloads(cluster: LabCluster): KubeObject[] {
       volumeBindingMode: 'WaitForFirstConsumer',
       allowVolumeExpansion: true,
     })),
+    // as Flux's install has it (flux2 manifests/rbac/view.yaml): Flux objects are readable by whoever may view
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'flux-view-flux-system', labels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } },
+      rules: [{ apiGroups: ['source.toolkit.fluxcd.io', 'kustomize.toolkit.fluxcd.io', 'helm.toolkit.fluxcd.io', 'notification.toolkit.fluxcd.io', 'image.toolkit.fluxcd.io'], resources: ['*'], verbs: ['get', 'list', 'watch'] }],
+    },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'fleetdeck-lab-viewer' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'fleetdeck-lab-viewer' }] },
     ns('shop', { team: 'apps' }),
     ns('payments', { team: 'apps' }),
@@ -191,11 +198,11 @@ const revision = (cluster: LabCluster, n: number) => `main@sha1:${(cluster.index
 /** Argo CD and Flux objects in varied states; each entry is [object, status]. */
 export function gitops(cluster: LabCluster): [KubeObject, Record<string, unknown>][] {
   const repo = 'https://github.com/acme/fleet-gitops.git';
-  const app = (name: string, path: string, destNs: string, status: Record<string, unknown>): [KubeObject, Record<string, unknown>] => [
+  const app = (name: string, path: string, destNs: string, status: Record<string, unknown>, metadata: Partial<KubeObject['metadata']> = {}): [KubeObject, Record<string, unknown>] => [
     {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Application',
-      metadata: { name, namespace: 'argocd', labels: { 'fleetdeck.io/cluster': cluster.context } },
+      metadata: { name, namespace: 'argocd', labels: { 'fleetdeck.io/cluster': cluster.context }, ...metadata },
       spec: { project: 'default', source: { repoURL: repo, path, targetRevision: 'main' }, destination: { server: 'https://kubernetes.default.svc', namespace: destNs }, syncPolicy: { automated: { prune: true, selfHeal: true } } },
     },
     status,
@@ -231,6 +238,42 @@ export function gitops(cluster: LabCluster): [KubeObject, Record<string, unknown
       conditions: [{ type: 'SyncError', message: 'one or more objects failed to apply: admission webhook "validate.monitoring" denied the request', lastTransitionTime: ago(30) }],
       resources: [resource('Deployment', 'monitoring', 'grafana', 'Synced', 'Degraded')],
     }),
+    // an ApplicationSet and the Application it generated (the lab seeds the owner's uid in, as the controller sets it)
+    [
+      {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'ApplicationSet',
+        metadata: { name: 'platform', namespace: 'argocd' },
+        spec: {
+          goTemplate: true,
+          generators: [{ list: { elements: [{ cloud: cluster.cloud }] } }],
+          template: {
+            metadata: { name: 'platform-{{.cloud}}' },
+            spec: { project: 'default', source: { repoURL: repo, path: 'platform/{{.cloud}}', targetRevision: 'main' }, destination: { server: 'https://kubernetes.default.svc', namespace: 'platform' } },
+          },
+        },
+      },
+      {
+        conditions: [
+          { type: 'ErrorOccurred', status: 'False', reason: 'ApplicationSetUpToDate', message: 'Successfully generated parameters for all Applications', lastTransitionTime: ago(20) },
+          { type: 'ParametersGenerated', status: 'True', reason: 'ParametersGenerated', message: 'Successfully generated parameters for all Applications', lastTransitionTime: ago(20) },
+          { type: 'ResourcesUpToDate', status: 'True', reason: 'ApplicationSetUpToDate', message: 'ApplicationSet up to date', lastTransitionTime: ago(20) },
+        ],
+        resources: [{ group: 'argoproj.io', version: 'v1alpha1', kind: 'Application', namespace: 'argocd', name: `platform-${cluster.cloud}`, status: 'Synced', health: { status: 'Healthy' } }],
+        resourcesCount: 1,
+      },
+    ],
+    app(
+      `platform-${cluster.cloud}`,
+      `platform/${cluster.cloud}`,
+      'platform',
+      {
+        sync: { status: 'Synced', revision: revision(cluster, 1).split(':')[1] },
+        health: { status: 'Healthy' },
+        operationState: { operation: { sync: { revision: revision(cluster, 1).split(':')[1] } }, phase: 'Succeeded', message: 'successfully synced (all tasks run)', startedAt: ago(21), finishedAt: ago(20) },
+      },
+      { ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', name: 'platform', uid: '', controller: true, blockOwnerDeletion: true }] },
+    ),
     [
       { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'fleet', namespace: 'flux-system' }, spec: { interval: '1m', url: repo, ref: { branch: 'main' } } },
       {

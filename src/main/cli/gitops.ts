@@ -34,7 +34,7 @@ function parseTarget(target: string | undefined): { kind: GitOpsKind; namespace:
 }
 
 export async function gitopsCommand(
-  gitops: GitOpsService,
+  gitops: GitOpsService & { dispose(): void },
   args: string[],
   flags: { context?: string[]; json: boolean; prune?: boolean; hard?: boolean; withSource?: boolean; timeout?: string; workspace?: string; overlay?: string; selfHeal?: boolean },
 ): Promise<CommandResult> {
@@ -42,7 +42,8 @@ export async function gitopsCommand(
   if (action === 'drift') return driftCommand(gitops, flags);
   if (action === 'status') {
     if (rest.length) throw new FleetdeckError('invalid-input', `gitops status takes no arguments, got "${rest.join(' ')}"`);
-    const result = await gitops.status(flags.context?.length ? { contexts: flags.context } : {});
+    // status starts watches, which would keep a one-shot command alive
+    const result = await gitops.status(flags.context?.length ? { contexts: flags.context } : {}).finally(() => gitops.dispose());
     const rows = result.apps.map((a) => ({ context: a.context, kind: a.kind, namespace: a.namespace, name: a.name, source: a.source, sync: a.sync, health: a.health, revision: a.revision ?? null, suspended: a.suspended, message: a.message ?? null }));
     const output = flags.json
       ? JSON.stringify(rows, null, 2)

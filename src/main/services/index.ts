@@ -24,7 +24,7 @@ export interface ServicesOptions {
 }
 
 /** The composition root shared by the Electron main process, the web shell and the CLI. */
-export function createServices(options: ServicesOptions): FleetdeckApi & { fleet: KubeFleetService; jobs: JobsCenter; runner: JobRunner } {
+export function createServices(options: ServicesOptions): FleetdeckApi & { fleet: KubeFleetService; gitops: KubeGitOpsService; jobs: JobsCenter; runner: JobRunner } {
   const store = new KubeconfigStore(kubeconfigPaths(options.kubeconfig), new Vault(options.dataDir, options.keys));
   const runner = new JobRunner({ store, keys: options.keys, dir: options.dataDir });
   const manifests = new LocalManifestsService({ dataDir: options.dataDir });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { gitopsActions } from '../gitops/actions.ts';
 import { gitopsKinds, type GitOpsApp, type GitOpsKind } from '../gitops/status.ts';
-import { defineService } from '../rpc.ts';
+import { defineService, type Event } from '../rpc.ts';
 
 /** A kind that cannot be listed in a cluster, and why: not installed, forbidden. Not an error: shown quietly. */
 export interface GitOpsNotice {
@@ -67,10 +67,12 @@ export interface GitOpsService {
   drift(input: DriftInput): Promise<DriftItem[]>;
   /** applies the overlay's desired state (server-side apply); extra objects are left alone */
   selfHeal(input: DriftInput): Promise<{ applied: number; remaining: DriftItem[] }>;
+  /** the clusters whose Argo CD or Flux objects changed (seen through watches, throttled): read the status again */
+  onDidChange: Event<{ contexts: string[] }>;
 }
 
 export const gitopsContract = defineService<GitOpsService>({
   name: 'gitops',
   methods: { status: statusInput, act: actInput, drift: driftInput, selfHeal: driftInput },
-  events: [],
+  events: ['onDidChange'],
 });

@@ -15,17 +15,22 @@ export interface ActionOptions {
 }
 
 export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
+/** the ApplicationSet controller regenerates the set's Applications, then removes it */
+export const APPSET_REFRESH_ANNOTATION = 'argocd.argoproj.io/application-set-refresh';
 export const RECONCILE_ANNOTATION = 'reconcile.fluxcd.io/requestedAt';
 
-
-/** Why the action does not apply to this kind or state; undefined when it does. */
-export function actionProblem(kind: GitOpsKind, action: GitOpsAction, object: unknown): string | undefined {
+/**
+ * Why the action does not apply to this kind or state; undefined when it does. An ApplicationSet
+ * is refreshed (its generators run again) and synced by syncing every Application it owns.
+ */
+export function actionProblem(kind: GitOpsKind, action: GitOpsAction, object: unknown, options: ActionOptions = {}): string | undefined {
   const tool = kindInfo(kind).tool;
-  if ((action === 'sync' || action === 'refresh') && kind !== 'Application') return `${action} is an Argo CD Application action; ${kind} ${tool === 'flux' ? 'is reconciled instead' : 'has none'}`;
+  if ((action === 'sync' || action === 'refresh') && tool !== 'argo') return `${action} is an Argo CD action; ${kind} is reconciled instead`;
   if ((action === 'reconcile' || action === 'suspend' || action === 'resume') && tool !== 'flux') {
     return action === 'reconcile' ? `${kind} is Argo CD's: use refresh or sync` : `Argo CD has no ${action} for ${kind}: turn automated sync off or on in its syncPolicy instead`;
   }
-  if (action === 'sync') {
+  if (kind === 'ApplicationSet' && action === 'refresh' && options.hard) return 'a hard refresh is for Applications; an ApplicationSet refresh runs its generators again';
+  if (action === 'sync' && kind === 'Application') {
     const o = obj(object);
     if (o.operation || obj(obj(o.status).operationState).phase === 'Running') return 'an operation is already running on this Application; wait for it or terminate it in Argo CD';
   }
@@ -36,12 +41,16 @@ export function actionProblem(kind: GitOpsKind, action: GitOpsAction, object: un
   return undefined;
 }
 
-/** The JSON merge patch that asks the controller to act; `requestedAt` is an RFC 3339 timestamp. */
-export function actionPatch(action: GitOpsAction, requestedAt: string, options: ActionOptions = {}): Record<string, unknown> {
+/**
+ * The JSON merge patch that asks the controller to act on an object of this kind; `requestedAt`
+ * is an RFC 3339 timestamp. (An ApplicationSet is synced through its Applications' patches.)
+ */
+export function actionPatch(kind: GitOpsKind, action: GitOpsAction, requestedAt: string, options: ActionOptions = {}): Record<string, unknown> {
   switch (action) {
     case 'sync':
       return { operation: { initiatedBy: { username: 'fleetdeck' }, info: [{ name: 'Reason', value: 'sync requested from Fleetdeck' }], sync: { prune: !!options.prune } } };
     case 'refresh':
+      if (kind === 'ApplicationSet') return { metadata: { annotations: { [APPSET_REFRESH_ANNOTATION]: 'true' } } };
       return { metadata: { annotations: { [REFRESH_ANNOTATION]: options.hard ? 'hard' : 'normal' } } };
     case 'reconcile':
       return { metadata: { annotations: { [RECONCILE_ANNOTATION]: requestedAt } } };
@@ -53,6 +62,16 @@ export function actionPatch(action: GitOpsAction, requestedAt: string, options: 
   }
 }
 
+/** The Applications an ApplicationSet generated: those it owns (the controller sets itself as their owner). */
+export function ownedBy(applications: unknown[], applicationSet: unknown): unknown[] {
+  const uid = obj(obj(applicationSet).metadata).uid;
+  return applications.filter((app) => {
+    const owners = obj(app).metadata;
+    const refs = Array.isArray(obj(owners).ownerReferences) ? (obj(owners).ownerReferences as unknown[]) : [];
+    return refs.some((ref) => obj(ref).kind === 'ApplicationSet' && obj(ref).uid === uid);
+  });
+}
+
 /** The source a Flux Kustomization or HelmRelease pulls from, for reconcile --with-source. */
 export function sourceOf(kind: GitOpsKind, object: unknown): { kind: GitOpsKind; namespace?: string; name: string } | undefined {
   const spec = obj(obj(object).spec);
@@ -62,8 +81,8 @@ export function sourceOf(kind: GitOpsKind, object: unknown): { kind: GitOpsKind;
   return { kind: sourceKind, namespace: typeof ref.namespace === 'string' ? ref.namespace : undefined, name: ref.name };
 }
 
-/** Whether the controller has acted on the request made at `requestedAt`. */
-export function actionSettled(action: GitOpsAction, object: unknown, requestedAt: string): boolean {
+/** Whether the controller has acted on the request made at `requestedAt` on an object of this kind. */
+export function actionSettled(kind: GitOpsKind, action: GitOpsAction, object: unknown, requestedAt: string): boolean {
   const o = obj(object);
   const status = obj(o.status);
   switch (action) {
@@ -72,8 +91,8 @@ export function actionSettled(action: GitOpsAction, object: unknown, requestedAt
       return !o.operation && typeof started === 'string' && Date.parse(started) >= Date.parse(requestedAt) - 1_000;
     }
     case 'refresh':
-      // Argo CD removes the annotation once it has refreshed
-      return obj(obj(o.metadata).annotations)[REFRESH_ANNOTATION] === undefined;
+      // the controller removes the annotation once it has refreshed
+      return obj(obj(o.metadata).annotations)[kind === 'ApplicationSet' ? APPSET_REFRESH_ANNOTATION : REFRESH_ANNOTATION] === undefined;
     case 'suspend':
       return obj(o.spec).suspend === true;
     case 'reconcile':

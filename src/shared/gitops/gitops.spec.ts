@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionPatch, actionProblem, actionSettled, sourceOf } from './actions.ts';
+import { actionPatch, actionProblem, actionSettled, ownedBy, sourceOf } from './actions.ts';
 import { attentionRank, toGitOpsApp } from './status.ts';
 
 const app = {
@@ -76,28 +76,40 @@ describe('GitOps rows', () => {
 
 describe('GitOps actions', () => {
   it('writes what Argo CD and Flux expect', () => {
-    expect(actionPatch('sync', 'T', { prune: true })).toMatchObject({ operation: { initiatedBy: { username: 'fleetdeck' }, sync: { prune: true } } });
-    expect(actionPatch('refresh', 'T', { hard: true })).toEqual({ metadata: { annotations: { 'argocd.argoproj.io/refresh': 'hard' } } });
-    expect(actionPatch('reconcile', '2026-11-26T10:00:00.000Z')).toEqual({ metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': '2026-11-26T10:00:00.000Z' } } });
-    expect(actionPatch('suspend', 'T')).toEqual({ spec: { suspend: true } });
-    expect(actionPatch('resume', 'T')).toEqual({ spec: { suspend: false }, metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': 'T' } } });
+    expect(actionPatch('Application', 'sync', 'T', { prune: true })).toMatchObject({ operation: { initiatedBy: { username: 'fleetdeck' }, sync: { prune: true } } });
+    expect(actionPatch('Application', 'refresh', 'T', { hard: true })).toEqual({ metadata: { annotations: { 'argocd.argoproj.io/refresh': 'hard' } } });
+    expect(actionPatch('ApplicationSet', 'refresh', 'T')).toEqual({ metadata: { annotations: { 'argocd.argoproj.io/application-set-refresh': 'true' } } });
+    expect(actionPatch('Kustomization', 'reconcile', '2026-11-26T10:00:00.000Z')).toEqual({ metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': '2026-11-26T10:00:00.000Z' } } });
+    expect(actionPatch('Kustomization', 'suspend', 'T')).toEqual({ spec: { suspend: true } });
+    expect(actionPatch('HelmRelease', 'resume', 'T')).toEqual({ spec: { suspend: false }, metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': 'T' } } });
   });
 
   it('refuses what does not apply', () => {
-    expect(actionProblem('Kustomization', 'sync', kustomization)).toMatch(/Argo CD Application action/);
+    expect(actionProblem('Kustomization', 'sync', kustomization)).toMatch(/Argo CD action; Kustomization is reconciled instead/);
     expect(actionProblem('Application', 'suspend', app)).toMatch(/no suspend/);
     expect(actionProblem('Application', 'sync', { ...app, operation: { sync: {} } })).toMatch(/already running/);
+    expect(actionProblem('ApplicationSet', 'refresh', {}, { hard: true })).toMatch(/hard refresh is for Applications/);
+    expect(actionProblem('ApplicationSet', 'sync', {})).toBeUndefined();
     expect(actionProblem('Kustomization', 'resume', kustomization)).toMatch(/not suspended/);
     expect(actionProblem('Kustomization', 'reconcile', { ...kustomization, spec: { suspend: true } })).toMatch(/resume it first/);
     expect(actionProblem('Kustomization', 'reconcile', kustomization)).toBeUndefined();
   });
 
   it('knows when the controller has acted', () => {
-    expect(actionSettled('reconcile', { status: { lastHandledReconcileAt: 'T1' } }, 'T1')).toBe(true);
-    expect(actionSettled('reconcile', { status: { lastHandledReconcileAt: 'T0' } }, 'T1')).toBe(false);
-    expect(actionSettled('refresh', { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } }, 'T')).toBe(false);
-    expect(actionSettled('sync', { operation: {}, status: {} }, '2026-11-26T10:00:00Z')).toBe(false);
-    expect(actionSettled('sync', { status: { operationState: { startedAt: '2026-11-26T10:00:01Z' } } }, '2026-11-26T10:00:00Z')).toBe(true);
+    expect(actionSettled('Kustomization', 'reconcile', { status: { lastHandledReconcileAt: 'T1' } }, 'T1')).toBe(true);
+    expect(actionSettled('Kustomization', 'reconcile', { status: { lastHandledReconcileAt: 'T0' } }, 'T1')).toBe(false);
+    expect(actionSettled('Application', 'refresh', { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } }, 'T')).toBe(false);
+    expect(actionSettled('ApplicationSet', 'refresh', { metadata: { annotations: { 'argocd.argoproj.io/application-set-refresh': 'true' } } }, 'T')).toBe(false);
+    expect(actionSettled('ApplicationSet', 'refresh', { metadata: { annotations: {} } }, 'T')).toBe(true);
+    expect(actionSettled('Application', 'sync', { operation: {}, status: {} }, '2026-11-26T10:00:00Z')).toBe(false);
+    expect(actionSettled('Application', 'sync', { status: { operationState: { startedAt: '2026-11-26T10:00:01Z' } } }, '2026-11-26T10:00:00Z')).toBe(true);
     expect(sourceOf('Kustomization', kustomization)).toEqual({ kind: 'GitRepository', name: 'fleet', namespace: undefined });
+  });
+
+  it("finds an ApplicationSet's Applications by owner uid, not by name", () => {
+    const set = { metadata: { name: 'platform', uid: 'u1' } };
+    const owned = { metadata: { name: 'platform-aks', ownerReferences: [{ kind: 'ApplicationSet', name: 'platform', uid: 'u1' }] } };
+    const stale = { metadata: { name: 'platform-old', ownerReferences: [{ kind: 'ApplicationSet', name: 'platform', uid: 'u0' }] } };
+    expect(ownedBy([owned, stale, app, 'garbage'], set)).toEqual([owned]);
   });
 });

@@ -59,6 +59,8 @@ export interface GitOpsApp {
   conditions: GitOpsCondition[];
   resources: ManagedResource[];
   history: { revision: string; at?: string }[];
+  /** set by the service when RBAC denies patching the object: every action is a patch, so none is offered */
+  forbidden?: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -116,7 +118,8 @@ function argo(kind: GitOpsKind, o: Obj): Reading {
   return {
     source: { repo: str((template ?? source).repoURL), path: str((template ?? source).path), targetRevision: str((template ?? source).targetRevision), chart: str(source.chart) },
     sync: kind === 'ApplicationSet' ? (conditions.find((c) => c.type === 'ResourcesUpToDate')?.status === 'True' ? 'Synced' : 'Unknown') : (str(sync.status) ?? 'Unknown'),
-    health: kind === 'ApplicationSet' ? (conditions.some((c) => c.type === 'ErrorOccurred' && c.status === 'True') ? 'Degraded' : 'Healthy') : (str(health.status) ?? 'Unknown'),
+    // newer Argo CD versions give an ApplicationSet a health; with older ones its ErrorOccurred condition tells
+    health: str(health.status) ?? (kind === 'ApplicationSet' ? (conditions.some((c) => c.type === 'ErrorOccurred' && c.status === 'True') ? 'Degraded' : 'Healthy') : 'Unknown'),
     revision: str(sync.revision) ?? str(list(sync.revisions)[0]),
     lastAppliedAt: str(operation.finishedAt) ?? str(status.reconciledAt),
     suspended: false,

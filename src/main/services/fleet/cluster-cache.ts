@@ -22,7 +22,7 @@ export const cachedResources = {
 export type CachedResource = keyof typeof cachedResources;
 
 /** What no screen reads but every object carries: managedFields and kubectl's last-applied copy. */
-function slim(object: KubeObject): KubeObject {
+export function slim(object: KubeObject): KubeObject {
   const metadata = object.metadata as KubeObject['metadata'] & { managedFields?: unknown; annotations?: Record<string, string> };
   delete metadata.managedFields;
   if (metadata.annotations) delete metadata.annotations['kubectl.kubernetes.io/last-applied-configuration'];

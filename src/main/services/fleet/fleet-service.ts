@@ -1,12 +1,12 @@
 import type { z } from 'zod';
 import type { BrowseItem, ClusterSummary, FleetService, KubeEventRow, PodAction, PodActionId, PodProblemRow, ProblemsPage, problemsInput, RootCause } from '../../../shared/contract/fleet.ts';
-import { Emitter } from '../../../shared/emitter.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { classifyPod, hintFor } from '../../../shared/fleet/pod-problems.ts';
 import { canI, forbiddenMessage, write, type AccessQuestion } from '../clusters/access.ts';
 import { kubeRequest, statusMessage } from '../clusters/http.ts';
 import { kubeConfigFor, listEntries } from '../clusters/kubeconfig.ts';
 import type { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
+import { ContextChanges } from '../context-changes.ts';
 import { ClusterCache, compareProblems } from './cluster-cache.ts';
 import type { KubeObject } from './reflector.ts';
 
@@ -48,21 +48,21 @@ type Owned = KubeObject & { metadata: { ownerReferences?: { kind: string; name: 
 /** The fleet view's data: one live cache per cluster, summaries, pod problems and root causes. */
 export class KubeFleetService implements FleetService {
   private caches?: Promise<Map<string, ClusterCache>>;
-  private readonly changed = new Emitter<{ contexts: string[] }>();
-  readonly onDidChange = this.changed.event;
-  private readonly pending = new Set<string>();
-  private flushTimer?: ReturnType<typeof setTimeout>;
+  private readonly changes: ContextChanges;
+  readonly onDidChange: ContextChanges['event'];
   private readonly options: FleetServiceOptions;
 
   constructor(options: FleetServiceOptions) {
     this.options = options;
+    this.changes = new ContextChanges(options.throttleMs ?? 100);
+    this.onDidChange = this.changes.event;
     // kubeconfigs imported or removed: rebuild the caches on next use
     options.store.onDidChange(() => {
       const previous = this.caches;
       this.caches = undefined;
       void previous?.then((caches) => {
         caches.forEach((c) => c.stop());
-        this.changed.fire({ contexts: [...caches.keys()] });
+        this.changes.add(...caches.keys());
       });
     });
   }
@@ -85,22 +85,12 @@ export class KubeFleetService implements FleetService {
       if (missing?.length) throw new FleetdeckError('not-found', `context ${missing.map((c) => `"${c}"`).join(', ')} not found or not usable`);
       const caches = new Map(entries.map((e) => [e.context, new ClusterCache(e.context, e.cloud, kubeConfigFor(config, e.context))]));
       for (const cache of caches.values()) {
-        cache.onDidChange(() => this.notify(cache.context));
+        cache.onDidChange(() => this.changes.add(cache.context));
         void cache.start();
       }
       return caches;
     })();
     return this.caches;
-  }
-
-  private notify(context: string) {
-    this.pending.add(context);
-    this.flushTimer ??= setTimeout(() => {
-      this.flushTimer = undefined;
-      const contexts = [...this.pending];
-      this.pending.clear();
-      this.changed.fire({ contexts });
-    }, this.options.throttleMs ?? 100);
   }
 
   /** Waits until every cluster has been listed once (or failed): what a one-shot CLI call needs. */
@@ -109,7 +99,7 @@ export class KubeFleetService implements FleetService {
   }
 
   dispose(): void {
-    clearTimeout(this.flushTimer);
+    this.changes.dispose();
     void this.caches?.then((caches) => caches.forEach((c) => c.stop()));
   }
 

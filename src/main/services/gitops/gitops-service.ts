@@ -6,46 +6,85 @@ import type { KubeObject } from '../../../shared/migration/rules.ts';
 import { detectDrift, selfHeal } from './drift.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { streamObjects } from '../../../shared/manifests/documents.ts';
-import { actionPatch, actionProblem, actionSettled, sourceOf } from '../../../shared/gitops/actions.ts';
-import { attentionRank, gitopsKinds, kindInfo, toGitOpsApp, type GitOpsApp, type GitOpsKind } from '../../../shared/gitops/status.ts';
+import { actionPatch, actionProblem, actionSettled, ownedBy, sourceOf } from '../../../shared/gitops/actions.ts';
+import { attentionRank, kindInfo, obj, toGitOpsApp, type GitOpsApp, type GitOpsKind } from '../../../shared/gitops/status.ts';
 import { canI, forbiddenMessage } from '../clusters/access.ts';
-import { classifyStatus, kubeRequest, statusMessage } from '../clusters/http.ts';
+import { classifyStatus, kubeOk, kubeRequest, kubeStream } from '../clusters/http.ts';
 import { kubeConfigFor, selectEntries } from '../clusters/kubeconfig.ts';
 import type { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
+import { ContextChanges } from '../context-changes.ts';
+import { parseWatchLine, type KubeObject as WatchedObject } from '../fleet/reflector.ts';
+import { ClusterGitOps, servedVersions } from './cluster-gitops.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export interface GitOpsServiceOptions {
   store: KubeconfigStore;
   /** renders a workspace folder's kustomization to a YAML stream (the manifests service) */
   render(workspace: string, overlay: string): Promise<string>;
+  /** how long change notifications are gathered before one is sent */
+  throttleMs?: number;
 }
 
 /**
- * For each resource of an API group, the version to use: the preferred one when it serves the
- * resource, else the first that does (an older Flux serves OCIRepository only as v1beta2).
+ * Follows one object through a watch from the state it was written in, until `done` or the
+ * deadline; returns the last state seen.
  */
-async function servedVersions(kc: KubeConfig, group: string): Promise<{ versions?: Map<string, string>; notice?: string }> {
-  const res = await kubeRequest(kc, `/apis/${group}`, { timeoutMs: 15_000 });
-  if (res.status === 404) return { notice: 'not installed (no such API group)' };
-  if (res.status >= 300) throw classifyStatus(res.status, res.body, `GET /apis/${group}`);
-  const body = JSON.parse(res.body) as { preferredVersion?: { version?: string }; versions?: { version: string }[] };
-  const ordered = [...new Set([body.preferredVersion?.version, ...(body.versions ?? []).map((v) => v.version)].filter((v): v is string => !!v))];
-  const versions = new Map<string, string>();
-  for (const version of ordered) {
-    const list = await kubeRequest(kc, `/apis/${group}/${version}`, { timeoutMs: 15_000 });
-    if (list.status >= 300) continue;
-    for (const r of (JSON.parse(list.body) as { resources?: { name: string }[] }).resources ?? []) if (!r.name.includes('/') && !versions.has(r.name)) versions.set(r.name, version);
+async function follow(kc: KubeConfig, collection: string, written: unknown, done: (object: unknown) => boolean, deadline: number): Promise<unknown> {
+  let latest = written;
+  const name = String(obj(obj(written).metadata).name);
+  while (!done(latest) && Date.now() < deadline) {
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), deadline - Date.now());
+    const from = String(obj(obj(latest).metadata).resourceVersion ?? '');
+    const path = `${collection}?fieldSelector=${encodeURIComponent(`metadata.name=${name}`)}&watch=1&resourceVersion=${encodeURIComponent(from)}&timeoutSeconds=${Math.ceil((deadline - Date.now()) / 1000)}`;
+    let failure: FleetdeckError | undefined;
+    try {
+      await kubeStream(kc, path, {
+        signal: stop.signal,
+        onLine: (line) => {
+          const event = parseWatchLine<WatchedObject>(line, collection);
+          if (event.type === 'BOOKMARK') return;
+          if (event.type === 'ERROR') failure = event.error;
+          else if (event.type === 'DELETED') failure = new FleetdeckError('not-found', `${name} was deleted while Fleetdeck waited for the controller`);
+          else latest = event.object;
+          if (failure || done(latest)) stop.abort();
+        },
+      });
+    } catch (error) {
+      if (!stop.signal.aborted) throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (failure?.code === 'gone') latest = JSON.parse(await kubeOk(kc, `${collection}/${encodeURIComponent(name)}`));
+    else if (failure) throw failure;
   }
-  return { versions };
+  return latest;
 }
 
+/** Every Argo CD and Flux object of the fleet, kept live by watches; actions through the Kubernetes API. */
 export class KubeGitOpsService implements GitOpsService {
   private readonly options: GitOpsServiceOptions;
+  private readonly watched = new Map<string, ClusterGitOps>();
+  private readonly changes: ContextChanges;
+  readonly onDidChange: ContextChanges['event'];
 
   constructor(options: GitOpsServiceOptions) {
     this.options = options;
+    this.changes = new ContextChanges(options.throttleMs ?? 250);
+    this.onDidChange = this.changes.event;
+    // kubeconfigs imported or removed: watch afresh on next use
+    options.store.onDidChange(() => {
+      const contexts = [...this.watched.keys()];
+      this.dispose();
+      this.changes.add(...contexts);
+    });
+  }
+
+  dispose(): void {
+    for (const cluster of this.watched.values()) cluster.stop();
+    this.watched.clear();
+    this.changes.dispose();
   }
 
   private async clusters(contexts?: string[]) {
@@ -60,26 +99,21 @@ export class KubeGitOpsService implements GitOpsService {
     const answered: string[] = [];
     await Promise.all(
       (await this.clusters(contexts)).map(async ({ entry, kc }) => {
+        const context = entry.context;
+        let cluster = this.watched.get(context);
+        if (!cluster) this.watched.set(context, (cluster = new ClusterGitOps(context, kc, () => this.changes.add(context))));
         try {
-          const groups = new Map<string, Awaited<ReturnType<typeof servedVersions>>>();
-          for (const group of new Set(gitopsKinds.map((k) => k.group))) groups.set(group, await servedVersions(kc, group));
-          await Promise.all(
-            gitopsKinds.map(async ({ kind, group, plural }) => {
-              const { versions, notice } = groups.get(group)!;
-              if (notice) return notices.push({ cluster: entry.context, kind, reason: `${group} ${notice}` });
-              const version = versions!.get(plural);
-              if (!version) return notices.push({ cluster: entry.context, kind, reason: `${plural}.${group} not installed` });
-              const res = await kubeRequest(kc, `/apis/${group}/${version}/${plural}`, { timeoutMs: 30_000 });
-              if (res.status === 404) return notices.push({ cluster: entry.context, kind, reason: `${plural}.${group} not installed` });
-              if (res.status === 403) return notices.push({ cluster: entry.context, kind, reason: forbiddenMessage({ verb: 'list', resource: plural }) });
-              if (res.status >= 300) return notices.push({ cluster: entry.context, kind, reason: `listing ${plural} failed: ${statusMessage(res.body)}` });
-              const items = (JSON.parse(res.body) as { items?: unknown[] }).items ?? [];
-              for (const item of items) apps.push(toGitOpsApp(entry.context, kind, { apiVersion: `${group}/${version}`, ...(item as object) }));
-            }),
-          );
-          answered.push(entry.context);
+          await cluster.ready();
+          const reading = await cluster.read();
+          apps.push(...reading.apps);
+          notices.push(...reading.notices);
+          if (reading.error) errors.push({ cluster: context, message: reading.error });
+          else answered.push(context);
         } catch (error) {
-          errors.push({ cluster: entry.context, message: messageOf(error) });
+          // discovery failed (unreachable, expired token…): nothing is watched yet; try again next time
+          cluster.stop();
+          this.watched.delete(context);
+          errors.push({ cluster: context, message: messageOf(error) });
         }
       }),
     );
@@ -88,61 +122,79 @@ export class KubeGitOpsService implements GitOpsService {
     return { apps, notices: notices.sort(order), answered: answered.sort(), errors: errors.sort(order) };
   }
 
-  /** Writes what the controller expects, then follows the object until the controller has acted or the timeout passes. */
+  /**
+   * Writes what the controller expects, then follows each written object until the controller has
+   * acted or the timeout passes. An ApplicationSet sync is a sync of every Application it owns.
+   */
   async act(input: ActInput): Promise<ActResult> {
     const [{ kc }] = await this.clusters([input.context]);
     const groups = new Map<string, ReturnType<typeof servedVersions>>();
-    const path = async (kind: GitOpsKind, namespace: string, name: string) => {
+    const collection = async (kind: GitOpsKind, namespace: string) => {
       const { group, plural } = kindInfo(kind);
       if (!groups.has(group)) groups.set(group, servedVersions(kc, group));
       const version = (await groups.get(group)!).versions?.get(plural);
       if (!version) throw new FleetdeckError('not-found', `${input.context}: ${plural}.${group} is not installed`);
-      return `/apis/${group}/${version}/namespaces/${encodeURIComponent(namespace)}/${plural}/${encodeURIComponent(name)}`;
+      return `/apis/${group}/${version}/namespaces/${encodeURIComponent(namespace)}/${plural}`;
     };
-    const get = async (kind: GitOpsKind, namespace: string, name: string) => {
-      const res = await kubeRequest(kc, await path(kind, namespace, name), { timeoutMs: 15_000 });
-      if (res.status === 404) throw new FleetdeckError('not-found', `${kind} ${namespace}/${name} not found in ${input.context}`);
-      if (res.status === 403) throw new FleetdeckError('forbidden', forbiddenMessage({ verb: 'get', resource: kindInfo(kind).plural, namespace }));
-      if (res.status >= 300) throw classifyStatus(res.status, res.body, `GET ${kind} ${namespace}/${name}`);
+    const read = async (kind: GitOpsKind, namespace: string, name?: string) => {
+      const what = name ? `${kind} ${namespace}/${name}` : `${kindInfo(kind).plural} in ${namespace}`;
+      const res = await kubeRequest(kc, `${await collection(kind, namespace)}${name ? `/${encodeURIComponent(name)}` : ''}`, { timeoutMs: 15_000 });
+      if (res.status === 404) throw new FleetdeckError('not-found', `${what} not found in ${input.context}`);
+      if (res.status === 403) throw new FleetdeckError('forbidden', forbiddenMessage({ verb: name ? 'get' : 'list', resource: kindInfo(kind).plural, namespace }));
+      if (res.status >= 300) throw classifyStatus(res.status, res.body, `GET ${what}`);
       return JSON.parse(res.body) as unknown;
     };
     const patch = async (kind: GitOpsKind, namespace: string, name: string, body: unknown) => {
       const question = { verb: 'patch', resource: kindInfo(kind).plural, group: kindInfo(kind).group, namespace };
       if (!(await canI(kc, question))) throw new FleetdeckError('forbidden', forbiddenMessage(question));
-      const res = await kubeRequest(kc, await path(kind, namespace, name), { method: 'PATCH', body, contentType: 'application/merge-patch+json', timeoutMs: 15_000 });
+      const res = await kubeRequest(kc, `${await collection(kind, namespace)}/${encodeURIComponent(name)}`, { method: 'PATCH', body, contentType: 'application/merge-patch+json', timeoutMs: 15_000 });
       if (res.status === 403) throw new FleetdeckError('forbidden', forbiddenMessage(question));
       if (res.status >= 300) throw classifyStatus(res.status, res.body, `PATCH ${kind} ${namespace}/${name}`);
+      return JSON.parse(res.body) as unknown;
     };
 
-    const current = await get(input.kind, input.namespace, input.name);
-    const problem = actionProblem(input.kind, input.action, current);
+    const current = await read(input.kind, input.namespace, input.name);
+    const problem = actionProblem(input.kind, input.action, current, input);
     if (problem) throw new FleetdeckError('invalid-input', `${input.kind} ${input.namespace}/${input.name}: ${problem}`);
+    // what is written and followed: the object itself, or an ApplicationSet's Applications
+    let targets: { kind: GitOpsKind; name: string }[] = [{ kind: input.kind, name: input.name }];
+    if (input.kind === 'ApplicationSet' && input.action === 'sync') {
+      const owned = ownedBy(obj(await read('Application', input.namespace)).items as unknown[], current);
+      if (!owned.length) throw new FleetdeckError('invalid-input', `ApplicationSet ${input.namespace}/${input.name} owns no Application yet: refresh it so its generators run`);
+      const busy = owned.filter((app) => actionProblem('Application', 'sync', app)).map((app) => String(obj(obj(app).metadata).name));
+      if (busy.length) throw new FleetdeckError('invalid-input', `ApplicationSet ${input.namespace}/${input.name}: an operation is already running on ${busy.join(', ')}; wait for it or terminate it in Argo CD`);
+      targets = owned.map((app) => ({ kind: 'Application', name: String(obj(obj(app).metadata).name) }));
+    }
+
     const requestedAt = new Date().toISOString();
     const written: ActResult['written'] = [];
     if (input.action === 'reconcile' && input.withSource) {
       const source = sourceOf(input.kind, current);
       if (!source) throw new FleetdeckError('invalid-input', `${input.kind} ${input.namespace}/${input.name} names no GitRepository, OCIRepository or HelmRepository source`);
-      const sourcePatch = actionPatch('reconcile', requestedAt);
+      const sourcePatch = actionPatch(source.kind, 'reconcile', requestedAt);
       await patch(source.kind, source.namespace ?? input.namespace, source.name, sourcePatch);
       written.push({ kind: source.kind, namespace: source.namespace ?? input.namespace, name: source.name, patch: sourcePatch });
     }
-    const body = actionPatch(input.action, requestedAt, input);
-    await patch(input.kind, input.namespace, input.name, body);
-    written.push({ kind: input.kind, namespace: input.namespace, name: input.name, patch: body });
-
     const deadline = Date.now() + (input.timeoutSeconds ?? 60) * 1000;
-    let latest = await get(input.kind, input.namespace, input.name);
-    while (!actionSettled(input.action, latest, requestedAt) && Date.now() < deadline) {
-      await sleep(1_000);
-      latest = await get(input.kind, input.namespace, input.name);
-    }
-    const settled = actionSettled(input.action, latest, requestedAt);
+    const finals = await Promise.all(
+      targets.map(async ({ kind, name }) => {
+        const body = actionPatch(kind, input.action, requestedAt, input);
+        const after = await patch(kind, input.namespace, name, body);
+        written.push({ kind, namespace: input.namespace, name, patch: body });
+        const done = (o: unknown) => actionSettled(kind, input.action, o, requestedAt);
+        const latest = await follow(kc, await collection(kind, input.namespace), after, done, deadline);
+        return { latest, settled: done(latest) };
+      }),
+    );
+    const settled = finals.every((f) => f.settled);
+    const controller = kindInfo(input.kind).tool === 'argo' ? (input.kind === 'ApplicationSet' && input.action === 'refresh' ? 'the ApplicationSet controller' : 'the Argo CD application controller') : 'the Flux controller';
+    const what = targets[0].kind !== input.kind ? `${input.action} of ${targets.length} Application${targets.length === 1 ? '' : 's'}` : input.action;
     return {
       written,
       settled,
       requestedAt,
-      message: settled ? `${input.action} done: the controller has acted` : `${input.action} requested; the controller did not act within ${input.timeoutSeconds ?? 60} s (is ${kindInfo(input.kind).tool === 'argo' ? 'the Argo CD application controller' : 'the Flux controller'} running in ${input.context}?)`,
-      app: toGitOpsApp(input.context, input.kind, latest),
+      message: settled ? `${what} done: the controller has acted` : `${what} requested; the controller did not act within ${input.timeoutSeconds ?? 60} s (is ${controller} running in ${input.context}?)`,
+      app: toGitOpsApp(input.context, input.kind, targets[0].kind === input.kind ? finals[0].latest : await read(input.kind, input.namespace, input.name)),
     };
   }
 

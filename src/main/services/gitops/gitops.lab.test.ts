@@ -31,6 +31,8 @@ const get = (context: string, path: string) => labApi(context).request<Written>(
 const ks = (name: string) => `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/${name}`;
 const application = (name: string) => `/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/${name}`;
 
+afterAll(() => gitops.dispose());
+
 describe('GitOps status across the fleet', () => {
   it('shows every seeded Argo CD and Flux object of the three clusters with its state (CLI JSON)', () => {
     const { status, json } = cli('status');
@@ -49,6 +51,8 @@ describe('GitOps status across the fleet', () => {
       expect(of('GitRepository', 'fleet')).toMatchObject({ sync: 'Ready', source: { repo: 'https://github.com/acme/fleet-gitops.git', targetRevision: 'main' } });
       expect(of('HelmRepository', 'bitnami')).toMatchObject({ sync: 'Ready' });
       expect(of('HelmRelease', 'redis')).toMatchObject({ sync: 'Ready', health: 'Current', revision: '20.6.2' });
+      expect(of('ApplicationSet', 'platform')).toMatchObject({ namespace: 'argocd', sync: 'Synced', health: 'Healthy', source: { repo: 'https://github.com/acme/fleet-gitops.git', path: 'platform/{{.cloud}}' } });
+      expect(of('Application', `platform-${cloud}`)).toMatchObject({ sync: 'Synced', health: 'Healthy', source: { path: `platform/${cloud}` } });
     }
     // what needs a look comes first
     expect(['Degraded', 'Failed']).toContain(rows[0].health);
@@ -63,11 +67,34 @@ describe('GitOps status across the fleet', () => {
     expect(infrastructure.resources).toContainEqual({ group: 'apps', kind: 'Deployment', namespace: 'shop', name: 'web' });
   });
 
-  it('a viewer that may not list the CRDs gets the reason, quietly, and nothing crashes', async () => {
+  it("a viewer gets the reason for what it may not list, and sees Flux's objects (flux-view) read only", async () => {
     const result = await gitops.status({ contexts: ['aks-lab-viewer'] });
     expect(result.answered).toEqual(['aks-lab-viewer']);
-    expect(result.apps).toEqual([]);
     expect(result.notices).toContainEqual({ cluster: 'aks-lab-viewer', kind: 'Application', reason: 'forbidden: list applications at cluster scope' });
+    expect(result.apps.some((a) => a.kind === 'Application')).toBe(false);
+    const apps = result.apps.find((a) => a.kind === 'Kustomization' && a.name === 'apps');
+    expect(apps).toMatchObject({ sync: 'NotReady', forbidden: 'forbidden: patch kustomizations in flux-system' });
+    // the admin may act: nothing marked
+    expect((await gitops.status({ contexts: ['aks-lab'] })).apps.filter((a) => a.forbidden)).toEqual([]);
+  });
+
+  it('is live: a change made through the API is announced and read back, without polling', async () => {
+    const changed: string[][] = [];
+    const off = gitops.onDidChange(({ contexts }) => changed.push(contexts));
+    const infrastructure = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'infrastructure', namespace: 'flux-system' } };
+    const { status: seeded } = await labApi('eks-lab').request<{ status: { conditions: unknown[] } }>('GET', ks('infrastructure'));
+    try {
+      await gitops.status({ contexts: ['eks-lab'] });
+      const message = `Applied revision: main@sha1:${Date.now().toString(16)}`;
+      await labApi('eks-lab').applyStatus({ ...infrastructure, status: { conditions: [{ type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message, lastTransitionTime: new Date().toISOString() }] } }, 'fleetdeck-lab-test');
+      for (let i = 0; i < 50 && !changed.some((c) => c.includes('eks-lab')); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(changed.flat()).toContain('eks-lab');
+      const { apps } = await gitops.status({ contexts: ['eks-lab'] });
+      expect(apps.find((a) => a.kind === 'Kustomization' && a.name === 'infrastructure')?.message).toBe(message);
+    } finally {
+      off();
+      await labApi('eks-lab').applyStatus({ ...infrastructure, status: { conditions: seeded.conditions } }, 'fleetdeck-lab-test');
+    }
   });
 
   it('a kind whose CRD is not installed is a notice, not an error', async () => {
@@ -82,7 +109,7 @@ describe('GitOps status across the fleet', () => {
       }
       expect(result.notices).toEqual([{ cluster: 'gke-lab', kind: 'OCIRepository', reason: 'ocirepositories.source.toolkit.fluxcd.io not installed' }]);
       expect(result.errors).toEqual([]);
-      expect(result.apps.length).toBe(9);
+      expect(result.apps.length).toBe(11);
     } finally {
       await api.apply(crd);
     }
@@ -155,9 +182,33 @@ describe('GitOps actions write what the controllers expect', () => {
     expect(result).toMatchObject({ settled: true, requestedAt, message: 'reconcile done: the controller has acted' });
   }, 60_000);
 
+  it('ApplicationSet: refresh until its controller has acted (the test plays it), sync of every Application it owns', async () => {
+    const api = labApi('gke-lab');
+    const appset = '/apis/argoproj.io/v1alpha1/namespaces/argocd/applicationsets/platform';
+    const refreshing = gitops.act({ context: 'gke-lab', kind: 'ApplicationSet', namespace: 'argocd', name: 'platform', action: 'refresh', timeoutSeconds: 30 });
+    let requested: string | undefined;
+    for (let i = 0; i < 50 && !requested; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      requested = (await get('gke-lab', appset)).metadata.annotations?.['argocd.argoproj.io/application-set-refresh'];
+    }
+    expect(requested).toBe('true');
+    await api.mergePatch({ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: 'platform', namespace: 'argocd' } }, { metadata: { annotations: { 'argocd.argoproj.io/application-set-refresh': null } } });
+    expect(await refreshing).toMatchObject({ settled: true, message: 'refresh done: the controller has acted' });
+
+    const sync = cli('sync', '--context', 'gke-lab', 'appset/argocd/platform', '--timeout', '0');
+    restore.push(() => api.mergePatch({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'platform-gke', namespace: 'argocd' } }, { operation: null }));
+    expect(sync.status).toBe(2);
+    expect(sync.json.written).toEqual([{ kind: 'Application', namespace: 'argocd', name: 'platform-gke', patch: expect.objectContaining({ operation: expect.objectContaining({ sync: { prune: false } }) }) }]);
+    expect(sync.json.message).toMatch(/^sync of 1 Application requested/);
+    expect((await get('gke-lab', application('platform-gke'))).operation).toMatchObject({ initiatedBy: { username: 'fleetdeck' } });
+    // the Applications it does not own are left alone
+    expect((await get('gke-lab', application('shop-gke'))).operation).toBeUndefined();
+  }, 60_000);
+
   it('names what is wrong with the target', () => {
     expect(cli('reconcile', '--context', 'aks-lab', 'ks/flux-system/nope').stderr).toMatch(/Kustomization flux-system\/nope not found in aks-lab/);
-    expect(cli('sync', '--context', 'aks-lab', 'ks/flux-system/apps').stderr).toMatch(/sync is an Argo CD Application action/);
+    expect(cli('sync', '--context', 'aks-lab', 'ks/flux-system/apps').stderr).toMatch(/sync is an Argo CD action; Kustomization is reconciled instead/);
+    expect(cli('refresh', '--context', 'aks-lab', 'appset/argocd/platform', '--hard').stderr).toMatch(/a hard refresh is for Applications/);
     expect(cli('sync', '--context', 'aks-lab', 'shop-aks').stderr).toMatch(/expected <kind>\/<namespace>\/<name>/);
   }, 60_000);
 });

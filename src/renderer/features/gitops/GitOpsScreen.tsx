@@ -10,7 +10,7 @@ import { DriftPanel } from './DriftPanel.tsx';
 import { useGitOpsAction, useGitOpsStatus } from './queries.ts';
 
 type Tool = 'all' | 'argo' | 'flux';
-const keyOf = (a: GitOpsApp) => `${a.context}/${a.kind}/${a.namespace}/${a.name}`;
+const keyOf = (a: Pick<GitOpsApp, 'context' | 'kind' | 'namespace' | 'name'>) => `${a.context}/${a.kind}/${a.namespace}/${a.name}`;
 const tone = (value: string) => (/^(Synced|Ready|Healthy|Current)$/.test(value) ? 'ok' : /^(OutOfSync|NotReady|Degraded|Failed|Missing)$/.test(value) ? 'failed' : /^(Suspended)$/.test(value) ? 'idle' : 'pending');
 
 export function GitOpsScreen() {
@@ -113,16 +113,18 @@ export function GitOpsScreen() {
             </tbody>
           </table>
           {apps.length === 0 && status.data && <div className="empty">No application matches.</div>}
-          {current && <Detail app={current} onClose={() => setSelected(undefined)} />}
+          {current && <Detail app={current} onClose={() => setSelected(undefined)} onOpen={setSelected} />}
         </div>
       )}
     </section>
   );
 }
 
-const actionsFor = (app: GitOpsApp): GitOpsAction[] => (kindInfo(app.kind).tool === 'argo' ? (app.kind === 'Application' ? ['sync', 'refresh'] : []) : app.suspended ? ['resume'] : ['reconcile', 'suspend']);
+const actionsFor = (app: GitOpsApp): GitOpsAction[] => (kindInfo(app.kind).tool === 'argo' ? ['sync', 'refresh'] : app.suspended ? ['resume'] : ['reconcile', 'suspend']);
+const actionLabel = (app: GitOpsApp, action: GitOpsAction) =>
+  ({ sync: app.kind === 'ApplicationSet' ? `Sync its ${app.resources.length} Applications` : 'Sync', refresh: 'Refresh', reconcile: 'Reconcile', suspend: 'Suspend', resume: 'Resume' })[action];
 
-function Detail({ app, onClose }: { app: GitOpsApp; onClose(): void }) {
+function Detail({ app, onClose, onOpen }: { app: GitOpsApp; onClose(): void; onOpen(key: string): void }) {
   const { setBrowse, setScreen } = useUi();
   const act = useGitOpsAction();
   const [prune, setPrune] = useState(false);
@@ -143,18 +145,19 @@ function Detail({ app, onClose }: { app: GitOpsApp; onClose(): void }) {
         {app.revision ? <div className="muted">revision {app.revision}{app.lastAppliedAt ? `, applied ${age(app.lastAppliedAt)} ago` : ''}</div> : null}
       </div>
       {app.message && <div className={`banner ${/^(Degraded|Failed)$/.test(app.health) || app.sync === 'NotReady' ? 'error' : 'warn'}`}>{app.message}</div>}
+      {app.forbidden && <div className="muted small" role="note">Read only: {app.forbidden}</div>}
       <div className="actions">
         {actionsFor(app).map((action) => (
           <span key={action} className="inline-field">
-            <button onClick={() => run(action)} disabled={act.isPending || !!actionProblem(app.kind, action, { spec: { suspend: app.suspended } })}>
-              {{ sync: 'Sync', refresh: 'Refresh', reconcile: 'Reconcile', suspend: 'Suspend', resume: 'Resume' }[action]}
+            <button onClick={() => run(action)} title={app.forbidden} disabled={act.isPending || !!app.forbidden || !!actionProblem(app.kind, action, { spec: { suspend: app.suspended } })}>
+              {actionLabel(app, action)}
             </button>
-            {action === 'refresh' && <button onClick={() => run('refresh', true)} disabled={act.isPending}>Hard refresh</button>}
+            {action === 'refresh' && app.kind === 'Application' && <button onClick={() => run('refresh', true)} title={app.forbidden} disabled={act.isPending || !!app.forbidden}>Hard refresh</button>}
             {action === 'sync' && (
-              <label className="check"><input type="checkbox" checked={prune} onChange={(e) => setPrune(e.target.checked)} /> prune</label>
+              <label className="check"><input type="checkbox" checked={prune} disabled={!!app.forbidden} onChange={(e) => setPrune(e.target.checked)} /> prune</label>
             )}
             {action === 'reconcile' && ['Kustomization', 'HelmRelease'].includes(app.kind) && (
-              <label className="check"><input type="checkbox" checked={withSource} onChange={(e) => setWithSource(e.target.checked)} /> source first</label>
+              <label className="check"><input type="checkbox" checked={withSource} disabled={!!app.forbidden} onChange={(e) => setWithSource(e.target.checked)} /> source first</label>
             )}
           </span>
         ))}
@@ -179,6 +182,10 @@ function Detail({ app, onClose }: { app: GitOpsApp; onClose(): void }) {
               }}
             >
               {r.kind}/{r.namespace}/{r.name}
+            </button>
+          ) : r.kind === 'Application' && r.group === 'argoproj.io' && r.namespace ? (
+            <button className="link" onClick={() => onOpen(keyOf({ context: app.context, kind: 'Application', namespace: r.namespace!, name: r.name }))}>
+              Application/{r.namespace}/{r.name}
             </button>
           ) : (
             <span>{r.kind}/{r.namespace ? `${r.namespace}/` : ''}{r.name}</span>
