@@ -32,9 +32,9 @@ test('one table of every Argo CD and Flux object across the clusters, with detai
   await page.goto(shell.url);
   await page.getByRole('button', { name: 'GitOps' }).click();
   const table = page.getByRole('table', { name: 'GitOps applications' });
-  // 9 objects in each of the three clusters through the admin contexts; the viewer contexts may not list them
-  await expect(page.getByText('27 Argo CD and Flux objects from 6 contexts')).toBeVisible({ timeout: 30_000 });
-  await expect(table.locator('tbody tr')).toHaveCount(27);
+  // 11 objects in each of the three clusters through the admin contexts; the viewer contexts may list Flux's 6 (flux-view), not Argo CD's
+  await expect(page.getByText('51 Argo CD and Flux objects from 6 contexts')).toBeVisible({ timeout: 30_000 });
+  await expect(table.locator('tbody tr')).toHaveCount(51);
   const degraded = table.locator('tr', { hasText: 'monitoring-eks' });
   await expect(degraded).toContainText('Degraded');
   await expect(degraded).toContainText('eks-lab');
@@ -42,11 +42,26 @@ test('one table of every Argo CD and Flux object across the clusters, with detai
   await expect(page.getByText(/kinds not listed/)).toBeVisible();
   await page.screenshot({ path: path.join(screenshotDir, 'gitops-table.png') });
 
+  // an ApplicationSet: synced through the Applications it owns, which its detail links to
+  await table.locator('tr', { hasText: 'eks-lab' }).filter({ hasText: 'ApplicationSet' }).getByRole('button', { name: 'platform' }).click();
+  const appset = page.getByRole('complementary', { name: 'ApplicationSet platform' });
+  await expect(appset.getByRole('button', { name: 'Sync its 1 Application' })).toBeEnabled();
+  await expect(appset.getByRole('button', { name: 'Hard refresh' })).toHaveCount(0);
+  await appset.getByRole('button', { name: 'Application/argocd/platform-eks' }).click();
+  await expect(page.getByRole('complementary', { name: 'Application platform-eks' })).toContainText('platform/eks');
+
   await page.getByRole('radio', { name: 'Flux' }).click();
-  await expect(table.locator('tbody tr')).toHaveCount(18);
+  await expect(table.locator('tbody tr')).toHaveCount(36);
   await page.getByLabel('Filter applications').fill('build failed');
-  await expect(table.locator('tbody tr')).toHaveCount(3);
-  const apps = table.locator('tr', { hasText: 'aks-lab' }).filter({ hasText: 'NotReady (BuildFailed)' });
+  await expect(table.locator('tbody tr')).toHaveCount(6);
+  // a viewer may read, not act: the actions are there, disabled, with the reason
+  await table.locator('tr', { hasText: 'aks-lab-viewer' }).getByRole('button', { name: 'apps' }).click();
+  const readOnly = page.getByRole('complementary', { name: 'Kustomization apps' });
+  await expect(readOnly).toContainText('Read only: forbidden: patch kustomizations in flux-system');
+  await expect(readOnly.getByRole('button', { name: 'Suspend' })).toBeDisabled();
+  await page.screenshot({ path: path.join(screenshotDir, 'gitops-read-only.png') });
+
+  const apps = table.locator('tr', { hasText: 'aks-lab' }).filter({ hasNotText: 'aks-lab-viewer' }).filter({ hasText: 'NotReady (BuildFailed)' });
   await expect(apps).toHaveCount(1);
   await apps.getByRole('button', { name: 'apps' }).click();
   const detail = page.getByRole('complementary', { name: 'Kustomization apps' });
@@ -61,6 +76,22 @@ test('one table of every Argo CD and Flux object across the clusters, with detai
   await expect(detail.getByRole('status')).toContainText('resume requested; the controller did not act within 15 s', { timeout: 30_000 });
   await expect(apps).not.toContainText('suspended');
   await page.screenshot({ path: path.join(screenshotDir, 'gitops-detail.png') });
+});
+
+test('live: a change a controller makes shows in the open table without a reload', async ({ page }) => {
+  await page.goto(shell.url);
+  await page.getByRole('button', { name: 'GitOps' }).click();
+  const row = page.getByRole('table', { name: 'GitOps applications' }).locator('tr', { hasText: 'gke-lab' }).filter({ hasNotText: 'gke-lab-viewer' }).filter({ hasText: 'observability' });
+  await expect(row).toContainText('Unknown', { timeout: 30_000 });
+  const observability = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'observability', namespace: 'flux-system' } };
+  const { status: seeded } = await labApi('gke-lab').request<{ status: { conditions: unknown[] } }>('GET', '/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/observability');
+  try {
+    await labApi('gke-lab').applyStatus({ ...observability, status: { conditions: [{ type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message: 'Applied revision: main@sha1:e2e', lastTransitionTime: new Date().toISOString() }] } }, 'e2e-controller');
+    // the screen does not poll: only the watch can bring this
+    await expect(row).toContainText('Ready (ReconciliationSucceeded)');
+  } finally {
+    await labApi('gke-lab').applyStatus({ ...observability, status: { conditions: seeded.conditions } }, 'e2e-controller');
+  }
 });
 
 test("drift: a change made behind Git's back is shown as a diff and self-healed after confirmation", async ({ page }) => {
@@ -87,5 +118,16 @@ test("drift: a change made behind Git's back is shown as a diff and self-healed 
   await expect(page.getByText(/Applied 10 objects from overlays\/eks to eks-lab/)).toBeVisible();
   const live = await labApi('eks-lab').request<{ spec: { replicas: number } }>('GET', `/apis/apps/v1/namespaces/${app}/deployments/${app}`);
   expect(live.spec.replicas).toBe(2);
-});
 
+  // a cluster chosen for an overlay is remembered across a restart of the page
+  await page.getByLabel('Cluster').selectOption('eks-lab-viewer');
+  await page.reload();
+  await page.getByRole('button', { name: 'GitOps' }).click();
+  await page.getByRole('tab', { name: 'Drift' }).click();
+  await page.getByLabel('Workspace folder').fill(workspace);
+  await page.getByLabel('Workspace folder').press('Tab');
+  await page.getByLabel('Overlay').selectOption('overlays/eks');
+  await expect(page.getByLabel('Cluster')).toHaveValue('eks-lab-viewer');
+  await page.getByLabel('Overlay').selectOption('overlays/gke');
+  await expect(page.getByLabel('Cluster')).toHaveValue('gke-lab');
+});

@@ -5,6 +5,7 @@ import { cloudOfPath } from '../../../shared/manifests/workspace-model.ts';
 import { useUi } from '../../app/ui-store.ts';
 import { api } from '../../api.ts';
 import { useClusters } from '../clusters/queries.ts';
+import { driftTargetKey, useDriftTargets } from './drift-targets.ts';
 
 /** A workspace overlay against a cluster: what drifted, the diff, and self-heal after confirmation. */
 export function DriftPanel() {
@@ -17,12 +18,14 @@ export function DriftPanel() {
   const info = useQuery({ queryKey: ['gitops', 'drift-workspace', workspace], queryFn: () => api.manifests.open({ path: workspace || undefined }), retry: false });
   const overlays = info.data?.kustomizations.filter((k) => k.split('/').includes('overlays') || cloudOfPath(k)) ?? [];
   const [overlay, setOverlay] = useState('');
-  const [context, setContext] = useState('');
   const chosenOverlay = overlay || overlays[0] || '';
-  // an overlay maps to the clusters of its cloud: overlays/eks → eks-lab
+  const root = info.data?.root ?? '';
+  const { targets, remember } = useDriftTargets();
+  // the cluster chosen for this overlay before, else one of the overlay's cloud: overlays/eks → eks-lab
   const contexts = clusters.data?.clusters.filter((c) => !c.problem) ?? [];
-  const chosenContext = context || contexts.find((c) => c.cloud === cloudOfPath(chosenOverlay))?.context || contexts[0]?.context || '';
-  const input = { context: chosenContext, workspace: info.data?.root ?? '', overlay: chosenOverlay };
+  const saved = contexts.find((c) => c.context === targets[driftTargetKey(root, chosenOverlay)])?.context;
+  const chosenContext = saved || contexts.find((c) => c.cloud === cloudOfPath(chosenOverlay))?.context || contexts[0]?.context || '';
+  const input = { context: chosenContext, workspace: root, overlay: chosenOverlay };
   const check = useMutation({ mutationFn: () => api.gitops.drift(input) });
   const [healed, setHealed] = useState<{ applied: number; remaining: DriftItem[] }>();
   const heal = useMutation({
@@ -56,7 +59,7 @@ export function DriftPanel() {
         </label>
         <label>
           Cluster{' '}
-          <select aria-label="Cluster" value={chosenContext} onChange={(e) => setContext(e.target.value)}>
+          <select aria-label="Cluster" value={chosenContext} onChange={(e) => remember(root, chosenOverlay, e.target.value)}>
             {contexts.map((c) => (
               <option key={c.context} value={c.context}>{c.context}</option>
             ))}

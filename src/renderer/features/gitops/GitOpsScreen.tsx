@@ -122,7 +122,7 @@ export function GitOpsScreen() {
 
 const actionsFor = (app: GitOpsApp): GitOpsAction[] => (kindInfo(app.kind).tool === 'argo' ? ['sync', 'refresh'] : app.suspended ? ['resume'] : ['reconcile', 'suspend']);
 const actionLabel = (app: GitOpsApp, action: GitOpsAction) =>
-  ({ sync: app.kind === 'ApplicationSet' ? `Sync its ${app.resources.length} Applications` : 'Sync', refresh: 'Refresh', reconcile: 'Reconcile', suspend: 'Suspend', resume: 'Resume' })[action];
+  ({ sync: app.kind === 'ApplicationSet' ? `Sync its ${app.resources.length} Application${app.resources.length === 1 ? '' : 's'}` : 'Sync', refresh: 'Refresh', reconcile: 'Reconcile', suspend: 'Suspend', resume: 'Resume' })[action];
 
 function Detail({ app, onClose, onOpen }: { app: GitOpsApp; onClose(): void; onOpen(key: string): void }) {
   const { setBrowse, setScreen } = useUi();
