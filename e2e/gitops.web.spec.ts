@@ -41,6 +41,16 @@ test('one table of every Argo CD and Flux object across the clusters, with detai
   await expect(table.locator('tr', { hasText: 'payments-gke' })).toContainText('OutOfSync');
   await expect(page.getByText(/kinds not listed/)).toBeVisible();
   await page.screenshot({ path: path.join(screenshotDir, 'gitops-table.png') });
+  // sort by a column, reverse it, then back to "needs a look first"
+  const nameHeader = table.getByRole('columnheader', { name: /Application/ });
+  await nameHeader.getByRole('button').click();
+  await expect(nameHeader).toHaveAttribute('aria-sort', 'ascending');
+  await expect(table.locator('tbody tr').first()).toContainText('apps');
+  await nameHeader.getByRole('button').click();
+  await expect(table.locator('tbody tr').first()).toContainText('shop-gke');
+  await nameHeader.getByRole('button').click();
+  await expect(nameHeader).toHaveAttribute('aria-sort', 'none');
+  await expect(table.locator('tbody tr').first()).toContainText(/Degraded|Failed/);
 
   // an ApplicationSet: synced through the Applications it owns, which its detail links to
   await table.locator('tr', { hasText: 'eks-lab' }).filter({ hasText: 'ApplicationSet' }).getByRole('button', { name: 'platform' }).click();

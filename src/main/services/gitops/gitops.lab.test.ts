@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { labApi, labKubeconfig } from '../../../../test/lab.ts';
+import { lab, labApi, labKubeconfig } from '../../../../test/lab.ts';
 import { upstreamCrds } from '../../../../lab/upstream-crds.ts';
 import { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
 import { LocalManifestsService } from '../manifests/manifests-service.ts';
@@ -96,6 +96,29 @@ describe('GitOps status across the fleet', () => {
       await labApi('eks-lab').applyStatus({ ...infrastructure, status: { conditions: seeded.conditions } }, 'fleetdeck-lab-test');
     }
   });
+
+  it('an API server going down: that cluster shows its last state as reconnecting, the others answer; then it converges', async () => {
+    const watching = new KubeGitOpsService({ store: new KubeconfigStore([labKubeconfig]), render: () => Promise.reject(new Error('not used')) });
+    const contexts = ['aks-lab', 'gke-lab'];
+    try {
+      expect((await watching.status({ contexts })).answered).toEqual(contexts);
+      expect(lab('fault', 'apiserver-stop', 'aks-lab').status).toBe(0);
+      await expect.poll(async () => (await watching.status({ contexts })).errors[0]?.message ?? '', { timeout: 30_000 }).toMatch(/^reconnecting \(showing the last state seen\)/);
+      const down = await watching.status({ contexts });
+      expect(down.answered).toEqual(['gke-lab']);
+      expect(down.apps.filter((a) => a.context === 'aks-lab')).toHaveLength(11);
+    } finally {
+      expect(lab('fault', 'apiserver-start', 'aks-lab').status).toBe(0);
+    }
+    try {
+      await expect.poll(async () => (await watching.status({ contexts })).answered, { timeout: 90_000, interval: 1_000 }).toEqual(contexts);
+      const up = await watching.status({ contexts });
+      expect(up.errors).toEqual([]);
+      expect(up.apps.filter((a) => a.context === 'aks-lab')).toHaveLength(11);
+    } finally {
+      watching.dispose();
+    }
+  }, 150_000);
 
   it('a kind whose CRD is not installed is a notice, not an error', async () => {
     const api = labApi('gke-lab');

@@ -13,6 +13,17 @@ type Tool = 'all' | 'argo' | 'flux';
 const keyOf = (a: Pick<GitOpsApp, 'context' | 'kind' | 'namespace' | 'name'>) => `${a.context}/${a.kind}/${a.namespace}/${a.name}`;
 const tone = (value: string) => (/^(Synced|Ready|Healthy|Current)$/.test(value) ? 'ok' : /^(OutOfSync|NotReady|Degraded|Failed|Missing)$/.test(value) ? 'failed' : /^(Suspended)$/.test(value) ? 'idle' : 'pending');
 
+/** The columns the table sorts by (ascending, descending, then back); "attention" is the service's order: what needs a look first. */
+const sorters = {
+  attention: undefined,
+  name: (a: GitOpsApp) => a.name,
+  cluster: (a: GitOpsApp) => a.context,
+  sync: (a: GitOpsApp) => a.sync,
+  health: (a: GitOpsApp) => a.health,
+  applied: (a: GitOpsApp) => a.lastAppliedAt ?? '',
+} satisfies Record<string, ((a: GitOpsApp) => string) | undefined>;
+type SortKey = keyof typeof sorters;
+
 export function GitOpsScreen() {
   const status = useGitOpsStatus();
   const clusterColor = useClusterColor();
@@ -23,16 +34,26 @@ export function GitOpsScreen() {
   const [attention, setAttention] = useState(false);
   const [selected, setSelected] = useState<string>();
   const [view, setView] = useState<'apps' | 'drift'>('apps');
+  const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: 'attention', descending: false });
   const deferred = useDeferredValue(filter.trim().toLowerCase());
-  const apps = useMemo(
-    () =>
-      (status.data?.apps ?? []).filter(
-        (a) =>
-          (tool === 'all' || kindInfo(a.kind).tool === tool) &&
-          (!attention || !/^(Synced|Ready)$/.test(a.sync) || !/^(Healthy|Current)$/.test(a.health)) &&
-          (!deferred || [a.name, a.namespace, a.context, a.kind, a.source.repo, a.source.path, a.message].some((v) => v?.toLowerCase().includes(deferred))),
-      ),
-    [status.data, tool, attention, deferred],
+  const apps = useMemo(() => {
+    const shown = (status.data?.apps ?? []).filter(
+      (a) =>
+        (tool === 'all' || kindInfo(a.kind).tool === tool) &&
+        (!attention || !/^(Synced|Ready)$/.test(a.sync) || !/^(Healthy|Current)$/.test(a.health)) &&
+        (!deferred || [a.name, a.namespace, a.context, a.kind, a.source.repo, a.source.path, a.message].some((v) => v?.toLowerCase().includes(deferred))),
+    );
+    const by = sorters[sort.key];
+    if (by) shown.sort((x, y) => by(x).localeCompare(by(y)));
+    return sort.descending ? shown.reverse() : shown;
+  }, [status.data, tool, attention, deferred, sort]);
+  const header = (key: SortKey, label: string) => (
+    <th aria-sort={sort.key === key ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
+      <button className="link" onClick={() => setSort((s) => (s.key !== key ? { key, descending: false } : !s.descending ? { key, descending: true } : { key: 'attention', descending: false }))}>
+        {label}
+        {sort.key === key ? (sort.descending ? ' ▾' : ' ▴') : ''}
+      </button>
+    </th>
   );
   const current = status.data?.apps.find((a) => keyOf(a) === selected);
   return (
@@ -82,13 +103,13 @@ export function GitOpsScreen() {
           <table className="grid gitops-table" aria-label="GitOps applications">
             <thead>
               <tr>
-                <th>Application</th>
-                <th>Cluster</th>
+                {header('name', 'Application')}
+                {header('cluster', 'Cluster')}
                 <th>Source</th>
-                <th>Sync</th>
-                <th>Health</th>
+                {header('sync', 'Sync')}
+                {header('health', 'Health')}
                 <th>Revision</th>
-                <th>Applied</th>
+                {header('applied', 'Applied')}
               </tr>
             </thead>
             <tbody>
