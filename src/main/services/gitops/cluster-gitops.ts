@@ -54,6 +54,8 @@ export class ClusterGitOps {
   /** kinds not served, and why */
   private readonly missing = new Map<GitOpsKind, string>();
   private discoveredAt = 0;
+  /** a discovery still running when the cluster is dropped starts no watches */
+  private stopped = false;
   private discovering?: Promise<void>;
   /** "may patch" per kind and namespace, with when it was asked */
   private readonly access = new Map<string, { at: number; forbidden: Promise<string | undefined> }>();
@@ -64,12 +66,16 @@ export class ClusterGitOps {
     this.onChange = onChange;
   }
 
-  /** Discovers the kinds (again for missing ones, once in a while) and waits until each watched kind has answered. */
+  /** Discovers the kinds and waits until each watched kind has answered; missing kinds are looked for again once in a while. */
   async ready(): Promise<void> {
-    const stale = this.missing.size > 0 && Date.now() - this.discoveredAt > REDISCOVER_AFTER_MS;
-    if (!this.discoveredAt || stale) {
+    if (!this.discoveredAt) {
       this.discovering ??= this.discover().finally(() => (this.discovering = undefined));
       await this.discovering;
+    } else if (this.missing.size > 0 && Date.now() - this.discoveredAt > REDISCOVER_AFTER_MS) {
+      // in the background: a kind found now is announced once its watch has listed it
+      this.discovering ??= this.discover()
+        .catch(() => undefined)
+        .finally(() => (this.discovering = undefined));
     }
     await Promise.all([...this.watches.values()].map(({ reflector }) => answered(reflector)));
   }
@@ -78,6 +84,7 @@ export class ClusterGitOps {
     const kinds = gitopsKinds.filter((k) => !this.watches.has(k.kind));
     const groups = new Map<string, Awaited<ReturnType<typeof servedVersions>>>();
     for (const group of new Set(kinds.map((k) => k.group))) groups.set(group, await servedVersions(this.kc, group));
+    if (this.stopped) return;
     for (const { kind, group, plural } of kinds) {
       const { versions, notice } = groups.get(group)!;
       const version = versions?.get(plural);
@@ -129,6 +136,7 @@ export class ClusterGitOps {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const { reflector } of this.watches.values()) reflector.stop();
   }
 }

@@ -17,6 +17,19 @@ import { parseWatchLine, type KubeObject as WatchedObject } from '../fleet/refle
 import { ClusterGitOps, servedVersions } from './cluster-gitops.ts';
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+/** How long a status waits for a cluster's first answer: a slow one must not hold the others back. */
+const FIRST_ANSWER_WAIT_MS = 10_000;
+
+/** The promise's outcome, or 'late' once `ms` have passed. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'late'> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export interface GitOpsServiceOptions {
   store: KubeconfigStore;
@@ -103,7 +116,10 @@ export class KubeGitOpsService implements GitOpsService {
         let cluster = this.watched.get(context);
         if (!cluster) this.watched.set(context, (cluster = new ClusterGitOps(context, kc, () => this.changes.add(context))));
         try {
-          await cluster.ready();
+          if ((await within(cluster.ready(), FIRST_ANSWER_WAIT_MS)) === 'late') {
+            errors.push({ cluster: context, message: `no answer within ${FIRST_ANSWER_WAIT_MS / 1000} s; still trying: its objects appear when it answers` });
+            return;
+          }
           const reading = await cluster.read();
           apps.push(...reading.apps);
           notices.push(...reading.notices);

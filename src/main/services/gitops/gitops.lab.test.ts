@@ -2,10 +2,12 @@
 // no Argo CD or Flux controller: the tests check what each action writes, and play the controller
 // themselves to check that Fleetdeck follows the object until it has acted.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { lab, labApi, labKubeconfig } from '../../../../test/lab.ts';
 import { upstreamCrds } from '../../../../lab/upstream-crds.ts';
 import { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
@@ -119,6 +121,24 @@ describe('GitOps status across the fleet', () => {
       watching.dispose();
     }
   }, 150_000);
+
+  it('a cluster that accepts connections and never answers does not hold the others back', async () => {
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-')), 'silent.yaml');
+    const server = `https://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    writeFileSync(file, stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'silent', cluster: { server, 'insecure-skip-tls-verify': true } }], users: [{ name: 'silent', user: { token: 'x' } }], contexts: [{ name: 'silent', context: { cluster: 'silent', user: 'silent' } }] }), { mode: 0o600 });
+    const both = new KubeGitOpsService({ store: new KubeconfigStore([labKubeconfig, file]), render: () => Promise.reject(new Error('not used')) });
+    try {
+      const result = await both.status({ contexts: ['gke-lab', 'silent'] });
+      expect(result.answered).toEqual(['gke-lab']);
+      expect(result.apps.filter((a) => a.context === 'gke-lab').length).toBeGreaterThan(0);
+      expect(result.errors).toEqual([{ cluster: 'silent', message: 'no answer within 10 s; still trying: its objects appear when it answers' }]);
+    } finally {
+      both.dispose();
+      silent.close();
+    }
+  }, 60_000);
 
   it('a kind whose CRD is not installed is a notice, not an error', async () => {
     const api = labApi('gke-lab');
