@@ -11,6 +11,7 @@ const syncMs = performance.now() - started;
 const pods = (await fleet.summaries()).reduce((sum, s) => sum + s.pods.running + s.pods.pending + s.pods.failed + s.pods.succeeded + s.pods.unknown, 0);
 await new Promise((resolve) => setTimeout(resolve, Number(settleMs)));
 globalThis.gc?.();
-console.log(JSON.stringify({ syncMs, pods, rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed }));
+const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+console.log(JSON.stringify({ syncMs, pods, rssBytes: rss, heapUsedBytes: heapUsed, heapTotalBytes: heapTotal, externalBytes: external }));
 fleet.dispose();
 process.exit(0);

@@ -1,10 +1,16 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KubeconfigClustersService } from '../src/main/services/clusters/clusters-service.ts';
 import { kubeConfigFor, loadKubeconfigs } from '../src/main/services/clusters/kubeconfig.ts';
 import { KubeconfigStore } from '../src/main/services/clusters/kubeconfig-store.ts';
 import { kubeRequest } from '../src/main/services/clusters/http.ts';
 import { lab, labApi, labKubeconfig, notifications, promQuery } from '../test/lab.ts';
+import { clusterByContext } from './config.ts';
+import { viewerToken } from './kubeconfig.ts';
 import { isAlive, readRecords } from './processes.ts';
 
 type Pod = {
@@ -40,6 +46,18 @@ describe('lab clusters', () => {
     const write = await kubeRequest(kc, '/api/v1/namespaces/shop/configmaps', { method: 'POST', body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'nope' } } });
     expect(write.status).toBe(403);
     expect(JSON.parse(write.body).message).toContain('User "fleetdeck-lab-viewer" cannot create resource "configmaps"');
+  });
+
+  it("a legacy auth-provider user goes through client-node's own KubeConfig (a token file here)", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-'));
+    writeFileSync(path.join(dir, 'token'), viewerToken(clusterByContext('gke-lab')), { mode: 0o600 });
+    const { server, 'certificate-authority-data': ca } = (parse(readFileSync(labKubeconfig, 'utf8')) as { clusters: { name: string; cluster: { server: string; 'certificate-authority-data': string } }[] }).clusters.find((c) => c.name === 'gke-lab')!.cluster;
+    const file = path.join(dir, 'kubeconfig');
+    const user = { 'auth-provider': { name: 'token-file', config: { tokenFile: path.join(dir, 'token') } } };
+    writeFileSync(file, stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'gke', cluster: { server, 'certificate-authority-data': ca } }], users: [{ name: 'legacy', user }], contexts: [{ name: 'legacy', context: { cluster: 'gke', user: 'legacy' } }] }), { mode: 0o600 });
+    const kc = kubeConfigFor(await loadKubeconfigs([file]), 'legacy');
+    const review = await kubeRequest(kc, '/apis/authentication.k8s.io/v1/selfsubjectreviews', { method: 'POST', body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+    expect(JSON.parse(review.body).status.userInfo.username).toBe('fleetdeck-lab-viewer');
   });
 
   it('seeds cloud-flavoured nodes, storage classes, services and GitOps objects', async () => {

@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ContextConfig } from './context-config.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { classifyStatus, kubeOk, kubeRequest } from './http.ts';
 
@@ -15,7 +15,7 @@ export const forbiddenMessage = (q: AccessQuestion) =>
   `forbidden: ${q.verb} ${q.resource}${q.subresource ? `/${q.subresource}` : ''}${q.namespace ? ` in ${q.namespace}` : ' at cluster scope'}`;
 
 /** Asks the API server (SelfSubjectAccessReview) whether the context's user may do something. */
-export async function canI(kc: KubeConfig, q: AccessQuestion): Promise<boolean> {
+export async function canI(kc: ContextConfig, q: AccessQuestion): Promise<boolean> {
   const body = await kubeOk(kc, '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
     method: 'POST',
     body: {
@@ -28,7 +28,7 @@ export async function canI(kc: KubeConfig, q: AccessQuestion): Promise<boolean> 
 }
 
 /** Sends a write and turns a 403 into Fleetdeck's own wording. */
-export async function write(kc: KubeConfig, q: AccessQuestion, path: string, options: { method: string; body?: unknown; contentType?: string }): Promise<void> {
+export async function write(kc: ContextConfig, q: AccessQuestion, path: string, options: { method: string; body?: unknown; contentType?: string }): Promise<void> {
   const res = await kubeRequest(kc, path, options);
   if (res.status === 403) throw new FleetdeckError('forbidden', forbiddenMessage(q));
   if (res.status >= 300) throw classifyStatus(res.status, res.body, `${options.method} ${path}`);

@@ -1,5 +1,5 @@
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ContextConfig, RequestOptions } from './context-config.ts';
 import { FleetdeckError, type ErrorCode } from '../../../shared/errors.ts';
 
 export interface KubeResponse {
@@ -36,20 +36,18 @@ export function classifyStatus(status: number, body: string, what: string): Flee
   return new FleetdeckError(reason, message ? `${prefix}: ${message}` : prefix);
 }
 
-async function requestOptions(kc: KubeConfig, method: string, agent?: https.Agent): Promise<{ server: string; opts: https.RequestOptions }> {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new FleetdeckError('context-invalid', 'no cluster selected');
-  const opts: https.RequestOptions = { method, headers: { Accept: 'application/json' } };
-  await kc.applyToHTTPSOptions(opts);
+async function requestOptions(kc: ContextConfig, method: string, agent?: https.Agent): Promise<{ server: string; opts: RequestOptions }> {
+  const opts: RequestOptions = { method, headers: { Accept: 'application/json' } };
+  await kc.applyTo(opts);
   // by default a fresh connection: a pooled keep-alive socket to a restarted API server would fail
   // this request; jobs that send thousands pass their own keep-alive agent and retry instead
   opts.agent = agent ?? false;
-  return { server: cluster.server, opts };
+  return { server: kc.cluster.server, opts };
 }
 
 /** One request to the current context's API server, authenticated as client-node would. */
 export async function kubeRequest(
-  kc: KubeConfig,
+  kc: ContextConfig,
   path: string,
   options: { method?: string; body?: unknown; contentType?: string; timeoutMs?: number; agent?: https.Agent; signal?: AbortSignal } = {},
 ): Promise<KubeResponse> {
@@ -74,7 +72,7 @@ export async function kubeRequest(
 }
 
 /** A request that must succeed: the body on 2xx, else the classified failure. */
-export async function kubeOk(kc: KubeConfig, path: string, options: { method?: string; body?: unknown; timeoutMs?: number } = {}): Promise<string> {
+export async function kubeOk(kc: ContextConfig, path: string, options: { method?: string; body?: unknown; timeoutMs?: number } = {}): Promise<string> {
   const res = await kubeRequest(kc, path, options);
   if (res.status >= 200 && res.status < 300) return res.body;
   throw classifyStatus(res.status, res.body, `${options.method ?? 'GET'} ${path}`);
@@ -85,7 +83,7 @@ export async function kubeOk(kc: KubeConfig, path: string, options: { method?: s
  * closes the stream, the signal aborts, or no byte arrives for idleMs. Resolves when the stream ends.
  */
 export async function kubeStream(
-  kc: KubeConfig,
+  kc: ContextConfig,
   path: string,
   { onLine, onOpen, signal, idleMs = 120_000 }: { onLine: (line: string) => void; onOpen?: () => void; signal: AbortSignal; idleMs?: number },
 ): Promise<void> {

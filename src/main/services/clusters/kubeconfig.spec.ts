@@ -92,8 +92,8 @@ describe('kubeconfig', () => {
   it('resolves certificate paths against the file that defines them', async () => {
     const file = await write('nested/k.yaml', config('one', 'https://one.example'));
     const kc = kubeConfigFor(await loadKubeconfigs([file]), 'one');
-    expect(kc.getCurrentCluster()?.caFile).toBe(path.join(dir, 'nested/certs/ca.crt'));
-    expect(kc.getCurrentUser()?.certFile).toBe(path.join(dir, 'nested/certs/admin.crt'));
+    expect(kc.cluster.caFile).toBe(path.join(dir, 'nested/certs/ca.crt'));
+    expect(kc.user.certFile).toBe(path.join(dir, 'nested/certs/admin.crt'));
   });
 
   it('reads the declared cloud and never exposes credentials in entries', async () => {

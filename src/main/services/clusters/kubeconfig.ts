@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { newClusters, newContexts, newUsers } from '@kubernetes/client-node/dist/config_types.js';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { detectCloud } from '../../../shared/cloud.ts';
 import type { AuthKind, ClusterEntry, KubeconfigSourceError } from '../../../shared/contract/clusters.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
+import { ContextConfig } from './context-config.ts';
 
 const extensions = z.array(z.object({ name: z.string(), extension: z.unknown() })).nullish();
 
@@ -195,8 +195,8 @@ export function selectEntries(config: MergedKubeconfig, contexts?: string[]): Cl
   return all.filter((e) => contexts.includes(e.context));
 }
 
-/** A client-node KubeConfig holding just one context, with file paths resolved against the file that defined each part. */
-export function kubeConfigFor(config: MergedKubeconfig, name: string): KubeConfig {
+/** One context's cluster and user, with file paths resolved against the file that defined each part. */
+export function kubeConfigFor(config: MergedKubeconfig, name: string): ContextConfig {
   const problem = contextProblem(config, name);
   if (problem) throw new FleetdeckError('context-invalid', problem);
   const context = config.contexts.get(name)!;
@@ -210,14 +210,7 @@ export function kubeConfigFor(config: MergedKubeconfig, name: string): KubeConfi
   const clusterPart = first(cluster, (raw) => newClusters(raw, { onInvalidEntry: 'filter' }));
   const userPart = user ? first(user, (raw) => newUsers(raw, { onInvalidEntry: 'filter' })) : { name: '' };
   const contextPart = first(context, (raw) => newContexts(raw, { onInvalidEntry: 'filter' }));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [clusterPart],
-    users: [userPart],
-    contexts: [{ ...contextPart, user: userPart.name }],
-    currentContext: name,
-  });
-  return kc;
+  return new ContextConfig(contextPart.name, clusterPart, userPart);
 }
 
 function absolutize<T>(entry: T, dir: string, keys: string[]): T {

@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ContextConfig } from './context-config.ts';
 import { execPluginInstallHints } from '../../../shared/cloud.ts';
 import type { Connection } from '../../../shared/contract/clusters.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
@@ -9,10 +9,10 @@ import { kubeOk } from './http.ts';
  * Connects to a context's API server: server version and latency, the identity the server
  * sees, and whether namespaces can be listed; or one specific reason why not.
  */
-export async function probe(kc: KubeConfig, timeoutMs = 8_000): Promise<Connection> {
+export async function probe(kc: ContextConfig, timeoutMs = 8_000): Promise<Connection> {
   const checkedAt = () => new Date().toISOString();
   try {
-    const exec = kc.getCurrentUser()?.exec as { command?: string } | undefined;
+    const exec = kc.user.exec as { command?: string } | undefined;
     if (exec?.command && !findExecutable(exec.command)) {
       const hint = execPluginInstallHints[exec.command.split('/').pop()!];
       throw new FleetdeckError('exec-plugin-not-found', `exec plugin not found: ${exec.command}${hint ? ` (${hint})` : ''}`);

@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ContextConfig } from '../clusters/context-config.ts';
 import { detectCloudFromNode, type Cloud } from '../../../shared/cloud.ts';
 import type { BrowseItem, CacheState, ClusterSummary, PodProblemRow } from '../../../shared/contract/fleet.ts';
 import { Emitter } from '../../../shared/emitter.ts';
@@ -110,10 +110,10 @@ export class ClusterCache {
   readonly context: string;
   /** from the kubeconfig; when that says "other", the nodes may tell */
   private readonly configuredCloud: Cloud;
-  readonly kc: KubeConfig;
+  readonly kc: ContextConfig;
   private version?: string;
 
-  constructor(context: string, cloud: Cloud, kc: KubeConfig) {
+  constructor(context: string, cloud: Cloud, kc: ContextConfig) {
     this.context = context;
     this.configuredCloud = cloud;
     this.kc = kc;

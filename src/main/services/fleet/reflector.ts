@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ContextConfig } from '../clusters/context-config.ts';
 import { Emitter } from '../../../shared/emitter.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { classifyStatus, kubeOk, kubeStream } from '../clusters/http.ts';
@@ -58,14 +58,14 @@ export class Reflector<T extends KubeObject> {
   private readonly abort = new AbortController();
   private readonly synced: Promise<void>;
   private resolveSynced!: () => void;
-  private readonly kc: KubeConfig;
+  private readonly kc: ContextConfig;
   private readonly path: string;
   private readonly options: Required<ReflectorOptions>;
 
   /** what the collection is, for messages: "pods in all namespaces", "nodes" */
   private readonly what: string;
 
-  constructor(kc: KubeConfig, path: string, what: string, options: ReflectorOptions = {}) {
+  constructor(kc: ContextConfig, path: string, what: string, options: ReflectorOptions = {}) {
     this.kc = kc;
     this.path = path;
     this.what = what;

@@ -1,6 +1,6 @@
 // One cluster's Argo CD and Flux objects kept live: the served version of each kind is discovered,
 // then each installed kind is listed and watched (a reflector, as the fleet caches do).
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ContextConfig } from '../clusters/context-config.ts';
 import type { GitOpsNotice } from '../../../shared/contract/gitops.ts';
 import { gitopsKinds, toGitOpsApp, type GitOpsApp, type GitOpsKind } from '../../../shared/gitops/status.ts';
 import { canI, forbiddenMessage } from '../clusters/access.ts';
@@ -17,7 +17,7 @@ const ACCESS_TTL_MS = 60_000;
  * For each resource of an API group, the version to use: the preferred one when it serves the
  * resource, else the first that does (an older Flux serves OCIRepository only as v1beta2).
  */
-export async function servedVersions(kc: KubeConfig, group: string): Promise<{ versions?: Map<string, string>; notice?: string }> {
+export async function servedVersions(kc: ContextConfig, group: string): Promise<{ versions?: Map<string, string>; notice?: string }> {
   const res = await kubeRequest(kc, `/apis/${group}`, { timeoutMs: 15_000 });
   if (res.status === 404) return { notice: 'not installed (no such API group)' };
   if (res.status >= 300) throw classifyStatus(res.status, res.body, `GET /apis/${group}`);
@@ -48,7 +48,7 @@ export interface ClusterReading {
 
 export class ClusterGitOps {
   readonly context: string;
-  private readonly kc: KubeConfig;
+  private readonly kc: ContextConfig;
   private readonly onChange: () => void;
   private readonly watches = new Map<GitOpsKind, { apiVersion: string; reflector: Reflector<KubeObject> }>();
   /** kinds not served, and why */
@@ -60,7 +60,7 @@ export class ClusterGitOps {
   /** "may patch" per kind and namespace, with when it was asked */
   private readonly access = new Map<string, { at: number; forbidden: Promise<string | undefined> }>();
 
-  constructor(context: string, kc: KubeConfig, onChange: () => void) {
+  constructor(context: string, kc: ContextConfig, onChange: () => void) {
     this.context = context;
     this.kc = kc;
     this.onChange = onChange;

@@ -1,7 +1,7 @@
 // Drift detected by Fleetdeck itself, with or without Argo CD or Flux: the overlay rendered from
 // the workspace against the live objects. A server-side apply dry run says what applying Git would
 // change, with the cluster's own defaulting, so only real differences show.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ContextConfig } from '../clusters/context-config.ts';
 import type { DriftItem } from '../../../shared/contract/gitops.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { diffObjects } from '../../../shared/migration/diff.ts';
@@ -43,7 +43,7 @@ const apply = (client: ClusterClient, r: Resolved, dryRun: boolean) =>
     contentType: 'application/apply-patch+yaml',
   });
 
-export async function detectDrift(kc: KubeConfig, context: string, desired: KubeObject[]): Promise<DriftItem[]> {
+export async function detectDrift(kc: ContextConfig, context: string, desired: KubeObject[]): Promise<DriftItem[]> {
   const client = new ClusterClient(kc, context, { retryForMs: 10_000 });
   try {
     const types = await discoverResources(client);
@@ -85,7 +85,7 @@ export async function detectDrift(kc: KubeConfig, context: string, desired: Kube
 }
 
 /** Applies the desired state (server-side apply, taking the fields over); objects that are extra are left alone. */
-export async function selfHeal(kc: KubeConfig, context: string, desired: KubeObject[]): Promise<number> {
+export async function selfHeal(kc: ContextConfig, context: string, desired: KubeObject[]): Promise<number> {
   const client = new ClusterClient(kc, context, { retryForMs: 10_000 });
   try {
     const resolved = await resolveAll(client, desired, await discoverResources(client));

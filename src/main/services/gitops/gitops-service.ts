@@ -1,6 +1,6 @@
 // Argo CD and Flux across the fleet through each cluster's Kubernetes API only (no Argo CD API
 // server, no flux CLI): every application in one list, and the actions the controllers understand.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ContextConfig } from '../clusters/context-config.ts';
 import type { ActInput, ActResult, DriftInput, DriftItem, GitOpsNotice, GitOpsService, GitOpsStatus } from '../../../shared/contract/gitops.ts';
 import type { KubeObject } from '../../../shared/migration/rules.ts';
 import { detectDrift, selfHeal } from './drift.ts';
@@ -43,7 +43,7 @@ export interface GitOpsServiceOptions {
  * Follows one object through a watch from the state it was written in, until `done` or the
  * deadline; returns the last state seen.
  */
-async function follow(kc: KubeConfig, collection: string, written: unknown, done: (object: unknown) => boolean, deadline: number): Promise<unknown> {
+async function follow(kc: ContextConfig, collection: string, written: unknown, done: (object: unknown) => boolean, deadline: number): Promise<unknown> {
   let latest = written;
   const name = String(obj(obj(written).metadata).name);
   while (!done(latest) && Date.now() < deadline) {
@@ -214,7 +214,7 @@ export class KubeGitOpsService implements GitOpsService {
     };
   }
 
-  private async desired(input: DriftInput): Promise<{ kc: KubeConfig; objects: KubeObject[] }> {
+  private async desired(input: DriftInput): Promise<{ kc: ContextConfig; objects: KubeObject[] }> {
     const [{ kc }] = await this.clusters([input.context]);
     const yaml = await this.options.render(input.workspace, input.overlay);
     const objects = streamObjects(yaml).filter((o) => o.kind) as unknown as KubeObject[];

@@ -109,7 +109,7 @@ export async function backup(client: ClusterClient, options: BackupOptions): Pro
 
   const closures = options.workloads?.length ? await workloadClosures(client, types, namespaces, options.workloads) : undefined;
   const writer = await ArchiveWriter.create(options.out, {
-    source: { context: options.source.context, cloud: options.source.cloud, kubernetesVersion: version.gitVersion, server: client.kc.getCurrentCluster()?.server },
+    source: { context: options.source.context, cloud: options.source.cloud, kubernetesVersion: version.gitVersion, server: client.kc.cluster.server },
     selection: { namespaces, ...(options.selector ? { selector: options.selector } : {}), includeKinds: options.includeKinds ?? [], excludeKinds: options.excludeKinds ?? [], ...(options.workloads ? { workloads: options.workloads } : {}) },
     ...(options.key ? { key: options.key } : {}),
   });

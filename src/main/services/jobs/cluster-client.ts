@@ -1,5 +1,5 @@
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ContextConfig } from '../clusters/context-config.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { classifyStatus, kubeRequest } from '../clusters/http.ts';
 
@@ -20,12 +20,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export class ClusterClient {
   readonly context: string;
-  readonly kc: KubeConfig;
+  readonly kc: ContextConfig;
   private readonly agent = new https.Agent({ keepAlive: true, maxSockets: 32 });
   private readonly retryForMs: number;
   private readonly onWaiting?: (message: string) => void;
 
-  constructor(kc: KubeConfig, context: string, options: { retryForMs?: number; onWaiting?: (message: string) => void } = {}) {
+  constructor(kc: ContextConfig, context: string, options: { retryForMs?: number; onWaiting?: (message: string) => void } = {}) {
     this.kc = kc;
     this.context = context;
     this.retryForMs = options.retryForMs ?? 60_000;

@@ -1,12 +1,12 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ContextConfig } from '../clusters/context-config.ts';
 import type { EndpointSource, MonitoringEndpoint } from '../../../shared/contract/monitoring.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { classifyNetworkError, kubeRequest } from '../clusters/http.ts';
 
 /** Where Prometheus or Alertmanager answers: a URL, or a Service reached through the API server's proxy with the cluster's own credentials. */
-export type Target = { kind: 'url'; base: string; source: EndpointSource } | { kind: 'proxy'; kc: KubeConfig; base: string; service: string; source: EndpointSource };
+export type Target = { kind: 'url'; base: string; source: EndpointSource } | { kind: 'proxy'; kc: ContextConfig; base: string; service: string; source: EndpointSource };
 
 export interface HttpAnswer {
   status: number;
@@ -15,7 +15,7 @@ export interface HttpAnswer {
 
 /** Two contexts of one cluster (admin and viewer, say) reach the same Prometheus: the same key. */
 export function targetKey(target: Target): string {
-  return target.kind === 'url' ? target.base.replace(/\/+$/, '') : `${target.kc.getCurrentCluster()?.server ?? ''}${target.base}`;
+  return target.kind === 'url' ? target.base.replace(/\/+$/, '') : `${target.kc.cluster.server}${target.base}`;
 }
 
 export function describeTarget(target: Target): MonitoringEndpoint {
@@ -116,7 +116,7 @@ function rank(service: ServiceObject, kind: keyof typeof PATTERNS): number {
   return -1;
 }
 
-function proxyTarget(kc: KubeConfig, service: ServiceObject, kind: keyof typeof PATTERNS): Target {
+function proxyTarget(kc: ContextConfig, service: ServiceObject, kind: keyof typeof PATTERNS): Target {
   const ports = service.spec?.ports ?? [];
   const port = ports.find((x) => (PATTERNS[kind].portNames as readonly string[]).includes(x.name ?? '')) ?? ports.find((x) => x.port === PATTERNS[kind].port) ?? ports[0];
   const portRef = port?.name || String(port?.port ?? PATTERNS[kind].port);
@@ -125,7 +125,7 @@ function proxyTarget(kc: KubeConfig, service: ServiceObject, kind: keyof typeof 
 }
 
 /** Candidates from the monitoring namespaces' Services, best first; a namespace that does not exist or may not be read is passed over. */
-export async function discoverCandidates(kc: KubeConfig, kind: keyof typeof PATTERNS): Promise<Target[]> {
+export async function discoverCandidates(kc: ContextConfig, kind: keyof typeof PATTERNS): Promise<Target[]> {
   const found: { service: ServiceObject; rank: number }[] = [];
   for (const ns of DISCOVERY_NAMESPACES) {
     const res = await kubeRequest(kc, `/api/v1/namespaces/${ns}/services`, { timeoutMs: 10_000 });

@@ -1,0 +1,70 @@
+// One kubeconfig context, ready to talk to its API server: TLS and credentials applied as
+// client-node's KubeConfig applies them. Loading client-node's KubeConfig also loads its whole
+// generated API client (about 80 MB resident) that Fleetdeck never calls; only legacy
+// auth-provider users (oidc, azure, gcp) load it, on first use.
+import { readFileSync } from 'node:fs';
+import type https from 'node:https';
+import tls from 'node:tls';
+import type { Cluster, KubeConfig, User } from '@kubernetes/client-node';
+import { ExecAuth } from '@kubernetes/client-node/dist/exec_auth.js';
+
+/** https.request hands its options to tls.connect, which also takes a ready SecureContext. */
+export type RequestOptions = https.RequestOptions & Pick<tls.ConnectionOptions, 'secureContext'>;
+
+const fromFileOrData = (file?: string, data?: string) => (file ? readFileSync(file) : data ? Buffer.from(data, 'base64') : undefined);
+
+export class ContextConfig {
+  readonly name: string;
+  readonly cluster: Cluster;
+  readonly user: User;
+  /** caches the plugin's credential until it expires, then runs the plugin again */
+  private readonly exec = new ExecAuth();
+  private legacy?: Promise<KubeConfig>;
+  private tls?: { id: string; context: tls.SecureContext };
+
+  constructor(name: string, cluster: Cluster, user: User) {
+    this.name = name;
+    this.cluster = cluster;
+    this.user = user;
+  }
+
+  /** Adds the server's CA, the client certificate or token, and the user's identity headers. */
+  async applyTo(opts: RequestOptions): Promise<void> {
+    if (this.user.authProvider) return (await this.legacyConfig()).applyToHTTPSOptions(opts);
+    const { cluster, user } = this;
+    if (cluster.skipTLSVerify) opts.rejectUnauthorized = false;
+    if (cluster.tlsServerName) opts.servername = cluster.tlsServerName;
+    const headers = (opts.headers ??= {}) as Record<string, string>;
+    if (user.impersonateUser) headers['Impersonate-User'] = user.impersonateUser;
+    // an exec plugin may hand out a client certificate (and a new one when it expires) besides a token
+    const issued: { headers: Record<string, string>; cert?: string; key?: string } = { headers };
+    if (user.exec) await this.exec.applyAuthentication(user, issued);
+    opts.secureContext = this.secureContextFor(issued.cert, issued.key);
+    if (user.token) headers.Authorization = `Bearer ${user.token}`;
+    if (user.username) opts.auth = `${user.username}:${user.password}`;
+  }
+
+  /** The CA and client certificate parsed once, not for every request (each is a new connection). */
+  private secureContextFor(issuedCert?: string, issuedKey?: string): tls.SecureContext {
+    const id = `${issuedCert ?? ''}\0${issuedKey ?? ''}`;
+    if (this.tls?.id !== id) {
+      const { cluster, user } = this;
+      const context = tls.createSecureContext({
+        ca: fromFileOrData(cluster.caFile, cluster.caData),
+        cert: issuedCert ?? fromFileOrData(user.certFile, user.certData),
+        key: issuedKey ?? fromFileOrData(user.keyFile, user.keyData),
+      });
+      this.tls = { id, context };
+    }
+    return this.tls.context;
+  }
+
+  private legacyConfig(): Promise<KubeConfig> {
+    this.legacy ??= import('@kubernetes/client-node').then(({ KubeConfig }) => {
+      const kc = new KubeConfig();
+      kc.loadFromOptions({ clusters: [this.cluster], users: [this.user], contexts: [{ name: this.name, cluster: this.cluster.name, user: this.user.name }], currentContext: this.name });
+      return kc;
+    });
+    return this.legacy;
+  }
+}
