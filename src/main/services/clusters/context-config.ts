@@ -2,7 +2,7 @@
 // client-node's KubeConfig applies them. Loading client-node's KubeConfig also loads its whole
 // generated API client (about 80 MB resident) that Fleetdeck never calls; only legacy
 // auth-provider users (oidc, azure, gcp) load it, on first use.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type https from 'node:https';
 import tls from 'node:tls';
 import type { Cluster, KubeConfig, User } from '@kubernetes/client-node';
@@ -44,11 +44,15 @@ export class ContextConfig {
     if (user.username) opts.auth = `${user.username}:${user.password}`;
   }
 
-  /** The CA and client certificate parsed once, not for every request (each is a new connection). */
+  /**
+   * The CA and client certificate parsed once, not for every request (each is a new connection);
+   * again when the plugin issues another certificate or a certificate file is replaced.
+   */
   private secureContextFor(issuedCert?: string, issuedKey?: string): tls.SecureContext {
-    const id = `${issuedCert ?? ''}\0${issuedKey ?? ''}`;
+    const { cluster, user } = this;
+    const changed = [cluster.caFile, user.certFile, user.keyFile].map((file) => (file ? statSync(file, { throwIfNoEntry: false })?.mtimeMs : ''));
+    const id = [issuedCert, issuedKey, ...changed].join('\0');
     if (this.tls?.id !== id) {
-      const { cluster, user } = this;
       const context = tls.createSecureContext({
         ca: fromFileOrData(cluster.caFile, cluster.caData),
         cert: issuedCert ?? fromFileOrData(user.certFile, user.certData),
