@@ -27,4 +27,16 @@ describe('ContextChanges', () => {
     expect(fired.at(-1)).toEqual(['b']);
     changes.dispose();
   });
+
+  it('drops what was pending when disposed, and announces what is added after', () => {
+    const changes = new ContextChanges(100);
+    const fired: string[][] = [];
+    changes.event(({ contexts }) => fired.push(contexts));
+    changes.add('a');
+    changes.dispose();
+    changes.add('b');
+    vi.advanceTimersByTime(0);
+    expect(fired).toEqual([['b']]);
+    changes.dispose();
+  });
 });

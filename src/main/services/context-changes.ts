@@ -32,5 +32,7 @@ export class ContextChanges {
 
   dispose(): void {
     clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending.clear();
   }
 }

@@ -66,9 +66,8 @@ export function actionPatch(kind: GitOpsKind, action: GitOpsAction, requestedAt:
 export function ownedBy(applications: unknown[], applicationSet: unknown): unknown[] {
   const uid = obj(obj(applicationSet).metadata).uid;
   return applications.filter((app) => {
-    const owners = obj(app).metadata;
-    const refs = Array.isArray(obj(owners).ownerReferences) ? (obj(owners).ownerReferences as unknown[]) : [];
-    return refs.some((ref) => obj(ref).kind === 'ApplicationSet' && obj(ref).uid === uid);
+    const refs = obj(obj(app).metadata).ownerReferences;
+    return Array.isArray(refs) && refs.some((ref) => obj(ref).kind === 'ApplicationSet' && obj(ref).uid === uid);
   });
 }
 

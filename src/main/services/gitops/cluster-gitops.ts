@@ -2,7 +2,7 @@
 // then each installed kind is listed and watched (a reflector, as the fleet caches do).
 import type { ContextConfig } from '../clusters/context-config.ts';
 import type { GitOpsNotice } from '../../../shared/contract/gitops.ts';
-import { gitopsKinds, toGitOpsApp, type GitOpsApp, type GitOpsKind } from '../../../shared/gitops/status.ts';
+import { gitopsKinds, kindInfo, toGitOpsApp, type GitOpsApp, type GitOpsKind } from '../../../shared/gitops/status.ts';
 import { canI, forbiddenMessage } from '../clusters/access.ts';
 import { classifyStatus, kubeRequest } from '../clusters/http.ts';
 import { slim } from '../fleet/cluster-cache.ts';
@@ -108,7 +108,7 @@ export class ClusterGitOps {
     const apps: GitOpsApp[] = [];
     let error: string | undefined;
     for (const [kind, { apiVersion, reflector }] of this.watches) {
-      const { group, plural } = gitopsKinds.find((k) => k.kind === kind)!;
+      const { group, plural } = kindInfo(kind);
       const state = reflector.state;
       if (state.phase === 'failed') {
         const reason = state.code === 'forbidden' ? forbiddenMessage({ verb: 'list', resource: plural }) : state.code === 'not-found' ? `${plural}.${group} not installed` : state.error;
@@ -127,7 +127,7 @@ export class ClusterGitOps {
     const key = `${kind}/${namespace}`;
     const known = this.access.get(key);
     if (known && Date.now() - known.at < ACCESS_TTL_MS) return known.forbidden;
-    const { group, plural } = gitopsKinds.find((k) => k.kind === kind)!;
+    const { group, plural } = kindInfo(kind);
     const question = { verb: 'patch', resource: plural, group, namespace };
     // when the review itself fails, the actions stay offered: the write then says what went wrong
     const forbidden = canI(this.kc, question).then((allowed) => (allowed ? undefined : forbiddenMessage(question)), () => undefined);

@@ -89,14 +89,18 @@ export class KubeGitOpsService implements GitOpsService {
     // kubeconfigs imported or removed: watch afresh on next use
     options.store.onDidChange(() => {
       const contexts = [...this.watched.keys()];
-      this.dispose();
+      this.stopWatching();
       this.changes.add(...contexts);
     });
   }
 
-  dispose(): void {
+  private stopWatching(): void {
     for (const cluster of this.watched.values()) cluster.stop();
     this.watched.clear();
+  }
+
+  dispose(): void {
+    this.stopWatching();
     this.changes.dispose();
   }
 
