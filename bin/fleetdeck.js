@@ -1,5 +1,7 @@
-#!/usr/bin/env node
-// Runs the CLI from its TypeScript source: Node >= 22.18 strips the types itself.
+#!/usr/bin/env -S node --max-semi-space-size=16
+// Runs the CLI from its TypeScript source: Node >= 22.18 strips the types itself. The young
+// generation is capped as in the web shell (src/main/web/node-flags.ts): a 50,000-object backup
+// or restore peaks about 100 MB lower.
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 19)) {
   process.stderr.write(`fleetdeck: needs Node.js >= 22.19 (found ${process.versions.node}); run it through npx or npm so the project's Node is used\n`);
