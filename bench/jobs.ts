@@ -67,7 +67,7 @@ async function removeNamespaces(context: string, prefix: string) {
 /** Runs the CLI as a user would (through its shebang, as npx does); max RSS from the kernel's accounting of the child. */
 function fleetdeck(args: string[]): { seconds: number; maxRssMb: number; report: { state: string; counts: Record<string, number> } } {
   const started = performance.now();
-  const result = spawnSync('/usr/bin/time', ['-f', '%M', path.join(root, 'bin/fleetdeck.js'), ...args, '--kubeconfig', kubeconfigPath, '--output', 'json'], { encoding: 'utf8', env: { ...env, PATH: `${path.dirname(process.execPath)}:${env.PATH}` }, maxBuffer: 1 << 30 });
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', path.join(root, 'bin/fleetdeck.js'), ...args, '--kubeconfig', kubeconfigPath, '--output', 'json'], { encoding: 'utf8', env: { ...env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}` }, maxBuffer: 1 << 30 });
   const seconds = (performance.now() - started) / 1000;
   const maxRssKb = Number(result.stderr.trim().split('\n').at(-1));
   if (result.status !== 0) throw new Error(`fleetdeck ${args[0]} failed (${result.status}): ${result.stderr.slice(-500)}`);

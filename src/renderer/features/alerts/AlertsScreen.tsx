@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useDeferredValue, useMemo, useRef, useState } from 'react';
+import { memo, useDeferredValue, useMemo, useRef, useState } from 'react';
 import { useClusterColor } from '../../app/cluster-color.ts';
 import type { ClusterRouting } from '../../../shared/contract/monitoring.ts';
 import { alertGroupings, filterAlerts, groupAlerts, type AlertGrouping, type AlertState, type MergedAlert } from '../../../shared/monitoring/alerts.ts';
@@ -73,8 +73,8 @@ function AlertList({ alerts, clusters, loading }: { alerts: MergedAlert[]; clust
   }, [alerts, parsed.matchers, states, groupBy]);
   const scroller = useRef<HTMLDivElement>(null);
   const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: (i) => (rows[i].kind === 'group' ? 34 : 52), overscan: 10 });
-  const selectedAlert = alerts.find((a) => a.id === selected);
-  const alertCount = rows.filter((r) => r.kind === 'alert').length;
+  const selectedAlert = useMemo(() => (selected === undefined ? undefined : alerts.find((a) => a.id === selected)), [alerts, selected]);
+  const alertCount = useMemo(() => rows.filter((r) => r.kind === 'alert').length, [rows]);
   /** Arrow keys move the selection over the alerts (group headers are passed over); S silences the selected one. */
   const onKeyDown = (e: React.KeyboardEvent) => {
     if (e.key === 's' && selectedAlert) return setSilencing(selectedAlert);
@@ -122,35 +122,16 @@ function AlertList({ alerts, clusters, loading }: { alerts: MergedAlert[]; clust
             <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
               {virtual.getVirtualItems().map((item) => {
                 const row = rows[item.index];
-                const style = { transform: `translateY(${item.start}px)`, height: item.size };
                 if (row.kind === 'group')
                   return (
-                    <div key={`g-${row.key}-${item.index}`} className="alert-group" style={style} role="row">
+                    <div key={`g-${row.key}-${item.index}`} className="alert-group" style={{ transform: `translateY(${item.start}px)`, height: item.size }} role="row">
                       {groupBy === 'cluster' && <span className="dot" style={{ background: clusterColor(row.key) }} />} <strong>{row.key}</strong>
                       <span className="muted small">
                         {row.count} alert{row.count === 1 ? '' : 's'}, {row.active} active
                       </span>
                     </div>
                   );
-                const a = row.alert;
-                return (
-                  <div key={`${a.id}-${item.index}`} role="row" aria-selected={selected === a.id} className={`alert-row state-${a.state}${selected === a.id ? ' selected' : ''}`} style={style} onClick={() => setSelected(a.id)}>
-                    <span className={`sev sev-${a.labels.severity ?? 'none'}`}>{a.labels.severity ?? '–'}</span>
-                    <span className="alert-main">
-                      <strong>{a.labels.alertname}</strong> <span className="muted small">{[a.labels.namespace, a.labels.pod ?? a.labels.node ?? a.labels.deployment].filter(Boolean).join('/')}</span>
-                      <span className="ellipsis small muted">{a.annotations.summary ?? a.annotations.description ?? ''}</span>
-                    </span>
-                    <span className="alert-clusters">
-                      {a.clusters.map((c) => (
-                        <span key={c} className="cluster-tag" style={{ borderColor: clusterColor(c) }}>
-                          {c}
-                        </span>
-                      ))}
-                    </span>
-                    <span className={`state state-${a.state}`}>{a.state}</span>
-                    <span className="muted small">{age(a.startsAt)}</span>
-                  </div>
-                );
+                return <AlertRow key={`${row.alert.id}-${item.index}`} alert={row.alert} selected={selected === row.alert.id} top={item.start} height={item.size} onSelect={setSelected} clusterColor={clusterColor} />;
               })}
             </div>
           </div>
@@ -161,6 +142,28 @@ function AlertList({ alerts, clusters, loading }: { alerts: MergedAlert[]; clust
     </>
   );
 }
+
+/** One alert of the list; memoized, so scrolling renders only the rows that come into view. */
+const AlertRow = memo(function AlertRow({ alert: a, selected, top, height, onSelect, clusterColor }: { alert: MergedAlert; selected: boolean; top: number; height: number; onSelect: (id: string) => void; clusterColor: (context: string) => string }) {
+  return (
+    <div role="row" aria-selected={selected} className={`alert-row state-${a.state}${selected ? ' selected' : ''}`} style={{ transform: `translateY(${top}px)`, height }} onClick={() => onSelect(a.id)}>
+      <span className={`sev sev-${a.labels.severity ?? 'none'}`}>{a.labels.severity ?? '–'}</span>
+      <span className="alert-main">
+        <strong>{a.labels.alertname}</strong> <span className="muted small">{[a.labels.namespace, a.labels.pod ?? a.labels.node ?? a.labels.deployment].filter(Boolean).join('/')}</span>
+        <span className="ellipsis small muted">{a.annotations.summary ?? a.annotations.description ?? ''}</span>
+      </span>
+      <span className="alert-clusters">
+        {a.clusters.map((c) => (
+          <span key={c} className="cluster-tag" style={{ borderColor: clusterColor(c) }}>
+            {c}
+          </span>
+        ))}
+      </span>
+      <span className={`state state-${a.state}`}>{a.state}</span>
+      <span className="muted small">{age(a.startsAt)}</span>
+    </div>
+  );
+});
 
 function AlertDetail({ alert, onSilence, onClose }: { alert: MergedAlert; onSilence: () => void; onClose: () => void }) {
   const clusterColor = useClusterColor();

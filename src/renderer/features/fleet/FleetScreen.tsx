@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { cloudNames } from '../../../shared/cloud.ts';
 import { useClusterColor } from '../../app/cluster-color.ts';
 import type { BrowseItem, ClusterSummary, PodProblemRow } from '../../../shared/contract/fleet.ts';
@@ -170,6 +170,20 @@ function ClusterCard({ summary: s, focused, onFocus }: { summary: ClusterSummary
   );
 }
 
+/** One row of the problem table; memoized, so scrolling renders only the rows that come into view. */
+const ProblemRow = memo(function ProblemRow({ row: r, index, top, selected, onPick }: { row: PodProblemRow; index: number; top: number; selected: boolean; onPick(index: number, row: PodProblemRow): void }) {
+  return (
+    <div role="row" aria-selected={selected} data-pod={r.pod} className={`problem-row sev-${r.severity} ${selected ? 'selected' : ''}`} style={{ transform: `translateY(${top}px)` }} onClick={() => onPick(index, r)}>
+      <span className="reason">{r.reason}</span>
+      <span><span className={`dot ${r.cloud}`} /> {r.context}</span>
+      <span className="mono ellipsis" title={`${r.namespace}/${r.pod}`}>{r.namespace}/{r.pod}</span>
+      <span>{r.restarts}</span>
+      <span>{age(r.since)}</span>
+      <span className="ellipsis muted" title={r.hint}>{r.hint}</span>
+    </div>
+  );
+});
+
 function ProblemsTable({ filter, selected, onSelect }: { filter: ProblemFilter; selected?: string; onSelect(r: PodProblemRow): void }) {
   const scroller = useRef<HTMLDivElement>(null);
   const [cursor, setCursor] = useState(-1);
@@ -179,12 +193,18 @@ function ProblemsTable({ filter, selected, onSelect }: { filter: ProblemFilter; 
   const items = virtual.getVirtualItems();
   const inView = items.length ? `${Math.floor(items[0].index / PROBLEM_PAGE)},${Math.floor(items[items.length - 1].index / PROBLEM_PAGE)}` : '';
   useEffect(() => setVisiblePages(inView ? inView.split(',').map(Number) : []), [inView]);
+  const pick = useCallback(
+    (index: number, row: PodProblemRow) => {
+      setCursor(index);
+      onSelect(row);
+    },
+    [onSelect],
+  );
   const move = (delta: number) => {
     const index = Math.max(0, Math.min(total - 1, cursor + delta));
     const row = rowAt(index);
     if (!row) return;
-    setCursor(index);
-    onSelect(row);
+    pick(index, row);
     virtual.scrollToIndex(index);
   };
   return (
@@ -200,27 +220,7 @@ function ProblemsTable({ filter, selected, onSelect }: { filter: ProblemFilter; 
           {items.map((item) => {
             const r = rowAt(item.index);
             if (!r) return <div key={`loading-${item.index}`} role="row" className="problem-row loading" style={{ transform: `translateY(${item.start}px)` }}><span className="muted">…</span></div>;
-            return (
-              <div
-                key={key(r)}
-                role="row"
-                aria-selected={key(r) === selected}
-                data-pod={r.pod}
-                className={`problem-row sev-${r.severity} ${key(r) === selected ? 'selected' : ''}`}
-                style={{ transform: `translateY(${item.start}px)` }}
-                onClick={() => {
-                  setCursor(item.index);
-                  onSelect(r);
-                }}
-              >
-                <span className="reason">{r.reason}</span>
-                <span><span className={`dot ${r.cloud}`} /> {r.context}</span>
-                <span className="mono ellipsis" title={`${r.namespace}/${r.pod}`}>{r.namespace}/{r.pod}</span>
-                <span>{r.restarts}</span>
-                <span>{age(r.since)}</span>
-                <span className="ellipsis muted" title={r.hint}>{r.hint}</span>
-              </div>
-            );
+            return <ProblemRow key={key(r)} row={r} index={item.index} top={item.start} selected={key(r) === selected} onPick={pick} />;
           })}
         </div>
       </div>
