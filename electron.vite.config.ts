@@ -15,7 +15,8 @@ function cspMeta(): Plugin {
 
 export default defineConfig({
   main: {
-    build: { rollupOptions: { input: { index: resolve('src/main/index.ts') } } },
+    // the web shell is built beside the Electron main process from the same services, and runs bundled like it
+    build: { rollupOptions: { input: { index: resolve('src/main/index.ts'), web: resolve('src/main/web/main.ts') } } },
   },
   preload: {
     // A sandboxed preload cannot require node_modules: bundle everything into one CommonJS file.

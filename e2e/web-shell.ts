@@ -19,7 +19,7 @@ export interface RunningShell {
 export async function startWebShell(args: string[]): Promise<RunningShell> {
   // an isolated data dir (vault, key) per shell
   const home = mkdtempSync(path.join(tmpdir(), 'fleetdeck-e2e-'));
-  const child = spawn(process.execPath, [...serviceProcessNodeFlags, path.join(root, 'src/main/web/main.ts'), '--port', '0', ...args], {
+  const child = spawn(process.execPath, [...serviceProcessNodeFlags, path.join(root, 'out/main/web.js'), '--port', '0', ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, FLEETDECK_HOME: home },

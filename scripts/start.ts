@@ -15,7 +15,7 @@ async function main() {
   const electron = installedElectron();
   const [command, args] = electron
     ? [electron, [path.join(root, 'out/main/index.js'), '--kubeconfig', kubeconfig]]
-    : [process.execPath, [...serviceProcessNodeFlags, path.join(root, 'src/main/web/main.ts'), '--kubeconfig', kubeconfig, ...process.argv.slice(2)]];
+    : [process.execPath, [...serviceProcessNodeFlags, path.join(root, 'out/main/web.js'), '--kubeconfig', kubeconfig, ...process.argv.slice(2)]];
   console.error(electron ? 'Starting the desktop app…' : 'No Electron binary here: starting the web shell; open the URL below in a browser.');
   const app = spawn(command, args, { stdio: 'inherit' });
   process.once('SIGINT', () => app.kill('SIGINT'));

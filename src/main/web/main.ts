@@ -7,7 +7,8 @@ import { widenProcessPath } from '../services/clusters/exec-path.ts';
 import { dataDir, FileKeyStore } from '../services/clusters/vault.ts';
 import { startWebShell } from './server.ts';
 
-const rendererDir = path.resolve(import.meta.dirname, '../../../out/renderer');
+// built to out/main/web.js, beside out/renderer
+const rendererDir = path.resolve(import.meta.dirname, '../renderer');
 
 async function main() {
   const { values } = parseArgs({
