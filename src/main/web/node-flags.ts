@@ -2,7 +2,6 @@
  * Node flags for the process that runs Fleetdeck's services outside Electron (the web shell).
  * The watch streams of a big fleet allocate fast, and V8 would otherwise grow its young
  * generation to 128 MB and keep it: capped at 2 × 16 MB, resident memory is about 60 MB lower for
- * the same sync time (`npm run bench -- fleet`). package.json's "web" script and
- * the shebang of bin/fleetdeck.js (a backup streams as fast) repeat them.
+ * the same sync time (`npm run bench -- fleet`). package.json's "web" script repeats them.
  */
 export const serviceProcessNodeFlags = ['--max-semi-space-size=16'];
