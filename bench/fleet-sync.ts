@@ -1,5 +1,5 @@
 // Child process of the fleet benchmark: plays the main process, watches the given context and
-// prints {syncMs, pods} once every cache has listed.
+// prints {syncMs} once every cache has listed.
 import { KubeconfigStore } from '../src/main/services/clusters/kubeconfig-store.ts';
 import { KubeFleetService } from '../src/main/services/fleet/fleet-service.ts';
 
