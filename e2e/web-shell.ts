@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { serviceProcessNodeFlags } from '../src/main/web/node-flags.ts';
+import { serviceProcessNodeFlags, webShellEntry } from '../src/main/web/node-flags.ts';
 
 export const root = path.resolve(import.meta.dirname, '..');
 export const screenshotDir = path.join(root, 'test-results', 'screenshots');
@@ -19,7 +19,7 @@ export interface RunningShell {
 export async function startWebShell(args: string[]): Promise<RunningShell> {
   // an isolated data dir (vault, key) per shell
   const home = mkdtempSync(path.join(tmpdir(), 'fleetdeck-e2e-'));
-  const child = spawn(process.execPath, [...serviceProcessNodeFlags, path.join(root, 'out/main/web.js'), '--port', '0', ...args], {
+  const child = spawn(process.execPath, [...serviceProcessNodeFlags, path.join(root, webShellEntry), '--port', '0', ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, FLEETDECK_HOME: home },

@@ -2,7 +2,7 @@
 // desktop app where the Electron binary is installed, else the web shell (its URL is printed).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { serviceProcessNodeFlags } from '../src/main/web/node-flags.ts';
+import { serviceProcessNodeFlags, webShellEntry } from '../src/main/web/node-flags.ts';
 import { installedElectron } from './electron-binary.ts';
 import { npmRun } from './run.ts';
 
@@ -15,7 +15,7 @@ async function main() {
   const electron = installedElectron();
   const [command, args] = electron
     ? [electron, [path.join(root, 'out/main/index.js'), '--kubeconfig', kubeconfig]]
-    : [process.execPath, [...serviceProcessNodeFlags, path.join(root, 'out/main/web.js'), '--kubeconfig', kubeconfig, ...process.argv.slice(2)]];
+    : [process.execPath, [...serviceProcessNodeFlags, path.join(root, webShellEntry), '--kubeconfig', kubeconfig, ...process.argv.slice(2)]];
   console.error(electron ? 'Starting the desktop app…' : 'No Electron binary here: starting the web shell; open the URL below in a browser.');
   const app = spawn(command, args, { stdio: 'inherit' });
   process.once('SIGINT', () => app.kill('SIGINT'));

@@ -5,3 +5,6 @@
  * the same sync time (`npm run bench -- fleet`). package.json's "web" script repeats them.
  */
 export const serviceProcessNodeFlags = ['--max-semi-space-size=16'];
+
+/** The built web shell, relative to the project root: electron-vite's main build puts it beside out/renderer. */
+export const webShellEntry = 'out/main/web.js';
