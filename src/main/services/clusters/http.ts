@@ -19,7 +19,6 @@ export function classifyNetworkError(error: NodeJS.ErrnoException, server: strin
   return new FleetdeckError('unreachable', `cannot reach ${server}: ${error.message}`);
 }
 
-/** Maps an HTTP status of the API server to a failure, with the server's own message when it sent one. */
 /** The API server's own message from an error body (a Status object), or the start of the body. */
 export function statusMessage(body: string): string {
   try {
@@ -29,6 +28,7 @@ export function statusMessage(body: string): string {
   }
 }
 
+/** Maps an HTTP status of the API server to a failure, with the server's own message when it sent one. */
 export function classifyStatus(status: number, body: string, what: string): FleetdeckError {
   const message = statusMessage(body);
   const reason: ErrorCode = status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : status === 410 ? 'gone' : status === 404 ? 'not-found' : 'internal';

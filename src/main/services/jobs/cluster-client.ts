@@ -8,6 +8,8 @@ export interface ApiResponse<T = unknown> {
   body: T;
   /** the raw body, for the API server's message */
   text: string;
+  /** an earlier attempt was lost after it may have reached the server: a write may already be done */
+  resent: boolean;
 }
 
 const transient = new Set(['unreachable', 'timeout']);
@@ -34,16 +36,24 @@ export class ClusterClient {
 
   async request<T = unknown>(method: string, path: string, options: { body?: unknown; contentType?: string } = {}): Promise<ApiResponse<T>> {
     const deadline = Date.now() + this.retryForMs;
+    let resent = false;
     for (let attempt = 0; ; attempt++) {
+      let reason: string;
       try {
         const res = await kubeRequest(this.kc, path, { method, ...options, agent: this.agent, timeoutMs: 30_000 });
-        if ((res.status === 429 || res.status === 503 || res.status === 504) && Date.now() < deadline) throw new FleetdeckError('unreachable', `${this.context}: HTTP ${res.status}`);
-        return { status: res.status, text: res.body, body: (res.body && res.body.startsWith('{') ? JSON.parse(res.body) : undefined) as T };
+        if (!((res.status === 429 || res.status === 503 || res.status === 504) && Date.now() < deadline)) {
+          return { status: res.status, text: res.body, body: (res.body && res.body.startsWith('{') ? JSON.parse(res.body) : undefined) as T, resent };
+        }
+        reason = `HTTP ${res.status}`;
+        // a gateway timeout may come after the API server did the work
+        resent ||= res.status === 504;
       } catch (error) {
         if (!(error instanceof FleetdeckError) || !transient.has(error.code) || Date.now() >= deadline) throw error;
-        this.onWaiting?.(`${this.context}: ${error.message}; retrying`);
-        await sleep(Math.min(250 * 2 ** attempt, 5_000));
+        reason = error.message;
+        resent = true;
       }
+      this.onWaiting?.(`${this.context}: ${reason}; retrying`);
+      await sleep(Math.min(250 * 2 ** attempt, 5_000));
     }
   }
 

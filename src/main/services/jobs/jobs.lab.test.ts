@@ -1,8 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskInfo } from '../../../shared/contract/jobs.ts';
 import type { JobReport } from '../../../shared/migration/report.ts';
@@ -10,7 +12,7 @@ import { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
 import { FileKeyStore } from '../clusters/vault.ts';
 import { JobRunner } from './job-runner.ts';
 import { JobsCenter } from './jobs-center.ts';
-import { lab, labApi, labKubeconfig } from '../../../../test/lab.ts';
+import { lab, labApi, labKubeconfig, labUrls } from '../../../../test/lab.ts';
 
 const cli = path.resolve(import.meta.dirname, '../../../../bin/fleetdeck.js');
 const work = mkdtempSync(path.join(tmpdir(), 'fleetdeck-jobs-'));
@@ -203,12 +205,25 @@ describe('resume', () => {
   const restoreTo = (target: string) => ['restore', '--context', 'gke-lab', '--from', archive, '--namespace-map', `${bulk}=${target}`, '--conflict', 'fail', '--verify-timeout', '0'];
   const restoredNames = async (target: string) => (await gke.list<{ metadata: { name: string } }>('v1', 'ConfigMap', target).catch(() => [])).map((c) => c.metadata.name).filter((n) => n.startsWith('cm-'));
   /** starts the restore as a separate process and resolves once it is writing */
-  const startRestore = async (target: string) => {
-    const child = spawn(process.execPath, [cli, ...restoreTo(target), '--kubeconfig', labKubeconfig, '--output', 'json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const startRestore = async (target: string, kubeconfig = labKubeconfig) => {
+    const child = spawn(process.execPath, [cli, ...restoreTo(target), '--kubeconfig', kubeconfig, '--output', 'json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => stdout.push(c));
+    child.stderr.on('data', (c: Buffer) => stderr.push(c));
     await new Promise<void>((resolve) => child.stderr.on('data', (chunk: Buffer) => chunk.toString().includes('restoring') && resolve()));
     await expect.poll(async () => (await restoredNames(target)).length, { interval: 50 }).toBeGreaterThan(20);
-    return child;
+    const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+    /** the run's exit code and report, once it has ended */
+    const finished = async () => {
+      const status = await exited;
+      const output = { stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() };
+      if (!output.stdout) throw new Error(`the restore printed no report (exit ${status}): ${output.stderr}`);
+      return { status, report: JSON.parse(output.stdout) as JobReport, stderr: output.stderr };
+    };
+    return { child, finished };
   };
+  const failures = (report: JobReport) => report.error ?? JSON.stringify(report.items.filter((i) => i.result === 'failed').slice(0, 5));
 
   beforeAll(async () => {
     await source.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: bulk } });
@@ -222,7 +237,7 @@ describe('resume', () => {
 
   it('a restore killed midway finishes on the next run with nothing lost and nothing duplicated', async () => {
     const target = `${ns}-kill`;
-    const child = await startRestore(target);
+    const { child } = await startRestore(target);
     child.kill('SIGKILL');
     expect((await restoredNames(target)).length).toBeLessThan(300);
 
@@ -236,18 +251,56 @@ describe('resume', () => {
 
   it('a restore waits while its target API server is down and finishes when it is back', async () => {
     const target = `${ns}-apiserver`;
-    const child = await startRestore(target);
-    const output: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => output.push(c));
-    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+    const { finished } = await startRestore(target);
     expect(lab('fault', 'apiserver-stop', 'gke-lab').status).toBe(0);
     await new Promise((r) => setTimeout(r, 3_000));
     expect(lab('fault', 'apiserver-start', 'gke-lab').status).toBe(0);
-    expect(await exited).toBe(0);
-    const report = JSON.parse(Buffer.concat(output).toString()) as JobReport;
+    const { status, report } = await finished();
+    expect(status, failures(report)).toBe(0);
     expect(report.state).toBe('Completed');
     expect(report.items.filter((i) => i.kind === 'ConfigMap' && i.result === 'created')).toHaveLength(300);
     expect(new Set(await restoredNames(target)).size).toBe(300);
+  });
+
+  it('a create whose answer was lost on the way back is sent again without being taken for a conflict', async () => {
+    const target = `${ns}-lost`;
+    // a TCP relay in front of gke-lab; while it drops, requests reach the API server but the
+    // answers are swallowed and the connection cut, as when a network path fails mid-request
+    const upstream = new URL(labUrls('gke-lab').apiserver);
+    let dropping = false;
+    let dropped = 0;
+    const relay = net.createServer((client) => {
+      const server = net.connect(Number(upstream.port), upstream.hostname);
+      client.pipe(server);
+      server.on('data', (chunk: Buffer) => {
+        if (!dropping) return client.write(chunk);
+        dropped++;
+        setTimeout(() => (client.destroy(), server.destroy()), 200);
+      });
+      const close = () => (client.destroy(), server.destroy());
+      client.on('error', close).on('close', close);
+      server.on('error', close).on('close', close);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const kubeconfig = parse(readFileSync(labKubeconfig, 'utf8')) as { clusters: { name: string; cluster: { server: string } }[] };
+    kubeconfig.clusters.find((c) => c.name === 'gke-lab')!.cluster.server = `https://127.0.0.1:${(relay.address() as net.AddressInfo).port}`;
+    const relayed = path.join(work, 'relayed.kubeconfig');
+    writeFileSync(relayed, stringify(kubeconfig), { mode: 0o600 });
+    try {
+      const { finished } = await startRestore(target, relayed);
+      dropping = true;
+      await expect.poll(() => dropped, { interval: 20 }).toBeGreaterThan(3);
+      await new Promise((r) => setTimeout(r, 1_000));
+      dropping = false;
+      const { status, report, stderr } = await finished();
+      expect(stderr).toContain('retrying');
+      expect(status, failures(report)).toBe(0);
+      expect(report.items.filter((i) => i.kind === 'ConfigMap' && i.result === 'created')).toHaveLength(300);
+      expect(new Set(await restoredNames(target)).size).toBe(300);
+    } finally {
+      relay.close();
+      await gke.request('DELETE', `/api/v1/namespaces/${target}`).catch(() => undefined);
+    }
   });
 });
 

@@ -165,9 +165,10 @@ async function write(client: ClusterClient, type: ResourceType, object: KubeObje
   const existing = await client.request<KubeObject>('GET', objectPath(type, ns, object.metadata.name));
   if (existing.status === 404) return { result: 'failed', reason: message(created.text, created.status) };
 
-  // it exists on the target
-  if (createdBefore) {
-    // the interrupted run sent this create; make sure what exists is what the archive holds
+  // it exists on the target; if this run's create may have landed before the answer was lost (an
+  // earlier, interrupted run, or a connection dropped and the create resent) and the copy there was
+  // written by Fleetdeck, it is ours: make sure it holds what the archive holds
+  if ((createdBefore || created.resent) && writtenByFleetdeck(existing.body)) {
     const applied = await apply(client, type, object, ns, dryRun);
     return applied.status < 300 ? { result: 'created', reason: 'created by the interrupted run' } : { result: 'failed', reason: message(applied.text, applied.status) };
   }
@@ -185,6 +186,8 @@ async function write(client: ClusterClient, type: ResourceType, object: KubeObje
   const diff = diffObjects(existing.body, applied.body);
   return diff.length ? { result: 'updated', reason: 'server-side apply (conflict policy update)', diff: diff.join('\n') } : { result: 'unchanged' };
 }
+
+const writtenByFleetdeck = (object: KubeObject) => object.metadata.managedFields?.some((m) => m.manager === FIELD_MANAGER) ?? false;
 
 function apply(client: ClusterClient, type: ResourceType, object: KubeObject, ns: string | undefined, dryRun: boolean) {
   const params = new URLSearchParams({ fieldManager: FIELD_MANAGER, force: 'true', ...(dryRun ? { dryRun: 'All' } : {}) });
