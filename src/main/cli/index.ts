@@ -12,7 +12,8 @@ import { podsCommand } from './pods.ts';
 import { LocalManifestsService } from '../services/manifests/manifests-service.ts';
 
 export interface CommandResult {
-  output: string;
+  /** the text for stdout, or its pieces in order (a large report, written as it is serialized) */
+  output: string | Iterable<string>;
   /** one-line reasons written to stderr */
   errors: string[];
   exitCode: number;
@@ -157,11 +158,28 @@ export async function run(argv: string[]): Promise<CommandResult> {
   }
 }
 
+function writeOutput(output: CommandResult['output']): void {
+  if (typeof output === 'string') {
+    if (output) process.stdout.write(`${output}\n`);
+    return;
+  }
+  // pieces gathered into writes of about 64 KB: one write per piece would be a system call each
+  let pending = '';
+  for (const piece of output) {
+    pending += piece;
+    if (pending.length >= 1 << 16) {
+      process.stdout.write(pending);
+      pending = '';
+    }
+  }
+  process.stdout.write(`${pending}\n`);
+}
+
 export async function main(argv = process.argv.slice(2)): Promise<number> {
   widenProcessPath();
   try {
     const result = await run(argv);
-    if (result.output) process.stdout.write(`${result.output}\n`);
+    writeOutput(result.output);
     for (const error of result.errors) process.stderr.write(`fleetdeck: ${error}\n`);
     return result.exitCode;
   } catch (error) {

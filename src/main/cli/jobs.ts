@@ -5,6 +5,7 @@ import type { Selection } from '../services/jobs/backup.ts';
 import type { JobRunner, TargetOptions } from '../services/jobs/job-runner.ts';
 import type { Progress } from '../services/jobs/progress.ts';
 import type { CommandResult } from './index.ts';
+import { prettyJson } from './pretty-json.ts';
 import { table } from './table.ts';
 
 export interface JobFlags {
@@ -162,7 +163,7 @@ async function job(json: boolean, title: string, run: () => Promise<JobReport & 
     if (!(error instanceof FleetdeckError)) throw error;
     report = { state: 'Failed', counts: countResults([]), items: [], transforms: [], error: error.message };
   }
-  return { output: json ? JSON.stringify(report, null, 2) : human(report, title), errors: report.error ? [report.error] : [], exitCode: exitCodeFor(report.state) };
+  return { output: json ? prettyJson(report) : human(report, title), errors: report.error ? [report.error] : [], exitCode: exitCodeFor(report.state) };
 }
 
 export function backupCommand(jobs: JobRunner, flags: JobFlags, json: boolean): Promise<CommandResult> {

@@ -17,7 +17,8 @@ export const runKey = (parts: unknown) => createHash('sha256').update(JSON.strin
  * killed process loses at most the answer it was waiting for (recorded as pending before the write).
  */
 export class Journal {
-  private readonly entries = new Map<string, JournalEntry>();
+  /** what the earlier runs recorded; this run's steps only go to the file (a run visits each object once) */
+  private readonly earlier = new Map<string, JournalEntry>();
   private readonly fd: number;
   readonly file: string;
   /** the journal held steps from an earlier, interrupted run */
@@ -32,7 +33,7 @@ export class Journal {
         if (!line) continue;
         try {
           const { key: objectKey, ...entry } = JSON.parse(line) as JournalEntry & { key: string };
-          this.entries.set(objectKey, entry);
+          this.earlier.set(objectKey, entry);
         } catch {
           // the last line of a killed run may be cut short; the step it recorded is redone
         }
@@ -41,12 +42,12 @@ export class Journal {
     this.fd = openSync(this.file, 'a', 0o600);
   }
 
+  /** the last step an earlier run recorded for the object */
   get(key: string): JournalEntry | undefined {
-    return this.entries.get(key);
+    return this.earlier.get(key);
   }
 
   record(key: string, entry: JournalEntry): void {
-    this.entries.set(key, entry);
     writeSync(this.fd, `${JSON.stringify({ key, ...entry })}\n`);
   }
 
