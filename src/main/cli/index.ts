@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { FleetdeckError } from '../../shared/errors.ts';
 import { widenProcessPath } from '../services/clusters/exec-path.ts';
@@ -158,17 +159,18 @@ export async function run(argv: string[]): Promise<CommandResult> {
   }
 }
 
-function writeOutput(output: CommandResult['output']): void {
+async function writeOutput(output: CommandResult['output']): Promise<void> {
   if (typeof output === 'string') {
     if (output) process.stdout.write(`${output}\n`);
     return;
   }
-  // pieces gathered into writes of about 64 KB: one write per piece would be a system call each
+  // pieces gathered into writes of about 64 KB (one write per piece would be a system call each),
+  // each waiting until the reader has taken the one before: a pipe's writes queue in memory
   let pending = '';
   for (const piece of output) {
     pending += piece;
     if (pending.length >= 1 << 16) {
-      process.stdout.write(pending);
+      if (!process.stdout.write(pending)) await once(process.stdout, 'drain');
       pending = '';
     }
   }
@@ -179,7 +181,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   widenProcessPath();
   try {
     const result = await run(argv);
-    writeOutput(result.output);
+    await writeOutput(result.output);
     for (const error of result.errors) process.stderr.write(`fleetdeck: ${error}\n`);
     return result.exitCode;
   } catch (error) {

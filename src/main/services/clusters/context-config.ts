@@ -3,10 +3,12 @@
 // generated API client (about 80 MB resident) that Fleetdeck never calls; only legacy
 // auth-provider users (oidc, azure, gcp) load it, on first use.
 import { readFileSync, statSync } from 'node:fs';
-import type https from 'node:https';
+import type http from 'node:http';
+import https from 'node:https';
 import tls from 'node:tls';
 import type { Cluster, KubeConfig, User } from '@kubernetes/client-node';
 import { ExecAuth } from '@kubernetes/client-node/dist/exec_auth.js';
+import { SocksProxyAgent } from 'socks-proxy-agent';
 
 /** https.request hands its options to tls.connect, which also takes a ready SecureContext. */
 export type RequestOptions = https.RequestOptions & Pick<tls.ConnectionOptions, 'secureContext'>;
@@ -21,11 +23,28 @@ export class ContextConfig {
   private readonly exec = new ExecAuth();
   private legacy?: Promise<KubeConfig>;
   private tls?: { id: string; context: tls.SecureContext };
+  /** the agent of requests that bring none: through the proxy, or none (a fresh connection each) */
+  readonly defaultAgent: http.Agent | false;
+  /** the API server as messages name it, with the proxy it is reached through */
+  readonly endpoint: string;
 
   constructor(name: string, cluster: Cluster, user: User) {
     this.name = name;
     this.cluster = cluster;
     this.user = user;
+    this.defaultAgent = cluster.proxyUrl ? this.agent() : false;
+    this.endpoint = cluster.proxyUrl ? `${cluster.server} (through the proxy ${withoutCredentials(cluster.proxyUrl)})` : cluster.server;
+  }
+
+  /**
+   * An agent for connections to this API server, through the cluster's proxy-url when it has one:
+   * HTTP CONNECT for an http or https proxy (Node's own proxy support), else SOCKS.
+   */
+  agent(options: https.AgentOptions = {}): http.Agent {
+    const proxy = this.cluster.proxyUrl;
+    if (!proxy) return new https.Agent(options);
+    if (proxy.startsWith('socks')) return new SocksProxyAgent(proxy, options);
+    return new https.Agent({ ...options, proxyEnv: { HTTPS_PROXY: proxy } });
   }
 
   /** Adds the server's CA, the client certificate or token, and the user's identity headers. */
@@ -70,5 +89,15 @@ export class ContextConfig {
       return kc;
     });
     return this.legacy;
+  }
+}
+
+/** A proxy URL fit for a message: user and password left out. */
+function withoutCredentials(url: string): string {
+  try {
+    const { protocol, host } = new URL(url);
+    return `${protocol}//${host}`;
+  } catch {
+    return 'with an invalid URL';
   }
 }

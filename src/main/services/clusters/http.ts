@@ -1,3 +1,4 @@
+import type http from 'node:http';
 import https from 'node:https';
 import type { ContextConfig, RequestOptions } from './context-config.ts';
 import { FleetdeckError, type ErrorCode } from '../../../shared/errors.ts';
@@ -36,12 +37,12 @@ export function classifyStatus(status: number, body: string, what: string): Flee
   return new FleetdeckError(reason, message ? `${prefix}: ${message}` : prefix);
 }
 
-async function requestOptions(kc: ContextConfig, method: string, agent?: https.Agent): Promise<{ server: string; opts: RequestOptions }> {
+async function requestOptions(kc: ContextConfig, method: string, agent?: http.Agent): Promise<{ server: string; opts: RequestOptions }> {
   const opts: RequestOptions = { method, headers: { Accept: 'application/json' } };
   await kc.applyTo(opts);
   // by default a fresh connection: a pooled keep-alive socket to a restarted API server would fail
   // this request; jobs that send thousands pass their own keep-alive agent and retry instead
-  opts.agent = agent ?? false;
+  opts.agent = agent ?? kc.defaultAgent;
   return { server: kc.cluster.server, opts };
 }
 
@@ -49,7 +50,7 @@ async function requestOptions(kc: ContextConfig, method: string, agent?: https.A
 export async function kubeRequest(
   kc: ContextConfig,
   path: string,
-  options: { method?: string; body?: unknown; contentType?: string; timeoutMs?: number; agent?: https.Agent; signal?: AbortSignal } = {},
+  options: { method?: string; body?: unknown; contentType?: string; timeoutMs?: number; agent?: http.Agent; signal?: AbortSignal } = {},
 ): Promise<KubeResponse> {
   const { server, opts } = await requestOptions(kc, options.method ?? 'GET', options.agent);
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -60,13 +61,13 @@ export async function kubeRequest(
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', (e) => reject(classifyNetworkError(e, server)));
+      res.on('error', (e) => reject(classifyNetworkError(e, kc.endpoint)));
     });
     req.on('timeout', () => {
       req.destroy();
-      reject(new FleetdeckError('timeout', `${server} did not answer within ${timeoutMs / 1000}s`));
+      reject(new FleetdeckError('timeout', `${kc.endpoint} did not answer within ${timeoutMs / 1000}s`));
     });
-    req.on('error', (e) => reject(e instanceof FleetdeckError ? e : classifyNetworkError(e, server)));
+    req.on('error', (e) => reject(e instanceof FleetdeckError ? e : classifyNetworkError(e, kc.endpoint)));
     req.end(payload);
   });
 }
@@ -109,10 +110,10 @@ export async function kubeStream(
         }
       });
       res.on('end', () => resolve());
-      res.on('error', (e) => reject(signal.aborted ? e : classifyNetworkError(e, server)));
+      res.on('error', (e) => reject(signal.aborted ? e : classifyNetworkError(e, kc.endpoint)));
     });
-    req.on('timeout', () => req.destroy(new FleetdeckError('timeout', `watch on ${server} went silent for ${idleMs / 1000}s`)));
-    req.on('error', (e) => reject(e instanceof FleetdeckError || signal.aborted ? e : classifyNetworkError(e, server)));
+    req.on('timeout', () => req.destroy(new FleetdeckError('timeout', `watch on ${kc.endpoint} went silent for ${idleMs / 1000}s`)));
+    req.on('error', (e) => reject(e instanceof FleetdeckError || signal.aborted ? e : classifyNetworkError(e, kc.endpoint)));
     req.end();
   });
 }

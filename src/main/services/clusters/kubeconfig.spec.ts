@@ -89,6 +89,30 @@ describe('kubeconfig', () => {
     expect(() => kubeConfigFor(merged, 'lost-user')).toThrow(new FleetdeckError('context-invalid', 'context "lost-user" references missing user "gone"'));
   });
 
+  it('takes a proxy-url per cluster and flags one that is not a proxy URL, without echoing it', async () => {
+    const file = await write('proxied.yaml', `apiVersion: v1
+kind: Config
+clusters:
+- name: bastion
+  cluster: { server: 'https://10.0.0.1', proxy-url: 'socks5://127.0.0.1:1080' }
+- name: typo
+  cluster: { server: 'https://10.0.0.2', proxy-url: 'proxy.corp:3128' }
+users:
+- name: u
+  user: { token: t }
+contexts:
+- name: bastion
+  context: { cluster: bastion, user: u }
+- name: typo
+  context: { cluster: typo, user: u }`);
+    const merged = await loadKubeconfigs([file]);
+    expect(Object.fromEntries(listEntries(merged).map((e) => [e.context, e.problem]))).toEqual({
+      bastion: undefined,
+      typo: 'cluster "typo" has a proxy-url that is not an http://, https://, socks4:// or socks5:// URL',
+    });
+    expect(kubeConfigFor(merged, 'bastion').endpoint).toBe('https://10.0.0.1 (through the proxy socks5://127.0.0.1:1080)');
+  });
+
   it('resolves certificate paths against the file that defines them', async () => {
     const file = await write('nested/k.yaml', config('one', 'https://one.example'));
     const kc = kubeConfigFor(await loadKubeconfigs([file]), 'one');

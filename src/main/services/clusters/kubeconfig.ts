@@ -12,7 +12,7 @@ import { ContextConfig } from './context-config.ts';
 const extensions = z.array(z.object({ name: z.string(), extension: z.unknown() })).nullish();
 
 const rawCluster = z
-  .object({ server: z.string().optional(), extensions })
+  .object({ server: z.string().optional(), 'proxy-url': z.string().optional(), extensions })
   .loose();
 const rawUser = z
   .object({
@@ -155,6 +155,8 @@ export function contextProblem(config: MergedKubeconfig, name: string): string |
   const cluster = config.clusters.get(context.cluster)?.value;
   if (!cluster) return `context "${name}" references missing cluster "${context.cluster}"`;
   if (!cluster.server) return `cluster "${context.cluster}" has no server URL`;
+  const proxy = cluster['proxy-url'];
+  if (proxy && !/^(https?|socks4a?|socks5h?):\/\/[^/]/.test(proxy)) return `cluster "${context.cluster}" has a proxy-url that is not an http://, https://, socks4:// or socks5:// URL`;
   if (context.user && !config.users.has(context.user)) return `context "${name}" references missing user "${context.user}"`;
   return undefined;
 }

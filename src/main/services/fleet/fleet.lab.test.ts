@@ -1,17 +1,66 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lab, labApi, labKubeconfig } from '../../../../test/lab.ts';
+import { lab, labApi, labKubeconfig, labUrls } from '../../../../test/lab.ts';
 import { kubeConfigFor, loadKubeconfigs } from '../clusters/kubeconfig.ts';
 import { KubeconfigClustersService } from '../clusters/clusters-service.ts';
 import { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
+import { kubeRequest } from '../clusters/http.ts';
+import { ClusterClient } from '../jobs/cluster-client.ts';
 import { KubeFleetService } from './fleet-service.ts';
 import { Reflector, type KubeObject } from './reflector.ts';
 
 const kcFor = async (context: string) => kubeConfigFor(await loadKubeconfigs([labKubeconfig]), context);
+
+type Named = { name: string } & Record<string, Record<string, unknown>>;
+
+/** The lab kubeconfig with a change, in a file of its own. */
+function labKubeconfigWith(change: (config: { clusters: Named[]; users: Named[] }) => void): string {
+  const config = parse(readFileSync(labKubeconfig, 'utf8'));
+  change(config);
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-')), 'kubeconfig');
+  writeFileSync(file, stringify(config), { mode: 0o600 });
+  return file;
+}
+
+/** A forward proxy on loopback, HTTP CONNECT or SOCKS5 (no authentication), that records where it was asked to connect. */
+async function forwardProxy(kind: 'http' | 'socks5'): Promise<{ url: string; targets: string[]; close: () => void }> {
+  const targets: string[] = [];
+  const tunnel = (client: net.Socket, host: string, port: number, established: Buffer, head?: Buffer) => {
+    targets.push(`${host}:${port}`);
+    const upstream = net.connect(port, host, () => {
+      client.write(established);
+      if (head?.length) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    const close = () => (client.destroy(), upstream.destroy());
+    for (const socket of [client, upstream]) socket.on('error', close).on('close', close);
+  };
+  const server =
+    kind === 'http'
+      ? http.createServer((_, res) => res.writeHead(405).end()).on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+          const { hostname, port } = new URL(`http://${req.url}`);
+          tunnel(client, hostname, Number(port), Buffer.from('HTTP/1.1 200 Connection Established\r\n\r\n'), head);
+        })
+      : net.createServer((client) => {
+          // the greeting, answered with "no authentication"; then CONNECT to an IPv4 address or a name
+          client.once('data', () => {
+            client.write(Buffer.from([5, 0]));
+            client.once('data', (request: Buffer) => {
+              const host = request[3] === 1 ? [...request.subarray(4, 8)].join('.') : request.subarray(5, 5 + request[4]).toString();
+              tunnel(client, host, request.readUInt16BE(request.length - 2), Buffer.from([5, 0, 0, 1, 0, 0, 0, 0, 0, 0]));
+            });
+          });
+        });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `${kind}://127.0.0.1:${(server.address() as net.AddressInfo).port}`, targets, close: () => server.close() };
+}
 
 describe('reflector against a real API server', () => {
   const ns = `reflector-${Date.now().toString(36)}`;
@@ -60,11 +109,36 @@ describe('fleet service against the lab', () => {
     }
   });
 
+  it("reaches an API server through its cluster's proxy-url, HTTP CONNECT or SOCKS5, and names the proxy when that is down", async () => {
+    const apiserver = new URL(labUrls('gke-lab').apiserver).host;
+    const nodes = (await labApi('gke-lab').list('v1', 'Node')).length;
+    for (const kind of ['http', 'socks5'] as const) {
+      const proxy = await forwardProxy(kind);
+      const file = labKubeconfigWith((config) => (config.clusters.find((c) => c.name === 'gke-lab')!.cluster['proxy-url'] = proxy.url));
+      const fleet = new KubeFleetService({ store: new KubeconfigStore([file]), contexts: ['gke-lab'] });
+      const client = new ClusterClient(kubeConfigFor(await loadKubeconfigs([file]), 'gke-lab'), 'gke-lab');
+      try {
+        // lists and watches of the live cache, and a job's keep-alive connections
+        await fleet.synced();
+        expect((await fleet.summaries())[0]).toMatchObject({ context: 'gke-lab', state: 'synced', nodes: { total: nodes } });
+        expect(await client.ok('GET', '/version')).toHaveProperty('gitVersion');
+        expect(proxy.targets.length, kind).toBeGreaterThan(9);
+        expect(new Set(proxy.targets), kind).toEqual(new Set([apiserver]));
+      } finally {
+        client.close();
+        fleet.dispose();
+        proxy.close();
+      }
+    }
+
+    const closed = await forwardProxy('http');
+    closed.close();
+    const file = labKubeconfigWith((config) => (config.clusters.find((c) => c.name === 'gke-lab')!.cluster['proxy-url'] = closed.url));
+    await expect(kubeRequest(kubeConfigFor(await loadKubeconfigs([file]), 'gke-lab'), '/version')).rejects.toThrow(`cannot reach https://${apiserver} (through the proxy ${closed.url}): `);
+  });
+
   it('detects the cloud from the nodes when the kubeconfig does not tell', async () => {
-    const config = parse(readFileSync(labKubeconfig, 'utf8')) as { clusters: { cluster: { extensions?: unknown } }[] };
-    for (const c of config.clusters) delete c.cluster.extensions;
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-')), 'kubeconfig');
-    writeFileSync(file, stringify(config), { mode: 0o600 });
+    const file = labKubeconfigWith((config) => config.clusters.forEach((c) => delete c.cluster.extensions));
     const store = new KubeconfigStore([file]);
     expect((await new KubeconfigClustersService({ store }).list()).clusters.find((c) => c.context === 'gke-lab')?.cloud).toBe('other');
     const fleet = new KubeFleetService({ store, contexts: ['gke-lab'] });
@@ -77,20 +151,18 @@ describe('fleet service against the lab', () => {
   });
 
   it('re-runs an exec credential plugin when its token expires, and keeps watching', async () => {
-    const config = parse(readFileSync(labKubeconfig, 'utf8')) as { users: { name: string; user: Record<string, unknown> }[] };
-    const viewer = config.users.find((u) => u.name === 'gke-lab-viewer')!;
-    const dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-exec-'));
-    const countFile = path.join(dir, 'runs');
-    viewer.user = {
-      exec: {
-        apiVersion: 'client.authentication.k8s.io/v1',
-        command: path.resolve(import.meta.dirname, '../../../../test/fixtures/exec-plugin.mjs'),
-        env: [{ name: 'TOKEN', value: viewer.user.token }, { name: 'TTL_SECONDS', value: '2' }, { name: 'COUNT_FILE', value: countFile }],
-        interactiveMode: 'Never',
-      },
-    };
-    const file = path.join(dir, 'kubeconfig');
-    writeFileSync(file, stringify(config), { mode: 0o600 });
+    const countFile = path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-exec-')), 'runs');
+    const file = labKubeconfigWith((config) => {
+      const viewer = config.users.find((u) => u.name === 'gke-lab-viewer')!;
+      viewer.user = {
+        exec: {
+          apiVersion: 'client.authentication.k8s.io/v1',
+          command: path.resolve(import.meta.dirname, '../../../../test/fixtures/exec-plugin.mjs'),
+          env: [{ name: 'TOKEN', value: viewer.user.token }, { name: 'TTL_SECONDS', value: '2' }, { name: 'COUNT_FILE', value: countFile }],
+          interactiveMode: 'Never',
+        },
+      };
+    });
     const kc = kubeConfigFor(await loadKubeconfigs([file]), 'gke-lab-viewer');
     const reflector = new Reflector(kc, '/api/v1/namespaces/shop/pods', 'pods in shop', { watchTimeoutSeconds: 1 });
     await reflector.start();

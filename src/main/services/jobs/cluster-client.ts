@@ -1,4 +1,4 @@
-import https from 'node:https';
+import type http from 'node:http';
 import type { ContextConfig } from '../clusters/context-config.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { classifyStatus, kubeRequest } from '../clusters/http.ts';
@@ -23,13 +23,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class ClusterClient {
   readonly context: string;
   readonly kc: ContextConfig;
-  private readonly agent = new https.Agent({ keepAlive: true, maxSockets: 32 });
+  private readonly agent: http.Agent;
   private readonly retryForMs: number;
   private readonly onWaiting?: (message: string) => void;
 
   constructor(kc: ContextConfig, context: string, options: { retryForMs?: number; onWaiting?: (message: string) => void } = {}) {
     this.kc = kc;
     this.context = context;
+    this.agent = kc.agent({ keepAlive: true, maxSockets: 32 });
     this.retryForMs = options.retryForMs ?? 60_000;
     this.onWaiting = options.onWaiting;
   }
