@@ -62,7 +62,9 @@ export async function resolveType(client: ClusterClient, types: ResourceType[], 
   return type;
 }
 
-const PAGE = 500;
+// half kubectl's chunk size: six lists run at once, and each page in flight is held twice (its text
+// and its objects); a 50,000-object backup peaked about 40 MB lower than with pages of 500
+const PAGE = 250;
 
 /** Lists a collection page by page (constant memory), with apiVersion and kind set on each item. */
 export async function* listAll(client: ClusterClient, type: ResourceType, namespace?: string, selector?: string): AsyncGenerator<KubeObject> {
