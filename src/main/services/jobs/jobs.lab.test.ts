@@ -296,6 +296,7 @@ describe('resume', () => {
       expect(stderr).toContain('retrying');
       expect(status, failures(report)).toBe(0);
       expect(report.items.filter((i) => i.kind === 'ConfigMap' && i.result === 'created')).toHaveLength(300);
+      expect(report.items.some((i) => i.reason === 'created; the answer to its first request was lost')).toBe(true);
       expect(new Set(await restoredNames(target)).size).toBe(300);
     } finally {
       relay.close();

@@ -170,7 +170,8 @@ async function write(client: ClusterClient, type: ResourceType, object: KubeObje
   // written by Fleetdeck, it is ours: make sure it holds what the archive holds
   if ((createdBefore || created.resent) && writtenByFleetdeck(existing.body)) {
     const applied = await apply(client, type, object, ns, dryRun);
-    return applied.status < 300 ? { result: 'created', reason: 'created by the interrupted run' } : { result: 'failed', reason: message(applied.text, applied.status) };
+    const reason = createdBefore ? 'created by the interrupted run' : 'created; the answer to its first request was lost';
+    return applied.status < 300 ? { result: 'created', reason } : { result: 'failed', reason: message(applied.text, applied.status) };
   }
   if (conflict !== 'update') {
     const clash = { result: conflict === 'skip' ? ('skipped' as const) : ('failed' as const), reason: `already exists on the target (conflict policy ${conflict})` };
