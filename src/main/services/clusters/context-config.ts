@@ -8,7 +8,6 @@ import https from 'node:https';
 import tls from 'node:tls';
 import type { Cluster, KubeConfig, User } from '@kubernetes/client-node';
 import { ExecAuth } from '@kubernetes/client-node/dist/exec_auth.js';
-import { SocksProxyAgent } from 'socks-proxy-agent';
 
 /** https.request hands its options to tls.connect, which also takes a ready SecureContext. */
 export type RequestOptions = https.RequestOptions & Pick<tls.ConnectionOptions, 'secureContext'>;
@@ -23,8 +22,7 @@ export class ContextConfig {
   private readonly exec = new ExecAuth();
   private legacy?: Promise<KubeConfig>;
   private tls?: { id: string; context: tls.SecureContext };
-  /** the agent of requests that bring none: through the proxy, or none (a fresh connection each) */
-  readonly defaultAgent: http.Agent | false;
+  private proxyAgent?: Promise<http.Agent | false>;
   /** the API server as messages name it, with the proxy it is reached through */
   readonly endpoint: string;
 
@@ -32,7 +30,6 @@ export class ContextConfig {
     this.name = name;
     this.cluster = cluster;
     this.user = user;
-    this.defaultAgent = cluster.proxyUrl ? this.agent() : false;
     this.endpoint = cluster.proxyUrl ? `${cluster.server} (through the proxy ${withoutCredentials(cluster.proxyUrl)})` : cluster.server;
   }
 
@@ -40,11 +37,21 @@ export class ContextConfig {
    * An agent for connections to this API server, through the cluster's proxy-url when it has one:
    * HTTP CONNECT for an http or https proxy (Node's own proxy support), else SOCKS.
    */
-  agent(options: https.AgentOptions = {}): http.Agent {
+  async agent(options: https.AgentOptions = {}): Promise<http.Agent> {
     const proxy = this.cluster.proxyUrl;
     if (!proxy) return new https.Agent(options);
-    if (proxy.startsWith('socks')) return new SocksProxyAgent(proxy, options);
+    if (proxy.startsWith('socks')) {
+      // loaded on first use: it costs about 12 MB resident, and only SOCKS proxies need it
+      const { SocksProxyAgent } = await import('socks-proxy-agent');
+      return new SocksProxyAgent(proxy, options);
+    }
     return new https.Agent({ ...options, proxyEnv: { HTTPS_PROXY: proxy } });
+  }
+
+  /** The agent of requests that bring none: the proxy's, or none (a fresh connection each). */
+  defaultAgent(): Promise<http.Agent | false> {
+    this.proxyAgent ??= this.cluster.proxyUrl ? this.agent() : Promise.resolve(false);
+    return this.proxyAgent;
   }
 
   /** Adds the server's CA, the client certificate or token, and the user's identity headers. */

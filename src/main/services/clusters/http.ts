@@ -42,7 +42,7 @@ async function requestOptions(kc: ContextConfig, method: string, agent?: http.Ag
   await kc.applyTo(opts);
   // by default a fresh connection: a pooled keep-alive socket to a restarted API server would fail
   // this request; jobs that send thousands pass their own keep-alive agent and retry instead
-  opts.agent = agent ?? kc.defaultAgent;
+  opts.agent = agent ?? (await kc.defaultAgent());
   return { server: kc.cluster.server, opts };
 }
 

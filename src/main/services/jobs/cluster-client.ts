@@ -23,14 +23,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class ClusterClient {
   readonly context: string;
   readonly kc: ContextConfig;
-  private readonly agent: http.Agent;
+  private agent?: Promise<http.Agent>;
   private readonly retryForMs: number;
   private readonly onWaiting?: (message: string) => void;
 
   constructor(kc: ContextConfig, context: string, options: { retryForMs?: number; onWaiting?: (message: string) => void } = {}) {
     this.kc = kc;
     this.context = context;
-    this.agent = kc.agent({ keepAlive: true, maxSockets: 32 });
     this.retryForMs = options.retryForMs ?? 60_000;
     this.onWaiting = options.onWaiting;
   }
@@ -41,7 +40,8 @@ export class ClusterClient {
     for (let attempt = 0; ; attempt++) {
       let reason: string;
       try {
-        const res = await kubeRequest(this.kc, path, { method, ...options, agent: this.agent, timeoutMs: 30_000 });
+        this.agent ??= this.kc.agent({ keepAlive: true, maxSockets: 32 });
+        const res = await kubeRequest(this.kc, path, { method, ...options, agent: await this.agent, timeoutMs: 30_000 });
         if (!((res.status === 429 || res.status === 503 || res.status === 504) && Date.now() < deadline)) {
           return { status: res.status, text: res.body, body: (res.body && res.body.startsWith('{') ? JSON.parse(res.body) : undefined) as T, resent };
         }
@@ -66,6 +66,6 @@ export class ClusterClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    void this.agent?.then((agent) => agent.destroy());
   }
 }
