@@ -1,13 +1,26 @@
 // Helpers for tests that run against the lab.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { parse, stringify } from 'yaml';
 import { clusterByContext, kubeconfigPath, urls } from '../lab/config.ts';
 import { LabApi } from '../lab/kube.ts';
 
 export const labKubeconfig = kubeconfigPath;
 export const labApi = (context: string) => new LabApi(clusterByContext(context));
 export const labUrls = (context: string) => urls(clusterByContext(context));
+
+type KubeconfigEntry = { name: string } & Record<string, Record<string, unknown>>;
+
+/** The lab kubeconfig with a change, in a file of its own. */
+export function labKubeconfigWith(change: (config: { clusters: KubeconfigEntry[]; users: KubeconfigEntry[]; contexts: KubeconfigEntry[] }) => void): string {
+  const config = parse(readFileSync(labKubeconfig, 'utf8'));
+  change(config);
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-')), 'kubeconfig');
+  writeFileSync(file, stringify(config), { mode: 0o600 });
+  return file;
+}
 
 /** Runs `npm run lab -- …` in-process terms: the same entry point, a child process. */
 export function lab(...args: string[]): { status: number; stdout: string; stderr: string } {

@@ -1,12 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lab, labApi, labKubeconfig, labUrls } from '../../../../test/lab.ts';
+import { lab, labApi, labKubeconfig, labKubeconfigWith, labUrls } from '../../../../test/lab.ts';
 import { kubeConfigFor, loadKubeconfigs } from '../clusters/kubeconfig.ts';
 import { KubeconfigClustersService } from '../clusters/clusters-service.ts';
 import { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
@@ -16,17 +15,6 @@ import { KubeFleetService } from './fleet-service.ts';
 import { Reflector, type KubeObject } from './reflector.ts';
 
 const kcFor = async (context: string) => kubeConfigFor(await loadKubeconfigs([labKubeconfig]), context);
-
-type Named = { name: string } & Record<string, Record<string, unknown>>;
-
-/** The lab kubeconfig with a change, in a file of its own. */
-function labKubeconfigWith(change: (config: { clusters: Named[]; users: Named[] }) => void): string {
-  const config = parse(readFileSync(labKubeconfig, 'utf8'));
-  change(config);
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-')), 'kubeconfig');
-  writeFileSync(file, stringify(config), { mode: 0o600 });
-  return file;
-}
 
 /** A forward proxy on loopback, HTTP CONNECT or SOCKS5 (no authentication), that records where it was asked to connect. */
 async function forwardProxy(kind: 'http' | 'socks5'): Promise<{ url: string; targets: string[]; close: () => void }> {

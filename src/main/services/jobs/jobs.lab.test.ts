@@ -4,7 +4,6 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskInfo } from '../../../shared/contract/jobs.ts';
 import type { JobReport } from '../../../shared/migration/report.ts';
@@ -12,7 +11,7 @@ import { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
 import { FileKeyStore } from '../clusters/vault.ts';
 import { JobRunner } from './job-runner.ts';
 import { JobsCenter } from './jobs-center.ts';
-import { lab, labApi, labKubeconfig, labUrls } from '../../../../test/lab.ts';
+import { lab, labApi, labKubeconfig, labKubeconfigWith, labUrls } from '../../../../test/lab.ts';
 
 const cli = path.resolve(import.meta.dirname, '../../../../bin/fleetdeck.js');
 const work = mkdtempSync(path.join(tmpdir(), 'fleetdeck-jobs-'));
@@ -282,10 +281,7 @@ describe('resume', () => {
       server.on('error', close).on('close', close);
     });
     await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-    const kubeconfig = parse(readFileSync(labKubeconfig, 'utf8')) as { clusters: { name: string; cluster: { server: string } }[] };
-    kubeconfig.clusters.find((c) => c.name === 'gke-lab')!.cluster.server = `https://127.0.0.1:${(relay.address() as net.AddressInfo).port}`;
-    const relayed = path.join(work, 'relayed.kubeconfig');
-    writeFileSync(relayed, stringify(kubeconfig), { mode: 0o600 });
+    const relayed = labKubeconfigWith((config) => (config.clusters.find((c) => c.name === 'gke-lab')!.cluster.server = `https://127.0.0.1:${(relay.address() as net.AddressInfo).port}`));
     try {
       const { finished } = await startRestore(target, relayed);
       dropping = true;

@@ -1,11 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lab, labApi, labKubeconfig, labUrls } from '../../../../test/lab.ts';
+import { lab, labApi, labKubeconfig, labKubeconfigWith, labUrls } from '../../../../test/lab.ts';
 import type { AlertmanagerAlert } from '../../../shared/monitoring/alerts.ts';
 import { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
 import { MonitoringSettings } from './endpoints.ts';
@@ -221,10 +220,7 @@ describe.skipIf(!hostAddress)('discovery through the API server service proxy', 
         ports: [{ name: 'web', port, protocol: 'TCP' }],
       });
       // the lab kubeconfig without the monitoring extension
-      const config = parse(readFileSync(labKubeconfig, 'utf8')) as { contexts: { context: { extensions?: unknown } }[] };
-      for (const c of config.contexts) delete c.context.extensions;
-      const bare = path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-bare-')), 'kubeconfig');
-      writeFileSync(bare, stringify(config));
+      const bare = labKubeconfigWith((config) => config.contexts.forEach((c) => delete c.context.extensions));
       const monitoring = service(bare);
       // the API server's EndpointSlice cache may take a moment to see the new slice
       await expect.poll(async () => (await monitoring.endpoints({ contexts: ['gke-lab'], refresh: true }))[0].prometheus?.source, { timeout: 15_000 }).toBe('discovered');
