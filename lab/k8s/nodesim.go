@@ -151,7 +151,10 @@ func newNodeSim(cfg *rest.Config, heartbeat time.Duration) (*nodeSim, error) {
 		nodeQueue: queue(),
 		podQueue:  queue(),
 		ips:       newIPAM(),
-		events:    record.NewBroadcaster(),
+		// A kubelet's event correlator remembers 4,096 events for its ≤ 110 pods, so a repeated
+		// event becomes a count on the one before. One process plays every node here: with the
+		// default size, thousands of failing pods overflow it and each repeat is a new Event.
+		events:    record.NewBroadcaster(record.WithCorrelatorOptions(record.CorrelatorOptions{LRUCacheSize: 4096 * 64})),
 		recorders: map[string]record.EventRecorder{},
 	}, nil
 }

@@ -67,6 +67,8 @@ export interface RootCause {
   lastTermination?: { container: string; reason?: string; exitCode?: number; finishedAt?: string };
   ownerChain: { kind: string; name: string }[];
   events: KubeEventRow[];
+  /** why the events may be incomplete: still being listed, forbidden, reconnecting */
+  eventsNote?: string;
   node?: { name: string; ready?: string; conditions: { type: string; status: string; reason?: string; message?: string }[] };
   logs: { available: true; container: string; text: string } | { available: false; reason: string };
   steps: string[];

@@ -21,6 +21,12 @@ export const cachedResources = {
 
 export type CachedResource = keyof typeof cachedResources;
 
+/**
+ * Events are read only by the root-cause panel, and a fleet on fire has far more of them than
+ * pods: a cluster is shown as synced once everything else is listed, and events follow.
+ */
+const overviewResources = (Object.keys(cachedResources) as CachedResource[]).filter((name) => name !== 'events');
+
 /** What no screen reads but every object carries: managedFields and kubectl's last-applied copy. */
 export function slim(object: KubeObject): KubeObject {
   const metadata = object.metadata as KubeObject['metadata'] & { managedFields?: unknown; annotations?: Record<string, string> };
@@ -127,12 +133,34 @@ export class ClusterCache {
     this.reflectors.pods.onChange((change) => this.onPodChange(change));
   }
 
-  /** Resolves once every collection has been listed (or failed). */
-  async start(): Promise<void> {
-    void kubeRequest(this.kc, '/version', { timeoutMs: 10_000 })
-      .then((res) => (this.version = res.status === 200 ? (JSON.parse(res.body) as { gitVersion: string }).gitVersion : undefined))
-      .catch(() => undefined);
-    await Promise.all(Object.values(this.reflectors).map((r) => r.start()));
+  private started?: Promise<void>;
+
+  /** Starts every collection (once, however often called); resolves when the overview's collections have been listed (or failed). */
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      void kubeRequest(this.kc, '/version', { timeoutMs: 10_000 })
+        .then((res) => (this.version = res.status === 200 ? (JSON.parse(res.body) as { gitVersion: string }).gitVersion : undefined))
+        .catch(() => undefined);
+      for (const reflector of Object.values(this.reflectors)) void reflector.start();
+      await Promise.all(overviewResources.map((name) => this.reflectors[name].start()));
+    })();
+    return this.started;
+  }
+
+  /**
+   * Waits up to waitMs for the events' first list; says why the events in hand may be
+   * incomplete (still listing, forbidden, reconnecting), or nothing when they are complete.
+   */
+  async eventsNote(waitMs: number): Promise<string | undefined> {
+    const events = this.reflectors.events;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([events.start(), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
+    const { state } = events;
+    if (state.phase === 'listing') return `the cluster's events are still being listed; open the panel again in a moment`;
+    if (state.phase === 'failed') return state.error;
+    if (state.phase === 'reconnecting') return `reconnecting, showing the events seen before: ${state.error}`;
+    return undefined;
   }
 
   stop(): void {
@@ -154,7 +182,7 @@ export class ClusterCache {
     const forbidden = states.filter((s) => s.state.phase === 'failed').map((s) => (s.state as { error: string }).error);
     const reconnecting = states.find((s) => s.state.phase === 'reconnecting')?.state as { error: string } | undefined;
     if (reconnecting) return { state: 'reconnecting', error: reconnecting.error, forbidden };
-    if (states.some((s) => s.state.phase === 'listing')) return { state: 'connecting', forbidden };
+    if (states.some((s) => s.state.phase === 'listing' && s.name !== 'events')) return { state: 'connecting', forbidden };
     if (forbidden.length === states.length) return { state: 'failed', error: forbidden[0], forbidden };
     return { state: 'synced', forbidden };
   }

@@ -93,7 +93,7 @@ export class KubeFleetService implements FleetService {
     return this.caches;
   }
 
-  /** Waits until every cluster has been listed once (or failed): what a one-shot CLI call needs. */
+  /** Waits until every cluster's overview collections have been listed once (or failed): what a one-shot CLI call needs. */
   async synced(): Promise<void> {
     await Promise.all([...(await this.clusters()).values()].map((c) => c.start()));
   }
@@ -210,6 +210,7 @@ export class KubeFleetService implements FleetService {
       actions.push({ id, label: target.label, allowed, ...(allowed ? {} : { reason: forbiddenMessage(target.question) }) });
     }
 
+    const eventsNote = await cache.eventsNote(10_000);
     const names = new Set([name, ...ownerChain.map((o) => o.name)]);
     type Event = KubeObject & { type?: string; reason?: string; message?: string; count?: number; lastTimestamp?: string; eventTime?: string; series?: { count?: number }; involvedObject?: { kind?: string; name?: string } };
     const events: KubeEventRow[] = (cache.eventsFor(namespace, names) as Event[])
@@ -235,6 +236,7 @@ export class KubeFleetService implements FleetService {
       ...(terminated ? { lastTermination: { container, reason: terminated.reason, exitCode: terminated.exitCode, finishedAt: terminated.finishedAt } } : {}),
       ownerChain,
       events,
+      ...(eventsNote ? { eventsNote } : {}),
       ...(nodeName ? { node: { name: nodeName, ready: conditions.find((c) => c.type === 'Ready')?.status, conditions } } : {}),
       logs: await this.logTail(cache, namespace, name, container, (problem?.restarts ?? 0) > 0),
       steps: problem ? nextSteps(namespace, name, hintFor(pod, problem), ownerChain, nodeName, conditions) : [],

@@ -200,6 +200,34 @@ describe('fleet service against the lab', () => {
     }
   });
 
+  it('a root cause says why its events are missing when the user may not list them, instead of "no events"', async () => {
+    const api = labApi('eks-lab');
+    const user = 'fleetdeck-test-no-events';
+    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: user }, rules: [{ apiGroups: ['', 'apps', 'batch'], resources: ['pods', 'nodes', 'namespaces', 'deployments', 'statefulsets', 'daemonsets', 'jobs', 'replicasets'], verbs: ['get', 'list', 'watch'] }] };
+    const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: user }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: user }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }] };
+    await api.apply(role);
+    await api.apply(binding);
+    // the admin impersonating a user who may list everything the fleet view watches but events
+    const kubeconfig = labKubeconfigWith((config) => (config.users.find((u) => u.name === 'fleetdeck-lab-admin')!.user.as = user));
+    const limited = new KubeFleetService({ store: new KubeconfigStore([kubeconfig]), contexts: ['eks-lab'] });
+    const admin = new KubeFleetService({ store: new KubeconfigStore([labKubeconfig]), contexts: ['eks-lab'] });
+    try {
+      await Promise.all([limited.synced(), admin.synced()]);
+      const pod = (await api.list<KubeObject>('v1', 'Pod', 'shop'))[0].metadata.name;
+      const denied = await limited.rootCause({ context: 'eks-lab', namespace: 'shop', pod });
+      expect(denied.eventsNote).toBe('forbidden: list events in all namespaces');
+      expect(denied.events).toEqual([]);
+      const allowed = await admin.rootCause({ context: 'eks-lab', namespace: 'shop', pod });
+      expect(allowed.eventsNote).toBeUndefined();
+      expect(allowed.events.length).toBeGreaterThan(0);
+    } finally {
+      limited.dispose();
+      admin.dispose();
+      await api.request('DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${user}`);
+      await api.request('DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterroles/${user}`);
+    }
+  });
+
   it('fleetdeck pods --problems shows each injected fault with its reason and hint, in every cluster', async () => {
     expect(lab('fault', 'crashloop', 'aks-lab', 'payments/payments-api').status).toBe(0);
     expect(lab('fault', 'imagepull', 'gke-lab', 'payments/ledger').status).toBe(0);

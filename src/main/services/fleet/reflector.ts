@@ -73,9 +73,12 @@ export class Reflector<T extends KubeObject> {
     this.synced = new Promise((resolve) => (this.resolveSynced = resolve));
   }
 
-  /** Starts the loop; resolves once the first list is in the store (or it failed for good). */
+  private running = false;
+
+  /** Starts the loop (once, however often it is called); resolves once the first list is in the store (or it failed for good). */
   start(): Promise<void> {
-    void this.run();
+    if (!this.running) void this.run();
+    this.running = true;
     return this.synced;
   }
 

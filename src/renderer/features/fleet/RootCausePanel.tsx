@@ -60,8 +60,9 @@ export function RootCausePanel({ pod: row, onClose }: { pod: PodRef; onClose(): 
             </>
           )}
           <h3>Recent events</h3>
+          {data.eventsNote && <p className="muted">Events may be incomplete: {data.eventsNote}</p>}
           {data.events.length === 0 ? (
-            <p className="muted">No events recorded for the pod or its owners.</p>
+            !data.eventsNote && <p className="muted">No events recorded for the pod or its owners.</p>
           ) : (
             <ul className="events">
               {data.events.map((e, i) => (
