@@ -3,33 +3,23 @@ import { useEffect } from 'react';
 import type { PodActionId, PodProblemRow } from '../../../shared/contract/fleet.ts';
 import type { BrowsePath, PodRef } from '../../app/ui-store.ts';
 import { api } from '../../api.ts';
+import { coalesce } from '../../../shared/coalesce.ts';
 
-/** While a fleet is on fire, changes stream in: refetch at once, then at most this often. */
-const REFETCH_EVERY_MS = 500;
+/** While a fleet is on fire, changes stream in: at most one refetch this often. */
+const MIN_REFETCH_GAP_MS = 100;
 
 /**
- * Server data of the fleet view: main pushes "changed" and the lists refetch, on the leading
- * edge (an isolated change shows at once) and throttled after (a storm does not starve the UI).
+ * Server data of the fleet view: main pushes "changed" and the lists refetch at once; a storm of
+ * changes is gathered into as many refetches as there is time for.
  */
 export function useFleetLive() {
   const queryClient = useQueryClient();
   useEffect(() => {
-    let last = 0;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const refetch = () => {
-      last = Date.now();
-      timer = undefined;
-      void queryClient.invalidateQueries({ queryKey: ['fleet', 'lists'] });
-    };
-    const off = api.fleet.onDidChange(() => {
-      if (timer) return;
-      const wait = last + REFETCH_EVERY_MS - Date.now();
-      if (wait <= 0) refetch();
-      else timer = setTimeout(refetch, wait);
-    });
+    const refetch = coalesce(() => queryClient.invalidateQueries({ queryKey: ['fleet', 'lists'] }), MIN_REFETCH_GAP_MS);
+    const off = api.fleet.onDidChange(() => refetch.trigger());
     return () => {
+      refetch.stop();
       off();
-      clearTimeout(timer);
     };
   }, [queryClient]);
 }
