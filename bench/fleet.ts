@@ -227,10 +227,11 @@ log(`scaling every lab cluster to ${PODS} bench pods (${clusters.length * PODS} 
 const scaleStart = performance.now();
 await Promise.all(clusters.map(scale));
 log(`scaled in ${((performance.now() - scaleStart) / 1000).toFixed(0)} s; letting node-sim settle`);
-// 15,000 pods created at once fail their first pulls together; wait for the back-offs to spread out
+// 15,000 pods created at once fail their first pulls together, again and again until their
+// back-offs reach the kubelet's 5 minutes (after about as long): wait for the lab to calm down
 const settleStart = performance.now();
 do await sleep(20_000);
-while (loadavg()[0] > availableParallelism() && performance.now() - settleStart < 300_000);
+while (loadavg()[0] > availableParallelism() && performance.now() - settleStart < 600_000);
 log(`settled after ${((performance.now() - settleStart) / 1000).toFixed(0)} s`);
 
 const row = rowPrinter(78, 10, 26);
