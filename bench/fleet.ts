@@ -1,7 +1,7 @@
 // Fleet view budgets on the lab scaled to 3 clusters × 5,000 pods (issue 4):
 //   initial sync ≤ 5 s per cluster and no slower than `kubectl get pods -A -o json`, side by side;
 //   main-process RSS ≤ 350 MB with all three watched (the web shell's own process, bundled as
-//   Electron's main is); API change → client update p95 ≤ 300 ms;
+//   Electron's main is); API change → renderer update (painted in Chromium) p95 ≤ 300 ms;
 //   a 15,000-row problem table scrolled in Chromium, frame times measured.
 // Every bench pod carries the lab's imagepull fault, so the whole fleet is "on fire" and each of
 // the 15,000 pods is a problem row. It measures and prints; it does not assert.
