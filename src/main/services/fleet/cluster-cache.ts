@@ -25,7 +25,7 @@ export type CachedResource = keyof typeof cachedResources;
  * Events are read only by the root-cause panel, and a fleet on fire has far more of them than
  * pods: a cluster is shown as synced once everything else is listed, and events follow.
  */
-const overviewResources = (Object.keys(cachedResources) as CachedResource[]).filter((name) => name !== 'events');
+const overviewResources: CachedResource[] = (Object.keys(cachedResources) as CachedResource[]).filter((name) => name !== 'events');
 
 /** What no screen reads but every object carries: managedFields and kubectl's last-applied copy. */
 export function slim(object: KubeObject): KubeObject {
@@ -182,7 +182,7 @@ export class ClusterCache {
     const forbidden = states.filter((s) => s.state.phase === 'failed').map((s) => (s.state as { error: string }).error);
     const reconnecting = states.find((s) => s.state.phase === 'reconnecting')?.state as { error: string } | undefined;
     if (reconnecting) return { state: 'reconnecting', error: reconnecting.error, forbidden };
-    if (states.some((s) => s.state.phase === 'listing' && s.name !== 'events')) return { state: 'connecting', forbidden };
+    if (states.some((s) => s.state.phase === 'listing' && overviewResources.includes(s.name as CachedResource))) return { state: 'connecting', forbidden };
     if (forbidden.length === states.length) return { state: 'failed', error: forbidden[0], forbidden };
     return { state: 'synced', forbidden };
   }

@@ -202,6 +202,8 @@ export class KubeFleetService implements FleetService {
     const { cache, pod } = await this.podOf(context, namespace, name);
     const problem = classifyPod(pod);
     const row = cache.problems().find((p) => p.namespace === namespace && p.pod === name);
+    // waits for the events' first list, if need be, while the owners and permissions are asked
+    const eventsNote = cache.eventsNote(10_000);
     const ownerChain = await this.ownerChain(cache, namespace, pod as Owned);
     const actions: PodAction[] = [];
     for (const [id, target] of Object.entries(this.actionQuestions(namespace, name, ownerChain)) as [PodActionId, { label: string; question: AccessQuestion } | undefined][]) {
@@ -210,9 +212,9 @@ export class KubeFleetService implements FleetService {
       actions.push({ id, label: target.label, allowed, ...(allowed ? {} : { reason: forbiddenMessage(target.question) }) });
     }
 
-    const eventsNote = await cache.eventsNote(10_000);
     const names = new Set([name, ...ownerChain.map((o) => o.name)]);
     type Event = KubeObject & { type?: string; reason?: string; message?: string; count?: number; lastTimestamp?: string; eventTime?: string; series?: { count?: number }; involvedObject?: { kind?: string; name?: string } };
+    const note = await eventsNote;
     const events: KubeEventRow[] = (cache.eventsFor(namespace, names) as Event[])
       .map((e) => ({
         type: e.type ?? 'Normal',
@@ -236,7 +238,7 @@ export class KubeFleetService implements FleetService {
       ...(terminated ? { lastTermination: { container, reason: terminated.reason, exitCode: terminated.exitCode, finishedAt: terminated.finishedAt } } : {}),
       ownerChain,
       events,
-      ...(eventsNote ? { eventsNote } : {}),
+      ...(note ? { eventsNote: note } : {}),
       ...(nodeName ? { node: { name: nodeName, ready: conditions.find((c) => c.type === 'Ready')?.status, conditions } } : {}),
       logs: await this.logTail(cache, namespace, name, container, (problem?.restarts ?? 0) > 0),
       steps: problem ? nextSteps(namespace, name, hintFor(pod, problem), ownerChain, nodeName, conditions) : [],
