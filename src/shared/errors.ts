@@ -15,6 +15,10 @@ export const errorCodes = [
   'exec-plugin-failed',
   /** a backup archive that is truncated, tampered with, of an unknown format, or whose passphrase is wrong */
   'archive-invalid',
+  /** a request, response, file or archive entry larger than Fleetdeck accepts */
+  'too-large',
+  /** the target changed since it was read (a file edited on disk, an object written by someone else) */
+  'conflict',
   'internal',
 ] as const;
 
