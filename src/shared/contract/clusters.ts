@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Cloud } from '../cloud.ts';
 import { defineService, type Event } from '../rpc.ts';
 import type { ErrorCode } from '../errors.ts';
+import { maxKubeconfigImportChars } from './limits.ts';
 
 export type AuthKind = 'client-certificate' | 'token' | 'exec' | 'auth-provider' | 'basic' | 'none';
 
@@ -50,7 +51,7 @@ export interface ClusterList {
 }
 
 export const contextInput = z.object({ context: z.string().min(1).max(253) }).strict();
-export const importInput = z.object({ yaml: z.string().min(1).max(5_000_000), origin: z.string().min(1).max(500) }).strict();
+export const importInput = z.object({ yaml: z.string().min(1).max(maxKubeconfigImportChars), origin: z.string().min(1).max(500) }).strict();
 export const removeInput = z.object({ id: z.uuid() }).strict();
 export const renameInput = z.object({ context: z.string().min(1).max(253), displayName: z.string().max(100) }).strict();
 

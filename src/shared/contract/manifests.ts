@@ -4,6 +4,7 @@ import type { OverlayComparison } from '../manifests/overlay-diff.ts';
 import type { SchemaBundle } from '../manifests/schema.ts';
 import type { FileContext } from '../manifests/workspace-model.ts';
 import { defineService } from '../rpc.ts';
+import { maxWorkspaceFileChars } from './limits.ts';
 
 export interface WorkspaceEntry {
   /** posix path relative to the workspace root */
@@ -64,7 +65,7 @@ const kubernetesVersion = z.string().regex(/^v?\d+\.\d+(\.\d+)?$/, 'a Kubernetes
 
 export const openInput = z.object({ path: absolutePath.optional() }).strict();
 export const readInput = z.object({ root, path: relativePath.min(1) }).strict();
-export const writeInput = z.object({ root, path: relativePath.min(1), text: z.string().max(20_000_000), version: z.string().max(100).optional() }).strict();
+export const writeInput = z.object({ root, path: relativePath.min(1), text: z.string().max(maxWorkspaceFileChars), version: z.string().max(100).optional() }).strict();
 export const validateInput = z.object({ root, kubernetesVersion }).strict();
 export const renderInput = z.object({ root, dir: relativePath }).strict();
 export const compareInput = z.object({ root, overlays: z.array(relativePath).min(2).max(6) }).strict();
