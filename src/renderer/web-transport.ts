@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../shared/errors.ts';
 import type { CallResult, ClientTransport } from '../shared/rpc.ts';
 
 interface EventMessage {
@@ -5,6 +6,17 @@ interface EventMessage {
   event: string;
   payload: unknown;
 }
+
+/** The codes of the web shell's refusals (a call it accepts answers 200 with its own result or error). */
+const refusalCodes: Partial<Record<number, ErrorCode>> = {
+  400: 'invalid-input',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'invalid-input',
+  413: 'too-large',
+  415: 'invalid-input',
+};
 
 /**
  * The client side of the web shell: calls over HTTP POST, events over one WebSocket that
@@ -36,7 +48,7 @@ export function webTransport({ origin, token }: { origin: string; token?: string
   return {
     async call(service, method, input) {
       const res = await fetch(new URL(`/rpc/${service}/${method}`, origin), { method: 'POST', headers, body: JSON.stringify({ input }) });
-      if (!res.ok) return { ok: false, error: { code: res.status === 401 ? 'unauthorized' : 'internal', message: (await res.text()).trim() } };
+      if (!res.ok) return { ok: false, error: { code: refusalCodes[res.status] ?? 'internal', message: (await res.text()).trim() } };
       return (await res.json()) as CallResult;
     },
     listen(service, event, listener) {

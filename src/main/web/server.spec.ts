@@ -3,7 +3,12 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxRequestBodyBytes, maxWorkspaceFileChars } from '../../shared/contract/limits.ts';
+import { writeInput } from '../../shared/contract/manifests.ts';
+import { defineService, exposeService } from '../../shared/rpc.ts';
+import { webTransport } from '../../renderer/web-transport.ts';
 import { Dispatcher } from '../rpc/dispatcher.ts';
+import { answerBody, closeCode, exchange, finalStatus, frame, rawRequest, upgradeRequest } from './raw-client.ts';
 import { startWebShell, type WebShell } from './server.ts';
 
 /** A raw request, so Host and Origin can be set to anything (fetch forbids both). */
@@ -27,6 +32,9 @@ describe('web shell', () => {
     await writeFile(path.join(rendererDir, '..', 'secret.txt'), 'outside');
     const dispatcher = new Dispatcher();
     dispatcher.handle('echo', 'say', async (input) => input);
+    // the real contract of the largest input, in front of a stub that reports what reached it
+    const writeContract = defineService<{ write(input: { text: string }): Promise<number> }>({ name: 'manifests', methods: { write: writeInput }, events: [] });
+    exposeService(writeContract, { write: async ({ text }) => text.length }, dispatcher);
     shell = await startWebShell({ dispatcher, rendererDir, port: 0 });
   });
   afterAll(() => shell.close());
@@ -84,4 +92,97 @@ describe('web shell', () => {
     await new Promise((resolve, reject) => ((allowed.onopen = resolve), (allowed.onerror = reject)));
     allowed.close();
   });
+
+  /** The shell still answers a well-formed request: what every hostile request below is followed by. */
+  async function expectStillServing() {
+    expect((await request(shell.port, '/', { Authorization: `Bearer ${shell.token}` })).status).toBe(200);
+  }
+
+  const host = (): [string, string] => ['Host', `127.0.0.1:${shell.port}`];
+  /** A request after which the server closes the connection, so the exchange ends with the answer. */
+  const get = (target: string, headers: [string, string | Buffer][] = []) => rawRequest('GET', target, [host(), ['Connection', 'close'], ...headers]);
+
+  it('refuses a token of the right length in characters but not in bytes, from every source (query, Bearer, cookie, upgrade)', async () => {
+    // 32 characters of 2, 3 and 4 bytes each in UTF-8 (the emoji is two characters)
+    const queries = ['é'.repeat(32), '€'.repeat(32), '😀'.repeat(16)].map((fake) => `?token=${encodeURIComponent(fake)}`);
+    // header values are read as latin1: 32 bytes above 0x7f are 32 characters of two UTF-8 bytes each
+    const headerValues = [0x80, 0xe9, 0xff].map((byte) => Buffer.alloc(32, byte));
+    const requests = [
+      ...queries.map((query) => get(`/${query}`)),
+      ...queries.map((query) => upgradeRequest(shell.port, `/events${query}`)),
+      ...headerValues.map((value) => get('/', [['Authorization', Buffer.concat([Buffer.from('Bearer '), value])]])),
+      ...headerValues.map((value) => get('/', [['Cookie', Buffer.concat([Buffer.from('fleetdeck-token='), value])]])),
+      ...headerValues.map((value) => upgradeRequest(shell.port, '/events', [['Cookie', Buffer.concat([Buffer.from('fleetdeck-token='), value])]])),
+    ];
+    for (const bytes of requests) {
+      expect(finalStatus(await exchange(shell.port, bytes))).toBe(401);
+      await expectStillServing();
+    }
+  });
+
+  it('answers a request target that is not a path with 400, and an odd path with 404', async () => {
+    const auth: [string, string] = ['Authorization', `Bearer ${shell.token}`];
+    for (const target of ['*', 'http://127.0.0.1/', `http://127.0.0.1:${shell.port}/?token=${shell.token}`]) {
+      const answer = await exchange(shell.port, get(target, [auth]));
+      expect(finalStatus(answer)).toBe(400);
+      expect(answerBody(answer)).toContain('bad request');
+      await expectStillServing();
+    }
+    for (const target of ['//[', '//[::1]/', '//%5B', '/\\\\[']) {
+      expect(finalStatus(await exchange(shell.port, get(target, [auth])))).toBe(404);
+      expect(finalStatus(await exchange(shell.port, get(target)))).toBe(401);
+      expect(finalStatus(await exchange(shell.port, upgradeRequest(shell.port, target, [auth])))).toBe(404);
+      await expectStillServing();
+    }
+  });
+
+  it('answers bad percent-encoding in a path with 400', async () => {
+    for (const target of ['/%E0%A4%A', '/%', '/%zz', '/%C0%AF', '/assets/%FF.js']) {
+      const answer = await exchange(shell.port, get(target, [['Authorization', `Bearer ${shell.token}`]]));
+      expect(finalStatus(answer)).toBe(400);
+      expect(answerBody(answer)).toContain('percent-encoding');
+      await expectStillServing();
+    }
+  });
+
+  it('closes a WebSocket that sends a malformed frame with the frame\'s close code, and keeps serving', async () => {
+    const events = `/events?token=${shell.token}`;
+    const cases: [string, Buffer, number][] = [
+      ['larger than a client may send', frame({ payload: Buffer.alloc(4096, 'a') }), 1009],
+      ['declaring 4 GiB', frame({ length: 2 ** 32, payload: Buffer.alloc(16) }), 1009],
+      ['declaring more than 2^53 bytes', frame({ length: 2 ** 63, payload: Buffer.alloc(16) }), 1009],
+      ['not masked', frame({ payload: Buffer.from('hello'), mask: false }), 1002],
+      ['invalid UTF-8 in a text frame', frame({ payload: Buffer.from([0xc3, 0x28, 0xff]) }), 1007],
+      ['a reserved opcode', frame({ opcode: 0x3, payload: Buffer.from('x') }), 1002],
+      ['reserved bits set', frame({ rsv: 0x4, payload: Buffer.from('x') }), 1002],
+      ['a fragmented ping', frame({ opcode: 0x9, fin: false }), 1002],
+    ];
+    for (const [what, bad, code] of cases) {
+      const answer = await exchange(shell.port, Buffer.concat([upgradeRequest(shell.port, events), bad]));
+      expect(finalStatus(answer), what).toBe(101);
+      expect(closeCode(answer), what).toBe(code);
+      await expectStillServing();
+    }
+  });
+
+  it('survives clients that reset the connection right after their request', async () => {
+    for (let i = 0; i < 20; i++) {
+      await exchange(shell.port, upgradeRequest(shell.port, '/events'), 'reset');
+      await exchange(shell.port, upgradeRequest(shell.port, `/events?token=${shell.token}`), 'reset');
+      await exchange(shell.port, get(`/?token=${shell.token}`), 'reset');
+    }
+    await expectStillServing();
+  });
+
+  it('lets every input the contracts accept through, and reports a body larger than that as too-large', async () => {
+    const client = webTransport({ origin: `http://127.0.0.1:${shell.port}`, token: shell.token });
+    const write = (text: string) => client.call('manifests', 'write', { root: '/workspace', path: 'a.yaml', text });
+    // the longest text a write may carry, in its longest JSON encoding (\u0001: six bytes a character)
+    expect(await write('\u0001'.repeat(maxWorkspaceFileChars))).toEqual({ ok: true, value: maxWorkspaceFileChars });
+    // one character more gets through the transport and is refused by the contract
+    expect(await write('\u0001'.repeat(maxWorkspaceFileChars + 1))).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+    const tooLarge = await write('\u0001'.repeat(Math.ceil(maxRequestBodyBytes / 6)));
+    expect(tooLarge).toEqual({ ok: false, error: { code: 'too-large', message: `request too large: a call's body may be at most ${maxRequestBodyBytes} bytes` } });
+    await expectStillServing();
+  }, 60_000);
 });
