@@ -20,6 +20,8 @@ test('the Clusters screen lists the kubeconfig contexts grouped by cloud', async
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(shell.url);
+  // the token leaves the address bar and history once its cookie is set: every call below is authenticated by the cookie
+  await expect(page).toHaveURL(`${shell.origin}/`);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Clusters' }).click();
   await expect(page.getByRole('heading', { name: 'Clusters' })).toBeVisible();
   const group = (name: string) => page.getByRole('region', { name });

@@ -8,5 +8,19 @@ declare global {
   }
 }
 
+/**
+ * In a browser: the page's load with `?token=` set the web shell's HttpOnly cookie, which
+ * authenticates every later call, reload and WebSocket; the token leaves the address bar and the
+ * session history, so it is not copied, shared or shown on screen.
+ */
+function webShellApi(): FleetdeckApi {
+  const url = new URL(location.href);
+  if (url.searchParams.has('token')) {
+    url.searchParams.delete('token');
+    history.replaceState(history.state, '', url);
+  }
+  return createApiClient(webTransport({ origin: location.origin }));
+}
+
 /** The one client of the main-side services, over whichever transport this renderer runs on. */
-export const api: FleetdeckApi = window.fleetdeck ?? createApiClient(webTransport({ origin: location.origin, token: new URLSearchParams(location.search).get('token') }));
+export const api: FleetdeckApi = window.fleetdeck ?? webShellApi();
