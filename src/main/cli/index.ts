@@ -26,8 +26,10 @@ commands:
   clusters [--connect]   list the contexts of the kubeconfig files, with cloud and auth; --connect probes each
   pods --problems        every broken pod in every namespace, with reason and hint (--context C, repeatable)
   backup --context C --out FILE.tar.gz [--namespace N]… [--selector L] [--include-kinds K,…] [--exclude-kinds K,…] [--passphrase-file P]
-                         the selected namespaces (default: all but kube-*) with what they need from the cluster
-  restore --context C --from FILE.tar.gz [target options] [--passphrase-file P]
+                         the selected namespaces (default: all but kube-*) with what they need from the cluster,
+                         signed with the passphrase or this machine's key; an existing FILE is never overwritten
+  restore --context C --from FILE.tar.gz [target options] [--passphrase-file P] [--allow-unsigned]
+                         an archive without a signature is refused unless --allow-unsigned (the report says so)
   migrate --from-context A --to-context B [--namespace N]… [--selector L] [target options]
                          backup and migrate also take --workload Kind/name (repeatable): that workload
                          and what it uses (config, secrets, claims, Services, Ingresses, autoscaler, RBAC)
@@ -92,6 +94,7 @@ export async function run(argv: string[]): Promise<CommandResult> {
       out: { type: 'string' },
       from: { type: 'string' },
       'passphrase-file': { type: 'string' },
+      'allow-unsigned': { type: 'boolean', default: false },
       'namespace-map': { type: 'string', multiple: true },
       'storage-class-map': { type: 'string', multiple: true },
       'ingress-class-map': { type: 'string', multiple: true },

@@ -20,6 +20,7 @@ export interface JobFlags {
   out?: string;
   from?: string;
   'passphrase-file'?: string;
+  'allow-unsigned'?: boolean;
   'namespace-map'?: string[];
   'storage-class-map'?: string[];
   'ingress-class-map'?: string[];
@@ -136,6 +137,7 @@ function progressPrinter(): (p: Progress) => void {
 function human(report: JobReport, title: string): string {
   const lines = [`${title}: ${report.state}${report.dryRun ? ' (dry run: nothing written)' : ''}`, Object.entries(report.counts).map(([k, v]) => `${v} ${k}`).join(', ')];
   if (report.error) lines.push(`error: ${report.error}`);
+  if (report.unsigned) lines.push('warning: the archive is unsigned: nothing shows that Fleetdeck wrote it or that it is unchanged (read because of --allow-unsigned)');
   for (const f of report.preflight ?? []) lines.push(`pre-flight ${f.severity}: ${f.message}`);
   if (report.transforms.length) {
     lines.push('', 'transforms:', table(['KIND', 'NAMESPACE', 'NAME', 'FIELD', 'FROM', 'TO'], report.transforms.map((t) => [t.kind, t.namespace ?? '', t.name, t.path, t.from, t.to])));
@@ -154,14 +156,14 @@ function human(report: JobReport, title: string): string {
   return lines.join('\n');
 }
 
-/** Runs a job; a refusal (bad archive, unknown context, pre-flight) is still one report, state Failed. */
+/** Runs a job; any failure (bad archive, unknown context, pre-flight, a file that cannot be written) is still one report, state Failed. */
 async function job(json: boolean, title: string, run: () => Promise<JobReport & { archive?: unknown }>): Promise<CommandResult> {
   let report: JobReport;
   try {
     report = await run();
   } catch (error) {
-    if (!(error instanceof FleetdeckError)) throw error;
-    report = { state: 'Failed', counts: countResults([]), items: [], transforms: [], error: error.message };
+    const message = error instanceof Error ? error.message : String(error);
+    report = { state: 'Failed', counts: countResults([]), items: [], transforms: [], error: message.split('\n')[0] };
   }
   return { output: json ? prettyJson(report) : human(report, title), errors: report.error ? [report.error] : [], exitCode: exitCodeFor(report.state) };
 }
@@ -181,7 +183,7 @@ export function backupCommand(jobs: JobRunner, flags: JobFlags, json: boolean): 
 export function restoreCommand(jobs: JobRunner, flags: JobFlags, json: boolean): Promise<CommandResult> {
   return job(json, 'restore', () => {
     const passphrase = flags['passphrase-file'] ? readPassphrase(flags['passphrase-file']) : undefined;
-    return jobs.restore({ context: oneContext(flags, 'restore'), from: required(flags, 'from', 'restore'), ...(passphrase ? { passphrase } : {}), target: target(flags) }, progressPrinter());
+    return jobs.restore({ context: oneContext(flags, 'restore'), from: required(flags, 'from', 'restore'), ...(passphrase ? { passphrase } : {}), allowUnsigned: !!flags['allow-unsigned'], target: target(flags) }, progressPrinter());
   });
 }
 

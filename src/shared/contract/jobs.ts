@@ -32,6 +32,8 @@ export interface ArchiveSummary {
   counts: Record<string, number>;
   /** its Secrets need a passphrase (not this machine's key) */
   needsPassphrase: boolean;
+  /** its manifest says it is signed (restoring verifies it); an unsigned one is restored only when the user allows it */
+  signed: boolean;
 }
 
 export interface TaskDetail {
@@ -72,7 +74,8 @@ const passphrase = z.string().min(8).max(1024);
 const archiveName = z.string().regex(/^[A-Za-z0-9._-]+\.tar\.gz$/, 'an archive name like shop-2026-11-26.tar.gz (no folders)');
 
 export const backupInput = z.object({ context: name, selection: selectionInput, archive: archiveName.optional(), passphrase: passphrase.optional() }).strict();
-export const restoreInput = z.object({ context: name, archive: archiveName, passphrase: passphrase.optional(), target: targetInput }).strict();
+/** allowUnsigned: the user was told the archive is unsigned and chose to restore it anyway */
+export const restoreInput = z.object({ context: name, archive: archiveName, passphrase: passphrase.optional(), allowUnsigned: z.boolean().optional(), target: targetInput }).strict();
 export const migrateInput = z.object({ fromContext: name, toContext: name, selection: selectionInput, target: targetInput }).strict();
 export const taskRef = z.object({ id: z.string().regex(/^[a-z0-9-]{8,64}$/) }).strict();
 export const resumeInput = taskRef.extend({ passphrase: passphrase.optional() }).strict();

@@ -54,6 +54,8 @@ export interface JobReport {
   movers?: MoverItem[];
   /** why the run failed as a whole (refused, cancelled, target gone) */
   error?: string;
+  /** the archive carried no signature (nothing shows who wrote it or that it is unchanged): restored only because the user allowed it */
+  unsigned?: true;
 }
 
 export function countResults(items: ReportItem[]): Record<ObjectResult, number> {

@@ -45,13 +45,17 @@ const key: ArchiveKey = { passphrase: 'correct horse battery staple', keySource:
 
 /** Writes the archive; its manifest as stored in the file. */
 async function writeArchive(items: Item[], archiveKey?: ArchiveKey): Promise<ArchiveManifest> {
-  const writer = await ArchiveWriter.create(file, { source, selection, key: archiveKey });
+  await rm(file, { force: true });
+  const writer = await ArchiveWriter.create(file, { key: archiveKey });
   for (const { ref, object, encrypt } of items) await writer.add(ref, object, { encrypt });
-  const summary = await writer.finish();
+  const summary = await writer.finish({ source, selection });
   const manifest = await ArchiveReader.manifestOf(file);
   expect(manifest).toEqual({ ...summary, entries: manifest.entries });
   return manifest;
 }
+
+/** Opens an archive made without a key, as --allow-unsigned does. */
+const openUnsigned = (archive = file) => ArchiveReader.open(archive, { allowUnsigned: true });
 
 async function readAll(reader: ArchiveReader): Promise<ArchiveEntry[]> {
   const entries: ArchiveEntry[] = [];
@@ -144,7 +148,8 @@ describe('archive', () => {
     expect(JSON.parse(stored[4].bytes.toString())).toEqual(written);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
 
-    const reader = await ArchiveReader.open(file);
+    const reader = await openUnsigned();
+    expect(reader.signed).toBe(false);
     expect(reader.manifest).toEqual(written);
     expect(await readAll(reader)).toEqual(items.map(({ ref, object }) => ({ ref, path: entryPath(ref), object })));
   });
@@ -167,8 +172,9 @@ describe('archive', () => {
     expect(written.encryption).toMatchObject({ cipher: 'aes-256-gcm', kdf: 'scrypt', N: 32768, r: 8, p: 1, keySource: 'passphrase' });
     expect(Buffer.from(written.encryption?.salt ?? '', 'base64')).toHaveLength(16);
 
-    const entries = await readAll(await ArchiveReader.open(file, { passphrase: key.passphrase }));
-    expect(entries.map((entry) => entry.object)).toEqual([configMap.object, secret.object]);
+    const reader = await ArchiveReader.open(file, { passphrase: key.passphrase });
+    expect(reader.signed).toBe(true);
+    expect((await readAll(reader)).map((entry) => entry.object)).toEqual([configMap.object, secret.object]);
   });
 
   it('refuses a wrong or missing passphrase, and names the machine key when that was used', async () => {
@@ -180,35 +186,33 @@ describe('archive', () => {
     await expect(ArchiveReader.open(file, { passphrase: 'another machine' })).rejects.toThrow(/encrypted with the machine key of the Fleetdeck installation that made it/);
   });
 
-  it('needs no passphrase when made without a key, and its passphrase when made with one even without Secrets', async () => {
-    await writeArchive([configMap]);
-    expect(await readAll(await ArchiveReader.open(file))).toHaveLength(1);
+  it('needs its passphrase when made with one, even without Secrets', async () => {
     await writeArchive([configMap], key);
     await expect(ArchiveReader.open(file)).rejects.toThrow(/pass --passphrase-file/);
     expect(await readAll(await ArchiveReader.open(file, { passphrase: key.passphrase }))).toHaveLength(1);
   });
 
   it('refuses to encrypt without a key, and a duplicate entry, and goes on afterwards', async () => {
-    const writer = await ArchiveWriter.create(file, { source, selection });
+    const writer = await ArchiveWriter.create(file);
     await expect(writer.add(secret.ref, secret.object, { encrypt: true })).rejects.toMatchObject({ code: 'invalid-input' });
     await writer.add(configMap.ref, configMap.object);
     await expect(writer.add(configMap.ref, { ...configMap.object, data: {} })).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringMatching(/already in the archive/) });
-    const manifest = await writer.finish();
+    const manifest = await writer.finish({ source, selection });
     expect(manifest.total).toBe(1);
-    expect(await readAll(await ArchiveReader.open(file))).toEqual([{ ref: configMap.ref, path: entryPath(configMap.ref), object: configMap.object }]);
+    expect(await readAll(await openUnsigned())).toEqual([{ ref: configMap.ref, path: entryPath(configMap.ref), object: configMap.object }]);
   });
 
-  it('writes to .partial and renames it on finish; abort deletes it', async () => {
-    const writer = await ArchiveWriter.create(file, { source, selection });
+  it('writes to .partial, holding the name with an empty file, and renames it on finish; abort deletes both', async () => {
+    const writer = await ArchiveWriter.create(file);
     await writer.add(configMap.ref, configMap.object);
     expect(existsSync(`${file}.partial`)).toBe(true);
-    expect(existsSync(file)).toBe(false);
-    await writer.finish();
+    expect((await stat(file)).size).toBe(0);
+    await writer.finish({ source, selection });
     expect(existsSync(`${file}.partial`)).toBe(false);
-    expect(existsSync(file)).toBe(true);
+    expect((await stat(file)).size).toBeGreaterThan(0);
 
     const other = path.join(dir, 'aborted.tar.gz');
-    const aborted = await ArchiveWriter.create(other, { source, selection });
+    const aborted = await ArchiveWriter.create(other);
     await aborted.add(configMap.ref, configMap.object);
     await aborted.abort();
     expect(existsSync(`${other}.partial`)).toBe(false);
@@ -248,7 +252,7 @@ describe('archive', () => {
 
   it('re-checks every entry while reading, as the file may change after open', async () => {
     await writeArchive([configMap, deployment]);
-    const reader = await ArchiveReader.open(file);
+    const reader = await openUnsigned();
     const stored = (await tarEntries())[1];
     await replaceEntry(stored.name, Buffer.from(stored.bytes.toString().replace('3', '9')), false);
     await expect(readAll(reader)).rejects.toThrow(/changed after it was opened: entry resources\/deployments.apps\/namespaces\/shop\/web.json was modified/);
@@ -300,11 +304,11 @@ describe('archive', () => {
 
   it('streams 20,000 entries in order, their manifest (several chunks of text) signed and listed whole', { timeout: 60_000 }, async () => {
     const count = 20_000;
-    const writer = await ArchiveWriter.create(file, { source, selection, key });
+    const writer = await ArchiveWriter.create(file, { key });
     for (let i = 0; i < count; i++) {
       await writer.add({ ...configMap.ref, name: `settings-${i}` }, { ...configMap.object, metadata: { name: `settings-${i}`, namespace: 'shop' } });
     }
-    expect((await writer.finish()).counts).toEqual({ configmaps: count });
+    expect((await writer.finish({ source, selection })).counts).toEqual({ configmaps: count });
 
     // open() checks the MAC over the whole manifest text and every entry against it
     const reader = await ArchiveReader.open(file, { passphrase: key.passphrase });

@@ -2,10 +2,13 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, 
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import type { WriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
+import { z } from 'zod';
 import packageJson from '../../../../package.json' with { type: 'json' };
 import { FleetdeckError } from '../../../shared/errors.ts';
 
@@ -70,6 +73,7 @@ export interface ArchiveManifest {
   total: number;
   /** in archive order */
   entries: ArchiveManifestEntry[];
+  /** present when the archive is signed: every archive Fleetdeck writes has a key (a passphrase, or this machine's) */
   encryption?: ArchiveEncryption;
   /**
    * HMAC-SHA256 of the manifest without this field, keyed from the passphrase: with it the sha256
@@ -84,18 +88,40 @@ export interface ArchiveEntry {
   object: Record<string, unknown>;
 }
 
+/** What an archive may hold: the reader refuses more ('too-large') as the bytes stream in, and the writer never writes more. */
+export interface ArchiveLimits {
+  /** stored bytes of one object's entry */
+  entryBytes: number;
+  manifestBytes: number;
+  entries: number;
+  /** everything the gzip stream unpacks to, tar headers and padding included */
+  totalBytes: number;
+}
+
+const MiB = 1024 * 1024;
+export const archiveLimits: ArchiveLimits = {
+  // the API server keeps objects of at most about 1.5 MiB; pretty-printed or encrypted they stay well below this
+  entryBytes: 16 * MiB,
+  // a manifest entry takes 300 to 1,300 bytes
+  manifestBytes: 128 * MiB,
+  entries: 200_000,
+  totalBytes: 2048 * MiB,
+};
+
 const manifestPath = 'manifest.json';
 const keyCheckPlaintext = 'fleetdeck-archive-key-check';
+/** The only scrypt cost a reader accepts: it is checked before any key is derived, as the manifest is not trusted yet. */
 const scryptCost = { N: 32768, r: 8, p: 1 };
 // N=32768, r=8 needs 32 MiB: exactly Node's default limit, which it then refuses
-const scryptMaxMemory = 256 * 1024 * 1024;
+const scryptMaxMemory = 64 * MiB;
+const saltBytes = { writer: 16, min: 16, max: 64 };
 
 const resourceDirectory = (ref: Pick<ArchiveRef, 'resource' | 'group'>) => (ref.group ? `${ref.resource}.${ref.group}` : ref.resource);
 
 /** `resources/<resource>.<group>/cluster/<name>.json` or `resources/<resource>.<group>/namespaces/<namespace>/<name>.json`; the core group has no suffix. */
 export function entryPath(ref: ArchiveRef): string {
   for (const segment of [ref.resource, ref.group, ref.namespace ?? '', ref.name]) {
-    if (segment.includes('/') || segment === '.' || segment === '..') throw new FleetdeckError('invalid-input', `cannot archive ${ref.kind} ${ref.name}: "${segment}" is not a valid path segment`);
+    if (/[/\\\0]/.test(segment) || segment === '.' || segment === '..') throw new FleetdeckError('invalid-input', `cannot archive ${ref.kind} ${ref.name}: ${JSON.stringify(segment)} is not a valid path segment`);
   }
   if (!ref.resource || !ref.name) throw new FleetdeckError('invalid-input', `cannot archive ${ref.kind} "${ref.name}": resource and name are required`);
   const scope = ref.namespace ? `namespaces/${ref.namespace}` : 'cluster';
@@ -106,6 +132,7 @@ const invalid = (message: string) => new FleetdeckError('archive-invalid', messa
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const pretty = (value: unknown) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
 const ENTRY_CHUNK = 1 << 20;
+const describeSize = (bytes: number) => (bytes >= MiB ? `${Math.round(bytes / MiB)} MiB` : `${bytes} bytes`);
 
 function deriveKey(passphrase: string, salt: Buffer, cost: { N: number; r: number; p: number }): Promise<Buffer> {
   return new Promise((resolve, reject) =>
@@ -180,18 +207,43 @@ async function* coalesce(chunks: AsyncIterable<unknown>): AsyncGenerator<Buffer>
   if (size > 0) yield Buffer.concat(pending);
 }
 
+/** Passes a stream through until more than `limit` bytes went by, then fails it with `tooLarge()`. */
+function byteBudget(limit: number, tooLarge: () => FleetdeckError): Transform {
+  let total = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      total += chunk.length;
+      if (total > limit) callback(tooLarge());
+      else callback(null, chunk);
+    },
+  });
+}
+
+/** A file-system failure on `file` as one line the user can act on. */
+function fileError(error: unknown, file: string, action: 'read' | 'write'): FleetdeckError {
+  const { code, message } = error as NodeJS.ErrnoException;
+  if (code === 'ENOENT') {
+    return action === 'read' ? new FleetdeckError('not-found', `the archive ${file} does not exist`) : new FleetdeckError('not-found', `cannot write ${file}: the folder ${path.dirname(file)} does not exist`);
+  }
+  if (code === 'EEXIST') return new FleetdeckError('conflict', `${file} already exists: Fleetdeck never overwrites an archive; choose another name or delete it first`);
+  if (code === 'EISDIR') return new FleetdeckError('invalid-input', `${file} is a folder, not an archive`);
+  return new FleetdeckError('invalid-input', `cannot ${action} ${file}: ${message}`);
+}
+
 interface WriterEncryption {
   key: Buffer;
   manifest: ArchiveEncryption;
 }
 
-/** Writes an archive to `<file>.partial` and renames it to `<file>` only once it is complete. */
+/**
+ * Writes an archive to `<file>.partial` and renames it to `<file>` only once it is complete. The name is taken
+ * when the writer is created (an empty file, created only if none exists), so an existing archive is never
+ * overwritten, and a missing folder or a taken name fails before any work is done.
+ */
 export class ArchiveWriter {
   private readonly file: string;
   private readonly partial: string;
   private readonly createdAt = new Date();
-  private readonly source: unknown;
-  private readonly selection: unknown;
   private readonly encryption: WriterEncryption | undefined;
   private readonly pack = tar.pack();
   private readonly output: WriteStream;
@@ -204,29 +256,39 @@ export class ArchiveWriter {
   private readonly paths = new Set<string>();
   private readonly counts = new Map<string, number>();
 
-  private constructor(file: string, output: WriteStream, options: { source: unknown; selection: unknown }, encryption: WriterEncryption | undefined) {
+  private constructor(file: string, output: WriteStream, encryption: WriterEncryption | undefined) {
     this.file = file;
     this.partial = `${file}.partial`;
     this.output = output;
-    this.source = options.source;
-    this.selection = options.selection;
     this.encryption = encryption;
-    this.written = pipeline(this.pack, coalesce, createGzip(), output);
+    // the tar stream counted as a reader counts it
+    const budget = byteBudget(archiveLimits.totalBytes, () => new FleetdeckError('too-large', `an archive holds at most ${describeSize(archiveLimits.totalBytes)} of objects: back up fewer namespaces at a time`));
+    this.written = pipeline(this.pack, coalesce, budget, createGzip(), output);
     // a failure surfaces from add() or finish(); until then it must not count as unhandled
     this.written.catch(() => undefined);
   }
 
-  static async create(file: string, options: { source: unknown; selection: unknown; key?: ArchiveKey }): Promise<ArchiveWriter> {
-    let encryption: WriterEncryption | undefined;
-    if (options.key) {
-      const salt = randomBytes(16);
-      const key = await deriveKey(options.key.passphrase, salt, scryptCost);
-      const keyCheck = seal(key, Buffer.from(keyCheckPlaintext));
-      encryption = { key, manifest: { cipher: 'aes-256-gcm', kdf: 'scrypt', salt: salt.toString('base64'), ...scryptCost, keySource: options.key.keySource, keyCheck } };
+  static async create(file: string, options: { key?: ArchiveKey } = {}): Promise<ArchiveWriter> {
+    try {
+      await (await open(file, 'wx', 0o600)).close();
+    } catch (error) {
+      throw fileError(error, file, 'write');
     }
-    const output = createWriteStream(`${file}.partial`, { mode: 0o600, flush: true });
-    await once(output, 'open');
-    return new ArchiveWriter(file, output, options, encryption);
+    try {
+      let encryption: WriterEncryption | undefined;
+      if (options.key) {
+        const salt = randomBytes(saltBytes.writer);
+        const key = await deriveKey(options.key.passphrase, salt, scryptCost);
+        const keyCheck = seal(key, Buffer.from(keyCheckPlaintext));
+        encryption = { key, manifest: { cipher: 'aes-256-gcm', kdf: 'scrypt', salt: salt.toString('base64'), ...scryptCost, keySource: options.key.keySource, keyCheck } };
+      }
+      const output = createWriteStream(`${file}.partial`, { mode: 0o600, flush: true });
+      await once(output, 'open');
+      return new ArchiveWriter(file, output, encryption);
+    } catch (error) {
+      await rm(file, { force: true });
+      throw error;
+    }
   }
 
   /** Adds one object. Entries keep the order of the calls, so these may overlap. */
@@ -235,6 +297,8 @@ export class ArchiveWriter {
     if (this.paths.has(path)) throw new FleetdeckError('invalid-input', `${path} is already in the archive`);
     if (options.encrypt && !this.encryption) throw new FleetdeckError('invalid-input', `cannot encrypt ${path}: the archive was created without a key`);
     const bytes = options.encrypt && this.encryption ? pretty(seal(this.encryption.key, pretty(object))) : pretty(object);
+    if (bytes.length > archiveLimits.entryBytes) throw new FleetdeckError('too-large', `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name} takes ${describeSize(bytes.length)}, more than the ${describeSize(archiveLimits.entryBytes)} an archive entry may hold`);
+    if (this.entryCount >= archiveLimits.entries) throw new FleetdeckError('too-large', `an archive holds at most ${archiveLimits.entries} objects: back up fewer namespaces at a time`);
     const { resource, group, namespace, name, apiVersion, kind } = ref;
     this.paths.add(path);
     this.keepEntry({ path, sha256: sha256(bytes), resource, group, ...(namespace && { namespace }), name, apiVersion, kind, ...(options.encrypt && { encrypted: true as const }) });
@@ -253,16 +317,16 @@ export class ArchiveWriter {
     this.entryCount++;
   }
 
-  /** Writes manifest.json, flushes the file to disk and gives it its final name. */
-  async finish(): Promise<ArchiveManifestSummary> {
+  /** Writes manifest.json (with where the objects came from and how they were chosen), flushes the file to disk and gives it its final name. */
+  async finish(description: { source: ArchiveManifest['source']; selection: ArchiveManifest['selection'] }): Promise<ArchiveManifestSummary> {
     this.entryChunks.push(this.entryChunk.subarray(0, this.entryChunkUsed));
     const summary: ArchiveManifestSummary = {
       format: 'fleetdeck-archive',
       version: 1,
       tool: { name: 'fleetdeck', version: packageJson.version },
       createdAt: this.createdAt.toISOString(),
-      source: this.source,
-      selection: this.selection,
+      source: description.source,
+      selection: description.selection,
       counts: Object.fromEntries(this.counts),
       total: this.entryCount,
       ...(this.encryption && { encryption: this.encryption.manifest }),
@@ -270,20 +334,25 @@ export class ArchiveWriter {
     // the chunks hold the entries with their separators
     const framed = ([head, tail]: [string, string]) => [Buffer.from(head), ...this.entryChunks, Buffer.from(tail)];
     if (this.encryption) summary.mac = manifestMac(this.encryption.key, framed(manifestFrame(summary, this.entryCount)));
-    await this.writeParts(manifestPath, framed(manifestFrame(summary, this.entryCount)));
+    const manifest = framed(manifestFrame(summary, this.entryCount));
+    const manifestBytes = manifest.reduce((sum, part) => sum + part.length, 0);
+    if (manifestBytes > archiveLimits.manifestBytes) throw new FleetdeckError('too-large', `the archive's manifest would take ${describeSize(manifestBytes)}, more than the ${describeSize(archiveLimits.manifestBytes)} it may: back up fewer namespaces at a time`);
+    await this.writeParts(manifestPath, manifest);
     this.pack.finalize();
     await this.written;
+    // replaces only the empty file create() made to hold the name
     await rename(this.partial, this.file);
     return summary;
   }
 
-  /** Stops writing and deletes the partial file. */
+  /** Stops writing and deletes the partial file and the name it held. */
   async abort(): Promise<void> {
     this.pack.destroy(new Error('archive aborted'));
     await this.written.catch(() => undefined);
     // Windows cannot delete a file that is still open
     if (!this.output.closed) await once(this.output, 'close');
     await rm(this.partial, { force: true });
+    await rm(this.file, { force: true });
   }
 
   /** Resolves once the pack has taken the entry, which waits for the gzip and the disk when they fall behind. */
@@ -321,28 +390,65 @@ export class ArchiveWriter {
   }
 }
 
-/** The archive's entries as they are stored, one at a time. */
-async function* tarEntries(file: string): AsyncGenerator<{ path: string; bytes: Buffer }> {
+/** Why a tar entry name is not a plain relative path inside the archive, if it is not. */
+function unsafeName(name: string): string | undefined {
+  if (name.length > 1024) return 'is longer than 1024 characters';
+  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return 'is an absolute path';
+  const segments = name.split('/');
+  if (segments.includes('..')) return 'climbs out of the archive with ".."';
+  if (/[\\\0]/.test(name)) return 'holds a backslash or a NUL character';
+  if (segments.some((s) => s === '' || s === '.')) return 'has an empty or "." path segment';
+  return undefined;
+}
+
+
+/**
+ * The archive's entries as they are stored, one at a time, checked as they stream in: plain files with plain
+ * relative names, each within its size limit (from its header, before its bytes are read), at most so many, and
+ * no more unpacked bytes in all than the limit. Entries `wanted` declines are skipped unread (no bytes).
+ */
+async function* tarEntries(file: string, limits: ArchiveLimits, wanted: (path: string) => boolean = () => true): AsyncGenerator<{ path: string; bytes?: Buffer }> {
+  const stats = await stat(file).catch((error: unknown) => {
+    throw fileError(error, file, 'read');
+  });
+  if (stats.isDirectory()) throw new FleetdeckError('invalid-input', `${file} is a folder, not an archive`);
+  if (!stats.isFile()) throw new FleetdeckError('invalid-input', `${file} is not a regular file`);
   const input = createReadStream(file);
   const gunzip = createGunzip();
+  // counted before the bytes reach anything that keeps them
+  const budget = byteBudget(limits.totalBytes, () => new FleetdeckError('too-large', `${file} unpacks to more than ${describeSize(limits.totalBytes)}, more than an archive may hold`));
   const extract = tar.extract();
-  input.on('error', (error) => extract.destroy(error));
-  gunzip.on('error', (error) => extract.destroy(error));
-  input.pipe(gunzip).pipe(extract);
+  for (const stream of [input, gunzip, budget]) stream.on('error', (error: Error) => extract.destroy(error));
+  input.pipe(gunzip).pipe(budget).pipe(extract);
+  let count = 0;
   try {
     for await (const entry of extract) {
+      const { name, type, size } = entry.header;
+      const label = JSON.stringify(name.slice(0, 200));
+      if (++count > limits.entries + 1) throw new FleetdeckError('too-large', `${file} has more than ${limits.entries} entries, more than an archive may hold`);
+      const unsafe = unsafeName(name);
+      if (unsafe) throw invalid(`${file}: entry name ${label} ${unsafe}`);
+      if (type !== 'file') throw invalid(`${file}: entry ${label} is a ${type ?? 'special entry'}, not a file`);
+      const limit = name === manifestPath ? limits.manifestBytes : limits.entryBytes;
+      // tar-stream reads exactly the header's size as the entry's bytes
+      if ((size ?? 0) > limit) throw new FleetdeckError('too-large', `${file}: entry ${label} is ${describeSize(size ?? 0)}, more than the ${describeSize(limit)} an entry may hold`);
+      if (!wanted(name)) {
+        entry.resume();
+        yield { path: name };
+        continue;
+      }
       const chunks: Buffer[] = [];
       for await (const chunk of entry) chunks.push(chunk as Buffer);
-      yield { path: entry.header.name, bytes: Buffer.concat(chunks) };
+      yield { path: name, bytes: Buffer.concat(chunks) };
     }
   } catch (error) {
-    const { code, syscall } = error as NodeJS.ErrnoException;
-    if (code === 'ENOENT') throw new FleetdeckError('not-found', `the archive ${file} does not exist`);
-    if (syscall) throw error;
+    if (error instanceof FleetdeckError) throw error;
+    if ((error as NodeJS.ErrnoException).syscall) throw fileError(error, file, 'read');
     throw invalid(`${file} is truncated or not a gzip tar archive: ${(error as Error).message}`);
   } finally {
     input.destroy();
     gunzip.destroy();
+    budget.destroy();
     extract.destroy();
   }
 }
@@ -358,60 +464,179 @@ function parseObject(bytes: Buffer, file: string, path: string): Record<string, 
   return value as Record<string, unknown>;
 }
 
+const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const envelopeSchema = z.object({ fleetdeckEncrypted: z.literal(1), iv: z.string().max(64), tag: z.string().max(64), data: z.string().max(4096) }).strict();
+/** The manifest as the writer writes it; nothing else is accepted (no nesting a reader would have to recurse through). */
+const manifestSchema = z
+  .object({
+    format: z.literal('fleetdeck-archive'),
+    version: z.literal(1),
+    tool: z.object({ name: z.literal('fleetdeck'), version: z.string().max(100) }).strict(),
+    createdAt: z.iso.datetime(),
+    source: z.record(z.string(), scalar),
+    selection: z
+      .object({
+        namespaces: z.array(z.string()).optional(),
+        selector: z.string().optional(),
+        includeKinds: z.array(z.string()).optional(),
+        excludeKinds: z.array(z.string()).optional(),
+        workloads: z.array(z.object({ kind: z.string(), name: z.string() }).strict()).optional(),
+      })
+      .strict(),
+    counts: z.record(z.string(), z.number().int().nonnegative()),
+    total: z.number().int().nonnegative(),
+    entries: z.array(
+      z
+        .object({
+          path: z.string(),
+          sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected a hex sha256'),
+          resource: z.string(),
+          group: z.string(),
+          namespace: z.string().min(1).optional(),
+          name: z.string(),
+          apiVersion: z.string().regex(/^([a-z0-9.-]+\/)?[a-z0-9]+$/, 'expected an apiVersion such as v1 or apps/v1'),
+          kind: z.string(),
+          encrypted: z.literal(true).optional(),
+        })
+        .strict(),
+    ),
+    encryption: z
+      .object({
+        cipher: z.literal('aes-256-gcm'),
+        kdf: z.literal('scrypt'),
+        salt: z.string().max(128),
+        N: z.number(),
+        r: z.number(),
+        p: z.number(),
+        keySource: z.enum(['passphrase', 'machine']),
+        keyCheck: envelopeSchema,
+      })
+      .strict()
+      .optional(),
+    mac: z.string().regex(/^[0-9a-f]{64}$/, 'expected a hex HMAC-SHA256').optional(),
+  })
+  .strict();
+
+const issuePath = (path: PropertyKey[]) => path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
+
+/** The manifest, checked against the writer's format: every entry's path is the one its own resource, group, namespace and name give. */
 function parseManifest(bytes: Buffer, file: string): ArchiveManifest {
   const manifest = parseObject(bytes, file, manifestPath);
-  if (manifest.format !== 'fleetdeck-archive') throw invalid(`${file} is not a Fleetdeck archive (its manifest.json has format ${JSON.stringify(manifest.format)})`);
+  if (manifest.format !== 'fleetdeck-archive') throw invalid(`${file} is not a Fleetdeck archive (its manifest.json has format ${JSON.stringify(manifest.format)?.slice(0, 100)})`);
   const { version } = manifest;
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw invalid(`${file} has an unknown archive version ${JSON.stringify(version)}`);
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw invalid(`${file} has an unknown archive version ${JSON.stringify(version)?.slice(0, 100)}`);
   if (version > 1) throw invalid(`${file} was written by a newer Fleetdeck (archive version ${version}; this one reads version 1): upgrade Fleetdeck to restore it`);
-  if (!Array.isArray(manifest.entries)) throw invalid(`${file}: manifest.json has no list of entries`);
-  return manifest as unknown as ArchiveManifest;
+  // validated, not parsed: the MAC covers the manifest with its keys in the order they were written
+  const checked = manifestSchema.safeParse(manifest);
+  if (!checked.success) {
+    const [issue] = checked.error.issues;
+    throw invalid(`${file}: manifest.json is malformed at ${issuePath(issue.path) || 'its top level'}: ${issue.message}`);
+  }
+  const valid = manifest as unknown as ArchiveManifest;
+  if (valid.total !== valid.entries.length) throw invalid(`${file}: manifest.json says it lists ${valid.total} entries but lists ${valid.entries.length}`);
+  const paths = new Set<string>();
+  valid.entries.forEach((entry, i) => {
+    let expected: string;
+    try {
+      expected = entryPath(entry);
+    } catch (error) {
+      throw invalid(`${file}: manifest.json entry ${i}: ${(error as Error).message}`);
+    }
+    if (entry.path !== expected) throw invalid(`${file}: manifest.json entry ${i} (${entry.kind} ${entry.name}) has path ${JSON.stringify(entry.path)}, not ${JSON.stringify(expected)}`);
+    if (entry.group !== groupOf(entry.apiVersion)) throw invalid(`${file}: manifest.json entry ${entry.path} has group ${JSON.stringify(entry.group)} but apiVersion ${entry.apiVersion}`);
+    if (paths.has(entry.path)) throw invalid(`${file}: manifest.json lists ${entry.path} twice`);
+    paths.add(entry.path);
+  });
+  return valid;
 }
 
 const machineKeyMessage = (file: string) =>
   `the Secrets in ${file} were encrypted with the machine key of the Fleetdeck installation that made it; restore on that machine or re-create the backup with --passphrase-file`;
 
-async function unlock(file: string, encryption: ArchiveEncryption | undefined, passphrase: string | undefined): Promise<Buffer> {
-  if (!encryption) throw invalid(`${file}: manifest.json marks entries as encrypted but has no encryption section`);
-  if (encryption.cipher !== 'aes-256-gcm' || encryption.kdf !== 'scrypt') throw invalid(`${file} uses an unknown encryption (${encryption.cipher}, ${encryption.kdf})`);
-  if (passphrase === undefined) throw invalid(encryption.keySource === 'machine' ? machineKeyMessage(file) : `${file} is protected by a passphrase (its Secrets are encrypted, its manifest signed): pass --passphrase-file`);
-  let key: Buffer;
-  try {
-    key = await deriveKey(passphrase, Buffer.from(encryption.salt, 'base64'), encryption);
-  } catch (error) {
-    throw invalid(`${file}: unusable scrypt parameters in manifest.json: ${(error as Error).message}`);
+/** The archive's key, once its manifest MAC is verified; undefined for an unsigned archive the caller accepts. */
+async function verifySignature(file: string, manifest: ArchiveManifest, options: ReaderOptions): Promise<Buffer | undefined> {
+  const { encryption, mac, entries, ...rest } = manifest;
+  if (!encryption) {
+    if (mac !== undefined) throw invalid(`${file}: manifest.json has a MAC but no key parameters to check it with`);
+    if (entries.some((entry) => entry.encrypted)) throw invalid(`${file}: manifest.json marks entries as encrypted but has no encryption section`);
+    if (!options.allowUnsigned) throw invalid(`${file} is not signed: nothing shows that Fleetdeck wrote it or that it is unchanged; restore it only if you trust where it came from, with --allow-unsigned`);
+    return undefined;
   }
-  if (unseal(key, encryption.keyCheck)?.toString() !== keyCheckPlaintext) throw invalid(encryption.keySource === 'machine' ? machineKeyMessage(file) : `wrong passphrase for ${file}`);
+  const { N, r, p, keySource } = encryption;
+  if (N !== scryptCost.N || r !== scryptCost.r || p !== scryptCost.p) throw invalid(`${file} asks for scrypt cost N=${N}, r=${r}, p=${p}; Fleetdeck reads only archives with N=${scryptCost.N}, r=${scryptCost.r}, p=${scryptCost.p}`);
+  const salt = Buffer.from(encryption.salt, 'base64');
+  if (salt.length < saltBytes.min || salt.length > saltBytes.max) throw invalid(`${file} has a ${salt.length}-byte scrypt salt; Fleetdeck reads salts of ${saltBytes.min} to ${saltBytes.max} bytes`);
+  const passphrase = options.passphrase ?? (keySource === 'machine' ? options.machinePassphrase : undefined);
+  if (passphrase === undefined) throw invalid(keySource === 'machine' ? machineKeyMessage(file) : `${file} is protected by a passphrase (its Secrets are encrypted, its manifest signed): pass --passphrase-file`);
+  const key = await deriveKey(passphrase, salt, scryptCost);
+  if (unseal(key, encryption.keyCheck)?.toString() !== keyCheckPlaintext) throw invalid(keySource === 'machine' ? machineKeyMessage(file) : `wrong passphrase for ${file}`);
+  const [head, tail] = manifestFrame({ ...rest, encryption }, entries.length);
+  const expected = Buffer.from(manifestMac(key, (function* () {
+    yield head;
+    for (let i = 0; i < entries.length; i++) yield `${i ? ',\n' : ''}${entryText(entries[i])}`;
+    yield tail;
+  })()), 'hex');
+  if (!mac || !timingSafeEqual(Buffer.from(mac, 'hex'), expected)) throw invalid(`${file}: manifest.json was modified after the backup (its MAC does not match)`);
   return key;
+}
+
+/** A value from an entry, short enough for a message. */
+const shown = (value: unknown) => (typeof value === 'string' ? value.slice(0, 200) : `(${value === null ? 'null' : typeof value})`);
+
+/** Refuses an object that is not the one its manifest entry names: the manifest is what the user sees and what pre-flight checks. */
+function checkIdentity(file: string, listed: ArchiveManifestEntry, object: Record<string, unknown>): void {
+  const metadata = (typeof object.metadata === 'object' && object.metadata !== null ? object.metadata : {}) as Record<string, unknown>;
+  const namespace = metadata.namespace === '' ? undefined : metadata.namespace;
+  if (object.apiVersion === listed.apiVersion && object.kind === listed.kind && metadata.name === listed.name && namespace === listed.namespace) return;
+  const what = (apiVersion: unknown, kind: unknown, ns: unknown, name: unknown) => `${shown(kind)} ${shown(apiVersion)} ${ns === undefined ? '' : `${shown(ns)}/`}${shown(name)}`;
+  throw invalid(`${file}: entry ${listed.path} holds ${what(object.apiVersion, object.kind, namespace, metadata.name)}, but the manifest lists ${what(listed.apiVersion, listed.kind, listed.namespace, listed.name)}`);
+}
+
+interface ReaderOptions {
+  passphrase?: string;
+  /** this machine's key, tried when the archive says the machine key made it */
+  machinePassphrase?: string;
+  /** accept an archive without a signature (the report then says so) */
+  allowUnsigned?: boolean;
+  limits?: ArchiveLimits;
 }
 
 /** Reads an archive that open() has verified from end to end. */
 export class ArchiveReader {
   readonly manifest: ArchiveManifest;
+  /** the manifest's MAC was verified with the key; false only for an unsigned archive opened with allowUnsigned */
+  readonly signed: boolean;
   private readonly file: string;
   private readonly key: Buffer | undefined;
+  private readonly limits: ArchiveLimits;
 
-  private constructor(file: string, manifest: ArchiveManifest, key: Buffer | undefined) {
+  private constructor(file: string, manifest: ArchiveManifest, key: Buffer | undefined, limits: ArchiveLimits) {
     this.file = file;
     this.manifest = manifest;
     this.key = key;
+    this.signed = key !== undefined;
+    this.limits = limits;
   }
 
   /**
-   * Checks every entry against the manifest in one pass. The manifest comes last, so entries are hashed as they
-   * stream by and only their hashes are kept.
+   * Checks every entry against the manifest in one pass, then the manifest's signature. The manifest comes last, so
+   * entries are hashed as they stream by and only their hashes are kept. Each object is checked against its
+   * manifest entry as entries() reads it (encrypted ones can only be read once the key is known).
    */
-  static async open(file: string, options: { passphrase?: string; machinePassphrase?: string } = {}): Promise<ArchiveReader> {
+  static async open(file: string, options: ReaderOptions = {}): Promise<ArchiveReader> {
+    const limits = options.limits ?? archiveLimits;
     const hashes = new Map<string, string>();
     let manifestBytes: Buffer | undefined;
     // reported after the hashes: a damaged entry is better explained by its sha256 than by its JSON
     let malformed: FleetdeckError | undefined;
-    for await (const { path, bytes } of tarEntries(file)) {
-      if (hashes.has(path) || (path === manifestPath && manifestBytes)) throw invalid(`${file}: entry ${path} appears twice`);
+    for await (const { path, bytes } of tarEntries(file, limits) as AsyncGenerator<{ path: string; bytes: Buffer }>) {
+      if (manifestBytes) throw invalid(`${file}: entry ${path} comes after manifest.json, which is the last entry of an archive`);
       if (path === manifestPath) {
         manifestBytes = bytes;
         continue;
       }
+      if (hashes.has(path)) throw invalid(`${file}: entry ${path} appears twice`);
       hashes.set(path, sha256(bytes));
       try {
         parseObject(bytes, file, path);
@@ -430,46 +655,39 @@ export class ArchiveReader {
     const [unlisted] = hashes.keys();
     if (unlisted !== undefined) throw invalid(`${file}: entry ${unlisted} is not listed in the manifest`);
     if (malformed) throw malformed;
-    const encrypted = manifest.entries.some((entry) => entry.encrypted);
-    if (!encrypted && !manifest.encryption) return new ArchiveReader(file, manifest, undefined);
-    const passphrase = options.passphrase ?? (manifest.encryption?.keySource === 'machine' ? options.machinePassphrase : undefined);
-    const key = await unlock(file, manifest.encryption, passphrase);
-    const { mac: _, entries, ...signed } = manifest;
-    const mac = manifest.mac;
-    const [head, tail] = manifestFrame(signed, entries.length);
-    const expected = Buffer.from(manifestMac(key, (function* () {
-      yield head;
-      for (let i = 0; i < entries.length; i++) yield `${i ? ',\n' : ''}${entryText(entries[i])}`;
-      yield tail;
-    })()), 'hex');
-    if (!mac || !/^[0-9a-f]{64}$/.test(mac) || !timingSafeEqual(Buffer.from(mac, 'hex'), expected)) throw invalid(`${file}: manifest.json was modified after the backup (its MAC does not match)`);
-    return new ArchiveReader(file, manifest, key);
+    return new ArchiveReader(file, manifest, await verifySignature(file, manifest, options), limits);
   }
 
-  /** The manifest alone, unverified: enough to list an archive (open() verifies before anything is restored). */
-  static async manifestOf(file: string): Promise<ArchiveManifest> {
-    for await (const { path, bytes } of tarEntries(file)) if (path === manifestPath) return parseManifest(bytes, file);
+  /** The manifest alone, its format checked but its signature not: enough to list an archive (open() verifies before anything is restored). */
+  static async manifestOf(file: string, limits: ArchiveLimits = archiveLimits): Promise<ArchiveManifest> {
+    for await (const { bytes } of tarEntries(file, limits, (p) => p === manifestPath)) if (bytes) return parseManifest(bytes, file);
     throw invalid(`${file} has no manifest.json: not a Fleetdeck archive, or truncated`);
   }
 
   /**
-   * The objects in archive order, decrypted; each is checked again, as the file may have changed
-   * since open(). Entries the filter declines are passed over without being parsed.
+   * The objects in archive order, decrypted, each the object its manifest entry names; each is checked again, as
+   * the file may have changed since open(). Entries the filter declines are passed over without being read.
    */
   async *entries(filter: (ref: ArchiveRef) => boolean = () => true): AsyncIterable<ArchiveEntry> {
     const changed = `${this.file} changed after it was opened`;
     const expected = new Map(this.manifest.entries.map((entry) => [entry.path, entry]));
-    for await (const { path, bytes } of tarEntries(this.file)) {
+    const wanted = (path: string) => {
+      const listed = expected.get(path);
+      return listed !== undefined && filter(listed);
+    };
+    for await (const { path, bytes } of tarEntries(this.file, this.limits, wanted)) {
       if (path === manifestPath) continue;
       const listed = expected.get(path);
       if (!listed) throw invalid(`${changed}: entry ${path} is not listed in the manifest, or appears twice`);
       expected.delete(path);
-      if (!filter(listed)) continue;
+      if (!bytes) continue;
       if (sha256(bytes) !== listed.sha256) throw invalid(`${changed}: entry ${path} was modified (sha256 mismatch)`);
       const content = parseObject(bytes, this.file, path);
+      const object = listed.encrypted ? this.decrypt(content, path) : content;
+      checkIdentity(this.file, listed, object);
       const { resource, group, namespace, name, apiVersion, kind } = listed;
       const ref: ArchiveRef = { resource, group, ...(namespace && { namespace }), name, apiVersion, kind };
-      yield { ref, path, object: listed.encrypted ? this.decrypt(content, path) : content };
+      yield { ref, path, object };
     }
     const [missing] = expected.keys();
     if (missing !== undefined) throw invalid(`${changed}: entry ${missing} is missing`);

@@ -5,7 +5,7 @@ import { FleetdeckError } from '../../../shared/errors.ts';
 import { countResults, runState, type JobReport, type ReportItem } from '../../../shared/migration/report.ts';
 import { objectKey, workloadClosure } from '../../../shared/migration/closure.ts';
 import { sanitize, skipReason, skippedKinds, type KubeObject } from '../../../shared/migration/rules.ts';
-import { ArchiveWriter, type ArchiveKey, type ArchiveManifestSummary } from './archive.ts';
+import type { ArchiveManifestSummary, ArchiveWriter } from './archive.ts';
 import type { ClusterClient } from './cluster-client.ts';
 import { discoverResources, listAll, objectPath, type ResourceType } from './discovery.ts';
 import { inParallel, type Progress } from './progress.ts';
@@ -14,8 +14,6 @@ import { inParallel, type Progress } from './progress.ts';
 export type Selection = z.infer<typeof selectionInput>;
 
 export interface BackupOptions extends Selection {
-  out: string;
-  key?: ArchiveKey;
   source: { context: string; cloud: Cloud };
   onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
@@ -87,9 +85,10 @@ async function workloadClosures(client: ClusterClient, types: ResourceType[], na
 
 /**
  * Backs up the selected namespaces of a cluster into an archive: every namespaced type the
- * cluster serves (custom resources included), then the cluster-scoped objects they need.
+ * cluster serves (custom resources included), then the cluster-scoped objects they need. The
+ * caller created the writer, and aborts it when this fails.
  */
-export async function backup(client: ClusterClient, options: BackupOptions): Promise<{ report: JobReport; manifest: ArchiveManifestSummary }> {
+export async function backup(client: ClusterClient, writer: ArchiveWriter, options: BackupOptions): Promise<{ report: JobReport; manifest: ArchiveManifestSummary }> {
   const progress = options.onProgress ?? (() => undefined);
   progress({ phase: 'discovery', done: 0 });
   const types = await discoverResources(client);
@@ -108,11 +107,6 @@ export async function backup(client: ClusterClient, options: BackupOptions): Pro
   const namespaced = types.filter((t) => t.namespaced && movable(t) && !seen.has(t.kind) && seen.add(t.kind));
 
   const closures = options.workloads?.length ? await workloadClosures(client, types, namespaces, options.workloads) : undefined;
-  const writer = await ArchiveWriter.create(options.out, {
-    source: { context: options.source.context, cloud: options.source.cloud, kubernetesVersion: version.gitVersion, server: client.kc.cluster.server },
-    selection: { namespaces, ...(options.selector ? { selector: options.selector } : {}), includeKinds: options.includeKinds ?? [], excludeKinds: options.excludeKinds ?? [], ...(options.workloads ? { workloads: options.workloads } : {}) },
-    ...(options.key ? { key: options.key } : {}),
-  });
   const items: ReportItem[] = [];
   const references = new References();
   // lists run in parallel; the archive keeps entries in the order they are added
@@ -123,63 +117,61 @@ export async function backup(client: ClusterClient, options: BackupOptions): Pro
     return writer.add({ resource: type.resource, group: type.group, ...(namespace ? { namespace } : {}), name, apiVersion: type.apiVersion, kind: type.kind }, clean, { encrypt: type.kind === 'Secret' });
   };
 
-  try {
-    const work = namespaced.flatMap((type) => namespaces.map((ns) => ({ type, ns })));
-    let done = 0;
-    await inParallel(work, 6, async ({ type, ns }) => {
-      try {
-        for await (const object of listAll(client, type, ns, options.selector)) {
-          if (options.signal?.aborted) throw new FleetdeckError('internal', 'cancelled');
-          if (closures && !closures.get(ns)?.has(objectKey(type.kind, object.metadata.name))) continue;
-          const skip = skipReason(object);
-          if (skip) {
-            items.push({ kind: type.kind, apiVersion: type.apiVersion, namespace: ns, name: object.metadata.name, result: 'skipped', reason: skip });
-            continue;
-          }
-          references.note(type, object);
-          await store(type, object);
-        }
-      } catch (error) {
-        // a type the user may not list (RBAC) is reported, not fatal
-        if (!(error instanceof FleetdeckError) || error.code !== 'forbidden') throw error;
-        items.push({ kind: type.kind, apiVersion: type.apiVersion, namespace: ns, name: '*', result: 'failed', reason: error.message });
-      }
-      progress({ phase: 'listing', done: ++done, total: work.length, detail: `${type.resource} in ${ns}` });
-    });
-
-    const clusterScoped: [string, string, Iterable<string>][] = [
-      ['v1', 'Namespace', namespaces],
-      ['apiextensions.k8s.io/v1', 'CustomResourceDefinition', references.crds],
-      ['storage.k8s.io/v1', 'StorageClass', references.storageClasses],
-      ['v1', 'PersistentVolume', references.persistentVolumes],
-      ['rbac.authorization.k8s.io/v1', 'ClusterRole', references.clusterRoles],
-    ];
-    for (const [apiVersion, kind, wantedNames] of clusterScoped) {
-      const type = types.find((t) => t.apiVersion === apiVersion && t.kind === kind);
-      if (!type || !wanted(type, options)) continue;
-      progress({ phase: 'cluster-scoped', done: 0, detail: type.resource });
-      for (const name of wantedNames) {
-        const res = await client.request<KubeObject>('GET', objectPath(type, undefined, name));
-        if (res.status === 404) {
-          items.push({ kind, apiVersion, name, result: 'skipped', reason: `referenced but not found in ${client.context}` });
-          continue;
-        }
-        if (res.status !== 200) {
-          items.push({ kind, apiVersion, name, result: 'failed', reason: `GET ${type.resource}/${name}: HTTP ${res.status}` });
-          continue;
-        }
-        const object = { ...res.body, apiVersion, kind };
+  const work = namespaced.flatMap((type) => namespaces.map((ns) => ({ type, ns })));
+  let done = 0;
+  await inParallel(work, 6, async ({ type, ns }) => {
+    try {
+      for await (const object of listAll(client, type, ns, options.selector)) {
+        if (options.signal?.aborted) throw new FleetdeckError('internal', 'cancelled');
+        if (closures && !closures.get(ns)?.has(objectKey(type.kind, object.metadata.name))) continue;
         const skip = skipReason(object);
-        if (skip) items.push({ kind, apiVersion, name, result: 'skipped', reason: skip });
-        else await store(type, object);
+        if (skip) {
+          items.push({ kind: type.kind, apiVersion: type.apiVersion, namespace: ns, name: object.metadata.name, result: 'skipped', reason: skip });
+          continue;
+        }
+        references.note(type, object);
+        await store(type, object);
       }
+    } catch (error) {
+      // a type the user may not list (RBAC) is reported, not fatal
+      if (!(error instanceof FleetdeckError) || error.code !== 'forbidden') throw error;
+      items.push({ kind: type.kind, apiVersion: type.apiVersion, namespace: ns, name: '*', result: 'failed', reason: error.message });
     }
-    progress({ phase: 'writing', done: items.length });
-    const manifest = await writer.finish();
-    const counts = countResults(items);
-    return { report: { state: runState(counts), counts, items, transforms: [] }, manifest };
-  } catch (error) {
-    await writer.abort();
-    throw error;
+    progress({ phase: 'listing', done: ++done, total: work.length, detail: `${type.resource} in ${ns}` });
+  });
+
+  const clusterScoped: [string, string, Iterable<string>][] = [
+    ['v1', 'Namespace', namespaces],
+    ['apiextensions.k8s.io/v1', 'CustomResourceDefinition', references.crds],
+    ['storage.k8s.io/v1', 'StorageClass', references.storageClasses],
+    ['v1', 'PersistentVolume', references.persistentVolumes],
+    ['rbac.authorization.k8s.io/v1', 'ClusterRole', references.clusterRoles],
+  ];
+  for (const [apiVersion, kind, wantedNames] of clusterScoped) {
+    const type = types.find((t) => t.apiVersion === apiVersion && t.kind === kind);
+    if (!type || !wanted(type, options)) continue;
+    progress({ phase: 'cluster-scoped', done: 0, detail: type.resource });
+    for (const name of wantedNames) {
+      const res = await client.request<KubeObject>('GET', objectPath(type, undefined, name));
+      if (res.status === 404) {
+        items.push({ kind, apiVersion, name, result: 'skipped', reason: `referenced but not found in ${client.context}` });
+        continue;
+      }
+      if (res.status !== 200) {
+        items.push({ kind, apiVersion, name, result: 'failed', reason: `GET ${type.resource}/${name}: HTTP ${res.status}` });
+        continue;
+      }
+      const object = { ...res.body, apiVersion, kind };
+      const skip = skipReason(object);
+      if (skip) items.push({ kind, apiVersion, name, result: 'skipped', reason: skip });
+      else await store(type, object);
+    }
   }
+  progress({ phase: 'writing', done: items.length });
+  const manifest = await writer.finish({
+    source: { context: options.source.context, cloud: options.source.cloud, kubernetesVersion: version.gitVersion, server: client.kc.cluster.server },
+    selection: { namespaces, ...(options.selector ? { selector: options.selector } : {}), includeKinds: options.includeKinds ?? [], excludeKinds: options.excludeKinds ?? [], ...(options.workloads ? { workloads: options.workloads } : {}) },
+  });
+  const counts = countResults(items);
+  return { report: { state: runState(counts), counts, items, transforms: [] }, manifest };
 }

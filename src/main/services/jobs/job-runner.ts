@@ -10,7 +10,7 @@ import { resolveMappings, type Mappings } from '../../../shared/migration/transf
 import { kubeConfigFor, listEntries } from '../clusters/kubeconfig.ts';
 import type { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
 import type { KeyStore } from '../clusters/vault.ts';
-import { ArchiveReader, type ArchiveKey, type ArchiveManifestSummary } from './archive.ts';
+import { ArchiveReader, ArchiveWriter, type ArchiveKey, type ArchiveManifestSummary } from './archive.ts';
 import { backup, type Selection } from './backup.ts';
 import { ClusterClient } from './cluster-client.ts';
 import { Journal, runKey } from './journal.ts';
@@ -22,7 +22,7 @@ export type TargetOptions = z.infer<typeof targetInput>;
 
 export interface JobRunnerOptions {
   store: KubeconfigStore;
-  /** the machine's Fleetdeck key: encrypts the Secrets of a backup made without a passphrase */
+  /** the machine's Fleetdeck key: signs a backup made without a passphrase and encrypts its Secrets */
   keys: KeyStore;
   /** journals and the working archives of migrations live here */
   dir: string;
@@ -61,20 +61,29 @@ export class JobRunner {
     return { client, cloud: node ? detectCloudFromNode({ providerID: node.spec?.providerID, labels: node.metadata.labels }) : 'other' };
   }
 
+  /** Every archive is signed: with the passphrase, else with this machine's key. The archive's name is taken before the cluster is asked anything. */
   async backup(input: Selection & { context: string; out: string; passphrase?: string; signal?: AbortSignal }, onProgress: (p: Progress) => void = () => undefined): Promise<{ report: JobReport; manifest: ArchiveManifestSummary }> {
-    const { client, cloud } = await this.connect(input.context, onProgress);
+    const key = input.passphrase ? { passphrase: input.passphrase, keySource: 'passphrase' as const } : await this.machineKey();
+    const writer = await ArchiveWriter.create(input.out, { key });
     try {
-      const key = input.passphrase ? { passphrase: input.passphrase, keySource: 'passphrase' as const } : await this.machineKey();
-      return await backup(client, { ...input, key, source: { context: input.context, cloud }, onProgress });
-    } finally {
-      client.close();
+      const { client, cloud } = await this.connect(input.context, onProgress);
+      try {
+        return await backup(client, writer, { ...input, source: { context: input.context, cloud }, onProgress });
+      } finally {
+        client.close();
+      }
+    } catch (error) {
+      await writer.abort();
+      throw error;
     }
   }
 
-  async restore(input: { context: string; from: string; passphrase?: string; target: TargetOptions; signal?: AbortSignal }, onProgress: (p: Progress) => void = () => undefined): Promise<JobReport> {
-    const reader = await ArchiveReader.open(input.from, { ...(input.passphrase ? { passphrase: input.passphrase } : {}), machinePassphrase: (await this.machineKey()).passphrase });
+  /** An unsigned archive is refused unless allowUnsigned; the report then says it was unsigned. */
+  async restore(input: { context: string; from: string; passphrase?: string; allowUnsigned?: boolean; target: TargetOptions; signal?: AbortSignal }, onProgress: (p: Progress) => void = () => undefined): Promise<JobReport> {
+    const reader = await ArchiveReader.open(input.from, { ...(input.passphrase ? { passphrase: input.passphrase } : {}), machinePassphrase: (await this.machineKey()).passphrase, allowUnsigned: input.allowUnsigned ?? false });
     const source = reader.manifest.source as { context?: string };
-    return this.restoreFrom(reader, input.context, input.target, { kind: 'restore', archive: reader.manifest.createdAt, source: source.context }, onProgress, input.signal);
+    const report = await this.restoreFrom(reader, input.context, input.target, { kind: 'restore', archive: reader.manifest.createdAt, source: source.context }, onProgress, input.signal);
+    return reader.signed ? report : { ...report, unsigned: true };
   }
 
   /** A migration is a backup into a working archive, then its restore: one code path, and the archive is the snapshot a resumed run restores from. */
@@ -85,6 +94,8 @@ export class JobRunner {
     const workDir = path.join(this.options.dir, 'jobs', 'work');
     mkdirSync(workDir, { recursive: true, mode: 0o700 });
     const archive = path.join(workDir, `migrate-${id}.tar.gz`);
+    // left behind by a run that was killed
+    rmSync(archive, { force: true });
     await this.backup({ ...input.selection, context: input.fromContext, out: archive, ...(input.signal ? { signal: input.signal } : {}) }, onProgress);
     try {
       const reader = await ArchiveReader.open(archive, { passphrase: (await this.machineKey()).passphrase });

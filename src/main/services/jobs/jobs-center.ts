@@ -25,7 +25,21 @@ interface StoredTask {
 function summarize(file: string, manifest: ArchiveManifestSummary): ArchiveSummary {
   const source = (manifest.source ?? {}) as ArchiveSummary['source'];
   const selection = (manifest.selection ?? {}) as { namespaces?: string[] };
-  return { file: path.basename(file), createdAt: manifest.createdAt, source, namespaces: selection.namespaces ?? [], total: manifest.total, counts: manifest.counts, needsPassphrase: manifest.encryption?.keySource === 'passphrase' };
+  return {
+    file: path.basename(file),
+    createdAt: manifest.createdAt,
+    source,
+    namespaces: selection.namespaces ?? [],
+    total: manifest.total,
+    counts: manifest.counts,
+    needsPassphrase: manifest.encryption?.keySource === 'passphrase',
+    signed: manifest.mac !== undefined,
+  };
+}
+
+/** A context name as one readable file-name segment: `arn:aws:eks:eu-west-1:1234:cluster/prod` → `arn-aws-eks-eu-west-1-1234-cluster-prod`. */
+export function fileNameSegment(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '').slice(0, 100) || 'cluster';
 }
 
 /**
@@ -84,6 +98,7 @@ export class JobsCenter implements JobsService {
 
   async archives(): Promise<ArchiveSummary[]> {
     const files = readdirSync(this.backupDir).filter((f) => f.endsWith('.tar.gz'));
+    for (const file of this.summaries.keys()) if (!files.includes(file)) this.summaries.delete(file);
     const summaries: ArchiveSummary[] = [];
     for (const file of files) {
       // a file whose manifest cannot be read is not listed: it is not an archive Fleetdeck can restore
@@ -93,7 +108,7 @@ export class JobsCenter implements JobsService {
     return summaries.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
-  /** The manifest is the archive's last entry: read once per file version, not on every listing. */
+  /** The manifest is the archive's last entry, so the whole file is unpacked to reach it: once per file version, not on every listing. */
   private readonly summaries = new Map<string, { stamp: string; summary: ArchiveSummary }>();
 
   private async summaryOf(file: string): Promise<ArchiveSummary> {
@@ -145,13 +160,13 @@ export class JobsCenter implements JobsService {
     try {
       let report: JobReport;
       if (request.kind === 'backup') {
-        const file = path.join(this.backupDir, request.input.archive ?? `${request.input.context}-${task.info.startedAt.replace(/[:.]/g, '-')}.tar.gz`);
+        const file = path.join(this.backupDir, request.input.archive ?? `${fileNameSegment(request.input.context)}-${task.info.startedAt.replace(/[:.]/g, '-')}.tar.gz`);
         const result = await this.runner.backup({ ...request.input.selection, context: request.input.context, out: file, ...(passphrase ? { passphrase } : {}), signal }, onProgress);
         report = result.report;
         task.archive = summarize(file, result.manifest);
       } else if (request.kind === 'restore') {
         const file = path.join(this.backupDir, request.input.archive);
-        report = await this.runner.restore({ context: request.input.context, from: file, ...(passphrase ? { passphrase } : {}), target: request.input.target, signal }, onProgress);
+        report = await this.runner.restore({ context: request.input.context, from: file, ...(passphrase ? { passphrase } : {}), allowUnsigned: request.input.allowUnsigned ?? false, target: request.input.target, signal }, onProgress);
       } else {
         report = await this.runner.migrate({ ...request.input, signal }, onProgress);
       }
