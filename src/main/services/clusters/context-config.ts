@@ -1,110 +1,215 @@
-// One kubeconfig context, ready to talk to its API server: TLS and credentials applied as
-// client-node's KubeConfig applies them. Loading client-node's KubeConfig also loads its whole
-// generated API client (about 80 MB resident) that Fleetdeck never calls; only legacy
-// auth-provider users (oidc, azure, gcp) load it, on first use.
-import { readFileSync, statSync } from 'node:fs';
-import type http from 'node:http';
+// One kubeconfig context, ready to talk to its API server: TLS and credentials applied as kubectl
+// applies them. Loading client-node's KubeConfig also loads its whole generated API client (about
+// 80 MB resident) that Fleetdeck never calls; only legacy auth-provider users (oidc, azure, gcp)
+// load it, on first use, and only for their Authorization header.
+import { stat } from 'node:fs/promises';
+import http from 'node:http';
 import https from 'node:https';
+import path from 'node:path';
 import tls from 'node:tls';
 import type { Cluster, KubeConfig, User } from '@kubernetes/client-node';
 import { ExecAuth } from '@kubernetes/client-node/dist/exec_auth.js';
+import { FleetdeckError } from '../../../shared/errors.ts';
+import { readRegularFile } from './files.ts';
+import type { Proxy } from './proxy.ts';
+import { displayUrl, scrub } from './redact.ts';
 
 /** https.request hands its options to tls.connect, which also takes a ready SecureContext. */
 export type RequestOptions = https.RequestOptions & Pick<tls.ConnectionOptions, 'secureContext'>;
 
-const fromFileOrData = (file?: string, data?: string) => (file ? readFileSync(file) : data ? Buffer.from(data, 'base64') : undefined);
+export interface KubeUser extends User {
+  /** read at every request, again when it changed (a projected service-account token is rotated) */
+  readonly tokenFile?: string;
+  readonly impersonate?: { user: string; uid?: string; groups: string[]; extra: Record<string, string[]> };
+}
+
+export interface ContextParts {
+  name: string;
+  server: URL;
+  proxy?: Proxy;
+  cluster: Cluster;
+  user: KubeUser;
+  /** the context's secret values, which no message may repeat (a plugin's error output might) */
+  secrets: string[];
+}
+
+/** CA bundles are the largest credential files, a few hundred KB. */
+const MAX_CREDENTIAL_FILE_BYTES = 2 ** 20;
+
+const fromData = (data?: string) => (data ? Buffer.from(data, 'base64') : undefined);
+
+const tokenChar = /^[A-Za-z0-9!#$&'*+.^_`|~-]$/;
+/** An as-user-extra key as client-go puts it in a header name: bytes other than HTTP token characters, and %, percent-encoded. */
+const headerKey = (key: string) =>
+  [...Buffer.from(key)]
+    .map((byte) => String.fromCharCode(byte))
+    .map((c) => (tokenChar.test(c) ? c : `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`))
+    .join('');
 
 export class ContextConfig {
   readonly name: string;
   readonly cluster: Cluster;
-  readonly user: User;
+  readonly user: KubeUser;
+  /** the API server as messages name it (without credentials), with the proxy it is reached through */
+  readonly endpoint: string;
+  private readonly base: string;
+  private readonly secure: boolean;
+  private readonly proxy?: Proxy;
+  private readonly secrets: string[];
   /** caches the plugin's credential until it expires, then runs the plugin again */
   private readonly exec = new ExecAuth();
   private legacy?: Promise<KubeConfig>;
   private tls?: { id: string; context: tls.SecureContext };
+  private readonly files = new Map<string, { stamp: string; data: Buffer }>();
   private proxyAgent?: Promise<http.Agent | false>;
-  /** the API server as messages name it, with the proxy it is reached through */
-  readonly endpoint: string;
 
-  constructor(name: string, cluster: Cluster, user: User) {
+  constructor({ name, server, proxy, cluster, user, secrets }: ContextParts) {
     this.name = name;
     this.cluster = cluster;
     this.user = user;
-    this.endpoint = cluster.proxyUrl ? `${cluster.server} (through the proxy ${withoutCredentials(cluster.proxyUrl)})` : cluster.server;
+    this.proxy = proxy;
+    this.secrets = secrets;
+    this.secure = server.protocol === 'https:';
+    const base = new URL(server);
+    base.search = '';
+    base.hash = '';
+    this.base = base.href.replace(/\/$/, '');
+    this.endpoint = proxy ? `${displayUrl(server.href)} (through the proxy ${proxy.label})` : displayUrl(server.href);
+  }
+
+  /** The URL of an API path: appended to the server's, which may have a path of its own (Rancher's do). */
+  url(apiPath: string): URL {
+    return new URL(`${this.base}${apiPath}`);
+  }
+
+  /** The request function of this server's scheme: kubectl also talks plain HTTP to an http:// server. */
+  get request(): typeof https.request {
+    return this.secure ? https.request : http.request;
+  }
+
+  /** A message with this context's secrets masked. */
+  scrub(message: string): string {
+    return scrub(message, this.secrets);
   }
 
   /**
-   * An agent for connections to this API server, through the cluster's proxy-url when it has one:
-   * HTTP CONNECT for an http or https proxy (Node's own proxy support), else SOCKS.
+   * An agent for connections to this API server, through its proxy when it has one: HTTP CONNECT
+   * for an http or https proxy (Node's own proxy support), else SOCKS.
    */
   async agent(options: https.AgentOptions = {}): Promise<http.Agent> {
-    const proxy = this.cluster.proxyUrl;
-    if (!proxy) return new https.Agent(options);
-    if (proxy.startsWith('socks')) {
+    const Agent = this.secure ? https.Agent : http.Agent;
+    const proxy = this.proxy?.url;
+    if (!proxy) return new Agent(options);
+    if (proxy.protocol.startsWith('socks')) {
       // loaded on first use: it costs about 12 MB resident, and only SOCKS proxies need it
       const { SocksProxyAgent } = await import('socks-proxy-agent');
       return new SocksProxyAgent(proxy, options);
     }
-    return new https.Agent({ ...options, proxyEnv: { HTTPS_PROXY: proxy } });
+    return new Agent({ ...options, proxyEnv: { [this.secure ? 'HTTPS_PROXY' : 'HTTP_PROXY']: proxy.href } });
   }
 
   /** The agent of requests that bring none: the proxy's, or none (a fresh connection each). */
   defaultAgent(): Promise<http.Agent | false> {
-    this.proxyAgent ??= this.cluster.proxyUrl ? this.agent() : Promise.resolve(false);
+    this.proxyAgent ??= this.proxy ? this.agent() : Promise.resolve(false);
     return this.proxyAgent;
   }
 
-  /** Adds the server's CA, the client certificate or token, and the user's identity headers. */
+  /** Adds the server's CA, the client certificate, the token or password, and the impersonation headers. */
   async applyTo(opts: RequestOptions): Promise<void> {
-    if (this.user.authProvider) return (await this.legacyConfig()).applyToHTTPSOptions(opts);
     const { cluster, user } = this;
     if (cluster.skipTLSVerify) opts.rejectUnauthorized = false;
     if (cluster.tlsServerName) opts.servername = cluster.tlsServerName;
-    const headers = (opts.headers ??= {}) as Record<string, string>;
-    if (user.impersonateUser) headers['Impersonate-User'] = user.impersonateUser;
-    // an exec plugin may hand out a client certificate (and a new one when it expires) besides a token
-    const issued: { headers: Record<string, string>; cert?: string; key?: string } = { headers };
-    if (user.exec) await this.exec.applyAuthentication(user, issued);
-    opts.secureContext = this.secureContextFor(issued.cert, issued.key);
-    if (user.token) headers.Authorization = `Bearer ${user.token}`;
-    if (user.username) opts.auth = `${user.username}:${user.password}`;
+    const headers = (opts.headers ??= {}) as http.OutgoingHttpHeaders;
+    const issued = await this.issuedCredential();
+    if (issued.headers.Authorization) headers.Authorization = issued.headers.Authorization;
+    if (this.secure) opts.secureContext = await this.secureContextFor(issued.cert, issued.key);
+    const token = (user.tokenFile && (await this.read(user.tokenFile, 'tokenFile')).data.toString('utf8').trim()) || user.token;
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (user.username) opts.auth = `${user.username}:${user.password ?? ''}`;
+    const impersonate = user.impersonate;
+    if (impersonate) {
+      headers['Impersonate-User'] = impersonate.user;
+      if (impersonate.uid) headers['Impersonate-Uid'] = impersonate.uid;
+      if (impersonate.groups.length) headers['Impersonate-Group'] = impersonate.groups;
+      for (const [key, values] of Object.entries(impersonate.extra)) headers[`Impersonate-Extra-${headerKey(key)}`] = values;
+    }
+    for (const [name, value] of Object.entries(headers)) {
+      try {
+        for (const one of [value ?? ''].flat()) http.validateHeaderValue(name, String(one));
+      } catch {
+        throw new FleetdeckError('context-invalid', `context "${this.name}": the ${name} header would carry characters HTTP does not allow (from the user's token, tokenFile, plugin or as-… fields)`);
+      }
+    }
+  }
+
+  /** What an exec plugin or a legacy auth provider hands out: an Authorization header, or a client certificate. */
+  private async issuedCredential(): Promise<{ headers: Record<string, string>; cert?: string; key?: string }> {
+    const issued: { headers: Record<string, string>; cert?: string; key?: string } = { headers: {} };
+    const { exec, authProvider } = this.user;
+    try {
+      if (exec) await this.exec.applyAuthentication(this.user, issued);
+      else if (authProvider) await (await this.legacyConfig()).applyToHTTPSOptions(issued);
+      return issued;
+    } catch (error) {
+      const what = exec ? `credential plugin ${path.basename((exec as { command: string }).command)}` : `auth provider ${(authProvider as { name: string }).name}`;
+      const detail = this.scrub((error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim()).slice(0, 400);
+      throw new FleetdeckError('exec-plugin-failed', `context "${this.name}": ${what} failed${detail ? `: ${detail}` : ''}`);
+    }
   }
 
   /**
    * The CA and client certificate parsed once, not for every request (each is a new connection);
    * again when the plugin issues another certificate or a certificate file is replaced.
    */
-  private secureContextFor(issuedCert?: string, issuedKey?: string): tls.SecureContext {
+  private async secureContextFor(issuedCert?: string, issuedKey?: string): Promise<tls.SecureContext> {
     const { cluster, user } = this;
-    const changed = [cluster.caFile, user.certFile, user.keyFile].map((file) => (file ? statSync(file, { throwIfNoEntry: false })?.mtimeMs : ''));
-    const id = [issuedCert, issuedKey, ...changed].join('\0');
+    const [ca, cert, key] = await Promise.all([
+      cluster.caFile ? this.read(cluster.caFile, 'certificate-authority') : undefined,
+      user.certFile && !issuedCert ? this.read(user.certFile, 'client-certificate') : undefined,
+      user.keyFile && !issuedKey ? this.read(user.keyFile, 'client-key') : undefined,
+    ]);
+    const id = [issuedCert, issuedKey, ca?.stamp, cert?.stamp, key?.stamp].join('\0');
     if (this.tls?.id !== id) {
-      const context = tls.createSecureContext({
-        ca: fromFileOrData(cluster.caFile, cluster.caData),
-        cert: issuedCert ?? fromFileOrData(user.certFile, user.certData),
-        key: issuedKey ?? fromFileOrData(user.keyFile, user.keyData),
-      });
-      this.tls = { id, context };
+      try {
+        const context = tls.createSecureContext({
+          ca: ca?.data ?? fromData(cluster.caData),
+          cert: issuedCert ?? cert?.data ?? fromData(user.certData),
+          key: issuedKey ?? key?.data ?? fromData(user.keyData),
+        });
+        this.tls = { id, context };
+      } catch (error) {
+        throw new FleetdeckError('context-invalid', `context "${this.name}": its certificate authority, client certificate or key cannot be used: ${(error as Error).message}`);
+      }
     }
     return this.tls.context;
+  }
+
+  /** A file the kubeconfig names, read again only when it changed on disk. */
+  private async read(file: string, field: string): Promise<{ stamp: string; data: Buffer }> {
+    try {
+      const { mtimeMs, size, ino } = await stat(file);
+      const stamp = `${mtimeMs}:${size}:${ino}`;
+      const cached = this.files.get(file);
+      if (cached?.stamp === stamp) return cached;
+      const read = { stamp, data: await readRegularFile(file, MAX_CREDENTIAL_FILE_BYTES, 'context-invalid') };
+      this.files.set(file, read);
+      return read;
+    } catch (error) {
+      if (error instanceof FleetdeckError) throw new FleetdeckError(error.code, `context "${this.name}": ${field} ${error.message}`);
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : `cannot be read: ${(error as Error).message}`;
+      throw new FleetdeckError('context-invalid', `context "${this.name}": ${field} ${file} ${reason}`);
+    }
   }
 
   private legacyConfig(): Promise<KubeConfig> {
     this.legacy ??= import('@kubernetes/client-node').then(({ KubeConfig }) => {
       const kc = new KubeConfig();
-      kc.loadFromOptions({ clusters: [this.cluster], users: [this.user], contexts: [{ name: this.name, cluster: this.cluster.name, user: this.user.name }], currentContext: this.name });
+      // only the provider: the CA, certificates and files are Fleetdeck's to read
+      const cluster = { name: this.cluster.name, server: this.cluster.server, skipTLSVerify: false };
+      const user = { name: this.user.name, authProvider: this.user.authProvider };
+      kc.loadFromOptions({ clusters: [cluster], users: [user], contexts: [{ name: this.name, cluster: cluster.name, user: user.name }], currentContext: this.name });
       return kc;
     });
     return this.legacy;
-  }
-}
-
-/** A proxy URL fit for a message: user and password left out. */
-function withoutCredentials(url: string): string {
-  try {
-    const { protocol, host } = new URL(url);
-    return `${protocol}//${host}`;
-  } catch {
-    return 'with an invalid URL';
   }
 }

@@ -1,5 +1,4 @@
 import type http from 'node:http';
-import https from 'node:https';
 import type { ContextConfig, RequestOptions } from './context-config.ts';
 import { FleetdeckError, type ErrorCode } from '../../../shared/errors.ts';
 
@@ -23,7 +22,8 @@ export function classifyNetworkError(error: NodeJS.ErrnoException, server: strin
 /** The API server's own message from an error body (a Status object), or the start of the body. */
 export function statusMessage(body: string): string {
   try {
-    return (JSON.parse(body) as { message?: string }).message ?? '';
+    const message = (JSON.parse(body) as { message?: unknown } | null)?.message;
+    return typeof message === 'string' ? message.slice(0, 1000) : '';
   } catch {
     return body.slice(0, 200);
   }
@@ -37,39 +37,86 @@ export function classifyStatus(status: number, body: string, what: string): Flee
   return new FleetdeckError(reason, message ? `${prefix}: ${message}` : prefix);
 }
 
-async function requestOptions(kc: ContextConfig, method: string, agent?: http.Agent): Promise<{ server: string; opts: RequestOptions }> {
-  const opts: RequestOptions = { method, headers: { Accept: 'application/json' } };
-  await kc.applyTo(opts);
-  // by default a fresh connection: a pooled keep-alive socket to a restarted API server would fail
-  // this request; jobs that send thousands pass their own keep-alive agent and retry instead
-  opts.agent = agent ?? (await kc.defaultAgent());
-  return { server: kc.cluster.server, opts };
+const mib = (bytes: number) => `${bytes / 2 ** 20} MiB`;
+
+/**
+ * The largest answer read: a page of 500 objects is a few MB, but a page of Helm release Secrets
+ * near etcd's 1.5 MB object limit can reach a few hundred.
+ */
+export const MAX_BODY_BYTES = 256 * 2 ** 20;
+/** The largest watch event: one object, which etcd limits to 1.5 MB by default. */
+export const MAX_WATCH_LINE_BYTES = 16 * 2 ** 20;
+
+interface Exchange {
+  method: string;
+  body?: unknown;
+  contentType?: string;
+  /** how long the socket may stay silent */
+  timeoutMs: number;
+  timeoutError: () => FleetdeckError;
+  agent?: http.Agent;
+  signal?: AbortSignal;
 }
 
-/** One request to the current context's API server, authenticated as client-node would. */
-export async function kubeRequest(
+interface Settle<T> {
+  resolve: (value: T) => void;
+  /** rejects and closes the connection */
+  reject: (error: Error) => void;
+}
+
+/**
+ * The one request function: sends a request to the context's API server, authenticated as kubectl
+ * would, and lets read settle the outcome from the response. Every failure of the connection (socket,
+ * TLS, proxy, silence) is a FleetdeckError naming the server without credentials; an abort by the
+ * signal stays the AbortError it is.
+ */
+async function exchange<T>(kc: ContextConfig, path: string, options: Exchange, read: (res: http.IncomingMessage, settle: Settle<T>) => void): Promise<T> {
+  const opts: RequestOptions = { method: options.method, headers: { Accept: 'application/json' } };
+  await kc.applyTo(opts);
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  if (payload !== undefined) opts.headers = { ...opts.headers, 'Content-Type': options.contentType ?? 'application/json' };
+  // by default a fresh connection: a pooled keep-alive socket to a restarted API server would fail
+  // this request; jobs that send thousands pass their own keep-alive agent and retry instead
+  opts.agent = options.agent ?? (await kc.defaultAgent());
+  const { signal } = options;
+  return new Promise<T>((resolve, reject) => {
+    const fail = (error: Error) => reject(error instanceof FleetdeckError || signal?.aborted ? error : classifyNetworkError(error, kc.endpoint));
+    const req = kc.request(kc.url(path), { ...opts, timeout: options.timeoutMs, ...(signal ? { signal } : {}) }, (res) => {
+      res.on('error', fail);
+      read(res, { resolve, reject: (error) => (reject(error), req.destroy()) });
+    });
+    req.on('timeout', () => {
+      reject(options.timeoutError());
+      req.destroy();
+    });
+    req.on('error', fail);
+    req.end(payload);
+  });
+}
+
+/** Collects a response body, refusing one larger than MAX_BODY_BYTES as it streams in. */
+function readBody(res: http.IncomingMessage, what: string, done: (body: string) => void, fail: (error: Error) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  res.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return fail(new FleetdeckError('too-large', `the answer to ${what} is larger than ${mib(MAX_BODY_BYTES)}`));
+    chunks.push(chunk);
+  });
+  res.on('end', () => done(Buffer.concat(chunks).toString('utf8')));
+}
+
+/** One request to the context's API server; the body whatever the status. */
+export function kubeRequest(
   kc: ContextConfig,
   path: string,
   options: { method?: string; body?: unknown; contentType?: string; timeoutMs?: number; agent?: http.Agent; signal?: AbortSignal } = {},
 ): Promise<KubeResponse> {
-  const { server, opts } = await requestOptions(kc, options.method ?? 'GET', options.agent);
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-  if (payload) opts.headers = { ...opts.headers, 'Content-Type': options.contentType ?? 'application/json' };
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  return new Promise((resolve, reject) => {
-    const req = https.request(new URL(path, server), { ...opts, timeout: timeoutMs, ...(options.signal ? { signal: options.signal } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', (e) => reject(classifyNetworkError(e, kc.endpoint)));
-    });
-    req.on('timeout', () => {
-      req.destroy();
-      reject(new FleetdeckError('timeout', `${kc.endpoint} did not answer within ${timeoutMs / 1000}s`));
-    });
-    req.on('error', (e) => reject(e instanceof FleetdeckError ? e : classifyNetworkError(e, kc.endpoint)));
-    req.end(payload);
-  });
+  const { timeoutMs = 10_000, method = 'GET', ...rest } = options;
+  const timeoutError = () => new FleetdeckError('timeout', `${kc.endpoint} did not answer within ${timeoutMs / 1000}s`);
+  return exchange<KubeResponse>(kc, path, { ...rest, method, timeoutMs, timeoutError }, (res, { resolve, reject }) =>
+    readBody(res, `${method} ${path} from ${kc.endpoint}`, (body) => resolve({ status: res.statusCode ?? 0, body }), reject),
+  );
 }
 
 /** A request that must succeed: the body on 2xx, else the classified failure. */
@@ -80,40 +127,41 @@ export async function kubeOk(kc: ContextConfig, path: string, options: { method?
 }
 
 /**
- * A streaming GET (a watch): calls onLine for each newline-delimited JSON line until the server
- * closes the stream, the signal aborts, or no byte arrives for idleMs. Resolves when the stream ends.
+ * A streaming GET (a watch): calls onLine for each newline-delimited line until the server closes
+ * the stream, the signal aborts, or no byte arrives for idleMs. Resolves when the stream ends; a
+ * line longer than MAX_WATCH_LINE_BYTES, or one onLine throws on, ends it with that error.
  */
-export async function kubeStream(
+export function kubeStream(
   kc: ContextConfig,
   path: string,
   { onLine, onOpen, signal, idleMs = 120_000 }: { onLine: (line: string) => void; onOpen?: () => void; signal: AbortSignal; idleMs?: number },
 ): Promise<void> {
-  const { server, opts } = await requestOptions(kc, 'GET');
-  return new Promise((resolve, reject) => {
-    const req = https.request(new URL(path, server), { ...opts, signal, timeout: idleMs }, (res) => {
-      if ((res.statusCode ?? 0) >= 300) {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => reject(classifyStatus(res.statusCode ?? 0, body, `watch ${path}`)));
-        return;
-      }
-      onOpen?.();
-      let buffered = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffered += chunk;
-        let newline: number;
-        while ((newline = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, newline);
-          buffered = buffered.slice(newline + 1);
-          if (line.trim()) onLine(line);
+  const timeoutError = () => new FleetdeckError('timeout', `watch on ${kc.endpoint} went silent for ${idleMs / 1000}s`);
+  return exchange<void>(kc, path, { method: 'GET', timeoutMs: idleMs, timeoutError, signal }, (res, { resolve, reject }) => {
+    const status = res.statusCode ?? 0;
+    if (status >= 300) return readBody(res, `watch ${path} from ${kc.endpoint}`, (body) => reject(classifyStatus(status, body, `watch ${path}`)), reject);
+    onOpen?.();
+    let pending: Buffer[] = [];
+    let pendingSize = 0;
+    res.on('data', (chunk: Buffer) => {
+      let start = 0;
+      for (let newline = chunk.indexOf(10); newline >= 0; newline = chunk.indexOf(10, start)) {
+        const line = Buffer.concat([...pending, chunk.subarray(start, newline)]);
+        pending = [];
+        pendingSize = 0;
+        start = newline + 1;
+        if (line.length > MAX_WATCH_LINE_BYTES) return reject(new FleetdeckError('too-large', `a line of watch ${path} from ${kc.endpoint} is larger than ${mib(MAX_WATCH_LINE_BYTES)}`));
+        const text = line.toString('utf8');
+        try {
+          if (text.trim()) onLine(text);
+        } catch (error) {
+          return reject(error as Error);
         }
-      });
-      res.on('end', () => resolve());
-      res.on('error', (e) => reject(signal.aborted ? e : classifyNetworkError(e, kc.endpoint)));
+      }
+      pending.push(chunk.subarray(start));
+      pendingSize += chunk.length - start;
+      if (pendingSize > MAX_WATCH_LINE_BYTES) reject(new FleetdeckError('too-large', `a line of watch ${path} from ${kc.endpoint} is larger than ${mib(MAX_WATCH_LINE_BYTES)}`));
     });
-    req.on('timeout', () => req.destroy(new FleetdeckError('timeout', `watch on ${kc.endpoint} went silent for ${idleMs / 1000}s`)));
-    req.on('error', (e) => reject(e instanceof FleetdeckError || signal.aborted ? e : classifyNetworkError(e, kc.endpoint)));
-    req.end();
+    res.on('end', () => resolve());
   });
 }

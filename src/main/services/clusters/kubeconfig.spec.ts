@@ -89,7 +89,7 @@ describe('kubeconfig', () => {
     expect(() => kubeConfigFor(merged, 'lost-user')).toThrow(new FleetdeckError('context-invalid', 'context "lost-user" references missing user "gone"'));
   });
 
-  it('takes a proxy-url per cluster and flags one that is not a proxy URL, without echoing it', async () => {
+  it('takes a proxy-url per cluster and flags one that is not a proxy URL, naming it without its credentials', async () => {
     const file = await write('proxied.yaml', `apiVersion: v1
 kind: Config
 clusters:
@@ -97,6 +97,8 @@ clusters:
   cluster: { server: 'https://10.0.0.1', proxy-url: 'socks5://127.0.0.1:1080' }
 - name: typo
   cluster: { server: 'https://10.0.0.2', proxy-url: 'proxy.corp:3128' }
+- name: broken
+  cluster: { server: 'https://10.0.0.3', proxy-url: 'socks5://user:pa55word@[bad' }
 users:
 - name: u
   user: { token: t }
@@ -104,12 +106,17 @@ contexts:
 - name: bastion
   context: { cluster: bastion, user: u }
 - name: typo
-  context: { cluster: typo, user: u }`);
+  context: { cluster: typo, user: u }
+- name: broken
+  context: { cluster: broken, user: u }`);
     const merged = await loadKubeconfigs([file]);
+    const wrong = 'has a proxy-url that is not an http://, https://, socks4:// or socks5:// URL';
     expect(Object.fromEntries(listEntries(merged).map((e) => [e.context, e.problem]))).toEqual({
       bastion: undefined,
-      typo: 'cluster "typo" has a proxy-url that is not an http://, https://, socks4:// or socks5:// URL',
+      typo: `context "typo": cluster "typo" ${wrong}: proxy.corp:3128`,
+      broken: `context "broken": cluster "broken" ${wrong}: socks5://[bad`,
     });
+    expect(() => kubeConfigFor(merged, 'broken')).toThrow(new FleetdeckError('context-invalid', `context "broken": cluster "broken" ${wrong}: socks5://[bad`));
     expect(kubeConfigFor(merged, 'bastion').endpoint).toBe('https://10.0.0.1 (through the proxy socks5://127.0.0.1:1080)');
   });
 

@@ -1,37 +1,60 @@
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { newClusters, newContexts, newUsers } from '@kubernetes/client-node/dist/config_types.js';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { detectCloud } from '../../../shared/cloud.ts';
 import type { AuthKind, ClusterEntry, KubeconfigSourceError } from '../../../shared/contract/clusters.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { ContextConfig } from './context-config.ts';
+import { readRegularFile } from './files.ts';
+import { environmentProxy, isLoopback, parseProxyUrl, type Proxy } from './proxy.ts';
+import { describeExec, displayUrl, urlSecrets } from './redact.ts';
 
 const extensions = z.array(z.object({ name: z.string(), extension: z.unknown() })).nullish();
+// what Fleetdeck reads is typed (kubectl too refuses a file with a wrongly typed field); null is absent
+const text = z.string().nullish();
 
 const rawCluster = z
-  .object({ server: z.string().optional(), 'proxy-url': z.string().optional(), extensions })
+  .object({
+    server: text,
+    'proxy-url': text,
+    'certificate-authority': text,
+    'certificate-authority-data': text,
+    'insecure-skip-tls-verify': z.boolean().nullish(),
+    'tls-server-name': text,
+    extensions,
+  })
   .loose();
 const rawUser = z
   .object({
-    token: z.string().optional(),
-    tokenFile: z.string().optional(),
-    'client-certificate': z.string().optional(),
-    'client-certificate-data': z.string().optional(),
-    exec: z.object({ command: z.string(), args: z.array(z.string()).nullish() }).loose().optional(),
-    'auth-provider': z.object({ name: z.string() }).loose().optional(),
-    username: z.string().optional(),
+    token: text,
+    tokenFile: text,
+    'client-certificate': text,
+    'client-certificate-data': text,
+    'client-key': text,
+    'client-key-data': text,
+    username: text,
+    password: text,
+    as: text,
+    'as-uid': text,
+    'as-groups': z.array(z.string()).nullish(),
+    'as-user-extra': z.record(z.string(), z.array(z.string())).nullish(),
+    exec: z
+      .object({
+        command: z.string().min(1),
+        args: z.array(z.string()).nullish(),
+        env: z.array(z.object({ name: z.string(), value: z.string() }).loose()).nullish(),
+      })
+      .loose()
+      .nullish(),
+    'auth-provider': z.object({ name: z.string(), config: z.record(z.string(), z.string()).nullish() }).loose().nullish(),
   })
   .loose();
-const rawContext = z
-  .object({ cluster: z.string().optional(), user: z.string().optional(), namespace: z.string().optional(), extensions })
-  .loose();
+const rawContext = z.object({ cluster: text, user: text, namespace: text, extensions }).loose();
 
 const kubeconfigSchema = z
   .object({
-    'current-context': z.string().nullish(),
+    'current-context': text,
     clusters: z.array(z.object({ name: z.string().min(1), cluster: rawCluster.nullish() }).loose()).nullish(),
     users: z.array(z.object({ name: z.string().min(1), user: rawUser.nullish() }).loose()).nullish(),
     contexts: z.array(z.object({ name: z.string().min(1), context: rawContext.nullish() }).loose()).nullish(),
@@ -45,10 +68,8 @@ type RawContext = z.infer<typeof rawContext>;
 interface Entry<T> {
   value: T;
   source: string;
-  /** relative certificate paths are resolved against this folder */
+  /** relative file paths are resolved against this folder */
   baseDir: string;
-  /** the file's own parsed entry, in the shape client-node reads */
-  raw: unknown;
 }
 
 /** The merged view of several kubeconfig files, by kubectl's rule: the first file to define a name wins. */
@@ -68,15 +89,27 @@ export function kubeconfigPaths(explicit?: string, env: NodeJS.ProcessEnv = proc
   return [path.join(homedir(), '.kube', 'config')];
 }
 
+/** A kubeconfig file larger than this is refused: the biggest real ones (hundreds of clusters with their CAs) are a few MB. */
+const MAX_KUBECONFIG_BYTES = 16 * 2 ** 20;
+
 export function parseKubeconfig(text: string, source: string): z.infer<typeof kubeconfigSchema> {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false });
-  if (doc.errors.length) {
-    const first = doc.errors[0];
-    const line = first.linePos?.[0]?.line;
-    const reason = first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-    throw new FleetdeckError('kubeconfig-invalid', `${source}: invalid YAML${line ? ` at line ${line}` : ''}: ${reason}`);
+  let document: unknown;
+  try {
+    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false });
+    if (doc.errors.length) {
+      const first = doc.errors[0];
+      const line = first.linePos?.[0]?.line;
+      const reason = first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+      throw new FleetdeckError('kubeconfig-invalid', `${source}: invalid YAML${line ? ` at line ${line}` : ''}: ${reason}`);
+    }
+    // the alias limit stops a "billion laughs" document from expanding into gigabytes
+    document = doc.toJS({ maxAliasCount: 1000 }) ?? {};
+  } catch (error) {
+    if (error instanceof FleetdeckError) throw error;
+    // the YAML library's own refusals: too many aliases, nesting deeper than the stack
+    throw new FleetdeckError('kubeconfig-invalid', `${source}: invalid YAML: ${(error as Error).message.split('\n')[0].slice(0, 200)}`);
   }
-  const parsed = kubeconfigSchema.safeParse(doc.toJS() ?? {});
+  const parsed = kubeconfigSchema.safeParse(document);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new FleetdeckError('kubeconfig-invalid', `${source}: not a kubeconfig: ${issue.path.join('.') || 'document'}: ${issue.message}`);
@@ -96,13 +129,15 @@ export async function loadKubeconfigs(paths: string[], inline: InlineKubeconfig[
   const merged: MergedKubeconfig = { clusters: new Map(), users: new Map(), contexts: new Map(), errors: [] };
   const read = async (file: string): Promise<InlineKubeconfig | undefined> => {
     try {
-      return { source: file, baseDir: path.dirname(file), text: await readFile(file, 'utf8') };
+      return { source: file, baseDir: path.dirname(file), text: (await readRegularFile(file, MAX_KUBECONFIG_BYTES, 'kubeconfig-invalid')).toString('utf8') };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       merged.errors.push(
-        code === 'ENOENT'
-          ? { source: file, code: 'kubeconfig-not-found', message: `kubeconfig not found: ${file}` }
-          : { source: file, code: 'kubeconfig-invalid', message: `cannot read kubeconfig ${file}: ${(error as Error).message}` },
+        error instanceof FleetdeckError
+          ? { source: file, code: error.code, message: `cannot read kubeconfig ${error.message}` }
+          : code === 'ENOENT'
+            ? { source: file, code: 'kubeconfig-not-found', message: `kubeconfig not found: ${file}` }
+            : { source: file, code: 'kubeconfig-invalid', message: `cannot read kubeconfig ${file}: ${(error as Error).message}` },
       );
       return undefined;
     }
@@ -114,12 +149,12 @@ export async function loadKubeconfigs(paths: string[], inline: InlineKubeconfig[
     try {
       const config = parseKubeconfig(text, source);
       merged.currentContext ??= config['current-context'] ?? undefined;
-      const add = <T>(map: Map<string, Entry<T>>, name: string, value: T, raw: unknown) => {
-        if (!map.has(name)) map.set(name, { value, source, baseDir, raw });
+      const add = <T>(map: Map<string, Entry<T>>, name: string, value: T) => {
+        if (!map.has(name)) map.set(name, { value, source, baseDir });
       };
-      for (const c of config.clusters ?? []) add(merged.clusters, c.name, c.cluster ?? {}, c);
-      for (const u of config.users ?? []) add(merged.users, u.name, u.user ?? {}, u);
-      for (const c of config.contexts ?? []) add(merged.contexts, c.name, c.context ?? {}, c);
+      for (const c of config.clusters ?? []) add(merged.clusters, c.name, c.cluster ?? {});
+      for (const u of config.users ?? []) add(merged.users, u.name, u.user ?? {});
+      for (const c of config.contexts ?? []) add(merged.contexts, c.name, c.context ?? {});
     } catch (error) {
       if (!(error instanceof FleetdeckError)) throw error;
       merged.errors.push({ source, code: error.code, message: error.message });
@@ -130,7 +165,7 @@ export async function loadKubeconfigs(paths: string[], inline: InlineKubeconfig[
 
 function authOf(user: RawUser | undefined): { authKind: AuthKind; authDetail?: string } {
   if (!user) return { authKind: 'none' };
-  if (user.exec) return { authKind: 'exec', authDetail: [user.exec.command, ...(user.exec.args ?? [])].join(' ') };
+  if (user.exec) return { authKind: 'exec', authDetail: describeExec(user.exec.command, user.exec.args ?? []).text };
   if (user['auth-provider']) return { authKind: 'auth-provider', authDetail: user['auth-provider'].name };
   if (user['client-certificate'] || user['client-certificate-data']) return { authKind: 'client-certificate' };
   if (user.token || user.tokenFile) return { authKind: 'token' };
@@ -148,34 +183,74 @@ function declaredCloud(cluster: RawCluster | undefined): string | undefined {
   return typeof value?.cloud === 'string' ? value.cloud : undefined;
 }
 
-export function contextProblem(config: MergedKubeconfig, name: string): string | undefined {
-  const context = config.contexts.get(name)?.value;
-  if (!context) return `context "${name}" not found`;
-  if (!context.cluster) return `context "${name}" names no cluster`;
-  const cluster = config.clusters.get(context.cluster)?.value;
-  if (!cluster) return `context "${name}" references missing cluster "${context.cluster}"`;
-  if (!cluster.server) return `cluster "${context.cluster}" has no server URL`;
-  const proxy = cluster['proxy-url'];
-  if (proxy && !/^(https?|socks4a?|socks5h?):\/\/[^/]/.test(proxy)) return `cluster "${context.cluster}" has a proxy-url that is not an http://, https://, socks4:// or socks5:// URL`;
-  if (context.user && !config.users.has(context.user)) return `context "${name}" references missing user "${context.user}"`;
-  return undefined;
+interface ResolvedContext {
+  context: Entry<RawContext>;
+  cluster: Entry<RawCluster>;
+  user?: Entry<RawUser>;
+  server: URL;
+  proxy?: Proxy;
 }
 
+/** One context's parts, checked; or why it cannot be used, in a sentence that names the context. */
+function resolve(config: MergedKubeconfig, name: string, env: NodeJS.ProcessEnv): ResolvedContext | string {
+  const context = config.contexts.get(name);
+  if (!context) return `context "${name}" not found`;
+  const { cluster: clusterName, user: userName } = context.value;
+  if (!clusterName) return `context "${name}" names no cluster`;
+  const cluster = config.clusters.get(clusterName);
+  if (!cluster) return `context "${name}" references missing cluster "${clusterName}"`;
+  const user = userName ? config.users.get(userName) : undefined;
+  if (userName && !user) return `context "${name}" references missing user "${userName}"`;
+  const rawServer = cluster.value.server;
+  if (!rawServer) return `context "${name}": cluster "${clusterName}" has no server URL`;
+  const server = URL.parse(rawServer);
+  if (!server || !['https:', 'http:'].includes(server.protocol) || !server.hostname) {
+    return `context "${name}": cluster "${clusterName}" has a server that is not an https:// or http:// URL: ${displayUrl(rawServer)}`;
+  }
+  let proxy: Proxy | undefined;
+  const proxyUrl = cluster.value['proxy-url'];
+  if (proxyUrl) {
+    const url = parseProxyUrl(proxyUrl);
+    if (!url) return `context "${name}": cluster "${clusterName}" has a proxy-url that is not an http://, https://, socks4:// or socks5:// URL: ${displayUrl(proxyUrl)}`;
+    proxy = { url, label: displayUrl(proxyUrl) };
+  } else {
+    try {
+      proxy = environmentProxy(server, env);
+    } catch (error) {
+      if (!(error instanceof FleetdeckError)) throw error;
+      return `context "${name}": ${error.message}`;
+    }
+  }
+  const u = user?.value;
+  if (u && !u.as && (u['as-uid'] || u['as-groups']?.length || Object.keys(u['as-user-extra'] ?? {}).length)) {
+    return `context "${name}": user "${userName}" sets as-uid, as-groups or as-user-extra without as (the user to impersonate)`;
+  }
+  if (server.protocol === 'http:' && !isLoopback(server.hostname) && authOf(u).authKind !== 'none') {
+    return `context "${name}" would send the credentials of user "${userName}" unencrypted to ${displayUrl(rawServer)}: use an https:// server`;
+  }
+  return { context, cluster, user, server, proxy };
+}
+
+export function contextProblem(config: MergedKubeconfig, name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const resolved = resolve(config, name, env);
+  return typeof resolved === 'string' ? resolved : undefined;
+}
+
+/** Every context as the renderer may see it: names, the server without credentials, the plugin without secrets. */
 export function listEntries(config: MergedKubeconfig): ClusterEntry[] {
   return [...config.contexts].map(([name, { value: context, source }]) => {
     const cluster = context.cluster ? config.clusters.get(context.cluster)?.value : undefined;
     const user = context.user ? config.users.get(context.user)?.value : undefined;
-    const auth = authOf(user);
     const problem = contextProblem(config, name);
     return {
       context: name,
       cluster: context.cluster ?? '',
-      server: cluster?.server ?? '',
+      server: cluster?.server ? displayUrl(cluster.server) : '',
       user: context.user ?? '',
       ...(context.namespace ? { namespace: context.namespace } : {}),
-      ...auth,
+      ...authOf(user),
       cloud: detectCloud({
-        server: cluster?.server,
+        server: cluster?.server ?? undefined,
         execCommand: user?.exec?.command,
         execArgs: user?.exec?.args ?? undefined,
         authProvider: user?.['auth-provider']?.name,
@@ -197,29 +272,50 @@ export function selectEntries(config: MergedKubeconfig, contexts?: string[]): Cl
   return all.filter((e) => contexts.includes(e.context));
 }
 
-/** One context's cluster and user, with file paths resolved against the file that defined each part. */
-export function kubeConfigFor(config: MergedKubeconfig, name: string): ContextConfig {
-  const problem = contextProblem(config, name);
-  if (problem) throw new FleetdeckError('context-invalid', problem);
-  const context = config.contexts.get(name)!;
-  const cluster = config.clusters.get(context.value.cluster!)!;
-  const user = context.value.user ? config.users.get(context.value.user) : undefined;
-  const first = <T>(entry: Entry<unknown>, build: (raw: unknown[]) => T[]): T => {
-    const [built] = build([entry.raw]);
-    if (!built) throw new FleetdeckError('context-invalid', `${entry.source}: the entry used by context "${name}" is incomplete`);
-    return absolutize(built, entry.baseDir, ['caFile', 'certFile', 'keyFile']);
-  };
-  const clusterPart = first(cluster, (raw) => newClusters(raw, { onInvalidEntry: 'filter' }));
-  const userPart = user ? first(user, (raw) => newUsers(raw, { onInvalidEntry: 'filter' })) : { name: '' };
-  const contextPart = first(context, (raw) => newContexts(raw, { onInvalidEntry: 'filter' }));
-  return new ContextConfig(contextPart.name, clusterPart, userPart);
-}
+const resolvePath = (file: string | null | undefined, dir: string) => (file ? path.resolve(dir, file) : undefined);
 
-function absolutize<T>(entry: T, dir: string, keys: string[]): T {
-  const copy = { ...entry } as Record<string, unknown>;
-  for (const key of keys) {
-    const value = copy[key];
-    if (typeof value === 'string' && value && !path.isAbsolute(value)) copy[key] = path.join(dir, value);
-  }
-  return copy as T;
+/** One context's cluster and user, ready to connect, with file paths resolved against the file that defined each part. */
+export function kubeConfigFor(config: MergedKubeconfig, name: string, env: NodeJS.ProcessEnv = process.env): ContextConfig {
+  const resolved = resolve(config, name, env);
+  if (typeof resolved === 'string') throw new FleetdeckError('context-invalid', resolved);
+  const { cluster: clusterEntry, user: userEntry, server, proxy } = resolved;
+  const c = clusterEntry.value;
+  const u: RawUser = userEntry?.value ?? {};
+  const exec = u.exec ? { ...u.exec, args: u.exec.args ?? [], env: u.exec.env ?? [] } : undefined;
+  const userDir = userEntry?.baseDir ?? '';
+  return new ContextConfig({
+    name,
+    server,
+    proxy,
+    cluster: {
+      name: resolved.context.value.cluster!,
+      server: c.server!.replace(/\/$/, ''),
+      caFile: resolvePath(c['certificate-authority'], clusterEntry.baseDir),
+      caData: c['certificate-authority-data'] ?? undefined,
+      skipTLSVerify: c['insecure-skip-tls-verify'] === true,
+      tlsServerName: c['tls-server-name'] ?? undefined,
+    },
+    user: {
+      name: resolved.context.value.user ?? '',
+      token: u.token ?? undefined,
+      tokenFile: resolvePath(u.tokenFile, userDir),
+      certFile: resolvePath(u['client-certificate'], userDir),
+      certData: u['client-certificate-data'] ?? undefined,
+      keyFile: resolvePath(u['client-key'], userDir),
+      keyData: u['client-key-data'] ?? undefined,
+      username: u.username ?? undefined,
+      password: u.password ?? undefined,
+      exec,
+      authProvider: u['auth-provider'] ?? undefined,
+      impersonate: u.as ? { user: u.as, uid: u['as-uid'] ?? undefined, groups: u['as-groups'] ?? [], extra: u['as-user-extra'] ?? {} } : undefined,
+    },
+    secrets: [
+      u.token,
+      u.password,
+      ...(exec ? [...exec.env.map((e) => e.value), ...describeExec(exec.command, exec.args).hidden] : []),
+      ...Object.values(u['auth-provider']?.config ?? {}),
+      ...urlSecrets(c.server ?? undefined),
+      ...urlSecrets(c['proxy-url'] ?? undefined),
+    ].filter((s): s is string => !!s),
+  });
 }

@@ -1,7 +1,7 @@
 import type { ContextConfig } from './context-config.ts';
 import { execPluginInstallHints } from '../../../shared/cloud.ts';
 import type { Connection } from '../../../shared/contract/clusters.ts';
-import { FleetdeckError } from '../../../shared/errors.ts';
+import { FleetdeckError, toWireError } from '../../../shared/errors.ts';
 import { findExecutable } from './exec-path.ts';
 import { kubeOk } from './http.ts';
 
@@ -28,19 +28,24 @@ export async function probe(kc: ContextConfig, timeoutMs = 8_000): Promise<Conne
     await kubeOk(kc, '/api/v1/namespaces?limit=1', { timeoutMs });
     return {
       state: 'connected',
-      version: (JSON.parse(version) as { gitVersion: string }).gitVersion,
+      version: versionOf(kc, version),
       latencyMs,
-      user: (JSON.parse(review) as { status?: { userInfo?: { username?: string } } }).status?.userInfo?.username,
+      user: (JSON.parse(review) as { status?: { userInfo?: { username?: string } } } | null)?.status?.userInfo?.username,
       checkedAt: checkedAt(),
     };
   } catch (error) {
-    const failure = error instanceof FleetdeckError ? error : execFailure(error);
-    return { state: 'failed', reason: failure.code, message: failure.message, checkedAt: checkedAt() };
+    const { code, message } = toWireError(error);
+    return { state: 'failed', reason: code, message, checkedAt: checkedAt() };
   }
 }
 
-/** Errors thrown while client-node ran an exec plugin or auth provider. */
-function execFailure(error: unknown): FleetdeckError {
-  const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
-  return new FleetdeckError('exec-plugin-failed', `credential plugin failed: ${message.slice(0, 400)}`);
+/** The server's gitVersion; a server that answers /version with something else is no API server. */
+function versionOf(kc: ContextConfig, body: string): string {
+  try {
+    const version = (JSON.parse(body) as { gitVersion?: unknown } | null)?.gitVersion;
+    if (typeof version === 'string') return version;
+  } catch {
+    // not JSON: a web page
+  }
+  throw new FleetdeckError('unreachable', `${kc.endpoint} does not answer as a Kubernetes API server (no version at /version)`);
 }

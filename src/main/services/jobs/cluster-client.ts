@@ -66,6 +66,10 @@ export class ClusterClient {
   }
 
   close(): void {
-    void this.agent?.then((agent) => agent.destroy());
+    // an agent that could not be built failed the request that asked for it
+    void this.agent?.then(
+      (agent) => agent.destroy(),
+      () => undefined,
+    );
   }
 }

@@ -1,0 +1,30 @@
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { FleetdeckError, type ErrorCode } from '../../../shared/errors.ts';
+
+const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
+
+/**
+ * Reads a file a kubeconfig names (or a kubeconfig itself): only a regular file of at most
+ * maxBytes, so a FIFO, a device such as /dev/zero or a huge file can neither block nor exhaust
+ * memory. Errors of the file system (ENOENT, EACCES) are passed on as they are.
+ */
+export async function readRegularFile(file: string, maxBytes: number, refusedCode: ErrorCode): Promise<Buffer> {
+  // without O_NONBLOCK, opening a FIFO waits for a writer
+  const handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new FleetdeckError(refusedCode, `${file} is not a regular file`);
+    if (stat.size > maxBytes) throw new FleetdeckError('too-large', `${file} is larger than ${mib(maxBytes)}`);
+    const buffer = Buffer.alloc(stat.size);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+      if (!bytesRead) break;
+      filled += bytesRead;
+    }
+    return buffer.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
+}
