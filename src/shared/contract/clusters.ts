@@ -42,6 +42,8 @@ export interface KubeconfigSourceError {
   source: string;
   code: ErrorCode;
   message: string;
+  /** not a failure: the source is meant for another host (the desktop app's keychain vault, seen from the CLI or the web shell) */
+  notice?: true;
 }
 
 export interface ClusterList {

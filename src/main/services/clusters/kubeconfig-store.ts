@@ -25,11 +25,15 @@ export class KubeconfigStore {
     this.vault = vault;
   }
 
+  /** Every source that can be read; one that cannot (a file, the vault) is listed in config.errors and hides nothing else. */
   async load(): Promise<LoadedKubeconfigs> {
-    const data = this.vault ? await this.vault.read() : { entries: [], displayNames: {} };
+    const opened = this.vault ? await this.vault.open() : undefined;
+    const data = opened && 'data' in opened ? opened.data : { entries: [], displayNames: {} };
     const inline = data.entries.map((e) => ({ source: vaultSource(e.origin, e.id), baseDir: homedir(), text: e.kubeconfig }));
+    const config = await loadKubeconfigs(this.paths, inline);
+    if (opened && 'problem' in opened) config.errors.push(opened.problem);
     return {
-      config: await loadKubeconfigs(this.paths, inline),
+      config,
       displayNames: data.displayNames,
       vaultIds: new Map(data.entries.map((e) => [vaultSource(e.origin, e.id), e.id])),
     };

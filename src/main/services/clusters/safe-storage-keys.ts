@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FleetdeckError } from '../../../shared/errors.ts';
-import type { KeyStore } from './vault.ts';
+import { createOnce, FileKeyStore, type KeyKind, type KeyStore } from './vault.ts';
 
 /** The part of Electron's safeStorage the desktop key store uses. */
 export interface SafeStorageLike {
@@ -11,23 +11,60 @@ export interface SafeStorageLike {
   decryptString(sealed: Buffer): string;
 }
 
-/** The desktop's vault key: random, kept encrypted by the OS keychain through Electron safeStorage. */
+/**
+ * The desktop app's keys. When the key file vault.key exists, the desktop app uses it as the web
+ * shell and the CLI do: one vault and one machine key for archives on this machine. Without it,
+ * the vault is sealed with a random key that the OS keychain keeps encrypted (vault.key.safe,
+ * through Electron safeStorage), which only the desktop app can open. The desktop app opens both.
+ */
 export class SafeStorageKeyStore implements KeyStore {
-  private readonly file: string;
+  private readonly keyFile: FileKeyStore;
+  private readonly keychainFile: string;
   private readonly safeStorage: SafeStorageLike;
 
   constructor(dir: string, safeStorage: SafeStorageLike) {
-    this.file = path.join(dir, 'vault.key.safe');
+    this.keyFile = new FileKeyStore(dir);
+    this.keychainFile = path.join(dir, 'vault.key.safe');
     this.safeStorage = safeStorage;
   }
 
+  /** Whether new vaults may be sealed with the OS keychain; otherwise the key file is used. */
+  private keychainSeals(): boolean {
+    return this.safeStorage.isEncryptionAvailable();
+  }
+
+  async sealingKey(): Promise<{ kind: KeyKind; key: Buffer }> {
+    const shared = await this.keyFile.existingKey('file');
+    if (shared) return { kind: 'file', key: shared };
+    if (!this.keychainSeals()) return this.keyFile.sealingKey();
+    const key = (await this.existingKey('keychain')) ?? this.decrypt(await createOnce(this.keychainFile, this.safeStorage.encryptString(randomBytes(32).toString('base64'))));
+    return { kind: 'keychain', key };
+  }
+
   async key(): Promise<Buffer> {
-    if (!this.safeStorage.isEncryptionAvailable()) throw new FleetdeckError('forbidden', 'the OS keychain is not available, so the vault cannot be opened (safeStorage unavailable)');
-    const sealed = await readFile(this.file).catch(() => undefined);
-    if (sealed) return Buffer.from(this.safeStorage.decryptString(sealed), 'base64');
-    const key = randomBytes(32);
-    await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    await writeFile(this.file, this.safeStorage.encryptString(key.toString('base64')), { mode: 0o600, flag: 'wx' });
+    return (await this.sealingKey()).key;
+  }
+
+  async existingKey(kind: KeyKind): Promise<Buffer | undefined> {
+    if (kind === 'file') return this.keyFile.existingKey('file');
+    // opening needs only a working safeStorage, so a vault sealed before can still be opened (and re-sealed)
+    if (!this.safeStorage.isEncryptionAvailable()) return undefined;
+    const sealed = await readFile(this.keychainFile).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    return sealed && this.decrypt(sealed);
+  }
+
+  private decrypt(sealed: Buffer): Buffer {
+    let text: string;
+    try {
+      text = this.safeStorage.decryptString(sealed);
+    } catch (error) {
+      throw new FleetdeckError('forbidden', `the OS keychain cannot decrypt ${this.keychainFile}: ${(error as Error).message}`);
+    }
+    const key = Buffer.from(text, 'base64');
+    if (key.length !== 32) throw new FleetdeckError('internal', `the vault key ${this.keychainFile} is damaged (expected 32 bytes)`);
     return key;
   }
 }

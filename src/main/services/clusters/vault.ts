@@ -1,38 +1,88 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { FleetdeckError } from '../../../shared/errors.ts';
+import type { KubeconfigSourceError } from '../../../shared/contract/clusters.ts';
+import { FleetdeckError, type ErrorCode } from '../../../shared/errors.ts';
 
 /** Where Fleetdeck keeps its own data: $FLEETDECK_HOME, else $XDG_CONFIG_HOME/fleetdeck, else ~/.config/fleetdeck. */
 export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.FLEETDECK_HOME ?? path.join(env.XDG_CONFIG_HOME ?? path.join(homedir(), '.config'), 'fleetdeck');
 }
 
-/** Supplies the 32-byte key the vault is encrypted with. */
+/**
+ * Which key sealed a vault, recorded in the first byte of vault.enc: the key file (1; also every
+ * vault written before this byte was given a meaning, including the desktop app's, which were
+ * sealed with the keychain) or the desktop app's OS keychain (2).
+ */
+export type KeyKind = 'file' | 'keychain';
+const kindByte: Record<KeyKind, number> = { file: 1, keychain: 2 };
+
+/** The keys a host holds for the vault and for this machine's archives. */
 export interface KeyStore {
+  /** The key new vaults and archives made without a passphrase are sealed with (created on first use), and its kind. */
+  sealingKey(): Promise<{ kind: KeyKind; key: Buffer }>;
+  /** The sealing key alone: what archives made without a passphrase are encrypted with. */
   key(): Promise<Buffer>;
+  /** The key of this kind if this host holds one; never creates one. */
+  existingKey(kind: KeyKind): Promise<Buffer | undefined>;
+}
+
+export const keyFileName = 'vault.key';
+
+/**
+ * Creates file with content unless it exists, safely against other processes doing the same:
+ * the content goes to a temporary file that is then hard-linked into place, so the file appears
+ * whole or not at all. Returns the content that won (ours, or the one another process linked first).
+ */
+export async function createOnce(file: string, content: Buffer | string): Promise<Buffer> {
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(temp, content, { mode: 0o600, flag: 'wx', flush: true });
+  try {
+    await link(temp, file);
+    return Buffer.from(content);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return await readFile(file);
+  } finally {
+    await unlink(temp);
+  }
 }
 
 /**
- * The key for the web shell and the CLI: a random key in `<data dir>/vault.key`, mode 0600.
+ * The key file every host uses when it exists: a random key in `<data dir>/vault.key`, mode 0600.
  * A key file that others can read is refused rather than used.
  */
 export class FileKeyStore implements KeyStore {
-  private readonly file: string;
+  readonly file: string;
   constructor(dir: string) {
-    this.file = path.join(dir, 'vault.key');
+    this.file = path.join(dir, keyFileName);
+  }
+
+  async sealingKey(): Promise<{ kind: KeyKind; key: Buffer }> {
+    return { kind: 'file', key: await this.key() };
   }
 
   async key(): Promise<Buffer> {
-    const info = await stat(this.file).catch(() => undefined);
-    if (!info) {
-      await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-      await writeFile(this.file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
-    } else if ((info.mode & 0o077) !== 0) {
+    return (await this.existingKey('file')) ?? this.decode(await createOnce(this.file, randomBytes(32).toString('base64')));
+  }
+
+  async existingKey(kind: KeyKind): Promise<Buffer | undefined> {
+    if (kind !== 'file') return undefined;
+    const info = await stat(this.file).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (!info) return undefined;
+    if ((info.mode & 0o077) !== 0) {
       throw new FleetdeckError('forbidden', `refusing the vault key file ${this.file}: its mode is ${(info.mode & 0o777).toString(8)}, it must be 600 (chmod 600 ${this.file})`);
     }
-    const key = Buffer.from((await readFile(this.file, 'utf8')).trim(), 'base64');
+    return this.decode(await readFile(this.file));
+  }
+
+  private decode(text: Buffer): Buffer {
+    const key = Buffer.from(text.toString('utf8').trim(), 'base64');
     if (key.length !== 32) throw new FleetdeckError('internal', `the vault key file ${this.file} is damaged (expected 32 bytes)`);
     return key;
   }
@@ -56,40 +106,75 @@ export interface VaultData {
 
 const empty = (): VaultData => ({ version: 1, entries: [], displayNames: {} });
 
+/** The vault's data if key opens it: [kind byte][12-byte IV][16-byte GCM tag][ciphertext]. */
+function unseal(sealed: Buffer, key: Buffer): VaultData | undefined {
+  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(1, 13));
+  decipher.setAuthTag(sealed.subarray(13, 29));
+  try {
+    return JSON.parse(Buffer.concat([decipher.update(sealed.subarray(29)), decipher.final()]).toString('utf8')) as VaultData;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why the vault could not be opened, as a source of the cluster list shows it. */
+export type VaultProblem = KubeconfigSourceError;
+
 /** Imported kubeconfigs and display names, encrypted at rest with AES-256-GCM. */
 export class Vault {
-  private readonly file: string;
+  readonly file: string;
+  private readonly keyFile: string;
   private readonly keys: KeyStore;
 
   constructor(dir: string, keys: KeyStore) {
     this.file = path.join(dir, 'vault.enc');
+    this.keyFile = path.join(dir, keyFileName);
     this.keys = keys;
   }
 
-  async read(): Promise<VaultData> {
-    const sealed = await readFile(this.file).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return undefined;
-      throw error;
-    });
-    if (!sealed) return empty();
-    if (sealed.length < 29 || sealed[0] !== 1) throw new FleetdeckError('kubeconfig-invalid', `the vault ${this.file} is not a Fleetdeck vault`);
-    const decipher = createDecipheriv('aes-256-gcm', await this.keys.key(), sealed.subarray(1, 13));
-    decipher.setAuthTag(sealed.subarray(13, 29));
+  /** The vault's contents, or why this host cannot open it (it is then left as it is). */
+  async open(): Promise<{ data: VaultData } | { problem: VaultProblem }> {
+    const problem = (code: ErrorCode, message: string, notice?: true) => ({ problem: { source: this.file, code, message, ...(notice ? { notice } : {}) } });
+    let sealed: Buffer;
     try {
-      return JSON.parse(Buffer.concat([decipher.update(sealed.subarray(29)), decipher.final()]).toString('utf8')) as VaultData;
-    } catch {
-      throw new FleetdeckError('forbidden', `the vault ${this.file} cannot be decrypted with this key (wrong key, or the file was changed)`);
+      sealed = await readFile(this.file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { data: empty() };
+      return problem('forbidden', `cannot read the vault ${this.file}: ${(error as Error).message}`);
     }
+    const kind = (Object.keys(kindByte) as KeyKind[]).find((k) => kindByte[k] === sealed[0]);
+    if (!kind || sealed.length < 29) return problem('kubeconfig-invalid', `the vault ${this.file} is not a Fleetdeck vault (damaged, or written by a newer Fleetdeck)`);
+    // a key-file vault may also be one the desktop app sealed with the keychain before the first byte said which
+    const candidates: KeyKind[] = kind === 'file' ? ['file', 'keychain'] : ['keychain'];
+    const held: KeyKind[] = [];
+    for (const candidate of candidates) {
+      let key: Buffer | undefined;
+      try {
+        key = await this.keys.existingKey(candidate);
+      } catch (error) {
+        return problem(error instanceof FleetdeckError ? error.code : 'forbidden', `the vault ${this.file} cannot be opened: ${(error as Error).message}`);
+      }
+      if (!key) continue;
+      held.push(candidate);
+      const data = unseal(sealed, key);
+      if (data) return { data };
+    }
+    const desktopOnly = 'the clusters imported in the desktop app are listed only there';
+    if (kind === 'keychain' && !held.length) return problem('forbidden', `the vault ${this.file} is sealed with the desktop app's OS keychain, which is not available here: ${desktopOnly}`, true);
+    if (!held.length) return problem('forbidden', `the vault ${this.file} cannot be opened: its key file ${this.keyFile} does not exist (if the desktop app made this vault, it sealed it with the OS keychain and ${desktopOnly})`);
+    const elsewhere = held.includes('keychain') ? '' : ` (or the desktop app sealed it with the OS keychain before it shared the key file, and ${desktopOnly})`;
+    return problem('forbidden', `the vault ${this.file} cannot be decrypted with this machine's key: the key or the vault was changed${elsewhere}`);
   }
 
   /** Writes atomically (temp file + rename), so a crash never leaves half a vault. */
   async write(data: VaultData): Promise<void> {
+    const { kind, key } = await this.keys.sealingKey();
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', await this.keys.key(), iv);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
     const body = Buffer.concat([cipher.update(JSON.stringify(data), 'utf8'), cipher.final()]);
-    const sealed = Buffer.concat([Buffer.from([1]), iv, cipher.getAuthTag(), body]);
+    const sealed = Buffer.concat([Buffer.from([kindByte[kind]]), iv, cipher.getAuthTag(), body]);
     await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    const temp = `${this.file}.${process.pid}.tmp`;
+    const temp = `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     await writeFile(temp, sealed, { mode: 0o600 });
     await chmod(temp, 0o600);
     await rename(temp, this.file);
@@ -97,10 +182,12 @@ export class Vault {
 
   private queue: Promise<unknown> = Promise.resolve();
 
-  /** Read, change, write — one change at a time. */
+  /** Read, change, write — one change at a time; a vault this host cannot open is never overwritten. */
   update(change: (data: VaultData) => void): Promise<VaultData> {
     const next = this.queue.then(async () => {
-      const data = await this.read();
+      const opened = await this.open();
+      if ('problem' in opened) throw new FleetdeckError(opened.problem.code, `${opened.problem.message}; the vault was left unchanged`);
+      const { data } = opened;
       change(data);
       await this.write(data);
       return data;
