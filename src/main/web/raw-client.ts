@@ -27,10 +27,21 @@ export function finalStatus(answer: Buffer): number | undefined {
   return statuses.find((status) => status >= 200 || status === 101);
 }
 
-/** The body of the first HTTP answer in bytes. */
+/** The body of the final HTTP answer in bytes, with a chunked transfer encoding undone. */
 export function answerBody(answer: Buffer): string {
-  const text = answer.toString('utf8');
-  return text.slice(text.indexOf('\r\n\r\n') + 4);
+  let text = answer.toString('latin1');
+  // interim answers (100 Continue) come first
+  while (/^HTTP\/1\.1 1(?!01)\d\d /.test(text)) text = text.slice(text.indexOf('\r\n\r\n') + 4);
+  const headEnd = text.indexOf('\r\n\r\n');
+  let rest = text.slice(headEnd + 4);
+  if (!/^transfer-encoding: *chunked\r?$/im.test(text.slice(0, headEnd))) return Buffer.from(rest, 'latin1').toString('utf8');
+  let body = '';
+  for (let size = parseInt(rest, 16); size > 0; size = parseInt(rest, 16)) {
+    const start = rest.indexOf('\r\n') + 2;
+    body += rest.slice(start, start + size);
+    rest = rest.slice(start + size + 2);
+  }
+  return Buffer.from(body, 'latin1').toString('utf8');
 }
 
 /** An HTTP/1.1 request as bytes; header values may hold any bytes (Buffers are written as they are). */
