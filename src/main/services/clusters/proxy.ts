@@ -46,7 +46,7 @@ export function environmentProxy(server: URL, env: NodeJS.ProcessEnv): Proxy | u
   const name = server.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY';
   const raw = first(env, name, name.toLowerCase());
   if (!raw || isLoopback(server.hostname) || noProxyMatches(server, first(env, 'NO_PROXY', 'no_proxy') ?? '')) return undefined;
-  const url = parseProxyUrl(raw) ?? parseProxyUrl(`http://${raw}`);
+  const url = parseProxyUrl(raw.includes('://') ? raw : `http://${raw}`);
   if (!url) throw new FleetdeckError('context-invalid', `the ${name} environment variable is not a proxy URL: ${displayUrl(raw)}`);
   return { url, label: `${displayUrl(url.href)} from ${name}` };
 }
