@@ -77,8 +77,15 @@ export class ContextConfig {
     this.endpoint = proxy ? `${displayUrl(server.href)} (through the proxy ${proxy.label})` : displayUrl(server.href);
   }
 
-  /** The URL of an API path: appended to the server's, which may have a path of its own (Rancher's do). */
+  /**
+   * The URL of an API path: appended to the server's, which may have a path of its own (Rancher's
+   * do). A `.` or `..` segment, however encoded, is refused: URL parsing would resolve it and the
+   * request would reach another resource than the one named.
+   */
   url(apiPath: string): URL {
+    // URL parsing drops tabs and newlines before it resolves segments
+    const segments = apiPath.replace(/[\t\n\r]/g, '').split(/[?#]/, 1)[0].split(/[/\\]/);
+    if (segments.some((s) => /^(\.|%2e){1,2}$/i.test(s))) throw new FleetdeckError('invalid-input', `not an API path (a . or .. segment): ${apiPath.slice(0, 200)}`);
     return new URL(`${this.base}${apiPath}`);
   }
 

@@ -134,6 +134,16 @@ describe('the request function', () => {
     }
     expect(api.requests).toHaveLength(0);
   });
+
+  it('refuses a path with a dot segment, however spelled, which URL parsing would resolve to another resource', async () => {
+    const api = await apiServer();
+    const kc = await contextFor({ server: `${api.url}/prefix` });
+    for (const traversal of ['..', '.', '%2e%2E', '.%2e', '.\n.', '..\\..']) {
+      await expect(kubeRequest(kc, `/api/v1/namespaces/${traversal}/secrets`)).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringMatching(/^not an API path \(a \. or \.\. segment\)/) });
+    }
+    await kubeRequest(kc, '/api/v1/namespaces/a..b/configmaps/.x?q=..');
+    expect(api.requests.map((r) => r.url)).toEqual(['/prefix/api/v1/namespaces/a..b/configmaps/.x?q=..']);
+  });
 });
 
 describe('proxies from the environment', () => {

@@ -1,5 +1,11 @@
+import http from 'node:http';
+import type net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { parseWatchLine } from './reflector.ts';
+import { stringify } from 'yaml';
+import { FleetdeckError } from '../../../shared/errors.ts';
+import { kubeConfigFor, loadKubeconfigs } from '../clusters/kubeconfig.ts';
+import { MAX_WATCH_LINE_BYTES } from '../clusters/http.ts';
+import { parseWatchLine, Reflector, type ReflectorState } from './reflector.ts';
 
 describe('parseWatchLine', () => {
   it('turns a 410 ERROR (history compacted) into "gone", which makes the reflector relist', () => {
@@ -15,5 +21,48 @@ describe('parseWatchLine', () => {
   it('reads bookmarks and object events', () => {
     expect(parseWatchLine(JSON.stringify({ type: 'BOOKMARK', object: { metadata: { resourceVersion: '42' } } }), 'x')).toEqual({ type: 'BOOKMARK', resourceVersion: '42' });
     expect(parseWatchLine(JSON.stringify({ type: 'DELETED', object: { metadata: { name: 'p', namespace: 'n' } } }), 'x')).toMatchObject({ type: 'DELETED', object: { metadata: { name: 'p' } } });
+  });
+});
+
+describe('parseWatchLine with lines that are no watch event', () => {
+  it.each(['not json', 'null', '[]', '"ADDED"', '{"type":"ADDED"}', '{"type":"ADDED","object":{"metadata":{}}}', '{"type":"ADDED","object":null}', '{"type":"SOMETHING","object":{"metadata":{"name":"p"}}}', '{"type":"BOOKMARK","object":{}}'])(
+    '%s is an error that ends the watch',
+    (line) => {
+      expect(() => parseWatchLine(line, '/api/v1/pods')).toThrow(new FleetdeckError('internal', 'watch /api/v1/pods: the server sent a line that is not a watch event'));
+    },
+  );
+});
+
+describe('Reflector against a hostile API server', () => {
+  /** A server whose list is empty and whose watch sends `watch` (then stays open). */
+  async function reflectorWith(watch: (res: http.ServerResponse) => void) {
+    const server = http.createServer((req, res) => (req.url!.includes('watch=1') ? watch(res) : res.end('{"items":[],"metadata":{"resourceVersion":"1"}}')));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const text = stringify({ clusters: [{ name: 'c', cluster: { server: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}` } }], contexts: [{ name: 'c', context: { cluster: 'c' } }] });
+    const reflector = new Reflector(kubeConfigFor(await loadKubeconfigs([], [{ source: 'test', baseDir: '/', text }]), 'c'), '/api/v1/pods', 'pods in all namespaces');
+    const reconnecting = new Promise<ReflectorState>((resolve) => reflector.onState((state) => state.phase === 'reconnecting' && resolve(state)));
+    await reflector.start();
+    const state = await reconnecting;
+    reflector.stop();
+    server.close();
+    server.closeAllConnections();
+    return state;
+  }
+
+  it('reconnects when a watch line is longer than the cap, without holding it', async () => {
+    const state = await reflectorWith((res) => {
+      const chunk = Buffer.alloc(1 << 20, 'x');
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      pump();
+    });
+    expect(state).toMatchObject({ phase: 'reconnecting', error: expect.stringMatching(new RegExp(`^a line of watch .* is larger than ${MAX_WATCH_LINE_BYTES / 2 ** 20} MiB$`)) });
+  });
+
+  it('reconnects when a watch line is not a watch event', async () => {
+    const state = await reflectorWith((res) => res.write('{"type":"ADDED","object":{"kind":"Pod"}}\n'));
+    expect(state).toMatchObject({ phase: 'reconnecting', error: 'watch /api/v1/pods: the server sent a line that is not a watch event' });
   });
 });

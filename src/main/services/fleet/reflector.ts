@@ -18,15 +18,31 @@ export type Change<T> = { type: 'upsert'; object: T } | { type: 'delete'; object
 
 export type WatchEvent<T> = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: T } | { type: 'BOOKMARK'; resourceVersion: string } | { type: 'ERROR'; error: FleetdeckError };
 
-/** Reads one line of a watch stream; an ERROR with code 410 (history compacted) becomes a "gone" error. */
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Reads one line of a watch stream; an ERROR with code 410 (history compacted) becomes a "gone"
+ * error. A line that is no watch event (not JSON, an unknown type, an object without a name) is an
+ * error that ends the watch: the reflector reconnects.
+ */
 export function parseWatchLine<T extends KubeObject>(line: string, what: string): WatchEvent<T> {
-  const event = JSON.parse(line) as { type: string; object: T & { code?: number; message?: string } };
-  if (event.type === 'ERROR') {
-    const { code = 500, message } = event.object;
-    return { type: 'ERROR', error: code === 410 ? new FleetdeckError('gone', message ?? 'resource version too old') : classifyStatus(code, JSON.stringify(event.object), `watch ${what}`) };
+  let event: unknown;
+  try {
+    event = JSON.parse(line);
+  } catch {
+    // reported below
   }
-  if (event.type === 'BOOKMARK') return { type: 'BOOKMARK', resourceVersion: event.object.metadata.resourceVersion ?? '' };
-  return { type: event.type as 'ADDED' | 'MODIFIED' | 'DELETED', object: event.object };
+  const object = isObject(event) ? event.object : undefined;
+  const type = isObject(event) ? event.type : undefined;
+  if (isObject(object) && type === 'ERROR') {
+    const code = typeof object.code === 'number' ? object.code : 500;
+    const message = typeof object.message === 'string' ? object.message : 'resource version too old';
+    return { type: 'ERROR', error: code === 410 ? new FleetdeckError('gone', message) : classifyStatus(code, JSON.stringify(object), `watch ${what}`) };
+  }
+  const metadata = isObject(object) ? object.metadata : undefined;
+  if (isObject(metadata) && type === 'BOOKMARK') return { type: 'BOOKMARK', resourceVersion: typeof metadata.resourceVersion === 'string' ? metadata.resourceVersion : '' };
+  if (isObject(metadata) && typeof metadata.name === 'string' && (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED')) return { type, object: object as T };
+  throw new FleetdeckError('internal', `watch ${what}: the server sent a line that is not a watch event`);
 }
 
 const keyOf = (o: KubeObject) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);

@@ -20,13 +20,21 @@ interface ApiResourceList {
   resources: { name: string; kind: string; namespaced: boolean; verbs: string[] }[];
 }
 
-/** The collection URL of a type, in a namespace or cluster-wide. */
-export function collectionPath(type: Pick<ResourceType, 'group' | 'version' | 'resource' | 'namespaced'>, namespace?: string): string {
-  const base = type.group ? `/apis/${type.group}/${type.version}` : `/api/${type.version}`;
-  return type.namespaced && namespace ? `${base}/namespaces/${namespace}/${type.resource}` : `${base}/${type.resource}`;
+const segment = encodeURIComponent;
+
+/** The URL of a group version ("v1" or "apps/v1"): /api/v1, /apis/apps/v1. */
+export function groupVersionPath(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? `/api/${segment(apiVersion)}` : `/apis/${segment(apiVersion.slice(0, slash))}/${segment(apiVersion.slice(slash + 1))}`;
 }
 
-export const objectPath = (type: ResourceType, namespace: string | undefined, name: string) => `${collectionPath(type, namespace)}/${encodeURIComponent(name)}`;
+/** The collection URL of a type, in a namespace or cluster-wide; every segment encoded (names come from archives and clusters). */
+export function collectionPath(type: Pick<ResourceType, 'group' | 'version' | 'resource' | 'namespaced'>, namespace?: string): string {
+  const base = type.group ? `/apis/${segment(type.group)}/${segment(type.version)}` : `/api/${segment(type.version)}`;
+  return type.namespaced && namespace ? `${base}/namespaces/${segment(namespace)}/${segment(type.resource)}` : `${base}/${segment(type.resource)}`;
+}
+
+export const objectPath = (type: ResourceType, namespace: string | undefined, name: string) => `${collectionPath(type, namespace)}/${segment(name)}`;
 
 /**
  * Every top-level resource type the cluster serves at its group's preferred version (legacy
@@ -38,7 +46,7 @@ export async function discoverResources(client: ClusterClient): Promise<Resource
   const custom = new Set(crds.items.map((c) => `${c.spec.names.plural}.${c.spec.group}`));
   const lists = await Promise.all([
     client.ok<ApiResourceList>('GET', '/api/v1'),
-    ...groups.groups.map((g) => client.ok<ApiResourceList>('GET', `/apis/${g.preferredVersion.groupVersion}`).catch(() => undefined)),
+    ...groups.groups.map((g) => client.ok<ApiResourceList>('GET', groupVersionPath(g.preferredVersion.groupVersion)).catch(() => undefined)),
   ]);
   return lists.flatMap((list) => {
     if (!list) return [];
@@ -53,7 +61,7 @@ export async function discoverResources(client: ClusterClient): Promise<Resource
 export async function resolveType(client: ClusterClient, types: ResourceType[], apiVersion: string, kind: string): Promise<ResourceType | undefined> {
   const known = types.find((t) => t.apiVersion === apiVersion && t.kind === kind);
   if (known) return known;
-  const res = await client.request<ApiResourceList>('GET', apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`);
+  const res = await client.request<ApiResourceList>('GET', groupVersionPath(apiVersion));
   const found = res.status === 200 ? res.body.resources.find((r) => r.kind === kind && !r.name.includes('/')) : undefined;
   if (!found) return undefined;
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
