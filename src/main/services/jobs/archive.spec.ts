@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import packageJson from '../../../../package.json' with { type: 'json' };
+import type { JobReport } from '../../../shared/migration/report.ts';
+import { run } from '../../cli/index.ts';
 import type { ArchiveEntry, ArchiveKey, ArchiveManifest, ArchiveRef } from './archive.ts';
-import { ArchiveReader, ArchiveWriter, entryPath } from './archive.ts';
+import { ArchiveReader, archiveLimits, ArchiveWriter, entryPath } from './archive.ts';
 
 let dir: string;
 let file: string;
@@ -19,7 +22,7 @@ beforeEach(() => {
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
 type KubeObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [key: string]: unknown };
-type Item = { ref: ArchiveRef; object: KubeObject; encrypt?: boolean };
+type Item = { ref: ArchiveRef; object: KubeObject | Record<string, unknown>; encrypt?: boolean };
 
 const item = (resource: string, group: string, object: KubeObject, encrypt?: boolean): Item => ({
   ref: { resource, group, ...(object.metadata.namespace && { namespace: object.metadata.namespace }), name: object.metadata.name, apiVersion: object.apiVersion, kind: object.kind },
@@ -79,14 +82,21 @@ async function tarEntries(): Promise<{ name: string; bytes: Buffer }[]> {
   return reading;
 }
 
-/** Rebuilds the archive from changed tar entries. */
-async function rewrite(change: (entries: { name: string; bytes: Buffer }[]) => { name: string; bytes: Buffer }[]): Promise<void> {
+type RawEntry = tar.Headers & { bytes?: Buffer };
+
+/** A tar stream of these entries, as they are given (links, devices and odd names included). */
+async function tarOf(entries: RawEntry[]): Promise<Buffer> {
   const pack = tar.pack();
-  for (const { name, bytes } of change(await tarEntries())) pack.entry({ name }, bytes);
+  for (const { bytes, ...header } of entries) pack.entry(header, bytes ?? Buffer.alloc(0));
   pack.finalize();
   const chunks: Buffer[] = [];
   for await (const chunk of pack) chunks.push(chunk as Buffer);
-  await writeFile(file, gzipSync(Buffer.concat(chunks)));
+  return Buffer.concat(chunks);
+}
+
+/** Rebuilds the archive from changed tar entries. */
+async function rewrite(change: (entries: { name: string; bytes: Buffer }[]) => RawEntry[]): Promise<void> {
+  await writeFile(file, gzipSync(await tarOf(change(await tarEntries()))));
 }
 
 const json = (value: unknown) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
@@ -319,5 +329,259 @@ describe('archive', () => {
       read++;
     }
     expect(read).toBe(count);
+  });
+});
+
+describe('archive trust', () => {
+  it('refuses an unsigned archive whatever key is at hand, unless the caller allows it', async () => {
+    await writeArchive([configMap]);
+    const refusal = { code: 'archive-invalid', message: `${file} is not signed: nothing shows that Fleetdeck wrote it or that it is unchanged; restore it only if you trust where it came from, with --allow-unsigned` };
+    for (const options of [{}, { passphrase: key.passphrase }, { machinePassphrase: 'this machine' }]) await expect(ArchiveReader.open(file, options)).rejects.toMatchObject(refusal);
+    const reader = await ArchiveReader.open(file, { passphrase: key.passphrase, allowUnsigned: true });
+    expect(reader.signed).toBe(false);
+    expect(await readAll(reader)).toHaveLength(1);
+  });
+
+  it('takes a signed archive stripped of its signature for an unsigned one, and refuses it outright when it has encrypted entries', async () => {
+    await writeArchive([configMap], key);
+    await changeManifest(({ encryption: _, mac: __, ...rest }) => rest);
+    await expect(ArchiveReader.open(file, { passphrase: key.passphrase })).rejects.toThrow(`${file} is not signed`);
+
+    await writeArchive([configMap, secret], key);
+    await changeManifest(({ encryption: _, mac: __, ...rest }) => rest);
+    await expect(ArchiveReader.open(file, { passphrase: key.passphrase, allowUnsigned: true })).rejects.toMatchObject({ code: 'archive-invalid', message: `${file}: manifest.json marks entries as encrypted but has no encryption section` });
+    await changeManifest((manifest) => ({ ...manifest, mac: 'a'.repeat(64) }));
+    await expect(ArchiveReader.open(file, { allowUnsigned: true })).rejects.toThrow(`${file}: manifest.json has a MAC but no key parameters to check it with`);
+  });
+
+  describe('refuses an object that is not the one its manifest entry names, even in a signed archive', () => {
+    const harmless = item('configmaps', '', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'harmless', namespace: 'shop' }, data: {} });
+    const escalation = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'harmless', namespace: 'shop' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:authenticated' }],
+    };
+    const listed = 'ConfigMap v1 shop/harmless';
+    const cases: [string, Item, string][] = [
+      ['another kind and group', { ref: harmless.ref, object: escalation as KubeObject }, 'ClusterRoleBinding rbac.authorization.k8s.io/v1 shop/harmless'],
+      ['another name', { ref: harmless.ref, object: { ...harmless.object, metadata: { name: 'other', namespace: 'shop' } } }, 'ConfigMap v1 shop/other'],
+      ['another namespace', { ref: harmless.ref, object: { ...harmless.object, metadata: { name: 'harmless', namespace: 'kube-system' } } }, 'ConfigMap v1 kube-system/harmless'],
+      ['no namespace', { ref: harmless.ref, object: { ...harmless.object, metadata: { name: 'harmless' } } }, 'ConfigMap v1 harmless'],
+      ['another version', { ref: harmless.ref, object: { ...harmless.object, apiVersion: 'v2' } }, 'ConfigMap v2 shop/harmless'],
+      ['no metadata', { ref: harmless.ref, object: { apiVersion: 'v1', kind: 'ConfigMap' } as KubeObject }, 'ConfigMap v1 (undefined)'],
+    ];
+    it.each(cases)('%s', async (_, hostile, holds) => {
+      await writeArchive([configMap, hostile], key);
+      const reader = await ArchiveReader.open(file, { passphrase: key.passphrase });
+      const seen: string[] = [];
+      await expect((async () => {
+        for await (const entry of reader.entries()) seen.push(entry.path);
+      })()).rejects.toMatchObject({ code: 'archive-invalid', message: `${file}: entry resources/configmaps/namespaces/shop/harmless.json holds ${holds}, but the manifest lists ${listed}` });
+      // refused before it is handed out
+      expect(seen).toEqual([entryPath(configMap.ref)]);
+    });
+
+    it('inside an encrypted entry too, once decrypted', async () => {
+      await writeArchive([{ ref: secret.ref, object: { ...escalation, metadata: { name: 'db', namespace: 'shop' } }, encrypt: true }], key);
+      await expect(readAll(await ArchiveReader.open(file, { passphrase: key.passphrase }))).rejects.toThrow(`${file}: entry resources/secrets/namespaces/shop/db.json holds ClusterRoleBinding rbac.authorization.k8s.io/v1 shop/db, but the manifest lists Secret v1 shop/db`);
+    });
+  });
+
+  it('refuses a manifest entry whose path or group is not the one its own resource, namespace, name and apiVersion give', async () => {
+    await writeArchive([configMap]);
+    const first = (change: (entry: Record<string, unknown>) => Record<string, unknown>) => changeManifest((m) => ({ ...m, entries: (m.entries as Record<string, unknown>[]).map(change) }));
+    await first((entry) => ({ ...entry, resource: 'clusterrolebindings', group: 'rbac.authorization.k8s.io', apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding' }));
+    await expect(openUnsigned()).rejects.toThrow(
+      `${file}: manifest.json entry 0 (ClusterRoleBinding settings) has path "resources/configmaps/namespaces/shop/settings.json", not "resources/clusterrolebindings.rbac.authorization.k8s.io/namespaces/shop/settings.json"`,
+    );
+    await writeArchive([configMap]);
+    await first((entry) => ({ ...entry, apiVersion: 'rbac.authorization.k8s.io/v1' }));
+    await expect(openUnsigned()).rejects.toThrow(`${file}: manifest.json entry resources/configmaps/namespaces/shop/settings.json has group "" but apiVersion rbac.authorization.k8s.io/v1`);
+    await writeArchive([configMap]);
+    await first((entry) => ({ ...entry, name: '../../../etc/passwd', path: 'resources/configmaps/namespaces/shop/../../../etc/passwd.json' }));
+    await expect(openUnsigned()).rejects.toThrow(`${file}: manifest.json entry 0: cannot archive ConfigMap ../../../etc/passwd: "../../../etc/passwd" is not a valid path segment`);
+  });
+
+  describe('refuses tar entries that are not plain files with plain relative names', () => {
+    const cases: [string, RawEntry, string][] = [
+      ['a name climbing out', { name: '../../evil.json' }, 'entry name "../../evil.json" climbs out of the archive with ".."'],
+      ['a name climbing out midway', { name: 'resources/../../evil.json' }, 'entry name "resources/../../evil.json" climbs out of the archive with ".."'],
+      ['an absolute name', { name: '/etc/cron.d/evil' }, 'entry name "/etc/cron.d/evil" is an absolute path'],
+      ['a drive letter', { name: 'C:/evil.json' }, 'entry name "C:/evil.json" is an absolute path'],
+      ['a backslash', { name: 'resources\\..\\evil.json' }, 'entry name "resources\\\\..\\\\evil.json" holds a backslash or a NUL character'],
+      ['a NUL (through a pax header)', { name: 'resources/a\u0000b.json', pax: {} }, 'entry name "resources/a\\u0000b.json" holds a backslash or a NUL character'],
+      ['an empty segment', { name: 'resources//evil.json' }, 'entry name "resources//evil.json" has an empty or "." path segment'],
+      ['a symlink', { name: 'resources/configmaps/link.json', type: 'symlink', linkname: '/etc/passwd' }, 'entry "resources/configmaps/link.json" is a symlink, not a file'],
+      ['a hard link', { name: 'resources/configmaps/link.json', type: 'link', linkname: 'manifest.json' }, 'entry "resources/configmaps/link.json" is a link, not a file'],
+      ['a device', { name: 'resources/tty', type: 'character-device' }, 'entry "resources/tty" is a character-device, not a file'],
+      ['a fifo', { name: 'resources/fifo', type: 'fifo' }, 'entry "resources/fifo" is a fifo, not a file'],
+      ['a folder', { name: 'resources', type: 'directory' }, 'entry "resources" is a directory, not a file'],
+    ];
+    it.each(cases)('%s', async (_, hostile, message) => {
+      await writeArchive([configMap]);
+      await rewrite((entries) => [hostile, ...entries]);
+      await expect(openUnsigned()).rejects.toMatchObject({ code: 'archive-invalid', message: `${file}: ${message}` });
+      await expect(ArchiveReader.manifestOf(file)).rejects.toMatchObject({ code: 'archive-invalid', message: `${file}: ${message}` });
+    });
+  });
+
+  it('refuses a duplicated entry and entries after manifest.json', async () => {
+    await writeArchive([configMap, deployment]);
+    await rewrite((entries) => [entries[0], ...entries]);
+    await expect(openUnsigned()).rejects.toThrow(`${file}: entry ${entryPath(configMap.ref)} appears twice`);
+    await rewrite(([, ...entries]) => [entries.at(-1)!, ...entries.slice(0, -1)]);
+    await expect(openUnsigned()).rejects.toThrow(`${file}: entry ${entryPath(configMap.ref)} comes after manifest.json, which is the last entry of an archive`);
+    await rewrite(([manifest, ...entries]) => [...entries, manifest, manifest]);
+    await expect(openUnsigned()).rejects.toThrow(`${file}: entry manifest.json comes after manifest.json`);
+  });
+
+  it('accepts only the scrypt cost the writer uses, before deriving any key (a large p would run for hours)', async () => {
+    for (const [cost, shown] of [[{ p: 1_000_000 }, 'N=32768, r=8, p=1000000'], [{ N: 2 ** 24 }, 'N=16777216, r=8, p=1'], [{ r: 1024 }, 'N=32768, r=1024, p=1'], [{ N: 2 }, 'N=2, r=8, p=1']] as const) {
+      await writeArchive([configMap], key);
+      await changeManifest((m) => ({ ...m, encryption: { ...(m.encryption as object), ...cost } }));
+      await expect(ArchiveReader.open(file, { passphrase: key.passphrase })).rejects.toMatchObject({ code: 'archive-invalid', message: `${file} asks for scrypt cost ${shown}; Fleetdeck reads only archives with N=32768, r=8, p=1` });
+    }
+    await changeManifest((m) => ({ ...m, encryption: { ...(m.encryption as object), N: 32768, salt: Buffer.alloc(80).toString('base64') } }));
+    await expect(ArchiveReader.open(file, { passphrase: key.passphrase })).rejects.toThrow(`${file} has a 80-byte scrypt salt; Fleetdeck reads salts of 16 to 64 bytes`);
+  });
+});
+
+describe('archive size limits', () => {
+  const GiB = 1024 ** 3;
+  /** gzip members of one MiB of zeros each: a gzip stream may hold many, and each is about 1 KB */
+  const zeros = (mib: number) => {
+    const member = gzipSync(Buffer.alloc(1024 * 1024));
+    return Buffer.concat(Array.from({ length: mib }, () => member));
+  };
+  const tarHeader = async (header: tar.Headers) => {
+    const pack = tar.pack();
+    pack.entry(header).on('error', () => undefined);
+    const [chunk] = (await once(pack, 'data')) as [Buffer];
+    pack.destroy();
+    return chunk;
+  };
+
+  it('refuses a 1 GiB entry packed into a 1 MB file from its header, without unpacking it or growing the heap', async () => {
+    const name = entryPath(configMap.ref);
+    await writeFile(file, Buffer.concat([gzipSync(await tarHeader({ name, size: GiB })), zeros(1024)]));
+    expect((await stat(file)).size).toBeLessThan(2 * 1024 * 1024);
+    const before = process.memoryUsage().rss;
+    await expect(openUnsigned()).rejects.toMatchObject({ code: 'too-large', message: `${file}: entry "${name}" is 1024 MiB, more than the 16 MiB an entry may hold` });
+    await expect(ArchiveReader.manifestOf(file)).rejects.toMatchObject({ code: 'too-large' });
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('refuses a manifest over its limit from its header', async () => {
+    await writeFile(file, Buffer.concat([gzipSync(await tarHeader({ name: 'manifest.json', size: 2 * archiveLimits.manifestBytes })), zeros(4)]));
+    await expect(ArchiveReader.manifestOf(file)).rejects.toMatchObject({ code: 'too-large', message: `${file}: entry "manifest.json" is 256 MiB, more than the 128 MiB an entry may hold` });
+  });
+
+  it('stops unpacking at the total limit, even when the stream holds no entry at all', async () => {
+    await writeFile(file, zeros(48));
+    const limits = { ...archiveLimits, totalBytes: 32 * 1024 * 1024 };
+    await expect(ArchiveReader.open(file, { limits })).rejects.toMatchObject({ code: 'too-large', message: `${file} unpacks to more than 32 MiB, more than an archive may hold` });
+    await expect(ArchiveReader.manifestOf(file, limits)).rejects.toMatchObject({ code: 'too-large' });
+  });
+
+  it('refuses more entries than the limit, and a manifest or an entry over a lowered limit', async () => {
+    await writeArchive(Array.from({ length: 12 }, (_, i) => item('configmaps', '', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: 'shop' } })));
+    await expect(ArchiveReader.open(file, { allowUnsigned: true, limits: { ...archiveLimits, entries: 10 } })).rejects.toMatchObject({ code: 'too-large', message: `${file} has more than 10 entries, more than an archive may hold` });
+    await expect(ArchiveReader.open(file, { allowUnsigned: true, limits: { ...archiveLimits, manifestBytes: 1024 } })).rejects.toMatchObject({ code: 'too-large', message: expect.stringMatching(/entry "manifest.json" is \d+ bytes, more than the 1024 bytes an entry may hold/) });
+    await expect(ArchiveReader.open(file, { allowUnsigned: true, limits: { ...archiveLimits, entryBytes: 64 } })).rejects.toMatchObject({ code: 'too-large', message: expect.stringMatching(/entry "resources\/configmaps\/namespaces\/shop\/cm-0.json" is \d+ bytes, more than the 64 bytes an entry may hold/) });
+  });
+
+  it('never writes an entry the reader would refuse', async () => {
+    const writer = await ArchiveWriter.create(file);
+    const big = { ...configMap.object, data: { blob: 'x'.repeat(archiveLimits.entryBytes) } };
+    await expect(writer.add(configMap.ref, big)).rejects.toMatchObject({ code: 'too-large', message: 'ConfigMap shop/settings takes 16 MiB, more than the 16 MiB an archive entry may hold' });
+    await writer.abort();
+  });
+});
+
+describe('malformed input', () => {
+  it('refuses a manifest that is not in the writer\'s format with the place of the first fault', async () => {
+    const cases: [(m: Record<string, unknown>) => Record<string, unknown>, string][] = [
+      [(m) => ({ ...m, entries: [null] }), 'at entries[0]: Invalid input: expected object, received null'],
+      [(m) => ({ ...m, entries: 'all' }), 'at entries: Invalid input: expected array, received string'],
+      [(m) => ({ ...m, total: '1' }), 'at total: Invalid input: expected number, received string'],
+      [(m) => ({ ...m, createdAt: 42 }), 'at createdAt: Invalid input: expected string, received number'],
+      [(m) => ({ ...m, source: { nested: { deeper: [] } } }), 'at source.nested: Invalid input'],
+      [(m) => ({ ...m, entries: (m.entries as object[]).map((e) => ({ ...e, sha256: 'x' })) }), 'at entries[0].sha256: expected a hex sha256'],
+      [(m) => ({ ...m, entries: (m.entries as object[]).map((e) => ({ ...e, __proto__: { polluted: true }, extra: 1 })) }), 'at entries[0]: Unrecognized key: "extra"'],
+      [(m) => ({ ...m, total: 3 }), 'manifest.json says it lists 3 entries but lists 1'],
+    ];
+    for (const [change, message] of cases) {
+      await writeArchive([configMap]);
+      await changeManifest(change);
+      await expect(openUnsigned()).rejects.toMatchObject({ code: 'archive-invalid', message: expect.stringContaining(message) });
+      await expect(ArchiveReader.manifestOf(file)).rejects.toMatchObject({ code: 'archive-invalid', message: expect.stringContaining(message) });
+    }
+  });
+
+  it('says a folder is not an archive', async () => {
+    await expect(ArchiveReader.open(dir)).rejects.toMatchObject({ code: 'invalid-input', message: `${dir} is a folder, not an archive` });
+    await expect(ArchiveReader.manifestOf(dir)).rejects.toMatchObject({ code: 'invalid-input', message: `${dir} is a folder, not an archive` });
+  });
+
+  it('never overwrites an archive, says when the folder is missing, and leaves nothing behind', async () => {
+    await writeFile(file, 'an earlier archive');
+    await expect(ArchiveWriter.create(file)).rejects.toMatchObject({ code: 'conflict', message: `${file} already exists: Fleetdeck never overwrites an archive; choose another name or delete it first` });
+    expect(await readFile(file, 'utf8')).toBe('an earlier archive');
+    const missing = path.join(dir, 'missing', 'backup.tar.gz');
+    await expect(ArchiveWriter.create(missing)).rejects.toMatchObject({ code: 'not-found', message: `cannot write ${missing}: the folder ${path.dirname(missing)} does not exist` });
+    expect(await readdir(dir)).toEqual(['backup.tar.gz']);
+  });
+});
+
+describe('the CLI on bad archive paths', () => {
+  const home = () => path.join(dir, 'home');
+  let kubeconfig: string;
+  let savedHome: string | undefined;
+  beforeEach(async () => {
+    savedHome = process.env.FLEETDECK_HOME;
+    process.env.FLEETDECK_HOME = home();
+    await mkdir(home(), { recursive: true });
+    kubeconfig = path.join(dir, 'kubeconfig');
+    // a cluster nothing listens on: these runs must fail before they connect
+    await writeFile(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:9"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: lab, context: {cluster: c, user: u}}, {name: broken, context: {cluster: gone, user: u}}]\ncurrent-context: lab\n', { mode: 0o600 });
+  });
+  afterEach(() => {
+    if (savedHome === undefined) delete process.env.FLEETDECK_HOME;
+    else process.env.FLEETDECK_HOME = savedHome;
+  });
+
+  /** One CLI run with --output json: its exit code, report and stderr lines. */
+  async function fleetdeck(...args: string[]): Promise<{ exitCode: number; report: JobReport; errors: string[] }> {
+    const result = await run([...args, '--kubeconfig', kubeconfig, '--output', 'json']);
+    const output = typeof result.output === 'string' ? result.output : [...result.output].join('');
+    return { exitCode: result.exitCode, report: JSON.parse(output) as JobReport, errors: result.errors };
+  }
+  const failed = (message: string) => ({ exitCode: 1, report: expect.objectContaining({ state: 'Failed', error: message }), errors: [message] });
+
+  it('--out into a missing folder: a Failed report with one line, before the cluster is asked', async () => {
+    const out = path.join(dir, 'missing', 'shop.tar.gz');
+    expect(await fleetdeck('backup', '--context', 'lab', '--out', out)).toEqual(failed(`cannot write ${out}: the folder ${path.dirname(out)} does not exist`));
+  });
+
+  it('--out naming an existing archive: refused, the archive kept', async () => {
+    await writeFile(file, 'an earlier archive');
+    expect(await fleetdeck('backup', '--context', 'lab', '--out', file)).toEqual(failed(`${file} already exists: Fleetdeck never overwrites an archive; choose another name or delete it first`));
+    expect(await readFile(file, 'utf8')).toBe('an earlier archive');
+  });
+
+  it('--from naming a folder, and a manifest with entries [null]: a Failed report with one line', async () => {
+    expect(await fleetdeck('restore', '--context', 'lab', '--from', dir)).toEqual(failed(`${dir} is a folder, not an archive`));
+    await writeArchive([configMap]);
+    await changeManifest((m) => ({ ...m, entries: [null] }));
+    expect(await fleetdeck('restore', '--context', 'lab', '--from', file, '--allow-unsigned')).toEqual(failed(`${file}: manifest.json is malformed at entries[0]: Invalid input: expected object, received null`));
+  });
+
+  it('--allow-unsigned is what lets an unsigned archive through', async () => {
+    await writeArchive([configMap]);
+    expect((await fleetdeck('restore', '--context', 'broken', '--from', file)).report.error).toMatch(/is not signed: .* with --allow-unsigned$/);
+    // allowed, it gets as far as the target context, which has no cluster
+    expect((await fleetdeck('restore', '--context', 'broken', '--from', file, '--allow-unsigned')).report.error).toMatch(/^context "broken": /);
   });
 });
