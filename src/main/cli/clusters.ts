@@ -1,10 +1,39 @@
-import type { ClusterEntry, Connection } from '../../shared/contract/clusters.ts';
+import type { ClusterEntry, ClusterList, ClustersService, Connection, KubeconfigSourceError } from '../../shared/contract/clusters.ts';
 import type { FleetdeckApi } from '../../shared/contract/index.ts';
+import { FleetdeckError } from '../../shared/errors.ts';
+import { kubeconfigPaths } from '../services/clusters/kubeconfig.ts';
 import { table } from './table.ts';
 import type { CommandResult } from './index.ts';
 
-export async function clustersCommand(api: FleetdeckApi, flags: { connect: boolean; json: boolean }): Promise<CommandResult> {
-  const { clusters, errors } = await api.clusters.list();
+/**
+ * What every command that reaches clusters checks first, as kubectl does: a kubeconfig file that
+ * cannot be read stops it with one line (only ~/.kube/config may be absent, when the vault holds
+ * contexts), and so does a context that no source defines. Returns the sources' other problems
+ * (the vault's).
+ */
+export async function checkSources(clusters: ClustersService, paths: string[], contexts: string[]): Promise<ClusterList> {
+  const { clusters: entries, errors } = await clusters.list();
+  const [defaultPath] = kubeconfigPaths(undefined, {});
+  const tolerated = (e: KubeconfigSourceError) => e.code === 'kubeconfig-not-found' && e.source === defaultPath && entries.length > 0;
+  const fatal = errors.find((e) => paths.includes(e.source) && !tolerated(e));
+  if (fatal) throw new FleetdeckError(fatal.code, fatal.code === 'kubeconfig-not-found' ? `kubeconfig ${fatal.source} does not exist` : fatal.message);
+  const others = errors.filter((e) => !paths.includes(e.source));
+  const unknown = contexts.filter((c) => !entries.some((e) => e.context === c));
+  if (unknown.length) {
+    const names = entries.map((e) => e.context);
+    const available = names.length ? `available: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ` and ${names.length - 20} more` : ''}` : 'no context is defined';
+    throw new FleetdeckError('not-found', `context ${unknown.map((c) => `"${c}"`).join(', ')} not found; ${available}${others.length ? `; ${others[0].message}` : ''}`);
+  }
+  return { clusters: entries, errors: others };
+}
+
+/**
+ * `fleetdeck clusters [--connect]`: checks the sources as every command does, then lists them;
+ * exit 1 when the vault could not be read (not when it is the desktop app's) or every connection
+ * failed, 2 when some did.
+ */
+export async function clustersCommand(api: FleetdeckApi, paths: string[], flags: { connect: boolean; json: boolean }): Promise<CommandResult> {
+  const { clusters, errors } = await checkSources(api.clusters, paths, []);
   const entries: ClusterEntry[] = flags.connect
     ? await Promise.all(clusters.map(async (entry) => ({ ...entry, connection: await api.clusters.connect({ context: entry.context }) })))
     : clusters;
@@ -21,7 +50,9 @@ export async function clustersCommand(api: FleetdeckApi, flags: { connect: boole
           ...(flags.connect ? [describe(e.connection!)] : []),
         ]),
       );
-  return { output, errors: errors.map((e) => e.message), exitCode: errors.length ? 1 : 0 };
+  const failed = entries.filter((e) => e.connection?.state === 'failed').length;
+  const exitCode = errors.some((e) => !e.notice) || (failed && failed === entries.length) ? 1 : failed ? 2 : 0;
+  return { output, errors: errors.map((e) => (e.notice ? `note: ${e.message}` : e.message)), exitCode };
 }
 
 function describe(connection: Connection): string {

@@ -4,7 +4,8 @@ import { FleetdeckError } from '../../shared/errors.ts';
 import { widenProcessPath } from '../services/clusters/exec-path.ts';
 import { createServices } from '../services/index.ts';
 import { dataDir, FileKeyStore } from '../services/clusters/vault.ts';
-import { clustersCommand } from './clusters.ts';
+import { kubeconfigPaths } from '../services/clusters/kubeconfig.ts';
+import { checkSources, clustersCommand } from './clusters.ts';
 import { backupCommand, migrateCommand, restoreCommand } from './jobs.ts';
 import { alertsCommand, queryCommand, rulesCommand, silenceCommand } from './monitoring.ts';
 import { gitopsCommand } from './gitops.ts';
@@ -73,6 +74,9 @@ options:
   --output table|json    human table (default) or JSON for scripts
   -h, --help             this help`;
 
+/** The commands that reach clusters: each first checks the kubeconfig files and the contexts it names (clusters does so as it lists them). */
+const clusterCommands = ['pods', 'backup', 'restore', 'migrate', 'query', 'alerts', 'silence', 'gitops', 'rules'];
+
 export async function run(argv: string[]): Promise<CommandResult> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -134,12 +138,16 @@ export async function run(argv: string[]): Promise<CommandResult> {
   if (command === 'validate') return validateCommand(manifests, rest, { json, kubernetesVersion: values['kubernetes-version'] });
   if (command === 'scaffold') return scaffoldCommand(rest, { json, name: values.name, repo: values.repo });
   const api = createServices({ kubeconfig: values.kubeconfig, contexts: values.context, dataDir: dir, keys: new FileKeyStore(dir) });
+  if (clusterCommands.includes(command)) {
+    const named = [...(values.context ?? []), values['from-context'], values['to-context']].filter((c) => c !== undefined);
+    await checkSources(api.clusters, kubeconfigPaths(values.kubeconfig), named);
+  }
   switch (command) {
     case 'clusters':
       if (rest.length) throw new FleetdeckError('invalid-input', `clusters takes no arguments, got "${rest.join(' ')}"`);
-      return clustersCommand(api, { connect: values.connect, json });
+      return clustersCommand(api, kubeconfigPaths(values.kubeconfig), { connect: values.connect, json });
     case 'pods':
-      return podsCommand(api.fleet, { problems: values.problems, json });
+      return podsCommand(api.fleet, { problems: values.problems, json, timeout: values.timeout });
     case 'backup':
       return backupCommand(api.runner, values, json);
     case 'restore':
@@ -188,8 +196,15 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     for (const error of result.errors) process.stderr.write(`fleetdeck: ${error}\n`);
     return result.exitCode;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`fleetdeck: ${message.split('\n')[0]}\n`);
+    process.stderr.write(`fleetdeck: ${failureLine(error)}\n`);
     return 1;
   }
+}
+
+/** A failure as the user sees it: one line, the stack only with FLEETDECK_DEBUG=1. */
+export function failureLine(error: unknown): string {
+  if (process.env.FLEETDECK_DEBUG === '1' && error instanceof Error && error.stack) return error.stack;
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  const usageError = String((error as NodeJS.ErrnoException | undefined)?.code).startsWith('ERR_PARSE_ARGS_');
+  return error instanceof FleetdeckError ? message : usageError ? `${message} (see fleetdeck --help)` : `internal error: ${message}`;
 }

@@ -3,19 +3,26 @@ import { FleetdeckError } from '../../shared/errors.ts';
 import { table } from './table.ts';
 import type { CommandResult } from './index.ts';
 
-/** `fleetdeck pods --problems`: every broken pod in every namespace of the selected clusters. */
-export async function podsCommand(fleet: KubeFleetService, flags: { problems: boolean; json: boolean }): Promise<CommandResult> {
+/**
+ * `fleetdeck pods --problems [--timeout SECONDS]`: every broken pod in every namespace of the
+ * selected clusters. A cluster that fails or is not listed in time is named on stderr beside the
+ * others' rows; exit 1 only when no cluster answered.
+ */
+export async function podsCommand(fleet: KubeFleetService, flags: { problems: boolean; json: boolean; timeout?: string }): Promise<CommandResult> {
   if (!flags.problems) throw new FleetdeckError('invalid-input', 'pods needs --problems (listing every pod is what kubectl get pods -A is for)');
+  const seconds = flags.timeout === undefined ? 30 : Number(flags.timeout);
+  if (!(Number.isInteger(seconds) && seconds > 0)) throw new FleetdeckError('invalid-input', `--timeout must be whole seconds above 0, got "${flags.timeout}"`);
   try {
-    await fleet.synced();
+    await fleet.synced(seconds * 1000);
     const summaries = await fleet.summaries();
+    if (!summaries.length) throw new FleetdeckError('not-found', 'no usable context in the kubeconfig files or the vault (see fleetdeck clusters)');
     const rows = (await fleet.allProblems()).map((p) => ({ context: p.context, cloud: p.cloud, namespace: p.namespace, pod: p.pod, reason: p.reason, restarts: p.restarts, since: p.since ?? null, hint: p.hint }));
-    const unreachable = summaries.filter((s) => s.state === 'failed' || s.state === 'reconnecting').map((s) => `${s.context}: ${s.error}`);
-    const partial = summaries.flatMap((s) => s.forbidden.map((f) => `${s.context}: warning: ${f}`));
+    const failed = summaries.filter((s) => s.state !== 'synced').map((s) => `${s.context}: ${s.error ?? `not listed within ${seconds} s (--timeout SECONDS waits longer)`}`);
+    const partial = summaries.filter((s) => s.state === 'synced').flatMap((s) => s.forbidden.map((f) => `${s.context}: warning: ${f}`));
     const output = flags.json
       ? JSON.stringify(rows, null, 2)
       : table(['CONTEXT', 'NAMESPACE', 'POD', 'REASON', 'RESTARTS', 'SINCE', 'HINT'], rows.map((r) => [r.context, r.namespace, r.pod, r.reason, String(r.restarts), r.since ?? '', r.hint]));
-    return { output, errors: [...unreachable, ...partial], exitCode: unreachable.length ? 1 : 0 };
+    return { output, errors: [...failed, ...partial], exitCode: failed.length === summaries.length ? 1 : 0 };
   } finally {
     fleet.dispose();
   }

@@ -60,10 +60,13 @@ export class KubeFleetService implements FleetService {
     options.store.onDidChange(() => {
       const previous = this.caches;
       this.caches = undefined;
-      void previous?.then((caches) => {
-        caches.forEach((c) => c.stop());
-        this.changes.add(...caches.keys());
-      });
+      void previous?.then(
+        (caches) => {
+          caches.forEach((c) => c.stop());
+          this.changes.add(...caches.keys());
+        },
+        () => undefined,
+      );
     });
   }
 
@@ -93,14 +96,37 @@ export class KubeFleetService implements FleetService {
     return this.caches;
   }
 
-  /** Waits until every cluster's overview collections have been listed once (or failed): what a one-shot CLI call needs. */
-  async synced(): Promise<void> {
-    await Promise.all([...(await this.clusters()).values()].map((c) => c.start()));
+  /**
+   * What a one-shot CLI call needs: waits until each cluster's overview collections have been
+   * listed once, or it failed (forbidden; or a first list that failed, such as a refused
+   * connection or bad credentials, which the cache keeps retrying), or timeoutMs has passed;
+   * summaries() then tell which clusters are not synced.
+   */
+  async synced(timeoutMs = 30_000): Promise<void> {
+    const caches = [...(await this.clusters()).values()];
+    const stops: (() => void)[] = [];
+    const settled = (cache: ClusterCache) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (cache.state().state === 'reconnecting') resolve();
+        };
+        stops.push(cache.onDidChange(check));
+        check();
+        void cache.start().then(resolve);
+      });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([Promise.all(caches.map(settled)), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    } finally {
+      clearTimeout(timer);
+      stops.forEach((stop) => stop());
+    }
   }
 
   dispose(): void {
     this.changes.dispose();
-    void this.caches?.then((caches) => caches.forEach((c) => c.stop()));
+    // caches that never started (an unknown context) have nothing to stop
+    void this.caches?.then((caches) => caches.forEach((c) => c.stop()), () => undefined);
   }
 
   async summaries(): Promise<ClusterSummary[]> {
