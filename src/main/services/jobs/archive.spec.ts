@@ -82,7 +82,7 @@ async function tarEntries(): Promise<{ name: string; bytes: Buffer }[]> {
   return reading;
 }
 
-type RawEntry = tar.Headers & { bytes?: Buffer };
+type RawEntry = Partial<tar.Header> & { name: string; bytes?: Buffer };
 
 /** A tar stream of these entries, as they are given (links, devices and odd names included). */
 async function tarOf(entries: RawEntry[]): Promise<Buffer> {
@@ -455,7 +455,7 @@ describe('archive size limits', () => {
     const member = gzipSync(Buffer.alloc(1024 * 1024));
     return Buffer.concat(Array.from({ length: mib }, () => member));
   };
-  const tarHeader = async (header: tar.Headers) => {
+  const tarHeader = async (header: Partial<tar.Header> & { name: string }) => {
     const pack = tar.pack();
     pack.entry(header).on('error', () => undefined);
     const [chunk] = (await once(pack, 'data')) as [Buffer];
