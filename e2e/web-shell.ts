@@ -10,6 +10,8 @@ export const screenshotDir = path.join(root, 'test-results', 'screenshots');
 
 export interface RunningShell {
   url: string;
+  /** the shell's FLEETDECK_HOME */
+  home: string;
   origin: string;
   process: ChildProcess;
   stop(): Promise<void>;
@@ -34,6 +36,7 @@ export async function startWebShell(args: string[]): Promise<RunningShell> {
   if (!match) throw new Error(`unexpected ready line: ${line}`);
   return {
     url: line.slice('Fleetdeck web shell: '.length),
+    home,
     origin: match[1],
     process: child,
     stop: () =>

@@ -1,21 +1,25 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
+import { createApiClient } from '../src/shared/contract/index.ts';
+import { webTransport } from '../src/renderer/web-transport.ts';
 import { root, screenshotDir, startWebShell, type RunningShell } from './web-shell.ts';
 
 // The offline workspace with no cluster configured: an empty kubeconfig, no network needed. The
 // lab's kustomize (built from its module) renders; git is the system's.
 let shell: RunningShell;
-const dir = path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-ws-')), 'payments');
+/** where the web shell scaffolds a new repository: a folder of its own data folder */
+let dir: string;
+const kubeconfig = path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-kc-')), 'empty.yaml');
 const identity = { GIT_AUTHOR_NAME: 'E2E', GIT_AUTHOR_EMAIL: 'e2e@example.com', GIT_COMMITTER_NAME: 'E2E', GIT_COMMITTER_EMAIL: 'e2e@example.com' };
 
 test.beforeAll(async () => {
-  const kubeconfig = path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-kc-')), 'empty.yaml');
   writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n');
   Object.assign(process.env, identity, { PATH: `${path.join(root, 'lab/bin')}${path.delimiter}${process.env.PATH}` });
   shell = await startWebShell(['--kubeconfig', kubeconfig]);
+  dir = path.join(shell.home, 'workspaces', 'payments');
 });
 test.afterAll(() => shell.stop());
 
@@ -28,11 +32,12 @@ test('with no cluster the sample workspace opens; scaffold, edit with schema dia
   await expect(page.getByRole('navigation', { name: 'Workspace files' }).getByRole('button', { name: /kustomization\.yaml/ }).first()).toBeVisible();
   await expect(page.getByRole('tab', { name: 'Problems (0)' })).toBeVisible();
 
-  // a new repository through the dialog
+  // a new repository through the dialog: the web shell has no folder dialog, so it goes to a new folder of its own
   await page.getByRole('button', { name: 'New repository…' }).click();
-  await page.getByLabel('Folder (new or empty)').fill(dir);
+  await page.getByLabel('Application name').fill('payments');
+  await expect(page.getByRole('radio', { name: `a new folder ${dir}` })).toBeChecked();
   await page.getByRole('button', { name: 'Create' }).click();
-  await expect(page.getByText(dir)).toBeVisible();
+  await expect(page.getByLabel('Open a workspace folder')).toHaveValue(dir);
 
   // Git: initialize, stage everything, first commit
   await page.getByRole('tab', { name: 'Git' }).click();
@@ -116,4 +121,32 @@ test('with no cluster the sample workspace opens; scaffold, edit with schema dia
   expect(git('show', 'HEAD:base/deployment.yaml')).toContain('replicas: 3');
   expect(git('show', '--format=', 'HEAD')).toMatch(/^-  replicas: 2\n\+  replicas: 3$/m);
   expect(git('show', '--stat', '--format=', 'HEAD')).toMatch(/1 file changed, 1 insertion\(\+\), 1 deletion\(-\)/);
+});
+
+test('the web shell opens only the folders it was started with or made: any other root, and its own data folder, are refused', async ({ page }) => {
+  const repo = path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-ws-')), 'shop');
+  mkdirSync(repo);
+  writeFileSync(path.join(repo, 'configmap.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shop}\n');
+  const elsewhere = mkdtempSync(path.join(tmpdir(), 'fleetdeck-private-'));
+  writeFileSync(path.join(elsewhere, 'token.yaml'), 'secret: s3cr3t\n');
+  const granted = await startWebShell(['--kubeconfig', kubeconfig, '--workspace', repo]);
+  try {
+    await page.goto(granted.url);
+    // the folder named on the command line opens first, and the screen says how to grant another
+    await expect(page.getByLabel('Open a workspace folder')).toHaveValue(repo);
+    await expect(page.getByRole('navigation', { name: 'Workspace files' }).getByRole('button', { name: /configmap\.yaml/ })).toBeVisible();
+    await expect(page.getByText(/To open another, start the web shell with --workspace DIR/)).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Open folder…' })).toHaveCount(0);
+
+    // what a hostile page could send through the same API
+    const api = createApiClient(webTransport({ origin: granted.origin, token: new URL(granted.url).searchParams.get('token') }));
+    await expect(api.manifests.read({ root: elsewhere, path: 'token.yaml' })).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('--workspace DIR') });
+    await expect(api.manifests.open({ path: elsewhere })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(api.manifests.write({ root: granted.home, path: 'x.yaml', text: 'x' })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(api.manifests.scaffold({ into: elsewhere, name: 'x' })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(api.manifests.chooseFolder({})).rejects.toMatchObject({ code: 'forbidden' });
+    expect((await api.manifests.read({ root: repo, path: 'configmap.yaml' })).text).toContain('name: shop');
+  } finally {
+    await granted.stop();
+  }
 });

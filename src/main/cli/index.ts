@@ -11,7 +11,6 @@ import { alertsCommand, queryCommand, rulesCommand, silenceCommand } from './mon
 import { gitopsCommand } from './gitops.ts';
 import { renderCommand, scaffoldCommand, validateCommand } from './manifests.ts';
 import { podsCommand } from './pods.ts';
-import { LocalManifestsService } from '../services/manifests/manifests-service.ts';
 
 export interface CommandResult {
   /** the text for stdout, or its pieces in order (a large report, written as it is serialized) */
@@ -48,14 +47,15 @@ commands:
                          [--prune] [--hard] [--with-source] [--timeout SECONDS (default 60)]
                          writes what the controller expects through the Kubernetes API, then waits for it
                          to act; exit 0 acted, 2 written but not acted on in time, 1 refused or failed
-  gitops drift --workspace DIR --overlay PATH --context C [--self-heal]
+  gitops drift --workspace DIR --overlay PATH --context C [--self-heal] [--allow-remote]
                          the overlay rendered and compared with the live objects (server-side apply dry run):
                          missing, changed (with the diff) or extra (the app's labels, not in Git); exit 3 on drift
   every command takes --context C (repeatable) to pick clusters; default: all
 
 offline workspace (no cluster needed):
-  render DIR [--output yaml|json]
-                         the kustomization in DIR rendered with your kustomize (or kubectl kustomize)
+  render DIR [--output yaml|json] [--allow-remote]
+                         the kustomization in DIR rendered with your kustomize (or kubectl kustomize);
+                         offline: remote resources and bases are refused unless --allow-remote
   validate DIR [--kubernetes-version 1.31]
                          schemas and lint rules over every YAML file; exit 1 when an error is found
   scaffold DIR [--name APP] [--repo URL]
@@ -123,6 +123,7 @@ export async function run(argv: string[]): Promise<CommandResult> {
       workspace: { type: 'string' },
       overlay: { type: 'string' },
       'self-heal': { type: 'boolean' },
+      'allow-remote': { type: 'boolean', default: false },
       repo: { type: 'string' },
       'kubernetes-version': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -131,13 +132,19 @@ export async function run(argv: string[]): Promise<CommandResult> {
   if (values.help || positionals.length === 0) return { output: usage, errors: [], exitCode: values.help ? 0 : 2 };
   const [command, ...rest] = positionals;
   const dir = dataDir();
-  const manifests = new LocalManifestsService({ dataDir: dir });
-  if (command === 'render') return renderCommand(manifests, rest, values.output);
+  if (command === 'render') return renderCommand(rest, { dataDir: dir, output: values.output, allowRemote: values['allow-remote'] });
   if (values.output !== undefined && values.output !== 'table' && values.output !== 'json') throw new FleetdeckError('invalid-input', `--output must be table or json, got "${values.output}"`);
   const json = values.output === 'json';
-  if (command === 'validate') return validateCommand(manifests, rest, { json, kubernetesVersion: values['kubernetes-version'] });
+  if (command === 'validate') return validateCommand(rest, { dataDir: dir, json, kubernetesVersion: values['kubernetes-version'] });
   if (command === 'scaffold') return scaffoldCommand(rest, { json, name: values.name, repo: values.repo });
-  const api = createServices({ kubeconfig: values.kubeconfig, contexts: values.context, dataDir: dir, keys: new FileKeyStore(dir) });
+  const api = createServices({
+    kubeconfig: values.kubeconfig,
+    contexts: values.context,
+    dataDir: dir,
+    keys: new FileKeyStore(dir),
+    workspaces: values.workspace === undefined ? undefined : [values.workspace],
+    allowRemoteKustomize: values['allow-remote'],
+  });
   if (clusterCommands.includes(command)) {
     const named = [...(values.context ?? []), values['from-context'], values['to-context']].filter((c) => c !== undefined);
     await checkSources(api.clusters, kubeconfigPaths(values.kubeconfig), named);

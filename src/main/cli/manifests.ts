@@ -10,20 +10,26 @@ function oneDirectory(command: string, args: string[]): string {
   return path.resolve(args[0]);
 }
 
-/** `fleetdeck render DIR [--output yaml|json]`: the kustomization in DIR, rendered; json is an array of objects. */
-export async function renderCommand(service: LocalManifestsService, args: string[], output: string | undefined): Promise<CommandResult> {
-  const format = output ?? 'yaml';
+/**
+ * `fleetdeck render DIR [--output yaml|json] [--allow-remote]`: the kustomization in DIR,
+ * rendered (offline unless --allow-remote); json is an array of objects. DIR is named by the user,
+ * so it is granted, and its kustomizations may name local bases anywhere, as with kustomize.
+ */
+export async function renderCommand(args: string[], options: { dataDir: string; output?: string; allowRemote: boolean }): Promise<CommandResult> {
+  const format = options.output ?? 'yaml';
   if (format !== 'yaml' && format !== 'json') throw new FleetdeckError('invalid-input', `render --output must be yaml or json, got "${format}"`);
   const dir = oneDirectory('render', args);
-  const { yaml } = await service.render({ root: dir, dir: '' });
+  const service = new LocalManifestsService({ dataDir: options.dataDir, workspaces: [dir], renderOutsideRoot: true });
+  const { yaml } = await service.render({ root: dir, dir: '', allowRemote: options.allowRemote });
   if (format === 'yaml') return { output: yaml.trimEnd(), errors: [], exitCode: 0 };
   const objects = streamObjects(yaml);
   return { output: JSON.stringify(objects, null, 2), errors: [], exitCode: 0 };
 }
 
 /** `fleetdeck validate DIR [--kubernetes-version 1.31] --output json`: `[{file, line, severity, rule, message}]`, exit 1 when an error is found. */
-export async function validateCommand(service: LocalManifestsService, args: string[], options: { json: boolean; kubernetesVersion?: string }): Promise<CommandResult> {
+export async function validateCommand(args: string[], options: { dataDir: string; json: boolean; kubernetesVersion?: string }): Promise<CommandResult> {
   const dir = oneDirectory('validate', args);
+  const service = new LocalManifestsService({ dataDir: options.dataDir, workspaces: [dir] });
   const { problems, files } = await service.validate({ root: dir, kubernetesVersion: options.kubernetesVersion });
   const errors = problems.filter((p) => p.severity === 'error').length;
   const exitCode = errors ? 1 : 0;

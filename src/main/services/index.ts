@@ -21,17 +21,23 @@ export interface ServicesOptions {
   keys: KeyStore;
   /** limit live caches to these contexts */
   contexts?: string[];
+  /** workspace folders named on the command line: the renderer may open only folders granted through main */
+  workspaces?: string[];
+  /** main's folder dialog, where there is one (the desktop app) */
+  pickFolder?: (title: string) => Promise<string | undefined>;
+  /** let drift detection's rendering fetch remote kustomize resources (the CLI's --allow-remote) */
+  allowRemoteKustomize?: boolean;
 }
 
 /** The composition root shared by the Electron main process, the web shell and the CLI. */
-export function createServices(options: ServicesOptions): FleetdeckApi & { fleet: KubeFleetService; gitops: KubeGitOpsService; jobs: JobsCenter; runner: JobRunner } {
+export function createServices(options: ServicesOptions): FleetdeckApi & { fleet: KubeFleetService; gitops: KubeGitOpsService; jobs: JobsCenter; manifests: LocalManifestsService; runner: JobRunner } {
   const store = new KubeconfigStore(kubeconfigPaths(options.kubeconfig), new Vault(options.dataDir, options.keys));
   const runner = new JobRunner({ store, keys: options.keys, dir: options.dataDir });
-  const manifests = new LocalManifestsService({ dataDir: options.dataDir });
+  const manifests = new LocalManifestsService({ dataDir: options.dataDir, workspaces: options.workspaces, pickFolder: options.pickFolder });
   return {
     clusters: new KubeconfigClustersService({ store }),
     fleet: new KubeFleetService({ store, contexts: options.contexts }),
-    gitops: new KubeGitOpsService({ store, render: (workspace, overlay) => manifests.render({ root: workspace, dir: overlay }).then((r) => r.yaml) }),
+    gitops: new KubeGitOpsService({ store, render: (workspace, overlay) => manifests.render({ root: workspace, dir: overlay, allowRemote: options.allowRemoteKustomize }).then((r) => r.yaml) }),
     jobs: new JobsCenter(runner, options.dataDir),
     manifests,
     monitoring: new KubeMonitoringService({ store, settings: new MonitoringSettings(options.dataDir) }),

@@ -12,7 +12,7 @@ const rendererDir = path.resolve(import.meta.dirname, '../renderer');
 
 async function main() {
   const { values } = parseArgs({
-    options: { port: { type: 'string', default: '0' }, kubeconfig: { type: 'string' } },
+    options: { port: { type: 'string', default: '0' }, kubeconfig: { type: 'string' }, workspace: { type: 'string', multiple: true } },
     strict: true,
   });
   const port = Number(values.port);
@@ -21,7 +21,7 @@ async function main() {
   widenProcessPath();
   const dispatcher = new Dispatcher();
   const dir = dataDir();
-  exposeServices(createServices({ kubeconfig: values.kubeconfig, dataDir: dir, keys: new FileKeyStore(dir) }), dispatcher);
+  exposeServices(createServices({ kubeconfig: values.kubeconfig, dataDir: dir, keys: new FileKeyStore(dir), workspaces: values.workspace }), dispatcher);
   const shell = await startWebShell({ dispatcher, rendererDir, port });
   console.log(`Fleetdeck web shell: ${shell.url}`);
   const stop = () => void shell.close().then(() => process.exit(0));

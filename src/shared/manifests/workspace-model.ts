@@ -53,7 +53,24 @@ export function contextOfPath(file: string): Omit<FileContext, 'role' | 'namespa
   };
 }
 
-export const isRemoteReference = (ref: string) => /^[a-z]+:\/\//i.test(ref) || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(ref) || ref.includes('?ref=');
+/**
+ * Whether kustomize would fetch a reference (or clone it) instead of reading it from the folder:
+ * a URL of any scheme (file:// is a clone too), go-getter's `git::…`, `gh:…`, scp-like
+ * `user@host:path`, a github.com / gitlab.com / bitbucket.org path, or a `?ref=` query.
+ */
+export function isRemoteReference(ref: string): boolean {
+  const r = ref.trim();
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(r) || /^[a-z0-9]+::/i.test(r) || /^gh:/i.test(r) || /^[^/\s]+@[^/\s]+:/.test(r) || /^(www\.)?(github\.com|gitlab\.com|bitbucket\.org)[/:]/i.test(r) || r.includes('?ref=');
+}
+
+/** A path or URL a kustomization names, as written (a generator's `key=path` without its key). */
+export interface KustomizationEntry {
+  /** where it sits in the kustomization, for its line */
+  field: FieldPath;
+  ref: string;
+  /** resource: a file or a kustomization folder; patch; file: a generator's input; other: transformer, generator, validator, OpenAPI and Helm sources */
+  kind: 'resource' | 'patch' | 'file' | 'other';
+}
 
 export interface KustomizationReference {
   /** where the reference sits in the kustomization, for its line */
@@ -63,46 +80,65 @@ export interface KustomizationReference {
   kind: 'resource' | 'patch' | 'file';
 }
 
+type Entries = unknown[] | undefined;
 interface Kustomization {
   namespace?: string;
-  resources?: unknown[];
-  bases?: unknown[];
-  components?: unknown[];
-  crds?: unknown[];
+  resources?: Entries;
+  bases?: Entries;
+  components?: Entries;
+  crds?: Entries;
+  configurations?: Entries;
+  generators?: Entries;
+  transformers?: Entries;
+  validators?: Entries;
   patches?: { path?: unknown }[];
-  patchesStrategicMerge?: unknown[];
+  patchesStrategicMerge?: Entries;
   patchesJson6902?: { path?: unknown }[];
-  configMapGenerator?: { files?: unknown[]; envs?: unknown[]; env?: unknown }[];
-  secretGenerator?: { files?: unknown[]; envs?: unknown[]; env?: unknown }[];
+  replacements?: { path?: unknown }[];
+  configMapGenerator?: { files?: Entries; envs?: Entries; env?: unknown }[];
+  secretGenerator?: { files?: Entries; envs?: Entries; env?: unknown }[];
+  openapi?: { path?: unknown };
+  helmCharts?: { repo?: unknown }[];
+  helmChartInflationGenerator?: { chartRepoUrl?: unknown }[];
+}
+
+/** Every path or URL a kustomization names: what kustomize reads, clones or fetches to build it. */
+export function kustomizationEntries(value: unknown): KustomizationEntry[] {
+  if (!value || typeof value !== 'object') return [];
+  const k = value as Kustomization;
+  const entries: KustomizationEntry[] = [];
+  const list = <T>(items: T[] | undefined): T[] => (Array.isArray(items) ? items : []);
+  const add = (field: FieldPath, ref: unknown, kind: KustomizationEntry['kind']) => {
+    if (typeof ref === 'string' && ref) entries.push({ field, ref, kind });
+  };
+  for (const key of ['resources', 'bases', 'components', 'crds'] as const) list(k[key]).forEach((ref, i) => add([key, i], ref, 'resource'));
+  for (const key of ['patches', 'patchesJson6902'] as const) list(k[key]).forEach((p, i) => add([key, i, 'path'], p?.path, 'patch'));
+  list(k.patchesStrategicMerge).forEach((ref, i) => add(['patchesStrategicMerge', i], ref, 'patch'));
+  for (const key of ['configMapGenerator', 'secretGenerator'] as const) {
+    list(k[key]).forEach((g, i) => {
+      // kustomize splits `key=path` at the first "="
+      list(g?.files).forEach((ref, j) => add([key, i, 'files', j], typeof ref === 'string' ? ref.slice(ref.indexOf('=') + 1) : ref, 'file'));
+      list(g?.envs).forEach((ref, j) => add([key, i, 'envs', j], ref, 'file'));
+      add([key, i, 'env'], g?.env, 'file');
+    });
+  }
+  for (const key of ['configurations', 'generators', 'transformers', 'validators'] as const) list(k[key]).forEach((ref, i) => add([key, i], ref, 'other'));
+  list(k.replacements).forEach((r, i) => add(['replacements', i, 'path'], r?.path, 'other'));
+  add(['openapi', 'path'], k.openapi?.path, 'other');
+  list(k.helmCharts).forEach((h, i) => add(['helmCharts', i, 'repo'], h?.repo, 'other'));
+  list(k.helmChartInflationGenerator).forEach((h, i) => add(['helmChartInflationGenerator', i, 'chartRepoUrl'], h?.chartRepoUrl, 'other'));
+  return entries;
 }
 
 /** Every local path inside the workspace that a kustomization names (remote ones and ones above the root cannot be checked here). */
 export function kustomizationReferences(file: string, value: unknown): KustomizationReference[] {
-  if (!value || typeof value !== 'object') return [];
-  const k = value as Kustomization;
   const dir = dirname(file);
-  const refs: KustomizationReference[] = [];
-  const add = (field: FieldPath, ref: unknown, kind: KustomizationReference['kind']) => {
-    if (typeof ref !== 'string' || isRemoteReference(ref)) return;
+  return kustomizationEntries(value).flatMap(({ field, ref, kind }) => {
     // a strategic-merge patch may be written inline
-    if (kind === 'patch' && ref.includes('\n')) return;
-    // generator entries may be `key=path`
-    const target = joinPath(dir, kind === 'file' ? ref.split('=').pop()! : ref);
-    if (target !== undefined) refs.push({ field, target, kind });
-  };
-  for (const key of ['resources', 'bases', 'components', 'crds'] as const) {
-    (Array.isArray(k[key]) ? k[key] : []).forEach((ref, i) => add([key, i], ref, 'resource'));
-  }
-  (Array.isArray(k.patches) ? k.patches : []).forEach((p, i) => add(['patches', i, 'path'], p?.path, 'patch'));
-  (Array.isArray(k.patchesJson6902) ? k.patchesJson6902 : []).forEach((p, i) => add(['patchesJson6902', i, 'path'], p?.path, 'patch'));
-  (Array.isArray(k.patchesStrategicMerge) ? k.patchesStrategicMerge : []).forEach((ref, i) => add(['patchesStrategicMerge', i], ref, 'patch'));
-  for (const key of ['configMapGenerator', 'secretGenerator'] as const) {
-    (Array.isArray(k[key]) ? k[key] : []).forEach((g, i) => {
-      for (const list of ['files', 'envs'] as const) (Array.isArray(g?.[list]) ? g[list] : []).forEach((ref, j) => add([key, i, list, j], ref, 'file'));
-      if (g?.env) add([key, i, 'env'], g.env, 'file');
-    });
-  }
-  return refs;
+    if (kind === 'other' || isRemoteReference(ref) || (kind === 'patch' && ref.includes('\n'))) return [];
+    const target = joinPath(dir, ref);
+    return target === undefined ? [] : [{ field, target, kind }];
+  });
 }
 
 /** Each file's context, given every kustomization of the workspace (file → parsed value). */

@@ -7,8 +7,23 @@ import { createOnce, FileKeyStore, type KeyKind, type KeyStore } from './vault.t
 /** The part of Electron's safeStorage the desktop key store uses. */
 export interface SafeStorageLike {
   isEncryptionAvailable(): boolean;
+  /** Linux: the secret store behind safeStorage ('gnome_libsecret', 'kwallet5', … or 'basic_text') */
+  getSelectedStorageBackend?(): string;
   encryptString(plain: string): Buffer;
   decryptString(sealed: Buffer): string;
+}
+
+/**
+ * Whether safeStorage is backed by a real OS keychain. On Linux without a secret service Electron
+ * falls back to 'basic_text', a key built into Chromium itself: that protects nothing, so the
+ * key file (mode 0600) is used instead, as by the web shell and the CLI.
+ */
+export function hasOsKeychain(safeStorage: SafeStorageLike, platform: NodeJS.Platform = process.platform): boolean {
+  if (!safeStorage.isEncryptionAvailable()) return false;
+  if (platform !== 'linux') return true;
+  // 'unknown' only before the app is ready; an Electron without the method predates basic_text's fallback
+  const backend = safeStorage.getSelectedStorageBackend?.();
+  return backend !== 'basic_text' && backend !== 'unknown';
 }
 
 /**
@@ -21,16 +36,18 @@ export class SafeStorageKeyStore implements KeyStore {
   private readonly keyFile: FileKeyStore;
   private readonly keychainFile: string;
   private readonly safeStorage: SafeStorageLike;
+  private readonly platform: NodeJS.Platform;
 
-  constructor(dir: string, safeStorage: SafeStorageLike) {
+  constructor(dir: string, safeStorage: SafeStorageLike, platform: NodeJS.Platform = process.platform) {
     this.keyFile = new FileKeyStore(dir);
     this.keychainFile = path.join(dir, 'vault.key.safe');
     this.safeStorage = safeStorage;
+    this.platform = platform;
   }
 
   /** Whether new vaults may be sealed with the OS keychain; otherwise the key file is used. */
   private keychainSeals(): boolean {
-    return this.safeStorage.isEncryptionAvailable();
+    return hasOsKeychain(this.safeStorage, this.platform);
   }
 
   async sealingKey(): Promise<{ kind: KeyKind; key: Buffer }> {

@@ -1,13 +1,22 @@
 // Local Git through the user's git: status, diff, stage, commit, branches, history. Pushing is
 // left to the user's own git and credentials.
+//
+// A workspace may be a repository someone else made (an archive, a shared folder): its own
+// .git/config and hooks must not run programs when Fleetdeck merely looks at it. Every call runs
+// with hooks off and with each repository-scoped setting that names a program overridden by the
+// user's own (global or system) value, or disabled; submodules are not descended into (their
+// configuration is not read here). The user's own git setup (git-lfs, signing) keeps working.
 import { execFile } from 'node:child_process';
+import { realpath, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import type { GitCommit, GitStatus } from '../../../shared/contract/manifests.ts';
 
-function git(root: string, args: string[]): Promise<string> {
+/** no pager, no prompts, no editor, no locale surprises in what we parse */
+const baseEnv = (): NodeJS.ProcessEnv => ({ ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', GIT_EDITOR: ':', GIT_SEQUENCE_EDITOR: ':', LC_ALL: 'C' });
+
+function run(root: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    // no pager, no prompts, no locale surprises in what we parse
-    const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', LC_ALL: 'C' };
     execFile('git', ['-C', root, ...args], { env, maxBuffer: 256 * 1024 * 1024, timeout: 60_000 }, (error, stdout, stderr) => {
       if (!error) return resolve(stdout);
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return reject(new FleetdeckError('not-found', 'git is not installed (or not on the PATH): install git to use version control'));
@@ -15,17 +24,126 @@ function git(root: string, args: string[]): Promise<string> {
         return reject(new FleetdeckError('invalid-input', 'git does not know who you are: run git config --global user.name "Your Name" and git config --global user.email you@example.com'));
       }
       const message = stderr.trim() || error.message;
-      reject(new FleetdeckError('invalid-input', `git ${args[0]}: ${message.split('\n').filter(Boolean).slice(0, 3).join(' ')}`));
+      reject(new FleetdeckError('invalid-input', `git ${args.find((a) => !a.startsWith('-')) ?? ''}: ${message.split('\n').filter(Boolean).slice(0, 3).join(' ')}`));
     });
   });
 }
+
+/** Always set: hooks off, no descent into submodules, no background maintenance in someone else's repository. */
+const fixed: [string, string][] = [
+  ['core.hooksPath', '/dev/null'],
+  ['submodule.recurse', 'false'],
+  ['diff.ignoreSubmodules', 'all'],
+  ['maintenance.auto', 'false'],
+  ['gc.auto', '0'],
+];
+
+/**
+ * Settings that make git run a program (or sign with the user's key), with the value that turns
+ * them off or back to git's default. Those without a subsection are overridden in every call, so
+ * a submodule's own setting cannot apply either; the others (filter.<driver>.clean…) when the
+ * repository sets them.
+ */
+const programSettings: [RegExp, string][] = [
+  [/^core\.fsmonitor$/, 'false'],
+  [/^core\.(sshcommand|gitproxy|askpass|pager|editor)$/, ''],
+  [/^sequence\.editor$/, ''],
+  [/^diff\.external$/, ''],
+  [/^credential\.(.+\.)?helper$/, ''],
+  [/^gpg\.(openpgp\.)?program$/, 'gpg'],
+  [/^gpg\.x509\.program$/, 'gpgsm'],
+  [/^gpg\.ssh\.program$/, 'ssh-keygen'],
+  [/^gpg\.ssh\.defaultkeycommand$/, ''],
+  [/^commit\.gpgsign$/, 'false'],
+  [/^pager\..+$/, 'false'],
+  [/^diff\..+\.(textconv|command)$/, ''],
+  [/^filter\..+\.(clean|smudge|process)$/, ''],
+  [/^merge\..+\.driver$/, ''],
+];
+const alwaysOverridden = ['core.fsmonitor', 'core.sshcommand', 'core.gitproxy', 'core.askpass', 'core.pager', 'core.editor', 'sequence.editor', 'diff.external', 'credential.helper', 'gpg.program', 'commit.gpgsign'];
+
+interface ConfigEntry {
+  scope: string;
+  key: string;
+  value: string;
+}
+
+/** `git config --list -z --show-scope --includes`: "scope\0key\nvalue\0" per entry ("scope\0key\0" for a bare boolean). */
+function parseConfigList(out: string): ConfigEntry[] {
+  const fields = out.split('\0');
+  const entries: ConfigEntry[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const at = fields[i + 1].indexOf('\n');
+    entries.push({ scope: fields[i], key: at < 0 ? fields[i + 1] : fields[i + 1].slice(0, at), value: at < 0 ? 'true' : fields[i + 1].slice(at + 1) });
+  }
+  return entries;
+}
+
+const repositoryScopes = new Set(['local', 'worktree']);
+
+/**
+ * The environment of every git call in `root`: the overrides above as command-line-scope config
+ * (GIT_CONFIG_COUNT, so a key containing "=" is no problem), after those the user already passes.
+ */
+async function safeEnv(root: string): Promise<NodeJS.ProcessEnv> {
+  await requireGitVersion();
+  const env = baseEnv();
+  const entries = parseConfigList(await run(root, ['config', '--list', '-z', '--show-scope', '--includes'], env));
+  const own = entries.filter((e) => !repositoryScopes.has(e.scope));
+  const repository = entries.filter((e) => repositoryScopes.has(e.scope));
+  if (repository.some((e) => e.key === 'core.worktree')) await refuseForeignWorkTree(root, env);
+  const keys = new Set([...alwaysOverridden, ...repository.map((e) => e.key).filter((key) => programSettings.some(([pattern]) => pattern.test(key.toLowerCase())))]);
+  const overrides = [...fixed];
+  for (const key of keys) {
+    const neutral = programSettings.find(([pattern]) => pattern.test(key.toLowerCase()))![1];
+    // the neutral value first (it also empties a list such as credential.helper), then the user's own values again
+    overrides.push([key, neutral], ...own.filter((e) => e.key === key).map((e): [string, string] => [key, e.value]));
+  }
+  const count = Number(env.GIT_CONFIG_COUNT ?? 0) || 0;
+  overrides.forEach(([key, value], i) => Object.assign(env, { [`GIT_CONFIG_KEY_${count + i}`]: key, [`GIT_CONFIG_VALUE_${count + i}`]: value }));
+  env.GIT_CONFIG_COUNT = String(count + overrides.length);
+  return env;
+}
+
+let versionChecked: Promise<void> | undefined;
+
+/** GIT_CONFIG_COUNT arrived in git 2.31: an older git would ignore the overrides. */
+function requireGitVersion(): Promise<void> {
+  versionChecked ??= run('.', ['version'], baseEnv()).then((out) => {
+    const [major, minor] = (/(\d+)\.(\d+)/.exec(out) ?? []).slice(1).map(Number);
+    if (!(major > 2 || (major === 2 && minor >= 31))) throw new FleetdeckError('invalid-input', `${out.trim()} is too old: Fleetdeck needs git 2.31 or later to run git without the repository's own hooks and programs`);
+  });
+  // a missing git is looked for again next time
+  versionChecked.catch(() => (versionChecked = undefined));
+  return versionChecked;
+}
+
+/**
+ * A repository whose config sets core.worktree may point git at any folder (the home folder, /):
+ * accepted only when its work tree leads back to it, as a submodule's or a linked work tree's does.
+ */
+async function refuseForeignWorkTree(root: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const [top, gitDir] = (await run(root, ['rev-parse', '--show-toplevel', '--absolute-git-dir'], env)).split('\n');
+  const dotGit = path.join(top, '.git');
+  const info = await stat(dotGit).catch(() => undefined);
+  const pointsTo = info?.isDirectory() ? dotGit : info?.isFile() ? path.resolve(top, (await readFile(dotGit, 'utf8')).replace(/^gitdir:\s*/, '').trim()) : undefined;
+  const [a, b] = await Promise.all([pointsTo, gitDir].map((p) => (p ? realpath(p).catch(() => undefined) : undefined)));
+  if (!a || a !== b) throw new FleetdeckError('forbidden', `this repository's config sets core.worktree to ${top}, outside it: Fleetdeck's Git panel does not use it`);
+}
+
+async function git(root: string, args: string[]): Promise<string> {
+  return run(root, args, await safeEnv(root));
+}
+
+/** Paths as they are: no pathspec magic (`:/`, globs) in what the renderer sends. */
+const literal = (paths: string[]) => paths.map((p) => `:(literal)${p}`);
 
 export async function isWorkTree(root: string): Promise<boolean> {
   return (await git(root, ['rev-parse', '--is-inside-work-tree']).catch(() => '')).trim() === 'true';
 }
 
 export async function status(root: string): Promise<GitStatus> {
-  const out = await git(root, ['status', '--porcelain=v1', '-z', '--branch', '--untracked-files=all']);
+  const out = await git(root, ['status', '--porcelain=v1', '-z', '--branch', '--untracked-files=all', '--ignore-submodules=all']);
   const records = out.split('\0').filter(Boolean);
   let branch = '';
   const files: GitStatus['files'] = [];
@@ -44,15 +162,20 @@ export async function status(root: string): Promise<GitStatus> {
   return { branch, files };
 }
 
-export const diff = (root: string, path: string | undefined, staged: boolean) => git(root, ['diff', '--no-color', ...(staged ? ['--cached'] : []), '--', ...(path ? [path] : [])]);
+export const diff = (root: string, path: string | undefined, staged: boolean) =>
+  git(root, ['diff', '--no-color', '--no-ext-diff', '--no-textconv', '--ignore-submodules=all', ...(staged ? ['--cached'] : []), '--', ...literal(path ? [path] : [])]);
 
 export async function stage(root: string, paths: string[]): Promise<void> {
-  await git(root, ['add', '--all', '--', ...paths]);
+  // git add asks each submodule for its status, which would run under the submodule's own
+  // configuration: submodules are left out
+  const index = await git(root, ['ls-files', '--stage', '-z', '--', ...literal(paths)]);
+  const submodules = index.split('\0').filter((record) => record.startsWith('160000 ')).map((record) => record.slice(record.indexOf('\t') + 1));
+  await git(root, ['add', '--all', '--', ...literal(paths), ...submodules.map((s) => `:(exclude,literal)${s}`)]);
 }
 
 export async function unstage(root: string, paths: string[]): Promise<void> {
   const hasHead = await git(root, ['rev-parse', '--verify', 'HEAD']).then(() => true, () => false);
-  await git(root, hasHead ? ['reset', '--quiet', 'HEAD', '--', ...paths] : ['rm', '--cached', '--quiet', '-r', '--', ...paths]);
+  await git(root, hasHead ? ['reset', '--quiet', 'HEAD', '--', ...literal(paths)] : ['rm', '--cached', '--quiet', '-r', '--', ...literal(paths)]);
 }
 
 const logFormat = '%H%x1f%an%x1f%aI%x1f%s%x1e';
@@ -88,7 +211,7 @@ export async function switchBranch(root: string, branch: string, create: boolean
 export async function log(root: string, path: string | undefined, limit: number): Promise<GitCommit[]> {
   const hasHead = await git(root, ['rev-parse', '--verify', 'HEAD']).then(() => true, () => false);
   if (!hasHead) return [];
-  return parseLog(await git(root, ['log', `-n${limit}`, `--format=${logFormat}`, ...(path ? ['--follow', '--', path] : [])]));
+  return parseLog(await git(root, ['log', `-n${limit}`, `--format=${logFormat}`, ...(path ? ['--follow', '--', ...literal([path])] : [])]));
 }
 
 export async function init(root: string): Promise<void> {

@@ -65,22 +65,22 @@ describe('sample workspace', () => {
 
 describe('workspace files', () => {
   const dataDir = temp('fleetdeck-home-');
-  const service = new LocalManifestsService({ dataDir });
+  const other = temp('fleetdeck-ws-');
+  const dir = temp('fleetdeck-ws-');
+  const service = new LocalManifestsService({ dataDir, workspaces: [other, dir] });
 
   it('opens the sample workspace (a copy in the data folder) when nothing was opened before, then the last one', async () => {
-    const sample = await service.open({});
+    const sample = await new LocalManifestsService({ dataDir }).open({});
     expect(sample.sample).toBe(true);
     expect(sample.root).toBe(path.join(dataDir, 'sample-workspace'));
     expect(sample.kustomizations).toEqual(['base', 'overlays/aks', 'overlays/eks', 'overlays/gke']);
     expect(sample.files.find((f) => f.path === 'overlays/eks/storage-class.yaml')).toMatchObject({ context: { role: 'patch', cloud: 'eks', overlay: true }, objects: [{ kind: 'PersistentVolumeClaim', name: 'shop-uploads' }] });
-    const other = temp('fleetdeck-ws-');
     writeFileSync(path.join(other, 'a.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n');
     await service.open({ path: other });
     expect((await new LocalManifestsService({ dataDir }).open({})).root).toBe(other);
   });
 
   it('writes crash-safely, refuses a write over a file changed on disk, and stays inside the root', async () => {
-    const dir = temp('fleetdeck-ws-');
     writeFileSync(path.join(dir, 'a.yaml'), 'one\n');
     const first = await service.read({ root: dir, path: 'a.yaml' });
     const { version } = await service.write({ root: dir, path: 'a.yaml', text: 'two\n', version: first.version });
@@ -88,7 +88,7 @@ describe('workspace files', () => {
     // another editor writes meanwhile: the stale version is refused and the file keeps the other text
     await new Promise((r) => setTimeout(r, 20));
     writeFileSync(path.join(dir, 'a.yaml'), 'three, from elsewhere\n');
-    await expect(service.write({ root: dir, path: 'a.yaml', text: 'four\n', version })).rejects.toThrow(/changed on disk/);
+    await expect(service.write({ root: dir, path: 'a.yaml', text: 'four\n', version })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/changed on disk/) });
     expect(readFileSync(path.join(dir, 'a.yaml'), 'utf8')).toBe('three, from elsewhere\n');
     expect(readdirSync(dir)).toEqual(['a.yaml']);
 
@@ -110,8 +110,8 @@ describe('git (local only)', () => {
   });
 
   it('init, status, stage, diff, commit, history, branches and switch', async () => {
-    const service = new LocalManifestsService({ dataDir: temp('fleetdeck-home-') });
     const dir = temp('fleetdeck-git-');
+    const service = new LocalManifestsService({ dataDir: temp('fleetdeck-home-'), workspaces: [dir] });
     mkdirSync(path.join(dir, 'base'));
     writeFileSync(path.join(dir, 'base/a.yaml'), 'a: 1\n');
     expect((await service.open({ path: dir })).git).toBe(false);

@@ -1,6 +1,7 @@
 // The workspace on disk: listing, reading inside the root only, and writes that survive a crash.
 import { randomBytes } from 'node:crypto';
-import { open, readdir, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import type { WorkspaceFile } from '../../../shared/manifests/lint.ts';
@@ -17,6 +18,7 @@ export interface WorkspaceListing {
   directories: Set<string>;
 }
 
+/** Regular files and folders under the root; symlinks are not followed (readdir's entry types come from lstat). */
 export async function listWorkspace(root: string): Promise<WorkspaceListing> {
   const info = await stat(root).catch(() => undefined);
   if (!info) throw new FleetdeckError('not-found', `no such folder: ${root}`);
@@ -41,15 +43,45 @@ export async function listWorkspace(root: string): Promise<WorkspaceListing> {
   return { files, directories };
 }
 
-/** The absolute path of a workspace file, refusing anything that leaves the root (also through symlinks). */
+/** Whether `full` is `root` or lies below it (both absolute and normalized). */
+export const within = (root: string, full: string) => full === root || full.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+
+/**
+ * The real path of a workspace file, refusing anything that leaves the root (`..`, a symlinked
+ * folder, or a symlink as the last component that points outside or nowhere) and anything in
+ * `.git` (a repository's config and hooks are not manifests). `root` is a real path. A file that
+ * does not exist yet is allowed: writes create it.
+ */
 export async function insideRoot(root: string, relative: string): Promise<string> {
+  const outside = () => new FleetdeckError('forbidden', `${relative} is outside the workspace`);
   const resolved = path.resolve(root, relative);
-  const rootReal = await realpath(root);
-  const parentReal = await realpath(path.dirname(resolved)).catch(() => undefined);
-  if (!parentReal) throw new FleetdeckError('not-found', `no such folder: ${path.dirname(relative) || '.'}`);
-  const real = path.join(parentReal, path.basename(resolved));
-  if (real !== rootReal && !real.startsWith(rootReal + path.sep)) throw new FleetdeckError('invalid-input', `${relative} is outside the workspace`);
+  if (!within(root, resolved)) throw outside();
+  const parent = await realpath(path.dirname(resolved)).catch(() => undefined);
+  if (!parent) throw new FleetdeckError('not-found', `no such folder: ${path.dirname(relative) || '.'}`);
+  let real = path.join(parent, path.basename(resolved));
+  if ((await lstat(real).catch(() => undefined))?.isSymbolicLink()) {
+    // followed only to a target inside the root; a dangling link is refused (a write would land wherever it points)
+    real = (await realpath(real).catch(() => undefined)) ?? '';
+  }
+  if (!within(root, real)) throw outside();
+  if (path.relative(root, real).split(path.sep).includes('.git')) throw new FleetdeckError('forbidden', `${relative} is inside .git: Fleetdeck edits the work tree only`);
   return real;
+}
+
+/**
+ * A regular file's text, opened without following a symlink in its last component (a link swapped
+ * in after the checks above is refused, not followed) and without blocking on a FIFO; undefined
+ * when it is larger than `maxBytes`.
+ */
+export async function readRegularFile(file: string, maxBytes: number): Promise<string | undefined> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new FleetdeckError('invalid-input', `not a regular file: ${path.basename(file)}`);
+    return info.size > maxBytes ? undefined : await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 export async function readYamlFiles(root: string, files: string[]): Promise<WorkspaceFile[]> {
@@ -58,13 +90,8 @@ export async function readYamlFiles(root: string, files: string[]): Promise<Work
   // a few reads in flight: faster than one by one, without opening thousands of files at once
   for (let i = 0; i < yaml.length; i += 64) {
     const batch = yaml.slice(i, i + 64);
-    const texts = await Promise.all(
-      batch.map(async (file) => {
-        const full = path.join(root, file);
-        const size = (await stat(full)).size;
-        return size > MAX_YAML_BYTES ? undefined : readFile(full, 'utf8');
-      }),
-    );
+    // a file that turned into a symlink or vanished since the listing is skipped, as a large one is
+    const texts = await Promise.all(batch.map((file) => readRegularFile(path.join(root, file), MAX_YAML_BYTES).catch(() => undefined)));
     batch.forEach((file, j) => texts[j] !== undefined && out.push({ path: file, text: texts[j]! }));
   }
   return out;

@@ -4,6 +4,7 @@ import type { WorkspaceInfo } from '../../../shared/contract/manifests.ts';
 import type { ObjectComparison } from '../../../shared/manifests/overlay-diff.ts';
 import { cloudOfPath } from '../../../shared/manifests/workspace-model.ts';
 import { api } from '../../api.ts';
+import { RemoteOption } from './RemoteOption.tsx';
 
 /** The rendered overlays side by side, one object at a time, with the differing lines marked. */
 export function OverlayCompare({ info }: { info: WorkspaceInfo }) {
@@ -13,7 +14,8 @@ export function OverlayCompare({ info }: { info: WorkspaceInfo }) {
     return (clouds.length >= 2 ? clouds : candidates).slice(0, 3);
   });
   const [onlyDifferent, setOnlyDifferent] = useState(true);
-  const compare = useMutation({ mutationFn: () => api.manifests.compareOverlays({ root: info.root, overlays: chosen }) });
+  const [allowRemote, setAllowRemote] = useState(false);
+  const compare = useMutation({ mutationFn: () => api.manifests.compareOverlays({ root: info.root, overlays: chosen, allowRemote }) });
   if (candidates.length < 2) return <div className="empty">Comparing needs two overlays (folders under overlays/ with a kustomization).</div>;
   const toggle = (k: string) => setChosen((c) => (c.includes(k) ? c.filter((x) => x !== k) : [...c, k].slice(-6)));
   const objects = compare.data?.objects.filter((o) => !onlyDifferent || o.differences.length || o.yaml.some((y) => !y)) ?? [];
@@ -28,6 +30,7 @@ export function OverlayCompare({ info }: { info: WorkspaceInfo }) {
         <label className="check">
           <input type="checkbox" checked={onlyDifferent} onChange={(e) => setOnlyDifferent(e.target.checked)} /> only objects that differ
         </label>
+        <RemoteOption allowed={allowRemote} onChange={setAllowRemote} />
         <button type="submit" className="primary" disabled={chosen.length < 2 || compare.isPending}>{compare.isPending ? 'Rendering…' : 'Compare'}</button>
       </form>
       {compare.error && <div className="banner error" role="alert">{compare.error.message}</div>}

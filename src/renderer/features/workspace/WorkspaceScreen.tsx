@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useDeferredValue, useMemo, useState, type FormEvent } from 'react';
-import type { WorkspaceEntry, WorkspaceInfo } from '../../../shared/contract/manifests.ts';
+import { useDeferredValue, useMemo, useState, type DragEvent } from 'react';
+import type { DesktopBridge, WorkspaceEntry, WorkspaceInfo } from '../../../shared/contract/manifests.ts';
 import { crossFileRules, type Problem } from '../../../shared/manifests/lint.ts';
 import { useUi, type WorkspacePanel } from '../../app/ui-store.ts';
 import { api } from '../../api.ts';
@@ -8,14 +8,55 @@ import { useDrafts } from './drafts.ts';
 import { GitPanel } from './GitPanel.tsx';
 import { ManifestEditor } from './ManifestEditor.tsx';
 import { OverlayCompare } from './OverlayCompare.tsx';
-import { useProblems, useSchemas, useWorkspace, useWorkspaceRefresh } from './queries.ts';
+import { RemoteOption } from './RemoteOption.tsx';
+import { useFolders, useProblems, useSchemas, useWorkspace, useWorkspaceRefresh } from './queries.ts';
+
+declare global {
+  interface Window {
+    /** set by the Electron preload beside `fleetdeck`: a dropped folder is granted by its path */
+    fleetdeckDesktop?: DesktopBridge;
+  }
+}
 
 export function WorkspaceScreen() {
   const { workspacePath, setWorkspacePath } = useUi();
+  const queryClient = useQueryClient();
   const workspace = useWorkspace(workspacePath);
+  const folders = useFolders();
   const [scaffolding, setScaffolding] = useState(false);
+  const [dropping, setDropping] = useState(false);
+  const [dropError, setDropError] = useState<string>();
+  const opened = (info: WorkspaceInfo) => {
+    queryClient.setQueryData(['workspace', 'info', info.root], info);
+    void queryClient.invalidateQueries({ queryKey: ['workspace', 'folders'] });
+    setWorkspacePath(info.root);
+  };
+  const choose = useMutation({ mutationFn: () => api.manifests.chooseFolder({}), onSuccess: (info) => info && opened(info) });
+  // a folder dropped on the desktop window is granted by main through the preload; a browser gives no path
+  const drop = async (e: DragEvent) => {
+    if (e.defaultPrevented || !e.dataTransfer.files.length) return;
+    e.preventDefault();
+    setDropping(false);
+    setDropError(undefined);
+    const desktop = window.fleetdeckDesktop;
+    if (!desktop) return setDropError('A dropped folder opens in the desktop app only: start the web shell with --workspace DIR to open a folder here.');
+    const result = await desktop.grantDroppedFolder(e.dataTransfer.files[0]);
+    if (!result.ok) return setDropError(result.error.message);
+    void queryClient.invalidateQueries({ queryKey: ['workspace', 'folders'] });
+    setWorkspacePath(result.value as string);
+  };
   return (
-    <section className="screen workspace" aria-labelledby="workspace-title">
+    <section
+      className={`screen workspace ${dropping ? 'dropping' : ''}`}
+      aria-labelledby="workspace-title"
+      onDragOver={(e) => {
+        if (!e.dataTransfer.types.includes('Files')) return;
+        e.preventDefault();
+        setDropping(true);
+      }}
+      onDragLeave={(e) => e.currentTarget === e.target && setDropping(false)}
+      onDrop={(e) => void drop(e)}
+    >
       <header className="screen-header">
         <h1 id="workspace-title">Workspace</h1>
         {workspace.data && (
@@ -25,60 +66,78 @@ export function WorkspaceScreen() {
           </span>
         )}
         <div className="spacer" />
-        <OpenFolder current={workspace.data?.root} onOpen={setWorkspacePath} />
+        <label className="inline-field">
+          Folder
+          <select aria-label="Open a workspace folder" value={workspace.data?.root ?? ''} onChange={(e) => setWorkspacePath(e.target.value)}>
+            {workspace.data && !folders.data?.folders.includes(workspace.data.root) && <option value={workspace.data.root}>{workspace.data.root}</option>}
+            {folders.data?.folders.map((f) => (
+              <option key={f} value={f}>{f}</option>
+            ))}
+          </select>
+        </label>
+        {folders.data?.dialog && (
+          <button onClick={() => choose.mutate()} disabled={choose.isPending}>
+            Open folder…
+          </button>
+        )}
         <button onClick={() => setScaffolding(true)}>New repository…</button>
       </header>
+      {folders.data && !folders.data.dialog && (
+        <p className="muted small">
+          The folders listed are those Fleetdeck was started with or has opened before. To open another, start the web shell with{' '}
+          <span className="mono">--workspace DIR</span> (repeatable).
+        </p>
+      )}
+      {dropError && <div className="banner error" role="alert">{dropError}</div>}
+      {choose.error && <div className="banner error" role="alert">{choose.error.message}</div>}
       {workspace.error && <div className="banner error" role="alert">{workspace.error.message}</div>}
       {workspace.isPending && <div className="empty">Opening the workspace…</div>}
       {workspace.data && <WorkspaceBody info={workspace.data} />}
-      {scaffolding && <ScaffoldDialog onClose={() => setScaffolding(false)} onCreated={(root) => setWorkspacePath(root)} />}
+      {scaffolding && <ScaffoldDialog current={workspace.data} onClose={() => setScaffolding(false)} onCreated={opened} />}
     </section>
   );
 }
 
-function OpenFolder({ current, onOpen }: { current?: string; onOpen(path: string): void }) {
-  const [path, setPath] = useState('');
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (path.trim()) onOpen(path.trim());
-  };
-  return (
-    <form className="inline-field" onSubmit={submit}>
-      <input className="filter mono" aria-label="Folder to open" placeholder={current ?? '/path/to/gitops-repo'} value={path} onChange={(e) => setPath(e.target.value)} />
-      <button type="submit" disabled={!path.trim()}>Open</button>
-    </form>
-  );
-}
+type Destination = 'new-folder' | 'dialog' | 'open-folder';
 
-function ScaffoldDialog({ onClose, onCreated }: { onClose(): void; onCreated(root: string): void }) {
-  const queryClient = useQueryClient();
-  const [dir, setDir] = useState('');
+/** A new repository goes where main puts it: a new folder of Fleetdeck's, main's dialog, or the open folder when it is empty. */
+function ScaffoldDialog({ current, onClose, onCreated }: { current?: WorkspaceInfo; onClose(): void; onCreated(info: WorkspaceInfo): void }) {
+  const folders = useFolders();
+  const [into, setInto] = useState<Destination>('new-folder');
   const [name, setName] = useState('');
+  const emptyFolder = current && !current.sample && current.files.length === 0 ? current.root : undefined;
   const scaffold = useMutation({
-    mutationFn: () => api.manifests.scaffold({ dir: dir.trim(), ...(name.trim() ? { name: name.trim() } : {}) }),
+    mutationFn: () => api.manifests.scaffold({ into: into === 'open-folder' ? emptyFolder! : into, ...(name.trim() ? { name: name.trim() } : {}) }),
     onSuccess: (info) => {
-      queryClient.setQueryData(['workspace', 'info', info.root], info);
-      onCreated(info.root);
+      if (!info) return;
+      onCreated(info);
       onClose();
     },
   });
+  const choice = (value: Destination, label: React.ReactNode) => (
+    <label className="check">
+      <input type="radio" name="scaffold-into" checked={into === value} onChange={() => setInto(value)} /> {label}
+    </label>
+  );
   return (
     <div className="backdrop" role="presentation" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
       <form className="dialog" role="dialog" aria-modal aria-labelledby="scaffold-title" onSubmit={(e) => (e.preventDefault(), scaffold.mutate())}>
         <h2 id="scaffold-title">New multi-cloud GitOps repository</h2>
         <p className="muted">A base, overlays for AKS, GKE and EKS (storage class, load balancer and ingress patches), Argo CD and Flux wiring, default-deny NetworkPolicies and a CI workflow.</p>
         <label className="field">
-          Folder (new or empty)
-          <input className="filter mono" autoFocus value={dir} onChange={(e) => setDir(e.target.value)} placeholder="/home/me/src/shop-gitops" />
-        </label>
-        <label className="field">
           Application name
-          <input className="filter mono" value={name} onChange={(e) => setName(e.target.value)} placeholder="from the folder name" />
+          <input className="filter mono" autoFocus value={name} onChange={(e) => setName(e.target.value)} placeholder={into === 'new-folder' ? 'e.g. payments' : 'from the folder name'} />
         </label>
+        <fieldset className="field">
+          <legend>Where</legend>
+          {choice('new-folder', <>a new folder <span className="mono">{folders.data ? `${folders.data.newFolderParent}/${name.trim() || '<name>'}` : ''}</span></>)}
+          {folders.data?.dialog && choice('dialog', 'a new or empty folder I choose…')}
+          {emptyFolder && choice('open-folder', <>the open folder <span className="mono">{emptyFolder}</span></>)}
+        </fieldset>
         {scaffold.error && <div className="banner error" role="alert">{scaffold.error.message}</div>}
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>Cancel</button>
-          <button type="submit" className="primary" disabled={!dir.trim().startsWith('/') || scaffold.isPending}>{scaffold.isPending ? 'Creating…' : 'Create'}</button>
+          <button type="submit" className="primary" disabled={(into === 'new-folder' && !name.trim()) || scaffold.isPending}>{scaffold.isPending ? 'Creating…' : 'Create'}</button>
         </div>
       </form>
     </div>
@@ -219,7 +278,8 @@ function ProblemList({ problems, error, onOpen }: { problems: Problem[]; error?:
 
 function RenderPanel({ info }: { info: WorkspaceInfo }) {
   const [dir, setDir] = useState(info.kustomizations.find((k) => /(^|\/)eks$/.test(k)) ?? info.kustomizations[0] ?? '');
-  const render = useMutation({ mutationFn: () => api.manifests.render({ root: info.root, dir }) });
+  const [allowRemote, setAllowRemote] = useState(false);
+  const render = useMutation({ mutationFn: () => api.manifests.render({ root: info.root, dir, allowRemote }) });
   if (!info.kustomizations.length) return <div className="empty">No kustomization.yaml in this workspace: nothing to render.</div>;
   return (
     <div className="render-panel">
@@ -232,6 +292,7 @@ function RenderPanel({ info }: { info: WorkspaceInfo }) {
             ))}
           </select>
         </label>
+        <RemoteOption allowed={allowRemote} onChange={setAllowRemote} />
         <button type="submit" className="primary" disabled={render.isPending}>{render.isPending ? 'Rendering…' : 'Render'}</button>
         {render.data && <span className="muted small">{render.data.objects} objects · {render.data.tool}</span>}
       </form>

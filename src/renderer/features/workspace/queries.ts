@@ -4,6 +4,9 @@ import { api } from '../../api.ts';
 export const useWorkspace = (path: string | undefined) =>
   useQuery({ queryKey: ['workspace', 'info', path ?? ''], queryFn: () => api.manifests.open({ path }), staleTime: Infinity, retry: false });
 
+/** The folders main lets the renderer open, and whether it can show a folder dialog. */
+export const useFolders = () => useQuery({ queryKey: ['workspace', 'folders'], queryFn: () => api.manifests.folders({}) });
+
 /** The schemas are several MB and never change while the app runs: fetched once. */
 export const useSchemas = () => useQuery({ queryKey: ['workspace', 'schemas'], queryFn: () => api.manifests.schemas({}), staleTime: Infinity, gcTime: Infinity });
 
