@@ -24,7 +24,10 @@ const usage = `usage: fleetdeck <command> [options]
 
 commands:
   clusters [--connect]   list the contexts of the kubeconfig files, with cloud and auth; --connect probes each
-  pods --problems        every broken pod in every namespace, with reason and hint (--context C, repeatable)
+                         (exit 1 when every connection failed, 2 when some did)
+  pods --problems [--timeout SECONDS (default 30)]
+                         every broken pod in every namespace, with reason and hint (--context C, repeatable);
+                         a cluster not listed in time is named on stderr (exit 1 only if none answered)
   backup --context C --out FILE.tar.gz [--namespace N]… [--selector L] [--include-kinds K,…] [--exclude-kinds K,…] [--passphrase-file P]
                          the selected namespaces (default: all but kube-*) with what they need from the cluster,
                          signed with the passphrase or this machine's key; an existing FILE is never overwritten
