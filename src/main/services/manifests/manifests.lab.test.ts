@@ -1,7 +1,10 @@
 // Rendering with a real kustomize (the lab builds kustomize and kubectl from their modules) and
 // the schema bundle regenerated from the lab's API server.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterByContext } from '../../../../lab/config.ts';
@@ -19,7 +22,7 @@ describe('kustomize rendering and overlay comparison', () => {
 
   beforeAll(async () => {
     process.env.PATH = `${path.join(root, 'lab/bin')}${path.delimiter}${savedPath}`;
-    workspace = (await service.scaffold({ dir: path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-ws-')), 'shop') })).root;
+    workspace = (await service.scaffold({ into: 'new-folder', name: 'shop' }))!.root;
   });
   afterAll(() => {
     process.env.PATH = savedPath;
@@ -33,6 +36,42 @@ describe('kustomize rendering and overlay comparison', () => {
     expect(result.yaml).toContain('service.beta.kubernetes.io/aws-load-balancer-scheme: internal');
     expect(result.yaml).toContain('ingressClassName: alb');
     expect(result.yaml).toContain('namespace: shop');
+  });
+
+  it('the CLI renders an overlay folder it is given, reading the base beside it as kustomize does, and refuses a remote base unless --allow-remote', () => {
+    const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin/fleetdeck.js'), ...args], { encoding: 'utf8', env: { ...process.env, FLEETDECK_HOME: mkdtempSync(path.join(tmpdir(), 'fleetdeck-home-')) } });
+    const rendered = cli('render', path.join(workspace, 'overlays/eks'));
+    expect(rendered.status, rendered.stderr).toBe(0);
+    expect(rendered.stdout).toContain('storageClassName: efs-sc');
+    const dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-remote-'));
+    writeFileSync(path.join(dir, 'kustomization.yaml'), 'resources: ["https://example.invalid/deploy.yaml"]\n');
+    const refused = cli('render', dir);
+    expect([refused.status, refused.stderr]).toEqual([1, 'fleetdeck: kustomization.yaml: resources[0] "https://example.invalid/deploy.yaml" is remote, and rendering is offline: allow remote resources to fetch it (--allow-remote in the CLI)\n']);
+    // allowed, kustomize itself tries (and here fails: the name does not resolve)
+    expect(cli('render', dir, '--allow-remote').stderr).toMatch(/^fleetdeck: kustomize v5\.7\.1 failed: .*example\.invalid/);
+  });
+
+  it('kustomize itself cannot fetch while rendering is offline: the defence behind the check of remote references', async () => {
+    // Go's HTTP client bypasses proxies for loopback addresses: the server listens on this machine's other address
+    const address = Object.values(networkInterfaces()).flat().find((i) => i?.family === 'IPv4' && !i.internal)?.address;
+    expect(address, 'a non-loopback IPv4 address to serve from').toBeDefined();
+    let requests = 0;
+    const server = createServer((_req, res) => {
+      requests++;
+      res.end('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fetched}\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, address, resolve));
+    try {
+      const dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-remote-'));
+      writeFileSync(path.join(dir, 'kustomization.yaml'), `resources: ["http://${address}:${(server.address() as AddressInfo).port}/cm.yaml"]\n`);
+      const tool = await findKustomize([path.join(root, 'lab/bin')]);
+      await expect(kustomizeBuild(tool, dir)).rejects.toMatchObject({ code: 'invalid-input' });
+      expect(requests).toBe(0);
+      expect(await kustomizeBuild(tool, dir, true)).toContain('name: fetched');
+      expect(requests).toBe(1);
+    } finally {
+      server.close();
+    }
   });
 
   it('uses kubectl kustomize where kustomize is not installed, with the same result', async () => {

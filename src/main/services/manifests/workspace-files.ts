@@ -54,8 +54,12 @@ export const within = (root: string, full: string) => full === root || full.star
  */
 export async function insideRoot(root: string, relative: string): Promise<string> {
   const outside = () => new FleetdeckError('forbidden', `${relative} is outside the workspace`);
+  const refuse = (full: string) => {
+    if (!within(root, full)) throw outside();
+    if (path.relative(root, full).split(path.sep).includes('.git')) throw new FleetdeckError('forbidden', `${relative} is inside .git: Fleetdeck edits the work tree only`);
+  };
   const resolved = path.resolve(root, relative);
-  if (!within(root, resolved)) throw outside();
+  refuse(resolved);
   const parent = await realpath(path.dirname(resolved)).catch(() => undefined);
   if (!parent) throw new FleetdeckError('not-found', `no such folder: ${path.dirname(relative) || '.'}`);
   let real = path.join(parent, path.basename(resolved));
@@ -63,8 +67,7 @@ export async function insideRoot(root: string, relative: string): Promise<string
     // followed only to a target inside the root; a dangling link is refused (a write would land wherever it points)
     real = (await realpath(real).catch(() => undefined)) ?? '';
   }
-  if (!within(root, real)) throw outside();
-  if (path.relative(root, real).split(path.sep).includes('.git')) throw new FleetdeckError('forbidden', `${relative} is inside .git: Fleetdeck edits the work tree only`);
+  refuse(real);
   return real;
 }
 
