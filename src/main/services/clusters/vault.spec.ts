@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -79,6 +79,8 @@ describe('vault', () => {
     expect(new Set(keys.map((k) => k.toString('hex'))).size).toBe(1);
     expect(keys[0]).toEqual(await new FileKeyStore(dir).key());
     expect(new Set(desktop.map((k) => k.toString('hex'))).size).toBe(1);
+    expect((await readdir(dir)).sort()).toEqual(['desktop', 'vault.key']);
+    expect((await readdir(path.join(dir, 'desktop'))).sort()).toEqual(['vault.key.safe']);
   });
 
   it('creates one key however many processes use it first at the same moment', async () => {

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
-import { chmod, link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { KubeconfigSourceError } from '../../../shared/contract/clusters.ts';
@@ -11,9 +11,9 @@ export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * Which key sealed a vault, recorded in the first byte of vault.enc: the key file (1; also every
- * vault written before this byte was given a meaning, including the desktop app's, which were
- * sealed with the keychain) or the desktop app's OS keychain (2).
+ * Which key sealed a vault, recorded in the first byte of vault.enc: 1 the key file, 2 the desktop
+ * app's OS keychain. Vaults written before the byte said which key all start with 1, the desktop
+ * app's too (those were sealed with its keychain).
  */
 export type KeyKind = 'file' | 'keychain';
 const kindByte: Record<KeyKind, number> = { file: 1, keychain: 2 };
@@ -38,15 +38,15 @@ export const keyFileName = 'vault.key';
 export async function createOnce(file: string, content: Buffer | string): Promise<Buffer> {
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(temp, content, { mode: 0o600, flag: 'wx', flush: true });
   try {
+    await writeFile(temp, content, { mode: 0o600, flush: true });
     await link(temp, file);
     return Buffer.from(content);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     return await readFile(file);
   } finally {
-    await unlink(temp);
+    await rm(temp, { force: true });
   }
 }
 
