@@ -107,6 +107,14 @@ function query(token: Token): string {
   }[token];
 }
 
+type Secret = 'none' | 'valid' | 'wrong' | 'same length, other bytes';
+const secretChoice = mostly<Secret>('none', 'valid', 'wrong', 'same length, other bytes');
+
+/** The token as a header carries it; header bytes are read as latin1, so 32 bytes above 0x7f are 32 characters of two UTF-8 bytes each. */
+function secret(choice: Secret): Buffer | undefined {
+  return { none: undefined, valid: Buffer.from(shell.token), wrong: Buffer.from('wrong'), 'same length, other bytes': Buffer.alloc(32, 0xe9) }[choice];
+}
+
 /** A header value: printable, latin1 bytes above 0x7f, or control characters (never CR or LF, which would change the framing). */
 const headerValue = fc.oneof(fc.string({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes.filter((b) => b !== 0x0d && b !== 0x0a))));
 
@@ -130,8 +138,8 @@ const httpCase: fc.Arbitrary<HttpCase> = fc
       token: tokenChoice,
       host: mostly('port', 'localhost', 'evil.example', 'none', 'no port', 'twice'),
       origin: mostly('none', 'same', 'evil', 'null'),
-      bearer: mostly<Token | 'bytes'>('none', 'valid', 'wrong', 'bytes'),
-      cookie: mostly<Token | 'bytes'>('none', 'valid', 'wrong', 'bytes'),
+      bearer: secretChoice,
+      cookie: secretChoice,
       contentType: mostly('application/json', 'application/json; charset=utf-8', 'text/plain', 'none', 'application/jsonx'),
       extra: fc.oneof(
         { weight: 8, arbitrary: fc.constant([]) },
@@ -154,12 +162,10 @@ const httpCase: fc.Arbitrary<HttpCase> = fc
     for (const host of hosts[c.host]) headers.push(['Host', host]);
     const origins: Record<string, string | undefined> = { none: undefined, same: `http://127.0.0.1:${port}`, evil: 'http://evil.example', null: 'null' };
     if (origins[c.origin]) headers.push(['Origin', origins[c.origin]!]);
-    const secret = (choice: Token | 'bytes'): string | Buffer | undefined =>
-      ({ none: undefined, valid: shell.token, wrong: 'wrong', 'same length, other bytes': Buffer.alloc(32, 0xe9), twice: shell.token, bytes: Buffer.alloc(32, 0xe9) })[choice];
     const bearer = secret(c.bearer);
-    if (bearer !== undefined) headers.push(['Authorization', Buffer.concat([Buffer.from('Bearer '), Buffer.from(bearer)])]);
+    if (bearer) headers.push(['Authorization', Buffer.concat([Buffer.from('Bearer '), bearer])]);
     const cookie = secret(c.cookie);
-    if (cookie !== undefined) headers.push(['Cookie', Buffer.concat([Buffer.from('theme=dark; fleetdeck-token='), Buffer.from(cookie)])]);
+    if (cookie) headers.push(['Cookie', Buffer.concat([Buffer.from('theme=dark; fleetdeck-token='), cookie])]);
     if (c.contentType !== 'none') headers.push(['Content-Type', c.contentType]);
     headers.push(...c.extra);
     const target = c.path.startsWith('/') ? c.path + query(c.token) : c.path;
