@@ -40,8 +40,8 @@ const fixed: [string, string][] = [
 
 /**
  * Settings that make git run a program (or sign with the user's key), with the value that turns
- * them off or back to git's default. Those without a subsection are overridden in every call, so
- * a submodule's own setting cannot apply either; the others (filter.<driver>.clean…) when the
+ * them off or back to git's default. Those in alwaysOverridden are overridden in every call (so a
+ * submodule's own value cannot apply either), the others (filter.<driver>.clean…) when the
  * repository sets them.
  */
 const programSettings: [RegExp, string][] = [

@@ -1,6 +1,6 @@
 // The offline GitOps workspace: files, validation, Kustomize rendering, overlay comparison, Git,
 // scaffolding. Needs no cluster and no network.
-import { cp, mkdir, readdir, readFile, realpath, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { maxWorkspaceFileChars } from '../../../shared/contract/limits.ts';
 import type { FileVersion, ManifestsService, RenderResult, WorkspaceFolders, WorkspaceInfo } from '../../../shared/contract/manifests.ts';
@@ -130,6 +130,8 @@ export class LocalManifestsService implements ManifestsService {
 
   async write({ root, path: file, text, version }: { root: string; path: string; text: string; version?: string }): Promise<{ version: string }> {
     const full = await insideRoot(await this.grants.check(root), file);
+    // the temporary file goes beside the target: for the root itself that would be outside it
+    if ((await stat(full).catch(() => undefined))?.isDirectory()) throw new FleetdeckError('invalid-input', `${file} is a folder, not a file`);
     if (version !== undefined) {
       const onDisk = await fileVersion(full).catch(() => undefined);
       if (onDisk !== undefined && onDisk !== version) {

@@ -1,12 +1,14 @@
 // Issue 18 item 4: a symlink as the last path component must not lead a read or a write out of
 // the workspace (the parent folders were already checked).
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { FleetdeckError } from '../../../shared/errors.ts';
 import { LocalManifestsService } from './manifests-service.ts';
-import { listWorkspace } from './workspace-files.ts';
+import { insideRoot, listWorkspace, within } from './workspace-files.ts';
 
 const temp = (prefix: string) => mkdtempSync(path.join(tmpdir(), prefix));
 
@@ -66,6 +68,11 @@ describe('workspace files and symlinks', () => {
     expect((await service.open({ path: root })).files.map((f) => f.path)).toEqual(['a.yaml']);
   });
 
+  it('writes files only: not the root or a folder (whose temporary file would land beside it)', async () => {
+    for (const file of ['.', './', 'base']) await expect(service.write({ root, path: file, text: 'x' }), file).rejects.toMatchObject({ code: 'invalid-input', message: `${file} is a folder, not a file` });
+    expect(readdirSync(path.dirname(root)).filter((name) => name.includes('fleetdeck-tmp'))).toEqual([]);
+  });
+
   it('refuses a FIFO at once instead of waiting for a writer', async () => {
     execFileSync('mkfifo', [path.join(root, 'pipe.yaml')]);
     await expect(service.read({ root, path: 'pipe.yaml' })).rejects.toMatchObject({ code: 'invalid-input', message: 'not a regular file: pipe.yaml' });
@@ -74,5 +81,22 @@ describe('workspace files and symlinks', () => {
   it('refuses a file larger than the editor may write back', async () => {
     writeFileSync(path.join(root, 'dump.yaml'), Buffer.alloc(20_000_001, 'a'));
     await expect(service.read({ root, path: 'dump.yaml' })).rejects.toMatchObject({ code: 'too-large' });
+  });
+
+  it('any path built from links, dots and .git either stays in the work tree or is refused with a FleetdeckError', async () => {
+    const segment = fc.constantFrom('a.yaml', 'base', 'out.yaml', 'inside.yaml', 'dangling.yaml', 'linked-folder', 'git-config.yaml', '.git', '..', '.', '', 'missing');
+    await fc.assert(
+      fc.asyncProperty(fc.array(segment, { minLength: 1, maxLength: 6 }), async (segments) => {
+        const relative = segments.join('/');
+        const full = await insideRoot(root, relative).catch((error: unknown) => {
+          expect(error).toBeInstanceOf(FleetdeckError);
+          return undefined;
+        });
+        if (full === undefined) return;
+        expect(within(root, full), relative).toBe(true);
+        expect(path.relative(root, full).split(path.sep), relative).not.toContain('.git');
+      }),
+      { numRuns: 500 },
+    );
   });
 });
