@@ -52,15 +52,19 @@ export async function preflight(reader: ArchiveReader, client: ClusterClient, ty
 
   const kinds = new Map<string, { apiVersion: string; kind: string; resource: string; group: string; count: number }>();
   for (const ref of reader.manifest.entries) {
-    const key = `${ref.apiVersion} ${ref.kind}`;
+    const key = `${ref.apiVersion} ${ref.kind} ${ref.resource}`;
     const known = kinds.get(key) ?? { ...ref, count: 0 };
     known.count++;
     kinds.set(key, known);
   }
+  const objects = (count: number) => `${count} object${count === 1 ? '' : 's'}`;
   for (const { apiVersion, kind, resource, group, count } of kinds.values()) {
-    if (!(await resolveType(client, types, apiVersion, kind)) && !archivedCrds.has(`${resource}.${group}`)) {
+    const type = await resolveType(client, types, apiVersion, kind);
+    // webhooks and quotas below are matched by resource: the archive's word for it must be the target's
+    if (type && type.resource !== resource) findings.push({ severity: 'error', check: 'api-version', message: `the archive lists ${apiVersion} ${kind} as resource ${resource} (${objects(count)}), but ${target} serves it as ${type.resource}` });
+    if (!type && !archivedCrds.has(`${resource}.${group}`)) {
       const crd = group.includes('.') && !group.endsWith('k8s.io') ? `; its CRD ${resource}.${group} is neither on the target nor in the archive` : '';
-      findings.push({ severity: 'error', check: crd ? 'crd' : 'api-version', message: `${target} does not serve ${apiVersion} ${kind} (${count} object${count === 1 ? '' : 's'})${crd}` });
+      findings.push({ severity: 'error', check: crd ? 'crd' : 'api-version', message: `${target} does not serve ${apiVersion} ${kind} (${objects(count)})${crd}` });
     }
   }
 

@@ -96,6 +96,8 @@ function Archives() {
   const { restore } = useJobActions();
   const selectTask = useUi((s) => s.selectTask);
   const [target, setTarget] = useState<Record<string, string>>({});
+  /** an unsigned archive the user asked to plan or restore, waiting for them to confirm */
+  const [confirming, setConfirming] = useState<{ file: string; dryRun: boolean }>();
   const contexts = clusters.data?.clusters.filter((c) => !c.problem).map((c) => c.context) ?? [];
   if (!archives.data?.length) return null;
   return (
@@ -103,18 +105,33 @@ function Archives() {
       <summary className="small strong">Archives ({archives.data.length})</summary>
       {archives.data.map((a) => {
         const to = target[a.file] ?? contexts[0] ?? '';
-        const start = (dryRun: boolean) => restore.mutate({ context: to, archive: a.file, target: { ...defaultTarget, dryRun } }, { onSuccess: (t) => selectTask(t.id) });
+        const start = (dryRun: boolean, allowUnsigned: boolean) => {
+          setConfirming(undefined);
+          restore.mutate({ context: to, archive: a.file, ...(allowUnsigned ? { allowUnsigned } : {}), target: { ...defaultTarget, dryRun } }, { onSuccess: (t) => selectTask(t.id) });
+        };
+        // an unsigned archive is restored only once the user has said they trust it
+        const ask = (dryRun: boolean) => (a.signed ? start(dryRun, false) : setConfirming({ file: a.file, dryRun }));
+        const asking = confirming?.file === a.file ? confirming : undefined;
         return (
           <div key={a.file} className="archive-row small">
             <span className="mono ellipsis" title={a.file}>{a.file}</span>
-            <span className="muted">{a.total} objects · {a.source.context}{a.needsPassphrase ? ' · passphrase (CLI)' : ''}</span>
+            <span className="muted">{a.total} objects · {a.source.context}{a.needsPassphrase ? ' · passphrase (CLI)' : ''}{a.signed ? '' : ' · unsigned'}</span>
             <div className="task-line">
               <select aria-label={`Restore ${a.file} to`} value={to} onChange={(e) => setTarget({ ...target, [a.file]: e.target.value })}>
                 {contexts.map((c) => <option key={c}>{c}</option>)}
               </select>
-              <button disabled={a.needsPassphrase} onClick={() => start(true)}>Plan</button>
-              <button disabled={a.needsPassphrase} onClick={() => start(false)}>Restore</button>
+              <button disabled={a.needsPassphrase} onClick={() => ask(true)}>Plan</button>
+              <button disabled={a.needsPassphrase} onClick={() => ask(false)}>Restore</button>
             </div>
+            {asking && (
+              <div role="alertdialog" aria-label={`${a.file} is unsigned`} className="banner warning small">
+                <p>{a.file} is not signed: nothing shows that Fleetdeck wrote it or that it is unchanged. {asking.dryRun ? 'Plan' : 'Restore'} it only if you trust where it came from.</p>
+                <div className="task-line">
+                  <button className="danger" onClick={() => start(asking.dryRun, true)}>{asking.dryRun ? 'Plan' : 'Restore'} unsigned archive</button>
+                  <button onClick={() => setConfirming(undefined)}>Cancel</button>
+                </div>
+              </div>
+            )}
           </div>
         );
       })}

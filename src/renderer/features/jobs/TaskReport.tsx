@@ -34,6 +34,7 @@ export function TaskReport({ detail }: { detail: TaskDetail }) {
   if (!report) return archive ? <ArchiveView archive={archive} /> : <p className="muted">No report yet.</p>;
   return (
     <div className="task-report">
+      {report.unsigned && <div className="banner warning small" role="status">The archive was unsigned: nothing showed that Fleetdeck wrote it or that it was unchanged. It was read because you allowed it.</div>}
       <div className="counts" role="group" aria-label="Results">
         {objectResults.map((r) => (
           <button key={r} className={`chip ${result === r ? 'active' : ''} result-${r}`} aria-pressed={result === r} onClick={() => setResult(result === r ? 'all' : r)}>

@@ -1,0 +1,73 @@
+import { mkdtempSync } from 'node:fs';
+import { rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ArchiveReader, ArchiveWriter } from './archive.ts';
+import type { JobRunner } from './job-runner.ts';
+import { fileNameSegment, JobsCenter } from './jobs-center.ts';
+
+describe('fileNameSegment', () => {
+  it('turns a context name into one readable file-name segment', () => {
+    expect(fileNameSegment('arn:aws:eks:eu-west-1:123456789012:cluster/prod')).toBe('arn-aws-eks-eu-west-1-123456789012-cluster-prod');
+    expect(fileNameSegment('gke_acme-prod_europe-west1_main')).toBe('gke_acme-prod_europe-west1_main');
+    expect(fileNameSegment('aks-lab')).toBe('aks-lab');
+  });
+
+  it('never leaves the folder, hides the file or names nothing', () => {
+    expect(fileNameSegment('../../x')).toBe('x');
+    expect(fileNameSegment('..\\..\\x')).toBe('x');
+    expect(fileNameSegment('/etc/passwd')).toBe('etc-passwd');
+    expect(fileNameSegment('.hidden')).toBe('hidden');
+    for (const nothing of ['', '..', '.', '///', 'é']) expect(fileNameSegment(nothing)).toBe('cluster');
+    expect(fileNameSegment('x'.repeat(500))).toHaveLength(100);
+  });
+});
+
+describe('the archive list', () => {
+  let home: string;
+  let center: JobsCenter;
+  const source = { context: 'aks-lab', cloud: 'aks' };
+  const write = async (name: string, key?: { passphrase: string; keySource: 'machine' }) => {
+    const writer = await ArchiveWriter.create(path.join(home, 'backups', name), key ? { key } : {});
+    await writer.add({ resource: 'configmaps', group: '', namespace: 'shop', name: 'settings', apiVersion: 'v1', kind: 'ConfigMap' }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'shop' } });
+    await writer.finish({ source, selection: { namespaces: ['shop'] } });
+  };
+  beforeEach(() => {
+    home = mkdtempSync(path.join(tmpdir(), 'fleetdeck-center-'));
+    // listing never runs a job
+    center = new JobsCenter({} as JobRunner, home);
+  });
+  afterEach(() => rm(home, { recursive: true, force: true }));
+
+  it('says which archives are signed, and leaves out what is not a readable archive', async () => {
+    await write('signed.tar.gz', { passphrase: 'machine', keySource: 'machine' });
+    await write('unsigned.tar.gz');
+    await writeFile(path.join(home, 'backups', 'being-written.tar.gz'), '');
+    await writeFile(path.join(home, 'backups', 'hostile.tar.gz'), 'not an archive');
+    const listed = await center.archives();
+    expect(listed.map((a) => [a.file, a.signed, a.needsPassphrase, a.total, a.source])).toEqual(
+      expect.arrayContaining([
+        ['signed.tar.gz', true, false, 1, source],
+        ['unsigned.tar.gz', false, false, 1, source],
+      ]),
+    );
+    expect(listed).toHaveLength(2);
+  });
+
+  it('reads an archive\'s manifest once per file version, not on every listing', async () => {
+    await write('shop.tar.gz');
+    const manifestOf = vi.spyOn(ArchiveReader, 'manifestOf');
+    try {
+      await center.archives();
+      await center.archives();
+      expect(manifestOf).toHaveBeenCalledTimes(1);
+      const later = new Date(Date.now() + 60_000);
+      await utimes(path.join(home, 'backups', 'shop.tar.gz'), later, later);
+      await center.archives();
+      expect(manifestOf).toHaveBeenCalledTimes(2);
+    } finally {
+      manifestOf.mockRestore();
+    }
+  });
+});
