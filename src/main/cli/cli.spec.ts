@@ -165,7 +165,9 @@ describe('fleetdeck: unreachable clusters', () => {
     expect(JSON.parse(result.output as string)).toEqual([]);
     expect(result.exitCode).toBe(1);
     expect(result.errors.sort()).toEqual([expect.stringMatching(/^refused: cannot reach/), 'silent: not listed within 1 s (--timeout SECONDS waits longer)']);
-    await expect(run(['pods', '--problems', '--kubeconfig', file, '--timeout', '0'])).rejects.toThrow('--timeout must be whole seconds above 0, got "0"');
+    for (const timeout of ['0', '1.5', '1e9', 'soon']) {
+      await expect(run(['pods', '--problems', '--kubeconfig', file, '--timeout', timeout])).rejects.toThrow(`--timeout must be whole seconds from 1 to 3600, got "${timeout}"`);
+    }
   }, 30_000);
 
   it('clusters --connect exits 1 when every cluster failed', async () => {

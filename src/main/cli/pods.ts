@@ -11,7 +11,7 @@ import type { CommandResult } from './index.ts';
 export async function podsCommand(fleet: KubeFleetService, flags: { problems: boolean; json: boolean; timeout?: string }): Promise<CommandResult> {
   if (!flags.problems) throw new FleetdeckError('invalid-input', 'pods needs --problems (listing every pod is what kubectl get pods -A is for)');
   const seconds = flags.timeout === undefined ? 30 : Number(flags.timeout);
-  if (!(Number.isInteger(seconds) && seconds > 0)) throw new FleetdeckError('invalid-input', `--timeout must be whole seconds above 0, got "${flags.timeout}"`);
+  if (!(Number.isInteger(seconds) && seconds >= 1 && seconds <= 3600)) throw new FleetdeckError('invalid-input', `--timeout must be whole seconds from 1 to 3600, got "${flags.timeout}"`);
   try {
     await fleet.synced(seconds * 1000);
     const summaries = await fleet.summaries();
