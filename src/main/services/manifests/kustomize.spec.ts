@@ -115,6 +115,18 @@ describe('rendering is offline', () => {
     await expect(service.render({ root, dir: 'overlays/aks' })).rejects.toMatchObject({ code: 'forbidden', message: expect.stringMatching(/^base\/kustomization\.yaml: bases\[0\] "github\.com\/org\/bases\/\/web" is remote \(and 16 more\), and rendering is offline/) });
   });
 
+  it('reads a kustomization as kustomize does (a repeated key, a merge key) and refuses one it cannot read', async () => {
+    const render = (text: string) => {
+      const root = workspace({ 'kustomization.yaml': text });
+      return new LocalManifestsService({ dataDir: temp('fleetdeck-home-'), workspaces: [root] }).render({ root, dir: '' });
+    };
+    await expect(render('resources: [cm.yaml]\nresources: ["https://example.com/last-wins.yaml"]\n')).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('last-wins.yaml') });
+    await expect(render('base: &base {resources: ["https://example.com/merged.yaml"]}\n<<: *base\n')).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('merged.yaml') });
+    const laughs = ['l0: &l0 [x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `l${i + 1}: &l${i + 1} [${Array(9).fill(`*l${i}`).join(', ')}]`), 'resources: *l8'].join('\n');
+    await expect(render(laughs)).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringContaining('kustomization.yaml: Excessive alias count') });
+    await expect(render('resources: [a\n  - b: [\n')).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringMatching(/^kustomization\.yaml is not valid YAML: /) });
+  });
+
   it('renders with the network closed for kustomize, and with the user’s own settings once remote resources are allowed', async () => {
     const root = workspace({ 'kustomization.yaml': 'resources: [cm.yaml]\n', 'cm.yaml': configMap, 'remote/kustomization.yaml': 'resources: ["https://example.com/deploy.yaml"]\n' });
     const service = new LocalManifestsService({ dataDir: temp('fleetdeck-home-'), workspaces: [root] });

@@ -6,7 +6,8 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { FleetdeckError } from '../../../shared/errors.ts';
-import { formatPath, parseManifests } from '../../../shared/manifests/documents.ts';
+import { parseAllDocuments } from 'yaml';
+import { formatPath } from '../../../shared/manifests/documents.ts';
 import { isRemoteReference, kustomizationEntries } from '../../../shared/manifests/workspace-model.ts';
 import { findExecutable, pluginSearchPath } from '../clusters/exec-path.ts';
 import { readRegularFile, within } from './workspace-files.ts';
@@ -79,13 +80,16 @@ export async function remoteReferences(root: string, dir: string, confined: bool
     seen.add(folder);
     if (seen.size > MAX_KUSTOMIZATIONS) throw new FleetdeckError('too-large', `${path.relative(root, dir) || '.'} reaches more than ${MAX_KUSTOMIZATIONS} kustomizations`);
     const file = await firstExisting(folder, kustomizationNames);
-    // no kustomization, or one kustomize cannot read: kustomize says so itself
+    // no kustomization: kustomize says so itself
     if (!file) continue;
     const where = path.relative(root, file);
     const real = await realpath(file);
     if (confined && !within(root, real)) throw new FleetdeckError('forbidden', `${where} is a link to outside the workspace: rendering reads only the workspace`);
-    const text = await readRegularFile(real, MAX_KUSTOMIZATION_BYTES).catch(() => undefined);
-    for (const { field, ref } of kustomizationEntries(text === undefined ? undefined : parseManifests(text)[0]?.value)) {
+    const text = await readRegularFile(real, MAX_KUSTOMIZATION_BYTES).catch((error: NodeJS.ErrnoException) => {
+      throw error instanceof FleetdeckError ? error : new FleetdeckError('invalid-input', `cannot read ${where}: ${error.code ?? error.message}`);
+    });
+    if (text === undefined) throw new FleetdeckError('too-large', `${where} is larger than ${MAX_KUSTOMIZATION_BYTES / 1024 / 1024} MB`);
+    for (const { field, ref } of kustomizationEntries(parseKustomization(text, where))) {
       if (isRemoteReference(ref)) {
         found.push({ file: where, field: formatPath(field), ref });
         continue;
@@ -99,6 +103,23 @@ export async function remoteReferences(root: string, dir: string, confined: bool
     }
   }
   return found;
+}
+
+/**
+ * A kustomization as kustomize reads it (its first document, a repeated key's last value, `<<`
+ * merges). One this check cannot read is refused rather than passed over, so a form of YAML that
+ * parsers read differently cannot hide a remote reference.
+ */
+function parseKustomization(text: string, where: string): unknown {
+  const [doc] = parseAllDocuments(text, { uniqueKeys: false, merge: true, prettyErrors: false });
+  if (!doc) return undefined;
+  const error = doc.errors[0];
+  if (error) throw new FleetdeckError('invalid-input', `${where} is not valid YAML: ${error.message.split('\n')[0]}`);
+  try {
+    return doc.toJS();
+  } catch (failure) {
+    throw new FleetdeckError('invalid-input', `${where}: ${(failure as Error).message}`);
+  }
 }
 
 async function firstExisting(dir: string, names: string[]): Promise<string | undefined> {
