@@ -26,8 +26,9 @@ beforeEach(async () => {
 
 /** The lab kubeconfig plus contexts `refused` (nothing listens) and `silent` (never answers), with the lab's admin credentials. */
 const withDeadClusters = () =>
-  labKubeconfigWith((config) => {
-    const user = config.contexts.find((c) => c.name === 'aks-lab')!.context.user;
+  labKubeconfigWith((lab) => {
+    const config = lab as unknown as { clusters: object[]; contexts: { name: string; context: { cluster: string; user: string } }[] };
+    const { user } = config.contexts.find((c) => c.name === 'aks-lab')!.context;
     const dead = { refused: 'https://127.0.0.1:1', silent: `https://127.0.0.1:${(blackhole.address() as net.AddressInfo).port}` };
     for (const [name, server] of Object.entries(dead)) {
       config.clusters.push({ name, cluster: { server } });
