@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import type { TaskInfo } from '../../../shared/contract/jobs.ts';
 import type { JobReport } from '../../../shared/migration/report.ts';
 import { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
 import { FileKeyStore } from '../clusters/vault.ts';
+import { ArchiveWriter } from './archive.ts';
 import { JobRunner } from './job-runner.ts';
 import { JobsCenter } from './jobs-center.ts';
 import { lab, labApi, labKubeconfig, labKubeconfigWith, labUrls } from '../../../../test/lab.ts';
@@ -35,6 +36,10 @@ function fleetdeck(...args: string[]): { status: number; report: JobReport; stde
   return { status: result.status ?? 1, report, stderr: result.stderr };
 }
 
+const base64 = (text: string) => Buffer.from(text).toString('base64');
+const secretValue = `s3cret-${suffix}`;
+const lastApplied = (namespace: string, password: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace }, type: 'Opaque', data: { password: base64(password) } });
+
 type Obj = { metadata: { name: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> }; spec?: Record<string, any>; data?: Record<string, string>; subjects?: { namespace?: string }[] }; // eslint-disable-line @typescript-eslint/no-explicit-any
 const get = (api: typeof source, p: string) => api.request<Obj>('GET', p);
 const exists = (api: typeof source, p: string) => api.request('GET', p).then(() => true, () => false);
@@ -42,11 +47,12 @@ const exists = (api: typeof source, p: string) => api.request('GET', p).then(() 
 /** A namespace on aks-lab with one of everything the migration rules touch. */
 async function seedSource() {
   const labels = { app: 'mig' };
-  const objects = [
+  const objects: Parameters<typeof source.apply>[0][] = [
     { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `widgets${suffix}.test.fleetdeck.io` }, spec: { group: 'test.fleetdeck.io', scope: 'Namespaced', names: { kind: `Widget${suffix}`, plural: `widgets${suffix}`, singular: `widget${suffix}` }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] } },
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { team: 'shop' } } },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns }, data: { 'app.yaml': 'color: blue\nretries: 3\n' } },
-    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: ns }, type: 'Opaque', data: { password: Buffer.from(`s3cret-${suffix}`).toString('base64') } },
+    // as kubectl apply leaves it: the annotation repeats the value
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: ns, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied(ns, secretValue) } }, type: 'Opaque', data: { password: base64(secretValue) } },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'api', namespace: ns } },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: `${ns}-reader` }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'api-view', namespace: ns }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${ns}-reader` }, subjects: [{ kind: 'ServiceAccount', name: 'api', namespace: ns }] },
@@ -93,7 +99,8 @@ describe('backup and restore across clouds (aks-lab → eks-lab)', () => {
     const tar = gunzipSync(readFileSync(archive));
     expect(tar.includes(Buffer.from(`resources/secrets/namespaces/${ns}/db.json`))).toBe(true);
     expect(tar.includes(Buffer.from(`resources/deployments.apps/namespaces/${ns}/web.json`))).toBe(true);
-    expect(tar.includes(Buffer.from(Buffer.from(`s3cret-${suffix}`).toString('base64')))).toBe(false);
+    expect(tar.includes(Buffer.from(base64(secretValue)))).toBe(false);
+    expect(tar.includes(Buffer.from(secretValue))).toBe(false);
   });
 
   it('refuses before writing anything when a storage class has no counterpart on the target', () => {
@@ -150,7 +157,7 @@ describe('backup and restore across clouds (aks-lab → eks-lab)', () => {
 
     const base = `/api/v1/namespaces/${target}`;
     expect((await get(eks, `${base}/configmaps/settings`)).data).toEqual({ 'app.yaml': 'color: blue\nretries: 3\n' });
-    expect((await get(eks, `${base}/secrets/db`)).data).toEqual({ password: Buffer.from(`s3cret-${suffix}`).toString('base64') });
+    expect((await get(eks, `${base}/secrets/db`)).data).toEqual({ password: base64(secretValue) });
     const [before, after] = [await get(source, `/api/v1/namespaces/${ns}/services/web`), await get(eks, `${base}/services/web`)];
     expect(after.spec!.clusterIP).toBeTruthy();
     expect(after.spec!.clusterIP).not.toBe(before.spec!.clusterIP);
@@ -195,6 +202,89 @@ describe('backup and restore across clouds (aks-lab → eks-lab)', () => {
     expect(settings).toMatchObject({ result: 'updated', diff: expect.stringContaining('data.app.yaml') });
     expect(updated.report.items.find((i) => i.kind === 'RoleBinding' && i.name === 'api-view')?.result).toBe('unchanged');
     expect((await get(eks, `/api/v1/namespaces/${target}/configmaps/settings`)).data).toEqual({ 'app.yaml': 'color: blue\nretries: 3\n' });
+  });
+
+  it('shows no Secret value in a dry-run diff: not on stdout, not in the task file the app keeps', async () => {
+    const changed = `leak-${suffix}`;
+    await eks.mergePatch({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: target } }, { metadata: { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied(target, changed) } }, data: { password: base64(changed) } });
+    const values = [secretValue, base64(secretValue), changed, base64(changed)];
+    const masked = ['metadata.annotations.kubectl.kubernetes.io/last-applied-configuration: (value changed, not shown)', 'data.password: (value changed, not shown)'];
+
+    const result = spawnSync(process.execPath, [cli, ...restoreArgs, '--storage-class-map', 'managed-premium=gp3', '--conflict', 'skip', '--dry-run', '--kubeconfig', labKubeconfig], { encoding: 'utf8', env });
+    expect(result.status, result.stderr).toBe(0);
+    for (const line of masked) expect(result.stdout).toContain(line);
+    for (const value of values) expect(result.stdout + result.stderr).not.toContain(value);
+
+    const home = env.FLEETDECK_HOME;
+    mkdirSync(path.join(home, 'backups'), { recursive: true });
+    copyFileSync(archive, path.join(home, 'backups', `secret-diff-${suffix}.tar.gz`));
+    const center = new JobsCenter(new JobRunner({ store: new KubeconfigStore([labKubeconfig]), keys: new FileKeyStore(home), dir: home }), home);
+    const task = await center.startRestore({
+      context: 'eks-lab',
+      archive: `secret-diff-${suffix}.tar.gz`,
+      passphrase: 'correct horse battery staple',
+      target: { namespaceMap: { [ns]: target }, storageClassMap: { 'managed-premium': 'gp3' }, ingressClassMap: {}, registryMap: {}, conflict: 'skip', dryRun: true, verifyTimeoutSeconds: 0 },
+    });
+    await expect.poll(async () => (await center.get({ id: task.id })).info.state, { timeout: 60_000, interval: 200 }).toBe('Completed');
+    const stored = readFileSync(path.join(home, 'jobs', 'tasks', `${task.id}.json`), 'utf8');
+    for (const line of masked) expect(stored).toContain(JSON.stringify(line).slice(1, -1));
+    for (const value of values) expect(stored).not.toContain(value);
+  });
+});
+
+describe('hostile archives', () => {
+  const passphrase = path.join(work, 'hostile-passphrase');
+  const evil = `${ns}-evil`;
+  const bindingName = `fleetdeck-test-${suffix}`;
+  afterAll(async () => {
+    await gke.request('DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${bindingName}`).catch(() => undefined);
+    await gke.request('DELETE', `/api/v1/namespaces/${evil}`).catch(() => undefined);
+  });
+
+  it('refuses, before writing anything and under --dry-run too, an archive whose ConfigMap entry holds a ClusterRoleBinding', async () => {
+    writeFileSync(passphrase, 'hostile but signed\n');
+    const archive = path.join(work, 'mismatched.tar.gz');
+    // signed with the passphrase the restore is given: the signature alone does not make an entry what the manifest says
+    const writer = await ArchiveWriter.create(archive, { key: { passphrase: 'hostile but signed', keySource: 'passphrase' } });
+    await writer.add({ resource: 'namespaces', group: '', name: evil, apiVersion: 'v1', kind: 'Namespace' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: evil } });
+    await writer.add(
+      { resource: 'configmaps', group: '', namespace: evil, name: 'harmless', apiVersion: 'v1', kind: 'ConfigMap' },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: bindingName, namespace: evil },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:authenticated' }],
+      },
+    );
+    await writer.finish({ source: { context: 'aks-lab', cloud: 'aks' }, selection: { namespaces: [evil] } });
+
+    for (const dryRun of [['--dry-run'], []]) {
+      const { status, report } = fleetdeck('restore', '--context', 'gke-lab', '--from', archive, '--passphrase-file', passphrase, '--verify-timeout', '0', ...dryRun);
+      expect(status).toBe(1);
+      expect(report.state).toBe('Failed');
+      expect(report.error).toBe(`${archive}: entry resources/configmaps/namespaces/${evil}/harmless.json holds ClusterRoleBinding rbac.authorization.k8s.io/v1 ${evil}/${bindingName}, but the manifest lists ConfigMap v1 ${evil}/harmless`);
+      expect(report.counts.created).toBe(0);
+    }
+    await expect(exists(gke, `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${bindingName}`)).resolves.toBe(false);
+    await expect(exists(gke, `/api/v1/namespaces/${evil}`)).resolves.toBe(false);
+  });
+
+  it('restores an unsigned archive only with --allow-unsigned, and the report says it was unsigned', async () => {
+    const archive = path.join(work, 'unsigned.tar.gz');
+    const writer = await ArchiveWriter.create(archive);
+    await writer.add({ resource: 'configmaps', group: '', namespace: 'default', name: `unsigned-${suffix}`, apiVersion: 'v1', kind: 'ConfigMap' }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `unsigned-${suffix}`, namespace: 'default' } });
+    await writer.finish({ source: { context: 'aks-lab', cloud: 'aks' }, selection: { namespaces: ['default'] } });
+    const args = ['restore', '--context', 'gke-lab', '--from', archive, '--dry-run', '--passphrase-file', passphrase];
+
+    const refused = fleetdeck(...args);
+    expect(refused.status).toBe(1);
+    expect(refused.report.error).toBe(`${archive} is not signed: nothing shows that Fleetdeck wrote it or that it is unchanged; restore it only if you trust where it came from, with --allow-unsigned`);
+    const allowed = fleetdeck(...args, '--allow-unsigned');
+    expect(allowed.status, allowed.report.error).toBe(0);
+    expect(allowed.report).toMatchObject({ state: 'Completed', unsigned: true, counts: { created: 1 } });
+    const human = spawnSync(process.execPath, [cli, ...args, '--allow-unsigned', '--kubeconfig', labKubeconfig], { encoding: 'utf8', env });
+    expect(human.stdout).toContain('warning: the archive is unsigned');
   });
 });
 
@@ -340,6 +430,27 @@ describe('jobs center', () => {
       await source.request('DELETE', `/api/v1/namespaces/${bulk}`).catch(() => undefined);
       await gke.request('DELETE', `/api/v1/namespaces/${bulk}-restored`).catch(() => undefined);
     }
+  });
+});
+
+describe('archive names from context names', () => {
+  it('backs up contexts named like EKS ARNs or paths into one safe file each, inside backups/', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'fleetdeck-names-'));
+    const names = ['arn:aws:eks:eu-west-1:123456789012:cluster/prod', '../../x'];
+    const kubeconfig = labKubeconfigWith((config) => {
+      const aks = config.contexts.find((c) => c.name === 'aks-lab')!;
+      config.contexts.push(...names.map((name) => ({ ...aks, name }) as typeof aks));
+    });
+    const center = new JobsCenter(new JobRunner({ store: new KubeconfigStore([kubeconfig]), keys: new FileKeyStore(home), dir: home }), home);
+    for (const context of names) {
+      const task = await center.startBackup({ context, selection: { namespaces: [ns], includeKinds: ['ConfigMap'] } });
+      await expect.poll(async () => (await center.get({ id: task.id })).info.state, { timeout: 60_000, interval: 200 }).toBe('Completed');
+    }
+    const files = readdirSync(path.join(home, 'backups')).sort();
+    expect(files).toEqual([expect.stringMatching(/^arn-aws-eks-eu-west-1-123456789012-cluster-prod-[0-9TZ-]+\.tar\.gz$/), expect.stringMatching(/^x-[0-9TZ-]+\.tar\.gz$/)]);
+    expect((await center.archives()).map((a) => a.source.context).sort()).toEqual([...names].sort());
+    expect(readdirSync(home).sort()).toEqual(['backups', 'jobs', 'vault.key']);
+    expect(existsSync(path.join(home, '..', '..', 'x'))).toBe(false);
   });
 });
 
