@@ -31,7 +31,7 @@ const secrets = {
 };
 
 // a plugin that fails and, as some do, repeats its command line and environment in its error
-const plugin = write('echo-plugin', `#!/bin/sh\necho "cannot log in: $* AZURE_CLIENT_SECRET=$AZURE_CLIENT_SECRET" >&2\nexit 1\n`, 0o700);
+const plugin = write('echo-plugin', `#!/bin/sh\nprintf "cannot log in: %s AZURE_CLIENT_SECRET=%s\\n" "$*" "$AZURE_CLIENT_SECRET" >&2\nexit 1\n`, 0o700);
 
 const kubeconfig = write(
   'kubeconfig',

@@ -144,7 +144,7 @@ export class ContextConfig {
       try {
         for (const one of [value ?? ''].flat()) http.validateHeaderValue(name, String(one));
       } catch {
-        throw new FleetdeckError('context-invalid', `context "${this.name}": the ${name} header would carry characters HTTP does not allow (from the user's token, tokenFile, plugin or as-… fields)`);
+        throw new FleetdeckError('context-invalid', `context "${this.name}": the ${name.slice(0, 60)} header would carry characters HTTP does not allow (from the user's token, tokenFile, plugin or as-… fields)`);
       }
     }
   }
@@ -159,9 +159,20 @@ export class ContextConfig {
       return issued;
     } catch (error) {
       const what = exec ? `credential plugin ${path.basename((exec as { command: string }).command)}` : `auth provider ${(authProvider as { name: string }).name}`;
-      const detail = this.scrub((error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim()).slice(0, 400);
-      throw new FleetdeckError('exec-plugin-failed', `context "${this.name}": ${what} failed${detail ? `: ${detail}` : ''}`);
+      throw new FleetdeckError('exec-plugin-failed', `context "${this.name}": ${what} failed${this.credentialFailure(error)}`);
     }
+  }
+
+  /**
+   * Why a plugin failed, in its own words (its standard error) with the context's secrets masked;
+   * output that is no credential is not quoted: a parser's excerpt of it could cut a secret in half.
+   */
+  private credentialFailure(error: unknown): string {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code) return `: cannot run it (${code})`;
+    if (error instanceof SyntaxError || error instanceof TypeError) return ': its output is not an ExecCredential';
+    const detail = this.scrub(error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim().slice(0, 400);
+    return detail ? `: ${detail}` : '';
   }
 
   /**

@@ -205,6 +205,17 @@ describe('proxies from the environment', () => {
     expect(via.asked).toEqual([]);
   });
 
+  it('refuses a server name TLS cannot carry, which would crash the process inside Node\'s TLS client', async () => {
+    const port = await listen(https.createServer(cert, (_, res) => res.end('{}')));
+    const huge = 'x'.repeat(70_000);
+    await expect(contextFor({ server: `https://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true, 'tls-server-name': huge })).rejects.toMatchObject({
+      code: 'context-invalid',
+      message: 'context "c": cluster "c" has a tls-server-name that is not a host name',
+    });
+    await expect(contextFor({ server: `https://${huge}.test:${port}` })).rejects.toMatchObject({ code: 'context-invalid', message: expect.stringContaining('has a server that is not an https:// or http:// URL') });
+    await expect(contextFor({ server: `https://api.fleet.test:${port}`, 'proxy-url': `https://${huge}:3128` })).rejects.toMatchObject({ code: 'context-invalid', message: expect.stringContaining('has a proxy-url that is not') });
+  });
+
   it('flags a context whose environment proxy is not a URL, naming it without credentials', async () => {
     await expect(contextFor({ server: 'https://api.fleet.test' }, {}, { HTTPS_PROXY: 'http://user:pa55@[oops' })).rejects.toMatchObject({
       code: 'context-invalid',

@@ -1,4 +1,5 @@
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, mkdir, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -143,5 +144,53 @@ contexts:
     const [entry] = listEntries(await loadKubeconfigs([file]));
     expect(entry).toMatchObject({ cloud: 'gke', authKind: 'token' });
     expect(JSON.stringify(entry)).not.toContain('s3cr3t');
+  });
+
+  it('reports a kubeconfig path that is a FIFO, a device, a folder or a huge file as a source error, without blocking on it', async () => {
+    const fifo = path.join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const huge = await write('huge.yaml', '');
+    await truncate(huge, 64 * 2 ** 20);
+    const good = await write('good.yaml', config('one', 'https://one.example'));
+    const merged = await loadKubeconfigs([fifo, '/dev/zero', dir, huge, good]);
+    expect(merged.errors).toEqual([
+      { source: fifo, code: 'kubeconfig-invalid', message: `cannot read kubeconfig ${fifo} is not a regular file` },
+      { source: '/dev/zero', code: 'kubeconfig-invalid', message: 'cannot read kubeconfig /dev/zero is not a regular file' },
+      { source: dir, code: 'kubeconfig-invalid', message: `cannot read kubeconfig ${dir} is not a regular file` },
+      { source: huge, code: 'too-large', message: `cannot read kubeconfig ${huge} is larger than 16 MiB` },
+    ]);
+    expect([...merged.contexts.keys()]).toEqual(['one']);
+  });
+
+  it('refuses a YAML alias bomb and wrongly typed fields as kubeconfig-invalid', () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`)].join('\n');
+    expect(() => parseKubeconfig(bomb, 'bomb.yaml')).toThrow(new FleetdeckError('kubeconfig-invalid', 'bomb.yaml: invalid YAML: Excessive alias count indicates a resource exhaustion attack'));
+    expect(() => parseKubeconfig('clusters: [{ name: a, cluster: { server: x, insecure-skip-tls-verify: "yes" } }]', 'k.yaml')).toThrow('k.yaml: not a kubeconfig: clusters.0.cluster.insecure-skip-tls-verify:');
+    expect(() => parseKubeconfig('users: [{ name: a, user: { as-groups: admins } }]', 'k.yaml')).toThrow('k.yaml: not a kubeconfig: users.0.user.as-groups:');
+    expect(() => parseKubeconfig('users: [{ name: a, user: { exec: { command: x, env: [{ name: A }] } } }]', 'k.yaml')).toThrow('k.yaml: not a kubeconfig: users.0.user.exec.env.0.value:');
+  });
+
+  it('flags a server that is no http(s) URL, impersonation without a user, and credentials sent unencrypted off this machine', async () => {
+    const file = await write('k.yaml', `
+clusters:
+- { name: ftp, cluster: { server: 'ftp://user:secret@files.example' } }
+- { name: remote, cluster: { server: 'http://api.example:8080' } }
+- { name: local, cluster: { server: 'http://127.0.0.1:8001' } }
+users:
+- { name: token, user: { token: t } }
+- { name: groups-only, user: { token: t, as-groups: [admins] } }
+contexts:
+- { name: ftp, context: { cluster: ftp } }
+- { name: cleartext, context: { cluster: remote, user: token } }
+- { name: anonymous, context: { cluster: remote } }
+- { name: kubectl-proxy, context: { cluster: local, user: token } }
+- { name: groups-only, context: { cluster: local, user: groups-only } }`);
+    expect(Object.fromEntries(listEntries(await loadKubeconfigs([file])).map((e) => [e.context, e.problem]))).toEqual({
+      ftp: 'context "ftp": cluster "ftp" has a server that is not an https:// or http:// URL: ftp://files.example',
+      cleartext: 'context "cleartext" would send the credentials of user "token" unencrypted to http://api.example:8080: use an https:// server',
+      anonymous: undefined,
+      'kubectl-proxy': undefined,
+      'groups-only': 'context "groups-only": user "groups-only" sets as-uid, as-groups or as-user-extra without as (the user to impersonate)',
+    });
   });
 });

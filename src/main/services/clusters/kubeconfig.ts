@@ -7,8 +7,8 @@ import type { AuthKind, ClusterEntry, KubeconfigSourceError } from '../../../sha
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { ContextConfig } from './context-config.ts';
 import { readRegularFile } from './files.ts';
-import { environmentProxy, isLoopback, parseProxyUrl, type Proxy } from './proxy.ts';
-import { describeExec, displayUrl, urlSecrets } from './redact.ts';
+import { environmentProxy, isHostName, isLoopback, parseProxyUrl, type Proxy } from './proxy.ts';
+import { describeExec, displayUrl, urlSecrets, validUserInfo } from './redact.ts';
 
 const extensions = z.array(z.object({ name: z.string(), extension: z.unknown() })).nullish();
 // what Fleetdeck reads is typed (kubectl too refuses a file with a wrongly typed field); null is absent
@@ -95,18 +95,20 @@ const MAX_KUBECONFIG_BYTES = 16 * 2 ** 20;
 export function parseKubeconfig(text: string, source: string): z.infer<typeof kubeconfigSchema> {
   let document: unknown;
   try {
-    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false });
+    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false, logLevel: 'error' });
     if (doc.errors.length) {
       const first = doc.errors[0];
       const line = first.linePos?.[0]?.line;
       const reason = first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
       throw new FleetdeckError('kubeconfig-invalid', `${source}: invalid YAML${line ? ` at line ${line}` : ''}: ${reason}`);
     }
-    // the alias limit stops a "billion laughs" document from expanding into gigabytes
-    document = doc.toJS({ maxAliasCount: 1000 }) ?? {};
+    // toJS refuses a "billion laughs" document (aliases of aliases) before it expands into gigabytes;
+    // the JSON round trip, kubectl's own YAML-to-JSON step, refuses an alias inside its own anchor
+    // and turns tagged values (!!binary, !!set, !!timestamp) into plain data
+    document = JSON.parse(JSON.stringify(doc.toJS() ?? {}));
   } catch (error) {
     if (error instanceof FleetdeckError) throw error;
-    // the YAML library's own refusals: too many aliases, nesting deeper than the stack
+    // the YAML library's own refusals (too many aliases) and a cycle
     throw new FleetdeckError('kubeconfig-invalid', `${source}: invalid YAML: ${(error as Error).message.split('\n')[0].slice(0, 200)}`);
   }
   const parsed = kubeconfigSchema.safeParse(document);
@@ -204,9 +206,11 @@ function resolve(config: MergedKubeconfig, name: string, env: NodeJS.ProcessEnv)
   const rawServer = cluster.value.server;
   if (!rawServer) return `context "${name}": cluster "${clusterName}" has no server URL`;
   const server = URL.parse(rawServer);
-  if (!server || !['https:', 'http:'].includes(server.protocol) || !server.hostname) {
+  if (!server || !['https:', 'http:'].includes(server.protocol) || !isHostName(server.hostname) || !validUserInfo(server)) {
     return `context "${name}": cluster "${clusterName}" has a server that is not an https:// or http:// URL: ${displayUrl(rawServer)}`;
   }
+  const serverName = cluster.value['tls-server-name'];
+  if (serverName && !isHostName(serverName)) return `context "${name}": cluster "${clusterName}" has a tls-server-name that is not a host name`;
   let proxy: Proxy | undefined;
   const proxyUrl = cluster.value['proxy-url'];
   if (proxyUrl) {

@@ -2,7 +2,7 @@
 // proxy-url, else the environment (Go's net/http ProxyFromEnvironment, golang.org/x/net/http/httpproxy).
 import net from 'node:net';
 import { FleetdeckError } from '../../../shared/errors.ts';
-import { displayUrl } from './redact.ts';
+import { displayUrl, validUserInfo } from './redact.ts';
 
 const proxySchemes = new Set(['http:', 'https:', 'socks4:', 'socks4a:', 'socks5:', 'socks5h:']);
 
@@ -12,14 +12,16 @@ export interface Proxy {
   label: string;
 }
 
-/** A proxy URL, or undefined when it is not one: a known scheme and a host. */
+/**
+ * A name or address TLS may send as the server's name: DNS's 253 characters at most (Node's TLS
+ * client throws out of an event, crashing the process, on a name longer than 65535).
+ */
+export const isHostName = (host: string) => /^[\w.:[\]-]{1,253}$/.test(host);
+
+/** A proxy URL, or undefined when it is not one: a known scheme, a host, credentials that decode. */
 export function parseProxyUrl(raw: string): URL | undefined {
-  try {
-    const url = new URL(raw);
-    return proxySchemes.has(url.protocol) && url.hostname ? url : undefined;
-  } catch {
-    return undefined;
-  }
+  const url = URL.parse(raw);
+  return url && proxySchemes.has(url.protocol) && isHostName(url.hostname) && validUserInfo(url) ? url : undefined;
 }
 
 const unbracket = (host: string) => host.replace(/^\[|\]$/g, '').toLowerCase();

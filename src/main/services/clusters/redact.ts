@@ -43,7 +43,6 @@ const namingFlags = new Set([
 const subcommand = /^[a-z]+(?:-[a-z]+)*$/;
 
 const flagName = (flag: string) => flag.replace(/^-+/, '').toLowerCase().replaceAll('_', '-');
-const shownValue = (value: string) => (value.includes('://') ? displayUrl(value) : shorten(value));
 
 /**
  * An exec plugin's command line for display, and the values it left out (for scrubbing messages):
@@ -53,6 +52,8 @@ const shownValue = (value: string) => (value.includes('://') ? displayUrl(value)
 export function describeExec(command: string, args: readonly string[]): { text: string; hidden: string[] } {
   const hidden: string[] = [];
   const hide = (value: string) => (hidden.push(value), MASK);
+  // a URL is shown without its credentials, which a message must not repeat either
+  const shownValue = (value: string) => (value.includes('://') ? (hidden.push(...urlSecrets(value)), displayUrl(value)) : shorten(value));
   const shown = [path.basename(command)];
   let valueOf: string | undefined;
   for (const arg of args) {
@@ -79,11 +80,25 @@ const decoded = (text: string) => {
   }
 };
 
-/** What of a URL a message must not repeat: its user, password and query values. */
+/** Whether a URL's user and password decode (Node decodes them, and throws on a stray %). */
+export function validUserInfo(url: URL): boolean {
+  try {
+    decodeURIComponent(url.username + url.password);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What of a URL a message must not repeat: the URL as written when its display leaves something out,
+ * and its user, password and query values, as written and decoded.
+ */
 export function urlSecrets(raw: string | undefined): string[] {
-  const url = raw ? URL.parse(raw) : null;
-  if (!url) return [];
-  return [...[url.username, url.password].flatMap((s) => [s, decoded(s)]), ...url.searchParams.values()].filter(Boolean);
+  if (!raw || displayUrl(raw) === raw) return [];
+  const url = URL.parse(raw);
+  const parts = url ? [url.username, url.password, ...url.searchParams.values()] : [];
+  return [raw, ...parts.flatMap((part) => [part, decoded(part)])].filter(Boolean);
 }
 
 /** Replaces every secret (of at least 4 characters: shorter ones would mask ordinary words) with a mask. */
