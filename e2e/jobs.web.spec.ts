@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { clusterByContext } from '../lab/config.ts';
 import { LabApi } from '../lab/kube.ts';
+import { ArchiveWriter } from '../src/main/services/jobs/archive.ts';
 import { root, screenshotDir, startWebShell, type RunningShell } from './web-shell.ts';
 
 // Drag a namespace from aks-lab onto eks-lab: plan (server-side dry run), migrate, verify; all in the window.
@@ -62,4 +64,36 @@ test('drag a namespace onto another cluster: plan, migrate and verify in the win
   await page.getByRole('group', { name: 'Results' }).getByRole('button', { name: /created/ }).click();
   await expect(page.getByRole('list', { name: 'Object results' })).toContainText('ConfigMap');
   await page.screenshot({ path: path.join(screenshotDir, 'jobs-center.png'), fullPage: true });
+});
+
+/** The shell's data folder: startWebShell gives each shell a FLEETDECK_HOME of its own. */
+const homeOf = (running: RunningShell) =>
+  readFileSync(`/proc/${running.process.pid}/environ`, 'utf8').split('\0').find((v) => v.startsWith('FLEETDECK_HOME='))!.slice('FLEETDECK_HOME='.length);
+
+test('an unsigned archive is planned only after the user says they trust it, and the report says it was unsigned', async ({ page }) => {
+  const file = `unsigned-${ns}.tar.gz`;
+  const writer = await ArchiveWriter.create(path.join(homeOf(shell), 'backups', file));
+  await writer.add({ resource: 'configmaps', group: '', namespace: 'default', name: `unsigned-${ns}`, apiVersion: 'v1', kind: 'ConfigMap' }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `unsigned-${ns}`, namespace: 'default' } });
+  await writer.finish({ source: { context: 'elsewhere', cloud: 'aks' }, selection: { namespaces: ['default'] } });
+
+  await page.goto(shell.url);
+  await page.getByRole('button', { name: 'Jobs' }).click();
+  const archives = page.getByRole('group', { name: 'Archives' });
+  await archives.locator('summary').click();
+  const row = archives.locator('.archive-row', { hasText: file });
+  await expect(row).toContainText('unsigned');
+  await row.getByLabel(`Restore ${file} to`).selectOption('aks-lab');
+  await row.getByRole('button', { name: 'Restore', exact: true }).click();
+  const question = page.getByRole('alertdialog', { name: `${file} is unsigned` });
+  await expect(question).toContainText('nothing shows that Fleetdeck wrote it or that it is unchanged');
+  await question.getByRole('button', { name: 'Cancel' }).click();
+  await expect(question).toHaveCount(0);
+  await expect(page.getByRole('list', { name: 'Tasks' })).not.toContainText(file);
+
+  await row.getByRole('button', { name: 'Plan' }).click();
+  await page.getByRole('alertdialog', { name: `${file} is unsigned` }).getByRole('button', { name: 'Plan unsigned archive' }).click();
+  const detail = page.getByRole('article', { name: `Plan restore ${file} to aks-lab` });
+  await expect(detail.locator('.task-progress .status').first()).toHaveText('Completed', { timeout: 60_000 });
+  await expect(detail.getByRole('status')).toContainText('The archive was unsigned');
+  await page.screenshot({ path: path.join(screenshotDir, 'jobs-unsigned-archive.png'), fullPage: true });
 });

@@ -287,7 +287,7 @@ export class ArchiveWriter {
       return new ArchiveWriter(file, output, encryption);
     } catch (error) {
       await rm(file, { force: true });
-      throw error;
+      throw error instanceof FleetdeckError ? error : fileError(error, `${file}.partial`, 'write');
     }
   }
 
