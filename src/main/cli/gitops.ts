@@ -8,7 +8,7 @@ import type { CommandResult } from './index.ts';
 import { table } from './table.ts';
 
 const usage = `gitops status [--context C]…
-gitops drift --workspace DIR --overlay PATH --context C [--self-heal]
+gitops drift --workspace DIR --overlay PATH --context C [--self-heal] [--allow-remote]
 gitops sync|refresh|reconcile|suspend|resume --context C <kind>/<namespace>/<name> [--prune] [--hard] [--with-source] [--timeout SECONDS]`;
 
 /** The names kubectl and the two CLIs use for these kinds. */
@@ -36,7 +36,7 @@ function parseTarget(target: string | undefined): { kind: GitOpsKind; namespace:
 export async function gitopsCommand(
   gitops: GitOpsService & { dispose(): void },
   args: string[],
-  flags: { context?: string[]; json: boolean; prune?: boolean; hard?: boolean; withSource?: boolean; timeout?: string; workspace?: string; overlay?: string; selfHeal?: boolean },
+  flags: { context?: string[]; json: boolean; prune?: boolean; hard?: boolean; withSource?: boolean; timeout?: string; workspace?: string; overlay?: string; selfHeal?: boolean; allowRemote?: boolean },
 ): Promise<CommandResult> {
   const [action, ...rest] = args;
   if (action === 'drift') return driftCommand(gitops, flags);
@@ -68,12 +68,12 @@ export async function gitopsCommand(
 }
 
 /** `gitops drift`: `[{kind, namespace, name, drift, diff?}]`; exit 3 when drift is found (after --self-heal: when some remains). */
-async function driftCommand(gitops: GitOpsService, flags: { context?: string[]; json: boolean; workspace?: string; overlay?: string; selfHeal?: boolean }): Promise<CommandResult> {
+async function driftCommand(gitops: GitOpsService, flags: { context?: string[]; json: boolean; workspace?: string; overlay?: string; selfHeal?: boolean; allowRemote?: boolean }): Promise<CommandResult> {
   if (!flags.workspace || flags.overlay === undefined) throw new FleetdeckError('invalid-input', 'gitops drift needs --workspace DIR and --overlay PATH (e.g. --workspace . --overlay overlays/eks)');
   if (flags.context?.length !== 1) throw new FleetdeckError('invalid-input', 'gitops drift needs exactly one --context');
   const workspace = path.resolve(flags.workspace);
   const overlay = path.relative(workspace, path.resolve(workspace, flags.overlay)).split(path.sep).join('/');
-  const input = { context: flags.context[0], workspace, overlay };
+  const input = { context: flags.context[0], workspace, overlay, allowRemote: flags.allowRemote };
   const healed = flags.selfHeal ? await gitops.selfHeal(input) : undefined;
   const items = healed ? healed.remaining : await gitops.drift(input);
   const rows = items.map((i) => ({ kind: i.kind, namespace: i.namespace ?? null, name: i.name, drift: i.drift, ...(i.diff ? { diff: i.diff } : {}) }));

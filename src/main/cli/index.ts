@@ -146,7 +146,6 @@ export async function run(argv: string[]): Promise<CommandResult> {
     dataDir: dir,
     keys: new FileKeyStore(dir),
     workspaces: values.workspace === undefined ? undefined : [values.workspace],
-    allowRemoteKustomize: values['allow-remote'],
   });
   if (clusterCommands.includes(command)) {
     const named = [...(values.context ?? []), values['from-context'], values['to-context']].filter((c) => c !== undefined);
@@ -172,7 +171,7 @@ export async function run(argv: string[]): Promise<CommandResult> {
     case 'silence':
       return silenceCommand(api.monitoring, rest, { ...values, json });
     case 'gitops':
-      return gitopsCommand(api.gitops, rest, { context: values.context, json, prune: values.prune, hard: values.hard, withSource: values['with-source'], timeout: values.timeout, workspace: values.workspace, overlay: values.overlay, selfHeal: values['self-heal'] });
+      return gitopsCommand(api.gitops, rest, { context: values.context, json, prune: values.prune, hard: values.hard, withSource: values['with-source'], timeout: values.timeout, workspace: values.workspace, overlay: values.overlay, selfHeal: values['self-heal'], allowRemote: values['allow-remote'] });
     case 'rules':
       return rulesCommand(api.monitoring, rest, { ...values, dryRun: values['dry-run'], json });
     default:

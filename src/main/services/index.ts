@@ -25,8 +25,6 @@ export interface ServicesOptions {
   workspaces?: string[];
   /** main's folder dialog, where there is one (the desktop app) */
   pickFolder?: (title: string) => Promise<string | undefined>;
-  /** let drift detection's rendering fetch remote kustomize resources (the CLI's --allow-remote) */
-  allowRemoteKustomize?: boolean;
 }
 
 /** The composition root shared by the Electron main process, the web shell and the CLI. */
@@ -37,7 +35,7 @@ export function createServices(options: ServicesOptions): FleetdeckApi & { fleet
   return {
     clusters: new KubeconfigClustersService({ store }),
     fleet: new KubeFleetService({ store, contexts: options.contexts }),
-    gitops: new KubeGitOpsService({ store, render: (workspace, overlay) => manifests.render({ root: workspace, dir: overlay, allowRemote: options.allowRemoteKustomize }).then((r) => r.yaml) }),
+    gitops: new KubeGitOpsService({ store, render: (workspace, overlay, allowRemote) => manifests.render({ root: workspace, dir: overlay, allowRemote }).then((r) => r.yaml) }),
     jobs: new JobsCenter(runner, options.dataDir),
     manifests,
     monitoring: new KubeMonitoringService({ store, settings: new MonitoringSettings(options.dataDir) }),

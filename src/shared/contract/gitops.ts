@@ -57,7 +57,18 @@ export const actInput = z
   .strict();
 export type ActInput = z.infer<typeof actInput>;
 const absolutePath = z.string().min(1).max(4096).refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'an absolute path');
-export const driftInput = z.object({ context: name, workspace: absolutePath, overlay: z.string().max(4096).refine((p) => !p.startsWith('/') && !p.split(/[\\/]/).includes('..'), 'a folder inside the workspace') }).strict();
+/**
+ * workspace: a folder opened in Fleetdeck (main refuses any other); allowRemote: let kustomize
+ * fetch the overlay's remote resources and bases (rendering is offline otherwise)
+ */
+export const driftInput = z
+  .object({
+    context: name,
+    workspace: absolutePath,
+    overlay: z.string().max(4096).refine((p) => !p.startsWith('/') && !p.split(/[\\/]/).includes('..'), 'a folder inside the workspace'),
+    allowRemote: z.boolean().optional(),
+  })
+  .strict();
 export type DriftInput = z.infer<typeof driftInput>;
 
 export interface GitOpsService {

@@ -33,8 +33,11 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'late'> {
 
 export interface GitOpsServiceOptions {
   store: KubeconfigStore;
-  /** renders a workspace folder's kustomization to a YAML stream (the manifests service) */
-  render(workspace: string, overlay: string): Promise<string>;
+  /**
+   * renders a workspace folder's kustomization to a YAML stream (the manifests service, which
+   * accepts only folders opened in Fleetdeck, and fetches remote resources only when allowed)
+   */
+  render(workspace: string, overlay: string, allowRemote: boolean): Promise<string>;
   /** how long change notifications are gathered before one is sent */
   throttleMs?: number;
 }
@@ -220,7 +223,7 @@ export class KubeGitOpsService implements GitOpsService {
 
   private async desired(input: DriftInput): Promise<{ kc: ContextConfig; objects: KubeObject[] }> {
     const [{ kc }] = await this.clusters([input.context]);
-    const yaml = await this.options.render(input.workspace, input.overlay);
+    const yaml = await this.options.render(input.workspace, input.overlay, !!input.allowRemote);
     const objects = streamObjects(yaml).filter((o) => o.kind) as unknown as KubeObject[];
     if (!objects.length) throw new FleetdeckError('invalid-input', `${input.overlay || '.'} renders no objects`);
     return { kc, objects };

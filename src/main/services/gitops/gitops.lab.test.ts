@@ -1,12 +1,13 @@
 // Argo CD and Flux objects seeded in every lab cluster, under the projects' own CRDs. The lab runs
 // no Argo CD or Flux controller: the tests check what each action writes, and play the controller
 // themselves to check that Fleetdeck follows the object until it has acted.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { lab, labApi, labKubeconfig } from '../../../../test/lab.ts';
 import { upstreamCrds } from '../../../../lab/upstream-crds.ts';
@@ -16,12 +17,23 @@ import { KubeGitOpsService } from './gitops-service.ts';
 
 const root = path.resolve(import.meta.dirname, '../../../..');
 const manifests = new LocalManifestsService({ dataDir: mkdtempSync(path.join(tmpdir(), 'fleetdeck-home-')) });
-const gitops = new KubeGitOpsService({ store: new KubeconfigStore([labKubeconfig]), render: (root, dir) => manifests.render({ root, dir }).then((r) => r.yaml) });
+const gitops = new KubeGitOpsService({ store: new KubeconfigStore([labKubeconfig]), render: (root, dir, allowRemote) => manifests.render({ root, dir, allowRemote }).then((r) => r.yaml) });
 const clouds = { 'aks-lab': 'aks', 'gke-lab': 'gke', 'eks-lab': 'eks' } as const;
 
+const cliCommand = (args: string[]) =>
+  [process.execPath, [path.join(root, 'bin/fleetdeck.js'), 'gitops', ...args, '--kubeconfig', labKubeconfig, '--output', 'json'], { encoding: 'utf8', env: { ...process.env, FLEETDECK_HOME: mkdtempSync(path.join(tmpdir(), 'fleetdeck-home-')) } }] as const;
+const cliResult = (status: number | null, stdout: string, stderr: string) => ({ status: status ?? 1, json: stdout.trim() ? JSON.parse(stdout) : undefined, stderr });
+
 function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, [path.join(root, 'bin/fleetdeck.js'), 'gitops', ...args, '--kubeconfig', labKubeconfig, '--output', 'json'], { encoding: 'utf8', env: { ...process.env, FLEETDECK_HOME: mkdtempSync(path.join(tmpdir(), 'fleetdeck-home-')) } });
-  return { status: result.status ?? 1, json: result.stdout.trim() ? JSON.parse(result.stdout) : undefined, stderr: result.stderr };
+  const result = spawnSync(...cliCommand(args));
+  return cliResult(result.status, result.stdout, result.stderr);
+}
+
+/** The CLI without blocking this process: for a test whose own server the CLI talks to. */
+function cliAsync(...args: string[]): Promise<ReturnType<typeof cliResult>> {
+  return new Promise((resolve) => {
+    const child = execFile(...cliCommand(args), (_error, stdout, stderr) => resolve(cliResult(child.exitCode, stdout, stderr)));
+  });
 }
 
 interface Written {
@@ -260,15 +272,18 @@ describe('drift detected by Fleetdeck itself (no Argo CD or Flux needed)', () =>
   const savedPath = process.env.PATH;
   // a namespace of its own each run: the last run's may still be terminating
   const app = `drift-${Date.now().toString(36)}`;
+  // the lab's kustomize renders the overlay, in this process and in the CLI's
+  beforeAll(() => {
+    process.env.PATH = `${path.join(root, 'lab/bin')}${path.delimiter}${savedPath}`;
+  });
   afterAll(async () => {
     process.env.PATH = savedPath;
     await labApi('eks-lab').request('DELETE', `/api/v1/namespaces/${app}`).catch(() => undefined);
   });
 
   it("finds a change made behind Git's back, a deleted object and an extra one; self-heal brings Git's state back", async () => {
-    // the lab's kustomize renders the overlay, in this process and in the CLI's
-    process.env.PATH = `${path.join(root, 'lab/bin')}${path.delimiter}${savedPath}`;
-    const workspace = (await manifests.scaffold({ dir: path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-ws-')), app) })).root;
+    // a new repository in a folder of Fleetdeck's own, granted to the service that scaffolded it; the CLI is given it with --workspace
+    const workspace = (await manifests.scaffold({ into: 'new-folder', name: app }))!.root;
     const drift = (...extra: string[]) => cli('drift', '--workspace', workspace, '--overlay', 'overlays/eks', '--context', 'eks-lab', ...extra);
 
     // deployed from Git, as a controller would: nothing drifts
@@ -297,5 +312,36 @@ describe('drift detected by Fleetdeck itself (no Argo CD or Flux needed)', () =>
     const live = await api.request<{ spec: { replicas: number } }>('GET', `/apis/apps/v1/namespaces/${app}/deployments/${app}`);
     expect(live.spec.replicas).toBe(2);
   }, 120_000);
+
+  it('an overlay with a remote resource is refused while rendering is offline (nothing is fetched), and compared once remote resources are allowed', async () => {
+    let fetched = 0;
+    const server = http.createServer((_req, res) => {
+      fetched++;
+      res.end(stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'remote-settings', namespace: app }, data: { from: 'remote' } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/settings.yaml`;
+    const workspace = (await manifests.scaffold({ into: 'new-folder', name: `${app}-remote` }))!.root;
+    mkdirSync(path.join(workspace, 'overlays/eks-remote'));
+    writeFileSync(path.join(workspace, 'overlays/eks-remote/kustomization.yaml'), stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [url] }));
+    const input = { context: 'eks-lab', workspace, overlay: 'overlays/eks-remote' };
+    const drift = (...extra: string[]) => cliAsync('drift', '--workspace', workspace, '--overlay', input.overlay, '--context', input.context, ...extra);
+    try {
+      const refusal = `overlays/eks-remote/kustomization.yaml: resources[0] "${url}" is remote, and rendering is offline: allow remote resources to fetch it (--allow-remote in the CLI)`;
+      await expect(gitops.drift(input)).rejects.toMatchObject({ code: 'forbidden', message: refusal });
+      const refused = await drift();
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toBe(`fleetdeck: ${refusal}\n`);
+      expect(fetched).toBe(0);
+
+      expect(await gitops.drift({ ...input, allowRemote: true })).toEqual([{ kind: 'ConfigMap', apiVersion: 'v1', namespace: app, name: 'remote-settings', drift: 'missing' }]);
+      const allowed = await drift('--allow-remote');
+      expect(allowed.json).toEqual([{ kind: 'ConfigMap', namespace: app, name: 'remote-settings', drift: 'missing' }]);
+      expect(allowed.status).toBe(3);
+      expect(fetched).toBe(2);
+    } finally {
+      server.close();
+    }
+  }, 60_000);
 });
 
