@@ -243,8 +243,9 @@ describe('archive', () => {
 
   it('refuses an entry that is not valid JSON even when its hash was updated', async () => {
     await writeArchive([configMap]);
-    await replaceEntry(entryPath(configMap.ref), Buffer.from('{ "kind": '), true);
-    await expect(ArchiveReader.open(file)).rejects.toThrow(/entry resources\/configmaps\/namespaces\/shop\/settings.json is not valid JSON/);
+    // JSON.parse's own message would quote the text around the fault, over two lines
+    await replaceEntry(entryPath(configMap.ref), Buffer.from('{ "kind": "Secret",\n "password": hunter2 }'), true);
+    await expect(openUnsigned()).rejects.toMatchObject({ code: 'archive-invalid', message: `${file}: entry ${entryPath(configMap.ref)} is not valid JSON` });
   });
 
   it('refuses a keyed archive whose entry and manifest hash were both rewritten (the manifest MAC)', async () => {
@@ -410,8 +411,9 @@ describe('archive trust', () => {
       ['a name climbing out midway', { name: 'resources/../../evil.json' }, 'entry name "resources/../../evil.json" climbs out of the archive with ".."'],
       ['an absolute name', { name: '/etc/cron.d/evil' }, 'entry name "/etc/cron.d/evil" is an absolute path'],
       ['a drive letter', { name: 'C:/evil.json' }, 'entry name "C:/evil.json" is an absolute path'],
-      ['a backslash', { name: 'resources\\..\\evil.json' }, 'entry name "resources\\\\..\\\\evil.json" holds a backslash or a NUL character'],
-      ['a NUL (through a pax header)', { name: 'resources/a\u0000b.json', pax: {} }, 'entry name "resources/a\\u0000b.json" holds a backslash or a NUL character'],
+      ['a backslash', { name: 'resources\\..\\evil.json' }, 'entry name "resources\\\\..\\\\evil.json" holds a backslash'],
+      ['a NUL (through a pax header)', { name: 'resources/a\u0000b.json', pax: {} }, 'entry name "resources/a\\u0000b.json" holds a control character'],
+      ['a line break', { name: 'resources/a\nb.json' }, 'entry name "resources/a\\nb.json" holds a control character'],
       ['an empty segment', { name: 'resources//evil.json' }, 'entry name "resources//evil.json" has an empty or "." path segment'],
       ['a symlink', { name: 'resources/configmaps/link.json', type: 'symlink', linkname: '/etc/passwd' }, 'entry "resources/configmaps/link.json" is a symlink, not a file'],
       ['a hard link', { name: 'resources/configmaps/link.json', type: 'link', linkname: 'manifest.json' }, 'entry "resources/configmaps/link.json" is a link, not a file'],
@@ -427,14 +429,18 @@ describe('archive trust', () => {
     });
   });
 
-  it('refuses a duplicated entry and entries after manifest.json', async () => {
-    await writeArchive([configMap, deployment]);
-    await rewrite((entries) => [entries[0], ...entries]);
-    await expect(openUnsigned()).rejects.toThrow(`${file}: entry ${entryPath(configMap.ref)} appears twice`);
-    await rewrite(([, ...entries]) => [entries.at(-1)!, ...entries.slice(0, -1)]);
-    await expect(openUnsigned()).rejects.toThrow(`${file}: entry ${entryPath(configMap.ref)} comes after manifest.json, which is the last entry of an archive`);
-    await rewrite(([manifest, ...entries]) => [...entries, manifest, manifest]);
-    await expect(openUnsigned()).rejects.toThrow(`${file}: entry manifest.json comes after manifest.json`);
+  it('refuses a duplicated entry, entries out of the manifest\'s order and entries after manifest.json', async () => {
+    const cases: [(entries: RawEntry[]) => RawEntry[], string][] = [
+      [([first, ...rest]) => [first, first, ...rest], `entry ${entryPath(configMap.ref)} appears twice`],
+      [([first, second, manifest]) => [second, first, manifest], `entries are not in the order manifest.json lists them (${entryPath(deployment.ref)} stands where it lists ${entryPath(configMap.ref)})`],
+      [([first, second, manifest]) => [second, manifest, first], `entry ${entryPath(configMap.ref)} comes after manifest.json, which is the last entry of an archive`],
+      [(entries) => [...entries, entries.at(-1)!], 'entry manifest.json comes after manifest.json, which is the last entry of an archive'],
+    ];
+    for (const [change, message] of cases) {
+      await writeArchive([configMap, deployment]);
+      await rewrite(change);
+      await expect(openUnsigned()).rejects.toMatchObject({ code: 'archive-invalid', message: `${file}: ${message}` });
+    }
   });
 
   it('accepts only the scrypt cost the writer uses, before deriving any key (a large p would run for hours)', async () => {
@@ -511,6 +517,7 @@ describe('malformed input', () => {
       [(m) => ({ ...m, entries: (m.entries as object[]).map((e) => ({ ...e, sha256: 'x' })) }), 'at entries[0].sha256: expected a hex sha256'],
       [(m) => ({ ...m, entries: (m.entries as object[]).map((e) => ({ ...e, __proto__: { polluted: true }, extra: 1 })) }), 'at entries[0]: Unrecognized key: "extra"'],
       [(m) => ({ ...m, total: 3 }), 'manifest.json says it lists 3 entries but lists 1'],
+      [(m) => ({ ...m, entries: (m.entries as object[]).map((e) => ({ ...e, kind: 'Config\nMap' })) }), 'at entries[0].kind: expected no control characters'],
     ];
     for (const [change, message] of cases) {
       await writeArchive([configMap]);

@@ -390,13 +390,16 @@ export class ArchiveWriter {
   }
 }
 
+const controlCharacter = /[\u0000-\u001f\u007f]/;
+
 /** Why a tar entry name is not a plain relative path inside the archive, if it is not. */
 function unsafeName(name: string): string | undefined {
   if (name.length > 1024) return 'is longer than 1024 characters';
   if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return 'is an absolute path';
   const segments = name.split('/');
   if (segments.includes('..')) return 'climbs out of the archive with ".."';
-  if (/[\\\0]/.test(name)) return 'holds a backslash or a NUL character';
+  if (name.includes('\\')) return 'holds a backslash';
+  if (controlCharacter.test(name)) return 'holds a control character';
   if (segments.some((s) => s === '' || s === '.')) return 'has an empty or "." path segment';
   return undefined;
 }
@@ -457,14 +460,17 @@ function parseObject(bytes: Buffer, file: string, path: string): Record<string, 
   let value: unknown;
   try {
     value = JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    throw invalid(`${file}: entry ${path} is not valid JSON: ${(error as Error).message}`);
+  } catch {
+    // JSON.parse's own message quotes the text around the fault, which may be a decrypted Secret
+    throw invalid(`${file}: entry ${path} is not valid JSON`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(`${file}: entry ${path} is not a JSON object`);
   return value as Record<string, unknown>;
 }
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+/** a name as messages print it: on one line */
+const printable = z.string().refine((text) => !controlCharacter.test(text), 'expected no control characters');
 const envelopeSchema = z.object({ fleetdeckEncrypted: z.literal(1), iv: z.string().max(64), tag: z.string().max(64), data: z.string().max(4096) }).strict();
 /** The manifest as the writer writes it; nothing else is accepted (no nesting a reader would have to recurse through). */
 const manifestSchema = z
@@ -488,14 +494,14 @@ const manifestSchema = z
     entries: z.array(
       z
         .object({
-          path: z.string(),
+          path: printable,
           sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected a hex sha256'),
-          resource: z.string(),
-          group: z.string(),
-          namespace: z.string().min(1).optional(),
-          name: z.string(),
+          resource: printable,
+          group: printable,
+          namespace: printable.min(1).optional(),
+          name: printable,
           apiVersion: z.string().regex(/^([a-z0-9.-]+\/)?[a-z0-9]+$/, 'expected an apiVersion such as v1 or apps/v1'),
-          kind: z.string(),
+          kind: printable,
           encrypted: z.literal(true).optional(),
         })
         .strict(),
@@ -582,7 +588,7 @@ async function verifySignature(file: string, manifest: ArchiveManifest, options:
 }
 
 /** A value from an entry, short enough for a message. */
-const shown = (value: unknown) => (typeof value === 'string' ? value.slice(0, 200) : `(${value === null ? 'null' : typeof value})`);
+const shown = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value.slice(0, 200)).slice(1, -1) : `(${value === null ? 'null' : typeof value})`);
 
 /** Refuses an object that is not the one its manifest entry names: the manifest is what the user sees and what pre-flight checks. */
 function checkIdentity(file: string, listed: ArchiveManifestEntry, object: Record<string, unknown>): void {
@@ -620,7 +626,7 @@ export class ArchiveReader {
   }
 
   /**
-   * Checks every entry against the manifest in one pass, then the manifest's signature. The manifest comes last, so
+   * Checks every entry against the manifest (its hash, and its place in the manifest's order) in one pass, then the manifest's signature. The manifest comes last, so
    * entries are hashed as they stream by and only their hashes are kept. Each object is checked against its
    * manifest entry as entries() reads it (encrypted ones can only be read once the key is known).
    */
@@ -646,6 +652,7 @@ export class ArchiveReader {
     }
     if (!manifestBytes) throw invalid(`${file} has no manifest.json: not a Fleetdeck archive, or truncated`);
     const manifest = parseManifest(manifestBytes, file);
+    const order = [...hashes.keys()];
     for (const entry of manifest.entries) {
       const hash = hashes.get(entry.path);
       if (hash === undefined) throw invalid(`${file}: entry ${entry.path} is listed in the manifest but missing from the archive`);
@@ -654,6 +661,8 @@ export class ArchiveReader {
     }
     const [unlisted] = hashes.keys();
     if (unlisted !== undefined) throw invalid(`${file}: entry ${unlisted} is not listed in the manifest`);
+    const misplaced = manifest.entries.findIndex((entry, i) => entry.path !== order[i]);
+    if (misplaced >= 0) throw invalid(`${file}: entries are not in the order manifest.json lists them (${order[misplaced]} stands where it lists ${manifest.entries[misplaced].path})`);
     if (malformed) throw malformed;
     return new ArchiveReader(file, manifest, await verifySignature(file, manifest, options), limits);
   }
