@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -11,7 +13,15 @@ let shell: RunningShell;
 const kubeconfig = path.join(root, 'lab/.state/kubeconfig');
 // a scaffolded app deployed to eks-lab from its workspace, in a namespace of its own each run
 const app = `e2e-drift-${Date.now().toString(36)}`;
-const workspace = path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-ws-')), app);
+const workspace = path.join(realpathSync(mkdtempSync(path.join(tmpdir(), 'fleetdeck-ws-'))), app);
+// a second folder opened with --workspace, whose overlay names a resource served over HTTP by this test
+const remoteWorkspace = realpathSync(mkdtempSync(path.join(tmpdir(), 'fleetdeck-ws-remote-')));
+let fetched = 0;
+const remoteServer = http.createServer((_req, res) => {
+  fetched++;
+  res.end(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: remote-settings\n  namespace: ${app}\ndata:\n  from: remote\n`);
+});
+let remoteUrl: string;
 const fleetdeck = (...args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin/fleetdeck.js'), ...args], { encoding: 'utf8' });
 
 test.beforeAll(async () => {
@@ -20,10 +30,16 @@ test.beforeAll(async () => {
   expect(fleetdeck('scaffold', workspace).status).toBe(0);
   const deployed = fleetdeck('gitops', 'drift', '--workspace', workspace, '--overlay', 'overlays/eks', '--context', 'eks-lab', '--self-heal', '--kubeconfig', kubeconfig);
   expect(deployed.stdout).toContain('no drift');
-  shell = await startWebShell(['--kubeconfig', kubeconfig]);
+  await new Promise<void>((resolve) => remoteServer.listen(0, '127.0.0.1', resolve));
+  remoteUrl = `http://127.0.0.1:${(remoteServer.address() as AddressInfo).port}/settings.yaml`;
+  mkdirSync(path.join(remoteWorkspace, 'overlays/eks-remote'), { recursive: true });
+  writeFileSync(path.join(remoteWorkspace, 'overlays/eks-remote/kustomization.yaml'), `resources:\n  - ${remoteUrl}\n`);
+  // the renderer may use only the folders main was given
+  shell = await startWebShell(['--kubeconfig', kubeconfig, '--workspace', remoteWorkspace, '--workspace', workspace]);
 });
 test.afterAll(async () => {
   await shell.stop();
+  remoteServer.close();
   await labApi('aks-lab').mergePatch({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: 'flux-system' } }, { spec: { suspend: null } });
   await labApi('eks-lab').request('DELETE', `/api/v1/namespaces/${app}`).catch(() => undefined);
 });
@@ -109,8 +125,10 @@ test("drift: a change made behind Git's back is shown as a diff and self-healed 
   await page.goto(shell.url);
   await page.getByRole('button', { name: 'GitOps' }).click();
   await page.getByRole('tab', { name: 'Drift' }).click();
-  await page.getByLabel('Workspace folder').fill(workspace);
-  await page.getByLabel('Workspace folder').press('Tab');
+  // a choice among the folders the web shell was started with, and how to add one
+  await expect(page.getByLabel('Workspace folder').locator('option')).toHaveText([remoteWorkspace, workspace]);
+  await expect(page.getByText(/To open another, start the web shell with --workspace DIR/)).toBeVisible();
+  await page.getByLabel('Workspace folder').selectOption(workspace);
   await expect(page.getByLabel('Overlay')).toHaveValue('overlays/aks');
   await page.getByLabel('Overlay').selectOption('overlays/eks');
   // the overlay's cloud picks the cluster
@@ -134,10 +152,32 @@ test("drift: a change made behind Git's back is shown as a diff and self-healed 
   await page.reload();
   await page.getByRole('button', { name: 'GitOps' }).click();
   await page.getByRole('tab', { name: 'Drift' }).click();
-  await page.getByLabel('Workspace folder').fill(workspace);
-  await page.getByLabel('Workspace folder').press('Tab');
+  await page.getByLabel('Workspace folder').selectOption(workspace);
   await page.getByLabel('Overlay').selectOption('overlays/eks');
   await expect(page.getByLabel('Cluster')).toHaveValue('eks-lab-viewer');
   await page.getByLabel('Overlay').selectOption('overlays/gke');
   await expect(page.getByLabel('Cluster')).toHaveValue('gke-lab');
+});
+
+test('drift of an overlay with a remote resource: refused while rendering is offline, fetched once allowed', async ({ page }) => {
+  await page.goto(shell.url);
+  await page.getByRole('button', { name: 'GitOps' }).click();
+  await page.getByRole('tab', { name: 'Drift' }).click();
+  await page.getByLabel('Workspace folder').selectOption(remoteWorkspace);
+  await expect(page.getByLabel('Overlay')).toHaveValue('overlays/eks-remote');
+  await expect(page.getByLabel('Cluster')).toHaveValue('eks-lab');
+  await page.getByRole('button', { name: 'Check drift' }).click();
+  const refusal = page.getByRole('alert');
+  await expect(refusal).toHaveText(`overlays/eks-remote/kustomization.yaml: resources[0] "${remoteUrl}" is remote, and rendering is offline: allow remote resources to fetch it (--allow-remote in the CLI)`);
+  expect(fetched).toBe(0);
+  await page.screenshot({ path: path.join(screenshotDir, 'gitops-drift-remote-refused.png') });
+
+  await page.getByLabel('fetch remote resources').check();
+  await expect(refusal).toHaveCount(0);
+  await page.getByRole('button', { name: 'Check drift' }).click();
+  const drift = page.getByRole('list', { name: 'Drift' });
+  await expect(drift.getByRole('listitem')).toHaveCount(1);
+  await expect(drift).toContainText(`missing ConfigMap ${app}/remote-settings`);
+  expect(fetched).toBe(1);
+  await page.screenshot({ path: path.join(screenshotDir, 'gitops-drift-remote.png') });
 });

@@ -4,28 +4,34 @@ import type { DriftItem } from '../../../shared/contract/gitops.ts';
 import { cloudOfPath } from '../../../shared/manifests/workspace-model.ts';
 import { useUi } from '../../app/ui-store.ts';
 import { api } from '../../api.ts';
+import { FolderGrantNote } from '../../ui/FolderGrantNote.tsx';
+import { RemoteOption } from '../../ui/RemoteOption.tsx';
 import { useClusters } from '../clusters/queries.ts';
+import { useFolders } from '../workspace/queries.ts';
 import { driftTargetKey, useDriftTargets } from './drift-targets.ts';
 
 /** A workspace overlay against a cluster: what drifted, the diff, and self-heal after confirmation. */
 export function DriftPanel() {
   const { workspacePath } = useUi();
   const clusters = useClusters();
-  // the folder is opened once typed (on leaving the field or Enter), not for every partial path
-  const [typed, setTyped] = useState(workspacePath ?? '');
-  const [workspace, setWorkspace] = useState(typed);
-  const pending = typed.trim() !== workspace;
-  const info = useQuery({ queryKey: ['gitops', 'drift-workspace', workspace], queryFn: () => api.manifests.open({ path: workspace || undefined }), retry: false });
+  // only folders main granted (the command line, its dialog, a drop, the recent list): main refuses any other
+  const folders = useFolders();
+  const granted = folders.data?.folders ?? [];
+  const [picked, setPicked] = useState<string>();
+  // the folder picked here, else the one open on the Workspace screen, else the most recent
+  const workspace = [picked, workspacePath].find((f) => f !== undefined && granted.includes(f)) ?? granted[0];
+  const info = useQuery({ queryKey: ['gitops', 'drift-workspace', workspace], queryFn: () => api.manifests.open({ path: workspace }), enabled: workspace !== undefined, retry: false });
   const overlays = info.data?.kustomizations.filter((k) => k.split('/').includes('overlays') || cloudOfPath(k)) ?? [];
   const [overlay, setOverlay] = useState('');
-  const chosenOverlay = overlay || overlays[0] || '';
+  const chosenOverlay = overlays.includes(overlay) ? overlay : overlays[0] || '';
   const root = info.data?.root ?? '';
   const { targets, remember } = useDriftTargets();
   // the cluster chosen for this overlay before, else one of the overlay's cloud: overlays/eks → eks-lab
   const contexts = clusters.data?.clusters.filter((c) => !c.problem) ?? [];
   const saved = contexts.find((c) => c.context === targets[driftTargetKey(root, chosenOverlay)])?.context;
   const chosenContext = saved || contexts.find((c) => c.cloud === cloudOfPath(chosenOverlay))?.context || contexts[0]?.context || '';
-  const input = { context: chosenContext, workspace: root, overlay: chosenOverlay };
+  const [allowRemote, setAllowRemote] = useState(false);
+  const input = { context: chosenContext, workspace: root, overlay: chosenOverlay, allowRemote };
   const check = useMutation({ mutationFn: () => api.gitops.drift(input) });
   const [healed, setHealed] = useState<{ applied: number; remaining: DriftItem[] }>();
   const heal = useMutation({
@@ -36,9 +42,16 @@ export function DriftPanel() {
     },
   });
   const [confirming, setConfirming] = useState(false);
+  // a result (and a self-heal offered on it) belongs to the folder, overlay, cluster and option it was found with
+  const changeTarget = (change: () => void) => {
+    change();
+    check.reset();
+    heal.reset();
+    setHealed(undefined);
+    setConfirming(false);
+  };
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (pending) return setWorkspace(typed.trim());
     setHealed(undefined);
     check.mutate();
   };
@@ -47,11 +60,16 @@ export function DriftPanel() {
     <div className="drift-panel">
       <form className="inline-field drift-form" onSubmit={submit}>
         <label>
-          Workspace <input className="filter mono" aria-label="Workspace folder" placeholder={info.data?.root ?? '/path/to/gitops-repo'} value={typed} onChange={(e) => setTyped(e.target.value)} onBlur={() => setWorkspace(typed.trim())} />
+          Workspace{' '}
+          <select className="mono" aria-label="Workspace folder" value={workspace ?? ''} disabled={!granted.length} onChange={(e) => changeTarget(() => setPicked(e.target.value))}>
+            {granted.map((f) => (
+              <option key={f} value={f}>{f}</option>
+            ))}
+          </select>
         </label>
         <label>
           Overlay{' '}
-          <select aria-label="Overlay" value={chosenOverlay} onChange={(e) => setOverlay(e.target.value)}>
+          <select aria-label="Overlay" value={chosenOverlay} onChange={(e) => changeTarget(() => setOverlay(e.target.value))}>
             {overlays.map((o) => (
               <option key={o} value={o}>{o}</option>
             ))}
@@ -59,14 +77,22 @@ export function DriftPanel() {
         </label>
         <label>
           Cluster{' '}
-          <select aria-label="Cluster" value={chosenContext} onChange={(e) => remember(root, chosenOverlay, e.target.value)}>
+          <select aria-label="Cluster" value={chosenContext} onChange={(e) => changeTarget(() => remember(root, chosenOverlay, e.target.value))}>
             {contexts.map((c) => (
               <option key={c.context} value={c.context}>{c.context}</option>
             ))}
           </select>
         </label>
-        <button type="submit" className="primary" disabled={pending || !info.data || !chosenOverlay || !chosenContext || check.isPending}>{check.isPending ? 'Comparing…' : 'Check drift'}</button>
+        <RemoteOption allowed={allowRemote} onChange={(allowed) => changeTarget(() => setAllowRemote(allowed))} />
+        <button type="submit" className="primary" disabled={!info.data || !chosenOverlay || !chosenContext || check.isPending}>{check.isPending ? 'Comparing…' : 'Check drift'}</button>
       </form>
+      {folders.data && (
+        <>
+          {!granted.length && <div className="empty">No workspace folder is open yet.</div>}
+          <FolderGrantNote dialog={folders.data.dialog} />
+        </>
+      )}
+      {folders.error && <div className="banner error" role="alert">{folders.error.message}</div>}
       {info.error && <div className="banner error" role="alert">{info.error.message}</div>}
       {(check.error ?? heal.error) && <div className="banner error" role="alert">{(check.error ?? heal.error)!.message}</div>}
       {healed && <div className="banner" role="status">Applied {healed.applied} objects from {input.overlay} to {input.context}.</div>}

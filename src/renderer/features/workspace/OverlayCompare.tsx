@@ -4,7 +4,7 @@ import type { WorkspaceInfo } from '../../../shared/contract/manifests.ts';
 import type { ObjectComparison } from '../../../shared/manifests/overlay-diff.ts';
 import { cloudOfPath } from '../../../shared/manifests/workspace-model.ts';
 import { api } from '../../api.ts';
-import { RemoteOption } from './RemoteOption.tsx';
+import { RemoteOption } from '../../ui/RemoteOption.tsx';
 
 /** The rendered overlays side by side, one object at a time, with the differing lines marked. */
 export function OverlayCompare({ info }: { info: WorkspaceInfo }) {

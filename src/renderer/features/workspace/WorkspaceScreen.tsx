@@ -4,11 +4,12 @@ import type { DesktopBridge, WorkspaceEntry, WorkspaceInfo } from '../../../shar
 import { crossFileRules, type Problem } from '../../../shared/manifests/lint.ts';
 import { useUi, type WorkspacePanel } from '../../app/ui-store.ts';
 import { api } from '../../api.ts';
+import { FolderGrantNote } from '../../ui/FolderGrantNote.tsx';
+import { RemoteOption } from '../../ui/RemoteOption.tsx';
 import { useDrafts } from './drafts.ts';
 import { GitPanel } from './GitPanel.tsx';
 import { ManifestEditor } from './ManifestEditor.tsx';
 import { OverlayCompare } from './OverlayCompare.tsx';
-import { RemoteOption } from './RemoteOption.tsx';
 import { useFolders, useProblems, useSchemas, useWorkspace, useWorkspaceRefresh } from './queries.ts';
 
 declare global {
@@ -82,12 +83,7 @@ export function WorkspaceScreen() {
         )}
         <button onClick={() => setScaffolding(true)}>New repository…</button>
       </header>
-      {folders.data && !folders.data.dialog && (
-        <p className="muted small">
-          The folders listed are those Fleetdeck was started with or has opened before. To open another, start the web shell with{' '}
-          <span className="mono">--workspace DIR</span> (repeatable).
-        </p>
-      )}
+      {folders.data && !folders.data.dialog && <FolderGrantNote dialog={false} />}
       {dropError && <div className="banner error" role="alert">{dropError}</div>}
       {choose.error && <div className="banner error" role="alert">{choose.error.message}</div>}
       {workspace.error && <div className="banner error" role="alert">{workspace.error.message}</div>}
