@@ -48,7 +48,8 @@ function generate(): { dir: string; big: string; replicas: string } {
 }
 
 async function inProcess(dir: string) {
-  const service = new LocalManifestsService({ dataDir: mkdtempSync(path.join(tmpdir(), 'fleetdeck-home-')) });
+  // granted as the web shell's --workspace grants it
+  const service = new LocalManifestsService({ dataDir: mkdtempSync(path.join(tmpdir(), 'fleetdeck-home-')), workspaces: [dir] });
   const timed = async (fn: () => Promise<unknown>) => {
     const started = performance.now();
     await fn();
@@ -78,18 +79,19 @@ function cliSeconds(dir: string): number {
   return (performance.now() - started) / 1000;
 }
 
-/** In Chromium through the web shell: open the folder, wait for the validated problem count, then edit the big file. */
+/**
+ * In Chromium through the web shell started with `--workspace dir`, which the Workspace screen
+ * opens first: load the page and open it (with no cluster the app shows the Workspace screen by
+ * itself), wait for the validated problem count, then edit the big file.
+ */
 async function inBrowser(dir: string, big: string, replicas: string, yamlFiles: number) {
-  const shell = await startWebShell(['--kubeconfig', path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-kc-')), 'none.yaml')]);
+  const shell = await startWebShell(['--kubeconfig', path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-kc-')), 'none.yaml'), '--workspace', dir]);
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const started = performance.now();
     await page.goto(shell.url);
     await page.getByRole('button', { name: 'Workspace' }).click();
-    await page.getByText('sample workspace ·').waitFor();
-    const started = performance.now();
-    await page.getByLabel('Folder to open').fill(dir);
-    await page.getByRole('button', { name: 'Open', exact: true }).click();
     await page.getByText(new RegExp(`· ${yamlFiles} files`)).waitFor({ timeout: 120_000 });
     const openAndValidate = (performance.now() - started) / 1000;
 
@@ -153,6 +155,6 @@ row(`validate them (schemas + lint, ${ours.problems} findings) vs read + parse o
 const cli = cliSeconds(dir);
 row('fleetdeck validate DIR (CLI, process start included)', `${cli.toFixed(2)} s`, '10 s', (cli / 10).toFixed(2));
 const browser = await inBrowser(dir, big, replicas, ours.files);
-row('open + validate in the app (Chromium, until the problem count shows)', `${browser.openAndValidate.toFixed(2)} s`, '10 s', (browser.openAndValidate / 10).toFixed(2));
+row('load + open + validate in Chromium (until the problem count shows)', `${browser.openAndValidate.toFixed(2)} s`, '10 s', (browser.openAndValidate / 10).toFixed(2));
 row(`edit → diagnostic shown, ${lines}-line file, p50 vs the keystroke's own paint`, `${median(browser.diagnostic).toFixed(0)} ms`, `${median(browser.paint).toFixed(0)} ms`, '');
 row(`edit → diagnostic shown, ${lines}-line file, p95`, `${quantile(browser.diagnostic, 0.95).toFixed(0)} ms`, '200 ms', (quantile(browser.diagnostic, 0.95) / 200).toFixed(2));
