@@ -527,6 +527,14 @@ describe('malformed input', () => {
     }
   });
 
+  it('refuses an object nested deeper than any Kubernetes object, which the restore could not copy', async () => {
+    await writeArchive([configMap]);
+    // text no writer makes: JSON.stringify itself runs out of stack on it
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    await replaceEntry(entryPath(configMap.ref), Buffer.from(JSON.stringify(configMap.object).replace('"blue"', deep)), true);
+    await expect(readAll(await openUnsigned())).rejects.toMatchObject({ code: 'archive-invalid', message: `${file}: entry ${entryPath(configMap.ref)} nests more than 1000 levels deep` });
+  });
+
   it('says a folder is not an archive', async () => {
     await expect(ArchiveReader.open(dir)).rejects.toMatchObject({ code: 'invalid-input', message: `${dir} is a folder, not an archive` });
     await expect(ArchiveReader.manifestOf(dir)).rejects.toMatchObject({ code: 'invalid-input', message: `${dir} is a folder, not an archive` });

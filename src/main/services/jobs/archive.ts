@@ -587,6 +587,21 @@ async function verifySignature(file: string, manifest: ArchiveManifest, options:
   return key;
 }
 
+/** Deeper than any Kubernetes object, and well short of where the restore's copies and JSON.stringify run out of stack (about 5,000). */
+const maxDepth = 1000;
+
+/** Whether a parsed JSON value nests deeper than `limit`, found without recursion. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [node, depth] = next;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** A value from an entry, short enough for a message. */
 const shown = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value.slice(0, 200)).slice(1, -1) : `(${value === null ? 'null' : typeof value})`);
 
@@ -694,6 +709,7 @@ export class ArchiveReader {
       const content = parseObject(bytes, this.file, path);
       const object = listed.encrypted ? this.decrypt(content, path) : content;
       checkIdentity(this.file, listed, object);
+      if (nestsDeeperThan(object, maxDepth)) throw invalid(`${this.file}: entry ${path} nests more than ${maxDepth} levels deep`);
       const { resource, group, namespace, name, apiVersion, kind } = listed;
       const ref: ArchiveRef = { resource, group, ...(namespace && { namespace }), name, apiVersion, kind };
       yield { ref, path, object };
