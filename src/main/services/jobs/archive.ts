@@ -226,7 +226,7 @@ function fileError(error: unknown, file: string, action: 'read' | 'write'): Flee
     return action === 'read' ? new FleetdeckError('not-found', `the archive ${file} does not exist`) : new FleetdeckError('not-found', `cannot write ${file}: the folder ${path.dirname(file)} does not exist`);
   }
   if (code === 'EEXIST') return new FleetdeckError('conflict', `${file} already exists: Fleetdeck never overwrites an archive; choose another name or delete it first`);
-  if (code === 'EISDIR') return new FleetdeckError('invalid-input', `${file} is a folder, not an archive`);
+  if (code === 'EISDIR') return new FleetdeckError('invalid-input', action === 'read' ? `${file} is a folder, not an archive` : `cannot write ${file}: it is a folder`);
   return new FleetdeckError('invalid-input', `cannot ${action} ${file}: ${message}`);
 }
 
