@@ -10,11 +10,12 @@ export type AuthKind = 'client-certificate' | 'token' | 'exec' | 'auth-provider'
 export interface ClusterEntry {
   context: string;
   cluster: string;
+  /** scheme, host and path: no user, password, query or fragment */
   server: string;
   user: string;
   namespace?: string;
   authKind: AuthKind;
-  /** the exec plugin's command, or the auth-provider's name */
+  /** the exec plugin's command name and arguments with every value that may be secret masked (`***`), or the auth-provider's name */
   authDetail?: string;
   cloud: Cloud;
   /** a problem with this entry that makes connecting impossible (e.g. a missing cluster) */
