@@ -14,6 +14,8 @@ import { probe } from './probe.ts';
 
 const review = { method: 'POST', body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } };
 type UserInfo = { username: string; groups: string[]; extra?: Record<string, string[]> };
+/** A kubeconfig entry in the shape labKubeconfigWith hands out. */
+const entry = (value: { name: string } & Record<string, unknown>) => value as Parameters<Parameters<typeof labKubeconfigWith>[0]>[0]['users'][number];
 const whoAmI = async (kc: Parameters<typeof kubeOk>[0]) => (JSON.parse(await kubeOk(kc, '/apis/authentication.k8s.io/v1/selfsubjectreviews', review)) as { status: { userInfo: UserInfo } }).status.userInfo;
 
 describe('credentials as kubectl sends them', () => {
@@ -21,8 +23,8 @@ describe('credentials as kubectl sends them', () => {
     const tokenFile = path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-')), 'token');
     writeFileSync(tokenFile, `${viewerToken(clusterByContext('gke-lab'))}\n`, { mode: 0o600 });
     const file = labKubeconfigWith((config) => {
-      config.users.push({ name: 'from-file', user: { tokenFile } });
-      config.contexts.push({ name: 'from-file', context: { cluster: 'gke-lab', user: 'from-file' } });
+      config.users.push(entry({ name: 'from-file', user: { tokenFile } }));
+      config.contexts.push(entry({ name: 'from-file', context: { cluster: 'gke-lab', user: 'from-file' } }));
     });
     const kc = kubeConfigFor(await loadKubeconfigs([file]), 'from-file');
     expect((await whoAmI(kc)).username).toBe('fleetdeck-lab-viewer');
@@ -33,8 +35,8 @@ describe('credentials as kubectl sends them', () => {
   it('impersonates with as, as-groups and as-user-extra', async () => {
     const file = labKubeconfigWith((config) => {
       const admin = config.users.find((u) => u.name === 'fleetdeck-lab-admin')!;
-      config.users.push({ name: 'as-jane', user: { ...admin.user, as: 'jane', 'as-groups': ['devs', 'oncall'], 'as-user-extra': { 'reason/ticket': ['INC-7'] } } });
-      config.contexts.push({ name: 'as-jane', context: { cluster: 'gke-lab', user: 'as-jane' } });
+      config.users.push(entry({ name: 'as-jane', user: { ...admin.user, as: 'jane', 'as-groups': ['devs', 'oncall'], 'as-user-extra': { 'reason/ticket': ['INC-7'] } } }));
+      config.contexts.push(entry({ name: 'as-jane', context: { cluster: 'gke-lab', user: 'as-jane' } }));
     });
     const kc = kubeConfigFor(await loadKubeconfigs([file]), 'as-jane');
     expect(await whoAmI(kc)).toEqual({ username: 'jane', groups: ['devs', 'oncall', 'system:authenticated'], extra: { 'reason/ticket': ['INC-7'] } });

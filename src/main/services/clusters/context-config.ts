@@ -94,11 +94,6 @@ export class ContextConfig {
     return this.secure ? https.request : http.request;
   }
 
-  /** A message with this context's secrets masked. */
-  scrub(message: string): string {
-    return scrub(message, this.secrets);
-  }
-
   /**
    * An agent for connections to this API server, through its proxy when it has one: HTTP CONNECT
    * for an http or https proxy (Node's own proxy support), else SOCKS.
@@ -171,7 +166,7 @@ export class ContextConfig {
     const code = (error as NodeJS.ErrnoException).code;
     if (code) return `: cannot run it (${code})`;
     if (error instanceof SyntaxError || error instanceof TypeError) return ': its output is not an ExecCredential';
-    const detail = this.scrub(error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim().slice(0, 400);
+    const detail = scrub(error instanceof Error ? error.message : String(error), this.secrets).replace(/\s+/g, ' ').trim().slice(0, 400);
     return detail ? `: ${detail}` : '';
   }
 
