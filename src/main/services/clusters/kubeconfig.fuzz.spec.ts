@@ -256,6 +256,27 @@ const hostileCluster = fc.record({
 });
 
 describe('contexts with hostile values, fuzzed up to a request', () => {
+  it('takes any proxy environment as a proxy, as none, or as a context-invalid refusal', async () => {
+    const noProxyEntry = fc.oneof(anyString, fc.ipV4(), fc.ipV6(), fc.constantFrom('*', '.fleet.test', '*.fleet.test', 'fleet.test:6443', '10.0.0.0/8', '1.2.3.4/99', 'fe80::1%eth0', '[::1]:443', '::/0', '[]', ':443'));
+    const proxyValue = fc.oneof(anyString, hostileProxy, fc.constantFrom('proxy.corp:3128', 'socks5://bastion', 'http://u:%zz@proxy:1'));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('https://api.fleet.test:6443', 'http://10.1.2.3', 'https://[fd00::1]', 'https://127.0.0.1:6443', 'https://10.200.0.1:443'),
+        fc.record({ HTTPS_PROXY: proxyValue, https_proxy: proxyValue, HTTP_PROXY: proxyValue, NO_PROXY: fc.array(noProxyEntry, { maxLength: 5 }).map((entries) => entries.join(',')) }, { requiredKeys: [] }),
+        async (server, env) => {
+          const text = stringify({ clusters: [{ name: 'c', cluster: { server } }], contexts: [{ name: 'c', context: { cluster: 'c' } }] });
+          const config = await loadKubeconfigs([], [{ source: 'fuzz', baseDir: dir, text }]);
+          try {
+            expect(kubeConfigFor(config, 'c', env as NodeJS.ProcessEnv).endpoint).not.toContain(MARK);
+          } catch (error) {
+            expectRefusal(error, ['context-invalid']);
+          }
+        },
+      ),
+      budget(1_000),
+    );
+  }, limit(1_000));
+
   it('loads, lists without secrets, builds and sends, or refuses with a specific code', async () => {
     await fc.assert(
       fc.asyncProperty(hostileCluster, hostileUser, async ({ ca, ...cluster }, user) => {
