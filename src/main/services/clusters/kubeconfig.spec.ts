@@ -154,10 +154,10 @@ contexts:
     const good = await write('good.yaml', config('one', 'https://one.example'));
     const merged = await loadKubeconfigs([fifo, '/dev/zero', dir, huge, good]);
     expect(merged.errors).toEqual([
-      { source: fifo, code: 'kubeconfig-invalid', message: `cannot read kubeconfig ${fifo} is not a regular file` },
-      { source: '/dev/zero', code: 'kubeconfig-invalid', message: 'cannot read kubeconfig /dev/zero is not a regular file' },
-      { source: dir, code: 'kubeconfig-invalid', message: `cannot read kubeconfig ${dir} is not a regular file` },
-      { source: huge, code: 'too-large', message: `cannot read kubeconfig ${huge} is larger than 16 MiB` },
+      { source: fifo, code: 'kubeconfig-invalid', message: `kubeconfig ${fifo} is not a regular file` },
+      { source: '/dev/zero', code: 'kubeconfig-invalid', message: 'kubeconfig /dev/zero is not a regular file' },
+      { source: dir, code: 'kubeconfig-invalid', message: `kubeconfig ${dir} is not a regular file` },
+      { source: huge, code: 'too-large', message: `kubeconfig ${huge} is larger than 16 MiB` },
     ]);
     expect([...merged.contexts.keys()]).toEqual(['one']);
   });

@@ -136,7 +136,7 @@ export async function loadKubeconfigs(paths: string[], inline: InlineKubeconfig[
       const code = (error as NodeJS.ErrnoException).code;
       merged.errors.push(
         error instanceof FleetdeckError
-          ? { source: file, code: error.code, message: `cannot read kubeconfig ${error.message}` }
+          ? { source: file, code: error.code, message: `kubeconfig ${error.message}` }
           : code === 'ENOENT'
             ? { source: file, code: 'kubeconfig-not-found', message: `kubeconfig not found: ${file}` }
             : { source: file, code: 'kubeconfig-invalid', message: `cannot read kubeconfig ${file}: ${(error as Error).message}` },
