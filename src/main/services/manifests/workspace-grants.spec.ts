@@ -60,7 +60,7 @@ describe('workspace grants', () => {
     mkdirSync(path.join(dataDir, 'jobs'), { recursive: true });
     for (const dir of [dataDir, home, path.join(home, '.config'), path.join(dataDir, 'jobs')]) {
       await expect(new LocalManifestsService({ dataDir, workspaces: [dir] }).folders(), dir).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining("holds Fleetdeck's own data") });
-      await expect(new LocalManifestsService({ dataDir, pickFolder: async () => dir }).chooseFolder({}), dir).rejects.toMatchObject({ code: 'forbidden' });
+      await expect(new LocalManifestsService({ dataDir, pickFolder: async () => dir }).chooseFolder(), dir).rejects.toMatchObject({ code: 'forbidden' });
       await expect(new LocalManifestsService({ dataDir }).grantFolder(dir), dir).rejects.toMatchObject({ code: 'forbidden' });
     }
     const service = new LocalManifestsService({ dataDir });
@@ -85,9 +85,9 @@ describe('workspace grants', () => {
     // the command-line folder opens when the renderer names none
     expect((await service.open({})).root).toBe(fromCommandLine);
     expect(await service.folders()).toEqual({ folders: [fromCommandLine], dialog: true, newFolderParent: path.join(dataDir, 'workspaces') });
-    expect((await service.chooseFolder({}))?.root).toBe(fromDialog);
+    expect((await service.chooseFolder())?.root).toBe(fromDialog);
     answer = undefined;
-    expect(await service.chooseFolder({})).toBeNull();
+    expect(await service.chooseFolder()).toBeNull();
     expect(titles).toEqual(['Open a GitOps workspace', 'Open a GitOps workspace']);
     // a drop: main checks the path the preload read is a folder
     await expect(service.grantFolder(path.join(dropped, 'nope'))).rejects.toMatchObject({ code: 'not-found' });
