@@ -89,7 +89,7 @@ export async function silenceCommand(
       const output = flags.json
         ? JSON.stringify(result, null, 2)
         : table(['CLUSTER', 'ID', 'STATE', 'ENDS', 'MATCHERS', 'BY', 'COMMENT'], result.silences.map((s) => [s.cluster, s.id, s.state, s.endsAt, s.matchers.map(formatMatcher).join(','), s.createdBy, s.comment]));
-      return { output, errors: clusterErrors(result.errors), exitCode: 0 };
+      return { output, errors: clusterErrors(result.errors), exitCode: result.answered.length ? 0 : 1 };
     }
     default:
       throw new FleetdeckError('invalid-input', `usage:\n${silenceUsage.replace(/^/gm, '  fleetdeck ')}`);

@@ -10,7 +10,7 @@ import { defineService } from '../rpc.ts';
 export type EndpointSource = 'kubeconfig' | 'settings' | 'discovered';
 
 export interface MonitoringEndpoint {
-  /** for display: a URL, or `namespace/service:port via the API server` */
+  /** for display: a URL without its user, password, query or fragment, or `namespace/service:port via the API server` */
   location: string;
   source: EndpointSource;
 }
@@ -20,7 +20,7 @@ export interface ClusterMonitoring {
   cloud: Cloud;
   prometheus?: MonitoringEndpoint;
   alertmanager?: MonitoringEndpoint;
-  /** Grafana's URL when known: dashboards link out to it */
+  /** Grafana's URL when known, without its user, password, query or fragment: dashboards link out to it, and the browser asks for the credentials */
   grafana?: string;
   /** what is missing and why (nothing configured, none found by discovery, the cluster unreachable) */
   problem?: string;
@@ -112,6 +112,8 @@ export interface Silence {
 
 export interface SilencesResult {
   silences: Silence[];
+  /** clusters whose Alertmanager answered */
+  answered: string[];
   errors: ClusterError[];
 }
 

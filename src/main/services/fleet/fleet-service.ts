@@ -43,6 +43,9 @@ export interface FleetServiceOptions {
   throttleMs?: number;
 }
 
+/** A path segment from a name the cluster gave: a `?`, `#` or `/` in it must not change the request. */
+const segment = encodeURIComponent;
+
 type Owned = KubeObject & { metadata: { ownerReferences?: { kind: string; name: string }[] } };
 
 /** The fleet view's data: one live cache per cluster, summaries, pod problems and root causes. */
@@ -184,7 +187,7 @@ export class KubeFleetService implements FleetService {
       chain.push({ kind: owner.kind, name: owner.name });
       if (owner.kind !== 'ReplicaSet' && owner.kind !== 'Job') break;
       const group = owner.kind === 'ReplicaSet' ? 'apps' : 'batch';
-      const res = await kubeRequest(cache.kc, `/apis/${group}/v1/namespaces/${namespace}/${owner.kind.toLowerCase()}s/${owner.name}`).catch(() => undefined);
+      const res = await kubeRequest(cache.kc, `/apis/${group}/v1/namespaces/${segment(namespace)}/${owner.kind.toLowerCase()}s/${segment(owner.name)}`).catch(() => undefined);
       owner = res?.status === 200 ? (JSON.parse(res.body) as Owned).metadata.ownerReferences?.[0] : undefined;
     }
     return chain;
@@ -197,12 +200,12 @@ export class KubeFleetService implements FleetService {
       'delete-pod': {
         label: chain.length ? `Delete pod (its ${chain[0].kind} recreates it)` : 'Delete pod (no controller: it will not come back)',
         question: { verb: 'delete', resource: 'pods', namespace },
-        path: `/api/v1/namespaces/${namespace}/pods/${pod}`,
+        path: `/api/v1/namespaces/${segment(namespace)}/pods/${segment(pod)}`,
       },
       'restart-workload': restartable && {
         label: `Restart ${restartable.kind}/${restartable.name} (rolling)`,
         question: { verb: 'patch', resource: `${restartable.kind.toLowerCase()}s`, group: 'apps', namespace },
-        path: `/apis/apps/v1/namespaces/${namespace}/${restartable.kind.toLowerCase()}s/${restartable.name}`,
+        path: `/apis/apps/v1/namespaces/${segment(namespace)}/${restartable.kind.toLowerCase()}s/${segment(restartable.name)}`,
       },
     };
   }
@@ -221,7 +224,7 @@ export class KubeFleetService implements FleetService {
       contentType: 'application/strategic-merge-patch+json',
       body: { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': restartedAt } } } } },
     });
-    return { message: `restarted ${target.path.split('/').slice(-2).join('/')} at ${restartedAt}` };
+    return { message: `restarted ${target.path.split('/').slice(-2).map(decodeURIComponent).join('/')} at ${restartedAt}` };
   }
 
   async rootCause({ context, namespace, pod: name }: { context: string; namespace: string; pod: string }): Promise<RootCause> {
@@ -273,7 +276,7 @@ export class KubeFleetService implements FleetService {
   }
 
   private async logTail(cache: ClusterCache, namespace: string, pod: string, container: string, previous: boolean): Promise<RootCause['logs']> {
-    const path = `/api/v1/namespaces/${namespace}/pods/${pod}/log?container=${encodeURIComponent(container)}&tailLines=50${previous ? '&previous=true' : ''}`;
+    const path = `/api/v1/namespaces/${segment(namespace)}/pods/${segment(pod)}/log?container=${encodeURIComponent(container)}&tailLines=50${previous ? '&previous=true' : ''}`;
     try {
       const res = await kubeRequest(cache.kc, path, { timeoutMs: 5_000 });
       if (res.status === 200) return { available: true, container, text: res.body };

@@ -1,64 +1,73 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { ContextConfig } from '../clusters/context-config.ts';
+import { ContextConfig } from '../clusters/context-config.ts';
 import type { EndpointSource, MonitoringEndpoint } from '../../../shared/contract/monitoring.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
-import { classifyNetworkError, kubeRequest } from '../clusters/http.ts';
+import { kubeRequest, type KubeResponse } from '../clusters/http.ts';
+import { environmentProxy, isHostName } from '../clusters/proxy.ts';
+import { displayUrl, urlSecrets, validUserInfo } from '../clusters/redact.ts';
 
-/** Where Prometheus or Alertmanager answers: a URL, or a Service reached through the API server's proxy with the cluster's own credentials. */
-export type Target = { kind: 'url'; base: string; source: EndpointSource } | { kind: 'proxy'; kc: ContextConfig; base: string; service: string; source: EndpointSource };
-
-export interface HttpAnswer {
-  status: number;
-  text: string;
+/**
+ * Where Prometheus or Alertmanager answers, reached through the one request function: its own URL
+ * (base ''), or a Service behind the API server's proxy (base the proxy path) with the cluster's
+ * own credentials.
+ */
+export interface Target {
+  kc: ContextConfig;
+  base: string;
+  /** for display: the URL without credentials, query or fragment, or `namespace/service:port via the API server` */
+  location: string;
+  source: EndpointSource;
 }
 
 /** Two contexts of one cluster (admin and viewer, say) reach the same Prometheus: the same key. */
 export function targetKey(target: Target): string {
-  return target.kind === 'url' ? target.base.replace(/\/+$/, '') : `${target.kc.cluster.server}${target.base}`;
+  return `${target.kc.cluster.server}${target.base}`;
 }
 
 export function describeTarget(target: Target): MonitoringEndpoint {
-  return { location: target.kind === 'url' ? target.base : `${target.service} via the API server`, source: target.source };
+  return { location: target.location, source: target.source };
 }
 
-/** One request to a monitoring target; rejects only when no answer came (unreachable, timeout, cancelled). */
-export async function request(target: Target, relative: string, options: { method?: string; body?: unknown; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<HttpAnswer> {
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  if (target.kind === 'proxy') {
-    const res = await kubeRequest(target.kc, `${target.base}/${relative}`, { method: options.method ?? 'GET', ...(options.body === undefined ? {} : { body: options.body }), timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
-    return { status: res.status, text: res.body };
+/** A monitoring URL the request function can use: http or https, a host TLS can carry, credentials that decode. */
+export function checkedUrl(raw: string, what: string): URL {
+  const url = URL.parse(raw);
+  if (!url || !['http:', 'https:'].includes(url.protocol) || !isHostName(url.hostname) || !validUserInfo(url)) {
+    throw new FleetdeckError('invalid-input', `${what} is not an http:// or https:// URL: ${displayUrl(raw)}`);
   }
-  const url = new URL(relative, target.base.endsWith('/') ? target.base : `${target.base}/`);
-  const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
-  try {
-    const res = await fetch(url, {
-      method: options.method ?? 'GET',
-      signal,
-      headers: { Accept: 'application/json', ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-    });
-    return { status: res.status, text: await res.text() };
-  } catch (error) {
-    if (options.signal?.aborted) throw error;
-    if ((error as Error).name === 'TimeoutError') throw new FleetdeckError('timeout', `${target.base} did not answer within ${timeoutMs / 1000} s`);
-    const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
-    throw cause ? classifyNetworkError(cause, target.base) : new FleetdeckError('unreachable', `cannot reach ${target.base}: ${(error as Error).message}`);
-  }
+  return url;
 }
 
-/** The `fleetdeck.io/monitoring` context extension, as the lab writes it. */
+/**
+ * A Prometheus or Alertmanager at its own URL: the URL's user and password are sent as basic auth;
+ * its query and fragment are not sent. Environment proxies apply as they do to API servers.
+ */
+export function urlTarget(raw: string, source: EndpointSource, what: string, env: NodeJS.ProcessEnv = process.env): Target {
+  const server = checkedUrl(raw, what);
+  server.search = '';
+  server.hash = '';
+  const location = displayUrl(raw);
+  const cluster = { name: location, server: server.href.replace(/\/+$/, ''), skipTLSVerify: false };
+  const kc = new ContextConfig({ name: location, server, proxy: environmentProxy(server, env), cluster, user: { name: '' }, secrets: urlSecrets(raw) });
+  return { kc, base: '', location, source };
+}
+
+/** One request to a monitoring target; rejects only when no answer came (unreachable, timeout, too large, cancelled). */
+export function request(target: Target, relative: string, options: { method?: string; body?: unknown; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<KubeResponse> {
+  return kubeRequest(target.kc, `${target.base}/${relative}`, { timeoutMs: 30_000, ...options });
+}
+
+/** The `fleetdeck.io/monitoring` context extension, as the lab writes it, or a context's entry in monitoring.json. */
 export interface MonitoringUrls {
   prometheus?: string;
   alertmanager?: string;
   grafana?: string;
 }
 
-export function monitoringUrls(extension: unknown): MonitoringUrls {
-  const value = (extension ?? {}) as Record<string, unknown>;
-  const url = (key: string) => (typeof value[key] === 'string' && /^https?:\/\//.test(value[key] as string) ? (value[key] as string) : undefined);
-  const urls = { prometheus: url('prometheus'), alertmanager: url('alertmanager'), grafana: url('grafana') };
-  return Object.fromEntries(Object.entries(urls).filter(([, v]) => v)) as MonitoringUrls;
+/** The string values of the three keys; whether each is a usable URL is checked where it is used. */
+export function monitoringUrls(value: unknown): MonitoringUrls {
+  const record = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  return Object.fromEntries((['prometheus', 'alertmanager', 'grafana'] as const).filter((key) => typeof record[key] === 'string' && record[key]).map((key) => [key, record[key]])) as MonitoringUrls;
 }
 
 /** URLs the user set in the app, per context: `<data>/monitoring.json`. */
@@ -70,12 +79,24 @@ export class MonitoringSettings {
   }
 
   async read(): Promise<Record<string, MonitoringUrls>> {
+    // no prototype: a context may be called __proto__
+    const byContext: Record<string, MonitoringUrls> = Object.create(null);
+    let text: string;
     try {
-      return JSON.parse(await readFile(this.file, 'utf8')) as Record<string, MonitoringUrls>;
+      text = await readFile(this.file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw new FleetdeckError('invalid-input', `${this.file} is not valid JSON: ${(error as Error).message}`);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return byContext;
+      throw new FleetdeckError('internal', `${this.file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
+    let all: unknown;
+    try {
+      all = JSON.parse(text);
+    } catch {
+      // JSON.parse's message quotes the text around the error, which may be a URL's password
+    }
+    if (typeof all !== 'object' || all === null || Array.isArray(all)) throw new FleetdeckError('invalid-input', `${this.file} is not a JSON object of monitoring URLs per context`);
+    for (const [context, urls] of Object.entries(all)) byContext[context] = monitoringUrls(urls);
+    return byContext;
   }
 
   async update(context: string, change: { [K in keyof MonitoringUrls]?: string | null }): Promise<MonitoringUrls> {
@@ -116,21 +137,38 @@ function rank(service: ServiceObject, kind: keyof typeof PATTERNS): number {
   return -1;
 }
 
+const segment = encodeURIComponent;
+
 function proxyTarget(kc: ContextConfig, service: ServiceObject, kind: keyof typeof PATTERNS): Target {
   const ports = service.spec?.ports ?? [];
   const port = ports.find((x) => (PATTERNS[kind].portNames as readonly string[]).includes(x.name ?? '')) ?? ports.find((x) => x.port === PATTERNS[kind].port) ?? ports[0];
   const portRef = port?.name || String(port?.port ?? PATTERNS[kind].port);
   const { namespace, name } = service.metadata;
-  return { kind: 'proxy', kc, base: `/api/v1/namespaces/${namespace}/services/http:${name}:${portRef}/proxy`, service: `${namespace}/${name}:${portRef}`, source: 'discovered' };
+  return {
+    kc,
+    base: `/api/v1/namespaces/${segment(namespace)}/services/http:${segment(name)}:${segment(portRef)}/proxy`,
+    location: `${namespace}/${name}:${portRef} via the API server`,
+    source: 'discovered',
+  };
+}
+
+/** The Services of a list answer that have a name and namespace; anything else in it is passed over. */
+function servicesOf(body: string): ServiceObject[] {
+  try {
+    const items = (JSON.parse(body) as { items?: unknown } | null)?.items;
+    return Array.isArray(items) ? items.filter((s): s is ServiceObject => typeof s?.metadata?.name === 'string' && typeof s.metadata.namespace === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 /** Candidates from the monitoring namespaces' Services, best first; a namespace that does not exist or may not be read is passed over. */
 export async function discoverCandidates(kc: ContextConfig, kind: keyof typeof PATTERNS): Promise<Target[]> {
   const found: { service: ServiceObject; rank: number }[] = [];
   for (const ns of DISCOVERY_NAMESPACES) {
-    const res = await kubeRequest(kc, `/api/v1/namespaces/${ns}/services`, { timeoutMs: 10_000 });
+    const res = await kubeRequest(kc, `/api/v1/namespaces/${segment(ns)}/services`, { timeoutMs: 10_000 });
     if (res.status !== 200) continue;
-    for (const service of (JSON.parse(res.body) as { items: ServiceObject[] }).items) {
+    for (const service of servicesOf(res.body)) {
       const r = rank(service, kind);
       if (r >= 0) found.push({ service, rank: r });
     }
@@ -143,8 +181,8 @@ export async function probe(target: Target, kind: 'prometheus' | 'alertmanager')
   try {
     const res = await request(target, kind === 'prometheus' ? 'api/v1/query?query=1' : 'api/v2/status', { timeoutMs: 10_000 });
     if (res.status !== 200) return false;
-    const body = JSON.parse(res.text) as { status?: string; versionInfo?: unknown; config?: unknown };
-    return kind === 'prometheus' ? body.status === 'success' : body.config !== undefined;
+    const body = JSON.parse(res.body) as { status?: string; config?: unknown } | null;
+    return kind === 'prometheus' ? body?.status === 'success' : body?.config !== undefined;
   } catch {
     return false;
   }

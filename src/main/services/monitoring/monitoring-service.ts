@@ -28,10 +28,11 @@ import { silenceMatchersProblem, type Matcher } from '../../../shared/monitoring
 import { chooseStep, labelSeries, type ClusterError, type Series } from '../../../shared/monitoring/promql.ts';
 import { routeTree } from '../../../shared/monitoring/routing.ts';
 import { kubeRequest, statusMessage } from '../clusters/http.ts';
+import { displayUrl } from '../clusters/redact.ts';
 import { extension, kubeConfigFor, selectEntries, type MergedKubeconfig } from '../clusters/kubeconfig.ts';
 import type { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
 import { alertmanagerCall, externalClusterLabel, prometheusQuery } from './clients.ts';
-import { describeTarget, discoverCandidates, monitoringUrls, probe, targetKey, type MonitoringSettings, type Target } from './endpoints.ts';
+import { checkedUrl, describeTarget, discoverCandidates, monitoringUrls, probe, targetKey, urlTarget, type MonitoringSettings, type MonitoringUrls, type Target } from './endpoints.ts';
 import { rulePackObject } from './rule-pack.ts';
 
 interface ClusterAnswer {
@@ -43,9 +44,12 @@ interface Resolved {
   entry: ClusterEntry;
   prometheus?: Target;
   alertmanager?: Target;
+  /** for display and links: without credentials, query or fragment */
   grafana?: string;
   problem?: string;
 }
+
+const whereSet = { settings: 'set in the app', kubeconfig: "in the kubeconfig's fleetdeck.io/monitoring extension" } as const;
 
 export interface MonitoringServiceOptions {
   store: KubeconfigStore;
@@ -103,14 +107,26 @@ export class KubeMonitoringService implements MonitoringService {
     const value = (async (): Promise<Resolved> => {
       const settings = (await this.options.settings.read())[entry.context] ?? {};
       const fromKubeconfig = monitoringUrls(extension(config.contexts.get(entry.context)?.value.extensions, 'fleetdeck.io/monitoring'));
-      const url = (kind: 'prometheus' | 'alertmanager'): Target | undefined =>
-        settings[kind] ? { kind: 'url', base: settings[kind], source: 'settings' } : fromKubeconfig[kind] ? { kind: 'url', base: fromKubeconfig[kind], source: 'kubeconfig' } : undefined;
-      const resolved: Resolved = { entry, ...(settings.grafana || fromKubeconfig.grafana ? { grafana: settings.grafana ?? fromKubeconfig.grafana } : {}) };
+      const configured = (kind: keyof MonitoringUrls): { raw: string; source: keyof typeof whereSet } | undefined =>
+        settings[kind] ? { raw: settings[kind], source: 'settings' } : fromKubeconfig[kind] ? { raw: fromKubeconfig[kind], source: 'kubeconfig' } : undefined;
+      const what = (kind: keyof MonitoringUrls, source: keyof typeof whereSet) => `the ${kind} URL of context "${entry.context}" ${whereSet[source]}`;
+      const resolved: Resolved = { entry };
       const missing: string[] = [];
+      const grafana = configured('grafana');
+      if (grafana) {
+        try {
+          checkedUrl(grafana.raw, what('grafana', grafana.source));
+          resolved.grafana = displayUrl(grafana.raw);
+        } catch (error) {
+          missing.push(messageOf(error));
+        }
+      }
       for (const kind of ['prometheus', 'alertmanager'] as const) {
-        let target = url(kind);
-        if (!target) {
-          try {
+        const url = configured(kind);
+        let target: Target | undefined;
+        try {
+          if (url) target = urlTarget(url.raw, url.source, what(kind, url.source));
+          else {
             const kc = kubeConfigFor(config, entry.context);
             for (const candidate of await discoverCandidates(kc, kind)) {
               if (await probe(candidate, kind)) {
@@ -118,11 +134,10 @@ export class KubeMonitoringService implements MonitoringService {
                 break;
               }
             }
-          } catch (error) {
-            missing.push(`${kind} discovery failed: ${messageOf(error)}`);
-            continue;
+            if (!target) missing.push(`no ${kind} configured, and none found in the monitoring or prometheus namespaces`);
           }
-          if (!target) missing.push(`no ${kind} configured, and none found in the monitoring or prometheus namespaces`);
+        } catch (error) {
+          missing.push(url ? messageOf(error) : `${kind} discovery failed: ${messageOf(error)}`);
         }
         if (target) resolved[kind] = target;
       }
@@ -176,6 +191,7 @@ export class KubeMonitoringService implements MonitoringService {
   async setEndpoints(input: z.infer<typeof setEndpointsInput>): Promise<ClusterMonitoring> {
     const { entries, config } = await this.entries([input.context]);
     const { context, ...change } = input;
+    for (const [kind, raw] of Object.entries(change)) if (raw) checkedUrl(raw, `the ${kind} URL`);
     await this.options.settings.update(context, change);
     return this.describe(await this.resolve(entries[0], config, true));
   }
@@ -291,7 +307,7 @@ export class KubeMonitoringService implements MonitoringService {
       value.map((s) => ({ cluster, id: s.id, matchers: s.matchers.map((m) => ({ name: m.name, value: m.value, isRegex: m.isRegex, isEqual: m.isEqual ?? true })), startsAt: s.startsAt, endsAt: s.endsAt, createdBy: s.createdBy, comment: s.comment, state: s.status.state })),
     );
     const order = { active: 0, pending: 1, expired: 2 };
-    return { silences: silences.sort((a, b) => order[a.state] - order[b.state] || b.startsAt.localeCompare(a.startsAt)), errors };
+    return { silences: silences.sort((a, b) => order[a.state] - order[b.state] || b.startsAt.localeCompare(a.startsAt)), answered: results.map((r) => r.cluster), errors };
   }
 
   async createSilence(input: z.infer<typeof createSilenceInput>): Promise<CreatedSilences> {
@@ -330,7 +346,7 @@ export class KubeMonitoringService implements MonitoringService {
     const kc = kubeConfigFor(config, input.context);
     const rule = await rulePackObject(input.namespace);
     const { namespace, name } = rule.metadata;
-    const path = `/apis/monitoring.coreos.com/v1/namespaces/${namespace}/prometheusrules/${name}`;
+    const path = `/apis/monitoring.coreos.com/v1/namespaces/${encodeURIComponent(namespace)}/prometheusrules/${encodeURIComponent(name)}`;
     const existing = await kubeRequest(kc, path);
     // a missing object names itself; a type the server does not serve does not
     if (existing.status === 404 && !statusMessage(existing.body).includes(`"${name}" not found`)) {
