@@ -109,6 +109,38 @@ describe('federated PromQL against the lab Prometheus servers', () => {
   });
 });
 
+describe('monitoring URLs that carry credentials, against the lab servers', () => {
+  it('are used (user and password as basic auth) and never shown: no result or error repeats the user, password or query token', async () => {
+    const secrets = ['mon-user', 's3cret', 'abc123tok'];
+    const withSecrets = (url: string) => url.replace('://', '://mon-user:s3cret@') + '/?token=abc123tok#abc123tok';
+    const kubeconfig = labKubeconfigWith((config) =>
+      config.contexts.forEach((c) => {
+        const urls = labUrls(c.name);
+        c.context.extensions = [{ name: 'fleetdeck.io/monitoring', extension: { prometheus: withSecrets(urls.prometheus), alertmanager: withSecrets(urls.alertmanager), grafana: withSecrets('http://127.0.0.1:1/grafana') } }];
+      }),
+    );
+    expect(lab('fault', 'alertmanager-stop', 'eks-lab').status).toBe(0);
+    try {
+      const monitoring = service(kubeconfig);
+      const results = {
+        endpoints: await monitoring.endpoints({ contexts: clusters }),
+        query: await monitoring.query({ query: 'up{job="apiserver"}', contexts: clusters }),
+        alerts: await monitoring.alerts({ contexts: clusters }),
+        silences: await monitoring.silences({ contexts: clusters }),
+        routing: await monitoring.routing({ contexts: clusters }),
+        expired: await monitoring.expireSilence({ context: 'eks-lab', id: '00000000-0000-0000-0000-000000000000' }).catch((error: Error) => ({ message: error.message })),
+      };
+      for (const [name, result] of Object.entries(results)) expect(secrets.filter((s) => JSON.stringify(result).includes(s)), name).toEqual([]);
+      expect(results.endpoints.map((e) => [e.context, e.prometheus?.location, e.grafana]).sort()).toEqual(clusters.map((c) => [c, labUrls(c).prometheus, 'http://127.0.0.1:1/grafana/']));
+      expect(results.query.answered.sort()).toEqual(clusters);
+      expect(results.silences.answered).toEqual(['aks-lab', 'gke-lab']);
+      expect(results.silences.errors).toEqual([{ cluster: 'eks-lab', message: expect.stringMatching(/^cannot reach http:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/) }]);
+    } finally {
+      expect(lab('fault', 'alertmanager-start', 'eks-lab').status).toBe(0);
+    }
+  });
+});
+
 describe('merged alerts and silences against the lab Alertmanagers', () => {
   const monitoring = service();
   afterAll(() => lab('fault', 'clear', 'eks-lab'));
