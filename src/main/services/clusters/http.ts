@@ -51,8 +51,12 @@ interface Exchange {
   method: string;
   body?: unknown;
   contentType?: string;
-  /** how long the socket may stay silent */
-  timeoutMs: number;
+  /**
+   * A request's bound is its whole exchange, from connecting to the answer's last byte: a server
+   * that never answers, or trickles its answer, cannot hold it. A watch, which lasts for minutes,
+   * is bounded by how long its socket may stay silent.
+   */
+  limit: { of: 'total' | 'idle'; ms: number };
   timeoutError: () => FleetdeckError;
   agent?: http.Agent;
   signal?: AbortSignal;
@@ -79,16 +83,22 @@ async function exchange<T>(kc: ContextConfig, path: string, options: Exchange, r
   // this request; jobs that send thousands pass their own keep-alive agent and retry instead
   opts.agent = options.agent ?? (await kc.defaultAgent());
   const { signal } = options;
-  return new Promise<T>((resolve, reject) => {
+  const { of, ms } = options.limit;
+  return new Promise<T>((settleResolve, settleReject) => {
+    let deadline: ReturnType<typeof setTimeout> | undefined;
+    const resolve = (value: T) => (clearTimeout(deadline), settleResolve(value));
+    const reject = (error: Error) => (clearTimeout(deadline), settleReject(error));
     const fail = (error: Error) => reject(error instanceof FleetdeckError || signal?.aborted ? error : classifyNetworkError(error, kc.endpoint));
-    const req = kc.request(kc.url(path), { ...opts, timeout: options.timeoutMs, ...(signal ? { signal } : {}) }, (res) => {
+    const req = kc.request(kc.url(path), { ...opts, ...(of === 'idle' ? { timeout: ms } : {}), ...(signal ? { signal } : {}) }, (res) => {
       res.on('error', fail);
       read(res, { resolve, reject: (error) => (reject(error), req.destroy()) });
     });
-    req.on('timeout', () => {
+    const timedOut = () => {
       reject(options.timeoutError());
       req.destroy();
-    });
+    };
+    if (of === 'idle') req.on('timeout', timedOut);
+    else deadline = setTimeout(timedOut, ms);
     req.on('error', fail);
     req.end(payload);
   });
@@ -106,7 +116,10 @@ function readBody(res: http.IncomingMessage, what: string, done: (body: string) 
   res.on('end', () => done(Buffer.concat(chunks).toString('utf8')));
 }
 
-/** One request to the context's API server; the body whatever the status. */
+/**
+ * One request to the context's API server; the body whatever the status. timeoutMs bounds all of
+ * it: connecting (TLS and proxy included), sending, and reading the answer to its end.
+ */
 export function kubeRequest(
   kc: ContextConfig,
   path: string,
@@ -114,7 +127,7 @@ export function kubeRequest(
 ): Promise<KubeResponse> {
   const { timeoutMs = 10_000, method = 'GET', ...rest } = options;
   const timeoutError = () => new FleetdeckError('timeout', `${kc.endpoint} did not answer within ${timeoutMs / 1000}s`);
-  return exchange<KubeResponse>(kc, path, { ...rest, method, timeoutMs, timeoutError }, (res, { resolve, reject }) =>
+  return exchange<KubeResponse>(kc, path, { ...rest, method, limit: { of: 'total', ms: timeoutMs }, timeoutError }, (res, { resolve, reject }) =>
     readBody(res, `${method} ${path} from ${kc.endpoint}`, (body) => resolve({ status: res.statusCode ?? 0, body }), reject),
   );
 }
@@ -137,7 +150,7 @@ export function kubeStream(
   { onLine, onOpen, signal, idleMs = 120_000 }: { onLine: (line: string) => void; onOpen?: () => void; signal: AbortSignal; idleMs?: number },
 ): Promise<void> {
   const timeoutError = () => new FleetdeckError('timeout', `watch on ${kc.endpoint} went silent for ${idleMs / 1000}s`);
-  return exchange<void>(kc, path, { method: 'GET', timeoutMs: idleMs, timeoutError, signal }, (res, { resolve, reject }) => {
+  return exchange<void>(kc, path, { method: 'GET', limit: { of: 'idle', ms: idleMs }, timeoutError, signal }, (res, { resolve, reject }) => {
     const status = res.statusCode ?? 0;
     if (status >= 300) return readBody(res, `watch ${path} from ${kc.endpoint}`, (body) => reject(classifyStatus(status, body, `watch ${path}`)), reject);
     onOpen?.();

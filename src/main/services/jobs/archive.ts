@@ -560,6 +560,15 @@ function parseManifest(bytes: Buffer, file: string): ArchiveManifest {
 const machineKeyMessage = (file: string) =>
   `the Secrets in ${file} were encrypted with the machine key of the Fleetdeck installation that made it; restore on that machine or re-create the backup with --passphrase-file`;
 
+/** The key derived from the first passphrase that opens the key check, if one does. */
+async function keyOpening(keyCheck: ArchiveEnvelope, salt: Buffer, passphrases: string[]): Promise<Buffer | undefined> {
+  for (const passphrase of passphrases) {
+    const key = await deriveKey(passphrase, salt, scryptCost);
+    if (unseal(key, keyCheck)?.toString() === keyCheckPlaintext) return key;
+  }
+  return undefined;
+}
+
 /** The archive's key, once its manifest MAC is verified; undefined for an unsigned archive the caller accepts. */
 async function verifySignature(file: string, manifest: ArchiveManifest, options: ReaderOptions): Promise<Buffer | undefined> {
   const { encryption, mac, entries, ...rest } = manifest;
@@ -573,10 +582,10 @@ async function verifySignature(file: string, manifest: ArchiveManifest, options:
   if (N !== scryptCost.N || r !== scryptCost.r || p !== scryptCost.p) throw invalid(`${file} asks for scrypt cost N=${N}, r=${r}, p=${p}; Fleetdeck reads only archives with N=${scryptCost.N}, r=${scryptCost.r}, p=${scryptCost.p}`);
   const salt = Buffer.from(encryption.salt, 'base64');
   if (salt.length < saltBytes.min || salt.length > saltBytes.max) throw invalid(`${file} has a ${salt.length}-byte scrypt salt; Fleetdeck reads salts of ${saltBytes.min} to ${saltBytes.max} bytes`);
-  const passphrase = options.passphrase ?? (keySource === 'machine' ? options.machinePassphrase : undefined);
-  if (passphrase === undefined) throw invalid(keySource === 'machine' ? machineKeyMessage(file) : `${file} is protected by a passphrase (its Secrets are encrypted, its manifest signed): pass --passphrase-file`);
-  const key = await deriveKey(passphrase, salt, scryptCost);
-  if (unseal(key, encryption.keyCheck)?.toString() !== keyCheckPlaintext) throw invalid(keySource === 'machine' ? machineKeyMessage(file) : `wrong passphrase for ${file}`);
+  const passphrases = options.passphrase !== undefined ? [options.passphrase] : keySource === 'machine' ? (options.machinePassphrases ?? []) : [];
+  if (!passphrases.length) throw invalid(keySource === 'machine' ? machineKeyMessage(file) : `${file} is protected by a passphrase (its Secrets are encrypted, its manifest signed): pass --passphrase-file`);
+  const key = await keyOpening(encryption.keyCheck, salt, passphrases);
+  if (!key) throw invalid(keySource === 'machine' ? machineKeyMessage(file) : `wrong passphrase for ${file}`);
   const [head, tail] = manifestFrame({ ...rest, encryption }, entries.length);
   const expected = Buffer.from(manifestMac(key, (function* () {
     yield head;
@@ -616,8 +625,8 @@ function checkIdentity(file: string, listed: ArchiveManifestEntry, object: Recor
 
 interface ReaderOptions {
   passphrase?: string;
-  /** this machine's key, tried when the archive says the machine key made it */
-  machinePassphrase?: string;
+  /** this machine's keys, each tried when the archive says a machine key made it */
+  machinePassphrases?: string[];
   /** accept an archive without a signature (the report then says so) */
   allowUnsigned?: boolean;
   limits?: ArchiveLimits;

@@ -5,6 +5,7 @@ import { FleetdeckError } from '../../../shared/errors.ts';
 import { countResults, runState, type JobReport, type ReportItem } from '../../../shared/migration/report.ts';
 import { objectKey, workloadClosure } from '../../../shared/migration/closure.ts';
 import { sanitize, skipReason, skippedKinds, type KubeObject } from '../../../shared/migration/rules.ts';
+import { displayUrl } from '../clusters/redact.ts';
 import type { ArchiveManifestSummary, ArchiveWriter } from './archive.ts';
 import type { ClusterClient } from './cluster-client.ts';
 import { discoverResources, listAll, objectPath, type ResourceType } from './discovery.ts';
@@ -169,7 +170,7 @@ export async function backup(client: ClusterClient, writer: ArchiveWriter, optio
   }
   progress({ phase: 'writing', done: items.length });
   const manifest = await writer.finish({
-    source: { context: options.source.context, cloud: options.source.cloud, kubernetesVersion: version.gitVersion, server: client.kc.cluster.server },
+    source: { context: options.source.context, cloud: options.source.cloud, kubernetesVersion: version.gitVersion, server: displayUrl(client.kc.cluster.server) },
     selection: { namespaces, ...(options.selector ? { selector: options.selector } : {}), includeKinds: options.includeKinds ?? [], excludeKinds: options.excludeKinds ?? [], ...(options.workloads ? { workloads: options.workloads } : {}) },
   });
   const counts = countResults(items);

@@ -73,13 +73,15 @@ export async function resolveType(client: ClusterClient, types: ResourceType[], 
 // half kubectl's chunk size: six lists run at once, and each page in flight is held twice (its text
 // and its objects); a 50,000-object backup peaked about 40 MB lower than with pages of 500
 const PAGE = 250;
+/** A page is read whole within this: 250 large Secrets (Helm keeps releases in them) are tens of MB. */
+const PAGE_TIMEOUT_MS = 120_000;
 
 /** Lists a collection page by page (constant memory), with apiVersion and kind set on each item. */
 export async function* listAll(client: ClusterClient, type: ResourceType, namespace?: string, selector?: string): AsyncGenerator<KubeObject> {
   let next = '';
   do {
     const query = new URLSearchParams({ limit: String(PAGE), ...(next ? { continue: next } : {}), ...(selector ? { labelSelector: selector } : {}) });
-    const page = await client.ok<{ items: KubeObject[]; metadata: { continue?: string } }>('GET', `${collectionPath(type, namespace)}?${query}`);
+    const page = await client.ok<{ items: KubeObject[]; metadata: { continue?: string } }>('GET', `${collectionPath(type, namespace)}?${query}`, { timeoutMs: PAGE_TIMEOUT_MS });
     for (const item of page.items) yield { ...item, apiVersion: type.apiVersion, kind: type.kind };
     next = page.metadata.continue ?? '';
   } while (next);

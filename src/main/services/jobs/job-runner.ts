@@ -28,6 +28,12 @@ export interface JobRunnerOptions {
   dir: string;
 }
 
+/** The archive key derived from a machine key (the vault's), never the vault key itself. */
+function archiveKeyOf(machineKey: Buffer): ArchiveKey {
+  const key = Buffer.from(hkdfSync('sha256', machineKey, Buffer.alloc(0), 'fleetdeck archive secrets', 32));
+  return { passphrase: key.toString('base64'), keySource: 'machine' };
+}
+
 /** Runs backup, restore and migration jobs: for the CLI directly, for the app as tasks of the jobs center. */
 export class JobRunner {
   private readonly options: JobRunnerOptions;
@@ -36,9 +42,19 @@ export class JobRunner {
     this.options = options;
   }
 
+  /** What a backup without a passphrase is made with: the key this host seals with now. */
   private async machineKey(): Promise<ArchiveKey> {
-    const key = Buffer.from(hkdfSync('sha256', await this.options.keys.key(), Buffer.alloc(0), 'fleetdeck archive secrets', 32));
-    return { passphrase: key.toString('base64'), keySource: 'machine' };
+    return archiveKeyOf(await this.options.keys.key());
+  }
+
+  /**
+   * What an archive made with a machine key is tried with: every key this host holds, the key
+   * file's and the OS keychain's, since the desktop app sealed with its keychain key before the
+   * key file was shared (and seals with the key file once it exists).
+   */
+  private async machinePassphrases(): Promise<string[]> {
+    const keys = [await this.options.keys.existingKey('file'), await this.options.keys.existingKey('keychain')];
+    return keys.filter((key) => key !== undefined).map((key) => archiveKeyOf(key).passphrase);
   }
 
   /** A context's cloud, as a migration plan needs it. */
@@ -53,7 +69,8 @@ export class JobRunner {
     const { config } = await this.options.store.load();
     const entry = listEntries(config).find((e) => e.context === context);
     if (!entry) throw new FleetdeckError('not-found', `context "${context}" not found in the kubeconfig`);
-    if (entry.problem) throw new FleetdeckError('context-invalid', `context "${context}": ${entry.problem}`);
+    // the problem names the context itself
+    if (entry.problem) throw new FleetdeckError('context-invalid', entry.problem);
     const client = new ClusterClient(kubeConfigFor(config, context), context, { onWaiting: (detail) => onProgress({ phase: 'waiting', done: 0, detail }) });
     if (entry.cloud !== 'other') return { client, cloud: entry.cloud };
     const nodes = await client.request<{ items: { spec?: { providerID?: string }; metadata: { labels?: Record<string, string> } }[] }>('GET', '/api/v1/nodes?limit=1');
@@ -80,7 +97,7 @@ export class JobRunner {
 
   /** An unsigned archive is refused unless allowUnsigned; the report then says it was unsigned. */
   async restore(input: { context: string; from: string; passphrase?: string; allowUnsigned?: boolean; target: TargetOptions; signal?: AbortSignal }, onProgress: (p: Progress) => void = () => undefined): Promise<JobReport> {
-    const reader = await ArchiveReader.open(input.from, { ...(input.passphrase ? { passphrase: input.passphrase } : {}), machinePassphrase: (await this.machineKey()).passphrase, allowUnsigned: input.allowUnsigned ?? false });
+    const reader = await ArchiveReader.open(input.from, { ...(input.passphrase ? { passphrase: input.passphrase } : { machinePassphrases: await this.machinePassphrases() }), allowUnsigned: input.allowUnsigned ?? false });
     const source = reader.manifest.source as { context?: string };
     const report = await this.restoreFrom(reader, input.context, input.target, { kind: 'restore', archive: reader.manifest.createdAt, source: source.context }, onProgress, input.signal);
     return reader.signed ? report : { ...report, unsigned: true };
