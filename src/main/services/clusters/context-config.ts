@@ -12,7 +12,7 @@ import { ExecAuth } from '@kubernetes/client-node/dist/exec_auth.js';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { readRegularFile } from './files.ts';
 import type { Proxy } from './proxy.ts';
-import { displayUrl, scrub } from './redact.ts';
+import { displayUrl, scrub, urlSecrets } from './redact.ts';
 
 /** https.request hands its options to tls.connect, which also takes a ready SecureContext. */
 export type RequestOptions = https.RequestOptions & Pick<tls.ConnectionOptions, 'secureContext'>;
@@ -29,7 +29,7 @@ export interface ContextParts {
   proxy?: Proxy;
   cluster: Cluster;
   user: KubeUser;
-  /** the context's secret values, which no message may repeat (a plugin's error output might) */
+  /** the context's secret values, which no message may repeat (a plugin's error output might); the server's and proxy's are added */
   secrets: string[];
 }
 
@@ -68,13 +68,21 @@ export class ContextConfig {
     this.cluster = cluster;
     this.user = user;
     this.proxy = proxy;
-    this.secrets = secrets;
+    this.secrets = [...secrets, ...urlSecrets(server.href), ...urlSecrets(proxy?.url.href)];
     this.secure = server.protocol === 'https:';
     const base = new URL(server);
     base.search = '';
     base.hash = '';
     this.base = base.href.replace(/\/$/, '');
     this.endpoint = proxy ? `${displayUrl(server.href)} (through the proxy ${proxy.label})` : displayUrl(server.href);
+  }
+
+  /**
+   * What a lower-level error (a socket, TLS, a proxy, a plugin, a file) says, fit to be quoted in a
+   * message: this context's secrets masked and every URL shown without credentials (see scrub).
+   */
+  quote(error: unknown): string {
+    return scrub(error instanceof Error ? error.message : String(error), this.secrets);
   }
 
   /**
@@ -166,7 +174,7 @@ export class ContextConfig {
     const code = (error as NodeJS.ErrnoException).code;
     if (code) return `: cannot run it (${code})`;
     if (error instanceof SyntaxError || error instanceof TypeError) return ': its output is not an ExecCredential';
-    const detail = scrub(error instanceof Error ? error.message : String(error), this.secrets).replace(/\s+/g, ' ').trim().slice(0, 400);
+    const detail = this.quote(error);
     return detail ? `: ${detail}` : '';
   }
 
@@ -191,7 +199,7 @@ export class ContextConfig {
         });
         this.tls = { id, context };
       } catch (error) {
-        throw new FleetdeckError('context-invalid', `context "${this.name}": its certificate authority, client certificate or key cannot be used: ${(error as Error).message}`);
+        throw new FleetdeckError('context-invalid', `context "${this.name}": its certificate authority, client certificate or key cannot be used: ${this.quote(error)}`);
       }
     }
     return this.tls.context;
@@ -208,8 +216,8 @@ export class ContextConfig {
       this.files.set(file, read);
       return read;
     } catch (error) {
-      if (error instanceof FleetdeckError) throw new FleetdeckError(error.code, `context "${this.name}": ${field} ${error.message}`);
-      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : `cannot be read: ${(error as Error).message}`;
+      if (error instanceof FleetdeckError) throw new FleetdeckError(error.code, `context "${this.name}": ${field} ${this.quote(error)}`);
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : `cannot be read: ${this.quote(error)}`;
       throw new FleetdeckError('context-invalid', `context "${this.name}": ${field} ${file} ${reason}`);
     }
   }

@@ -219,7 +219,7 @@ describe('proxies from the environment', () => {
   it('flags a context whose environment proxy is not a URL, naming it without credentials', async () => {
     await expect(contextFor({ server: 'https://api.fleet.test' }, {}, { HTTPS_PROXY: 'http://user:pa55@[oops' })).rejects.toMatchObject({
       code: 'context-invalid',
-      message: 'context "c": the HTTPS_PROXY environment variable is not a proxy URL: http://[oops',
+      message: 'context "c": the HTTPS_PROXY environment variable is not a proxy URL: http://(malformed URL)',
     });
   });
 });

@@ -7,16 +7,13 @@ export interface KubeResponse {
   body: string;
 }
 
-const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EAI_AGAIN', 'EPIPE']);
-
-/** Maps a socket or TLS error to a connection failure with a message naming the server. */
-export function classifyNetworkError(error: NodeJS.ErrnoException, server: string): FleetdeckError {
+/** Maps a socket, TLS or proxy error to a connection failure naming the server, quoting the error without credentials. */
+export function classifyNetworkError(error: NodeJS.ErrnoException, kc: ContextConfig): FleetdeckError {
   const code = error.code ?? '';
-  if (unreachableCodes.has(code)) return new FleetdeckError('unreachable', `cannot reach ${server}: ${error.message}`);
   if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code)) {
-    return new FleetdeckError('tls', `TLS error with ${server}: ${error.message}`);
+    return new FleetdeckError('tls', `TLS error with ${kc.endpoint}: ${kc.quote(error)}`);
   }
-  return new FleetdeckError('unreachable', `cannot reach ${server}: ${error.message}`);
+  return new FleetdeckError('unreachable', `cannot reach ${kc.endpoint}: ${kc.quote(error)}`);
 }
 
 /** The API server's own message from an error body (a Status object), or the start of the body. */
@@ -88,7 +85,7 @@ async function exchange<T>(kc: ContextConfig, path: string, options: Exchange, r
     let deadline: ReturnType<typeof setTimeout> | undefined;
     const resolve = (value: T) => (clearTimeout(deadline), settleResolve(value));
     const reject = (error: Error) => (clearTimeout(deadline), settleReject(error));
-    const fail = (error: Error) => reject(error instanceof FleetdeckError || signal?.aborted ? error : classifyNetworkError(error, kc.endpoint));
+    const fail = (error: Error) => reject(error instanceof FleetdeckError || signal?.aborted ? error : classifyNetworkError(error, kc));
     const req = kc.request(kc.url(path), { ...opts, ...(of === 'idle' ? { timeout: ms } : {}), ...(signal ? { signal } : {}) }, (res) => {
       res.on('error', fail);
       read(res, { resolve, reject: (error) => (reject(error), req.destroy()) });

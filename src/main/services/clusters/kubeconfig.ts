@@ -8,7 +8,7 @@ import { FleetdeckError } from '../../../shared/errors.ts';
 import { ContextConfig } from './context-config.ts';
 import { readRegularFile } from './files.ts';
 import { environmentProxy, isHostName, isLoopback, parseProxyUrl, type Proxy } from './proxy.ts';
-import { describeExec, displayUrl, urlSecrets, validUserInfo } from './redact.ts';
+import { describeExec, displayUrl, validUserInfo } from './redact.ts';
 
 const extensions = z.array(z.object({ name: z.string(), extension: z.unknown() })).nullish();
 // what Fleetdeck reads is typed (kubectl too refuses a file with a wrongly typed field); null is absent
@@ -97,10 +97,10 @@ export function parseKubeconfig(text: string, source: string): z.infer<typeof ku
   try {
     const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false, logLevel: 'error' });
     if (doc.errors.length) {
-      const first = doc.errors[0];
-      const line = first.linePos?.[0]?.line;
-      const reason = first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-      throw new FleetdeckError('kubeconfig-invalid', `${source}: invalid YAML${line ? ` at line ${line}` : ''}: ${reason}`);
+      // the kind of error, not the library's wording: that quotes the text around it, which may be a token
+      const { code, linePos } = doc.errors[0];
+      const line = linePos?.[0]?.line;
+      throw new FleetdeckError('kubeconfig-invalid', `${source}: invalid YAML${line ? ` at line ${line}` : ''}: ${code.toLowerCase().replaceAll('_', ' ')}`);
     }
     // toJS refuses a "billion laughs" document (aliases of aliases) before it expands into gigabytes;
     // the JSON round trip, kubectl's own YAML-to-JSON step, refuses an alias inside its own anchor
@@ -108,8 +108,9 @@ export function parseKubeconfig(text: string, source: string): z.infer<typeof ku
     document = JSON.parse(JSON.stringify(doc.toJS() ?? {}));
   } catch (error) {
     if (error instanceof FleetdeckError) throw error;
-    // the YAML library's own refusals (too many aliases) and a cycle
-    throw new FleetdeckError('kubeconfig-invalid', `${source}: invalid YAML: ${(error as Error).message.split('\n')[0].slice(0, 200)}`);
+    // the YAML library's own refusals (too many aliases, an unknown alias) and a cycle, without what
+    // follows a colon: the alias's name or the keys of the cycle
+    throw new FleetdeckError('kubeconfig-invalid', `${source}: invalid YAML: ${(error as Error).message.split('\n')[0].split(': ')[0].slice(0, 200)}`);
   }
   const parsed = kubeconfigSchema.safeParse(document);
   if (!parsed.success) {
@@ -318,8 +319,6 @@ export function kubeConfigFor(config: MergedKubeconfig, name: string, env: NodeJ
       u.password,
       ...(exec ? [...exec.env.map((e) => e.value), ...describeExec(exec.command, exec.args).hidden] : []),
       ...Object.values(u['auth-provider']?.config ?? {}),
-      ...urlSecrets(c.server ?? undefined),
-      ...urlSecrets(c['proxy-url'] ?? undefined),
     ].filter((s): s is string => !!s),
   });
 }

@@ -1,23 +1,29 @@
 // What of a kubeconfig may be shown (renderer, CLI output, messages): an allow-list. URLs lose
-// their user, password, query and fragment; an exec plugin shows its command's base name and only
-// the arguments that name things; its environment is never shown.
+// their user, password, query and fragment, and a URL that does not parse shows nothing of its body;
+// an exec plugin shows its command's base name, its flags, the values of flags that name things and
+// the subcommands of known plugins; its environment is never shown. Messages made from lower-level
+// errors go through scrub.
 import path from 'node:path';
 
 const MASK = '***';
 const shorten = (text: string, max = 100) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
-/** A URL fit for display: scheme, host and path; anything else up to its host, without what precedes an `@`. */
+/** Schemes a URL that does not parse may still be shown with: the ones Fleetdeck itself speaks. */
+const knownScheme = /^(?:https?|socks4a?|socks5h?):\/\//i;
+
+/**
+ * A URL fit for display: scheme, host, port and path. A URL that does not parse with a host shows
+ * at most its scheme and a marker: in `http://user:password`, nothing says which part is which.
+ */
 export function displayUrl(raw: string): string {
   const url = URL.parse(raw);
   if (url?.host) return shorten(`${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`, 200);
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(raw)?.[0] ?? '';
-  const host = raw.slice(scheme.length).split('@').pop()!.split(/[/?#]/)[0];
-  return shorten(`${scheme}${host}`);
+  return `${knownScheme.exec(raw)?.[0].toLowerCase() ?? ''}(malformed URL)`;
 }
 
 /**
- * Flags of the usual credential plugins (aws, kubelogin, gke-gcloud-auth-plugin, oidc-login) whose
- * values name a cluster, account or endpoint rather than prove an identity.
+ * Flags of the usual credential plugins (aws, kubelogin, gke-gcloud-auth-plugin, oidc-login, gcloud)
+ * whose values name a cluster, account or endpoint rather than prove an identity.
  */
 const namingFlags = new Set([
   'cluster-name',
@@ -32,6 +38,7 @@ const namingFlags = new Set([
   'environment',
   'login',
   'output',
+  'format',
   'project',
   'zone',
   'location',
@@ -39,35 +46,62 @@ const namingFlags = new Set([
   'oidc-client-id',
 ]);
 
-/** A subcommand such as `eks` or `get-token`: lowercase words joined by hyphens. */
-const subcommand = /^[a-z]+(?:-[a-z]+)*$/;
+/** Flags of those plugins that take no value: the argument after one is not its value. */
+const switches = new Set(['verbose', 'debug', 'use-application-default-credentials', 'legacy', 'pop-enabled']);
 
-const flagName = (flag: string) => flag.replace(/^-+/, '').toLowerCase().replaceAll('_', '-');
+/** The subcommand words of known credential plugins, by command name: the only positional arguments shown. */
+const subcommands: Record<string, ReadonlySet<string>> = {
+  aws: new Set(['eks', 'get-token']),
+  // Azure's kubelogin and int128's kubelogin (also run as kubectl oidc-login)
+  kubelogin: new Set(['get-token', 'convert-kubeconfig']),
+  kubectl: new Set(['oidc-login', 'get-token']),
+  'kubectl-oidc_login': new Set(['get-token']),
+  'aws-iam-authenticator': new Set(['token']),
+  gcloud: new Set(['config', 'config-helper']),
+  az: new Set(['account', 'get-access-token']),
+  doctl: new Set(['kubernetes', 'cluster', 'kubeconfig', 'exec-credential']),
+  oci: new Set(['ce', 'cluster', 'generate-token']),
+};
+
+/** A flag shown by name: a long lowercase one or a single letter; anything else that starts with `-` is masked. */
+const wellFormedFlag = /^(?:--[a-z][a-z0-9_-]{0,39}|-[a-zA-Z])$/;
+
+const flagName = (flag: string) => flag.replace(/^-+/, '').replaceAll('_', '-');
 
 /**
  * An exec plugin's command line for display, and the values it left out (for scrubbing messages):
- * the command's base name; flags; values of naming flags; subcommands. Every other value, such as
- * the one after `--client-secret` or any value of an unknown flag, is masked.
+ * the command's base name; well-formed flags; the values of naming flags; the subcommand words of a
+ * known plugin. Every other argument is masked: the value after any other flag that may take one,
+ * whatever it starts with, and every other positional argument.
  */
 export function describeExec(command: string, args: readonly string[]): { text: string; hidden: string[] } {
   const hidden: string[] = [];
   const hide = (value: string) => (hidden.push(value), MASK);
   // a URL is shown without its credentials, which a message must not repeat either
   const shownValue = (value: string) => (value.includes('://') ? (hidden.push(...urlSecrets(value)), displayUrl(value)) : shorten(value));
-  const shown = [path.basename(command)];
+  const name = path.basename(command);
+  const words = subcommands[name.toLowerCase().replace(/\.(exe|cmd|bat)$/, '')] ?? new Set();
+  const shown = [name];
+  /** the flag whose value comes next ('' for a masked one) */
   let valueOf: string | undefined;
+  let optionsEnded = false;
   for (const arg of args) {
-    if (arg.startsWith('-')) {
+    if (valueOf !== undefined) {
+      shown.push(namingFlags.has(valueOf) ? shownValue(arg) : hide(arg));
+      valueOf = undefined;
+    } else if (optionsEnded || !arg.startsWith('-')) {
+      shown.push(!optionsEnded && words.has(arg) ? arg : hide(arg));
+    } else if (arg === '--') {
+      shown.push(arg);
+      optionsEnded = true;
+    } else {
       const equals = arg.indexOf('=');
-      const name = flagName(equals < 0 ? arg : arg.slice(0, equals));
-      valueOf = equals < 0 ? name : undefined;
-      if (equals < 0) shown.push(shorten(arg));
-      else shown.push(`${shorten(arg.slice(0, equals))}=${namingFlags.has(name) ? shownValue(arg.slice(equals + 1)) : hide(arg.slice(equals + 1))}`);
-      continue;
+      const flag = equals < 0 ? arg : arg.slice(0, equals);
+      const known = wellFormedFlag.test(flag);
+      if (equals >= 0) shown.push(known ? `${flag}=${namingFlags.has(flagName(flag)) ? shownValue(arg.slice(equals + 1)) : hide(arg.slice(equals + 1))}` : hide(arg));
+      else shown.push(known ? flag : hide(arg));
+      if (equals < 0 && !(known && switches.has(flagName(flag)))) valueOf = known ? flagName(flag) : '';
     }
-    if (valueOf !== undefined) shown.push(namingFlags.has(valueOf) ? shownValue(arg) : hide(arg));
-    else shown.push(subcommand.test(arg) && arg.length <= 40 ? arg : hide(arg));
-    valueOf = undefined;
   }
   return { text: shown.join(' '), hidden };
 }
@@ -92,16 +126,34 @@ export function validUserInfo(url: URL): boolean {
 
 /**
  * What of a URL a message must not repeat: the URL as written when its display leaves something out,
- * and its user, password and query values, as written and decoded.
+ * and its user, password, query (each value, or each part without a value) and fragment, as written
+ * and decoded.
  */
 export function urlSecrets(raw: string | undefined): string[] {
   if (!raw || displayUrl(raw) === raw) return [];
   const url = URL.parse(raw);
-  const parts = url ? [url.username, url.password, ...url.searchParams.values()] : [];
-  return [raw, ...parts.flatMap((part) => [part, decoded(part)])].filter(Boolean);
+  const query = url ? url.search.slice(1).split('&').map((part) => part.slice(part.indexOf('=') + 1)) : [];
+  const parts = url ? [url.username, url.password, url.search.slice(1), url.hash.slice(1), ...query] : [];
+  return [raw, ...parts.flatMap((part) => [part, decoded(part), decoded(part.replaceAll('+', ' '))])].filter(Boolean);
 }
 
-/** Replaces every secret (of at least 4 characters: shorter ones would mask ordinary words) with a mask. */
+/** A URL in running text: up to a space or a quote; punctuation that ends a sentence is not part of it. */
+const urlInText = /[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]*/gi;
+const sentenceEnd = /[.,:;!?)]+$/;
+
+/**
+ * The one way text from below (a Node error, a plugin's output) becomes part of a message: every
+ * secret masked (of at least 4 characters: shorter ones would mask ordinary words), longest first,
+ * then every URL in it shown as displayUrl shows it; one line of at most 400 characters.
+ */
 export function scrub(text: string, secrets: readonly string[]): string {
-  return secrets.filter((s) => s.length >= 4).reduce((out, secret) => out.replaceAll(secret, MASK), text);
+  const masked = [...new Set(secrets)]
+    .filter((s) => s.length >= 4)
+    .sort((a, b) => b.length - a.length)
+    .reduce((out, secret) => out.replaceAll(secret, MASK), text);
+  const urlsShown = masked.replace(urlInText, (url) => {
+    const end = sentenceEnd.exec(url)?.[0] ?? '';
+    return displayUrl(url.slice(0, url.length - end.length)) + end;
+  });
+  return urlsShown.replace(/\s+/g, ' ').trim().slice(0, 400);
 }
