@@ -6,7 +6,7 @@
 // list or an error message. Bounded: a fixed number of runs, interrupted after a few seconds; a
 // failure prints the seed that replays it.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -16,21 +16,25 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { FleetdeckError, type ErrorCode } from '../../../shared/errors.ts';
+import { KubeconfigClustersService } from './clusters-service.ts';
 import { kubeRequest } from './http.ts';
 import { kubeConfigFor, listEntries, loadKubeconfigs, parseKubeconfig, type MergedKubeconfig } from './kubeconfig.ts';
+import { KubeconfigStore } from './kubeconfig-store.ts';
+import { probe } from './probe.ts';
 
 const budget = (ms: number) => ({ numRuns: 300, plugins: [fc.interruptAfterTimeLimit(ms), fc.timeout(10_000)] });
 /** a test's own limit: its budget, and the time limit of the case running when the budget ends */
 const limit = (ms: number) => ms + 15_000;
 
-/** Every secret the generators make carries this; no list entry or message may. */
-const MARK = 'Zq7Secret';
+/** Every secret the generators make carries this; no list entry or message may, in any case. */
+const MARK = 'ZqkSecret';
 const secret = fc.string({ maxLength: 10 }).map((s) => `${MARK}${s}`);
+const expectNoMark = (text: string) => expect(text.toLowerCase()).not.toContain(MARK.toLowerCase());
 
 function expectRefusal(error: unknown, codes: ErrorCode[]) {
   expect(error).toBeInstanceOf(FleetdeckError);
   expect(codes).toContain((error as FleetdeckError).code);
-  expect((error as FleetdeckError).message).not.toContain(MARK);
+  expectNoMark((error as FleetdeckError).message);
 }
 
 /** Loading, listing and building every context never throws anything but a specific refusal. */
@@ -43,7 +47,7 @@ async function loadAndBuild(text: string) {
   const config = await loadKubeconfigs([], [{ source: 'fuzz', baseDir: dir, text }]);
   for (const error of config.errors) expect(error.code).toBe('kubeconfig-invalid');
   const list = listEntries(config);
-  expect(JSON.stringify(list)).not.toContain(MARK);
+  expectNoMark(JSON.stringify(list));
   return { config, contexts: list.map((e) => e.context) };
 }
 
@@ -159,7 +163,9 @@ describe('the kubeconfig loader, fuzzed', () => {
 let plain: { url: string; port: number };
 let secure: { port: number; ca: string };
 let closedPort: number;
-const servers: (http.Server | https.Server)[] = [];
+/** proxies that refuse: 407 to every CONNECT, a close after the first bytes, a SOCKS5 server that accepts no method */
+const refusing = { http407: 0, closes: 0, socks: 0 };
+const servers: (http.Server | https.Server | net.Server)[] = [];
 
 async function listen(server: http.Server | https.Server | net.Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -173,6 +179,8 @@ const files = {
   // a plugin that fails and repeats its command line and environment, as some do
   echoPlugin: path.join(dir, 'echo-plugin'),
   garbagePlugin: path.join(dir, 'garbage-plugin'),
+  knownPlugins: ['aws', 'kubelogin', 'aws-iam-authenticator'].map((name) => path.join(dir, 'bin', name)),
+  kubeconfig: path.join(dir, 'kubeconfig'),
 };
 
 beforeAll(async () => {
@@ -195,8 +203,19 @@ beforeAll(async () => {
   writeFileSync(files.garbagePlugin, '#!/bin/sh\nprintf "%s\\n" "$*"\n');
   chmodSync(files.echoPlugin, 0o700);
   chmodSync(files.garbagePlugin, 0o700);
+  // the echo plugin under the names of known plugins, whose subcommand words are shown
+  mkdirSync(path.dirname(files.knownPlugins[0]));
+  for (const known of files.knownPlugins) copyFileSync(files.echoPlugin, known);
+  const refuse = (answer: Buffer | string) =>
+    net.createServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', () => socket.end(answer));
+    });
+  const proxies = [refuse('HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n'), refuse(''), refuse(Buffer.from([5, 0xff]))];
+  [refusing.http407, refusing.closes, refusing.socks] = await Promise.all(proxies.map(listen));
+  servers.push(...proxies);
 });
-afterAll(() => servers.forEach((s) => (s.close(), s.closeAllConnections())));
+afterAll(() => servers.forEach((s) => (s.close(), (s as http.Server).closeAllConnections?.())));
 
 const anyString = fc.oneof(
   { weight: 5, arbitrary: fc.string({ maxLength: 30 }) },
@@ -267,7 +286,7 @@ describe('contexts with hostile values, fuzzed up to a request', () => {
           const text = stringify({ clusters: [{ name: 'c', cluster: { server } }], contexts: [{ name: 'c', context: { cluster: 'c' } }] });
           const config = await loadKubeconfigs([], [{ source: 'fuzz', baseDir: dir, text }]);
           try {
-            expect(kubeConfigFor(config, 'c', env as NodeJS.ProcessEnv).endpoint).not.toContain(MARK);
+            expectNoMark(kubeConfigFor(config, 'c', env as NodeJS.ProcessEnv).endpoint);
           } catch (error) {
             expectRefusal(error, ['context-invalid']);
           }
@@ -285,7 +304,7 @@ describe('contexts with hostile values, fuzzed up to a request', () => {
         const { config } = await loadAndBuild(text);
         const kc = config.contexts.has('c') ? build(config, 'c') : undefined;
         if (!kc) return;
-        expect(kc.endpoint).not.toContain(MARK);
+        expectNoMark(kc.endpoint);
         try {
           await kubeRequest(kc, '/version', { timeoutMs: 3_000 });
         } catch (error) {
@@ -295,4 +314,133 @@ describe('contexts with hostile values, fuzzed up to a request', () => {
       budget(6_000),
     );
   }, limit(6_000));
+});
+
+// --- a secret in every position, up to the cluster list and a connection ------------------------
+
+/** What the renderer gets of a kubeconfig: the list (entries and source errors) and a connection to every context. */
+async function listAndConnect(text: string) {
+  writeFileSync(files.kubeconfig, text);
+  const service = new KubeconfigClustersService({ store: new KubeconfigStore([files.kubeconfig]), connectTimeoutMs: 3_000 });
+  const list = await service.list();
+  expectNoMark(JSON.stringify(list));
+  for (const { context } of list.clusters) expectNoMark(JSON.stringify(await service.connect({ context })));
+}
+
+/** A secret without the characters that separate a URL's parts: wherever it is put, it stays in that part. */
+const urlSecret = fc.string({ unit: fc.constantFrom(...'aZ09-._~!$&\'()*+,;=% '), maxLength: 8 }).map((s) => `${MARK}${s}`);
+/** Every place of a URL whose display leaves it out, and URLs that do not parse around a secret. */
+const urlShapes: ((scheme: string, host: string, s: string) => string)[] = [
+  (scheme, host, s) => `${scheme}://user:${s}@${host}`,
+  (scheme, host, s) => `${scheme}://${s}@${host}`,
+  (scheme, host, s) => `${scheme}://${s}:password@${host}`,
+  (scheme, host, s) => `${scheme}://u@${s}@${host}`,
+  (scheme, host, s) => `${scheme}://user:${s}%zz@${host}`,
+  (scheme, host, s) => `${scheme}://${host}/?token=${s}`,
+  (scheme, host, s) => `${scheme}://${host}/api?a=1&${s}`,
+  (scheme, host, s) => `${scheme}://${host}/#${s}`,
+  (scheme, host, s) => `${scheme}://user:${s}@${host}/k8s?token=${s}#${s}`,
+  (scheme, _, s) => `${scheme}://user:${s}`,
+  (scheme, _, s) => `${scheme}://user:${s}/`,
+  (scheme, _, s) => `${scheme}://[bad:${s}`,
+  (scheme, _, s) => `${scheme}://user:${s}@[bad`,
+  (scheme, host, s) => `${scheme}://user:${s}@${host}:99999`,
+  (_, host, s) => `user:${s}@${host}`,
+  (_, host, s) => `${host}?${s}`,
+];
+const urlWithSecret = (schemes: string[], hosts: () => string[]) =>
+  fc.tuple(fc.constantFrom(...urlShapes), fc.constantFrom(...schemes), fc.nat(), urlSecret).map(([shape, scheme, at, s]) => shape(scheme, hosts()[at % hosts().length], s));
+const proxySchemes = ['http', 'https', 'socks5', 'socks5h', 'socks4', 'HTTP', 'ftp'];
+const proxyHosts = () => [`127.0.0.1:${refusing.http407}`, `127.0.0.1:${refusing.closes}`, `127.0.0.1:${refusing.socks}`, `127.0.0.1:${closedPort}`];
+const serverHosts = () => [`127.0.0.1:${plain.port}`, `127.0.0.1:${secure.port}`, `127.0.0.1:${closedPort}`];
+
+/** A value that proves an identity, as plugins are given them: mixed case, lowercase words like a subcommand, or starting with a dash. */
+const argSecret = fc.oneof(secret, fc.stringMatching(/^[a-z]{0,8}$/).map((s) => `${MARK.toLowerCase()}-${s}`), secret.map((s) => `-${s}`));
+/** Every place an exec argument may hold a secret: after a flag that takes a value, after =, alone, after a switch, after --, after a flag that is no flag. */
+const argWithSecret = fc.tuple(argSecret, fc.constantFrom('--client-secret', '--password', '--token', '-p', '--custom', '--oidc-client-secret')).chain(([s, flag]) =>
+  fc.constantFrom([flag, s], [`${flag}=${s}`], [s], ['get-token', s], ['eks', 'get-token', s], ['--verbose', s], ['--', s], ['-Xq', s], [`-Zq7=${s}`]),
+);
+const namingArg = fc.constantFrom(['eks', 'get-token'], ['get-token'], ['token'], ['--cluster-name', 'prod'], ['--region=eu-west-1'], ['--server-id', '6dae42f8'], ['--login', 'spn'], ['--verbose'], ['--']);
+
+/** A secret where YAML breaks: an alias, a tag, a directive, an open quote, a bad escape, a block header, a nested map. */
+const yamlWithSecret = fc.tuple(fc.oneof(secret, fc.stringMatching(/^[a-z0-9]{0,8}$/).map((s) => `${MARK}${s}`)), fc.nat()).map(([s, at]) => {
+  const shapes = [
+    `users: [{ name: u, user: { token: *${s} } }]`,
+    `users: [{ name: u, user: { token: !${s} x } }]`,
+    `users: [{ name: u, user: { token: !!${s} x } }]`,
+    `%${s}\n---\nusers: []`,
+    `%YAML ${s}\n---\nusers: []`,
+    `users:\n- name: u\n  user:\n    token: "${s}`,
+    `users:\n- name: u\n  user:\n    token: "\\${s}"`,
+    `users:\n- name: u\n  user:\n    token: ${s}: x: y`,
+    `users:\n- name: u\n  user: { token: ${s} } }`,
+    `users:\n- name: u\n  user:\n    token: |${s}\n      x`,
+    `users:\n- name: u\n  user:\n   token: ${s}\n    password: x`,
+    `users:\n- name: u\n  user:\n    token: ${s}\n   - x`,
+    `users: [{ name: u, user: { token: [${s} } }]`,
+    `users: [{ name: u, user: { token: ${s}, , } }]`,
+    `users:\n- name: u\n  user:\n    token: { ${s}: 1 }`,
+    `users:\n- name: u\n  user:\n    token: ${s}\n\t password: x`,
+    `users: [{ name: u, user: { token: &a [*a, ${s}] } }]`,
+  ];
+  return shapes[at % shapes.length];
+});
+
+describe('a secret in every position, fuzzed up to the cluster list and a connection', () => {
+  it('never shows one of a server or proxy-url, whatever the URL looks like and however its proxy refuses', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.option(urlWithSecret(['https', 'http', 'HTTPS', 'ftp'], serverHosts), { nil: undefined }), fc.option(urlWithSecret(proxySchemes, proxyHosts), { nil: undefined }), async (server, proxy) => {
+        const cluster = { server: server ?? `https://127.0.0.1:${secure.port}`, 'certificate-authority-data': secure.ca, ...(proxy ? { 'proxy-url': proxy } : {}) };
+        await listAndConnect(stringify({ clusters: [{ name: 'c', cluster }], users: [{ name: 'u', user: { token: `${MARK}-token` } }], contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }] }));
+      }),
+      budget(4_000),
+    );
+  }, limit(4_000));
+
+  it('never shows one of a proxy environment variable', async () => {
+    await fc.assert(
+      fc.asyncProperty(urlWithSecret(proxySchemes, proxyHosts), fc.constantFrom('HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'), async (proxy, name) => {
+        // a server only the proxy could reach: the request goes to the proxy, or nowhere
+        const server = name.toLowerCase() === 'https_proxy' ? 'https://api.fleet.test' : 'http://api.fleet.test';
+        const text = stringify({ clusters: [{ name: 'c', cluster: { server } }], contexts: [{ name: 'c', context: { cluster: 'c' } }] });
+        let kc;
+        try {
+          kc = kubeConfigFor(await loadKubeconfigs([], [{ source: 'fuzz', baseDir: dir, text }]), 'c', { [name]: proxy });
+        } catch (error) {
+          return expectRefusal(error, ['context-invalid']);
+        }
+        expectNoMark(kc.endpoint);
+        expectNoMark(JSON.stringify(await probe(kc, 3_000)));
+      }),
+      budget(2_000),
+    );
+  }, limit(2_000));
+
+  it("never shows one of an exec plugin's arguments, nor lets its error output repeat one", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...files.knownPlugins, files.echoPlugin, '/nonexistent/kubelogin'),
+        fc.array(fc.oneof(namingArg, argWithSecret), { maxLength: 6 }).map((groups) => groups.flat()),
+        async (command, args) => {
+          const exec = { apiVersion: 'client.authentication.k8s.io/v1', command, args, env: [{ name: 'PLUGIN_SECRET', value: `${MARK}-env` }] };
+          await listAndConnect(stringify({ clusters: [{ name: 'c', cluster: { server: plain.url } }], users: [{ name: 'u', user: { exec } }], contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }] }));
+        },
+      ),
+      budget(4_000),
+    );
+  }, limit(4_000));
+
+  it('never quotes one where the YAML breaks', async () => {
+    await fc.assert(
+      fc.asyncProperty(yamlWithSecret, async (text) => {
+        await listAndConnect(`clusters: [{ name: c, cluster: { server: 'https://127.0.0.1:1' } }]\ncontexts: [{ name: c, context: { cluster: c, user: u } }]\n${text}`);
+        try {
+          parseKubeconfig(text, 'fuzz');
+        } catch (error) {
+          expectRefusal(error, ['kubeconfig-invalid']);
+        }
+      }),
+      budget(1_000),
+    );
+  }, limit(1_000));
 });
