@@ -42,6 +42,14 @@ describe('the request function', () => {
     expect(api.requests.map((r) => r.url)).toEqual(['/rancher/k8s/version', '/rancher/k8s/apis/authentication.k8s.io/v1/selfsubjectreviews', '/rancher/k8s/api/v1/namespaces?limit=1']);
   });
 
+  it('never quotes an answer that echoes the credentials: a parser excerpt would cut the token where no mask finds it', async () => {
+    const api = await apiServer((req, res) => res.end(req.url === '/version' ? '{"gitVersion":"v1.37.0"}' : `{"authorization": ${req.headers.authorization}}`));
+    const connection = await probe(await contextFor({ server: api.url }, { token: 'Tk9-echoed-token' }));
+    expect(connection).toMatchObject({ state: 'connected', version: 'v1.37.0' });
+    expect(connection.user).toBeUndefined();
+    expect(JSON.stringify(connection)).not.toContain('Tk9');
+  });
+
   it('refuses an answer larger than the cap while it streams in', async () => {
     const chunk = Buffer.alloc(1 << 20, 'x');
     const api = await apiServer((_, res) => {

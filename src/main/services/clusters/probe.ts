@@ -1,7 +1,7 @@
 import type { ContextConfig } from './context-config.ts';
 import { execPluginInstallHints } from '../../../shared/cloud.ts';
 import type { Connection } from '../../../shared/contract/clusters.ts';
-import { FleetdeckError, toWireError } from '../../../shared/errors.ts';
+import { FleetdeckError } from '../../../shared/errors.ts';
 import { findExecutable } from './exec-path.ts';
 import { kubeOk } from './http.ts';
 
@@ -30,12 +30,25 @@ export async function probe(kc: ContextConfig, timeoutMs = 8_000): Promise<Conne
       state: 'connected',
       version: versionOf(kc, version),
       latencyMs,
-      user: (JSON.parse(review) as { status?: { userInfo?: { username?: string } } } | null)?.status?.userInfo?.username,
+      user: userOf(review),
       checkedAt: checkedAt(),
     };
   } catch (error) {
-    const { code, message } = toWireError(error);
+    const { code, message } = error instanceof FleetdeckError ? error : new FleetdeckError('internal', kc.quote(error));
     return { state: 'failed', reason: code, message, checkedAt: checkedAt() };
+  }
+}
+
+/**
+ * The user the server sees, or undefined when its answer names none. An answer that is no JSON is
+ * never quoted: a parser's excerpt of one that echoes the request would show the credentials.
+ */
+function userOf(review: string): string | undefined {
+  try {
+    const username = (JSON.parse(review) as { status?: { userInfo?: { username?: unknown } } } | null)?.status?.userInfo?.username;
+    return typeof username === 'string' ? username : undefined;
+  } catch {
+    return undefined;
   }
 }
 
