@@ -29,8 +29,8 @@ export async function checkSources(clusters: ClustersService, paths: string[], c
 
 /**
  * `fleetdeck clusters [--connect]`: checks the sources as every command does, then lists them;
- * exit 1 when the vault could not be read (not when it is the desktop app's) or every connection
- * failed, 2 when some did.
+ * each failed connection is also named on stderr. Exit 1 when the vault could not be read (not
+ * when it is the desktop app's) or every connection failed, 2 when some did.
  */
 export async function clustersCommand(api: FleetdeckApi, paths: string[], flags: { connect: boolean; json: boolean }): Promise<CommandResult> {
   const { clusters, errors } = await checkSources(api.clusters, paths, []);
@@ -50,9 +50,9 @@ export async function clustersCommand(api: FleetdeckApi, paths: string[], flags:
           ...(flags.connect ? [describe(e.connection!)] : []),
         ]),
       );
-  const failed = entries.filter((e) => e.connection?.state === 'failed').length;
-  const exitCode = errors.some((e) => !e.notice) || (failed && failed === entries.length) ? 1 : failed ? 2 : 0;
-  return { output, errors: errors.map((e) => (e.notice ? `note: ${e.message}` : e.message)), exitCode };
+  const failed = entries.flatMap((e) => (e.connection?.state === 'failed' ? [`${e.context}: ${e.connection.message}`] : []));
+  const exitCode = errors.some((e) => !e.notice) || (failed.length && failed.length === entries.length) ? 1 : failed.length ? 2 : 0;
+  return { output, errors: [...errors.map((e) => (e.notice ? `note: ${e.message}` : e.message)), ...failed], exitCode };
 }
 
 function describe(connection: Connection): string {

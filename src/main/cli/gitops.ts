@@ -5,11 +5,7 @@ import { FleetdeckError } from '../../shared/errors.ts';
 import { gitopsActions, type GitOpsAction } from '../../shared/gitops/actions.ts';
 import { gitopsKinds, type GitOpsKind } from '../../shared/gitops/status.ts';
 import type { CommandResult } from './index.ts';
-import { table } from './table.ts';
-
-const usage = `gitops status [--context C]…
-gitops drift --workspace DIR --overlay PATH --context C [--self-heal] [--allow-remote]
-gitops sync|refresh|reconcile|suspend|resume --context C <kind>/<namespace>/<name> [--prune] [--hard] [--with-source] [--timeout SECONDS]`;
+import { printableLines, table } from './table.ts';
 
 /** The names kubectl and the two CLIs use for these kinds. */
 const aliases: Record<string, GitOpsKind> = {
@@ -54,7 +50,7 @@ export async function gitopsCommand(
     const notes = [...result.notices.map((n) => `${n.cluster}: ${n.kind}: ${n.reason}`), ...result.errors.map((e) => `${e.cluster}: ${e.message}`)];
     return { output, errors: notes, exitCode: result.answered.length ? 0 : 1 };
   }
-  if (!gitopsActions.includes(action as GitOpsAction)) throw new FleetdeckError('invalid-input', `unknown gitops command "${action ?? ''}"; usage:\n${usage}`);
+  if (!gitopsActions.includes(action as GitOpsAction)) throw new FleetdeckError('invalid-input', `unknown gitops command "${action ?? ''}": expected status, drift, ${gitopsActions.join(', ')} (see fleetdeck --help)`);
   if (flags.context?.length !== 1) throw new FleetdeckError('invalid-input', `gitops ${action} needs exactly one --context`);
   if (rest.length !== 1) throw new FleetdeckError('invalid-input', `gitops ${action} takes one <kind>/<namespace>/<name>`);
   const timeoutSeconds = flags.timeout === undefined ? undefined : Number(flags.timeout);
@@ -62,7 +58,7 @@ export async function gitopsCommand(
   const result = await gitops.act({ context: flags.context[0], ...parseTarget(rest[0]), action: action as GitOpsAction, prune: flags.prune, hard: flags.hard, withSource: flags.withSource, timeoutSeconds });
   const output = flags.json
     ? JSON.stringify(result, null, 2)
-    : [...result.written.map((w) => `patched ${w.kind} ${w.namespace}/${w.name}: ${JSON.stringify(w.patch)}`), result.message, `now: sync ${result.app.sync}, health ${result.app.health}${result.app.revision ? `, revision ${result.app.revision}` : ''}`].join('\n');
+    : printableLines([...result.written.map((w) => `patched ${w.kind} ${w.namespace}/${w.name}: ${JSON.stringify(w.patch)}`), result.message, `now: sync ${result.app.sync}, health ${result.app.health}${result.app.revision ? `, revision ${result.app.revision}` : ''}`]);
   // 2: written, but the controller did not act before the timeout
   return { output, errors: [], exitCode: result.settled ? 0 : 2 };
 }
@@ -79,9 +75,9 @@ async function driftCommand(gitops: GitOpsService, flags: { context?: string[]; 
   const rows = items.map((i) => ({ kind: i.kind, namespace: i.namespace ?? null, name: i.name, drift: i.drift, ...(i.diff ? { diff: i.diff } : {}) }));
   const output = flags.json
     ? JSON.stringify(rows, null, 2)
-    : [
+    : printableLines([
         ...(healed ? [`applied ${healed.applied} objects from ${overlay} to ${input.context}`] : []),
         ...(items.length ? items.flatMap((i) => [`${i.drift.padEnd(8)} ${i.kind} ${i.namespace ? `${i.namespace}/` : ''}${i.name}`, ...(i.diff ?? []).map((d) => `           ${d}`)]) : [`no drift: ${input.context} matches ${overlay}`]),
-      ].join('\n');
+      ]);
   return { output, errors: [], exitCode: items.length ? 3 : 0 };
 }

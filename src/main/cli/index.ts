@@ -11,6 +11,7 @@ import { alertsCommand, queryCommand, rulesCommand, silenceCommand } from './mon
 import { gitopsCommand } from './gitops.ts';
 import { renderCommand, scaffoldCommand, validateCommand } from './manifests.ts';
 import { podsCommand } from './pods.ts';
+import { printable, printableLines } from './table.ts';
 
 export interface CommandResult {
   /** the text for stdout, or its pieces in order (a large report, written as it is serialized) */
@@ -202,7 +203,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   try {
     const result = await run(argv);
     await writeOutput(result.output);
-    for (const error of result.errors) process.stderr.write(`fleetdeck: ${error}\n`);
+    for (const error of result.errors) process.stderr.write(`fleetdeck: ${printable(error)}\n`);
     return result.exitCode;
   } catch (error) {
     process.stderr.write(`fleetdeck: ${failureLine(error)}\n`);
@@ -210,10 +211,14 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   }
 }
 
-/** A failure as the user sees it: one line, the stack only with FLEETDECK_DEBUG=1. */
+/**
+ * A failure as the user sees it: one printable line (a FleetdeckError's message whole, another
+ * error's first line), the stack only with FLEETDECK_DEBUG=1.
+ */
 export function failureLine(error: unknown): string {
-  if (process.env.FLEETDECK_DEBUG === '1' && error instanceof Error && error.stack) return error.stack;
-  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  if (process.env.FLEETDECK_DEBUG === '1' && error instanceof Error && error.stack) return printableLines(error.stack.split('\n'));
+  if (error instanceof FleetdeckError) return printable(error.message);
+  const message = printable((error instanceof Error ? error.message : String(error)).split('\n')[0]);
   const usageError = String((error as NodeJS.ErrnoException | undefined)?.code).startsWith('ERR_PARSE_ARGS_');
-  return error instanceof FleetdeckError ? message : usageError ? `${message} (see fleetdeck --help)` : `internal error: ${message}`;
+  return usageError ? `${message} (see fleetdeck --help)` : `internal error: ${message}`;
 }

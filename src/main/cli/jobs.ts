@@ -1,12 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { FleetdeckError } from '../../shared/errors.ts';
 import { countResults, exitCodeFor, type JobReport } from '../../shared/migration/report.ts';
+import { readRegularFile } from '../services/clusters/files.ts';
 import type { Selection } from '../services/jobs/backup.ts';
 import type { JobRunner, TargetOptions } from '../services/jobs/job-runner.ts';
 import type { Progress } from '../services/jobs/progress.ts';
 import type { CommandResult } from './index.ts';
 import { prettyJson } from './pretty-json.ts';
-import { table } from './table.ts';
+import { printable, table } from './table.ts';
 
 export interface JobFlags {
   context?: string[];
@@ -33,13 +33,19 @@ export interface JobFlags {
   'restic-secret'?: string;
 }
 
-/** Reads a passphrase file: its first line, which must not be empty. */
-export function readPassphrase(file: string): string {
+const MAX_PASSPHRASE_FILE_BYTES = 64 * 1024;
+
+/**
+ * Reads a passphrase file: its first line, which must not be empty. Only a regular file of at most
+ * 64 KiB is read, so /dev/zero, a FIFO or a huge file fails at once instead of hanging or filling memory.
+ */
+export async function readPassphrase(file: string): Promise<string> {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = (await readRegularFile(file, MAX_PASSPHRASE_FILE_BYTES, 'invalid-input')).toString('utf8');
   } catch (error) {
-    throw new FleetdeckError('invalid-input', `cannot read the passphrase file ${file}: ${(error as Error).message}`);
+    if (!(error instanceof FleetdeckError)) throw new FleetdeckError('invalid-input', `cannot read the passphrase file ${file}: ${(error as Error).message}`);
+    throw new FleetdeckError('invalid-input', `the passphrase file ${file} ${error.code === 'too-large' ? 'is larger than 64 KiB' : 'is not a regular file'}`);
   }
   const passphrase = text.split(/\r?\n/)[0];
   if (!passphrase) throw new FleetdeckError('invalid-input', `the passphrase file ${file} is empty`);
@@ -130,22 +136,22 @@ function progressPrinter(): (p: Progress) => void {
     phase = p.phase;
     last = now;
     const count = p.total ? ` ${p.done}/${p.total}` : p.done ? ` ${p.done}` : '';
-    process.stderr.write(`fleetdeck: ${p.phase}${count}${p.detail ? ` · ${p.detail}` : ''}\n`);
+    process.stderr.write(`fleetdeck: ${printable(`${p.phase}${count}${p.detail ? ` · ${p.detail}` : ''}`)}\n`);
   };
 }
 
 function human(report: JobReport, title: string): string {
   const lines = [`${title}: ${report.state}${report.dryRun ? ' (dry run: nothing written)' : ''}`, Object.entries(report.counts).map(([k, v]) => `${v} ${k}`).join(', ')];
-  if (report.error) lines.push(`error: ${report.error}`);
+  if (report.error) lines.push(`error: ${printable(report.error)}`);
   if (report.unsigned) lines.push('warning: the archive is unsigned: nothing shows that Fleetdeck wrote it or that it is unchanged (read because of --allow-unsigned)');
-  for (const f of report.preflight ?? []) lines.push(`pre-flight ${f.severity}: ${f.message}`);
+  for (const f of report.preflight ?? []) lines.push(`pre-flight ${f.severity}: ${printable(f.message)}`);
   if (report.transforms.length) {
     lines.push('', 'transforms:', table(['KIND', 'NAMESPACE', 'NAME', 'FIELD', 'FROM', 'TO'], report.transforms.map((t) => [t.kind, t.namespace ?? '', t.name, t.path, t.from, t.to])));
   }
   const notable = report.items.filter((i) => i.result === 'failed' || i.diff || (report.dryRun && i.result !== 'skipped'));
   if (notable.length) {
     lines.push('', table(['RESULT', 'KIND', 'NAMESPACE', 'NAME', 'REASON'], notable.map((i) => [i.result, i.kind, i.namespace ?? '', i.name, i.reason ?? ''])));
-    for (const i of notable.filter((n) => n.diff)) lines.push('', `${i.kind} ${i.namespace ?? ''}/${i.name}:`, ...i.diff!.split('\n').map((l) => `  ${l}`));
+    for (const i of notable.filter((n) => n.diff)) lines.push('', printable(`${i.kind} ${i.namespace ?? ''}/${i.name}:`), ...i.diff!.split('\n').map((l) => `  ${printable(l)}`));
   }
   if (report.movers?.length) {
     lines.push('', 'volume mover Jobs (generated, not started):', table(['CLUSTER', 'ROLE', 'NAMESPACE', 'JOB', 'VALID', 'NOTE'], report.movers.map((m) => [m.cluster, m.role, m.namespace, m.name, m.validated ? 'yes' : 'NO', m.reason])));
@@ -173,7 +179,7 @@ export function backupCommand(jobs: JobRunner, flags: JobFlags, json: boolean): 
     const context = oneContext(flags, 'backup');
     const out = required(flags, 'out', 'backup');
     if (!/\.(tar\.gz|tgz)$/.test(out)) throw new FleetdeckError('invalid-input', `--out must name a .tar.gz file, got "${out}"`);
-    const passphrase = flags['passphrase-file'] ? readPassphrase(flags['passphrase-file']) : undefined;
+    const passphrase = flags['passphrase-file'] ? await readPassphrase(flags['passphrase-file']) : undefined;
     if (!passphrase) process.stderr.write("fleetdeck: no --passphrase-file: Secrets are encrypted with this machine's Fleetdeck key and restore only here\n");
     const { report, manifest } = await jobs.backup({ ...selection(flags), context, out, ...(passphrase ? { passphrase } : {}) }, progressPrinter());
     return { ...report, archive: { file: out, total: manifest.total, counts: manifest.counts } };
@@ -181,8 +187,8 @@ export function backupCommand(jobs: JobRunner, flags: JobFlags, json: boolean): 
 }
 
 export function restoreCommand(jobs: JobRunner, flags: JobFlags, json: boolean): Promise<CommandResult> {
-  return job(json, 'restore', () => {
-    const passphrase = flags['passphrase-file'] ? readPassphrase(flags['passphrase-file']) : undefined;
+  return job(json, 'restore', async () => {
+    const passphrase = flags['passphrase-file'] ? await readPassphrase(flags['passphrase-file']) : undefined;
     return jobs.restore({ context: oneContext(flags, 'restore'), from: required(flags, 'from', 'restore'), ...(passphrase ? { passphrase } : {}), allowUnsigned: !!flags['allow-unsigned'], target: target(flags) }, progressPrinter());
   });
 }

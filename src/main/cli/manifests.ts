@@ -4,6 +4,7 @@ import { FleetdeckError } from '../../shared/errors.ts';
 import { streamObjects } from '../../shared/manifests/documents.ts';
 import { LocalManifestsService, scaffoldInto } from '../services/manifests/manifests-service.ts';
 import type { CommandResult } from './index.ts';
+import { printableLines } from './table.ts';
 
 function oneDirectory(command: string, args: string[]): string {
   if (args.length !== 1) throw new FleetdeckError('invalid-input', `${command} takes one folder, e.g. fleetdeck ${command} overlays/eks (got ${args.length ? args.join(' ') : 'none'})`);
@@ -36,9 +37,9 @@ export async function validateCommand(args: string[], options: { dataDir: string
   if (options.json) {
     return { output: JSON.stringify(problems.map((p) => ({ file: p.file, line: p.line, severity: p.severity, rule: p.rule, message: `${p.message}. Fix: ${p.hint}` })), null, 2), errors: [], exitCode };
   }
-  const lines = problems.map((p) => `${p.file}:${p.line}: ${p.severity} [${p.rule}] ${p.message}\n    fix: ${p.hint}`);
+  const lines = problems.flatMap((p) => [`${p.file}:${p.line}: ${p.severity} [${p.rule}] ${p.message}`, `    fix: ${p.hint}`]);
   lines.push(`${files} YAML files checked: ${errors} errors, ${problems.length - errors} warnings`);
-  return { output: lines.join('\n'), errors: [], exitCode };
+  return { output: printableLines(lines), errors: [], exitCode };
 }
 
 /** `fleetdeck scaffold DIR [--name APP] [--repo URL]`: a new multi-cloud GitOps repository. */
@@ -46,5 +47,5 @@ export async function scaffoldCommand(args: string[], options: { json: boolean; 
   const dir = oneDirectory('scaffold', args);
   const { name, files } = await scaffoldInto(dir, options.name, options.repo);
   if (options.json) return { output: JSON.stringify({ dir, files }, null, 2), errors: [], exitCode: 0 };
-  return { output: [`scaffolded ${name} in ${dir}:`, ...files.map((f) => `  ${f}`), `next: fleetdeck validate ${args[0]} && fleetdeck render ${path.join(args[0], 'overlays/eks')}`].join('\n'), errors: [], exitCode: 0 };
+  return { output: printableLines([`scaffolded ${name} in ${dir}:`, ...files.map((f) => `  ${f}`), `next: fleetdeck validate ${args[0]} && fleetdeck render ${path.join(args[0], 'overlays/eks')}`]), errors: [], exitCode: 0 };
 }

@@ -3,7 +3,7 @@ import { FleetdeckError } from '../../shared/errors.ts';
 import { formatMatcher, parseMatchers, silenceMatchersProblem } from '../../shared/monitoring/matchers.ts';
 import { parseDuration, seriesName } from '../../shared/monitoring/promql.ts';
 import type { CommandResult } from './index.ts';
-import { table } from './table.ts';
+import { printable, table } from './table.ts';
 
 const clusterErrors = (errors: { cluster: string; message: string }[]) => errors.map((e) => `${e.cluster}: ${e.message}`);
 
@@ -82,7 +82,7 @@ export async function silenceCommand(
     case 'expire': {
       if (flags.context?.length !== 1 || rest.length !== 1) throw new FleetdeckError('invalid-input', `usage: fleetdeck ${silenceUsage.split('\n')[1]}`);
       const expired = await monitoring.expireSilence({ context: flags.context[0], id: rest[0] });
-      return { output: flags.json ? JSON.stringify(expired) : `expired silence ${expired.id} on ${expired.cluster}`, errors: [], exitCode: 0 };
+      return { output: flags.json ? JSON.stringify(expired) : printable(`expired silence ${expired.id} on ${expired.cluster}`), errors: [], exitCode: 0 };
     }
     case 'list': {
       const result = await monitoring.silences(flags.context?.length ? { contexts: flags.context } : {});
@@ -92,7 +92,7 @@ export async function silenceCommand(
       return { output, errors: clusterErrors(result.errors), exitCode: result.answered.length ? 0 : 1 };
     }
     default:
-      throw new FleetdeckError('invalid-input', `usage:\n${silenceUsage.replace(/^/gm, '  fleetdeck ')}`);
+      throw new FleetdeckError('invalid-input', `unknown silence command "${action ?? ''}": expected create, expire or list (see fleetdeck --help)`);
   }
 }
 
