@@ -65,11 +65,16 @@ export function isRemoteReference(ref: string): boolean {
 
 /** A path or URL a kustomization names, as written (a generator's `key=path` without its key). */
 export interface KustomizationEntry {
-  /** where it sits in the kustomization, for its line */
+  /** where it sits in the kustomization (its keys as written), for its line */
   field: FieldPath;
   ref: string;
-  /** resource: a file or a kustomization folder; patch; file: a generator's input; other: transformer, generator, validator, OpenAPI and Helm sources */
-  kind: 'resource' | 'patch' | 'file' | 'other';
+  /**
+   * resource: a file or a kustomization folder; patch; file: a generator's input; plugin: a
+   * generator, transformer or validator (a file or a kustomization folder of plugin
+   * configurations, or one written inline); other: OpenAPI, replacement, configuration and Helm
+   * sources
+   */
+  kind: 'resource' | 'patch' | 'file' | 'plugin' | 'other';
 }
 
 export interface KustomizationReference {
@@ -80,53 +85,59 @@ export interface KustomizationReference {
   kind: 'resource' | 'patch' | 'file';
 }
 
-type Entries = unknown[] | undefined;
-interface Kustomization {
-  namespace?: string;
-  resources?: Entries;
-  bases?: Entries;
-  components?: Entries;
-  crds?: Entries;
-  configurations?: Entries;
-  generators?: Entries;
-  transformers?: Entries;
-  validators?: Entries;
-  patches?: { path?: unknown }[];
-  patchesStrategicMerge?: Entries;
-  patchesJson6902?: { path?: unknown }[];
-  replacements?: { path?: unknown }[];
-  configMapGenerator?: { files?: Entries; envs?: Entries; env?: unknown }[];
-  secretGenerator?: { files?: Entries; envs?: Entries; env?: unknown }[];
-  openapi?: { path?: unknown };
-  helmCharts?: { repo?: unknown }[];
-  helmChartInflationGenerator?: { chartRepoUrl?: unknown }[];
+/**
+ * A key as Go's encoding/json compares it with a field's name (kustomize decodes a kustomization
+ * with it): without ASCII case, and with the two other letters that fold into ASCII ones (ſ is s,
+ * the Kelvin sign K is k). Any other letter folds to a letter outside ASCII, so matches no field.
+ */
+const foldKey = (key: string) => key.replace(/[A-Z\u017F\u212A]/g, (c) => (c === '\u017F' ? 's' : c === '\u212A' ? 'k' : c.toLowerCase()));
+
+/**
+ * The values of every key kustomize may read as the field `name`, with their paths. When two
+ * keys match (`resources` and `Resources`), kustomize keeps one of them: both are returned, so
+ * whatever is checked in them is checked whichever kustomize takes.
+ */
+function fields(at: FieldPath, object: unknown, name: string): [FieldPath, unknown][] {
+  if (!object || typeof object !== 'object' || Array.isArray(object)) return [];
+  return Object.entries(object).flatMap(([key, value]): [FieldPath, unknown][] => (foldKey(key) === foldKey(name) ? [[[...at, key], value]] : []));
 }
 
-/** Every path or URL a kustomization names: what kustomize reads, clones or fetches to build it. */
+/** The items of every list kustomize may read as the field `name`. */
+function items(at: FieldPath, object: unknown, name: string): [FieldPath, unknown][] {
+  return fields(at, object, name).flatMap(([field, list]) => (Array.isArray(list) ? list.map((item, i): [FieldPath, unknown] => [[...field, i], item]) : []));
+}
+
+/**
+ * Every path or URL a kustomization names: what kustomize reads, clones or fetches to build it.
+ * Keys are matched as kustomize matches them, in any case.
+ */
 export function kustomizationEntries(value: unknown): KustomizationEntry[] {
-  if (!value || typeof value !== 'object') return [];
-  const k = value as Kustomization;
   const entries: KustomizationEntry[] = [];
-  const list = <T>(items: T[] | undefined): T[] => (Array.isArray(items) ? items : []);
-  const add = (field: FieldPath, ref: unknown, kind: KustomizationEntry['kind']) => {
+  const add = ([field, ref]: [FieldPath, unknown], kind: KustomizationEntry['kind']) => {
     if (typeof ref === 'string' && ref) entries.push({ field, ref, kind });
   };
-  for (const key of ['resources', 'bases', 'components', 'crds'] as const) list(k[key]).forEach((ref, i) => add([key, i], ref, 'resource'));
-  for (const key of ['patches', 'patchesJson6902'] as const) list(k[key]).forEach((p, i) => add([key, i, 'path'], p?.path, 'patch'));
-  list(k.patchesStrategicMerge).forEach((ref, i) => add(['patchesStrategicMerge', i], ref, 'patch'));
-  for (const key of ['configMapGenerator', 'secretGenerator'] as const) {
-    list(k[key]).forEach((g, i) => {
-      // kustomize splits `key=path` at the first "="
-      list(g?.files).forEach((ref, j) => add([key, i, 'files', j], typeof ref === 'string' ? ref.slice(ref.indexOf('=') + 1) : ref, 'file'));
-      list(g?.envs).forEach((ref, j) => add([key, i, 'envs', j], ref, 'file'));
-      add([key, i, 'env'], g?.env, 'file');
-    });
+  /** `name` in each object of `objects` */
+  const inEach = (objects: [FieldPath, unknown][], name: string) => objects.flatMap(([at, object]) => fields(at, object, name));
+  const listsInEach = (objects: [FieldPath, unknown][], name: string) => objects.flatMap(([at, object]) => items(at, object, name));
+  for (const key of ['resources', 'bases', 'components', 'crds']) items([], value, key).forEach((e) => add(e, 'resource'));
+  for (const key of ['patches', 'patchesJson6902']) inEach(items([], value, key), 'path').forEach((e) => add(e, 'patch'));
+  items([], value, 'patchesStrategicMerge').forEach((e) => add(e, 'patch'));
+  for (const key of ['configMapGenerator', 'secretGenerator']) {
+    const generators = items([], value, key);
+    // kustomize splits `key=path` at its "="
+    listsInEach(generators, 'files').forEach(([field, ref]) => add([field, typeof ref === 'string' ? ref.slice(ref.indexOf('=') + 1) : ref], 'file'));
+    listsInEach(generators, 'envs').forEach((e) => add(e, 'file'));
+    inEach(generators, 'env').forEach((e) => add(e, 'file'));
   }
-  for (const key of ['configurations', 'generators', 'transformers', 'validators'] as const) list(k[key]).forEach((ref, i) => add([key, i], ref, 'other'));
-  list(k.replacements).forEach((r, i) => add(['replacements', i, 'path'], r?.path, 'other'));
-  add(['openapi', 'path'], k.openapi?.path, 'other');
-  list(k.helmCharts).forEach((h, i) => add(['helmCharts', i, 'repo'], h?.repo, 'other'));
-  list(k.helmChartInflationGenerator).forEach((h, i) => add(['helmChartInflationGenerator', i, 'chartRepoUrl'], h?.chartRepoUrl, 'other'));
+  items([], value, 'configurations').forEach((e) => add(e, 'other'));
+  for (const key of ['generators', 'transformers', 'validators']) items([], value, key).forEach((e) => add(e, 'plugin'));
+  inEach(items([], value, 'replacements'), 'path').forEach((e) => add(e, 'other'));
+  inEach(fields([], value, 'openapi'), 'path').forEach((e) => add(e, 'other'));
+  const charts = items([], value, 'helmCharts');
+  for (const key of ['repo', 'valuesFile']) inEach(charts, key).forEach((e) => add(e, 'other'));
+  listsInEach(charts, 'additionalValuesFiles').forEach((e) => add(e, 'other'));
+  for (const key of ['chartRepoUrl', 'chartHome', 'values']) inEach(items([], value, 'helmChartInflationGenerator'), key).forEach((e) => add(e, 'other'));
+  for (const key of ['chartHome', 'configHome']) inEach(fields([], value, 'helmGlobals'), key).forEach((e) => add(e, 'other'));
   return entries;
 }
 
@@ -135,7 +146,7 @@ export function kustomizationReferences(file: string, value: unknown): Kustomiza
   const dir = dirname(file);
   return kustomizationEntries(value).flatMap(({ field, ref, kind }) => {
     // a strategic-merge patch may be written inline
-    if (kind === 'other' || isRemoteReference(ref) || (kind === 'patch' && ref.includes('\n'))) return [];
+    if (kind === 'other' || kind === 'plugin' || isRemoteReference(ref) || (kind === 'patch' && ref.includes('\n'))) return [];
     const target = joinPath(dir, ref);
     return target === undefined ? [] : [{ field, target, kind }];
   });
@@ -145,7 +156,7 @@ export function kustomizationReferences(file: string, value: unknown): Kustomiza
 export function fileContexts(files: string[], kustomizations: Map<string, unknown>): Map<string, FileContext> {
   const listed = new Map<string, { role: FileRole; namespace?: string }>();
   for (const [file, value] of kustomizations) {
-    const namespace = typeof (value as Kustomization | undefined)?.namespace === 'string' ? (value as Kustomization).namespace : undefined;
+    const namespace = fields([], value, 'namespace').map(([, v]) => v).find((v): v is string => typeof v === 'string');
     for (const ref of kustomizationReferences(file, value)) {
       if (ref.kind === 'file') continue;
       const previous = listed.get(ref.target);

@@ -6,11 +6,11 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { FleetdeckError } from '../../../shared/errors.ts';
-import { parseAllDocuments } from 'yaml';
-import { formatPath } from '../../../shared/manifests/documents.ts';
+import { formatPath, type FieldPath } from '../../../shared/manifests/documents.ts';
 import { isRemoteReference, kustomizationEntries } from '../../../shared/manifests/workspace-model.ts';
 import { findExecutable, pluginSearchPath } from '../clusters/exec-path.ts';
-import { readRegularFile, within } from './workspace-files.ts';
+import { readKustomizationYaml, yamlTexts } from './kustomize-yaml.ts';
+import { inWorkTree, readRegularFile } from './workspace-files.ts';
 
 const run = promisify(execFile);
 
@@ -53,11 +53,13 @@ export async function findKustomize(dirs: string[] = pluginSearchPath()): Promis
 
 /** A reference kustomize would fetch or clone, and where it is written. */
 export interface RemoteReference {
-  /** the kustomization file, relative to the workspace root */
+  /** the kustomization or plugin configuration, relative to the workspace root */
   file: string;
   /** e.g. resources[2] */
   field: string;
   ref: string;
+  /** a kustomization folder of plugin configurations: what they fetch is known only once it is built */
+  pluginKustomization?: true;
 }
 
 const kustomizationNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
@@ -65,16 +67,38 @@ const kustomizationNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomiz
 const MAX_KUSTOMIZATIONS = 5_000;
 const MAX_KUSTOMIZATION_BYTES = 5 * 1024 * 1024;
 
+/** Whether kustomize would fetch or clone a value: a reference, or a generator's `key=reference`. */
+const fetches = (text: string) => isRemoteReference(text) || isRemoteReference(text.slice(text.indexOf('=') + 1));
+
 /**
  * Walks the kustomizations a build of `dir` reads (it, then every local folder they name, as
- * kustomize does) and returns the remote references among what they name. `root` and `dir` are
- * real paths; when `confined`, a local reference that leads outside the root (`../..`, an
- * absolute path, a symlink) is refused, so a render reads nothing but the workspace.
+ * kustomize does) and returns the remote references among what they name, in every field, and in
+ * the plugin configurations they name or write inline (a PatchTransformer's `path` is fetched as
+ * a resource is). `root` and `dir` are real paths; when `confined`, a local reference that leads
+ * outside the root's work tree (`../..`, an absolute path, a symlink, `.git`) is refused, so a
+ * render reads nothing but the workspace.
+ *
+ * Offline rendering rests on this check for HTTP(S) on this machine's own addresses: Go sends
+ * requests to localhost and loopback addresses directly, whatever HTTP(S)_PROXY says, so the
+ * closed network kustomize runs with (kustomizeBuild) does not cover them.
  */
 export async function remoteReferences(root: string, dir: string, confined: boolean): Promise<RemoteReference[]> {
   const found: RemoteReference[] = [];
   const seen = new Set<string>();
   const queue = [dir];
+  const read = async (file: string, where: string) => {
+    const { text } = await readRegularFile(file, MAX_KUSTOMIZATION_BYTES, confined ? root : undefined).catch((error: NodeJS.ErrnoException) => {
+      throw error instanceof FleetdeckError ? error : new FleetdeckError('invalid-input', `cannot read ${where}: ${error.code ?? error.message}`);
+    });
+    if (text === undefined) throw new FleetdeckError('too-large', `${where} is larger than ${MAX_KUSTOMIZATION_BYTES / 1024 / 1024} MB`);
+    return text;
+  };
+  /** the remote values of a plugin configuration, written in `file` (at `field` when inline) */
+  const scanPlugin = (text: string, file: string, field: FieldPath) => {
+    for (const value of yamlTexts(text, `${file}${field.length ? `: ${formatPath(field)}` : ''}`)) {
+      if (fetches(value.text)) found.push({ file, field: formatPath([...field, ...value.field]), ref: value.text });
+    }
+  };
   for (let folder = queue.shift(); folder !== undefined; folder = queue.shift()) {
     if (seen.has(folder)) continue;
     seen.add(folder);
@@ -84,42 +108,34 @@ export async function remoteReferences(root: string, dir: string, confined: bool
     if (!file) continue;
     const where = path.relative(root, file);
     const real = await realpath(file);
-    if (confined && !within(root, real)) throw new FleetdeckError('forbidden', `${where} is a link to outside the workspace: rendering reads only the workspace`);
-    const text = await readRegularFile(real, MAX_KUSTOMIZATION_BYTES).catch((error: NodeJS.ErrnoException) => {
-      throw error instanceof FleetdeckError ? error : new FleetdeckError('invalid-input', `cannot read ${where}: ${error.code ?? error.message}`);
-    });
-    if (text === undefined) throw new FleetdeckError('too-large', `${where} is larger than ${MAX_KUSTOMIZATION_BYTES / 1024 / 1024} MB`);
-    for (const { field, ref } of kustomizationEntries(parseKustomization(text, where))) {
-      if (isRemoteReference(ref)) {
+    if (confined && !inWorkTree(root, real)) throw new FleetdeckError('forbidden', `${where} is a link to outside the workspace: rendering reads only the workspace`);
+    for (const { field, ref, kind } of kustomizationEntries(readKustomizationYaml(await read(real, where), where))) {
+      if (fetches(ref)) {
         found.push({ file: where, field: formatPath(field), ref });
         continue;
       }
-      // inline patches and transformer configs are not paths
+      // kustomize reads a generator, transformer or validator that parses as YAML as its configuration
+      if (kind === 'plugin') scanPlugin(ref, where, field);
+      // inline patches and plugin configurations are not paths
       if (ref.includes('\n')) continue;
       const target = await realpath(path.resolve(folder, ref)).catch(() => undefined);
       if (target === undefined) continue;
-      if (confined && !within(root, target)) throw new FleetdeckError('forbidden', `${where}: ${formatPath(field)} "${ref}" leads outside the workspace: rendering reads only the workspace (open the folder that holds both)`);
-      if ((await stat(target)).isDirectory()) queue.push(target);
+      if (confined && !inWorkTree(root, target)) throw new FleetdeckError('forbidden', `${where}: ${formatPath(field)} "${ref}" leads outside the workspace: rendering reads only the workspace (open the folder that holds both)`);
+      const isFolder = (await stat(target)).isDirectory();
+      if (kind === 'plugin' && isFolder) found.push({ file: where, field: formatPath(field), ref, pluginKustomization: true });
+      else if (kind === 'plugin') scanPlugin(await read(target, path.relative(root, target)), path.relative(root, target), []);
+      else if (isFolder) queue.push(target);
     }
   }
   return found;
 }
 
-/**
- * A kustomization as kustomize reads it (its first document, a repeated key's last value, `<<`
- * merges). One this check cannot read is refused rather than passed over, so a form of YAML that
- * parsers read differently cannot hide a remote reference.
- */
-function parseKustomization(text: string, where: string): unknown {
-  const [doc] = parseAllDocuments(text, { uniqueKeys: false, merge: true, prettyErrors: false });
-  if (!doc) return undefined;
-  const error = doc.errors[0];
-  if (error) throw new FleetdeckError('invalid-input', `${where} is not valid YAML: ${error.message.split('\n')[0]}`);
-  try {
-    return doc.toJS();
-  } catch (failure) {
-    throw new FleetdeckError('invalid-input', `${where}: ${(failure as Error).message}`);
-  }
+/** Why a render with these remote references is refused while offline. */
+export function offlineRefusal(remote: RemoteReference[]): FleetdeckError {
+  const [first] = remote;
+  const more = remote.length > 1 ? ` (and ${remote.length - 1} more)` : '';
+  const what = first.pluginKustomization ? 'is a kustomization of plugin configurations, which may fetch what it names' : 'is remote';
+  return new FleetdeckError('forbidden', `${first.file}: ${first.field} "${first.ref}" ${what}${more}, and rendering is offline: allow remote resources to fetch it (--allow-remote in the CLI)`);
 }
 
 async function firstExisting(dir: string, names: string[]): Promise<string | undefined> {
@@ -130,9 +146,14 @@ async function firstExisting(dir: string, names: string[]): Promise<string | und
   return undefined;
 }
 
-/** Where kustomize's own fetches go when rendering is offline: git clones and HTTP(S) requests both fail at once. */
+/**
+ * Where kustomize's own fetches go when rendering is offline. git may use no protocol at all (a
+ * protocol name that does not exist is the only one allowed; `file` would let it clone a
+ * repository on this machine). HTTP(S) goes to a proxy that is never there, except to localhost
+ * and loopback addresses, which Go reaches directly: remoteReferences is the guard for those.
+ */
 const offline: NodeJS.ProcessEnv = {
-  GIT_ALLOW_PROTOCOL: 'file',
+  GIT_ALLOW_PROTOCOL: 'fleetdeck-offline',
   GIT_TERMINAL_PROMPT: '0',
   // port 0 is never listening
   HTTP_PROXY: 'http://127.0.0.1:0',
@@ -147,8 +168,9 @@ const offline: NodeJS.ProcessEnv = {
 
 /**
  * The rendered YAML stream of the kustomization in `dir`; kustomize's own error, trimmed, when it
- * fails. Without `allowRemote`, kustomize runs with the network closed (remote references are
- * refused before, by remoteReferences; this catches any form that check does not know).
+ * fails. Without `allowRemote`, kustomize runs with the network closed but for this machine's own
+ * addresses (remote references are refused before, by remoteReferences; this catches any form
+ * that check does not know, when it is not local).
  */
 export async function kustomizeBuild(tool: KustomizeTool, dir: string, allowRemote = false): Promise<string> {
   try {

@@ -13,9 +13,10 @@ import type { SchemaBundle } from '../../../shared/manifests/schema.ts';
 import { dirname, fileContexts, isKustomizationFile } from '../../../shared/manifests/workspace-model.ts';
 import { resourcePath } from '../resources.ts';
 import * as git from './git.ts';
-import { findKustomize, kustomizeBuild, remoteReferences, type KustomizeTool } from './kustomize.ts';
+import { findKustomize, kustomizeBuild, offlineRefusal, remoteReferences, type KustomizeTool } from './kustomize.ts';
 import { fileVersion, insideRoot, listWorkspace, readRegularFile, readYamlFiles, writeFileAtomic } from './workspace-files.ts';
 import { WorkspaceGrants } from './workspace-grants.ts';
+import { WorkTreeLock } from './work-tree-lock.ts';
 
 export interface ManifestsServiceOptions {
   /** Fleetdeck's data folder: the recent list, the user's copy of the sample, new repositories */
@@ -41,6 +42,17 @@ function schemaBundle(): Promise<SchemaBundle> {
 
 /** The largest file the editor opens: what it may write back. */
 const MAX_READ_BYTES = maxWorkspaceFileChars;
+
+/**
+ * One for the whole process: workspaces may nest, and a repository's work tree may hold more than
+ * one of them. Git operations (they can put a symlink where a folder was) take it exclusively;
+ * whatever reads or writes workspace files, kustomize included, takes it shared. This closes the
+ * race between a path's check and its open for a caller that has only this API and the content of
+ * a repository. Another local process that swaps folders is met by the check after each open
+ * (workspace-files.ts), which covers the file read or written but not a listing's names or
+ * kustomize's own reads.
+ */
+const workTrees = new WorkTreeLock();
 
 /**
  * The renderer is untrusted: every root it names must be a folder the user opened through main
@@ -69,7 +81,7 @@ export class LocalManifestsService implements ManifestsService {
 
   async open({ path: requested }: { path?: string }): Promise<WorkspaceInfo> {
     const root = requested ? await this.grants.check(requested) : ((await this.grants.folders())[0] ?? (await this.sampleCopy()));
-    const info = await this.describe(root);
+    const info = await workTrees.shared(() => this.describe(root));
     await this.grants.remember(root);
     return info;
   }
@@ -119,27 +131,31 @@ export class LocalManifestsService implements ManifestsService {
   }
 
   async read({ root, path: file }: { root: string; path: string }): Promise<FileVersion> {
-    const full = await insideRoot(await this.grants.check(root), file);
-    const text = await readRegularFile(full, MAX_READ_BYTES).catch((error: NodeJS.ErrnoException) => {
-      if (error instanceof FleetdeckError) throw error;
-      throw new FleetdeckError(error.code === 'ENOENT' ? 'not-found' : 'invalid-input', `cannot read ${file}: ${error.code ?? error.message}`);
-    });
+    const real = await this.grants.check(root);
+    const { text, version } = await workTrees.shared(async () =>
+      readRegularFile(await insideRoot(real, file), MAX_READ_BYTES, real).catch((error: NodeJS.ErrnoException) => {
+        if (error instanceof FleetdeckError) throw error;
+        throw new FleetdeckError(error.code === 'ENOENT' ? 'not-found' : 'invalid-input', `cannot read ${file}: ${error.code ?? error.message}`);
+      }),
+    );
     if (text === undefined) throw new FleetdeckError('too-large', `${file} is larger than ${MAX_READ_BYTES / 1_000_000} MB: the editor opens manifests, not dumps`);
-    return { text, version: await fileVersion(full) };
+    return { text, version };
   }
 
   async write({ root, path: file, text, version }: { root: string; path: string; text: string; version?: string }): Promise<{ version: string }> {
-    const full = await insideRoot(await this.grants.check(root), file);
-    // the temporary file goes beside the target: for the root itself that would be outside it
-    if ((await stat(full).catch(() => undefined))?.isDirectory()) throw new FleetdeckError('invalid-input', `${file} is a folder, not a file`);
-    if (version !== undefined) {
-      const onDisk = await fileVersion(full).catch(() => undefined);
-      if (onDisk !== undefined && onDisk !== version) {
-        throw new FleetdeckError('conflict', `${file} changed on disk since it was opened (another editor or a git checkout); reopen it to see the new content — your text was not written`);
+    const real = await this.grants.check(root);
+    return workTrees.shared(async () => {
+      const full = await insideRoot(real, file);
+      // the temporary file goes beside the target: for the root itself that would be outside it
+      if ((await stat(full).catch(() => undefined))?.isDirectory()) throw new FleetdeckError('invalid-input', `${file} is a folder, not a file`);
+      if (version !== undefined) {
+        const onDisk = await fileVersion(full).catch(() => undefined);
+        if (onDisk !== undefined && onDisk !== version) {
+          throw new FleetdeckError('conflict', `${file} changed on disk since it was opened (another editor or a git checkout); reopen it to see the new content — your text was not written`);
+        }
       }
-    }
-    await writeFileAtomic(full, text);
-    return { version: await fileVersion(full) };
+      return { version: await writeFileAtomic(full, text, real) };
+    });
   }
 
   schemas(): Promise<SchemaBundle> {
@@ -148,8 +164,10 @@ export class LocalManifestsService implements ManifestsService {
 
   async validate({ root, kubernetesVersion }: { root: string; kubernetesVersion?: string }): Promise<{ problems: Problem[]; files: number }> {
     const real = await this.grants.check(root);
-    const { files, directories } = await listWorkspace(real);
-    const texts = await readYamlFiles(real, files);
+    const { texts, directories } = await workTrees.shared(async () => {
+      const listing = await listWorkspace(real);
+      return { texts: await readYamlFiles(real, listing.files), directories: listing.directories };
+    });
     return { problems: checkWorkspace(texts, directories, await schemaBundle(), { kubernetesVersion }), files: texts.length };
   }
 
@@ -165,73 +183,91 @@ export class LocalManifestsService implements ManifestsService {
   /** Offline unless `allowRemote`: a remote resource or base is refused, naming where it is written. */
   async render({ root, dir, allowRemote }: { root: string; dir: string; allowRemote?: boolean }): Promise<RenderResult> {
     const real = await this.grants.check(root);
+    return workTrees.shared(() => this.renderIn(real, dir, !!allowRemote));
+  }
+
+  private async renderIn(real: string, dir: string, allowRemote: boolean): Promise<RenderResult> {
     const full = await insideRoot(real, dir || '.');
     const names = await readdir(full).catch(() => {
       throw new FleetdeckError('not-found', `no such folder: ${dir || '.'}`);
     });
     if (!names.some((n) => isKustomizationFile(n))) throw new FleetdeckError('invalid-input', `${dir || '.'} has no kustomization.yaml to render`);
     const remote = await remoteReferences(real, full, !this.renderOutsideRoot);
-    if (remote.length && !allowRemote) {
-      const [first] = remote;
-      const more = remote.length > 1 ? ` (and ${remote.length - 1} more)` : '';
-      throw new FleetdeckError('forbidden', `${first.file}: ${first.field} "${first.ref}" is remote${more}, and rendering is offline: allow remote resources to fetch it (--allow-remote in the CLI)`);
-    }
+    if (remote.length && !allowRemote) throw offlineRefusal(remote);
     const tool = await this.tool();
-    const yaml = await kustomizeBuild(tool, full, !!allowRemote);
+    const yaml = await kustomizeBuild(tool, full, allowRemote);
     return { yaml, objects: streamObjects(yaml).length, tool: tool.label };
   }
 
   async compareOverlays({ root, overlays, allowRemote }: { root: string; overlays: string[]; allowRemote?: boolean }): Promise<OverlayComparison> {
-    const rendered: RenderedOverlay[] = [];
-    for (const dir of overlays) {
-      const { yaml } = await this.render({ root, dir, allowRemote });
-      rendered.push({ dir, objects: streamObjects(yaml) as RenderedOverlay['objects'] });
-    }
+    const real = await this.grants.check(root);
+    // every overlay rendered from the same checkout
+    const rendered = await workTrees.shared(async () => {
+      const out: RenderedOverlay[] = [];
+      for (const dir of overlays) out.push({ dir, objects: streamObjects((await this.renderIn(real, dir, !!allowRemote)).yaml) as RenderedOverlay['objects'] });
+      return out;
+    });
     return compareOverlays(rendered);
   }
 
-  async gitStatus({ root }: { root: string }) {
-    return git.status(await this.grants.check(root));
+  /** Git that only looks (it may refresh the index, never the work tree): beside file reads and writes. */
+  private async gitLooks<T>(root: string, task: (real: string) => Promise<T>): Promise<T> {
+    const real = await this.grants.check(root);
+    return workTrees.shared(() => task(real));
+  }
+
+  /** Git that may change the work tree (a checkout can put a symlink where a folder was): alone. */
+  private async gitChanges<T>(root: string, task: (real: string) => Promise<T>): Promise<T> {
+    const real = await this.grants.check(root);
+    return workTrees.exclusive(() => task(real));
+  }
+
+  gitStatus({ root }: { root: string }) {
+    return this.gitLooks(root, (real) => git.status(real));
   }
 
   async gitDiff({ root, path: file, staged }: { root: string; path?: string; staged?: boolean }) {
-    return { diff: await git.diff(await this.grants.check(root), file, !!staged) };
+    return { diff: await this.gitLooks(root, (real) => git.diff(real, file, !!staged)) };
   }
 
-  async gitStage({ root, paths }: { root: string; paths: string[] }) {
-    const real = await this.grants.check(root);
-    await git.stage(real, paths);
-    return git.status(real);
+  gitStage({ root, paths }: { root: string; paths: string[] }) {
+    return this.gitChanges(root, async (real) => {
+      await git.stage(real, paths);
+      return git.status(real);
+    });
   }
 
-  async gitUnstage({ root, paths }: { root: string; paths: string[] }) {
-    const real = await this.grants.check(root);
-    await git.unstage(real, paths);
-    return git.status(real);
+  gitUnstage({ root, paths }: { root: string; paths: string[] }) {
+    return this.gitChanges(root, async (real) => {
+      await git.unstage(real, paths);
+      return git.status(real);
+    });
   }
 
-  async gitCommit({ root, message }: { root: string; message: string }) {
-    return git.commit(await this.grants.check(root), message);
+  gitCommit({ root, message }: { root: string; message: string }) {
+    return this.gitChanges(root, (real) => git.commit(real, message));
   }
 
-  async gitBranches({ root }: { root: string }) {
-    return git.branches(await this.grants.check(root));
+  gitBranches({ root }: { root: string }) {
+    return this.gitLooks(root, (real) => git.branches(real));
   }
 
-  async gitSwitch({ root, branch, create }: { root: string; branch: string; create?: boolean }) {
-    const real = await this.grants.check(root);
-    await git.switchBranch(real, branch, !!create);
-    return git.status(real);
+  gitSwitch({ root, branch, create }: { root: string; branch: string; create?: boolean }) {
+    return this.gitChanges(root, async (real) => {
+      await git.switchBranch(real, branch, !!create);
+      return git.status(real);
+    });
   }
 
-  async gitLog({ root, path: file, limit }: { root: string; path?: string; limit?: number }) {
-    return git.log(await this.grants.check(root), file, limit ?? 50);
+  gitLog({ root, path: file, limit }: { root: string; path?: string; limit?: number }) {
+    return this.gitLooks(root, (real) => git.log(real, file, limit ?? 50));
   }
 
-  async gitInit({ root }: { root: string }) {
-    const real = await this.grants.check(root);
-    await git.init(real);
-    return git.status(real);
+  gitInit({ root }: { root: string }) {
+    return this.gitChanges(root, async (real) => {
+      await git.init(real);
+      return git.status(real);
+    });
   }
 
   /**
@@ -249,7 +285,8 @@ export class LocalManifestsService implements ManifestsService {
       dir = path.join(this.newFolderParent, name);
     } else dir = await this.grants.check(into);
     if (dir === undefined) return null;
-    await scaffoldInto(dir, name, repoURL);
+    const target = dir;
+    await workTrees.shared(() => scaffoldInto(target, name, repoURL));
     return this.open({ path: await this.grants.grant(dir) });
   }
 }

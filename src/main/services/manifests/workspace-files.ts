@@ -1,7 +1,7 @@
 // The workspace on disk: listing, reading inside the root only, and writes that survive a crash.
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { lstat, open, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { lstat, open, readdir, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import type { WorkspaceFile } from '../../../shared/manifests/lint.ts';
@@ -46,20 +46,24 @@ export async function listWorkspace(root: string): Promise<WorkspaceListing> {
 /** Whether `full` is `root` or lies below it (both absolute and normalized). */
 export const within = (root: string, full: string) => full === root || full.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
 
+/** Whether a real path is in the root's work tree: inside the root, and not in a `.git` (a repository's config and hooks are not manifests). */
+export const inWorkTree = (root: string, real: string) => within(root, real) && !path.relative(root, real).split(path.sep).includes('.git');
+
+function refuseOutside(root: string, real: string, shown: string): void {
+  if (!within(root, real)) throw new FleetdeckError('forbidden', `${shown} is outside the workspace`);
+  if (!inWorkTree(root, real)) throw new FleetdeckError('forbidden', `${shown} is inside .git: Fleetdeck edits the work tree only`);
+}
+
 /**
  * The real path of a workspace file, refusing anything that leaves the root (`..`, a symlinked
  * folder, or a symlink as the last component that points outside or nowhere) and anything in
- * `.git` (a repository's config and hooks are not manifests). `root` is a real path. A file that
- * does not exist yet is allowed: writes create it.
+ * `.git`. `root` is a real path. A file that does not exist yet is allowed: writes create it.
+ * The answer holds only while nothing changes the folders on the way: the file is checked
+ * again once open (readRegularFile, writeFileAtomic).
  */
 export async function insideRoot(root: string, relative: string): Promise<string> {
-  const outside = () => new FleetdeckError('forbidden', `${relative} is outside the workspace`);
-  const refuse = (full: string) => {
-    if (!within(root, full)) throw outside();
-    if (path.relative(root, full).split(path.sep).includes('.git')) throw new FleetdeckError('forbidden', `${relative} is inside .git: Fleetdeck edits the work tree only`);
-  };
   const resolved = path.resolve(root, relative);
-  refuse(resolved);
+  refuseOutside(root, resolved, relative);
   const parent = await realpath(path.dirname(resolved)).catch(() => undefined);
   if (!parent) throw new FleetdeckError('not-found', `no such folder: ${path.dirname(relative) || '.'}`);
   let real = path.join(parent, path.basename(resolved));
@@ -67,21 +71,41 @@ export async function insideRoot(root: string, relative: string): Promise<string
     // followed only to a target inside the root; a dangling link is refused (a write would land wherever it points)
     real = (await realpath(real).catch(() => undefined)) ?? '';
   }
-  refuse(real);
+  refuseOutside(root, real, relative);
   return real;
 }
 
 /**
- * A regular file's text, opened without following a symlink in its last component (a link swapped
- * in after the checks above is refused, not followed) and without blocking on a FIFO; undefined
- * when it is larger than `maxBytes`.
+ * Refuses an open file that is not in the root's work tree. O_NOFOLLOW guards only the last
+ * component of the path it was opened by: a folder on the way may have turned into a symlink
+ * since the path was checked. So the path is resolved again after the open, and counts only if
+ * it still leads to the very file that is open (same device and inode); a swap before the open
+ * shows as a real path outside, a swap back after it as another file. `shown` names the file in
+ * the message.
  */
-export async function readRegularFile(file: string, maxBytes: number): Promise<string | undefined> {
+async function refuseOpenedOutside(handle: FileHandle, file: string, root: string, shown: string): Promise<Stats> {
+  const opened = await handle.stat();
+  const real = await realpath(file).catch(() => undefined);
+  const named = real === undefined ? undefined : await lstat(real).catch(() => undefined);
+  if (real === undefined || named?.dev !== opened.dev || named.ino !== opened.ino) throw new FleetdeckError('forbidden', `${shown} is outside the workspace: a folder on its path changed while it was opened`);
+  refuseOutside(root, real, shown);
+  return opened;
+}
+
+/** Changes whenever the file's content may have changed. */
+const versionOf = (info: Stats) => `${info.mtimeMs.toFixed(3)}-${info.size}`;
+
+/**
+ * A regular file's text and version, opened without following a symlink in its last component
+ * and without blocking on a FIFO; text is undefined when the file is larger than `maxBytes`.
+ * With a `root`, a file that turns out, once open, to be outside its work tree is refused.
+ */
+export async function readRegularFile(file: string, maxBytes: number, root: string | undefined): Promise<{ text?: string; version: string }> {
   const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
-    const info = await handle.stat();
+    const info = root === undefined ? await handle.stat() : await refuseOpenedOutside(handle, file, root, path.relative(root, file) || path.basename(file));
     if (!info.isFile()) throw new FleetdeckError('invalid-input', `not a regular file: ${path.basename(file)}`);
-    return info.size > maxBytes ? undefined : await handle.readFile('utf8');
+    return { text: info.size > maxBytes ? undefined : await handle.readFile('utf8'), version: versionOf(info) };
   } finally {
     await handle.close();
   }
@@ -94,7 +118,7 @@ export async function readYamlFiles(root: string, files: string[]): Promise<Work
   for (let i = 0; i < yaml.length; i += 64) {
     const batch = yaml.slice(i, i + 64);
     // a file that turned into a symlink or vanished since the listing is skipped, as a large one is
-    const texts = await Promise.all(batch.map((file) => readRegularFile(path.join(root, file), MAX_YAML_BYTES).catch(() => undefined)));
+    const texts = await Promise.all(batch.map((file) => readRegularFile(path.join(root, file), MAX_YAML_BYTES, root).then((read) => read.text, () => undefined)));
     batch.forEach((file, j) => texts[j] !== undefined && out.push({ path: file, text: texts[j]! }));
   }
   return out;
@@ -102,30 +126,41 @@ export async function readYamlFiles(root: string, files: string[]): Promise<Work
 
 /** Changes whenever the file's content may have changed. */
 export async function fileVersion(file: string): Promise<string> {
-  const info = await stat(file);
-  return `${info.mtimeMs.toFixed(3)}-${info.size}`;
+  return versionOf(await stat(file));
 }
 
 /**
  * Writes through a temporary file in the same folder, flushed to disk, then renamed over the
- * target: after a crash the file holds either the old or the new text, never half of one.
+ * target: after a crash the file holds either the old or the new text, never half of one. With a
+ * `root`, the temporary file is checked once open, before anything is written to it (see
+ * refuseOpenedOutside), and the target must then be that very file: the rename names the same
+ * folder, and finds the temporary file only there. Returns the version written.
  */
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
+export async function writeFileAtomic(file: string, text: string, root: string | undefined): Promise<string> {
   const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.fleetdeck-tmp`);
+  const shown = root === undefined ? path.basename(file) : path.relative(root, file);
   const mode = await stat(file).then((s) => s.mode & 0o777, () => 0o644);
-  const handle = await open(temporary, 'w', mode);
+  const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+  let written: Stats;
   try {
+    if (root !== undefined) await refuseOpenedOutside(handle, temporary, root, shown);
     await handle.writeFile(text, 'utf8');
     await handle.sync();
-  } finally {
+    written = await handle.stat();
+  } catch (error) {
     await handle.close();
+    await unlink(temporary).catch(() => undefined);
+    throw error;
   }
+  await handle.close();
   try {
     await rename(temporary, file);
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
     throw error;
   }
+  const landed = await lstat(file).catch(() => undefined);
+  if (landed?.dev !== written.dev || landed.ino !== written.ino) throw new FleetdeckError('conflict', `${shown} was replaced while it was written: reopen it to see what it holds now`);
   // the rename itself must reach the disk too
   const dir = await open(path.dirname(file), 'r');
   try {
@@ -133,4 +168,5 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
   } finally {
     await dir.close();
   }
+  return versionOf(landed);
 }

@@ -92,7 +92,8 @@ export class WorkspaceGrants {
     if (!this.granted.has(real)) throw new FleetdeckError('forbidden', `${real} is not a folder opened in Fleetdeck`);
     this.recentRoots = [real, ...this.recentRoots.filter((r) => r !== real)].slice(0, MAX_RECENT);
     await mkdir(this.options.dataDir, { recursive: true });
-    await writeFileAtomic(this.file, JSON.stringify({ recent: this.recentRoots }));
+    // Fleetdeck's own file, not a workspace's
+    await writeFileAtomic(this.file, JSON.stringify({ recent: this.recentRoots }), undefined);
   }
 
   /** Every granted folder that still exists, the most recently opened first. */
