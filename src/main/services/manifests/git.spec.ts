@@ -2,7 +2,7 @@
 // hooks and .gitattributes each name a program that leaves a marker; none may run while the
 // workspace's Git panel is used, yet the user's own (global) settings still apply.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,13 +124,103 @@ describe('git in a repository someone else made', () => {
     expect(readdirSync(markers)).toEqual(expect.arrayContaining(['fsmonitor', 'hook-pre-commit', 'gpg', 'submodule-fsmonitor']));
   });
 
-  it('refuses a repository whose config points its work tree elsewhere', async () => {
-    const dir = temp('fleetdeck-hostile-');
-    git(dir, 'init', '--quiet');
-    git(dir, 'config', 'core.worktree', path.dirname(dir));
-    const service = new LocalManifestsService({ dataDir: temp('fleetdeck-home-'), workspaces: [dir] });
-    await expect(service.gitStatus({ root: dir })).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('sets core.worktree') });
-    await expect(service.gitDiff({ root: dir })).rejects.toMatchObject({ code: 'forbidden' });
+  /** A repository with one commit of app.yaml. */
+  function repository(dir = temp('fleetdeck-repo-')): string {
+    git(dir, 'init', '--quiet', '--initial-branch=main');
+    writeFileSync(path.join(dir, 'app.yaml'), 'replicas: 1\n');
+    git(dir, 'add', 'app.yaml');
+    git(dir, 'commit', '--quiet', '-m', 'first');
+    return dir;
+  }
+
+  it("uses no repository but the folder's own: a .git file, a .git link, a commondir, a link in .git or a work tree elsewhere is refused, naming both, and the other repository is left as it was", async () => {
+    const other = repository();
+    const before = () => [git(other, 'rev-parse', 'HEAD'), git(other, 'for-each-ref'), git(other, 'status', '--porcelain'), readFileSync(path.join(other, '.git', 'index')).toString('base64')];
+    const untouched = before();
+    const cases: [string, (dir: string) => void][] = [
+      ['a .git file naming it', (dir) => writeFileSync(path.join(dir, '.git'), `gitdir: ${path.join(other, '.git')}\n`)],
+      ['a .git file naming it by a relative path', (dir) => writeFileSync(path.join(dir, '.git'), `gitdir: ${path.relative(dir, path.join(other, '.git'))}\n`)],
+      ['.git a link to it', (dir) => symlinkSync(path.join(other, '.git'), path.join(dir, '.git'))],
+      ['a commondir naming it', (dir) => {
+        git(dir, 'init', '--quiet');
+        writeFileSync(path.join(dir, '.git', 'commondir'), path.join(other, '.git'));
+      }],
+      ['refs/heads a link into it', (dir) => {
+        git(dir, 'init', '--quiet', '--initial-branch=feature');
+        rmSync(path.join(dir, '.git', 'refs', 'heads'), { recursive: true });
+        symlinkSync(path.join(other, '.git', 'refs', 'heads'), path.join(dir, '.git', 'refs', 'heads'));
+      }],
+      ['the index a link to its index', (dir) => {
+        git(dir, 'init', '--quiet');
+        symlinkSync(path.join(other, '.git', 'index'), path.join(dir, '.git', 'index'));
+      }],
+      ['its config setting core.worktree to it', (dir) => {
+        git(dir, 'init', '--quiet');
+        git(dir, 'config', 'core.worktree', other);
+      }],
+    ];
+    for (const [name, make] of cases) {
+      const dir = temp('fleetdeck-hostile-');
+      make(dir);
+      writeFileSync(path.join(dir, 'app.yaml'), 'planted: true\n');
+      const service = new LocalManifestsService({ dataDir: temp('fleetdeck-home-'), workspaces: [dir] });
+      const calls = [
+        () => service.gitStatus({ root: dir }),
+        () => service.gitStage({ root: dir, paths: ['app.yaml'] }),
+        () => service.gitCommit({ root: dir, message: 'planted' }),
+        () => service.gitSwitch({ root: dir, branch: 'planted', create: true }),
+        () => service.gitLog({ root: dir }),
+        () => service.gitDiff({ root: dir }),
+        () => service.gitInit({ root: dir }),
+      ];
+      for (const call of calls) await expect(call(), name).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining(dir) });
+      const { message } = (await service.gitStatus({ root: dir }).catch((error: Error) => error)) as Error;
+      if (name !== 'its config setting core.worktree to it') expect(message, name).toContain(other);
+      expect((await service.open({ path: dir })).git, name).toBe(false);
+    }
+    // a folder inside another repository's work tree is not its own repository either
+    const inside = path.join(other, 'deploy');
+    mkdirSync(inside);
+    const service = new LocalManifestsService({ dataDir: temp('fleetdeck-home-'), workspaces: [inside] });
+    await expect(service.gitStage({ root: inside, paths: ['../app.yaml'] })).rejects.toMatchObject({ code: 'forbidden', message: `${inside}: its Git work tree is ${other}, not the folder itself (repository ${path.join(other, '.git')}): Fleetdeck's Git panel works only on the repository of the folder opened` });
+    expect(before()).toEqual(untouched);
+  });
+
+  it('works in a linked work tree and in a submodule, whose git folders are kept in another repository', async () => {
+    const main = repository();
+    const linked = path.join(temp('fleetdeck-worktrees-'), 'linked');
+    git(main, 'worktree', 'add', '--quiet', '-b', 'linked', linked);
+    const library = repository();
+    const superproject = repository();
+    git(superproject, '-c', 'protocol.file.allow=always', 'submodule', '--quiet', 'add', library, 'vendor/lib');
+    const submodule = path.join(superproject, 'vendor', 'lib');
+    for (const [root, branch, repo] of [[linked, 'linked', main], [submodule, 'main', submodule]]) {
+      const service = new LocalManifestsService({ dataDir: temp('fleetdeck-home-'), workspaces: [root] });
+      writeFileSync(path.join(root, 'app.yaml'), 'replicas: 2\n');
+      expect((await service.gitStage({ root, paths: ['app.yaml'] })).files, root).toEqual([{ path: 'app.yaml', index: 'M', workTree: ' ' }]);
+      await service.gitCommit({ root, message: 'Scale' });
+      expect(git(repo, 'log', '-1', '--format=%s', branch).trim(), root).toBe('Scale');
+    }
+  });
+
+  it('git init makes a repository in the folder only: a .git that names none (a dangling link, a link to an empty folder, a file) is refused, not made into one', async () => {
+    const elsewhere = temp('fleetdeck-elsewhere-');
+    const cases: [string, (dir: string) => void][] = [
+      ['a dangling link', (dir) => symlinkSync(path.join(elsewhere, 'made-here'), path.join(dir, '.git'))],
+      ['a link to an empty folder', (dir) => symlinkSync(elsewhere, path.join(dir, '.git'))],
+      ['a file naming nothing', (dir) => writeFileSync(path.join(dir, '.git'), `gitdir: ${path.join(elsewhere, 'made-here')}\n`)],
+    ];
+    for (const [name, make] of cases) {
+      const dir = temp('fleetdeck-ws-');
+      make(dir);
+      const service = new LocalManifestsService({ dataDir: temp('fleetdeck-home-'), workspaces: [dir] });
+      await expect(service.gitInit({ root: dir }), name).rejects.toMatchObject({ code: 'forbidden', message: `${path.join(dir, '.git')} exists but holds no repository Git can open: remove it to start a new one` });
+      expect(readdirSync(elsewhere), name).toEqual([]);
+    }
+    // the folder's own repository may be initialized again, as git allows
+    const own = repository();
+    const service = new LocalManifestsService({ dataDir: temp('fleetdeck-home-'), workspaces: [own] });
+    expect((await service.gitInit({ root: own })).branch).toBe('main');
   });
 
   it('takes the paths the renderer sends literally: no pathspec magic reaches outside them', async () => {

@@ -7,10 +7,11 @@
 // user's own (global or system) value, or disabled; submodules are not descended into (their
 // configuration is not read here). The user's own git setup (git-lfs, signing) keeps working.
 import { execFile } from 'node:child_process';
-import { realpath, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import type { GitCommit, GitStatus } from '../../../shared/contract/manifests.ts';
+import { within } from './workspace-files.ts';
 
 /** no pager, no prompts, no editor, no locale surprises in what we parse */
 const baseEnv = (): NodeJS.ProcessEnv => ({ ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', GIT_EDITOR: ':', GIT_SEQUENCE_EDITOR: ':', LC_ALL: 'C' });
@@ -91,7 +92,6 @@ async function safeEnv(root: string): Promise<NodeJS.ProcessEnv> {
   const entries = parseConfigList(await run(root, ['config', '--list', '-z', '--show-scope', '--includes'], env));
   const own = entries.filter((e) => !repositoryScopes.has(e.scope));
   const repository = entries.filter((e) => repositoryScopes.has(e.scope));
-  if (repository.some((e) => e.key === 'core.worktree')) await refuseForeignWorkTree(root, env);
   const keys = new Set([...alwaysOverridden, ...repository.map((e) => e.key).filter((key) => programSettings.some(([pattern]) => pattern.test(key.toLowerCase())))]);
   const overrides = [...fixed];
   for (const key of keys) {
@@ -102,6 +102,7 @@ async function safeEnv(root: string): Promise<NodeJS.ProcessEnv> {
   const count = Number(env.GIT_CONFIG_COUNT ?? 0) || 0;
   overrides.forEach(([key, value], i) => Object.assign(env, { [`GIT_CONFIG_KEY_${count + i}`]: key, [`GIT_CONFIG_VALUE_${count + i}`]: value }));
   env.GIT_CONFIG_COUNT = String(count + overrides.length);
+  await refuseForeignRepository(root, env, repository.findLast((e) => e.key === 'core.worktree')?.value);
   return env;
 }
 
@@ -119,20 +120,65 @@ function requireGitVersion(): Promise<void> {
 }
 
 /**
- * A repository whose config sets core.worktree may point git at any folder (the home folder, /):
- * accepted only when its work tree leads back to it, as a submodule's or a linked work tree's does.
+ * The repository git finds from `root` must be the root's own, or git would read and write
+ * another one (a `.git` file naming a repository elsewhere, a `commondir` or a symlink in `.git`
+ * leading out, a core.worktree naming another folder, a repository around the root). Accepted:
+ * - the root's own `.git` folder, sharing nothing with another (no commondir, no symlink out of it
+ *   but for hooks, which never run);
+ * - a linked work tree's git folder (in <repository>/.git/worktrees/, its `gitdir` file naming
+ *   this root's .git back);
+ * - a submodule's git folder outside the root whose core.worktree is the root.
+ * In each, the work tree is the root itself. No repository at all passes: only `git init` then
+ * works, and it refuses a `.git` that is already there (see init).
  */
-async function refuseForeignWorkTree(root: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const [top, gitDir] = (await run(root, ['rev-parse', '--show-toplevel', '--absolute-git-dir'], env)).split('\n');
-  const dotGit = path.join(top, '.git');
-  const info = await stat(dotGit).catch(() => undefined);
-  const pointsTo = info?.isDirectory() ? dotGit : info?.isFile() ? path.resolve(top, (await readFile(dotGit, 'utf8')).replace(/^gitdir:\s*/, '').trim()) : undefined;
-  const [a, b] = await Promise.all([pointsTo, gitDir].map((p) => (p ? realpath(p).catch(() => undefined) : undefined)));
-  if (!a || a !== b) throw new FleetdeckError('forbidden', `this repository's config sets core.worktree to ${top}, outside it: Fleetdeck's Git panel does not use it`);
+async function refuseForeignRepository(root: string, env: NodeJS.ProcessEnv, configuredWorkTree: string | undefined): Promise<void> {
+  const found = await run(root, ['rev-parse', '--path-format=absolute', '--absolute-git-dir', '--git-common-dir', '--is-inside-work-tree', '--show-cdup'], env).catch(() => undefined);
+  if (found === undefined) return;
+  const [gitDirFound, commonFound, inWorkTree, cdup] = found.split('\n');
+  const [gitDir, common] = await Promise.all([gitDirFound, commonFound].map((dir) => realpath(dir).catch(() => dir)));
+  const refuse = (why: string) => new FleetdeckError('forbidden', `${root}: ${why}: Fleetdeck's Git panel works only on the repository of the folder opened`);
+  if (inWorkTree !== 'true') throw refuse(`its repository ${gitDir} has no work tree here (a bare repository, a .git folder, or a core.worktree naming another folder)`);
+  if (cdup) throw refuse(`its Git work tree is ${path.resolve(root, cdup)}, not the folder itself (repository ${gitDir})`);
+  const dotGit = path.join(root, '.git');
+  if (gitDir === dotGit) {
+    if (common !== gitDir) throw refuse(`its .git shares objects and refs with ${common} (commondir)`);
+    await refuseLinksOut(gitDir, refuse);
+    return;
+  }
+  if (!within(root, gitDir)) {
+    const backTo = await readFile(path.join(gitDir, 'gitdir'), 'utf8').then((text) => realpath(path.resolve(gitDir, text.trim())), () => undefined);
+    const linkedWorkTree = path.dirname(gitDir) === path.join(common, 'worktrees') && backTo !== undefined && backTo === (await realpath(dotGit).catch(() => undefined));
+    const submodule = common === gitDir && configuredWorkTree !== undefined && (await realpath(path.resolve(gitDir, configuredWorkTree)).catch(() => undefined)) === root;
+    if (linkedWorkTree || submodule) return;
+  }
+  throw refuse(`${dotGit} leads to the repository ${gitDir}, which is neither this folder's own nor a linked work tree or submodule of it`);
+}
+
+/** Refuses a symlink in a git folder that leads out of it (a write through it would land outside). Hooks are skipped: they never run. */
+async function refuseLinksOut(gitDir: string, refuse: (why: string) => FleetdeckError): Promise<void> {
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isSymbolicLink()) {
+        const target = await realpath(full).catch(() => undefined);
+        if (target === undefined || !within(gitDir, target)) throw refuse(`${full} is a link to ${target ?? 'nowhere'}, outside its repository`);
+      } else if (entry.isDirectory() && !(dir === gitDir && entry.name === 'hooks') && path.basename(dir) !== 'objects') {
+        // objects/xx and objects/pack only gain new files, written beside the old
+        await walk(full);
+      }
+    }
+  };
+  await walk(gitDir);
 }
 
 async function git(root: string, args: string[]): Promise<string> {
   return run(root, args, await safeEnv(root));
+}
+
+/** Whether the branch has a commit yet; a repository refused above is refused here too. */
+async function headExists(root: string): Promise<boolean> {
+  const env = await safeEnv(root);
+  return run(root, ['rev-parse', '--verify', '--quiet', 'HEAD'], env).then(() => true, () => false);
 }
 
 /** Paths as they are: no pathspec magic (`:/`, globs) in what the renderer sends. */
@@ -174,7 +220,7 @@ export async function stage(root: string, paths: string[]): Promise<void> {
 }
 
 export async function unstage(root: string, paths: string[]): Promise<void> {
-  const hasHead = await git(root, ['rev-parse', '--verify', 'HEAD']).then(() => true, () => false);
+  const hasHead = await headExists(root);
   await git(root, hasHead ? ['reset', '--quiet', 'HEAD', '--', ...literal(paths)] : ['rm', '--cached', '--quiet', '-r', '--', ...literal(paths)]);
 }
 
@@ -209,11 +255,22 @@ export async function switchBranch(root: string, branch: string, create: boolean
 }
 
 export async function log(root: string, path: string | undefined, limit: number): Promise<GitCommit[]> {
-  const hasHead = await git(root, ['rev-parse', '--verify', 'HEAD']).then(() => true, () => false);
+  const hasHead = await headExists(root);
   if (!hasHead) return [];
   return parseLog(await git(root, ['log', `-n${limit}`, `--format=${logFormat}`, ...(path ? ['--follow', '--', ...literal([path])] : [])]));
 }
 
 export async function init(root: string): Promise<void> {
+  // a .git that names no repository (a dangling link, a link to an empty folder elsewhere) would be
+  // made into one wherever it leads
+  const dotGit = path.join(root, '.git');
+  const repository = await git(root, ['rev-parse', '--is-inside-work-tree']).then(
+    () => true,
+    (error: unknown) => {
+      if (error instanceof FleetdeckError && error.code === 'forbidden') throw error;
+      return false;
+    },
+  );
+  if (!repository && (await lstat(dotGit).then(() => true, () => false))) throw new FleetdeckError('forbidden', `${dotGit} exists but holds no repository Git can open: remove it to start a new one`);
   await git(root, ['init', '--quiet', '--initial-branch=main']);
 }
