@@ -393,9 +393,9 @@ describe('a secret in every position, fuzzed up to the cluster list and a connec
         const cluster = { server: server ?? `https://127.0.0.1:${secure.port}`, 'certificate-authority-data': secure.ca, ...(proxy ? { 'proxy-url': proxy } : {}) };
         await listAndConnect(stringify({ clusters: [{ name: 'c', cluster }], users: [{ name: 'u', user: { token: `${MARK}-token` } }], contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }] }));
       }),
-      budget(4_000),
+      budget(3_000),
     );
-  }, limit(4_000));
+  }, limit(3_000));
 
   it('never shows one of a proxy environment variable', async () => {
     await fc.assert(
@@ -412,9 +412,9 @@ describe('a secret in every position, fuzzed up to the cluster list and a connec
         expectNoMark(kc.endpoint);
         expectNoMark(JSON.stringify(await probe(kc, 3_000)));
       }),
-      budget(2_000),
+      budget(1_500),
     );
-  }, limit(2_000));
+  }, limit(1_500));
 
   it("never shows one of an exec plugin's arguments, nor lets its error output repeat one", async () => {
     await fc.assert(
@@ -426,9 +426,9 @@ describe('a secret in every position, fuzzed up to the cluster list and a connec
           await listAndConnect(stringify({ clusters: [{ name: 'c', cluster: { server: plain.url } }], users: [{ name: 'u', user: { exec } }], contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }] }));
         },
       ),
-      budget(4_000),
+      budget(3_000),
     );
-  }, limit(4_000));
+  }, limit(3_000));
 
   it('never quotes one where the YAML breaks', async () => {
     await fc.assert(
