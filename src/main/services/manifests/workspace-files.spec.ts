@@ -1,14 +1,14 @@
 // Issue 18 item 4: a symlink as the last path component must not lead a read or a write out of
 // the workspace (the parent folders were already checked).
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { LocalManifestsService } from './manifests-service.ts';
-import { insideRoot, listWorkspace, within } from './workspace-files.ts';
+import { insideRoot, listWorkspace, readRegularFile, within, writeFileAtomic } from './workspace-files.ts';
 
 const temp = (prefix: string) => mkdtempSync(path.join(tmpdir(), prefix));
 
@@ -98,5 +98,76 @@ describe('workspace files and symlinks', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+// Issue 18, red team F1: a path is checked, then opened; a folder on it that turns into a symlink
+// in between (a branch where `d` is a link out) must not lead the open out of the root.
+describe('a folder on the path turning into a symlink between the check and the open', () => {
+  const outside = temp('fleetdeck-outside-');
+  writeFileSync(path.join(outside, 'secret.yaml'), 'token: s3cr3t\n');
+
+  it('a file opened through a link out of the root is refused once open, for a read and for a write', async () => {
+    // the state the open finds when the swap happened after insideRoot's check
+    const root = realpathSync(temp('fleetdeck-ws-'));
+    symlinkSync(outside, path.join(root, 'd'));
+    await expect(readRegularFile(path.join(root, 'd', 'secret.yaml'), 1_000_000, root)).rejects.toMatchObject({ code: 'forbidden', message: 'd/secret.yaml is outside the workspace' });
+    await expect(writeFileAtomic(path.join(root, 'd', 'keep.yaml'), 'planted: true\n', root)).rejects.toMatchObject({ code: 'forbidden', message: 'd/keep.yaml is outside the workspace' });
+    // neither the file nor its temporary stays outside
+    expect(readdirSync(outside)).toEqual(['secret.yaml']);
+    // and into .git, through a link inside the root
+    mkdirSync(path.join(root, '.git'));
+    writeFileSync(path.join(root, '.git', 'config'), '[core]\n');
+    symlinkSync('.git', path.join(root, 'g'));
+    await expect(readRegularFile(path.join(root, 'g', 'config'), 1_000_000, root)).rejects.toMatchObject({ code: 'forbidden', message: 'g/config is inside .git: Fleetdeck edits the work tree only' });
+    await expect(writeFileAtomic(path.join(root, 'g', 'hooks'), '#!/bin/sh\n', root)).rejects.toMatchObject({ code: 'forbidden' });
+    expect(readdirSync(path.join(root, '.git'))).toEqual(['config']);
+  });
+
+  describe('git switching a folder to a link while a read and a write wait', () => {
+    const env = { GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com' };
+    const saved = { ...process.env };
+    /** `git switch` waits for `release` here once it has started (and says so): the window in which a check would pass and the open would follow the new link */
+    const gate = temp('fleetdeck-gate-');
+    beforeAll(() => {
+      const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+      const bin = temp('fleetdeck-git-');
+      writeFileSync(path.join(bin, 'git'), `#!/bin/sh\nfor a in "$@"; do [ "$a" = switch ] && { touch "${gate}/started"; while [ ! -e "${gate}/release" ]; do sleep 0.01; done; }; done\nexec "${realGit}" "$@"\n`);
+      chmodSync(path.join(bin, 'git'), 0o755);
+      Object.assign(process.env, env, { PATH: `${bin}${path.delimiter}${process.env.PATH}` });
+    });
+    afterAll(() => {
+      for (const key of Object.keys(env)) delete process.env[key];
+      Object.assign(process.env, saved);
+    });
+
+    it('the read and the write wait for the switch, then find the link and are refused: nothing outside is read or written', async () => {
+      const root = temp('fleetdeck-race-');
+      const git = (...args: string[]) => execFileSync('git', ['-C', root, '-c', 'core.hooksPath=/dev/null', ...args]);
+      git('init', '--quiet', '--initial-branch=a');
+      mkdirSync(path.join(root, 'd'));
+      writeFileSync(path.join(root, 'd', 'secret.yaml'), 'inside: true\n');
+      git('add', '.');
+      git('commit', '--quiet', '-m', 'd is a folder');
+      git('checkout', '--quiet', '-b', 'b');
+      git('rm', '--quiet', '-r', 'd');
+      symlinkSync(outside, path.join(root, 'd'));
+      git('add', 'd');
+      git('commit', '--quiet', '-m', 'd is a link out');
+      git('checkout', '--quiet', 'a');
+      const service = new LocalManifestsService({ dataDir: temp('fleetdeck-home-'), workspaces: [root] });
+
+      const switched = service.gitSwitch({ root, branch: 'b' });
+      while (!existsSync(path.join(gate, 'started'))) await new Promise((resolve) => setTimeout(resolve, 10));
+      const read = service.read({ root, path: 'd/secret.yaml' });
+      const write = service.write({ root, path: 'd/keep.yaml', text: 'planted: true\n' });
+      // were they not held back, both would be done within this pause, on the folder
+      await Promise.race([Promise.allSettled([read, write]), new Promise((resolve) => setTimeout(resolve, 500))]);
+      writeFileSync(path.join(gate, 'release'), '');
+      expect((await switched).branch).toBe('b');
+      await expect(read).rejects.toMatchObject({ code: 'forbidden', message: 'd/secret.yaml is outside the workspace' });
+      await expect(write).rejects.toMatchObject({ code: 'forbidden', message: 'd/keep.yaml is outside the workspace' });
+      expect(readdirSync(outside)).toEqual(['secret.yaml']);
+    });
   });
 });
