@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { chmod, lstat, mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -212,21 +212,39 @@ describe('archive', () => {
     expect(await readAll(await openUnsigned())).toEqual([{ ref: configMap.ref, path: entryPath(configMap.ref), object: configMap.object }]);
   });
 
-  it('writes to .partial, holding the name with an empty file, and renames it on finish; abort deletes both', async () => {
+  it('writes to a .partial file of its own, owner-only, holding the name with an empty file, and renames it on finish; abort deletes both', async () => {
     const writer = await ArchiveWriter.create(file);
     await writer.add(configMap.ref, configMap.object);
-    expect(existsSync(`${file}.partial`)).toBe(true);
+    const [partial, ...more] = (await readdir(dir)).filter((name) => name.endsWith('.partial'));
+    expect(more).toEqual([]);
+    expect(partial).toMatch(/^backup\.tar\.gz\.[0-9a-f]{16}\.partial$/);
+    expect((await stat(path.join(dir, partial))).mode & 0o777).toBe(0o600);
     expect((await stat(file)).size).toBe(0);
     await writer.finish({ source, selection });
-    expect(existsSync(`${file}.partial`)).toBe(false);
+    expect(await readdir(dir)).toEqual(['backup.tar.gz']);
     expect((await stat(file)).size).toBeGreaterThan(0);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
 
     const other = path.join(dir, 'aborted.tar.gz');
     const aborted = await ArchiveWriter.create(other);
     await aborted.add(configMap.ref, configMap.object);
     await aborted.abort();
-    expect(existsSync(`${other}.partial`)).toBe(false);
-    expect(existsSync(other)).toBe(false);
+    expect(await readdir(dir)).toEqual(['backup.tar.gz']);
+  });
+
+  it('never writes through a symlink planted at <out>.partial, and a partial left by a killed run is not in the way', async () => {
+    const earlier = path.join(dir, 'earlier.tar.gz');
+    await writeFile(earlier, 'an earlier archive', { mode: 0o644 });
+    await chmod(earlier, 0o644);
+    await symlink(earlier, `${file}.partial`);
+    await writeFile(`${file}.0123456789abcdef.partial`, 'left by a killed run');
+    await writeArchive([configMap]);
+    expect(await readFile(earlier, 'utf8')).toBe('an earlier archive');
+    expect((await stat(earlier)).mode & 0o777).toBe(0o644);
+    const written = await lstat(file);
+    expect(written.isFile()).toBe(true);
+    expect(written.mode & 0o777).toBe(0o600);
+    expect(await readAll(await openUnsigned())).toHaveLength(1);
   });
 
   it('refuses an entry with one byte changed', async () => {
@@ -510,7 +528,7 @@ describe('malformed input', () => {
   it('refuses a manifest that is not in the writer\'s format with the place of the first fault', async () => {
     const cases: [(m: Record<string, unknown>) => Record<string, unknown>, string][] = [
       [(m) => ({ ...m, entries: [null] }), 'at entries[0]: Invalid input: expected object, received null'],
-      [(m) => ({ ...m, entries: 'all' }), 'at entries: Invalid input: expected array, received string'],
+      [(m) => ({ ...m, entries: 'all' }), 'at entries: expected an array'],
       [(m) => ({ ...m, total: '1' }), 'at total: Invalid input: expected number, received string'],
       [(m) => ({ ...m, createdAt: 42 }), 'at createdAt: Invalid input: expected string, received number'],
       [(m) => ({ ...m, source: { nested: { deeper: [] } } }), 'at source.nested: Invalid input'],

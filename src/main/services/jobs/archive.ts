@@ -129,6 +129,8 @@ export function entryPath(ref: ArchiveRef): string {
 }
 
 const invalid = (message: string) => new FleetdeckError('archive-invalid', message);
+/** A value from an archive, short enough for a message. */
+const shown = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value.slice(0, 200)).slice(1, -1) : `(${value === null ? 'null' : typeof value})`);
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const pretty = (value: unknown) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
 const ENTRY_CHUNK = 1 << 20;
@@ -236,9 +238,11 @@ interface WriterEncryption {
 }
 
 /**
- * Writes an archive to `<file>.partial` and renames it to `<file>` only once it is complete. The name is taken
- * when the writer is created (an empty file, created only if none exists), so an existing archive is never
- * overwritten, and a missing folder or a taken name fails before any work is done.
+ * Writes an archive to `<file>.<random>.partial` and renames it to `<file>` only once it is complete. The name is
+ * taken when the writer is created (an empty file, created only if none exists), so an existing archive is never
+ * overwritten, and a missing folder or a taken name fails before any work is done. The partial file is created
+ * afresh too (never a file or symlink already there), readable by the owner only; its random name is never in the
+ * way of a later backup when a run is killed.
  */
 export class ArchiveWriter {
   private readonly file: string;
@@ -256,9 +260,9 @@ export class ArchiveWriter {
   private readonly paths = new Set<string>();
   private readonly counts = new Map<string, number>();
 
-  private constructor(file: string, output: WriteStream, encryption: WriterEncryption | undefined) {
+  private constructor(file: string, partial: string, output: WriteStream, encryption: WriterEncryption | undefined) {
     this.file = file;
-    this.partial = `${file}.partial`;
+    this.partial = partial;
     this.output = output;
     this.encryption = encryption;
     // the tar stream counted as a reader counts it
@@ -274,6 +278,7 @@ export class ArchiveWriter {
     } catch (error) {
       throw fileError(error, file, 'write');
     }
+    let partial: string | undefined;
     try {
       let encryption: WriterEncryption | undefined;
       if (options.key) {
@@ -282,12 +287,14 @@ export class ArchiveWriter {
         const keyCheck = seal(key, Buffer.from(keyCheckPlaintext));
         encryption = { key, manifest: { cipher: 'aes-256-gcm', kdf: 'scrypt', salt: salt.toString('base64'), ...scryptCost, keySource: options.key.keySource, keyCheck } };
       }
-      const output = createWriteStream(`${file}.partial`, { mode: 0o600, flush: true });
+      partial = `${file}.${randomBytes(8).toString('hex')}.partial`;
+      // 'wx': O_CREAT | O_EXCL, which also refuses a symlink in its place
+      const output = createWriteStream(partial, { flags: 'wx', mode: 0o600, flush: true });
       await once(output, 'open');
-      return new ArchiveWriter(file, output, encryption);
+      return new ArchiveWriter(file, partial, output, encryption);
     } catch (error) {
       await rm(file, { force: true });
-      throw error instanceof FleetdeckError ? error : fileError(error, `${file}.partial`, 'write');
+      throw error instanceof FleetdeckError ? error : fileError(error, partial ?? file, 'write');
     }
   }
 
@@ -296,12 +303,18 @@ export class ArchiveWriter {
     const path = entryPath(ref);
     if (this.paths.has(path)) throw new FleetdeckError('invalid-input', `${path} is already in the archive`);
     if (options.encrypt && !this.encryption) throw new FleetdeckError('invalid-input', `cannot encrypt ${path}: the archive was created without a key`);
-    const bytes = options.encrypt && this.encryption ? pretty(seal(this.encryption.key, pretty(object))) : pretty(object);
+    const plain = pretty(object);
+    const over = overBudget(plain, objectBudget);
+    if (over) throw new FleetdeckError('too-large', `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name} holds ${over}`);
+    const bytes = options.encrypt && this.encryption ? pretty(seal(this.encryption.key, plain)) : plain;
     if (bytes.length > archiveLimits.entryBytes) throw new FleetdeckError('too-large', `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name} takes ${describeSize(bytes.length)}, more than the ${describeSize(archiveLimits.entryBytes)} an archive entry may hold`);
     if (this.entryCount >= archiveLimits.entries) throw new FleetdeckError('too-large', `an archive holds at most ${archiveLimits.entries} objects: back up fewer namespaces at a time`);
     const { resource, group, namespace, name, apiVersion, kind } = ref;
+    const entry: ArchiveManifestEntry = { path, sha256: sha256(bytes), resource, group, ...(namespace && { namespace }), name, apiVersion, kind, ...(options.encrypt && { encrypted: true as const }) };
+    const checked = entrySchema.safeParse(entry);
+    if (!checked.success) throw new FleetdeckError('invalid-input', `cannot archive ${kind} ${name}: its manifest entry ${firstIssue(checked.error)}`);
     this.paths.add(path);
-    this.keepEntry({ path, sha256: sha256(bytes), resource, group, ...(namespace && { namespace }), name, apiVersion, kind, ...(options.encrypt && { encrypted: true as const }) });
+    this.keepEntry(entry);
     this.counts.set(resourceDirectory(ref), (this.counts.get(resourceDirectory(ref)) ?? 0) + 1);
     await this.write(path, bytes);
   }
@@ -331,6 +344,9 @@ export class ArchiveWriter {
       total: this.entryCount,
       ...(this.encryption && { encryption: this.encryption.manifest }),
     };
+    const { counts: _, ...header } = summary;
+    const fault = headerFault(header);
+    if (fault) throw new FleetdeckError(fault.tooLarge ? 'too-large' : 'invalid-input', `cannot write ${this.file}: its manifest.json ${fault.text}`);
     // the chunks hold the entries with their separators
     const framed = ([head, tail]: [string, string]) => [Buffer.from(head), ...this.entryChunks, Buffer.from(tail)];
     if (this.encryption) summary.mac = manifestMac(this.encryption.key, framed(manifestFrame(summary, this.entryCount)));
@@ -456,7 +472,56 @@ async function* tarEntries(file: string, limits: ArchiveLimits, wanted: (path: s
   }
 }
 
-function parseObject(bytes: Buffer, file: string, path: string): Record<string, unknown> {
+/**
+ * How many values a JSON text may hold. JSON.parse gives each its own place on the heap (an empty object takes 64
+ * bytes for its 3 bytes of text), so a text is bounded by the values it holds, counted before it is parsed, as well as
+ * by its bytes: a 12 MB manifest of 4,000,000 `{}` took 256 MB before anything could look at it.
+ */
+interface JsonBudget {
+  values: number;
+  /** objects and arrays, the costly values */
+  containers: number;
+  /** what the text is, for messages: "an object" */
+  holder: string;
+}
+
+/** Far more than any Kubernetes object holds (the API server keeps at most about 1.5 MiB of one): about 20 MB of heap. */
+const objectBudget: JsonBudget = { values: 1 << 20, containers: 1 << 18, holder: 'an object' };
+
+/** Values in a manifest besides its entries and counts: the tool, source, selection and key parameters. */
+const headerValues = 4096;
+
+/** A manifest of `entries` entries: each is one object of at most nine fields, and one key of the counts. */
+const manifestBudget = (entries: number): JsonBudget => ({ values: 11 * entries + headerValues, containers: entries + headerValues, holder: `a manifest of ${entries} entries` });
+
+/**
+ * How the JSON text in `bytes` exceeds the budget, if it does, found without parsing it: an object or array holds at
+ * most one value more than the commas in it, so a text holds at most 1 + commas + containers values. UTF-8 never
+ * repeats an ASCII byte inside a multi-byte character, so the bytes can be read one by one.
+ */
+function overBudget(bytes: Buffer, budget: JsonBudget): string | undefined {
+  let commas = 0;
+  let containers = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (inString) {
+      // a backslash escapes the byte after it
+      if (byte === 0x5c) i++;
+      else if (byte === 0x22) inString = false;
+    } else if (byte === 0x22) inString = true;
+    else if (byte === 0x2c) commas++;
+    else if (byte === 0x7b || byte === 0x5b) containers++;
+  }
+  if (containers > budget.containers) return `${containers} objects and arrays, more than the ${budget.containers} ${budget.holder} may hold`;
+  const values = 1 + commas + containers;
+  if (values > budget.values) return `${values} JSON values, more than the ${budget.values} ${budget.holder} may hold`;
+  return undefined;
+}
+
+function parseObject(bytes: Buffer, file: string, path: string, budget: JsonBudget): Record<string, unknown> {
+  const over = overBudget(bytes, budget);
+  if (over) throw new FleetdeckError('too-large', `${file}: entry ${path} holds ${over}`);
   let value: unknown;
   try {
     value = JSON.parse(bytes.toString('utf8'));
@@ -468,44 +533,31 @@ function parseObject(bytes: Buffer, file: string, path: string): Record<string, 
   return value as Record<string, unknown>;
 }
 
-const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-/** a name as messages print it: on one line */
-const printable = z.string().refine((text) => !controlCharacter.test(text), 'expected no control characters');
+/** a name as messages print it: on one line; no name in an archive is longer (Kubernetes allows 253 characters) */
+const printable = z.string().max(253).refine((text) => !controlCharacter.test(text), 'expected no control characters');
+const scalar = z.union([z.string().max(4096), z.number(), z.boolean(), z.null()]);
 const envelopeSchema = z.object({ fleetdeckEncrypted: z.literal(1), iv: z.string().max(64), tag: z.string().max(64), data: z.string().max(4096) }).strict();
-/** The manifest as the writer writes it; nothing else is accepted (no nesting a reader would have to recurse through). */
-const manifestSchema = z
+/**
+ * The manifest as the writer writes it but for its entries and counts, which may be many and are checked one by one
+ * (zod reports every fault it finds: 4,000,000 empty entries made 28,000,000 issues); nothing else is accepted.
+ */
+const headerSchema = z
   .object({
     format: z.literal('fleetdeck-archive'),
     version: z.literal(1),
     tool: z.object({ name: z.literal('fleetdeck'), version: z.string().max(100) }).strict(),
     createdAt: z.iso.datetime(),
-    source: z.record(z.string(), scalar),
+    source: z.record(printable, scalar),
     selection: z
       .object({
-        namespaces: z.array(z.string()).optional(),
-        selector: z.string().optional(),
-        includeKinds: z.array(z.string()).optional(),
-        excludeKinds: z.array(z.string()).optional(),
-        workloads: z.array(z.object({ kind: z.string(), name: z.string() }).strict()).optional(),
+        namespaces: z.array(printable).optional(),
+        selector: z.string().max(4096).optional(),
+        includeKinds: z.array(printable).optional(),
+        excludeKinds: z.array(printable).optional(),
+        workloads: z.array(z.object({ kind: printable, name: printable }).strict()).optional(),
       })
       .strict(),
-    counts: z.record(z.string(), z.number().int().nonnegative()),
     total: z.number().int().nonnegative(),
-    entries: z.array(
-      z
-        .object({
-          path: printable,
-          sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected a hex sha256'),
-          resource: printable,
-          group: printable,
-          namespace: printable.min(1).optional(),
-          name: printable,
-          apiVersion: z.string().regex(/^([a-z0-9.-]+\/)?[a-z0-9]+$/, 'expected an apiVersion such as v1 or apps/v1'),
-          kind: printable,
-          encrypted: z.literal(true).optional(),
-        })
-        .strict(),
-    ),
     encryption: z
       .object({
         cipher: z.literal('aes-256-gcm'),
@@ -522,26 +574,77 @@ const manifestSchema = z
     mac: z.string().regex(/^[0-9a-f]{64}$/, 'expected a hex HMAC-SHA256').optional(),
   })
   .strict();
+const entrySchema = z
+  .object({
+    path: z.string().max(1024).refine((text) => !controlCharacter.test(text), 'expected no control characters'),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected a hex sha256'),
+    resource: printable,
+    group: printable,
+    namespace: printable.min(1).optional(),
+    name: printable,
+    apiVersion: z.string().max(253).regex(/^([a-z0-9.-]+\/)?[a-z0-9]+$/, 'expected an apiVersion such as v1 or apps/v1'),
+    kind: printable,
+    encrypted: z.literal(true).optional(),
+  })
+  .strict();
 
 const issuePath = (path: PropertyKey[]) => path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
 const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
+/** "is malformed at entries[0].sha256: expected a hex sha256": the first issue only, under `at` */
+function firstIssue(error: z.ZodError, at: PropertyKey[] = []): string {
+  const [issue] = error.issues;
+  return `is malformed at ${issuePath([...at, ...issue.path]) || 'its top level'}: ${issue.message}`;
+}
 
-/** The manifest, checked against the writer's format: every entry's path is the one its own resource, group, namespace and name give. */
-function parseManifest(bytes: Buffer, file: string): ArchiveManifest {
-  const manifest = parseObject(bytes, file, manifestPath);
-  if (manifest.format !== 'fleetdeck-archive') throw invalid(`${file} is not a Fleetdeck archive (its manifest.json has format ${JSON.stringify(manifest.format)?.slice(0, 100)})`);
+/** Whether a parsed JSON value holds more than `limit` values in all, counted without recursion. */
+function holdsMoreThan(value: unknown, limit: number): boolean {
+  let count = 1;
+  const pending = [value];
+  while (pending.length) {
+    const node = pending.pop();
+    if (typeof node !== 'object' || node === null) continue;
+    const children = Object.values(node);
+    count += children.length;
+    if (count > limit) return true;
+    for (const child of children) pending.push(child);
+  }
+  return false;
+}
+
+/** Why a manifest's header (all but its entries and counts) is not one a reader takes, if it is not: its size is checked before its schema. */
+function headerFault(header: Record<string, unknown>): { tooLarge: boolean; text: string } | undefined {
+  if (holdsMoreThan(header, headerValues)) return { tooLarge: true, text: `holds more than ${headerValues} values besides its entries and counts` };
+  const checked = headerSchema.safeParse(header);
+  return checked.success ? undefined : { tooLarge: false, text: firstIssue(checked.error) };
+}
+
+/**
+ * The manifest, checked against the writer's format: every entry's path is the one its own resource, group, namespace
+ * and name give, and the counts are its entries'. What it may hold is bounded before it is parsed (by `archived`, the
+ * number of entries before it in the archive) and each part before a schema sees it, and the entries are checked one
+ * by one up to the first fault: a hostile manifest takes no more memory than a real one.
+ */
+function parseManifest(bytes: Buffer, file: string, archived: number, limits: ArchiveLimits): ArchiveManifest {
+  const manifest = parseObject(bytes, file, manifestPath, manifestBudget(archived));
+  const quoted = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value.slice(0, 100)) : shown(value));
+  if (manifest.format !== 'fleetdeck-archive') throw invalid(`${file} is not a Fleetdeck archive (its manifest.json has format ${quoted(manifest.format)})`);
   const { version } = manifest;
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw invalid(`${file} has an unknown archive version ${JSON.stringify(version)?.slice(0, 100)}`);
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw invalid(`${file} has an unknown archive version ${quoted(version)}`);
   if (version > 1) throw invalid(`${file} was written by a newer Fleetdeck (archive version ${version}; this one reads version 1): upgrade Fleetdeck to restore it`);
   // validated, not parsed: the MAC covers the manifest with its keys in the order they were written
-  const checked = manifestSchema.safeParse(manifest);
-  if (!checked.success) {
-    const [issue] = checked.error.issues;
-    throw invalid(`${file}: manifest.json is malformed at ${issuePath(issue.path) || 'its top level'}: ${issue.message}`);
+  const { entries, counts, ...header } = manifest;
+  const fault = headerFault(header);
+  if (fault) throw fault.tooLarge ? new FleetdeckError('too-large', `${file}: manifest.json ${fault.text}`) : invalid(`${file}: manifest.json ${fault.text}`);
+  if (!Array.isArray(entries)) throw invalid(`${file}: manifest.json is malformed at entries: expected an array`);
+  if (entries.length > limits.entries) throw new FleetdeckError('too-large', `${file}: manifest.json lists ${entries.length} entries, more than the ${limits.entries} an archive may hold`);
+  for (let i = 0; i < entries.length; i++) {
+    const checked = entrySchema.safeParse(entries[i]);
+    if (!checked.success) throw invalid(`${file}: manifest.json ${firstIssue(checked.error, ['entries', i])}`);
   }
   const valid = manifest as unknown as ArchiveManifest;
   if (valid.total !== valid.entries.length) throw invalid(`${file}: manifest.json says it lists ${valid.total} entries but lists ${valid.entries.length}`);
   const paths = new Set<string>();
+  const tally = new Map<string, number>();
   valid.entries.forEach((entry, i) => {
     let expected: string;
     try {
@@ -553,7 +656,14 @@ function parseManifest(bytes: Buffer, file: string): ArchiveManifest {
     if (entry.group !== groupOf(entry.apiVersion)) throw invalid(`${file}: manifest.json entry ${entry.path} has group ${JSON.stringify(entry.group)} but apiVersion ${entry.apiVersion}`);
     if (paths.has(entry.path)) throw invalid(`${file}: manifest.json lists ${entry.path} twice`);
     paths.add(entry.path);
+    tally.set(resourceDirectory(entry), (tally.get(resourceDirectory(entry)) ?? 0) + 1);
   });
+  if (typeof counts !== 'object' || counts === null || Array.isArray(counts)) throw invalid(`${file}: manifest.json is malformed at counts: expected an object`);
+  for (const directory of new Set([...Object.keys(counts), ...tally.keys()])) {
+    const said = Object.hasOwn(counts, directory) ? (counts as Record<string, unknown>)[directory] : 0;
+    const listed = tally.get(directory) ?? 0;
+    if (said !== listed) throw invalid(`${file}: manifest.json counts ${typeof said === 'number' ? said : shown(said)} entries in ${shown(directory)} but lists ${listed}`);
+  }
   return valid;
 }
 
@@ -611,9 +721,6 @@ function nestsDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
-/** A value from an entry, short enough for a message. */
-const shown = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value.slice(0, 200)).slice(1, -1) : `(${value === null ? 'null' : typeof value})`);
-
 /** Refuses an object that is not the one its manifest entry names: the manifest is what the user sees and what pre-flight checks. */
 function checkIdentity(file: string, listed: ArchiveManifestEntry, object: Record<string, unknown>): void {
   const metadata = (typeof object.metadata === 'object' && object.metadata !== null ? object.metadata : {}) as Record<string, unknown>;
@@ -669,13 +776,13 @@ export class ArchiveReader {
       if (hashes.has(path)) throw invalid(`${file}: entry ${path} appears twice`);
       hashes.set(path, sha256(bytes));
       try {
-        parseObject(bytes, file, path);
+        parseObject(bytes, file, path, objectBudget);
       } catch (error) {
         malformed ??= error as FleetdeckError;
       }
     }
     if (!manifestBytes) throw invalid(`${file} has no manifest.json: not a Fleetdeck archive, or truncated`);
-    const manifest = parseManifest(manifestBytes, file);
+    const manifest = parseManifest(manifestBytes, file, hashes.size, limits);
     const order = [...hashes.keys()];
     for (const entry of manifest.entries) {
       const hash = hashes.get(entry.path);
@@ -693,7 +800,11 @@ export class ArchiveReader {
 
   /** The manifest alone, its format checked but its signature not: enough to list an archive (open() verifies before anything is restored). */
   static async manifestOf(file: string, limits: ArchiveLimits = archiveLimits): Promise<ArchiveManifest> {
-    for await (const { bytes } of tarEntries(file, limits, (p) => p === manifestPath)) if (bytes) return parseManifest(bytes, file);
+    let archived = 0;
+    for await (const { bytes } of tarEntries(file, limits, (p) => p === manifestPath)) {
+      if (bytes) return parseManifest(bytes, file, archived, limits);
+      archived++;
+    }
     throw invalid(`${file} has no manifest.json: not a Fleetdeck archive, or truncated`);
   }
 
@@ -715,7 +826,7 @@ export class ArchiveReader {
       expected.delete(path);
       if (!bytes) continue;
       if (sha256(bytes) !== listed.sha256) throw invalid(`${changed}: entry ${path} was modified (sha256 mismatch)`);
-      const content = parseObject(bytes, this.file, path);
+      const content = parseObject(bytes, this.file, path, objectBudget);
       const object = listed.encrypted ? this.decrypt(content, path) : content;
       checkIdentity(this.file, listed, object);
       if (nestsDeeperThan(object, maxDepth)) throw invalid(`${this.file}: entry ${path} nests more than ${maxDepth} levels deep`);
@@ -731,6 +842,6 @@ export class ArchiveReader {
     // the key was checked by open(), so a failure here is a damaged envelope
     const plaintext = this.key && unseal(this.key, envelope);
     if (!plaintext) throw invalid(`${this.file}: entry ${path} cannot be decrypted: it was modified after the backup`);
-    return parseObject(plaintext, this.file, path);
+    return parseObject(plaintext, this.file, path, objectBudget);
   }
 }
