@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -139,6 +139,42 @@ describe('fleetdeck: vault problems hide no kubeconfig file', () => {
   });
 });
 
+describe('fleetdeck: files it reads are regular files of bounded size', () => {
+  it('a --passphrase-file that is a device, a FIFO, a folder or huge fails the job at once in one line', async () => {
+    const file = await kubeconfig({ refused: 'https://127.0.0.1:1' });
+    const fifo = path.join(home, 'fifo');
+    execFileSync('mkfifo', ['-m', '600', fifo]);
+    const folder = path.join(home, 'folder');
+    await mkdir(folder);
+    const huge = path.join(home, 'huge');
+    await writeFile(huge, 'passphrase\n');
+    await truncate(huge, 2 ** 30);
+    const cases = { '/dev/zero': 'is not a regular file', [fifo]: 'is not a regular file', [folder]: 'is not a regular file', [huge]: 'is larger than 64 KiB' };
+    for (const [passphraseFile, problem] of Object.entries(cases)) {
+      for (const argv of [['backup', '--out', path.join(home, 'b.tar.gz')], ['restore', '--from', path.join(home, 'b.tar.gz')]]) {
+        const result = await run([...argv, '--context', 'refused', '--passphrase-file', passphraseFile, '--kubeconfig', file]);
+        expect(result, `${argv[0]} ${passphraseFile}`).toMatchObject({ exitCode: 1, errors: [`the passphrase file ${passphraseFile} ${problem}`] });
+      }
+    }
+  });
+
+  it('a vault key that is a FIFO is one line beside the kubeconfig files it hides nothing of, and fails a job that needs it', async () => {
+    const dir = path.join(home, 'fleetdeck');
+    await new KubeconfigStore([], new Vault(dir, new FileKeyStore(dir))).import(await readFile(await kubeconfig({ imported: 'https://127.0.0.1:1' }), 'utf8'), 'imported.yaml');
+    const key = path.join(dir, 'vault.key');
+    await rm(key);
+    execFileSync('mkfifo', ['-m', '600', key]);
+    const file = await kubeconfig({ alpha: 'https://127.0.0.1:1' });
+    const refusal = `refusing ${key}: it is a FIFO, not a regular file`;
+
+    const listed = await run(['clusters', '--kubeconfig', file]);
+    expect(listed.output).toMatch(/^\*alpha\b/m);
+    expect(listed).toMatchObject({ exitCode: 1, errors: [`the vault ${path.join(dir, 'vault.enc')} cannot be opened: ${refusal}`] });
+    const backup = await run(['backup', '--context', 'alpha', '--out', path.join(home, 'b.tar.gz'), '--kubeconfig', file]);
+    expect(backup).toMatchObject({ exitCode: 1, errors: [refusal] });
+  });
+});
+
 describe('fleetdeck: unreachable clusters', () => {
   let blackhole: net.Server;
   const sockets = new Set<net.Socket>();
@@ -170,7 +206,7 @@ describe('fleetdeck: unreachable clusters', () => {
     }
   }, 30_000);
 
-  it('clusters --connect exits 1 when every cluster failed', async () => {
+  it('clusters --connect exits 1 when every cluster failed, naming each on stderr', async () => {
     const file = await kubeconfig({ refused: 'https://127.0.0.1:1', broken: 'https://127.0.0.1:1' });
     await writeFile(file, (await readFile(file, 'utf8')).replace('"cluster":"broken"', '"cluster":"missing"'));
     const result = await run(['clusters', '--connect', '--kubeconfig', file, '--output', 'json']);
@@ -180,6 +216,10 @@ describe('fleetdeck: unreachable clusters', () => {
       ['broken', 'failed', 'context-invalid'],
     ]);
     expect(result.exitCode).toBe(1);
+    // named on stderr too, one line each, as pods --problems does
+    expect(result.errors).toEqual([expect.stringMatching(/^refused: cannot reach https:\/\/127\.0\.0\.1:1: connect ECONNREFUSED/), 'broken: context "broken" references missing cluster "missing"']);
+    const table = await mainStderr(['clusters', '--connect', '--kubeconfig', file]);
+    expect(table).toEqual({ code: 1, stderr: expect.stringMatching(/^fleetdeck: refused: cannot reach [^\n]*\nfleetdeck: broken: context "broken" references missing cluster "missing"\n$/) });
   }, 30_000);
 });
 

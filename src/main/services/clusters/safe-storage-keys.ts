@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FleetdeckError } from '../../../shared/errors.ts';
-import { createOnce, FileKeyStore, type KeyKind, type KeyStore } from './vault.ts';
+import { createOnce, FileKeyStore, MAX_KEY_FILE_BYTES, readOwnFile, type KeyKind, type KeyStore } from './vault.ts';
 
 /** The part of Electron's safeStorage the desktop key store uses. */
 export interface SafeStorageLike {
@@ -66,10 +65,7 @@ export class SafeStorageKeyStore implements KeyStore {
     if (kind === 'file') return this.keyFile.existingKey('file');
     // opening needs only a working safeStorage, so a vault sealed before can still be opened (and re-sealed)
     if (!this.safeStorage.isEncryptionAvailable()) return undefined;
-    const sealed = await readFile(this.keychainFile).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return undefined;
-      throw error;
-    });
+    const sealed = await readOwnFile(this.keychainFile, MAX_KEY_FILE_BYTES);
     return sealed && this.decrypt(sealed);
   }
 

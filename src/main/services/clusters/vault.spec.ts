@@ -1,12 +1,12 @@
-import { spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { KubeconfigClustersService } from './clusters-service.ts';
 import { KubeconfigStore } from './kubeconfig-store.ts';
 import { SafeStorageKeyStore, type SafeStorageLike } from './safe-storage-keys.ts';
-import { FileKeyStore, Vault, type VaultData } from './vault.ts';
+import { FileKeyStore, MAX_VAULT_BYTES, Vault, type VaultData } from './vault.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -191,6 +191,76 @@ describe('one vault for the desktop app, the web shell and the CLI', () => {
     expect((await cli.load()).config.errors).toEqual([expect.objectContaining({ code: 'internal', message: expect.stringMatching(/vault key file .* is damaged/) })]);
     await chmod(path.join(dir, 'vault.key'), 0o644);
     expect((await cli.load()).config.errors).toEqual([expect.objectContaining({ code: 'forbidden', message: expect.stringMatching(/its mode is 644/) })]);
+  });
+});
+
+describe('vault files that are not what Fleetdeck wrote', () => {
+  const kubeconfigFile = async () => {
+    const name = path.join(dir, 'kubeconfig');
+    await writeFile(name, kubeconfig('from-file'));
+    return name;
+  };
+  /** Puts something else where Fleetdeck keeps a file (whose content was this), and says how it is refused. */
+  const hazards: Record<string, (file: string, content: Buffer) => Promise<string>> = {
+    'a FIFO with mode 600': async (file) => (execFileSync('mkfifo', ['-m', '600', file]), 'it is a FIFO, not a regular file'),
+    'a folder': async (file) => (await mkdir(file, { mode: 0o700 }), 'it is a folder, not a regular file'),
+    'a symbolic link to the file it should be': async (file, content) => {
+      const real = path.join(dir, 'elsewhere');
+      await writeFile(real, content, { mode: 0o600 });
+      await symlink(real, file);
+      return 'it is a symbolic link, not a regular file (put the file itself in its place)';
+    },
+    'a file too large': async (file, content) => {
+      await writeFile(file, content, { mode: 0o600 });
+      await truncate(file, MAX_VAULT_BYTES + 1);
+      return `it is larger than ${file.endsWith('vault.enc') ? '64 MiB' : '4 KiB'}`;
+    },
+  };
+  const osKeychain = keychain();
+
+  /** The vault and both key files as the desktop app and the CLI leave them, then the hazard in place of one. */
+  async function replace(name: string, hazard: (file: string, content: Buffer) => Promise<string>): Promise<{ file: string; refusal: string }> {
+    await new SafeStorageKeyStore(dir, osKeychain).key();
+    await new Vault(dir, new FileKeyStore(dir)).write({ version: 1, entries: [Vault.entry(kubeconfig('imported'), 'imported.yaml')], displayNames: {} });
+    const file = path.join(dir, name);
+    const content = await readFile(file);
+    await rm(file);
+    return { file, refusal: `refusing ${file}: ${await hazard(file, content)}` };
+  }
+
+  for (const [what, hazard] of Object.entries(hazards)) {
+    it(`vault.key as ${what}: one line, and the kubeconfig files still listed`, async () => {
+      const { refusal } = await replace('vault.key', hazard);
+      await expect(new FileKeyStore(dir).key()).rejects.toMatchObject({ message: refusal });
+      const { config } = await new KubeconfigStore([await kubeconfigFile()], new Vault(dir, new FileKeyStore(dir))).load();
+      expect([...config.contexts.keys()]).toEqual(['from-file']);
+      expect(config.errors).toEqual([expect.objectContaining({ source: path.join(dir, 'vault.enc'), message: `the vault ${path.join(dir, 'vault.enc')} cannot be opened: ${refusal}` })]);
+    });
+
+    it(`vault.enc as ${what}: one line, and the kubeconfig files still listed`, async () => {
+      const { file, refusal } = await replace('vault.enc', hazard);
+      const { config } = await new KubeconfigStore([await kubeconfigFile()], new Vault(dir, new FileKeyStore(dir))).load();
+      expect([...config.contexts.keys()]).toEqual(['from-file']);
+      expect(config.errors).toEqual([expect.objectContaining({ source: file, message: refusal })]);
+    });
+
+    it(`vault.key.safe as ${what}: one line`, async () => {
+      const { refusal } = await replace('vault.key.safe', hazard);
+      await expect(new SafeStorageKeyStore(dir, osKeychain).existingKey('keychain')).rejects.toMatchObject({ message: refusal });
+    });
+  }
+
+  it('a FIFO with mode 644 in place of the key is refused for what it is, not for its mode', async () => {
+    execFileSync('mkfifo', ['-m', '644', path.join(dir, 'vault.key')]);
+    await expect(new FileKeyStore(dir).key()).rejects.toMatchObject({ code: 'forbidden', message: `refusing ${path.join(dir, 'vault.key')}: it is a FIFO, not a regular file` });
+  });
+
+  it('a vault is never written larger than it may be read', async () => {
+    const vault = new Vault(dir, new FileKeyStore(dir));
+    await vault.write({ version: 1, entries: [Vault.entry(kubeconfig('small'), 'small.yaml')], displayNames: {} });
+    const before = await readFile(path.join(dir, 'vault.enc'));
+    await expect(vault.write({ version: 1, entries: [Vault.entry('x'.repeat(MAX_VAULT_BYTES), 'huge.yaml')], displayNames: {} })).rejects.toMatchObject({ code: 'too-large' });
+    expect(await readFile(path.join(dir, 'vault.enc'))).toEqual(before);
   });
 });
 

@@ -1,9 +1,11 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
-import { chmod, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { chmod, link, lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { KubeconfigSourceError } from '../../../shared/contract/clusters.ts';
 import { FleetdeckError, type ErrorCode } from '../../../shared/errors.ts';
+import { readRegularFile } from './files.ts';
 
 /** Where Fleetdeck keeps its own data: $FLEETDECK_HOME, else $XDG_CONFIG_HOME/fleetdeck, else ~/.config/fleetdeck. */
 export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -30,10 +32,40 @@ export interface KeyStore {
 
 export const keyFileName = 'vault.key';
 
+/** A key file holds one key, a few dozen bytes. */
+export const MAX_KEY_FILE_BYTES = 4096;
+/** The vault holds imported kubeconfigs; a write that would grow it past this is refused, so it stays readable. */
+export const MAX_VAULT_BYTES = 64 * 2 ** 20;
+
+const fileType = (info: Stats) =>
+  info.isSymbolicLink() ? 'a symbolic link' : info.isDirectory() ? 'a folder' : info.isFIFO() ? 'a FIFO' : info.isSocket() ? 'a socket' : 'a device';
+
 /**
- * Creates file with content unless it exists, safely against other processes doing the same:
- * the content goes to a temporary file that is then hard-linked into place, so the file appears
- * whole or not at all. Returns the content that won (ours, or the one another process linked first).
+ * Reads one of the files Fleetdeck keeps in its data folder (vault.enc, vault.key,
+ * vault.key.safe); undefined when it does not exist. Fleetdeck writes them itself as regular
+ * files, so anything else in their place is refused before it is opened: a symbolic link (it
+ * would choose which file is read), a FIFO (reading it would wait forever), a folder or a device;
+ * then, with ownerOnly (a key in the clear), a file others may read or write; then a file larger
+ * than maxBytes.
+ */
+export async function readOwnFile(file: string, maxBytes: number, { ownerOnly = false } = {}): Promise<Buffer | undefined> {
+  const info = await lstat(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (!info) return undefined;
+  if (!info.isFile()) throw new FleetdeckError('forbidden', `refusing ${file}: it is ${fileType(info)}, not a regular file${info.isSymbolicLink() ? ' (put the file itself in its place)' : ''}`);
+  if (ownerOnly && (info.mode & 0o077) !== 0) throw new FleetdeckError('forbidden', `refusing ${file}: its mode is ${(info.mode & 0o777).toString(8)}, it must be 600 (chmod 600 ${file})`);
+  if (info.size > maxBytes) throw new FleetdeckError('too-large', `refusing ${file}: it is larger than ${maxBytes >= 2 ** 20 ? `${maxBytes / 2 ** 20} MiB` : `${maxBytes / 1024} KiB`}`);
+  // checked again once open (it is opened without waiting, should a FIFO have taken its place)
+  return readRegularFile(file, maxBytes, 'forbidden');
+}
+
+/**
+ * Creates the key file with content unless it exists, safely against other processes doing the
+ * same: the content goes to a temporary file that is then hard-linked into place, so the file
+ * appears whole or not at all. Returns the content that won (ours, or the one another process
+ * linked first).
  */
 export async function createOnce(file: string, content: Buffer | string): Promise<Buffer> {
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -44,7 +76,9 @@ export async function createOnce(file: string, content: Buffer | string): Promis
     return Buffer.from(content);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return await readFile(file);
+    const winner = await readOwnFile(file, MAX_KEY_FILE_BYTES);
+    if (!winner) throw error;
+    return winner;
   } finally {
     await rm(temp, { force: true });
   }
@@ -52,7 +86,7 @@ export async function createOnce(file: string, content: Buffer | string): Promis
 
 /**
  * The key file every host uses when it exists: a random key in `<data dir>/vault.key`, mode 0600.
- * A key file that others can read is refused rather than used.
+ * A key file that others can read (or that is not a regular file) is refused rather than used.
  */
 export class FileKeyStore implements KeyStore {
   readonly file: string;
@@ -70,15 +104,8 @@ export class FileKeyStore implements KeyStore {
 
   async existingKey(kind: KeyKind): Promise<Buffer | undefined> {
     if (kind !== 'file') return undefined;
-    const info = await stat(this.file).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return undefined;
-      throw error;
-    });
-    if (!info) return undefined;
-    if ((info.mode & 0o077) !== 0) {
-      throw new FleetdeckError('forbidden', `refusing the vault key file ${this.file}: its mode is ${(info.mode & 0o777).toString(8)}, it must be 600 (chmod 600 ${this.file})`);
-    }
-    return this.decode(await readFile(this.file));
+    const text = await readOwnFile(this.file, MAX_KEY_FILE_BYTES, { ownerOnly: true });
+    return text && this.decode(text);
   }
 
   private decode(text: Buffer): Buffer {
@@ -135,13 +162,14 @@ export class Vault {
   /** The vault's contents, or why this host cannot open it (it is then left as it is). */
   async open(): Promise<{ data: VaultData } | { problem: VaultProblem }> {
     const problem = (code: ErrorCode, message: string, notice?: true) => ({ problem: { source: this.file, code, message, ...(notice ? { notice } : {}) } });
-    let sealed: Buffer;
+    let sealed: Buffer | undefined;
     try {
-      sealed = await readFile(this.file);
+      sealed = await readOwnFile(this.file, MAX_VAULT_BYTES);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { data: empty() };
+      if (error instanceof FleetdeckError) return problem(error.code, error.message);
       return problem('forbidden', `cannot read the vault ${this.file}: ${(error as Error).message}`);
     }
+    if (!sealed) return { data: empty() };
     const kind = (Object.keys(kindByte) as KeyKind[]).find((k) => kindByte[k] === sealed[0]);
     if (!kind || sealed.length < 29) return problem('kubeconfig-invalid', `the vault ${this.file} is not a Fleetdeck vault (damaged, or written by a newer Fleetdeck)`);
     // a key-file vault may also be one the desktop app sealed with the keychain before the first byte said which
@@ -173,6 +201,7 @@ export class Vault {
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     const body = Buffer.concat([cipher.update(JSON.stringify(data), 'utf8'), cipher.final()]);
     const sealed = Buffer.concat([Buffer.from([kindByte[kind]]), iv, cipher.getAuthTag(), body]);
+    if (sealed.length > MAX_VAULT_BYTES) throw new FleetdeckError('too-large', `the vault would be larger than ${MAX_VAULT_BYTES / 2 ** 20} MiB: remove imported kubeconfigs you no longer need`);
     await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
     const temp = `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     await writeFile(temp, sealed, { mode: 0o600 });
