@@ -25,7 +25,7 @@ const usage = `usage: fleetdeck <command> [options]
 
 commands:
   clusters [--connect]   list the contexts of the kubeconfig files, with cloud and auth; --connect probes each
-                         (exit 1 when every connection failed, 2 when some did)
+                         (each failure named on stderr; exit 1 when every connection failed, 2 when some did)
   pods --problems [--timeout SECONDS (default 30)]
                          every broken pod in every namespace, with reason and hint (--context C, repeatable);
                          a cluster not listed in time is named on stderr (exit 1 only if none answered)
