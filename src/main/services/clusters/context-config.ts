@@ -8,8 +8,8 @@ import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
 import type { Cluster, KubeConfig, User } from '@kubernetes/client-node';
-import { ExecAuth } from '@kubernetes/client-node/dist/exec_auth.js';
 import { FleetdeckError } from '../../../shared/errors.ts';
+import { credentialFromPlugin, defaultPluginLimits, type ExecSpec, type PluginLimits } from './exec-credential.ts';
 import { readRegularFile } from './files.ts';
 import type { Proxy } from './proxy.ts';
 import { displayUrl, scrub, urlSecrets } from './redact.ts';
@@ -31,6 +31,8 @@ export interface ContextParts {
   user: KubeUser;
   /** the context's secret values, which no message may repeat (a plugin's error output might); the server's and proxy's are added */
   secrets: string[];
+  /** how long an exec plugin may run and how much it may write */
+  pluginLimits?: PluginLimits;
 }
 
 /** CA bundles are the largest credential files, a few hundred KB. */
@@ -56,15 +58,15 @@ export class ContextConfig {
   private readonly secure: boolean;
   private readonly proxy?: Proxy;
   private readonly secrets: string[];
-  /** caches the plugin's credential until it expires, then runs the plugin again */
-  private readonly exec = new ExecAuth();
+  private readonly pluginLimits: PluginLimits;
   private legacy?: Promise<KubeConfig>;
   private tls?: { id: string; context: tls.SecureContext };
   private readonly files = new Map<string, { stamp: string; data: Buffer }>();
   private proxyAgent?: Promise<http.Agent | false>;
 
-  constructor({ name, server, proxy, cluster, user, secrets }: ContextParts) {
+  constructor({ name, server, proxy, cluster, user, secrets, pluginLimits = defaultPluginLimits }: ContextParts) {
     this.name = name;
+    this.pluginLimits = pluginLimits;
     this.cluster = cluster;
     this.user = user;
     this.proxy = proxy;
@@ -156,9 +158,13 @@ export class ContextConfig {
   private async issuedCredential(): Promise<{ headers: Record<string, string>; cert?: string; key?: string }> {
     const issued: { headers: Record<string, string>; cert?: string; key?: string } = { headers: {} };
     const { exec, authProvider } = this.user;
+    const execInfo = exec && (await this.execInfo());
     try {
-      if (exec) await this.exec.applyAuthentication(this.user, issued);
-      else if (authProvider) await (await this.legacyConfig()).applyToHTTPSOptions(issued);
+      if (exec) {
+        const { token, cert, key } = await credentialFromPlugin(exec as ExecSpec, execInfo!, this.pluginLimits);
+        if (token) issued.headers.Authorization = `Bearer ${token}`;
+        Object.assign(issued, { cert, key });
+      } else if (authProvider) await (await this.legacyConfig()).applyToHTTPSOptions(issued);
       return issued;
     } catch (error) {
       const what = exec ? `credential plugin ${path.basename((exec as { command: string }).command)}` : `auth provider ${(authProvider as { name: string }).name}`;
@@ -176,6 +182,20 @@ export class ContextConfig {
     if (error instanceof SyntaxError || error instanceof TypeError) return ': its output is not an ExecCredential';
     const detail = this.quote(error);
     return detail ? `: ${detail}` : '';
+  }
+
+  /** KUBERNETES_EXEC_INFO as client-go sets it: never interactive; the cluster only when the plugin asks for it. */
+  private async execInfo(): Promise<string> {
+    const { apiVersion = 'client.authentication.k8s.io/v1', provideClusterInfo } = this.user.exec as { apiVersion?: string; provideClusterInfo?: boolean };
+    const { server, tlsServerName, skipTLSVerify, caFile, caData } = this.cluster;
+    const cluster = provideClusterInfo && {
+      server,
+      'tls-server-name': tlsServerName,
+      'insecure-skip-tls-verify': skipTLSVerify || undefined,
+      'certificate-authority-data': caFile ? (await this.read(caFile, 'certificate-authority')).data.toString('base64') : caData,
+      'proxy-url': this.proxy?.url.href,
+    };
+    return JSON.stringify({ apiVersion, kind: 'ExecCredential', spec: { interactive: false, ...(cluster && { cluster }) } });
   }
 
   /**
