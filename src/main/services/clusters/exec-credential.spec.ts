@@ -35,7 +35,7 @@ function context(command: string, extra: Record<string, unknown> = {}, pluginLim
 async function authorization(kc: ContextConfig): Promise<unknown> {
   const opts: RequestOptions = {};
   await kc.applyTo(opts);
-  return opts.headers?.['Authorization' as keyof typeof opts.headers];
+  return (opts.headers as Record<string, unknown>).Authorization;
 }
 
 const credential = (token: string, expirationTimestamp?: string) =>
