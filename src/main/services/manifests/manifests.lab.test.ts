@@ -1,7 +1,7 @@
 // Rendering with a real kustomize (the lab builds kustomize and kubectl from their modules) and
 // the schema bundle regenerated from the lab's API server.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
@@ -69,6 +69,59 @@ describe('kustomize rendering and overlay comparison', () => {
       expect(requests).toBe(0);
       expect(await kustomizeBuild(tool, dir, true)).toContain('name: fetched');
       expect(requests).toBe(1);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('kustomize clones nothing while offline, not even a repository on this machine (file://)', async () => {
+    const repository = mkdtempSync(path.join(tmpdir(), 'fleetdeck-local-repo-'));
+    const git = (...args: string[]) => spawnSync('git', ['-C', repository, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { encoding: 'utf8' });
+    git('init', '--quiet', '--initial-branch=main');
+    mkdirSync(path.join(repository, 'base'));
+    writeFileSync(path.join(repository, 'base/kustomization.yaml'), 'resources: [cm.yaml]\n');
+    writeFileSync(path.join(repository, 'base/cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cloned}\n');
+    git('add', '.');
+    git('commit', '--quiet', '-m', 'base');
+    const dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-clone-'));
+    writeFileSync(path.join(dir, 'kustomization.yaml'), `resources: ["file://${repository}//base?ref=main"]\n`);
+    const tool = await findKustomize([path.join(root, 'lab/bin')]);
+    await expect(kustomizeBuild(tool, dir)).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringMatching(/transport 'file' not allowed/) });
+    expect(await kustomizeBuild(tool, dir, true)).toContain('name: cloned');
+  });
+
+  it("a server on this machine gets no request while offline: each form kustomize reads (and does fetch, once allowed) is refused by the check, the closed network's gap", async () => {
+    let requests = 0;
+    const server = createServer((req, res) => {
+      requests++;
+      res.end(req.url?.includes('patch') ? 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {patched: "yes"}\n' : 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fetched}\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const base64 = (text: string) => Buffer.from(text).toString('base64');
+      const variants = [
+        `Resources: [${url}/cm.yaml]`,
+        `resources: [!!binary ${base64(`${url}/cm.yaml`)}]`,
+        `re\u017Fources: [${url}/cm.yaml]`,
+        `!!binary ${base64('resources')}: [${url}/cm.yaml]`,
+        `<<: {RESOURCES: [${url}/cm.yaml]}`,
+        `resources: [cm.yaml]\nPATCHES: [{PATH: ${url}/patch.yaml, target: {kind: ConfigMap}}]`,
+        `resources: [cm.yaml]\nconfigMapGenerator: [{name: g, FILES: [key=${url}/cm.yaml]}]`,
+        `resources: [cm.yaml]\ntransformers: ["{apiVersion: builtin, kind: PatchTransformer, metadata: {name: p}, path: '${url}/patch.yaml', target: {kind: ConfigMap}}"]`,
+      ];
+      for (const variant of variants) {
+        const dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-loopback-'));
+        writeFileSync(path.join(dir, 'kustomization.yaml'), `${variant}\n`);
+        writeFileSync(path.join(dir, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n');
+        const own = new LocalManifestsService({ dataDir: mkdtempSync(path.join(tmpdir(), 'fleetdeck-home-')), workspaces: [dir] });
+        await expect(own.render({ root: dir, dir: '' }), variant).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('rendering is offline') });
+        expect(requests, variant).toBe(0);
+        // the same kustomization, allowed: kustomize does fetch it
+        await own.render({ root: dir, dir: '', allowRemote: true }).catch(() => undefined);
+        expect(requests, variant).toBeGreaterThan(0);
+        requests = 0;
+      }
     } finally {
       server.close();
     }
