@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { Emitter } from '../../../shared/emitter.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
-import { loadKubeconfigs, parseKubeconfig, type MergedKubeconfig } from './kubeconfig.ts';
+import { checkImport, loadKubeconfigs, parseKubeconfig, type MergedKubeconfig } from './kubeconfig.ts';
 import { Vault } from './vault.ts';
 
 export interface LoadedKubeconfigs {
@@ -29,7 +29,7 @@ export class KubeconfigStore {
   async load(): Promise<LoadedKubeconfigs> {
     const opened = this.vault ? await this.vault.open() : undefined;
     const data = opened && 'data' in opened ? opened.data : { entries: [], displayNames: {} };
-    const inline = data.entries.map((e) => ({ source: vaultSource(e.origin, e.id), baseDir: homedir(), text: e.kubeconfig }));
+    const inline = data.entries.map((e) => ({ source: vaultSource(e.origin, e.id), baseDir: homedir(), text: e.kubeconfig, imported: true }));
     const config = await loadKubeconfigs(this.paths, inline);
     if (opened && 'problem' in opened) config.errors.push(opened.problem);
     return {
@@ -50,6 +50,7 @@ export class KubeconfigStore {
     const parsed = parseKubeconfig(yaml, origin);
     const contexts = (parsed.contexts ?? []).map((c) => c.name);
     if (!contexts.length) throw new FleetdeckError('kubeconfig-invalid', `${origin}: no contexts in this kubeconfig`);
+    checkImport(parsed, origin);
     const { config } = await this.load();
     const taken = contexts.filter((c) => config.contexts.has(c));
     if (taken.length) {

@@ -8,7 +8,7 @@ import { FleetdeckError } from '../../../shared/errors.ts';
 import { ContextConfig } from './context-config.ts';
 import { readRegularFile } from './files.ts';
 import { environmentProxy, isHostName, isLoopback, parseProxyUrl, type Proxy } from './proxy.ts';
-import { describeExec, displayUrl, validUserInfo } from './redact.ts';
+import { credentialPlugins, describeExec, displayUrl, validUserInfo } from './redact.ts';
 
 const extensions = z.array(z.object({ name: z.string(), extension: z.unknown() })).nullish();
 // what Fleetdeck reads is typed (kubectl too refuses a file with a wrongly typed field); null is absent
@@ -72,12 +72,27 @@ interface Entry<T> {
   baseDir: string;
 }
 
-/** The merged view of several kubeconfig files, by kubectl's rule: the first file to define a name wins. */
-export interface MergedKubeconfig {
-  currentContext?: string;
+/** The clusters and users a context's names are looked up in. */
+interface Definitions {
   clusters: Map<string, Entry<RawCluster>>;
   users: Map<string, Entry<RawUser>>;
-  contexts: Map<string, Entry<RawContext>>;
+}
+
+interface ContextEntry extends Entry<RawContext> {
+  /** the kubeconfig files' merged definitions, or only those of the imported kubeconfig that holds this context */
+  scope: Definitions;
+  /** from an imported kubeconfig (the renderer's input, not a file the user named): it may run only known credential plugins */
+  imported: boolean;
+}
+
+/**
+ * The contexts of several kubeconfigs, by kubectl's rule: the first source to define a name wins.
+ * The files' clusters and users merge as kubectl merges them; an imported kubeconfig's contexts
+ * resolve only against its own, so an import can neither borrow nor shadow another source's.
+ */
+export interface MergedKubeconfig {
+  currentContext?: string;
+  contexts: Map<string, ContextEntry>;
   errors: KubeconfigSourceError[];
 }
 
@@ -120,16 +135,19 @@ export function parseKubeconfig(text: string, source: string): z.infer<typeof ku
   return parsed.data;
 }
 
-/** A kubeconfig held in memory (the vault's), with where its relative paths point. */
+/** A kubeconfig held in memory (the vault's), with where its relative paths point; each resolves only against itself. */
 export interface InlineKubeconfig {
   source: string;
   baseDir: string;
   text: string;
+  /** came from the renderer (an import): see importProblem */
+  imported?: boolean;
 }
 
 /** Merges kubeconfig files, then inline kubeconfigs, in order; a file that cannot be read is reported, not fatal. */
 export async function loadKubeconfigs(paths: string[], inline: InlineKubeconfig[] = []): Promise<MergedKubeconfig> {
-  const merged: MergedKubeconfig = { clusters: new Map(), users: new Map(), contexts: new Map(), errors: [] };
+  const merged: MergedKubeconfig = { contexts: new Map(), errors: [] };
+  const files: Definitions = { clusters: new Map(), users: new Map() };
   const read = async (file: string): Promise<InlineKubeconfig | undefined> => {
     try {
       return { source: file, baseDir: path.dirname(file), text: (await readRegularFile(file, MAX_KUBECONFIG_BYTES, 'kubeconfig-invalid')).toString('utf8') };
@@ -152,12 +170,16 @@ export async function loadKubeconfigs(paths: string[], inline: InlineKubeconfig[
     try {
       const config = parseKubeconfig(text, source);
       merged.currentContext ??= config['current-context'] ?? undefined;
+      const scope: Definitions = typeof next === 'string' ? files : { clusters: new Map(), users: new Map() };
       const add = <T>(map: Map<string, Entry<T>>, name: string, value: T) => {
         if (!map.has(name)) map.set(name, { value, source, baseDir });
       };
-      for (const c of config.clusters ?? []) add(merged.clusters, c.name, c.cluster ?? {});
-      for (const u of config.users ?? []) add(merged.users, u.name, u.user ?? {});
-      for (const c of config.contexts ?? []) add(merged.contexts, c.name, c.context ?? {});
+      for (const c of config.clusters ?? []) add(scope.clusters, c.name, c.cluster ?? {});
+      for (const u of config.users ?? []) add(scope.users, u.name, u.user ?? {});
+      const imported = typeof next !== 'string' && next.imported === true;
+      for (const c of config.contexts ?? []) {
+        if (!merged.contexts.has(c.name)) merged.contexts.set(c.name, { value: c.context ?? {}, source, baseDir, scope, imported });
+      }
     } catch (error) {
       if (!(error instanceof FleetdeckError)) throw error;
       merged.errors.push({ source, code: error.code, message: error.message });
@@ -186,8 +208,62 @@ function declaredCloud(cluster: RawCluster | undefined): string | undefined {
   return typeof value?.cloud === 'string' ? value.cloud : undefined;
 }
 
+/** Variables an imported kubeconfig may set for its plugin: cloud settings and credentials, none naming a file, folder or program. */
+const cloudVariable = /^(?:AWS|AZURE|AAD|ARM|GOOGLE|CLOUDSDK|KUBELOGIN|DIGITALOCEAN|OCI)_/i;
+const namesElsewhere = /(?:^|_)(?:FILE|PATH|DIR|HOME|CONFIG|PYTHON|EXECUTABLES?|COMMAND|CMD|PROCESS|PROGRAM|BIN)(?:_|$)/i;
+/** A flag that names a program for the plugin to run (int128's kubelogin has --browser-command). */
+const programFlag = /command|exec|browser|program|script|shell/i;
+/** Options that may come before a plugin's credential subcommand: aws --region X eks get-token. */
+const leadingOption = /^--(?:region|profile)(?:=.+)?$/;
+const quoted = (text: string) => JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
+
+/**
+ * Why a user of an imported kubeconfig (the renderer's input) may not be used: it would run a
+ * program other than a known credential plugin's credential subcommand, or send a file of this machine.
+ */
+function importedUserProblem(user: RawUser): string | undefined {
+  const exec = user.exec;
+  if (exec) {
+    const name = exec.command.replace(/\.exe$/i, '');
+    const subcommand = credentialPlugins.get(name);
+    if (!subcommand) return `its exec plugin ${quoted(exec.command)} is not a known credential plugin named without a path (${[...credentialPlugins.keys()].join(', ')})`;
+    const args = exec.args ?? [];
+    let at = 0;
+    while (at < args.length && leadingOption.test(args[at])) at += args[at].includes('=') ? 1 : 2;
+    if (subcommand.some((word, i) => args[at + i] !== word)) return `its exec plugin must be run as "${[name, ...subcommand].join(' ')} …"`;
+    const flag = args.find((arg) => arg.startsWith('-') && programFlag.test(arg.split('=')[0]));
+    if (flag) return `its exec plugin's flag ${quoted(flag.split('=')[0])} names a program to run`;
+    const variable = (exec.env ?? []).find((e) => !cloudVariable.test(e.name) || namesElsewhere.test(e.name));
+    if (variable) return `its exec plugin's environment variable ${quoted(variable.name)} is not a cloud credential setting`;
+  }
+  const provider = user['auth-provider'];
+  if (provider && Object.keys(provider.config ?? {}).some((key) => key.startsWith('cmd-'))) return `its auth-provider ${quoted(provider.name)} runs a command (cmd-path, cmd-args)`;
+  if (user.tokenFile) return 'it reads its token from a file of this machine (tokenFile)';
+  return undefined;
+}
+
+/**
+ * Refuses a kubeconfig about to be imported that reaches outside itself: a context naming a
+ * cluster or user it does not define, or a user that would run a program or read a local token.
+ */
+export function checkImport(config: ReturnType<typeof parseKubeconfig>, origin: string): void {
+  const refuse = (why: string) => {
+    throw new FleetdeckError('kubeconfig-invalid', `${origin}: ${why}; an imported kubeconfig must define every cluster and user its contexts name, and may run only known credential plugins`);
+  };
+  const clusters = new Set((config.clusters ?? []).map((c) => c.name));
+  const users = new Set((config.users ?? []).map((u) => u.name));
+  for (const { name, context } of config.contexts ?? []) {
+    if (!context?.cluster || !clusters.has(context.cluster)) refuse(`context ${quoted(name)} names cluster ${quoted(context?.cluster ?? '')}, which this kubeconfig does not define`);
+    if (context?.user && !users.has(context.user)) refuse(`context ${quoted(name)} names user ${quoted(context.user)}, which this kubeconfig does not define`);
+  }
+  for (const { name, user } of config.users ?? []) {
+    const problem = user && importedUserProblem(user);
+    if (problem) refuse(`user ${quoted(name)}: ${problem}`);
+  }
+}
+
 interface ResolvedContext {
-  context: Entry<RawContext>;
+  context: ContextEntry;
   cluster: Entry<RawCluster>;
   user?: Entry<RawUser>;
   server: URL;
@@ -200,10 +276,13 @@ function resolve(config: MergedKubeconfig, name: string, env: NodeJS.ProcessEnv)
   if (!context) return `context "${name}" not found`;
   const { cluster: clusterName, user: userName } = context.value;
   if (!clusterName) return `context "${name}" names no cluster`;
-  const cluster = config.clusters.get(clusterName);
-  if (!cluster) return `context "${name}" references missing cluster "${clusterName}"`;
-  const user = userName ? config.users.get(userName) : undefined;
-  if (userName && !user) return `context "${name}" references missing user "${userName}"`;
+  const own = context.imported ? ' (an imported kubeconfig uses only the clusters and users it defines)' : '';
+  const cluster = context.scope.clusters.get(clusterName);
+  if (!cluster) return `context "${name}" references missing cluster "${clusterName}"${own}`;
+  const user = userName ? context.scope.users.get(userName) : undefined;
+  if (userName && !user) return `context "${name}" references missing user "${userName}"${own}`;
+  const untrusted = context.imported && user && importedUserProblem(user.value);
+  if (untrusted) return `context "${name}": user "${userName}" of an imported kubeconfig cannot be used: ${untrusted}`;
   const rawServer = cluster.value.server;
   if (!rawServer) return `context "${name}": cluster "${clusterName}" has no server URL`;
   const server = URL.parse(rawServer);
@@ -243,9 +322,9 @@ export function contextProblem(config: MergedKubeconfig, name: string, env: Node
 
 /** Every context as the renderer may see it: names, the server without credentials, the plugin without secrets. */
 export function listEntries(config: MergedKubeconfig): ClusterEntry[] {
-  return [...config.contexts].map(([name, { value: context, source }]) => {
-    const cluster = context.cluster ? config.clusters.get(context.cluster)?.value : undefined;
-    const user = context.user ? config.users.get(context.user)?.value : undefined;
+  return [...config.contexts].map(([name, { value: context, source, scope }]) => {
+    const cluster = context.cluster ? scope.clusters.get(context.cluster)?.value : undefined;
+    const user = context.user ? scope.users.get(context.user)?.value : undefined;
     const problem = contextProblem(config, name);
     return {
       context: name,

@@ -49,19 +49,24 @@ const namingFlags = new Set([
 /** Flags of those plugins that take no value: the argument after one is not its value. */
 const switches = new Set(['verbose', 'debug', 'use-application-default-credentials', 'legacy', 'pop-enabled']);
 
-/** The subcommand words of known credential plugins, by command name: the only positional arguments shown. */
-const subcommands: Record<string, ReadonlySet<string>> = {
-  aws: new Set(['eks', 'get-token']),
+/**
+ * Known credential plugins, by command name, and the subcommand each issues a credential with
+ * (empty: the plugin does nothing else). Its words are the only positional arguments shown; an
+ * imported kubeconfig may run only these plugins, with these subcommands.
+ */
+export const credentialPlugins: ReadonlyMap<string, readonly string[]> = new Map([
+  ['aws', ['eks', 'get-token']],
   // Azure's kubelogin and int128's kubelogin (also run as kubectl oidc-login)
-  kubelogin: new Set(['get-token', 'convert-kubeconfig']),
-  kubectl: new Set(['oidc-login', 'get-token']),
-  'kubectl-oidc_login': new Set(['get-token']),
-  'aws-iam-authenticator': new Set(['token']),
-  gcloud: new Set(['config', 'config-helper']),
-  az: new Set(['account', 'get-access-token']),
-  doctl: new Set(['kubernetes', 'cluster', 'kubeconfig', 'exec-credential']),
-  oci: new Set(['ce', 'cluster', 'generate-token']),
-};
+  ['kubelogin', ['get-token']],
+  ['kubectl', ['oidc-login', 'get-token']],
+  ['kubectl-oidc_login', ['get-token']],
+  ['aws-iam-authenticator', ['token']],
+  ['gke-gcloud-auth-plugin', []],
+  ['gcloud', ['config', 'config-helper']],
+  ['az', ['account', 'get-access-token']],
+  ['doctl', ['kubernetes', 'cluster', 'kubeconfig', 'exec-credential']],
+  ['oci', ['ce', 'cluster', 'generate-token']],
+]);
 
 /** A flag shown by name: a long lowercase one or a single letter; anything else that starts with `-` is masked. */
 const wellFormedFlag = /^(?:--[a-z][a-z0-9_-]{0,39}|-[a-zA-Z])$/;
@@ -80,7 +85,7 @@ export function describeExec(command: string, args: readonly string[]): { text: 
   // a URL is shown without its credentials, which a message must not repeat either
   const shownValue = (value: string) => (value.includes('://') ? (hidden.push(...urlSecrets(value)), displayUrl(value)) : shorten(value));
   const name = path.basename(command);
-  const words = subcommands[name.toLowerCase().replace(/\.(exe|cmd|bat)$/, '')] ?? new Set();
+  const words = new Set(credentialPlugins.get(name.toLowerCase().replace(/\.(exe|cmd|bat)$/, '')));
   const shown = [name];
   /** the flag whose value comes next ('' for a masked one) */
   let valueOf: string | undefined;
