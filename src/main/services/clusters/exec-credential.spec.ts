@@ -1,4 +1,5 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -67,6 +68,20 @@ describe('exec credential plugins', () => {
     await vi.waitFor(() => expect(started.filter(alive)).toEqual([]), { timeout: 10_000, interval: 50 });
   });
 
+  it('stops running plugins when Fleetdeck is stopped by a signal', async () => {
+    const pids = path.join(dir, 'orphan.pids');
+    const { command } = plugin('orphan.sh', `echo $$ > '${pids}'\nsleep 100000 &\necho $! >> '${pids}'\nwait`);
+    const module = new URL('./exec-credential.ts', import.meta.url).href;
+    const script = `import(${JSON.stringify(module)}).then((m) => m.credentialFromPlugin({ command: ${JSON.stringify(command)} }, '{}'))`;
+    const fleetdeck = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+    await vi.waitFor(() => expect(existsSync(pids) && readFileSync(pids, 'utf8').split('\n').filter(Boolean)).toHaveLength(2), { timeout: 20_000, interval: 50 });
+    const exited = new Promise((resolve) => fleetdeck.on('exit', (code, signal) => resolve(signal)));
+    fleetdeck.kill('SIGTERM');
+    expect(await exited).toBe('SIGTERM');
+    const started = readFileSync(pids, 'utf8').split('\n').filter(Boolean).map(Number);
+    await vi.waitFor(() => expect(started.filter(alive)).toEqual([]), { timeout: 10_000, interval: 50 });
+  });
+
   it('stops a plugin that writes without end at the output cap', async () => {
     const { command } = plugin('endless.sh', 'exec yes hunter2-secret');
     await expect(authorization(context(command))).rejects.toMatchObject({
@@ -110,6 +125,9 @@ describe('exec credential plugins', () => {
   it('quotes a failing plugin with the secrets masked, and refuses output that is no credential', async () => {
     const failing = plugin('failing.sh', 'echo "login failed for hunter2-secret" >&2\nexit 1');
     await expect(authorization(context(failing.command))).rejects.toMatchObject({ code: 'exec-plugin-failed', message: 'context "t": credential plugin failing.sh failed: login failed for ***' });
+    // the next request right after fails at once with the same error: a command's requests do not each wait out the plugin
+    await expect(authorization(context(failing.command))).rejects.toMatchObject({ message: 'context "t": credential plugin failing.sh failed: login failed for ***' });
+    expect(failing.runs()).toBe(1);
     const garbage = plugin('garbage.sh', 'echo "{\\"status\\": {}}"');
     await expect(authorization(context(garbage.command))).rejects.toMatchObject({
       message: 'context "t": credential plugin garbage.sh failed: its ExecCredential holds neither a token nor a client certificate and key',

@@ -26,7 +26,11 @@ export interface PluginLimits {
   maxOutputBytes: number;
 }
 
-export const defaultPluginLimits: PluginLimits = { timeoutMs: 60_000, maxOutputBytes: 2 ** 20 };
+/** Plugins are never interactive here: one that needs more than 30 s to print a token is stuck. */
+export const defaultPluginLimits: PluginLimits = { timeoutMs: 30_000, maxOutputBytes: 2 ** 20 };
+
+/** A failure is kept this long, so that a command's next requests fail at once instead of each waiting out the plugin again. */
+const FAILURE_KEPT_MS = 10_000;
 
 /** Why a plugin gave no credential, in its own words (its standard error) or ours: to be quoted after scrubbing. */
 export class PluginFailure extends Error {}
@@ -56,7 +60,7 @@ function parseCredential(output: string): IssuedCredential {
   return { token, cert, key, expires };
 }
 
-/** Process groups of plugins still running, stopped when Fleetdeck exits (a plugin must not outlive it). */
+/** Process groups of plugins still running, stopped when Fleetdeck exits or is stopped by a signal (a plugin must not outlive it). */
 const running = new Set<number>();
 const stopGroup = (pid: number) => {
   try {
@@ -65,22 +69,37 @@ const stopGroup = (pid: number) => {
     // already gone
   }
 };
-let exitHookInstalled = false;
+const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const stopAll = () => running.forEach(stopGroup);
+function onSignal(signal: NodeJS.Signals): void {
+  stopAll();
+  untrack();
+  // the signal's default action (exit) unless someone else handles it
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+function track(pid: number): void {
+  running.add(pid);
+  if (running.size > 1) return;
+  process.on('exit', stopAll);
+  for (const signal of signals) process.on(signal, onSignal);
+}
+function untrack(pid?: number): void {
+  if (pid) running.delete(pid);
+  if (pid && running.size) return;
+  process.off('exit', stopAll);
+  for (const signal of signals) process.off(signal, onSignal);
+}
 
 function runPlugin(spec: ExecSpec, execInfo: string, limits: PluginLimits): Promise<IssuedCredential> {
   if (spec.interactiveMode === 'Always') {
     return Promise.reject(new PluginFailure('it needs an interactive terminal (interactiveMode: Always), which Fleetdeck does not give plugins'));
-  }
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => running.forEach(stopGroup));
   }
   return new Promise((resolve, reject) => {
     const env = { ...process.env, ...Object.fromEntries((spec.env ?? []).map((e) => [e.name, e.value])), KUBERNETES_EXEC_INFO: execInfo };
     // its own process group, so that a timeout stops what it started too (a shell script's children)
     const child = spawn(spec.command, spec.args ?? [], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const pid = child.pid;
-    if (pid) running.add(pid);
+    if (pid) track(pid);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let size = 0;
@@ -89,7 +108,7 @@ function runPlugin(spec: ExecSpec, execInfo: string, limits: PluginLimits): Prom
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      if (pid) running.delete(pid);
+      if (pid) untrack(pid);
       if (failure) {
         if (pid) stopGroup(pid);
         // a descendant in another group may hold the pipes open: do not wait for them
@@ -122,23 +141,24 @@ function runPlugin(spec: ExecSpec, execInfo: string, limits: PluginLimits): Prom
 }
 
 /** Runs, or the run in flight, per plugin invocation (command, arguments, environment, exec info); kept until the credential expires. */
-const credentials = new Map<string, { pending: Promise<IssuedCredential>; issued?: IssuedCredential }>();
+const credentials = new Map<string, { pending: Promise<IssuedCredential>; issued?: IssuedCredential; failedAt?: number }>();
 
 /**
  * The credential a plugin issues: from the cache while it has not expired, else from the run in
- * flight, else from a new run. A failed run is not kept: the next request runs the plugin again.
+ * flight, else from a new run. A failure is repeated for FAILURE_KEPT_MS, then the plugin runs again.
  * `execInfo` is the KUBERNETES_EXEC_INFO the plugin gets.
  */
 export function credentialFromPlugin(spec: ExecSpec, execInfo: string, limits = defaultPluginLimits): Promise<IssuedCredential> {
   const key = JSON.stringify([spec.command, spec.args ?? [], spec.env ?? [], spec.interactiveMode, execInfo]);
   const known = credentials.get(key);
-  const expired = known?.issued?.expires !== undefined && known.issued.expires <= Date.now();
-  if (known && !expired) return known.pending;
-  const entry: { pending: Promise<IssuedCredential>; issued?: IssuedCredential } = { pending: runPlugin(spec, execInfo, limits) };
+  const now = Date.now();
+  const stale = (known?.issued?.expires ?? Infinity) <= now || (known?.failedAt ?? Infinity) <= now - FAILURE_KEPT_MS;
+  if (known && !stale) return known.pending;
+  const entry: { pending: Promise<IssuedCredential>; issued?: IssuedCredential; failedAt?: number } = { pending: runPlugin(spec, execInfo, limits) };
   credentials.set(key, entry);
   entry.pending.then(
     (issued) => (entry.issued = issued),
-    () => credentials.get(key) === entry && credentials.delete(key),
+    () => (entry.failedAt = Date.now()),
   );
   return entry.pending;
 }
