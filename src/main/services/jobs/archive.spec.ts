@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
@@ -6,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import packageJson from '../../../../package.json' with { type: 'json' };
 import type { JobReport } from '../../../shared/migration/report.ts';
 import { run } from '../../cli/index.ts';
@@ -521,6 +522,114 @@ describe('archive size limits', () => {
     const big = { ...configMap.object, data: { blob: 'x'.repeat(archiveLimits.entryBytes) } };
     await expect(writer.add(configMap.ref, big)).rejects.toMatchObject({ code: 'too-large', message: 'ConfigMap shop/settings takes 16 MiB, more than the 16 MiB an archive entry may hold' });
     await writer.abort();
+  });
+});
+
+describe('JSON that would fill the heap', () => {
+  const MiB = 1024 * 1024;
+  const listed = (count: number, value: string) => `[${`${value},`.repeat(count - 1)}${value}]`;
+  const keyed = (count: number, value: string) => `{${Array.from({ length: count }, (_, i) => `"k${i}":${value}`).join(',')}}`;
+  /** A manifest's text with raw JSON text in place of some of its values. */
+  const manifestText = (parts: Record<string, string>) => {
+    const base = { format: 'fleetdeck-archive', version: 1, tool: { name: 'fleetdeck', version: packageJson.version }, createdAt: new Date().toISOString(), source: {}, selection: {}, counts: {}, total: 0, entries: [] };
+    let text = JSON.stringify({ ...base, ...Object.fromEntries(Object.keys(parts).map((key) => [key, `\u0000${key}`])) });
+    for (const [key, value] of Object.entries(parts)) text = text.replace(JSON.stringify(`\u0000${key}`), () => value);
+    return Buffer.from(text);
+  };
+
+  // a fresh process per read: its peak memory is the read's, whatever the tests before left in this one
+  const probe = `
+    const [archive, file, how] = process.argv.slice(1);
+    const { ArchiveReader } = await import(archive);
+    let outcome = { read: true };
+    try {
+      await (how === 'open' ? ArchiveReader.open(file, { allowUnsigned: true }) : ArchiveReader.manifestOf(file));
+    } catch (error) {
+      outcome = { code: error.code, message: error.message };
+    }
+    process.stdout.write(JSON.stringify({ ...outcome, peak: process.resourceUsage().maxRSS * 1024 }));
+  `;
+  type Probe = { read?: true; code?: string; message?: string; peak: number };
+  function readInFreshProcess(how: 'open' | 'manifestOf', archive = file): Probe {
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', probe, path.join(import.meta.dirname, 'archive.ts'), archive, how], { encoding: 'utf8', timeout: 120_000 });
+    // a heap exhausted ends the process with a V8 report instead
+    expect(child.status, child.stderr.slice(0, 500)).toBe(0);
+    return JSON.parse(child.stdout) as Probe;
+  }
+  /** The peak memory of a fresh process reading a small archive. */
+  let baseline = 0;
+  beforeAll(async () => {
+    const small = path.join(mkdtempSync(path.join(tmpdir(), 'fleetdeck-archive-baseline-')), 'small.tar.gz');
+    const writer = await ArchiveWriter.create(small);
+    await writer.add(configMap.ref, configMap.object);
+    await writer.finish({ source, selection });
+    baseline = Math.max(...(['open', 'manifestOf'] as const).map((how) => readInFreshProcess(how, small).peak));
+    await rm(path.dirname(small), { recursive: true });
+  });
+  /** open() and manifestOf() both refuse the file as `expected` says, each holding little more memory than for a small archive. */
+  const bothRefuseFlat = (expected: object) => {
+    for (const how of ['open', 'manifestOf'] as const) {
+      const { peak, ...outcome } = readInFreshProcess(how);
+      expect(outcome).toMatchObject(expected);
+      expect(peak - baseline).toBeLessThan(64 * MiB);
+    }
+  };
+
+  // zod collected 7 issues per empty entry: 3.5 GB in 200 ms for 4,000,000; JSON.parse alone took 256 MB for them
+  const manifests: [string, Record<string, string>][] = [
+    ['4,000,000 empty entries', { entries: listed(4_000_000, '{}') }],
+    ['1,000,000 counts', { counts: keyed(1_000_000, '1') }],
+    ['1,000,000 source fields', { source: keyed(1_000_000, '{}') }],
+    ['4,000,000 selected namespaces', { selection: `{"namespaces":${listed(4_000_000, '""')}}` }],
+    ['4,000,000 empty arrays as the tool', { tool: listed(4_000_000, '[]') }],
+  ];
+  it.each(manifests)('a manifest of %s: refused in one line before it is parsed, memory flat', { timeout: 60_000 }, async (_, parts) => {
+    await writeFile(file, gzipSync(await tarOf([{ name: 'manifest.json', bytes: manifestText(parts) }])));
+    expect((await stat(file)).size).toBeLessThan(8 * MiB);
+    bothRefuseFlat({ code: 'too-large', message: expect.stringMatching(/^[^\n]*: entry manifest\.json holds \d+ (JSON values|objects and arrays), more than the 4096 a manifest of 0 entries may hold$/) });
+  });
+
+  it('a manifest as large as its archive allows: its parts bounded before a schema sees them, its entries checked up to the first fault', { timeout: 60_000 }, async () => {
+    const count = 20_000;
+    const objects = Array.from({ length: count }, (_, i) => ({ name: `resources/configmaps/namespaces/shop/cm-${i}.json`, bytes: Buffer.from('{}') }));
+    // zod's issues for every bad member of one part took 120 MB for 20,000
+    const cases: [Record<string, string>, string, string][] = [
+      [{ entries: listed(count, '{}'), total: String(count) }, 'archive-invalid', 'manifest.json is malformed at entries[0].path: Invalid input: expected string, received undefined'],
+      [{ source: keyed(count, '{}') }, 'too-large', 'manifest.json holds more than 4096 values besides its entries and counts'],
+      [{ counts: keyed(count, '{}') }, 'archive-invalid', 'manifest.json counts (object) entries in k0 but lists 0'],
+    ];
+    for (const [parts, code, message] of cases) {
+      await writeFile(file, gzipSync(await tarOf([...objects, { name: 'manifest.json', bytes: manifestText(parts) }])));
+      bothRefuseFlat({ code, message: `${file}: ${message}` });
+    }
+  });
+
+  it('an object of 4,000,000 empty objects, under the entry size limit: refused in one line before it is parsed, memory flat', { timeout: 60_000 }, async () => {
+    await writeArchive([configMap]);
+    const bomb = Buffer.from(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"settings","namespace":"shop"},"data":${listed(4_000_000, '{}')}}`);
+    expect(bomb.length).toBeLessThan(archiveLimits.entryBytes);
+    await replaceEntry(entryPath(configMap.ref), bomb, true);
+    const { peak, ...outcome } = readInFreshProcess('open');
+    expect(outcome).toEqual({ code: 'too-large', message: `${file}: entry ${entryPath(configMap.ref)} holds 4000003 objects and arrays, more than the 262144 an object may hold` });
+    expect(peak - baseline).toBeLessThan(64 * MiB);
+  });
+
+  it('never writes what the reader refuses: an object of too many values, a name too long, a selection too large', async () => {
+    const writer = await ArchiveWriter.create(file);
+    const crowded = { ...configMap.object, data: Object.fromEntries(Array.from({ length: 300_000 }, (_, i) => [`k${i}`, {}])) };
+    await expect(writer.add(configMap.ref, crowded)).rejects.toMatchObject({ code: 'too-large', message: 'ConfigMap shop/settings holds 300003 objects and arrays, more than the 262144 an object may hold' });
+    const long = 'x'.repeat(300);
+    await expect(writer.add({ ...configMap.ref, name: long }, { ...configMap.object, metadata: { name: long, namespace: 'shop' } })).rejects.toMatchObject({
+      code: 'invalid-input',
+      message: `cannot archive ConfigMap ${long}: its manifest entry is malformed at name: Too big: expected string to have <=253 characters`,
+    });
+    await writer.add(configMap.ref, configMap.object);
+    await expect(writer.finish({ source, selection: { namespaces: Array.from({ length: 5000 }, (_, i) => `ns-${i}`) } })).rejects.toMatchObject({
+      code: 'too-large',
+      message: `cannot write ${file}: its manifest.json holds more than 4096 values besides its entries and counts`,
+    });
+    await writer.abort();
+    expect(await readdir(dir)).toEqual([]);
   });
 });
 
