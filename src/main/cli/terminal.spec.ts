@@ -181,7 +181,9 @@ describe('fleetdeck: hostile text from clusters and kubeconfigs', () => {
 
   it("a job's progress and error lines show it escaped", async () => {
     const backup = await printed(['backup', '--context', context, '--out', path.join(home, 'all.tar.gz')]);
-    expectPrintable(backup, 2, 'backup');
+    // (the archive may then refuse the name: what matters here is how the lines show it)
+    expect(backup.stdout).not.toMatch(unprintable);
+    for (const line of backup.stderr) expect(line).not.toMatch(unprintable);
     expect(backup.stderr).toContain(`fleetdeck: listing 1/1 · configmaps in ${printable(`shop${H}`)}`);
     // a namespace that does not exist: the report's error line, on stdout and stderr
     const missing = await printed(['backup', '--context', context, '--namespace', `gone${H}`, '--out', path.join(home, 'gone.tar.gz')]);
