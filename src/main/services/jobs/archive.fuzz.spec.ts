@@ -183,6 +183,47 @@ describe('archive reader fuzzing', () => {
     );
   }, 60_000);
 
+  it('reads or refuses a manifest made large by repetition anywhere in it, in one line and without filling the heap', async () => {
+    type Manifest = ReturnType<typeof manifestOf> & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const hole = '\u0000hole';
+    const places: Record<string, (manifest: Manifest) => void> = {
+      entries: (m) => (m.entries = hole as never),
+      'an entry': (m) => (m.entries[0] = hole as never),
+      'an entry field': (m) => (m.entries[0].name = hole),
+      counts: (m) => (m.counts = hole),
+      source: (m) => (m.source = hole),
+      selection: (m) => (m.selection = hole),
+      'selected namespaces': (m) => (m.selection.namespaces = hole),
+      'selected workloads': (m) => (m.selection.workloads = hole),
+      tool: (m) => (m.tool = hole),
+      'key parameters': (m) => (m.encryption = hole),
+      'an unknown field': (m) => (m.extra = hole),
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom<'unsigned' | 'signed'>('unsigned', 'signed'),
+        fc.constantFrom(...Object.keys(places)),
+        fc.oneof(fc.constantFrom('{}', '[]', '0', '""', 'null', '[[]]', '{"a":{}}', '"shop"'), fc.jsonValue({ maxDepth: 2 }).map((value) => JSON.stringify(value))),
+        fc.oneof(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 100_000, max: 2_000_000 })),
+        fc.boolean(),
+        async (kind, place, unit, times, keyed) => {
+          const manifest = manifestOf(bases[kind]) as Manifest;
+          places[place](manifest);
+          // keyed: an object of distinct keys; else an array of copies; at most 16 MB of text either way
+          const count = Math.max(1, Math.min(times, Math.floor(16_000_000 / (unit.length + (keyed ? 10 : 1)))));
+          const repeated = keyed ? `{${Array.from({ length: count }, (_, i) => `"k${i}":${unit}`).join(',')}}` : `[${`${unit},`.repeat(count - 1)}${unit}]`;
+          const text = JSON.stringify(manifest).replace(JSON.stringify(hole), () => repeated);
+          await writeFile(file, gzipSync(await tarOf([...bases[kind].slice(0, -1), { name: 'manifest.json', bytes: Buffer.from(text) }])));
+          const before = process.memoryUsage().rss;
+          await readFully({ passphrase: key.passphrase, allowUnsigned: kind === 'unsigned' });
+          // the reads hold the manifest's bytes, not what parsing what it repeats would take (up to 1 GB, and zod's issues on top)
+          expect(process.memoryUsage().rss - before).toBeLessThan(256 * 1024 * 1024);
+        },
+      ),
+      budget(60),
+    );
+  }, 60_000);
+
   it('refuses an entry whose content was replaced, even with its hash updated in an unsigned manifest', async () => {
     await fc.assert(
       fc.asyncProperty(fc.nat(), fc.oneof(fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)), fc.string()), async (pick, text) => {
