@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { kubeConfigFor, loadKubeconfigs } from '../clusters/kubeconfig.ts';
 import { MAX_WATCH_LINE_BYTES } from '../clusters/http.ts';
-import { parseWatchLine, Reflector, type ReflectorState } from './reflector.ts';
+import { parseListPage, parseWatchLine, Reflector, type ReflectorState } from './reflector.ts';
 
 describe('parseWatchLine', () => {
   it('turns a 410 ERROR (history compacted) into "gone", which makes the reflector relist', () => {
@@ -29,6 +29,20 @@ describe('parseWatchLine with lines that are no watch event', () => {
     '%s is an error that ends the watch',
     (line) => {
       expect(() => parseWatchLine(line, '/api/v1/pods')).toThrow(new FleetdeckError('internal', 'watch /api/v1/pods: the server sent a line that is not a watch event'));
+    },
+  );
+});
+
+describe('parseListPage', () => {
+  it('reads items, the continue token and the resourceVersion', () => {
+    const body = JSON.stringify({ items: [{ metadata: { name: 'p', namespace: 'n' } }], metadata: { continue: 'c1', resourceVersion: '7' } });
+    expect(parseListPage(body, '/api/v1/pods')).toEqual({ items: [{ metadata: { name: 'p', namespace: 'n' } }], continue: 'c1', resourceVersion: '7' });
+  });
+
+  it.each(['not json', 'null', '[]', '{"items":[]}', '{"metadata":{}}', '{"items":{},"metadata":{}}', '{"items":[null],"metadata":{}}', '{"items":[{"metadata":{}}],"metadata":{}}', '{"items":[],"metadata":[]}'])(
+    '%s is an error naming the collection',
+    (body) => {
+      expect(() => parseListPage(body, '/api/v1/pods')).toThrow(new FleetdeckError('internal', "list /api/v1/pods: the server's answer is not a Kubernetes list"));
     },
   );
 });

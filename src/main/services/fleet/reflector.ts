@@ -45,6 +45,31 @@ export function parseWatchLine<T extends KubeObject>(line: string, what: string)
   throw new FleetdeckError('internal', `watch ${what}: the server sent a line that is not a watch event`);
 }
 
+export interface ListPage<T> {
+  items: T[];
+  continue: string;
+  resourceVersion: string;
+}
+
+/** One page of a list answer; anything else is an error naming the collection, never a TypeError later. */
+export function parseListPage<T extends KubeObject>(body: string, what: string): ListPage<T> {
+  let page: unknown;
+  try {
+    page = JSON.parse(body);
+  } catch {
+    // reported below
+  }
+  const metadata = isObject(page) ? page.metadata : undefined;
+  const items = isObject(page) ? page.items : undefined;
+  const isItem = (item: unknown) => isObject(item) && isObject(item.metadata) && typeof item.metadata.name === 'string';
+  if (!isObject(metadata) || !Array.isArray(items) || !items.every(isItem)) throw new FleetdeckError('internal', `list ${what}: the server's answer is not a Kubernetes list`);
+  return {
+    items: items as T[],
+    continue: typeof metadata.continue === 'string' ? metadata.continue : '',
+    resourceVersion: typeof metadata.resourceVersion === 'string' ? metadata.resourceVersion : '',
+  };
+}
+
 const keyOf = (o: KubeObject) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -149,10 +174,10 @@ export class Reflector<T extends KubeObject> {
     do {
       const separator = this.path.includes('?') ? '&' : '?';
       const body = await kubeOk(this.kc, `${this.path}${separator}limit=${this.options.pageSize}${next ? `&continue=${encodeURIComponent(next)}` : ''}`, { timeoutMs: 60_000 });
-      const page = JSON.parse(body) as { items: T[]; metadata: { continue?: string; resourceVersion: string } };
+      const page = parseListPage<T>(body, this.path);
       for (const item of page.items) seen.set(keyOf(item), this.options.transform(item) as T);
-      next = page.metadata.continue ?? '';
-      resourceVersion = page.metadata.resourceVersion;
+      next = page.continue;
+      resourceVersion = page.resourceVersion;
     } while (next);
     for (const [key, object] of this.store) {
       if (seen.has(key)) continue;
