@@ -67,7 +67,8 @@ export function isRemoteReference(ref: string): boolean {
 export interface KustomizationEntry {
   /** where it sits in the kustomization (its keys as written), for its line */
   field: FieldPath;
-  ref: string;
+  /** undefined where a list or a mapping stands in place of text (kustomize fails on it; a check must not pass it over) */
+  ref?: string;
   /**
    * resource: a file or a kustomization folder; patch; file: a generator's input; plugin: a
    * generator, transformer or validator (a file or a kustomization folder of plugin
@@ -102,10 +103,11 @@ function fields(at: FieldPath, object: unknown, name: string): [FieldPath, unkno
   return Object.entries(object).flatMap(([key, value]): [FieldPath, unknown][] => (foldKey(key) === foldKey(name) ? [[[...at, key], value]] : []));
 }
 
+/** A list's items with their paths; a value that is not a list stands for itself. */
+const itemsOf = ([field, list]: [FieldPath, unknown]): [FieldPath, unknown][] => (Array.isArray(list) ? list.map((item, i): [FieldPath, unknown] => [[...field, i], item]) : [[field, list]]);
+
 /** The items of every list kustomize may read as the field `name`. */
-function items(at: FieldPath, object: unknown, name: string): [FieldPath, unknown][] {
-  return fields(at, object, name).flatMap(([field, list]) => (Array.isArray(list) ? list.map((item, i): [FieldPath, unknown] => [[...field, i], item]) : []));
-}
+const items = (at: FieldPath, object: unknown, name: string) => fields(at, object, name).flatMap(itemsOf);
 
 /**
  * Every path or URL a kustomization names: what kustomize reads, clones or fetches to build it.
@@ -114,11 +116,11 @@ function items(at: FieldPath, object: unknown, name: string): [FieldPath, unknow
 export function kustomizationEntries(value: unknown): KustomizationEntry[] {
   const entries: KustomizationEntry[] = [];
   const add = ([field, ref]: [FieldPath, unknown], kind: KustomizationEntry['kind']) => {
-    if (typeof ref === 'string' && ref) entries.push({ field, ref, kind });
+    if (typeof ref === 'string' ? ref : ref !== null && ref !== undefined) entries.push({ field, ref: typeof ref === 'string' ? ref : undefined, kind });
   };
-  /** `name` in each object of `objects` */
-  const inEach = (objects: [FieldPath, unknown][], name: string) => objects.flatMap(([at, object]) => fields(at, object, name));
-  const listsInEach = (objects: [FieldPath, unknown][], name: string) => objects.flatMap(([at, object]) => items(at, object, name));
+  /** `name` in each object of `objects`; what is not an object stands for the value */
+  const inEach = (objects: [FieldPath, unknown][], name: string) => objects.flatMap(([at, object]): [FieldPath, unknown][] => (object !== null && typeof object === 'object' && !Array.isArray(object) ? fields(at, object, name) : [[at, object]]));
+  const listsInEach = (objects: [FieldPath, unknown][], name: string) => inEach(objects, name).flatMap(itemsOf);
   for (const key of ['resources', 'bases', 'components', 'crds']) items([], value, key).forEach((e) => add(e, 'resource'));
   for (const key of ['patches', 'patchesJson6902']) inEach(items([], value, key), 'path').forEach((e) => add(e, 'patch'));
   items([], value, 'patchesStrategicMerge').forEach((e) => add(e, 'patch'));
@@ -146,7 +148,7 @@ export function kustomizationReferences(file: string, value: unknown): Kustomiza
   const dir = dirname(file);
   return kustomizationEntries(value).flatMap(({ field, ref, kind }) => {
     // a strategic-merge patch may be written inline
-    if (kind === 'other' || kind === 'plugin' || isRemoteReference(ref) || (kind === 'patch' && ref.includes('\n'))) return [];
+    if (ref === undefined || kind === 'other' || kind === 'plugin' || isRemoteReference(ref) || (kind === 'patch' && ref.includes('\n'))) return [];
     const target = joinPath(dir, ref);
     return target === undefined ? [] : [{ field, target, kind }];
   });

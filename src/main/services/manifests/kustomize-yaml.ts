@@ -18,7 +18,15 @@ const MERGE = 'tag:yaml.org,2002:merge';
 /** Tags go-yaml reads as this file does; any other (a local `!x`, `!!int`, `!!set`…) is refused rather than guessed at. */
 const knownTags = new Set([undefined, '!', STR, BINARY, MERGE, 'tag:yaml.org,2002:map', 'tag:yaml.org,2002:seq']);
 
+/**
+ * Line breaks go-yaml (YAML 1.1) and this parser (YAML 1.2) read differently: a lone CR, NEL, LS
+ * and PS break a line there, not here ("base\u0085" here is "base" there); in double quotes, an
+ * escaped line break followed by an empty line is a line break there, a space here.
+ */
+const disputedBreaks = /\r(?!\n)|[\u0085\u2028\u2029]|\\\r?\n[ \t]*\r?\n/;
+
 function documents(text: string, where: string): Document.Parsed[] {
+  if (disputedBreaks.test(text)) throw new FleetdeckError('invalid-input', `${where} holds a line break YAML versions read differently (a lone CR, NEL, LS or PS, or an escaped line break before an empty line): write plain line breaks`);
   const docs = parseAllDocuments(text, { uniqueKeys: false, merge: false, prettyErrors: false });
   // an empty stream: an empty list, never an EmptyStream (which is not iterable as documents are)
   const list = Array.isArray(docs) ? docs : [];
@@ -37,9 +45,12 @@ function refuseTag(node: Node, where: string): void {
  * (kustomize fails on one where it wants a path, or leaves the field empty; read as a number here,
  * a path would escape the check).
  */
-function scalarText(node: Scalar, where: string): string {
+function scalarText(node: Scalar, where: string, text: string): string {
   refuseTag(node, where);
-  const written = node.type === 'PLAIN' ? String(node.source) : String(node.value);
+  let written = node.type === 'PLAIN' ? String(node.source) : String(node.value);
+  // a block scalar that ends the file without a line break ends without one for go-yaml; this parser adds one
+  const block = node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED';
+  if (block && node.range && !text.slice(node.range[0], node.range[2]).endsWith('\n')) written = written.replace(/\n$/, '');
   if (node.tag !== BINARY) return written;
   // Go's base64 decoder skips line breaks, nothing else; the result must be text
   const base64 = written.replace(/[\r\n]/g, '');
@@ -60,6 +71,7 @@ function scalarText(node: Scalar, where: string): string {
 export function readKustomizationYaml(text: string, where: string): unknown {
   const [doc] = documents(text, where);
   if (!doc) return undefined;
+  if (doc.contents !== null && !isMap(doc.contents) && !(isScalar(doc.contents) && doc.contents.source === '')) throw new FleetdeckError('invalid-input', `${where} is not a mapping of fields`);
   let visited = 0;
   const count = (depth: number) => {
     if (++visited > MAX_NODES) throw new FleetdeckError('invalid-input', `${where}: its aliases expand to more than ${MAX_NODES} values`);
@@ -68,7 +80,7 @@ export function readKustomizationYaml(text: string, where: string): unknown {
   const convert = (node: unknown, depth: number): unknown => {
     count(depth);
     if (isAlias(node)) return convert(node.resolve(doc), depth + 1);
-    if (isScalar(node)) return scalarText(node, where);
+    if (isScalar(node)) return scalarText(node, where, text);
     if (isSeq(node)) {
       refuseTag(node, where);
       return node.items.map((item) => convert(item, depth + 1));
@@ -90,7 +102,7 @@ export function readKustomizationYaml(text: string, where: string): unknown {
       if (key.source === '<<' && ((key.type === 'PLAIN' && key.tag === undefined) || key.tag === MERGE)) {
         if (isSeq(value)) [...value.items].reverse().forEach((item) => mergeInto(item, out, depth + 1));
         else mergeInto(value, out, depth + 1);
-      } else out[scalarText(key, where)] = convert(value, depth + 1);
+      } else out[scalarText(key, where, text)] = convert(value, depth + 1);
     }
   };
   return convert(doc.contents, 0);
@@ -104,14 +116,14 @@ export function readKustomizationYaml(text: string, where: string): unknown {
 export function yamlTexts(text: string, where: string): { field: FieldPath; text: string }[] {
   const out: { field: FieldPath; text: string }[] = [];
   const walk = (node: unknown, field: FieldPath) => {
-    if (isScalar(node)) out.push({ field, text: scalarText(node, where) });
+    if (isScalar(node)) out.push({ field, text: scalarText(node, where, text) });
     else if (isSeq(node)) {
       refuseTag(node, where);
       node.items.forEach((item, i) => walk(item, [...field, i]));
     } else if (isMap(node)) {
       refuseTag(node, where);
       for (const { key, value } of node.items) {
-        const name = isScalar(key) ? scalarText(key, where) : '?';
+        const name = isScalar(key) ? scalarText(key, where, text) : '?';
         if (!isScalar(key)) walk(key, [...field, name]);
         walk(value, [...field, name]);
       }

@@ -225,6 +225,14 @@ describe('rendering is offline', () => {
       }
     }, 60_000);
 
+    it('reads a path as kustomize does when a block scalar ends the file without a line break, and checks a path holding a line break', async () => {
+      const outsideBase = path.relative(root, path.join(outside, 'base'));
+      await expect(render(`resources:\n- |\n  ${outsideBase}`)).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('leads outside the workspace') });
+      // a link in the workspace whose name holds a line break, to a kustomization outside
+      symlinkSync(path.join(outside, 'base'), path.join(root, 'line\nbreak'));
+      await expect(render('resources: ["line\\nbreak"]\n')).rejects.toMatchObject({ code: 'forbidden', message: 'kustomization.yaml: resources[0] "line\nbreak" leads outside the workspace: rendering reads only the workspace (open the folder that holds both)' });
+    });
+
     it('checks every key kustomize may take for a field: both spellings, whichever comes last, and merges as go-yaml applies them', async () => {
       const ref = 'http://127.0.0.1:39994/cm.yaml';
       for (const text of [
@@ -247,7 +255,7 @@ describe('rendering is offline', () => {
       }
     });
 
-    it('refuses what it cannot read as kustomize does: an unknown tag, a !!binary that is not base64 text, a key that is not text', async () => {
+    it('refuses what it cannot read as kustomize does: an unknown tag, a !!binary that is not base64 text, a key that is not text, a list where a path goes, a line break YAML versions disagree on', async () => {
       const cases: [string, string][] = [
         ['resources: [!local cm.yaml]\n', 'kustomization.yaml: a value is tagged !local, which Fleetdeck does not read as kustomize does: write the value without the tag'],
         ['resources: [!!int 1]\n', 'kustomization.yaml: a value is tagged tag:yaml.org,2002:int, which Fleetdeck does not read as kustomize does: write the value without the tag'],
@@ -257,6 +265,15 @@ describe('rendering is offline', () => {
         [`resources: [!!binary ${Buffer.from([0xff, 0xfe, 0x2f]).toString('base64')}]\n`, 'kustomization.yaml: a !!binary value is not base64 of UTF-8 text'],
         ['? [resources]\n: [cm.yaml]\n', 'kustomization.yaml: a key is not a plain value (kustomize reads only text keys)'],
         ['<<: [cm.yaml]\n', 'kustomization.yaml: a << merge names something other than a mapping'],
+        // YAML 1.1 reads "http:" in a flow list as text, YAML 1.2 as a mapping: neither is passed over
+        ['resources: [link:, cm.yaml]\n', 'kustomization.yaml: resources[0] is a list or a mapping where kustomize reads a path or URL'],
+        ['patches: [[cm.yaml]]\n', 'kustomization.yaml: patches[0] is a list or a mapping where kustomize reads a path or URL'],
+        ['- resources\n', 'kustomization.yaml is not a mapping of fields'],
+        ...['\u0085', '\u2028', '\u2029', '\r'].map((dispute): [string, string] => [
+          `resources:\n- ../outside/base${dispute}more\n`,
+          'kustomization.yaml holds a line break YAML versions read differently (a lone CR, NEL, LS or PS, or an escaped line break before an empty line): write plain line breaks',
+        ]),
+        ['resources: ["../out\\\n\n  side"]\n', 'kustomization.yaml holds a line break YAML versions read differently (a lone CR, NEL, LS or PS, or an escaped line break before an empty line): write plain line breaks'],
       ];
       for (const [text, message] of cases) await expect(render(text), text).rejects.toMatchObject({ code: 'invalid-input', message });
     });

@@ -110,14 +110,14 @@ export async function remoteReferences(root: string, dir: string, confined: bool
     const real = await realpath(file);
     if (confined && !inWorkTree(root, real)) throw new FleetdeckError('forbidden', `${where} is a link to outside the workspace: rendering reads only the workspace`);
     for (const { field, ref, kind } of kustomizationEntries(readKustomizationYaml(await read(real, where), where))) {
+      if (ref === undefined) throw new FleetdeckError('invalid-input', `${where}: ${formatPath(field)} is a list or a mapping where kustomize reads a path or URL`);
       if (fetches(ref)) {
         found.push({ file: where, field: formatPath(field), ref });
         continue;
       }
       // kustomize reads a generator, transformer or validator that parses as YAML as its configuration
       if (kind === 'plugin') scanPlugin(ref, where, field);
-      // inline patches and plugin configurations are not paths
-      if (ref.includes('\n')) continue;
+      // an inline patch or configuration names no file; a file name may hold a line break too
       const target = await realpath(path.resolve(folder, ref)).catch(() => undefined);
       if (target === undefined) continue;
       if (confined && !inWorkTree(root, target)) throw new FleetdeckError('forbidden', `${where}: ${formatPath(field)} "${ref}" leads outside the workspace: rendering reads only the workspace (open the folder that holds both)`);
