@@ -121,7 +121,7 @@ export async function remoteReferences(root: string, dir: string, confined: bool
       const target = await realpath(path.resolve(folder, ref)).catch(() => undefined);
       if (target === undefined) continue;
       if (confined && !inWorkTree(root, target)) throw new FleetdeckError('forbidden', `${where}: ${formatPath(field)} "${ref}" leads outside the workspace: rendering reads only the workspace (open the folder that holds both)`);
-      const isFolder = (await stat(target)).isDirectory();
+      const isFolder = (await stat(target).catch(() => undefined))?.isDirectory();
       if (kind === 'plugin' && isFolder) found.push({ file: where, field: formatPath(field), ref, pluginKustomization: true });
       else if (kind === 'plugin') scanPlugin(await read(target, path.relative(root, target)), path.relative(root, target), []);
       else if (isFolder) queue.push(target);
