@@ -97,39 +97,49 @@ describe('cloud mappings', () => {
 
 describe('transforms', () => {
   const mappings = resolveMappings('aks', 'eks', { namespaces: { shop: 'shop-eu' }, registries: { 'acme.azurecr.io': '1234.dkr.ecr.eu-west-1.amazonaws.com' } });
+  /** as the target keeps it: in a namespace when it is listed in one */
+  const transform = (object: KubeObject) => transformObject(object, mappings, { namespaced: Boolean(object.metadata.namespace) });
 
   it('maps storage classes in PVCs, PVs and StatefulSet claim templates, and lists each change', () => {
-    const pvc = transformObject(obj('PersistentVolumeClaim', 'data', { spec: { storageClassName: 'managed-csi' } }), mappings);
+    const pvc = transform(obj('PersistentVolumeClaim', 'data', { spec: { storageClassName: 'managed-csi' } }));
     expect((pvc.object.spec as { storageClassName: string }).storageClassName).toBe('gp3');
     expect(pvc.transforms).toContainEqual({ kind: 'PersistentVolumeClaim', namespace: 'shop', name: 'data', path: 'spec.storageClassName', from: 'managed-csi', to: 'gp3' });
-    const pv = transformObject(obj('PersistentVolume', 'pv-1', { spec: { storageClassName: 'managed-premium', claimRef: { namespace: 'shop', name: 'data' } } }, undefined), mappings);
+    const pv = transform(obj('PersistentVolume', 'pv-1', { spec: { storageClassName: 'managed-premium', claimRef: { namespace: 'shop', name: 'data' } } }, undefined));
     expect(pv.object.spec).toMatchObject({ storageClassName: 'io2', claimRef: { namespace: 'shop-eu' } });
-    const sts = transformObject(obj('StatefulSet', 'db', { spec: { volumeClaimTemplates: [{ spec: { storageClassName: 'managed-premium' } }] } }), mappings);
+    const sts = transform(obj('StatefulSet', 'db', { spec: { volumeClaimTemplates: [{ spec: { storageClassName: 'managed-premium' } }] } }));
     expect(sts.transforms.map((t) => t.path)).toEqual(['metadata.namespace', 'spec.volumeClaimTemplates[0].spec.storageClassName']);
   });
 
   it('maps namespaces everywhere they appear', () => {
-    expect(transformObject(obj('Namespace', 'shop', {}, undefined), mappings).object.metadata.name).toBe('shop-eu');
-    const binding = transformObject(obj('RoleBinding', 'readers', { subjects: [{ kind: 'ServiceAccount', name: 'api', namespace: 'shop' }, { kind: 'User', name: 'ann' }] }), mappings);
+    expect(transform(obj('Namespace', 'shop', {}, undefined)).object.metadata.name).toBe('shop-eu');
+    const binding = transform(obj('RoleBinding', 'readers', { subjects: [{ kind: 'ServiceAccount', name: 'api', namespace: 'shop' }, { kind: 'User', name: 'ann' }] }));
     expect(binding.object.metadata.namespace).toBe('shop-eu');
     expect(binding.object.subjects).toEqual([{ kind: 'ServiceAccount', name: 'api', namespace: 'shop-eu' }, { kind: 'User', name: 'ann' }]);
   });
 
+  it('never moves a cluster-scoped object into a namespace, whatever namespace it claims; its references to namespaced objects still move', () => {
+    const claimed = obj('ClusterRoleBinding', 'evil', { roleRef: { kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'ServiceAccount', name: 'api', namespace: 'shop' }] });
+    expect(claimed.metadata.namespace).toBe('shop');
+    const { object, transforms } = transformObject(claimed, mappings, { namespaced: false });
+    expect(object.metadata.namespace).toBe('shop');
+    expect(object.subjects).toEqual([{ kind: 'ServiceAccount', name: 'api', namespace: 'shop-eu' }]);
+    expect(transforms).toEqual([{ kind: 'ClusterRoleBinding', name: 'evil', path: 'subjects[0].namespace', from: 'shop', to: 'shop-eu' }]);
+  });
+
   it('translates internal load-balancer annotations to the target cloud', () => {
-    const lb = transformObject(
+    const lb = transform(
       obj('Service', 'internal', { metadata: { name: 'internal', annotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true', team: 'web' } }, spec: { type: 'LoadBalancer' } }),
-      mappings,
     );
     expect(lb.object.metadata.annotations).toEqual({ team: 'web', 'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal', 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' });
     expect(lb.transforms.find((t) => t.path === 'metadata.annotations')?.from).toBe('service.beta.kubernetes.io/azure-load-balancer-internal: true');
-    const external = transformObject(obj('Service', 'public', { metadata: { name: 'public', annotations: { team: 'web' } }, spec: { type: 'LoadBalancer' } }), mappings);
+    const external = transform(obj('Service', 'public', { metadata: { name: 'public', annotations: { team: 'web' } }, spec: { type: 'LoadBalancer' } }));
     expect(external.object.metadata.annotations).toEqual({ team: 'web' });
   });
 
   it('translates ingress classes, and rewrites image registries in every pod template', () => {
-    const ingress = transformObject(obj('Ingress', 'web', { spec: { ingressClassName: 'webapprouting.kubernetes.azure.com' } }), mappings);
+    const ingress = transform(obj('Ingress', 'web', { spec: { ingressClassName: 'webapprouting.kubernetes.azure.com' } }));
     expect((ingress.object.spec as { ingressClassName: string }).ingressClassName).toBe('alb');
-    const cron = transformObject(obj('CronJob', 'report', { spec: { jobTemplate: { spec: { template: { spec: { containers: [{ image: 'acme.azurecr.io/shop/report:1' }, { image: 'busybox:1' }] } } } } } }), mappings);
+    const cron = transform(obj('CronJob', 'report', { spec: { jobTemplate: { spec: { template: { spec: { containers: [{ image: 'acme.azurecr.io/shop/report:1' }, { image: 'busybox:1' }] } } } } } }));
     expect(cron.transforms).toContainEqual(expect.objectContaining({ path: 'spec.jobTemplate.spec.template.spec.containers[0].image', to: '1234.dkr.ecr.eu-west-1.amazonaws.com/shop/report:1' }));
     expect(cron.transforms.filter((t) => t.path.endsWith('image'))).toHaveLength(1);
     expect(rewriteImage('acme.azurecr.io.evil/x:1', { 'acme.azurecr.io': 'r' })).toBe('acme.azurecr.io.evil/x:1');
@@ -137,7 +147,7 @@ describe('transforms', () => {
 
   it('leaves the input untouched', () => {
     const input = obj('PersistentVolumeClaim', 'data', { spec: { storageClassName: 'managed-csi' } });
-    transformObject(input, mappings);
+    transform(input);
     expect(input.spec).toEqual({ storageClassName: 'managed-csi' });
   });
 });

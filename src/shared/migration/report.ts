@@ -19,7 +19,7 @@ export interface ReportItem {
 /** A pre-flight check on the target: errors refuse the run, warnings are shown. */
 export interface PreflightFinding {
   severity: 'error' | 'warning';
-  check: 'api-version' | 'crd' | 'storage-class' | 'node-port' | 'admission-webhook' | 'quota' | 'namespace';
+  check: 'api-version' | 'crd' | 'scope' | 'storage-class' | 'node-port' | 'admission-webhook' | 'quota' | 'namespace';
   message: string;
 }
 

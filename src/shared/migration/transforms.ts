@@ -57,11 +57,15 @@ export function rewriteImage(image: string, registries: Record<string, string>):
   return image;
 }
 
-/** A transformed copy of an already sanitized object, and the list of what changed. */
-export function transformObject(input: KubeObject, mappings: Mappings): { object: KubeObject; transforms: TransformRecord[] } {
+/**
+ * A transformed copy of an already sanitized object, and the list of what changed. `namespaced` says whether the
+ * target keeps the object's kind in namespaces: the namespace map never moves a cluster-scoped object, whatever
+ * namespace it claims (references to namespaced objects in it, such as a binding's subjects, are still mapped).
+ */
+export function transformObject(input: KubeObject, mappings: Mappings, { namespaced }: { namespaced: boolean }): { object: KubeObject; transforms: TransformRecord[] } {
   const object = structuredClone(input);
   const { kind } = object;
-  const sourceNamespace = object.metadata.namespace;
+  const sourceNamespace = namespaced ? object.metadata.namespace : undefined;
   const transforms: TransformRecord[] = [];
   const record = (path: string, from: string, to: string) => transforms.push({ kind, ...(sourceNamespace ? { namespace: sourceNamespace } : {}), name: input.metadata.name, path, from, to });
   const mapNamespace = (ns: string | undefined, path: string, set: (to: string) => void) => {

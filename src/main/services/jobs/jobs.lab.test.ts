@@ -493,3 +493,78 @@ describe('migrate', () => {
     expect((await get(gke, `/apis/networking.k8s.io/v1/namespaces/${target}/ingresses/web`)).spec!.ingressClassName).toBe('gce');
   });
 });
+
+describe('entries listed where their kind does not live', () => {
+  const from = `${ns}-scope`;
+  const to = `${ns}-scope-dst`;
+  const binding = `fleetdeck-scope-${suffix}`;
+  const crd = `gadgets${suffix}.test.fleetdeck.io`;
+  const rbac = 'rbac.authorization.k8s.io';
+  afterAll(async () => {
+    await gke.request('DELETE', `/apis/${rbac}/v1/clusterrolebindings/${binding}`).catch(() => undefined);
+    await gke.request('DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd}`).catch(() => undefined);
+    for (const name of [from, to]) await gke.request('DELETE', `/api/v1/namespaces/${name}`).catch(() => undefined);
+  });
+
+  /** An unsigned archive of these objects, each listed as the object itself says (its namespace included). */
+  async function archiveOf(name: string, objects: { resource: string; apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [key: string]: unknown }[]) {
+    const archive = path.join(work, name);
+    const writer = await ArchiveWriter.create(archive);
+    for (const { resource, ...object } of objects) {
+      const { apiVersion, kind, metadata } = object;
+      const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+      await writer.add({ resource, group, ...(metadata.namespace ? { namespace: metadata.namespace } : {}), name: metadata.name, apiVersion, kind }, object);
+    }
+    await writer.finish({ source: { context: 'aks-lab', cloud: 'aks' }, selection: { namespaces: [from] } });
+    return archive;
+  }
+
+  /** Dry run and real run, with the namespace map: both refused by pre-flight with exactly these scope findings, nothing planned. */
+  function expectRefusedByScope(archive: string, messages: string[]) {
+    for (const dryRun of [['--dry-run'], []]) {
+      const { status, report } = fleetdeck('restore', '--context', 'gke-lab', '--from', archive, '--allow-unsigned', '--namespace-map', `${from}=${to}`, '--verify-timeout', '0', ...dryRun);
+      expect(status).toBe(1);
+      expect(report.state).toBe('Failed');
+      expect(report.preflight?.filter((f) => f.check === 'scope')).toEqual(messages.map((message) => ({ severity: 'error', check: 'scope', message })));
+      for (const message of messages) expect(report.error).toContain(message);
+      expect(report.items).toEqual([]);
+      expect(report.transforms).toEqual([]);
+    }
+  }
+
+  it('refuses a ClusterRoleBinding listed in a namespace, dry run or not, namespace map or not: nothing is created', async () => {
+    const archive = await archiveOf('crb-in-namespace.tar.gz', [
+      { resource: 'namespaces', apiVersion: 'v1', kind: 'Namespace', metadata: { name: from } },
+      {
+        resource: 'clusterrolebindings',
+        apiVersion: `${rbac}/v1`,
+        kind: 'ClusterRoleBinding',
+        metadata: { name: binding, namespace: from },
+        roleRef: { apiGroup: rbac, kind: 'ClusterRole', name: 'view' },
+        subjects: [{ apiGroup: rbac, kind: 'User', name: 'rt-evil' }],
+      },
+    ]);
+    expectRefusedByScope(archive, [`the archive lists ClusterRoleBinding ${binding} in namespace ${from}, but ${rbac}/v1 ClusterRoleBinding is cluster-scoped on gke-lab`]);
+    await expect(exists(gke, `/apis/${rbac}/v1/clusterrolebindings/${binding}`)).resolves.toBe(false);
+    for (const name of [from, to]) await expect(exists(gke, `/api/v1/namespaces/${name}`)).resolves.toBe(false);
+  });
+
+  it('refuses a custom resource in a namespace that its own CRD in the archive makes cluster-scoped, and a ConfigMap listed without a namespace', async () => {
+    const archive = await archiveOf('cr-in-namespace.tar.gz', [
+      {
+        resource: 'customresourcedefinitions',
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: crd },
+        spec: { group: 'test.fleetdeck.io', scope: 'Cluster', names: { kind: `Gadget${suffix}`, plural: `gadgets${suffix}`, singular: `gadget${suffix}` }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
+      },
+      { resource: `gadgets${suffix}`, apiVersion: 'test.fleetdeck.io/v1', kind: `Gadget${suffix}`, metadata: { name: 'blue', namespace: from } },
+      { resource: 'configmaps', apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { color: 'blue' } },
+    ]);
+    expectRefusedByScope(archive, [
+      `the archive lists Gadget${suffix} blue in namespace ${from}, but test.fleetdeck.io/v1 Gadget${suffix} is cluster-scoped by its CRD ${crd} in the archive`,
+      'the archive lists ConfigMap settings without a namespace, but v1 ConfigMap is namespaced on gke-lab',
+    ]);
+    await expect(exists(gke, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd}`)).resolves.toBe(false);
+  });
+});

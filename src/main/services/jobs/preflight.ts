@@ -2,7 +2,7 @@ import type { PreflightFinding } from '../../../shared/migration/report.ts';
 import type { KubeObject } from '../../../shared/migration/rules.ts';
 import { transformObject, type Mappings } from '../../../shared/migration/transforms.ts';
 import { parseQuantity } from '../../../shared/quantity.ts';
-import type { ArchiveReader } from './archive.ts';
+import type { ArchiveReader, ArchiveRef } from './archive.ts';
 import type { ClusterClient } from './cluster-client.ts';
 import { listAll, resolveType, type ResourceType } from './discovery.ts';
 
@@ -41,32 +41,82 @@ class QuotaDemand {
 
 const matches = (list: string[] | undefined, value: string) => !list || list.includes('*') || list.includes(value);
 
+/** Whether each CRD in the archive keeps its kind in namespaces, by CRD name ("widgets.example.com"). */
+async function archivedCrdScopes(reader: ArchiveReader): Promise<Map<string, boolean>> {
+  const scopes = new Map<string, boolean>();
+  for await (const { object } of reader.entries((ref) => ref.kind === 'CustomResourceDefinition' && ref.group === 'apiextensions.k8s.io')) {
+    const { scope } = (object.spec ?? {}) as { scope?: unknown };
+    if (scope === 'Namespaced' || scope === 'Cluster') scopes.set((object.metadata as { name: string }).name, scope === 'Namespaced');
+  }
+  return scopes;
+}
+
+export interface Preflight {
+  findings: PreflightFinding[];
+  existingStorageClasses: Set<string>;
+  /**
+   * Whether the target keeps an entry's kind in namespaces: as it serves it, or as the CRD in the archive that
+   * defines it says. Once pre-flight passed, every entry is listed as its kind lives (for a kind neither says,
+   * which pre-flight refused, the listing is all there is).
+   */
+  namespaced: (ref: ArchiveRef) => boolean;
+}
+
 /**
  * Checks the target before anything is written: every API version served (or its CRD part of
- * the restore), storage classes present after mapping, admission webhooks that would reject,
- * quota left, namespaces not terminating. Errors refuse the run with the exact reason.
+ * the restore), every entry listed in a namespace exactly when its kind lives in one, storage classes
+ * present after mapping, admission webhooks that would reject, quota left, namespaces not
+ * terminating. Errors refuse the run with the exact reason.
  */
-export async function preflight(reader: ArchiveReader, client: ClusterClient, types: ResourceType[], mappings: Mappings, archivedCrds: Set<string>): Promise<{ findings: PreflightFinding[]; existingStorageClasses: Set<string> }> {
+export async function preflight(reader: ArchiveReader, client: ClusterClient, types: ResourceType[], mappings: Mappings, archivedCrds: Set<string>): Promise<Preflight> {
   const findings: PreflightFinding[] = [];
   const target = client.context;
 
-  const kinds = new Map<string, { apiVersion: string; kind: string; resource: string; group: string; count: number }>();
+  type Kind = { apiVersion: string; kind: string; resource: string; group: string; count: number; namespaced?: boolean; scopedBy?: string; misplaced: ArchiveRef[] };
+  const kinds = new Map<string, Kind>();
+  const kindOf = (ref: ArchiveRef) => kinds.get(`${ref.apiVersion} ${ref.kind} ${ref.resource}`);
   for (const ref of reader.manifest.entries) {
     const key = `${ref.apiVersion} ${ref.kind} ${ref.resource}`;
-    const known = kinds.get(key) ?? { ...ref, count: 0 };
+    const { apiVersion, kind, resource, group } = ref;
+    const known = kinds.get(key) ?? { apiVersion, kind, resource, group, count: 0, misplaced: [] };
     known.count++;
     kinds.set(key, known);
   }
   const objects = (count: number) => `${count} object${count === 1 ? '' : 's'}`;
-  for (const { apiVersion, kind, resource, group, count } of kinds.values()) {
+  const unscoped: Kind[] = [];
+  for (const known of kinds.values()) {
+    const { apiVersion, kind, resource, group, count } = known;
     const type = await resolveType(client, types, apiVersion, kind);
     // webhooks and quotas below are matched by resource: the archive's word for it must be the target's
     if (type && type.resource !== resource) findings.push({ severity: 'error', check: 'api-version', message: `the archive lists ${apiVersion} ${kind} as resource ${resource} (${objects(count)}), but ${target} serves it as ${type.resource}` });
-    if (!type && !archivedCrds.has(`${resource}.${group}`)) {
+    if (type) Object.assign(known, { namespaced: type.namespaced, scopedBy: `on ${target}` });
+    else if (archivedCrds.has(`${resource}.${group}`)) unscoped.push(known);
+    else {
       const crd = group.includes('.') && !group.endsWith('k8s.io') ? `; its CRD ${resource}.${group} is neither on the target nor in the archive` : '';
       findings.push({ severity: 'error', check: crd ? 'crd' : 'api-version', message: `${target} does not serve ${apiVersion} ${kind} (${objects(count)})${crd}` });
     }
   }
+  // a kind the target does not serve yet lives where the archive's own CRD puts it
+  const crdScopes = unscoped.length ? await archivedCrdScopes(reader) : new Map<string, boolean>();
+  for (const known of unscoped) {
+    const crd = `${known.resource}.${known.group}`;
+    const namespaced = crdScopes.get(crd);
+    if (namespaced === undefined) findings.push({ severity: 'error', check: 'crd', message: `the CRD ${crd} in the archive has no scope Namespaced or Cluster, so ${known.apiVersion} ${known.kind} (${objects(known.count)}) has no place on ${target}` });
+    else Object.assign(known, { namespaced, scopedBy: `by its CRD ${crd} in the archive` });
+  }
+  // the write goes where the kind lives: a cluster-scoped kind listed in a namespace would be created for the whole cluster
+  for (const ref of reader.manifest.entries) {
+    const known = kindOf(ref)!;
+    if (known.namespaced !== undefined && known.namespaced !== Boolean(ref.namespace)) known.misplaced.push(ref);
+  }
+  for (const { apiVersion, kind, namespaced, scopedBy, misplaced } of kinds.values()) {
+    if (!misplaced.length) continue;
+    const [first] = misplaced;
+    const more = misplaced.length > 1 ? ` and ${misplaced.length - 1} more` : '';
+    const listed = namespaced ? `${kind} ${first.name} without a namespace${more}` : `${kind} ${first.name} in namespace ${first.namespace}${more}`;
+    findings.push({ severity: 'error', check: 'scope', message: `the archive lists ${listed}, but ${apiVersion} ${kind} is ${namespaced ? 'namespaced' : 'cluster-scoped'} ${scopedBy}` });
+  }
+  const namespaced = (ref: ArchiveRef) => kindOf(ref)?.namespaced ?? Boolean(ref.namespace);
 
   const storageClasses = await client.ok<{ items: { metadata: { name: string; annotations?: Record<string, string> } }[] }>('GET', '/apis/storage.k8s.io/v1/storageclasses');
   const existingStorageClasses = new Set(storageClasses.items.map((s) => s.metadata.name));
@@ -79,7 +129,7 @@ export async function preflight(reader: ArchiveReader, client: ClusterClient, ty
   const targetNamespaces = new Set<string>();
 
   for await (const { ref, object } of reader.entries()) {
-    const { object: mapped } = transformObject(object as KubeObject, mappings);
+    const { object: mapped } = transformObject(object as KubeObject, mappings, { namespaced: namespaced(ref) });
     if (mapped.metadata.namespace) targetNamespaces.add(mapped.metadata.namespace);
     if (mapped.kind === 'Namespace') targetNamespaces.add(mapped.metadata.name);
     demand.add(mapped, ref);
@@ -153,5 +203,5 @@ export async function preflight(reader: ArchiveReader, client: ClusterClient, ty
       }
     }
   }
-  return { findings, existingStorageClasses };
+  return { findings, existingStorageClasses, namespaced };
 }

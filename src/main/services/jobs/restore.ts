@@ -64,7 +64,7 @@ export async function restore(reader: ArchiveReader, client: ClusterClient, opti
   const customTypes = () => new Set([...archivedCrds, ...types.filter((t) => t.custom).map((t) => `${t.resource}.${t.group}`)]);
 
   progress({ phase: 'pre-flight', done: 0 });
-  const { findings, existingStorageClasses } = await preflight(reader, client, types, mappings, archivedCrds);
+  const { findings, existingStorageClasses, namespaced } = await preflight(reader, client, types, mappings, archivedCrds);
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length) {
     return { state: 'Failed', ...(dryRun ? { dryRun } : {}), counts: countResults([]), items: [], transforms: [], preflight: findings, error: `pre-flight refused the restore: ${errors.map((e) => e.message).join('; ')}` };
@@ -87,6 +87,10 @@ export async function restore(reader: ArchiveReader, client: ClusterClient, opti
       // pre-flight let it through: its CRD is part of this restore, which a dry-run does not create
       return dryRun ? { ...base, result: 'created', reason: 'not validated: its CRD is created by this restore' } : { ...base, result: 'failed', reason: `${client.context} does not serve ${object.apiVersion} ${object.kind}` };
     }
+    // pre-flight checked this against what the target served then; a write goes where the kind lives now
+    if (type.namespaced !== Boolean(object.metadata.namespace)) {
+      return { ...base, result: 'failed', reason: `${client.context} keeps ${object.apiVersion} ${object.kind} ${type.namespaced ? 'in namespaces' : 'cluster-wide'}, but the archive lists it ${object.metadata.namespace ? 'in a namespace' : 'without one'}` };
+    }
     const key = keyOf(type, object.metadata.namespace, object.metadata.name);
     const prior = journal?.get(key);
     if (prior && prior.result !== 'pending' && prior.result !== 'failed') return { ...base, result: prior.result, ...(prior.reason ? { reason: prior.reason } : {}) };
@@ -103,7 +107,7 @@ export async function restore(reader: ArchiveReader, client: ClusterClient, opti
       await inParallel(reader.entries((ref) => rankOf(ref, custom) === rank), PARALLEL, async (entry) => {
         if (options.signal?.aborted) throw new FleetdeckError('internal', 'cancelled');
         if (entry.ref.kind === 'PersistentVolumeClaim' && entry.ref.namespace) claims.push({ namespace: entry.ref.namespace, name: entry.ref.name });
-        const { object, transforms: applied } = transformObject(entry.object as KubeObject, mappings);
+        const { object, transforms: applied } = transformObject(entry.object as KubeObject, mappings, { namespaced: namespaced(entry.ref) });
         transforms.push(...applied);
         const item = await applyOne(object);
         items.push(item);
