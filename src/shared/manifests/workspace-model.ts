@@ -56,11 +56,12 @@ export function contextOfPath(file: string): Omit<FileContext, 'role' | 'namespa
 /**
  * Whether kustomize would fetch a reference (or clone it) instead of reading it from the folder:
  * a URL of any scheme (file:// is a clone too), go-getter's `git::…`, `gh:…`, scp-like
- * `user@host:path`, a github.com / gitlab.com / bitbucket.org path, or a `?ref=` query.
+ * `user@host:path`, a github.com / gitlab.com / bitbucket.org path, a `?ref=` query, or a UNC path
+ * (`\\host\share`, `//host/share`: Windows reaches it over the network, even to check it exists).
  */
 export function isRemoteReference(ref: string): boolean {
   const r = ref.trim();
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(r) || /^[a-z0-9]+::/i.test(r) || /^gh:/i.test(r) || /^[^/\s]+@[^/\s]+:/.test(r) || /^(www\.)?(github\.com|gitlab\.com|bitbucket\.org)[/:]/i.test(r) || r.includes('?ref=');
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(r) || /^[\\/]{2}/.test(r) || /^[a-z0-9]+::/i.test(r) || /^gh:/i.test(r) || /^[^/\s]+@[^/\s]+:/.test(r) || /^(www\.)?(github\.com|gitlab\.com|bitbucket\.org)[/:]/i.test(r) || r.includes('?ref=');
 }
 
 /** A path or URL a kustomization names, as written (a generator's `key=path` without its key). */

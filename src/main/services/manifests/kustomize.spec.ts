@@ -53,6 +53,8 @@ describe('rendering is offline', () => {
     'gitlab.com/org/repo',
     'deploy?ref=main',
     ' https://example.com/with-space.yaml',
+    '\\\\fileserver\\share\\base',
+    '//fileserver/share/base',
   ];
 
   it('refuses every remote form in resources, naming the file, the field, the reference and how to allow it', async () => {
@@ -61,7 +63,7 @@ describe('rendering is offline', () => {
       const service = new LocalManifestsService({ dataDir: temp('fleetdeck-home-'), workspaces: [root] });
       await expect(service.render({ root, dir: 'overlays/eks' }), ref).rejects.toMatchObject({
         code: 'forbidden',
-        message: `overlays/eks/kustomization.yaml: resources[1] ${JSON.stringify(ref)} is remote, and rendering is offline: allow remote resources to fetch it (--allow-remote in the CLI)`,
+        message: `overlays/eks/kustomization.yaml: resources[1] "${ref}" is remote, and rendering is offline: allow remote resources to fetch it (--allow-remote in the CLI)`,
       });
     }
   });
@@ -293,6 +295,10 @@ describe('rendering is offline', () => {
         ['transformers: [plugins]\n', 'kustomization.yaml: transformers[0] "plugins" is a kustomization of plugin configurations, which may fetch what it names'],
       ];
       for (const [text, message] of cases) await expect(render(text), text).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining(message) });
+      // allowed to fetch, a kustomization of plugin configurations still reads only the workspace
+      writeFileSync(path.join(root, 'plugins/kustomization.yaml'), `resources: [${path.relative(path.join(root, 'plugins'), path.join(outside, 'base'))}]\n`);
+      writeFileSync(path.join(root, 'kustomization.yaml'), 'transformers: [plugins]\n');
+      await expect(service.render({ root, dir: '', allowRemote: true })).rejects.toMatchObject({ code: 'forbidden', message: expect.stringMatching(/^plugins\/kustomization\.yaml: resources\[0\] ".*" leads outside the workspace/) });
     });
   });
 

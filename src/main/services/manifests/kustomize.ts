@@ -124,7 +124,8 @@ export async function remoteReferences(root: string, dir: string, confined: bool
       const isFolder = (await stat(target).catch(() => undefined))?.isDirectory();
       if (kind === 'plugin' && isFolder) found.push({ file: where, field: formatPath(field), ref, pluginKustomization: true });
       else if (kind === 'plugin') scanPlugin(await read(target, path.relative(root, target)), path.relative(root, target), []);
-      else if (isFolder) queue.push(target);
+      // a kustomization of plugin configurations is walked too: it stays in the workspace once allowed
+      if (isFolder) queue.push(target);
     }
   }
   return found;
