@@ -596,7 +596,7 @@ describe('JSON that would fill the heap', () => {
     const cases: [Record<string, string>, string, string][] = [
       [{ entries: listed(count, '{}'), total: String(count) }, 'archive-invalid', 'manifest.json is malformed at entries[0].path: Invalid input: expected string, received undefined'],
       [{ source: keyed(count, '{}') }, 'too-large', 'manifest.json holds more than 4096 values besides its entries and counts'],
-      [{ counts: keyed(count, '{}') }, 'archive-invalid', 'manifest.json counts (object) entries in k0 but lists 0'],
+      [{ counts: keyed(count, '{}') }, 'archive-invalid', "manifest.json's counts give (object) for k0, but it lists 0 there"],
     ];
     for (const [parts, code, message] of cases) {
       await writeFile(file, gzipSync(await tarOf([...objects, { name: 'manifest.json', bytes: manifestText(parts) }])));
@@ -644,6 +644,9 @@ describe('malformed input', () => {
       [(m) => ({ ...m, entries: (m.entries as object[]).map((e) => ({ ...e, sha256: 'x' })) }), 'at entries[0].sha256: expected a hex sha256'],
       [(m) => ({ ...m, entries: (m.entries as object[]).map((e) => ({ ...e, __proto__: { polluted: true }, extra: 1 })) }), 'at entries[0]: Unrecognized key: "extra"'],
       [(m) => ({ ...m, total: 3 }), 'manifest.json says it lists 3 entries but lists 1'],
+      [(m) => ({ ...m, counts: { configmaps: 2 } }), "manifest.json's counts give 2 for configmaps, but it lists 1 there"],
+      [(m) => ({ ...m, counts: { ...(m.counts as object), secrets: 1 } }), "manifest.json's counts give 1 for secrets, but it lists 0 there"],
+      [(m) => ({ ...m, counts: [1] }), 'at counts: expected an object'],
       [(m) => ({ ...m, entries: (m.entries as object[]).map((e) => ({ ...e, kind: 'Config\nMap' })) }), 'at entries[0].kind: expected no control characters'],
     ];
     for (const [change, message] of cases) {

@@ -662,7 +662,7 @@ function parseManifest(bytes: Buffer, file: string, archived: number, limits: Ar
   for (const directory of new Set([...Object.keys(counts), ...tally.keys()])) {
     const said = Object.hasOwn(counts, directory) ? (counts as Record<string, unknown>)[directory] : 0;
     const listed = tally.get(directory) ?? 0;
-    if (said !== listed) throw invalid(`${file}: manifest.json counts ${typeof said === 'number' ? said : shown(said)} entries in ${shown(directory)} but lists ${listed}`);
+    if (said !== listed) throw invalid(`${file}: manifest.json's counts give ${typeof said === 'number' ? said : shown(said)} for ${shown(directory)}, but it lists ${listed} there`);
   }
   return valid;
 }
