@@ -485,14 +485,14 @@ interface JsonBudget {
   holder: string;
 }
 
-/** Far more than any Kubernetes object holds (the API server keeps at most about 1.5 MiB of one): about 20 MB of heap. */
+/** Far more than any Kubernetes object holds (the API server keeps at most about 1.5 MiB of one), and some 25 MB of heap at most. */
 const objectBudget: JsonBudget = { values: 1 << 20, containers: 1 << 18, holder: 'an object' };
 
 /** Values in a manifest besides its entries and counts: the tool, source, selection and key parameters. */
 const headerValues = 4096;
 
 /** A manifest of `entries` entries: each is one object of at most nine fields, and one key of the counts. */
-const manifestBudget = (entries: number): JsonBudget => ({ values: 11 * entries + headerValues, containers: entries + headerValues, holder: `a manifest of ${entries} entries` });
+const manifestBudget = (entries: number): JsonBudget => ({ values: 11 * entries + headerValues, containers: entries + headerValues, holder: `a manifest of ${entries} ${entries === 1 ? 'entry' : 'entries'}` });
 
 /**
  * How the JSON text in `bytes` exceeds the budget, if it does, found without parsing it: an object or array holds at
