@@ -12,7 +12,7 @@ export interface ExecSpec {
   interactiveMode?: string;
 }
 
-export interface IssuedCredential {
+interface IssuedCredential {
   token?: string;
   cert?: string;
   key?: string;
@@ -33,7 +33,7 @@ export const defaultPluginLimits: PluginLimits = { timeoutMs: 30_000, maxOutputB
 const FAILURE_KEPT_MS = 10_000;
 
 /** Why a plugin gave no credential, in its own words (its standard error) or ours: to be quoted after scrubbing. */
-export class PluginFailure extends Error {}
+class PluginFailure extends Error {}
 
 const execCredential = z.object({
   status: z.object({

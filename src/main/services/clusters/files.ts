@@ -7,11 +7,16 @@ const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
 /**
  * Reads a file a kubeconfig names (or a kubeconfig itself): only a regular file of at most
  * maxBytes, so a FIFO, a device such as /dev/zero or a huge file can neither block nor exhaust
- * memory. Errors of the file system (ENOENT, EACCES) are passed on as they are.
+ * memory; with noFollow, not through a symbolic link either. Errors of the file system (ENOENT,
+ * EACCES) are passed on as they are.
  */
-export async function readRegularFile(file: string, maxBytes: number, refusedCode: ErrorCode): Promise<Buffer> {
+export async function readRegularFile(file: string, maxBytes: number, refusedCode: ErrorCode, { noFollow = false } = {}): Promise<Buffer> {
   // without O_NONBLOCK, opening a FIFO waits for a writer
-  const handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  const flags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (noFollow ? (constants.O_NOFOLLOW ?? 0) : 0);
+  const handle = await open(file, flags).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ELOOP') throw new FleetdeckError(refusedCode, `${file} is a symbolic link, not a regular file`);
+    throw error;
+  });
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new FleetdeckError(refusedCode, `${file} is not a regular file`);

@@ -8,7 +8,7 @@ export interface KubeResponse {
 }
 
 /** Maps a socket, TLS or proxy error to a connection failure naming the server, quoting the error without credentials. */
-export function classifyNetworkError(error: NodeJS.ErrnoException, kc: ContextConfig): FleetdeckError {
+function classifyNetworkError(error: NodeJS.ErrnoException, kc: ContextConfig): FleetdeckError {
   const code = error.code ?? '';
   if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code)) {
     return new FleetdeckError('tls', `TLS error with ${kc.endpoint}: ${kc.quote(error)}`);

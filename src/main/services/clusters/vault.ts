@@ -30,7 +30,7 @@ export interface KeyStore {
   existingKey(kind: KeyKind): Promise<Buffer | undefined>;
 }
 
-export const keyFileName = 'vault.key';
+const keyFileName = 'vault.key';
 
 /** A key file holds one key, a few dozen bytes. */
 export const MAX_KEY_FILE_BYTES = 4096;
@@ -57,8 +57,8 @@ export async function readOwnFile(file: string, maxBytes: number, { ownerOnly = 
   if (!info.isFile()) throw new FleetdeckError('forbidden', `refusing ${file}: it is ${fileType(info)}, not a regular file${info.isSymbolicLink() ? ' (put the file itself in its place)' : ''}`);
   if (ownerOnly && (info.mode & 0o077) !== 0) throw new FleetdeckError('forbidden', `refusing ${file}: its mode is ${(info.mode & 0o777).toString(8)}, it must be 600 (chmod 600 ${file})`);
   if (info.size > maxBytes) throw new FleetdeckError('too-large', `refusing ${file}: it is larger than ${maxBytes >= 2 ** 20 ? `${maxBytes / 2 ** 20} MiB` : `${maxBytes / 1024} KiB`}`);
-  // checked again once open (it is opened without waiting, should a FIFO have taken its place)
-  return readRegularFile(file, maxBytes, 'forbidden');
+  // checked again once open (without waiting, should a FIFO have taken its place, and not through a link)
+  return readRegularFile(file, maxBytes, 'forbidden', { noFollow: true });
 }
 
 /**
@@ -144,9 +144,6 @@ function unseal(sealed: Buffer, key: Buffer): VaultData | undefined {
   }
 }
 
-/** Why the vault could not be opened, as a source of the cluster list shows it. */
-export type VaultProblem = KubeconfigSourceError;
-
 /** Imported kubeconfigs and display names, encrypted at rest with AES-256-GCM. */
 export class Vault {
   readonly file: string;
@@ -160,7 +157,7 @@ export class Vault {
   }
 
   /** The vault's contents, or why this host cannot open it (it is then left as it is). */
-  async open(): Promise<{ data: VaultData } | { problem: VaultProblem }> {
+  async open(): Promise<{ data: VaultData } | { problem: KubeconfigSourceError }> {
     const problem = (code: ErrorCode, message: string, notice?: true) => ({ problem: { source: this.file, code, message, ...(notice ? { notice } : {}) } });
     let sealed: Buffer | undefined;
     try {

@@ -23,7 +23,7 @@ interface ApiResourceList {
 const segment = encodeURIComponent;
 
 /** The URL of a group version ("v1" or "apps/v1"): /api/v1, /apis/apps/v1. */
-export function groupVersionPath(apiVersion: string): string {
+function groupVersionPath(apiVersion: string): string {
   const slash = apiVersion.indexOf('/');
   return slash < 0 ? `/api/${segment(apiVersion)}` : `/apis/${segment(apiVersion.slice(0, slash))}/${segment(apiVersion.slice(slash + 1))}`;
 }

@@ -161,8 +161,11 @@ describe('a folder on the path turning into a symlink between the check and the 
       while (!existsSync(path.join(gate, 'started'))) await new Promise((resolve) => setTimeout(resolve, 10));
       const read = service.read({ root, path: 'd/secret.yaml' });
       const write = service.write({ root, path: 'd/keep.yaml', text: 'planted: true\n' });
+      let settled = false;
+      void Promise.allSettled([read, write]).then(() => (settled = true));
       // were they not held back, both would be done within this pause, on the folder
-      await Promise.race([Promise.allSettled([read, write]), new Promise((resolve) => setTimeout(resolve, 500))]);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(settled).toBe(false);
       writeFileSync(path.join(gate, 'release'), '');
       expect((await switched).branch).toBe('b');
       await expect(read).rejects.toMatchObject({ code: 'forbidden', message: 'd/secret.yaml is outside the workspace' });
