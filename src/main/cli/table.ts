@@ -2,10 +2,12 @@
 // have written: every printer of human text (table cells, lines, stderr) goes through printable().
 
 /**
- * C0 controls (tab, CR and LF included), DEL, C1 controls, the Unicode line and paragraph
- * separators, and the bidi marks, embeddings, overrides and isolates.
+ * Controls (C0 with tab, CR and LF, DEL, C1), format characters (bidi marks, embeddings, overrides
+ * and isolates, zero-width characters, the byte order mark, soft hyphen, tags), the Unicode line
+ * and paragraph separators, and the Hangul fillers that render as nothing: whatever could hide,
+ * move or reorder text, or make two names look alike.
  */
-const unprintable = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const unprintable = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0]/gu;
 
 const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
@@ -16,8 +18,10 @@ const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
  */
 export function printable(text: string): string {
   return text.replace(unprintable, (c) => {
-    const code = c.charCodeAt(0);
-    return named[c] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+    const code = c.codePointAt(0)!;
+    if (named[c]) return named[c];
+    if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
+    return code <= 0xffff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\u{${code.toString(16)}}`;
   });
 }
 

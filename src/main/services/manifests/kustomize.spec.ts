@@ -235,6 +235,16 @@ describe('rendering is offline', () => {
       await expect(render('resources: ["line\\nbreak"]\n')).rejects.toMatchObject({ code: 'forbidden', message: 'kustomization.yaml: resources[0] "line\nbreak" leads outside the workspace: rendering reads only the workspace (open the folder that holds both)' });
     });
 
+    it('refuses a reference it cannot resolve rather than passing over it: a chain of more links than realpath(3) follows (Go follows 255)', async () => {
+      let target = path.join(outside, 'base');
+      for (let i = 0; i < 45; i++) {
+        const link = path.join(root, `chain-${i}`);
+        symlinkSync(target, link);
+        target = link;
+      }
+      await expect(render(`resources: [${path.basename(target)}]\n`)).rejects.toMatchObject({ code: 'forbidden', message: 'kustomization.yaml: resources[0] "chain-44" cannot be resolved (ELOOP), so it is not rendered' });
+    });
+
     it('checks every key kustomize may take for a field: both spellings, whichever comes last, and merges as go-yaml applies them', async () => {
       const ref = 'http://127.0.0.1:39994/cm.yaml';
       for (const text of [

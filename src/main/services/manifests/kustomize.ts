@@ -117,8 +117,13 @@ export async function remoteReferences(root: string, dir: string, confined: bool
       }
       // kustomize reads a generator, transformer or validator that parses as YAML as its configuration
       if (kind === 'plugin') scanPlugin(ref, where, field);
-      // an inline patch or configuration names no file; a file name may hold a line break too
-      const target = await realpath(path.resolve(folder, ref)).catch(() => undefined);
+      // an inline patch or configuration names no file; a file name may hold a line break too.
+      // Anything else that cannot be resolved is refused, not passed over: Go follows 255 links
+      // where realpath(3) gives up after 40, so kustomize would read what this check did not see.
+      const target = await realpath(path.resolve(folder, ref)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT' || error.code === 'ENOTDIR' || error.code === 'ENAMETOOLONG') return undefined;
+        throw new FleetdeckError('forbidden', `${where}: ${formatPath(field)} "${ref}" cannot be resolved (${error.code ?? error.message}), so it is not rendered`);
+      });
       if (target === undefined) continue;
       if (confined && !inWorkTree(root, target)) throw new FleetdeckError('forbidden', `${where}: ${formatPath(field)} "${ref}" leads outside the workspace: rendering reads only the workspace (open the folder that holds both)`);
       const isFolder = (await stat(target).catch(() => undefined))?.isDirectory();
