@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdtempSync } from 'node:fs';
 import { chmod, lstat, mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import packageJson from '../../../../package.json' with { type: 'json' };
@@ -93,6 +95,29 @@ async function tarOf(entries: RawEntry[]): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of pack) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** A raw ustar header, whatever its type and size: tar-stream's pack writes only what Fleetdeck writes. */
+function rawHeader(name: string, size: number, type = '0'): Buffer {
+  const header = Buffer.alloc(512);
+  header.write(name.slice(0, 100), 0);
+  header.write('0000644\0', 100);
+  header.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
+  header.write('        ', 148);
+  header.write(type, 156);
+  header.write('ustar\u000000', 257);
+  const checksum = header.reduce((sum, byte) => sum + byte, 0);
+  header.write(`${checksum.toString(8).padStart(6, '0')}\0 `, 148);
+  return header;
+}
+const padding = (size: number) => (512 - (size % 512)) % 512;
+const rawEntry = (name: string, body: Buffer, type = '0') => Buffer.concat([rawHeader(name, body.length, type), body, Buffer.alloc(padding(body.length))]);
+/** One pax record, "<length> <key>=<value>\n", its length counting itself. */
+function paxRecord(key: string, value: string): string {
+  const body = ` ${key}=${value}\n`;
+  let length = body.length + 1;
+  while (String(length).length + body.length !== length) length++;
+  return `${length}${body}`;
 }
 
 /** Rebuilds the archive from changed tar entries. */
@@ -500,7 +525,7 @@ describe('archive size limits', () => {
 
   it('refuses a manifest over its limit from its header', async () => {
     await writeFile(file, Buffer.concat([gzipSync(await tarHeader({ name: 'manifest.json', size: 2 * archiveLimits.manifestBytes })), zeros(4)]));
-    await expect(ArchiveReader.manifestOf(file)).rejects.toMatchObject({ code: 'too-large', message: `${file}: entry "manifest.json" is 256 MiB, more than the 128 MiB an entry may hold` });
+    await expect(ArchiveReader.manifestOf(file)).rejects.toMatchObject({ code: 'too-large', message: `${file}: entry "manifest.json" is 256 MiB, more than the 1 MiB a manifest of 0 entries may hold` });
   });
 
   it('stops unpacking at the total limit, even when the stream holds no entry at all', async () => {
@@ -513,8 +538,34 @@ describe('archive size limits', () => {
   it('refuses more entries than the limit, and a manifest or an entry over a lowered limit', async () => {
     await writeArchive(Array.from({ length: 12 }, (_, i) => item('configmaps', '', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: 'shop' } })));
     await expect(ArchiveReader.open(file, { allowUnsigned: true, limits: { ...archiveLimits, entries: 10 } })).rejects.toMatchObject({ code: 'too-large', message: `${file} has more than 10 entries, more than an archive may hold` });
-    await expect(ArchiveReader.open(file, { allowUnsigned: true, limits: { ...archiveLimits, manifestBytes: 1024 } })).rejects.toMatchObject({ code: 'too-large', message: expect.stringMatching(/entry "manifest.json" is \d+ bytes, more than the 1024 bytes an entry may hold/) });
+    await expect(ArchiveReader.open(file, { allowUnsigned: true, limits: { ...archiveLimits, manifestBytes: 1024 } })).rejects.toMatchObject({ code: 'too-large', message: expect.stringMatching(/entry "manifest.json" is \d+ bytes, more than the 1024 bytes a manifest of 12 entries may hold/) });
     await expect(ArchiveReader.open(file, { allowUnsigned: true, limits: { ...archiveLimits, entryBytes: 64 } })).rejects.toMatchObject({ code: 'too-large', message: expect.stringMatching(/entry "resources\/configmaps\/namespaces\/shop\/cm-0.json" is \d+ bytes, more than the 64 bytes an entry may hold/) });
+  });
+
+  it('refuses tar headers Fleetdeck never writes before tar-stream reads them: a pax global header, extended headers over 4 KiB, a pax size', async () => {
+    const object = Buffer.from(JSON.stringify(configMap.object));
+    const cases: [Buffer, string, string][] = [
+      [rawEntry('pax_global_header', Buffer.from(paxRecord('comment', 'x')), 'g'), 'archive-invalid', `${file} is not an archive Fleetdeck wrote: it holds a pax global header`],
+      [rawEntry('PaxHeader', Buffer.from(paxRecord('comment', 'x'.repeat(5000))), 'x'), 'too-large', `${file} has a 5014-byte tar extended header, more than the 4096 bytes an archive's may take`],
+      [rawEntry('././@LongLink', Buffer.alloc(5000, 'a'), 'L'), 'too-large', `${file} has a 5000-byte tar extended header, more than the 4096 bytes an archive's may take`],
+      [rawEntry('PaxHeader', Buffer.from(paxRecord('size', '2')), 'x'), 'archive-invalid', `${file} is not an archive Fleetdeck wrote: a pax header sets an entry size`],
+    ];
+    for (const [header, code, message] of cases) {
+      await writeFile(file, gzipSync(Buffer.concat([header, rawEntry(entryPath(configMap.ref), object), Buffer.alloc(1024)])));
+      await expect(openUnsigned()).rejects.toMatchObject({ code, message });
+      await expect(ArchiveReader.manifestOf(file)).rejects.toMatchObject({ code, message });
+    }
+  });
+
+  it('reads back an archive of the longest names Kubernetes allows, and refuses a tar name one character longer', async () => {
+    const longest = item('r'.repeat(63), 'g'.repeat(253), { apiVersion: `${'g'.repeat(253)}/v1`, kind: 'Widget', metadata: { name: 'x'.repeat(253), namespace: 'n'.repeat(63) } });
+    const name = entryPath(longest.ref);
+    expect(name).toHaveLength(661);
+    await writeArchive([longest]);
+    expect((await readAll(await openUnsigned())).map((entry) => entry.path)).toEqual([name]);
+    const longer = `${name.slice(0, -5)}y.json`;
+    await rewrite((entries) => [{ name: longer, bytes: entries[0].bytes }, ...entries]);
+    await expect(openUnsigned()).rejects.toMatchObject({ code: 'archive-invalid', message: `${file}: entry name ${JSON.stringify(longer.slice(0, 200))} is longer than the 661 characters of the longest path an archive holds` });
   });
 
   it('never writes an entry the reader would refuse', async () => {
@@ -583,15 +634,53 @@ describe('JSON that would fill the heap', () => {
     ['4,000,000 selected namespaces', { selection: `{"namespaces":${listed(4_000_000, '""')}}` }],
     ['4,000,000 empty arrays as the tool', { tool: listed(4_000_000, '[]') }],
   ];
+  /** `count` objects as they could stand before a manifest; 2,000 of them allow it 16 MB */
+  const objects = (count: number) => Array.from({ length: count }, (_, i) => ({ name: `resources/configmaps/namespaces/shop/cm-${i}.json`, bytes: Buffer.from('{}') }));
   it.each(manifests)('a manifest of %s: refused in one line before it is parsed, memory flat', { timeout: 60_000 }, async (_, parts) => {
-    await writeFile(file, gzipSync(await tarOf([{ name: 'manifest.json', bytes: manifestText(parts) }])));
+    await writeFile(file, gzipSync(await tarOf([...objects(2000), { name: 'manifest.json', bytes: manifestText(parts) }])));
     expect((await stat(file)).size).toBeLessThan(8 * MiB);
-    bothRefuseFlat({ code: 'too-large', message: expect.stringMatching(/^[^\n]*: entry manifest\.json holds \d+ (JSON values|objects and arrays), more than the 4096 a manifest of 0 entries may hold$/) });
+    bothRefuseFlat({ code: 'too-large', message: expect.stringMatching(/^[^\n]*: entry manifest\.json holds \d+ (JSON values|objects and arrays), more than the \d+ a manifest of 2000 entries may hold$/) });
+  });
+
+  /** Streams a gzip tar of these raw parts to the archive file. */
+  const writeRaw = (parts: () => Iterable<Buffer>) => pipeline(Readable.from(parts()), createGzip({ level: 1 }), createWriteStream(file));
+
+  it('a manifest of one 126 MiB string: refused from its tar header, as 0 entries before it allow it 1 MiB, memory flat', { timeout: 60_000 }, async () => {
+    const head = Buffer.from('{"format":"fleetdeck-archive","version":1,"source":{"x":"');
+    const tail = Buffer.from('"},"entries":[]}');
+    const size = head.length + 126 * MiB + tail.length;
+    await writeRaw(function* () {
+      yield rawHeader('manifest.json', size);
+      yield head;
+      for (let i = 0; i < 126; i++) yield Buffer.alloc(MiB, 'a');
+      yield Buffer.concat([tail, Buffer.alloc(padding(size) + 1024)]);
+    });
+    expect((await stat(file)).size).toBeLessThan(MiB);
+    bothRefuseFlat({ code: 'too-large', message: `${file}: entry "manifest.json" is 126 MiB, more than the 1 MiB a manifest of 0 entries may hold` });
+  });
+
+  it('100,000 entries named by GNU long-name headers longer than any path an archive holds: refused at the first, memory flat', { timeout: 60_000 }, async () => {
+    const name = (i: number) => `r/${'a'.repeat(990)}/${String(i).padStart(20, '0')}.json`;
+    await writeRaw(function* () {
+      for (let i = 0; i < 100_000; i++) yield Buffer.concat([rawEntry('././@LongLink', Buffer.from(`${name(i)}\0`), 'L'), rawEntry('x', Buffer.from('{}'))]);
+      yield Buffer.alloc(1024);
+    });
+    bothRefuseFlat({ code: 'archive-invalid', message: `${file}: entry name ${JSON.stringify(name(0).slice(0, 200))} is longer than the 661 characters of the longest path an archive holds` });
+  });
+
+  it('a 4 MiB pax global header of 471,000 keys, then entries with pax headers of their own: refused before tar-stream copies it, memory flat', { timeout: 120_000 }, async () => {
+    const records: string[] = [];
+    for (let i = 0, size = 0; size < 4 * MiB - 64; i++) size += records[records.push(paxRecord(`k${i.toString(36)}`, '')) - 1].length;
+    await writeRaw(function* () {
+      yield rawEntry('pax_global_header', Buffer.from(records.join('')), 'g');
+      for (let i = 0; i < 20; i++) yield Buffer.concat([rawEntry('PaxHeader', Buffer.from(paxRecord('comment', 'x')), 'x'), rawEntry(`e${i}.json`, Buffer.from('{}'))]);
+      yield Buffer.alloc(1024);
+    });
+    bothRefuseFlat({ code: 'archive-invalid', message: `${file} is not an archive Fleetdeck wrote: it holds a pax global header` });
   });
 
   it('a manifest as large as its archive allows: its parts bounded before a schema sees them, its entries checked up to the first fault', { timeout: 60_000 }, async () => {
     const count = 20_000;
-    const objects = Array.from({ length: count }, (_, i) => ({ name: `resources/configmaps/namespaces/shop/cm-${i}.json`, bytes: Buffer.from('{}') }));
     // zod's issues for every bad member of one part took 120 MB for 20,000
     const cases: [Record<string, string>, string, string][] = [
       [{ entries: listed(count, '{}'), total: String(count) }, 'archive-invalid', 'manifest.json is malformed at entries[0].path: Invalid input: expected string, received undefined'],
@@ -599,7 +688,7 @@ describe('JSON that would fill the heap', () => {
       [{ counts: keyed(count, '{}') }, 'archive-invalid', "manifest.json's counts give (object) for k0, but it lists 0 there"],
     ];
     for (const [parts, code, message] of cases) {
-      await writeFile(file, gzipSync(await tarOf([...objects, { name: 'manifest.json', bytes: manifestText(parts) }])));
+      await writeFile(file, gzipSync(await tarOf([...objects(count), { name: 'manifest.json', bytes: manifestText(parts) }])));
       bothRefuseFlat({ code, message: `${file}: ${message}` });
     }
   });

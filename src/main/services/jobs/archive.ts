@@ -128,6 +128,12 @@ export function entryPath(ref: ArchiveRef): string {
   return `resources/${resourceDirectory(ref)}/${scope}/${ref.name}.json`;
 }
 
+/**
+ * The longest path entryPath gives for names Kubernetes allows: a resource (a DNS label) in a group (a DNS
+ * subdomain), a namespace (a label) and a name (at most 253 characters). Longer tar names are refused as they are read.
+ */
+const maxPathLength = `resources/${'r'.repeat(63)}.${'g'.repeat(253)}/namespaces/${'n'.repeat(63)}/${'x'.repeat(253)}.json`.length;
+
 const invalid = (message: string) => new FleetdeckError('archive-invalid', message);
 /** A value from an archive, short enough for a message. */
 const shown = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value.slice(0, 200)).slice(1, -1) : `(${value === null ? 'null' : typeof value})`);
@@ -352,7 +358,8 @@ export class ArchiveWriter {
     if (this.encryption) summary.mac = manifestMac(this.encryption.key, framed(manifestFrame(summary, this.entryCount)));
     const manifest = framed(manifestFrame(summary, this.entryCount));
     const manifestBytes = manifest.reduce((sum, part) => sum + part.length, 0);
-    if (manifestBytes > archiveLimits.manifestBytes) throw new FleetdeckError('too-large', `the archive's manifest would take ${describeSize(manifestBytes)}, more than the ${describeSize(archiveLimits.manifestBytes)} it may: back up fewer namespaces at a time`);
+    const manifestLimit = manifestByteLimit(this.entryCount, archiveLimits);
+    if (manifestBytes > manifestLimit) throw new FleetdeckError('too-large', `the archive's manifest would take ${describeSize(manifestBytes)}, more than the ${describeSize(manifestLimit)} it may: back up fewer namespaces at a time, or select fewer`);
     await this.writeParts(manifestPath, manifest);
     this.pack.finalize();
     await this.written;
@@ -410,7 +417,7 @@ const controlCharacter = /[\u0000-\u001f\u007f]/;
 
 /** Why a tar entry name is not a plain relative path inside the archive, if it is not. */
 function unsafeName(name: string): string | undefined {
-  if (name.length > 1024) return 'is longer than 1024 characters';
+  if (name.length > maxPathLength) return `is longer than the ${maxPathLength} characters of the longest path an archive holds`;
   if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return 'is an absolute path';
   const segments = name.split('/');
   if (segments.includes('..')) return 'climbs out of the archive with ".."';
@@ -420,6 +427,91 @@ function unsafeName(name: string): string | undefined {
   return undefined;
 }
 
+/** Longer than any pax or GNU long-name header a Fleetdeck archive holds: a path of maxPathLength characters takes at most about 2 KB. */
+const maxExtendedHeader = 4096;
+
+/** A tar header's size field read as tar-stream reads it (octal, or base-256 after a 0x80 byte); NaN where it reads no size. */
+function tarSize(field: Buffer): number {
+  if (field[0] & 0x80) return field[0] === 0x80 ? field.subarray(1).reduce((sum, byte) => sum * 256 + byte, 0) : Number.NaN;
+  let start = 0;
+  while (start < field.length && field[start] === 0x20) start++;
+  const space = field.indexOf(0x20, start);
+  const end = space === -1 ? field.length : space;
+  while (start < end && field[start] === 0) start++;
+  return start === end ? 0 : Number.parseInt(field.subarray(start, end).toString(), 8);
+}
+
+/** The keys of a pax header's records, read as tar-stream reads them. */
+function paxKeys(body: Buffer): string[] {
+  const keys: string[] = [];
+  for (let rest = body; rest.length; ) {
+    const space = rest.indexOf(0x20);
+    const length = Number.parseInt(rest.subarray(0, space === -1 ? rest.length : space).toString(), 10);
+    if (!length) break;
+    const record = rest.subarray((space === -1 ? rest.length : space) + 1, length - 1).toString();
+    if (!record.includes('=')) break;
+    keys.push(record.slice(0, record.indexOf('=')));
+    rest = rest.subarray(length);
+  }
+  return keys;
+}
+
+/**
+ * Checks the raw tar headers before tar-stream reads them, following entry boundaries (a 512-byte header, then the
+ * size rounded up to 512): tar-stream keeps a pax global header and copies it into every later pax header (471,000
+ * keys made 20 entries take 14 s), and buffers extended headers of up to 4 MiB. Fleetdeck writes neither, so a
+ * global header, an extended header over maxExtendedHeader, and a pax size record (which would move the boundaries)
+ * are refused.
+ */
+function tarHeaderGuard(file: string): Transform {
+  const refuse = (message: string) => invalid(`${file} is not an archive Fleetdeck wrote: ${message}`);
+  let pending = Buffer.alloc(0);
+  // bytes `pending` needs: a header's 512, or a pax header's body
+  let needed = 512;
+  let paxBody = false;
+  // bytes to pass unread: an entry's body and padding
+  let skip = 0;
+  const padded = (size: number) => size + ((512 - (size % 512)) % 512);
+  const take = (block: Buffer) => {
+    if (paxBody) {
+      if (paxKeys(block).includes('size')) throw refuse('a pax header sets an entry size');
+      [paxBody, needed, skip] = [false, 512, padded(block.length) - block.length];
+      return;
+    }
+    const type = String.fromCharCode(block[156]);
+    const size = tarSize(block.subarray(124, 136));
+    if (!Number.isSafeInteger(size) || size < 0) throw refuse('a tar header has a malformed size');
+    if (type === 'g') throw refuse('it holds a pax global header');
+    if ('xLKN'.includes(type) && size > maxExtendedHeader) throw new FleetdeckError('too-large', `${file} has a ${size}-byte tar extended header, more than the ${maxExtendedHeader} bytes an archive's may take`);
+    if (type === 'x' && size > 0) [paxBody, needed] = [true, size];
+    else skip = padded(size);
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      try {
+        for (let at = 0; at < chunk.length; ) {
+          if (skip > 0) {
+            const passed = Math.min(skip, chunk.length - at);
+            skip -= passed;
+            at += passed;
+            continue;
+          }
+          const taken = Math.min(needed - pending.length, chunk.length - at);
+          pending = Buffer.concat([pending, chunk.subarray(at, at + taken)]);
+          at += taken;
+          if (pending.length < needed) break;
+          const block = pending;
+          pending = Buffer.alloc(0);
+          take(block);
+        }
+      } catch (error) {
+        callback(error as Error);
+        return;
+      }
+      callback(null, chunk);
+    },
+  });
+}
 
 /**
  * The archive's entries as they are stored, one at a time, checked as they stream in: plain files with plain
@@ -436,9 +528,10 @@ async function* tarEntries(file: string, limits: ArchiveLimits, wanted: (path: s
   const gunzip = createGunzip();
   // counted before the bytes reach anything that keeps them
   const budget = byteBudget(limits.totalBytes, () => new FleetdeckError('too-large', `${file} unpacks to more than ${describeSize(limits.totalBytes)}, more than an archive may hold`));
+  const guard = tarHeaderGuard(file);
   const extract = tar.extract();
-  for (const stream of [input, gunzip, budget]) stream.on('error', (error: Error) => extract.destroy(error));
-  input.pipe(gunzip).pipe(budget).pipe(extract);
+  for (const stream of [input, gunzip, budget, guard]) stream.on('error', (error: Error) => extract.destroy(error));
+  input.pipe(gunzip).pipe(budget).pipe(guard).pipe(extract);
   let count = 0;
   try {
     for await (const entry of extract) {
@@ -448,9 +541,10 @@ async function* tarEntries(file: string, limits: ArchiveLimits, wanted: (path: s
       const unsafe = unsafeName(name);
       if (unsafe) throw invalid(`${file}: entry name ${label} ${unsafe}`);
       if (type !== 'file') throw invalid(`${file}: entry ${label} is a ${type ?? 'special entry'}, not a file`);
-      const limit = name === manifestPath ? limits.manifestBytes : limits.entryBytes;
+      // the entries before the manifest bound it; its bytes are refused before they are read
+      const [limit, holder] = name === manifestPath ? [manifestByteLimit(count - 1, limits), manifestBudget(count - 1).holder] : [limits.entryBytes, 'an entry'];
       // tar-stream reads exactly the header's size as the entry's bytes
-      if ((size ?? 0) > limit) throw new FleetdeckError('too-large', `${file}: entry ${label} is ${describeSize(size ?? 0)}, more than the ${describeSize(limit)} an entry may hold`);
+      if ((size ?? 0) > limit) throw new FleetdeckError('too-large', `${file}: entry ${label} is ${describeSize(size ?? 0)}, more than the ${describeSize(limit)} ${holder} may hold`);
       if (!wanted(name)) {
         entry.resume();
         yield { path: name };
@@ -468,6 +562,7 @@ async function* tarEntries(file: string, limits: ArchiveLimits, wanted: (path: s
     input.destroy();
     gunzip.destroy();
     budget.destroy();
+    guard.destroy();
     extract.destroy();
   }
 }
@@ -490,6 +585,12 @@ const objectBudget: JsonBudget = { values: 1 << 20, containers: 1 << 18, holder:
 
 /** Values in a manifest besides its entries and counts: the tool, source, selection and key parameters. */
 const headerValues = 4096;
+
+/**
+ * The bytes a manifest of `entries` entries may take, known before it is read: a pretty-printed entry and its key of
+ * the counts take at most some 6 KB (its names at their longest, in non-ASCII text), the rest far less than 1 MiB.
+ */
+const manifestByteLimit = (entries: number, limits: ArchiveLimits) => Math.min(limits.manifestBytes, MiB + 8 * 1024 * entries);
 
 /** A manifest of `entries` entries: each is one object of at most nine fields, and one key of the counts. */
 const manifestBudget = (entries: number): JsonBudget => ({ values: 11 * entries + headerValues, containers: entries + headerValues, holder: `a manifest of ${entries} ${entries === 1 ? 'entry' : 'entries'}` });
@@ -576,13 +677,14 @@ const headerSchema = z
   .strict();
 const entrySchema = z
   .object({
-    path: z.string().max(1024).refine((text) => !controlCharacter.test(text), 'expected no control characters'),
+    path: z.string().max(maxPathLength).refine((text) => !controlCharacter.test(text), 'expected no control characters'),
     sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected a hex sha256'),
-    resource: printable,
+    resource: printable.max(63),
     group: printable,
-    namespace: printable.min(1).optional(),
+    namespace: printable.min(1).max(63).optional(),
     name: printable,
-    apiVersion: z.string().max(253).regex(/^([a-z0-9.-]+\/)?[a-z0-9]+$/, 'expected an apiVersion such as v1 or apps/v1'),
+    // a group (a DNS subdomain) and a version (a DNS label)
+    apiVersion: z.string().max(253 + 1 + 63).regex(/^([a-z0-9.-]+\/)?[a-z0-9]+$/, 'expected an apiVersion such as v1 or apps/v1'),
     kind: printable,
     encrypted: z.literal(true).optional(),
   })
