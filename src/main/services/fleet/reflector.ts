@@ -19,6 +19,14 @@ export type Change<T> = { type: 'upsert'; object: T } | { type: 'delete'; object
 export type WatchEvent<T> = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: T } | { type: 'BOOKMARK'; resourceVersion: string } | { type: 'ERROR'; error: FleetdeckError };
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+/** The parsed value, or undefined for text that is not JSON (the caller says what it expected). */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Reads one line of a watch stream; an ERROR with code 410 (history compacted) becomes a "gone"
@@ -26,12 +34,7 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
  * error that ends the watch: the reflector reconnects.
  */
 export function parseWatchLine<T extends KubeObject>(line: string, what: string): WatchEvent<T> {
-  let event: unknown;
-  try {
-    event = JSON.parse(line);
-  } catch {
-    // reported below
-  }
+  const event = parseJson(line);
   const object = isObject(event) ? event.object : undefined;
   const type = isObject(event) ? event.type : undefined;
   if (isObject(object) && type === 'ERROR') {
@@ -53,12 +56,7 @@ export interface ListPage<T> {
 
 /** One page of a list answer; anything else is an error naming the collection, never a TypeError later. */
 export function parseListPage<T extends KubeObject>(body: string, what: string): ListPage<T> {
-  let page: unknown;
-  try {
-    page = JSON.parse(body);
-  } catch {
-    // reported below
-  }
+  const page = parseJson(body);
   const metadata = isObject(page) ? page.metadata : undefined;
   const items = isObject(page) ? page.items : undefined;
   const isItem = (item: unknown) => isObject(item) && isObject(item.metadata) && typeof item.metadata.name === 'string';
