@@ -1,8 +1,8 @@
 // Child process of the fleet benchmark: plays the main process's cache of one cluster and prints
 // {syncMs, eventsMs}: when the overview's collections were listed (the card is live) and when the
 // events, which only the root-cause panel reads, were too.
-import { KubeconfigStore } from '../src/main/services/clusters/kubeconfig-store.ts';
-import { kubeConfigFor } from '../src/main/services/clusters/kubeconfig.ts';
+import { KubeconfigStore } from '../src/main/kube/kubeconfig-store.ts';
+import { kubeConfigFor } from '../src/main/kube/kubeconfig.ts';
 import { ClusterCache } from '../src/main/services/fleet/cluster-cache.ts';
 
 const [kubeconfig, context] = process.argv.slice(2);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
 import { clusters, kubeconfigPath, urls } from '../lab/config.ts';
-import { KubeconfigStore } from '../src/main/services/clusters/kubeconfig-store.ts';
+import { KubeconfigStore } from '../src/main/kube/kubeconfig-store.ts';
 import { MonitoringSettings } from '../src/main/services/monitoring/endpoints.ts';
 import { KubeMonitoringService } from '../src/main/services/monitoring/monitoring-service.ts';
 import { startWebShell } from '../e2e/web-shell.ts';

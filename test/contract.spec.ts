@@ -12,7 +12,7 @@ import { ipcClientTransport, type IpcEvent } from '../src/shared/ipc.ts';
 import { Dispatcher } from '../src/main/rpc/dispatcher.ts';
 import { serveIpc, type IpcMainLike } from '../src/main/rpc/ipc.ts';
 import { createServices, exposeServices } from '../src/main/services/index.ts';
-import { FileKeyStore } from '../src/main/services/clusters/vault.ts';
+import { FileKeyStore } from '../src/main/kube/vault.ts';
 import { startWebShell } from '../src/main/web/server.ts';
 import { webTransport } from '../src/renderer/web-transport.ts';
 

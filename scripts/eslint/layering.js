@@ -19,24 +19,52 @@ const forbiddenPackages = {
   main: () => false,
 };
 
-function layerOf(file) {
+/** The path of a file below src/, as segments; undefined outside src/. */
+function segmentsOf(file) {
   const relative = path.relative(path.join(root, 'src'), file);
-  if (relative.startsWith('..')) return undefined;
-  const top = relative.split(path.sep)[0];
-  return layers.includes(top) ? top : undefined;
+  return relative.startsWith('..') ? undefined : relative.split(path.sep);
+}
+
+const layerOf = (segments) => (segments && layers.includes(segments[0]) ? segments[0] : undefined);
+
+/**
+ * Inside a layer: a service imports only its own folder and what lies below the services
+ * (src/main/kube, src/main/base); the layers below import no service and no host; a renderer
+ * feature imports no other feature, and the ui kit no feature at all.
+ */
+function reachesAcross(from, to) {
+  const [layer, area, name] = from;
+  const inFolder = (segments) => segments.length > 3;
+  const folder = (segments) => `src/${segments.slice(0, inFolder(segments) ? 3 : 2).join('/')}`;
+  const across = (what) => ({ from: folder(from), what });
+  if (layer === 'main') {
+    const below = ['kube', 'base'];
+    if (area === 'services' && inFolder(from) && to[1] === 'services' && inFolder(to) && to[2] !== name) return across(folder(to));
+    if (below.includes(area) && !below.includes(to[1]) && to.length > 2) return across(`src/main/${to[1]}`);
+    if (area === 'base' && to[1] === 'kube') return across('src/main/kube');
+  }
+  if (layer === 'renderer' && to[1] === 'features' && inFolder(to)) {
+    if (area === 'features' && inFolder(from) && to[2] !== name) return across(folder(to));
+    if (area === 'ui') return across(folder(to));
+  }
+  return undefined;
 }
 
 export default {
   meta: { type: 'problem', schema: [], messages: { layer: '{{from}} must not import {{what}} (DESIGN.md §2 layering)' } },
   create(context) {
     const file = context.filename;
-    const from = layerOf(file);
+    const fromSegments = segmentsOf(file);
+    const from = layerOf(fromSegments);
     if (!from) return {};
     const check = (node, spec) => {
       if (typeof spec !== 'string') return;
       if (spec.startsWith('.')) {
-        const target = layerOf(path.resolve(path.dirname(file), spec));
-        if (target && !allowedLayers[from].includes(target)) context.report({ node, messageId: 'layer', data: { from: `src/${from}`, what: `src/${target}` } });
+        const toSegments = segmentsOf(path.resolve(path.dirname(file), spec));
+        const target = layerOf(toSegments);
+        if (target && !allowedLayers[from].includes(target)) return context.report({ node, messageId: 'layer', data: { from: `src/${from}`, what: `src/${target}` } });
+        const across = target === from ? reachesAcross(fromSegments, toSegments) : undefined;
+        if (across) context.report({ node, messageId: 'layer', data: across });
       } else if (forbiddenPackages[from](spec)) {
         context.report({ node, messageId: 'layer', data: { from: `src/${from}`, what: `"${spec}"` } });
       }

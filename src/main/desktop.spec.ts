@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { guardWebContents, isGrafanaLink, rendererTrust, type GuardedContents } from './desktop.ts';
-import { hasOsKeychain, SafeStorageKeyStore, type SafeStorageLike } from './services/clusters/safe-storage-keys.ts';
+import { hasOsKeychain, SafeStorageKeyStore, type SafeStorageLike } from './kube/safe-storage-keys.ts';
 
 describe('which frames may call the services', () => {
   it('the dev server by its exact origin, not a prefix of it', () => {

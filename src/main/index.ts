@@ -4,9 +4,9 @@ import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, shell } from
 import { guardWebContents, isGrafanaLink, rendererTrust } from './desktop.ts';
 import { Dispatcher } from './rpc/dispatcher.ts';
 import { serveIpc } from './rpc/ipc.ts';
-import { widenProcessPath } from './services/clusters/exec-path.ts';
-import { hasOsKeychain, SafeStorageKeyStore } from './services/clusters/safe-storage-keys.ts';
-import { dataDir } from './services/clusters/vault.ts';
+import { widenProcessPath } from './kube/exec-path.ts';
+import { hasOsKeychain, SafeStorageKeyStore } from './kube/safe-storage-keys.ts';
+import { dataDir } from './kube/vault.ts';
 import { createServices, exposeServices } from './services/index.ts';
 
 const rendererUrl = process.env.ELECTRON_RENDERER_URL;

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FleetdeckError } from '../../shared/errors.ts';
-import { KubeconfigStore } from '../services/clusters/kubeconfig-store.ts';
-import { SafeStorageKeyStore } from '../services/clusters/safe-storage-keys.ts';
-import { FileKeyStore, Vault } from '../services/clusters/vault.ts';
+import { KubeconfigStore } from '../kube/kubeconfig-store.ts';
+import { SafeStorageKeyStore } from '../kube/safe-storage-keys.ts';
+import { FileKeyStore, Vault } from '../kube/vault.ts';
 import { KubeFleetService } from '../services/fleet/fleet-service.ts';
 import { failureLine, main, run } from './index.ts';
 

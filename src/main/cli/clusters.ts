@@ -1,7 +1,7 @@
 import type { ClusterEntry, ClusterList, ClustersService, Connection, KubeconfigSourceError } from '../../shared/contract/clusters.ts';
 import type { FleetdeckApi } from '../../shared/contract/index.ts';
 import { FleetdeckError } from '../../shared/errors.ts';
-import { kubeconfigPaths } from '../services/clusters/kubeconfig.ts';
+import { kubeconfigPaths } from '../kube/kubeconfig.ts';
 import { table } from './table.ts';
 import type { CommandResult } from './index.ts';
 

@@ -1,10 +1,10 @@
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { FleetdeckError } from '../../shared/errors.ts';
-import { widenProcessPath } from '../services/clusters/exec-path.ts';
+import { widenProcessPath } from '../kube/exec-path.ts';
 import { createServices } from '../services/index.ts';
-import { dataDir, FileKeyStore } from '../services/clusters/vault.ts';
-import { kubeconfigPaths } from '../services/clusters/kubeconfig.ts';
+import { dataDir, FileKeyStore } from '../kube/vault.ts';
+import { kubeconfigPaths } from '../kube/kubeconfig.ts';
 import { checkSources, clustersCommand } from './clusters.ts';
 import { backupCommand, migrateCommand, restoreCommand } from './jobs.ts';
 import { alertsCommand, queryCommand, rulesCommand, silenceCommand } from './monitoring.ts';

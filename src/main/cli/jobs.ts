@@ -1,6 +1,6 @@
 import { FleetdeckError } from '../../shared/errors.ts';
 import { countResults, exitCodeFor, type JobReport } from '../../shared/migration/report.ts';
-import { readRegularFile } from '../services/clusters/files.ts';
+import { readRegularFile } from '../base/files.ts';
 import type { Selection } from '../services/jobs/backup.ts';
 import type { JobRunner, TargetOptions } from '../services/jobs/job-runner.ts';
 import type { Progress } from '../services/jobs/progress.ts';

@@ -1,9 +1,9 @@
 import { contracts, type FleetdeckApi } from '../../shared/contract/index.ts';
 import { exposeService, type ServiceContract, type ServiceHost } from '../../shared/rpc.ts';
 import { KubeconfigClustersService } from './clusters/clusters-service.ts';
-import { kubeconfigPaths } from './clusters/kubeconfig.ts';
-import { KubeconfigStore } from './clusters/kubeconfig-store.ts';
-import { Vault, type KeyStore } from './clusters/vault.ts';
+import { kubeconfigPaths } from '../kube/kubeconfig.ts';
+import { KubeconfigStore } from '../kube/kubeconfig-store.ts';
+import { Vault, type KeyStore } from '../kube/vault.ts';
 import { KubeFleetService } from './fleet/fleet-service.ts';
 import { KubeGitOpsService } from './gitops/gitops-service.ts';
 import { JobRunner } from './jobs/job-runner.ts';

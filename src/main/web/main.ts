@@ -3,8 +3,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Dispatcher } from '../rpc/dispatcher.ts';
 import { createServices, exposeServices } from '../services/index.ts';
-import { widenProcessPath } from '../services/clusters/exec-path.ts';
-import { dataDir, FileKeyStore } from '../services/clusters/vault.ts';
+import { widenProcessPath } from '../kube/exec-path.ts';
+import { dataDir, FileKeyStore } from '../kube/vault.ts';
 import { startWebShell } from './server.ts';
 
 // built to out/main/web.js, beside out/renderer

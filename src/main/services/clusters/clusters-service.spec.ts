@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { KubeconfigClustersService } from './clusters-service.ts';
-import { KubeconfigStore } from './kubeconfig-store.ts';
+import { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-clusters-'));
 const write = (name: string, text: string, mode = 0o600) => {

@@ -2,9 +2,9 @@ import type { ClusterList, ClustersService, Connection, ConnectionChange } from 
 import { Emitter } from '../../../shared/emitter.ts';
 import type { Event } from '../../../shared/rpc.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
-import { kubeConfigFor, listEntries } from './kubeconfig.ts';
-import type { KubeconfigStore } from './kubeconfig-store.ts';
-import { probe } from './probe.ts';
+import { kubeConfigFor, listEntries } from '../../kube/kubeconfig.ts';
+import type { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
+import { probe } from '../../kube/probe.ts';
 
 export interface ClustersServiceOptions {
   store: KubeconfigStore;

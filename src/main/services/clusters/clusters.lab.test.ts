@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { clusterByContext } from '../../../../lab/config.ts';
 import { viewerToken } from '../../../../lab/kubeconfig.ts';
 import { labKubeconfigWith, labUrls } from '../../../../test/lab.ts';
-import { kubeOk, kubeRequest } from './http.ts';
-import { kubeConfigFor, loadKubeconfigs } from './kubeconfig.ts';
-import { probe } from './probe.ts';
+import { kubeOk, kubeRequest } from '../../kube/http.ts';
+import { kubeConfigFor, loadKubeconfigs } from '../../kube/kubeconfig.ts';
+import { probe } from '../../kube/probe.ts';
 
 const review = { method: 'POST', body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } };
 type UserInfo = { username: string; groups: string[]; extra?: Record<string, string[]> };

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { KubeconfigClustersService } from './clusters-service.ts';
-import { KubeconfigStore } from './kubeconfig-store.ts';
-import { FileKeyStore, Vault } from './vault.ts';
+import { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
+import { FileKeyStore, Vault } from '../../kube/vault.ts';
 
 const TOKEN = 'file-admin-token-3f9a';
 

@@ -17,10 +17,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { FleetdeckError, type ErrorCode } from '../../../shared/errors.ts';
 import { KubeconfigClustersService } from './clusters-service.ts';
-import { kubeRequest } from './http.ts';
-import { kubeConfigFor, listEntries, loadKubeconfigs, parseKubeconfig, type MergedKubeconfig } from './kubeconfig.ts';
-import { KubeconfigStore } from './kubeconfig-store.ts';
-import { probe } from './probe.ts';
+import { kubeRequest } from '../../kube/http.ts';
+import { kubeConfigFor, listEntries, loadKubeconfigs, parseKubeconfig, type MergedKubeconfig } from '../../kube/kubeconfig.ts';
+import { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
+import { probe } from '../../kube/probe.ts';
 
 const budget = (ms: number) => ({ numRuns: 300, plugins: [fc.interruptAfterTimeLimit(ms), fc.timeout(10_000)] });
 /** a test's own limit: its budget, and the time limit of the case running when the budget ends */

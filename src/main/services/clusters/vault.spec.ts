@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { KubeconfigClustersService } from './clusters-service.ts';
-import { KubeconfigStore } from './kubeconfig-store.ts';
-import { SafeStorageKeyStore, type SafeStorageLike } from './safe-storage-keys.ts';
-import { FileKeyStore, MAX_VAULT_BYTES, Vault, type VaultData } from './vault.ts';
+import { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
+import { SafeStorageKeyStore, type SafeStorageLike } from '../../kube/safe-storage-keys.ts';
+import { FileKeyStore, MAX_VAULT_BYTES, Vault, type VaultData } from '../../kube/vault.ts';
 
 let dir: string;
 beforeEach(async () => {

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { kubeConfigFor, loadKubeconfigs } from '../clusters/kubeconfig.ts';
+import { kubeConfigFor, loadKubeconfigs } from '../../kube/kubeconfig.ts';
 import { ClusterCache } from './cluster-cache.ts';
 
 describe('ClusterCache', () => {

@@ -1,11 +1,11 @@
-import type { ContextConfig } from '../clusters/context-config.ts';
+import type { ContextConfig } from '../../kube/context-config.ts';
 import { detectCloudFromNode, type Cloud } from '../../../shared/cloud.ts';
 import type { BrowseItem, CacheState, ClusterSummary, PodProblemRow } from '../../../shared/contract/fleet.ts';
 import { Emitter } from '../../../shared/emitter.ts';
 import { classifyPod, hintFor, type ContainerStatusLike, type PodLike } from '../../../shared/fleet/pod-problems.ts';
 import { parseQuantity } from '../../../shared/quantity.ts';
-import { kubeRequest } from '../clusters/http.ts';
-import { Reflector, type Change, type KubeObject } from './reflector.ts';
+import { kubeRequest } from '../../kube/http.ts';
+import { Reflector, type Change, type KubeObject } from '../../kube/reflector.ts';
 
 /** The collections every screen shares, one reflector each per cluster. */
 export const cachedResources = {

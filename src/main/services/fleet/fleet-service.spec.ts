@@ -4,7 +4,7 @@ import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
+import { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
 import { KubeFleetService } from './fleet-service.ts';
 
 describe('fleet requests built from cluster data', () => {

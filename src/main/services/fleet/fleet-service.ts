@@ -2,13 +2,13 @@ import type { z } from 'zod';
 import type { BrowseItem, ClusterSummary, FleetService, KubeEventRow, PodAction, PodActionId, PodProblemRow, ProblemsPage, problemsInput, RootCause } from '../../../shared/contract/fleet.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { classifyPod, hintFor } from '../../../shared/fleet/pod-problems.ts';
-import { canI, forbiddenMessage, write, type AccessQuestion } from '../clusters/access.ts';
-import { kubeRequest, statusMessage } from '../clusters/http.ts';
-import { kubeConfigFor, listEntries } from '../clusters/kubeconfig.ts';
-import type { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
-import { ContextChanges } from '../context-changes.ts';
+import { canI, forbiddenMessage, write, type AccessQuestion } from '../../kube/access.ts';
+import { kubeRequest, statusMessage } from '../../kube/http.ts';
+import { kubeConfigFor, listEntries } from '../../kube/kubeconfig.ts';
+import type { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
+import { ContextChanges } from '../../kube/context-changes.ts';
 import { ClusterCache, compareProblems } from './cluster-cache.ts';
-import type { KubeObject } from './reflector.ts';
+import type { KubeObject } from '../../kube/reflector.ts';
 
 /** The lower-cased text a problem row is searched by, computed once per row. */
 const haystacks = new WeakMap<PodProblemRow, string>();

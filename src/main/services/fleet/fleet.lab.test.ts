@@ -6,13 +6,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lab, labApi, labKubeconfig, labKubeconfigWith, labUrls } from '../../../../test/lab.ts';
-import { kubeConfigFor, loadKubeconfigs } from '../clusters/kubeconfig.ts';
+import { kubeConfigFor, loadKubeconfigs } from '../../kube/kubeconfig.ts';
 import { KubeconfigClustersService } from '../clusters/clusters-service.ts';
-import { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
-import { kubeRequest } from '../clusters/http.ts';
-import { ClusterClient } from '../jobs/cluster-client.ts';
+import { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
+import { kubeRequest } from '../../kube/http.ts';
+import { ClusterClient } from '../../kube/cluster-client.ts';
 import { KubeFleetService } from './fleet-service.ts';
-import { Reflector, type KubeObject } from './reflector.ts';
+import { Reflector, type KubeObject } from '../../kube/reflector.ts';
 
 const kcFor = async (context: string) => kubeConfigFor(await loadKubeconfigs([labKubeconfig]), context);
 

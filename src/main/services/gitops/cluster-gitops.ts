@@ -1,12 +1,12 @@
 // One cluster's Argo CD and Flux objects kept live: the served version of each kind is discovered,
 // then each installed kind is listed and watched (a reflector, as the fleet caches do).
-import type { ContextConfig } from '../clusters/context-config.ts';
+import type { ContextConfig } from '../../kube/context-config.ts';
 import type { GitOpsNotice } from '../../../shared/contract/gitops.ts';
 import { gitopsKinds, kindInfo, toGitOpsApp, type GitOpsApp, type GitOpsKind } from '../../../shared/gitops/status.ts';
-import { canI, forbiddenMessage } from '../clusters/access.ts';
-import { classifyStatus, kubeRequest } from '../clusters/http.ts';
+import { canI, forbiddenMessage } from '../../kube/access.ts';
+import { classifyStatus, kubeRequest } from '../../kube/http.ts';
 import { slim } from '../fleet/cluster-cache.ts';
-import { Reflector, type KubeObject } from '../fleet/reflector.ts';
+import { Reflector, type KubeObject } from '../../kube/reflector.ts';
 
 /** A kind found missing is looked for again after this long (the CRD may have been installed since). */
 const REDISCOVER_AFTER_MS = 60_000;

@@ -1,14 +1,14 @@
 // Drift detected by Fleetdeck itself, with or without Argo CD or Flux: the overlay rendered from
 // the workspace against the live objects. A server-side apply dry run says what applying Git would
 // change, with the cluster's own defaulting, so only real differences show.
-import type { ContextConfig } from '../clusters/context-config.ts';
+import type { ContextConfig } from '../../kube/context-config.ts';
 import type { DriftItem } from '../../../shared/contract/gitops.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { diffObjects } from '../../../shared/migration/diff.ts';
 import type { KubeObject } from '../../../shared/migration/rules.ts';
-import { classifyStatus } from '../clusters/http.ts';
-import { ClusterClient } from '../jobs/cluster-client.ts';
-import { discoverResources, listAll, objectPath, resolveType, type ResourceType } from '../jobs/discovery.ts';
+import { classifyStatus } from '../../kube/http.ts';
+import { ClusterClient } from '../../kube/cluster-client.ts';
+import { discoverResources, listAll, objectPath, resolveType, type ResourceType } from '../../kube/discovery.ts';
 
 const FIELD_MANAGER = 'fleetdeck';
 /** Kinds a controller writes with the app's labels copied in, and no owner: never Git's */

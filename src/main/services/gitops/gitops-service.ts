@@ -1,6 +1,6 @@
 // Argo CD and Flux across the fleet through each cluster's Kubernetes API only (no Argo CD API
 // server, no flux CLI): every application in one list, and the actions the controllers understand.
-import type { ContextConfig } from '../clusters/context-config.ts';
+import type { ContextConfig } from '../../kube/context-config.ts';
 import type { ActInput, ActResult, DriftInput, DriftItem, GitOpsNotice, GitOpsService, GitOpsStatus } from '../../../shared/contract/gitops.ts';
 import type { KubeObject } from '../../../shared/migration/rules.ts';
 import { detectDrift, selfHeal } from './drift.ts';
@@ -8,12 +8,12 @@ import { FleetdeckError } from '../../../shared/errors.ts';
 import { streamObjects } from '../../../shared/manifests/documents.ts';
 import { actionPatch, actionProblem, actionSettled, ownedBy, sourceOf } from '../../../shared/gitops/actions.ts';
 import { attentionRank, kindInfo, obj, toGitOpsApp, type GitOpsApp, type GitOpsKind } from '../../../shared/gitops/status.ts';
-import { canI, forbiddenMessage } from '../clusters/access.ts';
-import { classifyStatus, kubeOk, kubeRequest, kubeStream } from '../clusters/http.ts';
-import { kubeConfigFor, selectEntries } from '../clusters/kubeconfig.ts';
-import type { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
-import { ContextChanges } from '../context-changes.ts';
-import { parseWatchLine, type KubeObject as WatchedObject } from '../fleet/reflector.ts';
+import { canI, forbiddenMessage } from '../../kube/access.ts';
+import { classifyStatus, kubeOk, kubeRequest, kubeStream } from '../../kube/http.ts';
+import { kubeConfigFor, selectEntries } from '../../kube/kubeconfig.ts';
+import type { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
+import { ContextChanges } from '../../kube/context-changes.ts';
+import { parseWatchLine, type KubeObject as WatchedObject } from '../../kube/reflector.ts';
 import { ClusterGitOps, servedVersions } from './cluster-gitops.ts';
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

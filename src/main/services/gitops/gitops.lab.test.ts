@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { lab, labApi, labKubeconfig } from '../../../../test/lab.ts';
 import { upstreamCrds } from '../../../../lab/upstream-crds.ts';
-import { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
+import { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
 import { LocalManifestsService } from '../manifests/manifests-service.ts';
 import { KubeGitOpsService } from './gitops-service.ts';
 

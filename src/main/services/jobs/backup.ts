@@ -5,10 +5,10 @@ import { FleetdeckError } from '../../../shared/errors.ts';
 import { countResults, runState, type JobReport, type ReportItem } from '../../../shared/migration/report.ts';
 import { objectKey, workloadClosure } from '../../../shared/migration/closure.ts';
 import { sanitize, skipReason, skippedKinds, type KubeObject } from '../../../shared/migration/rules.ts';
-import { displayUrl } from '../clusters/redact.ts';
+import { displayUrl } from '../../kube/redact.ts';
 import type { ArchiveManifestSummary, ArchiveWriter } from './archive.ts';
-import type { ClusterClient } from './cluster-client.ts';
-import { discoverResources, listAll, objectPath, type ResourceType } from './discovery.ts';
+import type { ClusterClient } from '../../kube/cluster-client.ts';
+import { discoverResources, listAll, objectPath, type ResourceType } from '../../kube/discovery.ts';
 import { inParallel, type Progress } from './progress.ts';
 
 /** Which namespaces (none: every namespace but kube-system, kube-public, kube-node-lease), labels and kinds. */

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { kubeConfigFor, loadKubeconfigs } from '../clusters/kubeconfig.ts';
-import { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
-import type { KeyStore } from '../clusters/vault.ts';
-import { ClusterClient } from './cluster-client.ts';
+import { kubeConfigFor, loadKubeconfigs } from '../../kube/kubeconfig.ts';
+import { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
+import type { KeyStore } from '../../kube/vault.ts';
+import { ClusterClient } from '../../kube/cluster-client.ts';
 import { JobRunner } from './job-runner.ts';
 
 /** A client for the API server at url, which records why it waits. */

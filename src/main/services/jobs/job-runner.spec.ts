@@ -6,8 +6,8 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
-import type { KeyKind, KeyStore } from '../clusters/vault.ts';
+import { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
+import type { KeyKind, KeyStore } from '../../kube/vault.ts';
 import { ArchiveReader } from './archive.ts';
 import { JobRunner } from './job-runner.ts';
 

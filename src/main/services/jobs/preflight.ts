@@ -3,8 +3,8 @@ import type { KubeObject } from '../../../shared/migration/rules.ts';
 import { transformObject, type Mappings } from '../../../shared/migration/transforms.ts';
 import { parseQuantity } from '../../../shared/quantity.ts';
 import type { ArchiveReader, ArchiveRef } from './archive.ts';
-import type { ClusterClient } from './cluster-client.ts';
-import { listAll, resolveType, type ResourceType } from './discovery.ts';
+import type { ClusterClient } from '../../kube/cluster-client.ts';
+import { listAll, resolveType, type ResourceType } from '../../kube/discovery.ts';
 
 type Webhook = {
   name: string;

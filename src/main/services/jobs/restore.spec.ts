@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { resolveMappings } from '../../../shared/migration/transforms.ts';
 import { ArchiveReader, ArchiveWriter } from './archive.ts';
-import type { ApiResponse, ClusterClient } from './cluster-client.ts';
+import type { ApiResponse, ClusterClient } from '../../kube/cluster-client.ts';
 import { restore } from './restore.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-restore-'));

@@ -5,9 +5,9 @@ import { countResults, runState, type JobReport, type MoverItem, type ReportItem
 import { restoreRank, type KubeObject } from '../../../shared/migration/rules.ts';
 import { transformObject, type Mappings, type TransformRecord } from '../../../shared/migration/transforms.ts';
 import type { ArchiveReader, ArchiveRef } from './archive.ts';
-import { statusMessage } from '../clusters/http.ts';
-import type { ClusterClient } from './cluster-client.ts';
-import { collectionPath, discoverResources, objectPath, resolveType, type ResourceType } from './discovery.ts';
+import { statusMessage } from '../../kube/http.ts';
+import type { ClusterClient } from '../../kube/cluster-client.ts';
+import { collectionPath, discoverResources, objectPath, resolveType, type ResourceType } from '../../kube/discovery.ts';
 import type { Journal } from './journal.ts';
 import { preflight } from './preflight.ts';
 import { inParallel, type Progress } from './progress.ts';

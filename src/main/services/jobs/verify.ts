@@ -1,5 +1,5 @@
 import type { ReportItem, VerificationItem } from '../../../shared/migration/report.ts';
-import type { ClusterClient } from './cluster-client.ts';
+import type { ClusterClient } from '../../kube/cluster-client.ts';
 import type { Progress } from './progress.ts';
 
 type Status = Record<string, number | string | undefined> & { phase?: string };

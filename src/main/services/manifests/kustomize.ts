@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { formatPath, type FieldPath } from '../../../shared/manifests/documents.ts';
 import { isRemoteReference, kustomizationEntries } from '../../../shared/manifests/workspace-model.ts';
-import { findExecutable, pluginSearchPath } from '../clusters/exec-path.ts';
+import { findExecutable, pluginSearchPath } from '../../kube/exec-path.ts';
 import { readKustomizationYaml, yamlTexts } from './kustomize-yaml.ts';
 import { inWorkTree, readRegularFile } from './workspace-files.ts';
 

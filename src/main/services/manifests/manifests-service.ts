@@ -11,7 +11,7 @@ import { compareOverlays, type OverlayComparison, type RenderedOverlay } from '.
 import { defaultScaffoldOptions, nameFromFolder, scaffoldFiles, validateAppName } from '../../../shared/manifests/scaffold.ts';
 import type { SchemaBundle } from '../../../shared/manifests/schema.ts';
 import { dirname, fileContexts, isKustomizationFile } from '../../../shared/manifests/workspace-model.ts';
-import { resourcePath } from '../resources.ts';
+import { resourcePath } from '../../base/resources.ts';
 import * as git from './git.ts';
 import { findKustomize, kustomizeBuild, offlineRefusal, remoteReferences, type KustomizeTool } from './kustomize.ts';
 import { fileVersion, insideRoot, listWorkspace, readRegularFile, readYamlFiles, writeFileAtomic } from './workspace-files.ts';

@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import type { PromData } from '../../../shared/monitoring/promql.ts';
-import type { KubeResponse } from '../clusters/http.ts';
+import type { KubeResponse } from '../../kube/http.ts';
 import { request, type Target } from './endpoints.ts';
 
 /** A 2xx answer's JSON, or a failure saying the server answered something else. */

@@ -1,11 +1,11 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { ContextConfig } from '../clusters/context-config.ts';
+import { ContextConfig } from '../../kube/context-config.ts';
 import type { EndpointSource, MonitoringEndpoint } from '../../../shared/contract/monitoring.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
-import { kubeRequest, type KubeResponse } from '../clusters/http.ts';
-import { environmentProxy, isHostName } from '../clusters/proxy.ts';
-import { displayUrl, urlSecrets, validUserInfo } from '../clusters/redact.ts';
+import { kubeRequest, type KubeResponse } from '../../kube/http.ts';
+import { environmentProxy, isHostName } from '../../kube/proxy.ts';
+import { displayUrl, urlSecrets, validUserInfo } from '../../kube/redact.ts';
 
 /**
  * Where Prometheus or Alertmanager answers, reached through the one request function: its own URL

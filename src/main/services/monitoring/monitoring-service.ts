@@ -27,10 +27,10 @@ import { mergeAlerts, type AlertmanagerAlert } from '../../../shared/monitoring/
 import { silenceMatchersProblem, type Matcher } from '../../../shared/monitoring/matchers.ts';
 import { chooseStep, labelSeries, type ClusterError, type Series } from '../../../shared/monitoring/promql.ts';
 import { routeTree } from '../../../shared/monitoring/routing.ts';
-import { kubeRequest, statusMessage } from '../clusters/http.ts';
-import { displayUrl } from '../clusters/redact.ts';
-import { extension, kubeConfigFor, selectEntries, type MergedKubeconfig } from '../clusters/kubeconfig.ts';
-import type { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
+import { kubeRequest, statusMessage } from '../../kube/http.ts';
+import { displayUrl } from '../../kube/redact.ts';
+import { extension, kubeConfigFor, selectEntries, type MergedKubeconfig } from '../../kube/kubeconfig.ts';
+import type { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
 import { alertmanagerCall, externalClusterLabel, prometheusQuery } from './clients.ts';
 import { checkedUrl, describeTarget, discoverCandidates, monitoringUrls, probe, targetKey, urlTarget, type MonitoringSettings, type MonitoringUrls, type Target } from './endpoints.ts';
 import { rulePackObject } from './rule-pack.ts';

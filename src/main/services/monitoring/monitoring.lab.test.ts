@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lab, labApi, labKubeconfig, labKubeconfigWith, labUrls } from '../../../../test/lab.ts';
 import type { AlertmanagerAlert } from '../../../shared/monitoring/alerts.ts';
-import { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
+import { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
 import { MonitoringSettings } from './endpoints.ts';
 import { KubeMonitoringService } from './monitoring-service.ts';
 

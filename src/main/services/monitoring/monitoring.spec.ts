@@ -8,8 +8,8 @@ import { toWireError } from '../../../shared/errors.ts';
 import { grafanaExploreUrl } from '../../../shared/monitoring/dashboards.ts';
 import { silenceCommand } from '../../cli/monitoring.ts';
 import { isGrafanaLink } from '../../desktop.ts';
-import { MAX_BODY_BYTES } from '../clusters/http.ts';
-import { KubeconfigStore } from '../clusters/kubeconfig-store.ts';
+import { MAX_BODY_BYTES } from '../../kube/http.ts';
+import { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
 import { MonitoringSettings } from './endpoints.ts';
 import { KubeMonitoringService } from './monitoring-service.ts';
 

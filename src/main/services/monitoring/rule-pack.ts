@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { resourcePath } from '../resources.ts';
+import { resourcePath } from '../../base/resources.ts';
 
 export interface PrometheusRuleObject {
   apiVersion: 'monitoring.coreos.com/v1';

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { FleetdeckError } from '../../../shared/errors.ts';
+import { FleetdeckError } from '../../shared/errors.ts';
 import { ContextConfig, type RequestOptions } from './context-config.ts';
 import type { PluginLimits } from './exec-credential.ts';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { FleetdeckError } from '../../../shared/errors.ts';
+import { FleetdeckError } from '../../shared/errors.ts';
 import { createOnce, FileKeyStore, MAX_KEY_FILE_BYTES, readOwnFile, type KeyKind, type KeyStore } from './vault.ts';
 
 /** The part of Electron's safeStorage the desktop key store uses. */

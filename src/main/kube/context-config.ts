@@ -8,9 +8,9 @@ import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
 import type { Cluster, KubeConfig, User } from '@kubernetes/client-node';
-import { FleetdeckError } from '../../../shared/errors.ts';
+import { FleetdeckError } from '../../shared/errors.ts';
 import { credentialFromPlugin, defaultPluginLimits, type ExecSpec, type PluginLimits } from './exec-credential.ts';
-import { readRegularFile } from './files.ts';
+import { readRegularFile } from '../base/files.ts';
 import type { Proxy } from './proxy.ts';
 import { displayUrl, scrub, urlSecrets } from './redact.ts';
 

@@ -2,9 +2,9 @@ import http from 'node:http';
 import type net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { FleetdeckError } from '../../../shared/errors.ts';
-import { kubeConfigFor, loadKubeconfigs } from '../clusters/kubeconfig.ts';
-import { MAX_WATCH_LINE_BYTES } from '../clusters/http.ts';
+import { FleetdeckError } from '../../shared/errors.ts';
+import { kubeConfigFor, loadKubeconfigs } from './kubeconfig.ts';
+import { MAX_WATCH_LINE_BYTES } from './http.ts';
 import { parseListPage, parseWatchLine, Reflector, type ReflectorState } from './reflector.ts';
 
 describe('parseWatchLine', () => {

@@ -3,9 +3,9 @@ import type { Stats } from 'node:fs';
 import { chmod, link, lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import type { KubeconfigSourceError } from '../../../shared/contract/clusters.ts';
-import { FleetdeckError, type ErrorCode } from '../../../shared/errors.ts';
-import { readRegularFile } from './files.ts';
+import type { KubeconfigSourceError } from '../../shared/contract/clusters.ts';
+import { FleetdeckError, type ErrorCode } from '../../shared/errors.ts';
+import { readRegularFile } from '../base/files.ts';
 
 /** Where Fleetdeck keeps its own data: $FLEETDECK_HOME, else $XDG_CONFIG_HOME/fleetdeck, else ~/.config/fleetdeck. */
 export function dataDir(env: NodeJS.ProcessEnv = process.env): string {

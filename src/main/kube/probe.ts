@@ -1,7 +1,7 @@
 import type { ContextConfig } from './context-config.ts';
-import { execPluginInstallHints } from '../../../shared/cloud.ts';
-import type { Connection } from '../../../shared/contract/clusters.ts';
-import { FleetdeckError } from '../../../shared/errors.ts';
+import { execPluginInstallHints } from '../../shared/cloud.ts';
+import type { Connection } from '../../shared/contract/clusters.ts';
+import { FleetdeckError } from '../../shared/errors.ts';
 import { findExecutable } from './exec-path.ts';
 import { kubeOk } from './http.ts';
 

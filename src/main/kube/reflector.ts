@@ -1,7 +1,7 @@
-import type { ContextConfig } from '../clusters/context-config.ts';
-import { Emitter } from '../../../shared/emitter.ts';
-import { FleetdeckError } from '../../../shared/errors.ts';
-import { classifyStatus, kubeOk, kubeStream } from '../clusters/http.ts';
+import type { ContextConfig } from './context-config.ts';
+import { Emitter } from '../../shared/emitter.ts';
+import { FleetdeckError } from '../../shared/errors.ts';
+import { classifyStatus, kubeOk, kubeStream } from './http.ts';
 
 export interface KubeObject {
   metadata: { name: string; namespace?: string; uid?: string; resourceVersion?: string; [key: string]: unknown };

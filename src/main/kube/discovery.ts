@@ -1,4 +1,4 @@
-import type { KubeObject } from '../../../shared/migration/rules.ts';
+import type { KubeObject } from '../../shared/migration/rules.ts';
 import type { ClusterClient } from './cluster-client.ts';
 
 /** One resource type a cluster serves, at its preferred version. */

@@ -1,7 +1,7 @@
 import type http from 'node:http';
-import type { ContextConfig } from '../clusters/context-config.ts';
-import { FleetdeckError } from '../../../shared/errors.ts';
-import { classifyStatus, kubeRequest } from '../clusters/http.ts';
+import type { ContextConfig } from './context-config.ts';
+import { FleetdeckError } from '../../shared/errors.ts';
+import { classifyStatus, kubeRequest } from './http.ts';
 
 export interface ApiResponse<T = unknown> {
   status: number;

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { FleetdeckError, type ErrorCode } from '../../../shared/errors.ts';
+import { FleetdeckError, type ErrorCode } from '../../shared/errors.ts';
 
 const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
 

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { kubeConfigFor, loadKubeconfigs } from '../clusters/kubeconfig.ts';
+import { kubeConfigFor, loadKubeconfigs } from './kubeconfig.ts';
 import { ClusterClient } from './cluster-client.ts';
 import { collectionPath, listAll, objectPath, resolveType, type ResourceType } from './discovery.ts';
 

@@ -1,5 +1,5 @@
 import type { ContextConfig } from './context-config.ts';
-import { FleetdeckError } from '../../../shared/errors.ts';
+import { FleetdeckError } from '../../shared/errors.ts';
 import { classifyStatus, kubeOk, kubeRequest } from './http.ts';
 
 export interface AccessQuestion {

@@ -2,11 +2,11 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { detectCloud } from '../../../shared/cloud.ts';
-import type { AuthKind, ClusterEntry, KubeconfigSourceError } from '../../../shared/contract/clusters.ts';
-import { FleetdeckError } from '../../../shared/errors.ts';
+import { detectCloud } from '../../shared/cloud.ts';
+import type { AuthKind, ClusterEntry, KubeconfigSourceError } from '../../shared/contract/clusters.ts';
+import { FleetdeckError } from '../../shared/errors.ts';
 import { ContextConfig } from './context-config.ts';
-import { readRegularFile } from './files.ts';
+import { readRegularFile } from '../base/files.ts';
 import { environmentProxy, isHostName, isLoopback, parseProxyUrl, type Proxy } from './proxy.ts';
 import { credentialPlugins, describeExec, displayUrl, validUserInfo } from './redact.ts';
 

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
-import { Emitter } from '../../../shared/emitter.ts';
-import { FleetdeckError } from '../../../shared/errors.ts';
+import { Emitter } from '../../shared/emitter.ts';
+import { FleetdeckError } from '../../shared/errors.ts';
 import { checkImport, loadKubeconfigs, parseKubeconfig, type MergedKubeconfig } from './kubeconfig.ts';
 import { Vault } from './vault.ts';
 

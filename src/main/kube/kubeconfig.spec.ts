@@ -3,7 +3,7 @@ import { mkdtemp, mkdir, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { FleetdeckError } from '../../../shared/errors.ts';
+import { FleetdeckError } from '../../shared/errors.ts';
 import { kubeConfigFor, kubeconfigPaths, listEntries, loadKubeconfigs, parseKubeconfig } from './kubeconfig.ts';
 
 let dir: string;

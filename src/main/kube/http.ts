@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import type { ContextConfig, RequestOptions } from './context-config.ts';
-import { FleetdeckError, type ErrorCode } from '../../../shared/errors.ts';
+import { FleetdeckError, type ErrorCode } from '../../shared/errors.ts';
 
 export interface KubeResponse {
   status: number;

@@ -1,7 +1,7 @@
 // Which proxy a request to an API server goes through, as kubectl decides it: the cluster's
 // proxy-url, else the environment (Go's net/http ProxyFromEnvironment, golang.org/x/net/http/httpproxy).
 import net from 'node:net';
-import { FleetdeckError } from '../../../shared/errors.ts';
+import { FleetdeckError } from '../../shared/errors.ts';
 import { displayUrl, validUserInfo } from './redact.ts';
 
 const proxySchemes = new Set(['http:', 'https:', 'socks4:', 'socks4a:', 'socks5:', 'socks5h:']);
