@@ -3,6 +3,7 @@ import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, X
 import { useClusterColor } from '../../app/cluster-color.ts';
 import { formatValue, type PanelUnit } from '../../../shared/monitoring/dashboards.ts';
 import type { Series } from '../../../shared/monitoring/promql.ts';
+import { valueDomain } from './axis.ts';
 
 export interface ChartLine {
   key: string;
@@ -29,6 +30,7 @@ export function TimeSeriesChart({ lines, unit, spanSeconds, height = 200 }: { li
     }
     return [...rows.values()].sort((a, b) => a.t - b.t);
   }, [lines]);
+  const domain = useMemo(() => valueDomain(unit, lines.flatMap((l) => (l.series.values ?? []).map(([, v]) => Number(v)))), [lines, unit]);
   const toggle = (key: string) => setHidden((h) => (h.has(key) ? new Set([...h].filter((k) => k !== key)) : new Set([...h, key])));
   if (!lines.length) return <div className="chart-empty muted">no data</div>;
   return (
@@ -36,7 +38,7 @@ export function TimeSeriesChart({ lines, unit, spanSeconds, height = 200 }: { li
       <LineChart data={data} margin={{ top: 6, right: 12, bottom: 0, left: 4 }}>
         <CartesianGrid stroke="#2a313c" strokeDasharray="3 3" />
         <XAxis dataKey="t" type="number" domain={[(data.at(-1)?.t ?? 0) - spanSeconds, 'dataMax']} allowDataOverflow tickFormatter={(t: number) => time(t, spanSeconds)} stroke="#8b96a5" fontSize={11} minTickGap={40} />
-        <YAxis stroke="#8b96a5" fontSize={11} width={72} tickFormatter={(v: number) => formatValue(v, unit)} />
+        <YAxis stroke="#8b96a5" fontSize={11} width={72} domain={domain} tickFormatter={(v: number) => formatValue(v, unit)} />
         <Tooltip
           contentStyle={{ background: '#161b22', border: '1px solid #2a313c', fontSize: 12 }}
           labelFormatter={(t) => new Date(Number(t) * 1000).toLocaleString()}
