@@ -27,7 +27,9 @@ export default defineConfig({
   },
   renderer: {
     root: 'src/renderer',
-    build: { rollupOptions: { input: { index: resolve('src/renderer/index.html') } } },
+    // minified (electron-vite leaves the renderer unminified): the web shell serves it over HTTP,
+    // and the desktop app parses it at every start; each screen is its own chunk (App.tsx)
+    build: { minify: true, rollupOptions: { input: { index: resolve('src/renderer/index.html') } } },
     plugins: [react(), cspMeta()],
   },
 });

@@ -1,14 +1,17 @@
-import { AlertsScreen } from '../features/alerts/AlertsScreen.tsx';
-import { ClustersScreen } from '../features/clusters/ClustersScreen.tsx';
-import { FleetScreen } from '../features/fleet/FleetScreen.tsx';
-import { JobsScreen } from '../features/jobs/JobsScreen.tsx';
-import { MigrationDialog } from '../features/jobs/MigrationDialog.tsx';
-import { MetricsScreen } from '../features/metrics/MetricsScreen.tsx';
-import { WorkspaceScreen } from '../features/workspace/WorkspaceScreen.tsx';
-import { GitOpsScreen } from '../features/gitops/GitOpsScreen.tsx';
+import { lazy, Suspense, useEffect, useRef } from 'react';
 import { useClusters } from '../features/clusters/queries.ts';
-import { useEffect, useRef } from 'react';
 import { useUi, type Screen } from './ui-store.ts';
+
+// each screen is its own chunk, loaded when first shown: the first screen paints without
+// waiting for the editor (CodeMirror) or the charts (recharts) of the others
+const FleetScreen = lazy(() => import('../features/fleet/FleetScreen.tsx').then((m) => ({ default: m.FleetScreen })));
+const MetricsScreen = lazy(() => import('../features/metrics/MetricsScreen.tsx').then((m) => ({ default: m.MetricsScreen })));
+const AlertsScreen = lazy(() => import('../features/alerts/AlertsScreen.tsx').then((m) => ({ default: m.AlertsScreen })));
+const GitOpsScreen = lazy(() => import('../features/gitops/GitOpsScreen.tsx').then((m) => ({ default: m.GitOpsScreen })));
+const JobsScreen = lazy(() => import('../features/jobs/JobsScreen.tsx').then((m) => ({ default: m.JobsScreen })));
+const ClustersScreen = lazy(() => import('../features/clusters/ClustersScreen.tsx').then((m) => ({ default: m.ClustersScreen })));
+const WorkspaceScreen = lazy(() => import('../features/workspace/WorkspaceScreen.tsx').then((m) => ({ default: m.WorkspaceScreen })));
+const MigrationDialog = lazy(() => import('../features/jobs/MigrationDialog.tsx').then((m) => ({ default: m.MigrationDialog })));
 
 const screens: { id: Screen; label: string }[] = [
   { id: 'fleet', label: 'Fleet' },
@@ -43,15 +46,21 @@ export function App() {
         ))}
       </nav>
       <main className="content">
-        {screen === 'fleet' && <FleetScreen />}
-        {screen === 'metrics' && <MetricsScreen />}
-        {screen === 'alerts' && <AlertsScreen />}
-        {screen === 'gitops' && <GitOpsScreen />}
-        {screen === 'jobs' && <JobsScreen />}
-        {screen === 'clusters' && <ClustersScreen />}
-        {screen === 'workspace' && <WorkspaceScreen />}
+        <Suspense fallback={<p className="muted">Loading…</p>}>
+          {screen === 'fleet' && <FleetScreen />}
+          {screen === 'metrics' && <MetricsScreen />}
+          {screen === 'alerts' && <AlertsScreen />}
+          {screen === 'gitops' && <GitOpsScreen />}
+          {screen === 'jobs' && <JobsScreen />}
+          {screen === 'clusters' && <ClustersScreen />}
+          {screen === 'workspace' && <WorkspaceScreen />}
+        </Suspense>
       </main>
-      {migration && <MigrationDialog request={migration} onClose={() => setMigration(undefined)} />}
+      {migration && (
+        <Suspense fallback={null}>
+          <MigrationDialog request={migration} onClose={() => setMigration(undefined)} />
+        </Suspense>
+      )}
     </div>
   );
 }
