@@ -36,7 +36,14 @@ export interface ClientTransport {
   listen(service: string, event: string, listener: (payload: unknown) => void): () => void;
 }
 
-export function exposeService<S>(contract: ServiceContract<S>, impl: S, host: ServiceHost): void {
+/** A client transport whose event channel can drop and come back (the web shell's WebSocket): events sent meanwhile are lost. */
+export interface ReconnectingTransport extends ClientTransport {
+  /** fires each time the event channel is up again after it dropped; listeners kept listening throughout */
+  onDidReconnect: Event<void>;
+}
+
+/** Serves impl's methods and forwards its events through the host; the returned function stops forwarding the events. */
+export function exposeService<S>(contract: ServiceContract<S>, impl: S, host: ServiceHost): () => void {
   const methods = contract.methods as Record<string, z.ZodType>;
   for (const [method, schema] of Object.entries(methods)) {
     const fn = (impl as Record<string, (input: unknown) => Promise<unknown>>)[method].bind(impl);
@@ -50,9 +57,8 @@ export function exposeService<S>(contract: ServiceContract<S>, impl: S, host: Se
       return fn(parsed.data);
     });
   }
-  for (const event of contract.events) {
-    (impl[event] as Event<unknown>)((payload) => host.emit(contract.name, event, payload));
-  }
+  const unsubscribes = contract.events.map((event) => (impl[event] as Event<unknown>)((payload) => host.emit(contract.name, event, payload)));
+  return () => unsubscribes.forEach((unsubscribe) => unsubscribe());
 }
 
 /** Builds a plain object (so contextBridge can clone it) whose methods and events go through the transport. */

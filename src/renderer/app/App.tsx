@@ -1,5 +1,5 @@
 import { lazy, Suspense, useEffect, useRef } from 'react';
-import { useClusters } from '../features/clusters/queries.ts';
+import { useClusters } from '../data/shared-queries.ts';
 import { useUi, type Screen } from './ui-store.ts';
 
 // each screen is its own chunk, loaded when first shown: the first screen paints without
@@ -24,7 +24,10 @@ const screens: { id: Screen; label: string }[] = [
 ];
 
 export function App() {
-  const { screen, setScreen, migration, setMigration } = useUi();
+  const screen = useUi((s) => s.screen);
+  const setScreen = useUi((s) => s.setScreen);
+  const migration = useUi((s) => s.migration);
+  const setMigration = useUi((s) => s.setMigration);
   const clusters = useClusters();
   const chose = useRef(false);
   // with no cluster configured, the offline workspace (the sample) is what there is to open

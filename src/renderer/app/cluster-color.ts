@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { clusterColors } from '../../shared/cluster-colors.ts';
-import { useClusters } from '../features/clusters/queries.ts';
+import { useClusters } from '../data/shared-queries.ts';
 
 /** The colour of each cluster, the same on every screen. */
 export function useClusterColor(): (context: string) => string {

@@ -51,7 +51,8 @@ type Row = { kind: 'group'; key: string; count: number; active: number } | { kin
 
 function AlertList({ alerts, clusters, loading }: { alerts: MergedAlert[]; clusters: string[]; loading: boolean }) {
   const clusterColor = useClusterColor();
-  const { alertView, setAlertView } = useUi();
+  const alertView = useUi((s) => s.alertView);
+  const setAlertView = useUi((s) => s.setAlertView);
   const { filter: filterText, groupBy } = alertView;
   const states = useMemo(() => new Set(alertView.states), [alertView.states]);
   const [selected, setSelected] = useState<string>();
@@ -167,7 +168,10 @@ const AlertRow = memo(function AlertRow({ alert: a, selected, top, height, onSel
 
 function AlertDetail({ alert, onSilence, onClose }: { alert: MergedAlert; onSilence: () => void; onClose: () => void }) {
   const clusterColor = useClusterColor();
-  const { setScreen, selectPod, setFleetSearch, setBrowse } = useUi();
+  const setScreen = useUi((s) => s.setScreen);
+  const selectPod = useUi((s) => s.selectPod);
+  const setFleetSearch = useUi((s) => s.setFleetSearch);
+  const setBrowse = useUi((s) => s.setBrowse);
   const { namespace, pod, node } = alert.labels;
   const showPod = (context: string) => {
     setBrowse({ context, namespace });

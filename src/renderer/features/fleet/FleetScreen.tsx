@@ -5,7 +5,8 @@ import { useClusterColor } from '../../app/cluster-color.ts';
 import type { BrowseItem, ClusterSummary, PodProblemRow } from '../../../shared/contract/fleet.ts';
 import { useUi, type BrowsePath, type MigrationRequest, type PodRef } from '../../app/ui-store.ts';
 import { RootCausePanel } from './RootCausePanel.tsx';
-import { PROBLEM_PAGE, useBrowse, useFleetLive, useProblemPages, useSearch, useSummaries, type ProblemFilter } from './queries.ts';
+import { useSummaries } from '../../data/shared-queries.ts';
+import { PROBLEM_PAGE, useBrowse, useFleetLive, useProblemPages, useSearch, type ProblemFilter } from './queries.ts';
 
 const stateLabel: Record<ClusterSummary['state'], string> = { connecting: 'connecting…', synced: 'live', reconnecting: 'reconnecting…', failed: 'failed' };
 const percent = (used: number, total: number) => (total ? Math.round((used / total) * 100) : 0);
@@ -23,7 +24,12 @@ export function age(since: string | undefined, now = Date.now()): string {
 export function FleetScreen() {
   useFleetLive();
   const summaries = useSummaries();
-  const { fleetSearch, setFleetSearch, selectedPod, selectPod, browse, setBrowse } = useUi();
+  const fleetSearch = useUi((s) => s.fleetSearch);
+  const setFleetSearch = useUi((s) => s.setFleetSearch);
+  const selectedPod = useUi((s) => s.selectedPod);
+  const selectPod = useUi((s) => s.selectPod);
+  const browse = useUi((s) => s.browse);
+  const setBrowse = useUi((s) => s.setBrowse);
   const clusterFocus = browse?.context;
 
   const filter = useMemo(() => ({ context: clusterFocus, namespace: browse?.namespace, query: fleetSearch.trim() || undefined }), [clusterFocus, browse?.namespace, fleetSearch]);

@@ -1,18 +1,16 @@
-import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import type { DriftItem } from '../../../shared/contract/gitops.ts';
 import { cloudOfPath } from '../../../shared/manifests/workspace-model.ts';
 import { useUi } from '../../app/ui-store.ts';
-import { api } from '../../api.ts';
 import { FolderGrantNote } from '../../ui/FolderGrantNote.tsx';
 import { RemoteOption } from '../../ui/RemoteOption.tsx';
-import { useClusters } from '../clusters/queries.ts';
-import { useFolders } from '../workspace/queries.ts';
+import { useClusters, useFolders, useOpenWorkspace } from '../../data/shared-queries.ts';
 import { driftTargetKey, useDriftTargets } from './drift-targets.ts';
+import { useDriftCheck, useSelfHeal } from './queries.ts';
 
 /** A workspace overlay against a cluster: what drifted, the diff, and self-heal after confirmation. */
 export function DriftPanel() {
-  const { workspacePath } = useUi();
+  const workspacePath = useUi((s) => s.workspacePath);
   const clusters = useClusters();
   // only folders main granted (the command line, its dialog, a drop, the recent list): main refuses any other
   const folders = useFolders();
@@ -20,7 +18,7 @@ export function DriftPanel() {
   const [picked, setPicked] = useState<string>();
   // the folder picked here, else the one open on the Workspace screen, else the most recent
   const workspace = [picked, workspacePath].find((f) => f !== undefined && granted.includes(f)) ?? granted[0];
-  const info = useQuery({ queryKey: ['gitops', 'drift-workspace', workspace], queryFn: () => api.manifests.open({ path: workspace }), enabled: workspace !== undefined, retry: false });
+  const info = useOpenWorkspace(workspace, workspace !== undefined);
   const overlays = info.data?.kustomizations.filter((k) => k.split('/').includes('overlays') || cloudOfPath(k)) ?? [];
   const [overlay, setOverlay] = useState('');
   const chosenOverlay = overlays.includes(overlay) ? overlay : overlays[0] || '';
@@ -32,14 +30,11 @@ export function DriftPanel() {
   const chosenContext = saved || contexts.find((c) => c.cloud === cloudOfPath(chosenOverlay))?.context || contexts[0]?.context || '';
   const [allowRemote, setAllowRemote] = useState(false);
   const input = { context: chosenContext, workspace: root, overlay: chosenOverlay, allowRemote };
-  const check = useMutation({ mutationFn: () => api.gitops.drift(input) });
+  const check = useDriftCheck(input);
   const [healed, setHealed] = useState<{ applied: number; remaining: DriftItem[] }>();
-  const heal = useMutation({
-    mutationFn: () => api.gitops.selfHeal(input),
-    onSuccess: (result) => {
-      check.reset();
-      setHealed(result);
-    },
+  const heal = useSelfHeal(input, (result) => {
+    check.reset();
+    setHealed(result);
   });
   const [confirming, setConfirming] = useState(false);
   // a result (and a self-heal offered on it) belongs to the folder, overlay, cluster and option it was found with

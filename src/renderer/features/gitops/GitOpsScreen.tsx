@@ -4,7 +4,7 @@ import { actionProblem } from '../../../shared/gitops/actions.ts';
 import { kindInfo, type GitOpsApp } from '../../../shared/gitops/status.ts';
 import { useClusterColor } from '../../app/cluster-color.ts';
 import { useUi } from '../../app/ui-store.ts';
-import { useClusters } from '../clusters/queries.ts';
+import { useClusters } from '../../data/shared-queries.ts';
 import { age } from '../fleet/FleetScreen.tsx';
 import { DriftPanel } from './DriftPanel.tsx';
 import { useGitOpsAction, useGitOpsStatus } from './queries.ts';
@@ -146,7 +146,8 @@ const actionLabel = (app: GitOpsApp, action: GitOpsAction) =>
   ({ sync: app.kind === 'ApplicationSet' ? `Sync its ${app.resources.length} Application${app.resources.length === 1 ? '' : 's'}` : 'Sync', refresh: 'Refresh', reconcile: 'Reconcile', suspend: 'Suspend', resume: 'Resume' })[action];
 
 function Detail({ app, onClose, onOpen }: { app: GitOpsApp; onClose(): void; onOpen(key: string): void }) {
-  const { setBrowse, setScreen } = useUi();
+  const setBrowse = useUi((s) => s.setBrowse);
+  const setScreen = useUi((s) => s.setScreen);
   const act = useGitOpsAction();
   const [prune, setPrune] = useState(false);
   const [withSource, setWithSource] = useState(true);

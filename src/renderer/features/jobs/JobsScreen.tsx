@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useUi } from '../../app/ui-store.ts';
-import { useClusters } from '../clusters/queries.ts';
+import { useClusters } from '../../data/shared-queries.ts';
 import { useArchives, useJobActions, useTask, useTasks, useTasksLive } from './queries.ts';
 import { TaskProgress, TaskReport } from './TaskReport.tsx';
 
@@ -10,7 +10,8 @@ const defaultTarget = { namespaceMap: {}, storageClassMap: {}, ingressClassMap: 
 export function JobsScreen() {
   useTasksLive();
   const tasks = useTasks();
-  const { selectedTask, selectTask } = useUi();
+  const selectedTask = useUi((s) => s.selectedTask);
+  const selectTask = useUi((s) => s.selectTask);
   const actions = useJobActions();
   const selected = selectedTask ?? tasks.data?.[0]?.id;
   return (

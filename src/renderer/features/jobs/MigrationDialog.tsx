@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { TaskInfo } from '../../../shared/contract/jobs.ts';
 import type { MigrationRequest } from '../../app/ui-store.ts';
-import { useSummaries } from '../fleet/queries.ts';
+import { useSummaries } from '../../data/shared-queries.ts';
 import { useJobActions, useMigrationDefaults, useTask, useTasksLive } from './queries.ts';
 import { TaskProgress, TaskReport } from './TaskReport.tsx';
 

@@ -1,32 +1,28 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect } from 'react';
 import type { TaskInfo } from '../../../shared/contract/jobs.ts';
 import { api } from '../../api.ts';
+import { keys } from '../../data/keys.ts';
+import { useLive, type LiveHandler } from '../../data/live.ts';
 
-/** Task events from main update the list in place; the open task's detail refetches when it changes state. */
-export function useTasksLive() {
-  const queryClient = useQueryClient();
-  useEffect(
-    () =>
-      api.jobs.onDidChangeTask((info) => {
-        queryClient.setQueryData<TaskInfo[]>(['jobs', 'tasks'], (tasks) => (tasks?.some((t) => t.id === info.id) ? tasks.map((t) => (t.id === info.id ? info : t)) : [info, ...(tasks ?? [])]));
-        queryClient.setQueryData(['jobs', 'task', info.id], (detail: { info: TaskInfo } | undefined) => (detail ? { ...detail, info } : detail));
-        if (info.state !== 'running') void queryClient.invalidateQueries({ queryKey: ['jobs', 'task', info.id] });
-        if (info.kind === 'backup' && info.state !== 'running') void queryClient.invalidateQueries({ queryKey: ['jobs', 'archives'] });
-      }),
-    [queryClient],
-  );
-}
+/** A task event updates the list in place; the open task's detail refetches when it leaves "running", the archives when a backup does. */
+export const applyTaskEvent: LiveHandler<TaskInfo> = (info, { queryClient, refetch }) => {
+  queryClient.setQueryData<TaskInfo[]>(keys.jobs.tasks(), (tasks) => (tasks?.some((t) => t.id === info.id) ? tasks.map((t) => (t.id === info.id ? info : t)) : [info, ...(tasks ?? [])]));
+  queryClient.setQueryData(keys.jobs.task(info.id), (detail: { info: TaskInfo } | undefined) => (detail ? { ...detail, info } : detail));
+  if (info.state !== 'running') refetch(keys.jobs.task(info.id));
+  if (info.kind === 'backup' && info.state !== 'running') refetch(keys.jobs.archives());
+};
 
-export const useTasks = () => useQuery({ queryKey: ['jobs', 'tasks'], queryFn: () => api.jobs.list() });
-export const useTask = (id: string | undefined) => useQuery({ queryKey: ['jobs', 'task', id], queryFn: () => api.jobs.get({ id: id! }), enabled: !!id });
-export const useArchives = () => useQuery({ queryKey: ['jobs', 'archives'], queryFn: () => api.jobs.archives() });
+export const useTasksLive = () => useLive(api.jobs.onDidChangeTask, applyTaskEvent);
+
+export const useTasks = () => useQuery({ queryKey: keys.jobs.tasks(), queryFn: () => api.jobs.list() });
+export const useTask = (id: string | undefined) => useQuery({ queryKey: keys.jobs.task(id), queryFn: () => api.jobs.get({ id: id! }), enabled: !!id });
+export const useArchives = () => useQuery({ queryKey: keys.jobs.archives(), queryFn: () => api.jobs.archives() });
 export const useMigrationDefaults = (fromContext: string, toContext: string) =>
-  useQuery({ queryKey: ['jobs', 'defaults', fromContext, toContext], queryFn: () => api.jobs.defaults({ fromContext, toContext }), enabled: !!toContext, staleTime: Infinity });
+  useQuery({ queryKey: keys.jobs.defaults(fromContext, toContext), queryFn: () => api.jobs.defaults({ fromContext, toContext }), enabled: !!toContext, staleTime: Infinity });
 
 export function useJobActions() {
   const queryClient = useQueryClient();
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['jobs', 'tasks'] });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: keys.jobs.tasks() });
   return {
     backup: useMutation({ mutationFn: api.jobs.startBackup, onSettled: refresh }),
     restore: useMutation({ mutationFn: api.jobs.startRestore, onSettled: refresh }),

@@ -1,12 +1,10 @@
-import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { useClusterColor } from '../../app/cluster-color.ts';
 import type { ClusterMonitoring } from '../../../shared/contract/monitoring.ts';
 import { dashboardPanels, formatValue, grafanaExploreUrl, timeRanges, type Panel } from '../../../shared/monitoring/dashboards.ts';
 import type { ClusterError } from '../../../shared/monitoring/promql.ts';
 import { seriesName } from '../../../shared/monitoring/promql.ts';
-import { api } from '../../api.ts';
-import { useMonitoringEndpoints, useRangeQueries, useRangeQuery, useSetEndpoints } from './queries.ts';
+import { useMetricNamespaces, useMonitoringEndpoints, useRangeQueries, useRangeQuery, useSetEndpoints } from './queries.ts';
 import { TimeSeriesChart, type ChartLine } from './TimeSeriesChart.tsx';
 
 const HISTORY_KEY = 'fleetdeck.promql.history';
@@ -26,12 +24,7 @@ export function MetricsScreen() {
   const range = timeRanges.find((r) => r.id === rangeId)!;
   const withPrometheus = endpoints.data?.filter((e) => e.prometheus && !e.sameAs) ?? [];
   const contexts = withPrometheus.map((e) => e.context).filter((c) => !deselected.has(c));
-  const namespaces = useQuery({
-    queryKey: ['monitoring', 'namespaces', contexts],
-    queryFn: () => api.monitoring.query({ query: 'count by (namespace) (kube_pod_info)', contexts }),
-    enabled: contexts.length > 0,
-    staleTime: 60_000,
-  });
+  const namespaces = useMetricNamespaces(contexts);
   const namespaceOptions = [...new Set(namespaces.data?.series.map((s) => s.metric.namespace).filter(Boolean))].sort();
 
   return (

@@ -1,13 +1,23 @@
 import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { chooseStep } from '../../../shared/monitoring/promql.ts';
 import { api } from '../../api.ts';
+import { keys } from '../../data/keys.ts';
 
-export const useMonitoringEndpoints = () => useQuery({ queryKey: ['monitoring', 'endpoints'], queryFn: () => api.monitoring.endpoints({}), staleTime: 5 * 60_000 });
+export const useMonitoringEndpoints = () => useQuery({ queryKey: keys.monitoring.endpoints(), queryFn: () => api.monitoring.endpoints({}), staleTime: 5 * 60_000 });
 
 export function useSetEndpoints() {
   const queryClient = useQueryClient();
-  return useMutation({ mutationFn: api.monitoring.setEndpoints, onSuccess: () => queryClient.invalidateQueries({ queryKey: ['monitoring'] }) });
+  return useMutation({ mutationFn: api.monitoring.setEndpoints, onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.monitoring.all() }) });
 }
+
+/** The namespaces the selected clusters' Prometheus servers know, for the namespace picker. */
+export const useMetricNamespaces = (contexts: string[]) =>
+  useQuery({
+    queryKey: keys.monitoring.namespaces(contexts),
+    queryFn: () => api.monitoring.query({ query: 'count by (namespace) (kube_pod_info)', contexts }),
+    enabled: contexts.length > 0,
+    staleTime: 60_000,
+  });
 
 /**
  * A federated range query over the last `seconds`, refreshed every 30 s. The end is rounded to the
@@ -17,7 +27,7 @@ export function useSetEndpoints() {
 function rangeQuery(query: string | undefined, seconds: number, contexts: string[], panel: string) {
   const step = chooseStep(seconds);
   return {
-    queryKey: ['monitoring', 'range', query, seconds, contexts],
+    queryKey: keys.monitoring.range(query, seconds, contexts),
     queryFn: () => {
       const end = Math.floor(Date.now() / 1000 / step) * step;
       return api.monitoring.query({ query: query!, range: { start: end - seconds, end, step }, panel, contexts });

@@ -1,8 +1,6 @@
-import { useQuery } from '@tanstack/react-query';
 import { useState, type KeyboardEvent } from 'react';
 import type { GitFileStatus, WorkspaceInfo } from '../../../shared/contract/manifests.ts';
-import { api } from '../../api.ts';
-import { useGitActions, useGitLog, useGitStatus, useWorkspaceRefresh } from './queries.ts';
+import { useGitActions, useGitBranches, useGitDiff, useGitLog, useGitStatus, useWorkspaceRefresh } from './queries.ts';
 
 const isStaged = (f: GitFileStatus) => f.index !== ' ' && f.index !== '?';
 const label = (f: GitFileStatus) => (f.index === '?' ? 'new' : { M: 'modified', A: 'added', D: 'deleted', R: 'renamed' }[isStaged(f) ? f.index : f.workTree] ?? `${f.index}${f.workTree}`.trim());
@@ -15,12 +13,8 @@ export function GitPanel({ info, openFile }: { info: WorkspaceInfo; openFile?: s
   const [selected, setSelected] = useState<GitFileStatus>();
   const [message, setMessage] = useState('');
   const [newBranch, setNewBranch] = useState('');
-  const branches = useQuery({ queryKey: ['workspace', 'branches', info.root], queryFn: () => api.manifests.gitBranches({ root: info.root }), enabled: info.git });
-  const diff = useQuery({
-    queryKey: ['workspace', 'diff', info.root, selected?.path, selected && isStaged(selected)],
-    queryFn: () => api.manifests.gitDiff({ root: info.root, path: selected!.path, staged: isStaged(selected!) }),
-    enabled: !!selected && selected.index !== '?',
-  });
+  const branches = useGitBranches(info.root, info.git);
+  const diff = useGitDiff(info.root, selected && { path: selected.path, staged: isStaged(selected), tracked: selected.index !== '?' });
   const history = useGitLog(info.root, openFile, info.git && !!openFile);
   if (!info.git) {
     return (

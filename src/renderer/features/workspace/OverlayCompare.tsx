@@ -1,10 +1,9 @@
-import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { WorkspaceInfo } from '../../../shared/contract/manifests.ts';
 import type { ObjectComparison } from '../../../shared/manifests/overlay-diff.ts';
 import { cloudOfPath } from '../../../shared/manifests/workspace-model.ts';
-import { api } from '../../api.ts';
 import { RemoteOption } from '../../ui/RemoteOption.tsx';
+import { useCompareOverlays } from './queries.ts';
 
 /** The rendered overlays side by side, one object at a time, with the differing lines marked. */
 export function OverlayCompare({ info }: { info: WorkspaceInfo }) {
@@ -15,7 +14,7 @@ export function OverlayCompare({ info }: { info: WorkspaceInfo }) {
   });
   const [onlyDifferent, setOnlyDifferent] = useState(true);
   const [allowRemote, setAllowRemote] = useState(false);
-  const compare = useMutation({ mutationFn: () => api.manifests.compareOverlays({ root: info.root, overlays: chosen, allowRemote }) });
+  const compare = useCompareOverlays({ root: info.root, overlays: chosen, allowRemote });
   if (candidates.length < 2) return <div className="empty">Comparing needs two overlays (folders under overlays/ with a kustomization).</div>;
   const toggle = (k: string) => setChosen((c) => (c.includes(k) ? c.filter((x) => x !== k) : [...c, k].slice(-6)));
   const objects = compare.data?.objects.filter((o) => !onlyDifferent || o.differences.length || o.yaml.some((y) => !y)) ?? [];

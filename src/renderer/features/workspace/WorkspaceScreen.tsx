@@ -1,16 +1,15 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useDeferredValue, useMemo, useState, type DragEvent } from 'react';
 import type { DesktopBridge, WorkspaceEntry, WorkspaceInfo } from '../../../shared/contract/manifests.ts';
 import { crossFileRules, type Problem } from '../../../shared/manifests/lint.ts';
 import { useUi, type WorkspacePanel } from '../../app/ui-store.ts';
-import { api } from '../../api.ts';
+import { useFolders, useOpenWorkspace } from '../../data/shared-queries.ts';
 import { FolderGrantNote } from '../../ui/FolderGrantNote.tsx';
 import { RemoteOption } from '../../ui/RemoteOption.tsx';
 import { useDrafts } from './drafts.ts';
 import { GitPanel } from './GitPanel.tsx';
 import { ManifestEditor } from './ManifestEditor.tsx';
 import { OverlayCompare } from './OverlayCompare.tsx';
-import { useFolders, useProblems, useSchemas, useWorkspace, useWorkspaceRefresh } from './queries.ts';
+import { useChooseFolder, useProblems, useRender, useScaffold, useSchemas, useWorkspaceRefresh } from './queries.ts';
 
 declare global {
   interface Window {
@@ -20,19 +19,19 @@ declare global {
 }
 
 export function WorkspaceScreen() {
-  const { workspacePath, setWorkspacePath } = useUi();
-  const queryClient = useQueryClient();
-  const workspace = useWorkspace(workspacePath);
+  const workspacePath = useUi((s) => s.workspacePath);
+  const setWorkspacePath = useUi((s) => s.setWorkspacePath);
+  const refresh = useWorkspaceRefresh();
+  const workspace = useOpenWorkspace(workspacePath);
   const folders = useFolders();
   const [scaffolding, setScaffolding] = useState(false);
   const [dropping, setDropping] = useState(false);
   const [dropError, setDropError] = useState<string>();
   const opened = (info: WorkspaceInfo) => {
-    queryClient.setQueryData(['workspace', 'info', info.root], info);
-    void queryClient.invalidateQueries({ queryKey: ['workspace', 'folders'] });
+    refresh.opened(info);
     setWorkspacePath(info.root);
   };
-  const choose = useMutation({ mutationFn: () => api.manifests.chooseFolder({}), onSuccess: (info) => info && opened(info) });
+  const choose = useChooseFolder(opened);
   // a folder dropped on the desktop window is granted by main through the preload; a browser gives no path
   const drop = async (e: DragEvent) => {
     if (e.defaultPrevented || !e.dataTransfer.files.length) return;
@@ -43,7 +42,7 @@ export function WorkspaceScreen() {
     if (!desktop) return setDropError('A dropped folder opens in the desktop app only: start the web shell with --workspace DIR to open a folder here.');
     const result = await desktop.grantDroppedFolder(e.dataTransfer.files[0]);
     if (!result.ok) return setDropError(result.error.message);
-    void queryClient.invalidateQueries({ queryKey: ['workspace', 'folders'] });
+    refresh.opened();
     setWorkspacePath(result.value as string);
   };
   return (
@@ -102,13 +101,9 @@ function ScaffoldDialog({ current, onClose, onCreated }: { current?: WorkspaceIn
   const [into, setInto] = useState<Destination>('new-folder');
   const [name, setName] = useState('');
   const emptyFolder = current && !current.sample && current.files.length === 0 ? current.root : undefined;
-  const scaffold = useMutation({
-    mutationFn: () => api.manifests.scaffold({ into: into === 'open-folder' ? emptyFolder! : into, ...(name.trim() ? { name: name.trim() } : {}) }),
-    onSuccess: (info) => {
-      if (!info) return;
-      onCreated(info);
-      onClose();
-    },
+  const scaffold = useScaffold({ into: into === 'open-folder' ? emptyFolder! : into, ...(name.trim() ? { name: name.trim() } : {}) }, (info) => {
+    onCreated(info);
+    onClose();
   });
   const choice = (value: Destination, label: React.ReactNode) => (
     <label className="check">
@@ -141,7 +136,10 @@ function ScaffoldDialog({ current, onClose, onCreated }: { current?: WorkspaceIn
 }
 
 function WorkspaceBody({ info }: { info: WorkspaceInfo }) {
-  const { openFile, openWorkspaceFile, workspacePanel, setWorkspacePanel } = useUi();
+  const openFile = useUi((s) => s.openFile);
+  const openWorkspaceFile = useUi((s) => s.openWorkspaceFile);
+  const workspacePanel = useUi((s) => s.workspacePanel);
+  const setWorkspacePanel = useUi((s) => s.setWorkspacePanel);
   const schemas = useSchemas();
   const problems = useProblems(info.root);
   const { afterSave } = useWorkspaceRefresh();
@@ -275,7 +273,7 @@ function ProblemList({ problems, error, onOpen }: { problems: Problem[]; error?:
 function RenderPanel({ info }: { info: WorkspaceInfo }) {
   const [dir, setDir] = useState(info.kustomizations.find((k) => /(^|\/)eks$/.test(k)) ?? info.kustomizations[0] ?? '');
   const [allowRemote, setAllowRemote] = useState(false);
-  const render = useMutation({ mutationFn: () => api.manifests.render({ root: info.root, dir, allowRemote }) });
+  const render = useRender({ root: info.root, dir, allowRemote });
   if (!info.kustomizations.length) return <div className="empty">No kustomization.yaml in this workspace: nothing to render.</div>;
   return (
     <div className="render-panel">

@@ -1,0 +1,108 @@
+import { QueryClient, QueryObserver, type QueryKey } from '@tanstack/react-query';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { contracts, type FleetdeckApi } from '../../shared/contract/index.ts';
+import type { GitOpsStatus } from '../../shared/contract/gitops.ts';
+import type { TaskInfo } from '../../shared/contract/jobs.ts';
+import { Emitter } from '../../shared/emitter.ts';
+import { createClient, exposeService, type ServiceContract } from '../../shared/rpc.ts';
+import { keys } from './keys.ts';
+import { refetchOnReconnect, subscribeLive } from './live.ts';
+import { memoryTransport, type MemoryConnection } from './memory-transport.ts';
+
+/** A service of which a test implements only what it uses; any other call fails loudly. */
+function fake<S>(contract: ServiceContract<S>, impl: Partial<S>): S {
+  const unused = Object.fromEntries(Object.keys(contract.methods).map((m) => [m, () => Promise.reject(new Error(`${contract.name}.${m} is not part of this test`))]));
+  const events = Object.fromEntries(contract.events.map((e) => [e, () => () => undefined]));
+  return { ...unused, ...events, ...impl } as S;
+}
+
+const task = (id: string, state: TaskInfo['state']): TaskInfo => ({
+  id,
+  kind: 'backup',
+  title: `backup ${id}`,
+  state,
+  progress: { phase: state, done: 0 },
+  startedAt: '2026-12-04T00:00:00Z',
+  cancellable: state === 'running',
+  resumable: false,
+  dryRun: false,
+});
+
+/** Keeps a query active (as a mounted screen does) and resolves once its data satisfies `done`. */
+function watch<T>(queryClient: QueryClient, queryKey: QueryKey, queryFn: () => Promise<T>) {
+  const observer = new QueryObserver(queryClient, { queryKey, queryFn, staleTime: 30_000 });
+  const stop = observer.subscribe(() => undefined);
+  const until = (done: (data: T | undefined) => boolean) => vi.waitFor(() => expect(done(observer.getCurrentResult().data as T | undefined)).toBe(true));
+  return { stop, until };
+}
+
+describe('the renderer data layer over the in-memory transport', () => {
+  let memory: MemoryConnection;
+  let queryClient: QueryClient;
+  let stops: (() => void)[];
+  beforeEach(() => {
+    memory = memoryTransport();
+    queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    stops = [];
+  });
+  afterEach(() => {
+    stops.forEach((stop) => stop());
+    queryClient.clear();
+  });
+
+  it('patches the Jobs list from task events, and refetches it after a reconnect (the events of the blip are lost)', async () => {
+    const tasks = [task('a', 'running')];
+    const changed = new Emitter<TaskInfo>();
+    exposeService(contracts.jobs, fake(contracts.jobs, { list: async () => tasks, onDidChangeTask: changed.event }), memory.host);
+    const jobs = createClient(contracts.jobs, memory.transport);
+    const list = vi.fn(() => jobs.list());
+    // the handler the Jobs screen uses, loaded with the renderer's api on the same transport
+    vi.stubGlobal('window', { fleetdeck: { jobs } as Partial<FleetdeckApi> });
+    const { applyTaskEvent } = await import('../features/jobs/queries.ts');
+    stops.push(subscribeLive(queryClient, jobs.onDidChangeTask, applyTaskEvent), refetchOnReconnect(queryClient, memory.transport.onDidReconnect));
+    const view = watch(queryClient, keys.jobs.tasks(), list);
+    stops.push(view.stop);
+    await view.until((data) => data?.[0]?.state === 'running');
+
+    tasks[0] = task('a', 'succeeded');
+    changed.fire(tasks[0]);
+    await view.until((data) => data?.[0]?.state === 'succeeded');
+    expect(list).toHaveBeenCalledTimes(1);
+
+    memory.disconnect();
+    tasks.unshift(task('b', 'running'));
+    changed.fire(tasks[0]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(queryClient.getQueryData<TaskInfo[]>(keys.jobs.tasks())?.map((t) => t.id)).toEqual(['a']);
+
+    memory.reconnect();
+    await view.until((data) => data?.map((t) => t.id).join() === 'b,a');
+    expect(list).toHaveBeenCalledTimes(2);
+    vi.unstubAllGlobals();
+  });
+
+  it('gathers a storm of GitOps change events into a few refetches of the status', async () => {
+    let generation = 0;
+    const changed = new Emitter<{ contexts: string[] }>();
+    const status = vi.fn(async () => ({ apps: [], errors: [], generation: ++generation }) as unknown as GitOpsStatus);
+    exposeService(contracts.gitops, fake(contracts.gitops, { status, onDidChange: changed.event }), memory.host);
+    const gitops = createClient(contracts.gitops, memory.transport);
+    const view = watch(queryClient, keys.gitops.status(), () => gitops.status({}));
+    stops.push(view.stop, subscribeLive(queryClient, gitops.onDidChange, (_, cache) => cache.refetch(keys.gitops.status()), 50));
+    await view.until((data) => !!data);
+
+    for (let i = 0; i < 100; i++) changed.fire({ contexts: ['aks-lab'] });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // the first event refetches at once, the other 99 once more after it: never 100 calls
+    expect(status.mock.calls.length).toBeGreaterThanOrEqual(2);
+    expect(status.mock.calls.length).toBeLessThanOrEqual(3);
+    const last = queryClient.getQueryData<{ generation: number }>(keys.gitops.status());
+    expect(last?.generation).toBe(generation);
+  });
+
+  it('carries a service failure to the caller with its code, as the wire does', async () => {
+    exposeService(contracts.jobs, fake(contracts.jobs, {}), memory.host);
+    const jobs = createClient(contracts.jobs, memory.transport);
+    await expect(jobs.get({ id: '' })).rejects.toMatchObject({ code: 'invalid-input' });
+  });
+});
