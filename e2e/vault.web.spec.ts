@@ -20,7 +20,7 @@ test('import by paste and by dropping a file, rename, and remove, with errors th
   const dialog = page.getByRole('dialog', { name: 'Add kubeconfig' });
   await dialog.getByLabel('Kubeconfig YAML').fill('clusters:\n  - name: a\n   broken: [');
   await dialog.getByRole('button', { name: 'Import pasted YAML' }).click();
-  await expect(dialog.getByRole('status')).toContainText(/pasted: invalid YAML at line \d/);
+  await expect(dialog.getByRole('alert')).toContainText(/pasted: invalid YAML at line \d/);
   await dialog.getByLabel('Kubeconfig YAML').fill(kubeconfig('staging-eks', 'https://AB12.gr7.eu-west-1.eks.amazonaws.com'));
   await dialog.getByRole('button', { name: 'Import pasted YAML' }).click();
   await expect(dialog.getByRole('status')).toHaveText('added staging-eks');

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { Banner } from '../../ui/Banner.tsx';
 import { useImport } from './queries.ts';
 
 /** Reads the files as text and imports each; returns a line per file. */
@@ -52,7 +53,9 @@ export function ImportDialog({ onClose }: { onClose(): void }) {
           <textarea ref={textarea} rows={10} spellCheck={false} className="mono" aria-label="Kubeconfig YAML" value={yaml} onChange={(e) => setYaml(e.target.value)} placeholder="apiVersion: v1&#10;kind: Config&#10;clusters: …" />
         </label>
         {results.map((r) => (
-          <div key={r} className={`banner ${r.startsWith('added') || r.includes(': added ') ? 'ok' : 'error'}`} role="status">{r}</div>
+          <Banner key={r} tone={r.startsWith('added') || r.includes(': added ') ? 'ok' : 'error'}>
+            {r}
+          </Banner>
         ))}
         <div className="dialog-actions">
           <button onClick={onClose}>Close</button>
