@@ -1,4 +1,5 @@
 import { createApiClient, type FleetdeckApi } from '../shared/contract/index.ts';
+import type { Event } from '../shared/rpc.ts';
 import { webTransport } from './web-transport.ts';
 
 declare global {
@@ -13,14 +14,21 @@ declare global {
  * authenticates every later call, reload and WebSocket; the token leaves the address bar and the
  * session history, so it is not copied, shared or shown on screen.
  */
-function webShellApi(): FleetdeckApi {
+function webShell(): { api: FleetdeckApi; onDidReconnect: Event<void> } {
   const url = new URL(location.href);
   if (url.searchParams.has('token')) {
     url.searchParams.delete('token');
     history.replaceState(history.state, '', url);
   }
-  return createApiClient(webTransport({ origin: location.origin }));
+  const transport = webTransport({ origin: location.origin });
+  return { api: createApiClient(transport), onDidReconnect: transport.onDidReconnect };
 }
 
+/** Electron's IPC does not drop while the window lives: it never reconnects. */
+const connection = window.fleetdeck ? { api: window.fleetdeck, onDidReconnect: (() => () => undefined) as Event<void> } : webShell();
+
 /** The one client of the main-side services, over whichever transport this renderer runs on. */
-export const api: FleetdeckApi = window.fleetdeck ?? webShellApi();
+export const api: FleetdeckApi = connection.api;
+
+/** Fires when the connection to main is back after it dropped (the web shell's WebSocket). */
+export const onDidReconnect: Event<void> = connection.onDidReconnect;

@@ -1,5 +1,6 @@
+import { Emitter } from '../shared/emitter.ts';
 import type { ErrorCode } from '../shared/errors.ts';
-import type { CallResult, ClientTransport } from '../shared/rpc.ts';
+import type { CallResult, ReconnectingTransport } from '../shared/rpc.ts';
 
 interface EventMessage {
   service: string;
@@ -20,28 +21,39 @@ const refusalCodes: Partial<Record<number, ErrorCode>> = {
 
 /**
  * The client side of the web shell: calls over HTTP POST, events over one WebSocket that
- * reconnects with backoff. Uses only fetch and WebSocket, so it runs in a browser and in Node.
+ * reconnects with backoff, keeping its listeners, and says when it is back (the events sent
+ * meanwhile are lost). Uses only fetch and WebSocket, so it runs in a browser and in Node;
+ * `openSocket` lets a test hold the socket it drops.
  */
-export function webTransport({ origin, token }: { origin: string; token?: string | null }): ClientTransport {
+export function webTransport({ origin, token, openSocket = (url) => new WebSocket(url) }: { origin: string; token?: string | null; openSocket?: (url: URL) => WebSocket }): ReconnectingTransport {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
   const listeners = new Set<(message: EventMessage) => void>();
+  const reconnected = new Emitter<void>();
   let socket: WebSocket | undefined;
+  let retry: ReturnType<typeof setTimeout> | undefined;
   let retryMs = 500;
+  let dropped = false;
 
   function connect() {
+    retry = undefined;
     const url = new URL('/events', origin);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     if (token) url.searchParams.set('token', token);
-    socket = new WebSocket(url);
-    socket.onopen = () => (retryMs = 500);
+    socket = openSocket(url);
+    socket.onopen = () => {
+      retryMs = 500;
+      if (dropped) reconnected.fire();
+      dropped = false;
+    };
     socket.onmessage = (e) => {
       const message = JSON.parse(String(e.data)) as EventMessage;
       for (const listener of listeners) listener(message);
     };
     socket.onclose = () => {
       socket = undefined;
-      if (listeners.size) setTimeout(connect, (retryMs = Math.min(retryMs * 2, 10_000)));
+      dropped = true;
+      if (listeners.size) retry = setTimeout(connect, (retryMs = Math.min(retryMs * 2, 10_000)));
     };
   }
 
@@ -54,8 +66,10 @@ export function webTransport({ origin, token }: { origin: string; token?: string
     listen(service, event, listener) {
       const filtered = (m: EventMessage) => m.service === service && m.event === event && listener(m.payload);
       listeners.add(filtered);
-      if (!socket) connect();
+      // a socket waiting to reconnect is reopened by its timer, not a second time here
+      if (!socket && !retry) connect();
       return () => listeners.delete(filtered);
     },
+    onDidReconnect: reconnected.event,
   };
 }
