@@ -82,18 +82,74 @@ test('an unsigned archive is planned only after the user says they trust it, and
   await archives.locator('summary').click();
   const row = archives.locator('.archive-row', { hasText: file });
   await expect(row).toContainText('unsigned');
-  await row.getByLabel(`Restore ${file} to`).selectOption('aks-lab');
-  await row.getByRole('button', { name: 'Restore', exact: true }).click();
-  const question = page.getByRole('alertdialog', { name: `${file} is unsigned` });
-  await expect(question).toContainText('nothing shows that Fleetdeck wrote it or that it is unchanged');
-  await question.getByRole('button', { name: 'Cancel' }).click();
-  await expect(question).toHaveCount(0);
+  await row.getByRole('button', { name: `Restore ${file}…` }).click();
+  // the dialog's name follows the choices: Restore <archive> to <cluster>
+  const dialog = page.getByRole('dialog', { name: `Restore ${file} to` });
+  await dialog.getByLabel('Target cluster').selectOption('aks-lab');
+  await expect(dialog.getByRole('status').filter({ hasText: `${file} is not signed` })).toContainText('nothing shows that Fleetdeck wrote it or that it is unchanged');
+  // nothing is planned or restored until the user says they trust it
+  await expect(dialog.getByRole('button', { name: 'Plan (dry run)' })).toBeDisabled();
+  await expect(dialog.getByRole('button', { name: 'Restore', exact: true })).toBeDisabled();
   await expect(page.getByRole('list', { name: 'Tasks' })).not.toContainText(file);
 
-  await row.getByRole('button', { name: 'Plan' }).click();
-  await page.getByRole('alertdialog', { name: `${file} is unsigned` }).getByRole('button', { name: 'Plan unsigned archive' }).click();
-  const detail = page.getByRole('article', { name: `Plan restore ${file} to aks-lab` });
-  await expect(detail.locator('.task-progress .status').first()).toHaveText('Completed', { timeout: 60_000 });
-  await expect(detail.getByRole('status')).toContainText('The archive was unsigned');
+  await dialog.getByLabel('I trust this unsigned archive').check();
+  await dialog.getByRole('button', { name: 'Plan (dry run)' }).click();
+  await expect(dialog.locator('.task-progress .status').first()).toHaveText('Completed', { timeout: 60_000 });
+  await expect(dialog.getByRole('status').filter({ hasText: 'The archive was unsigned' })).toBeVisible();
   await page.screenshot({ path: path.join(screenshotDir, 'jobs-unsigned-archive.png'), fullPage: true });
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('article', { name: `Plan restore ${file} to aks-lab` })).toBeVisible();
+});
+
+test('restore and migration are reached from the jobs center by keyboard: dry runs against the lab', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.goto(shell.url);
+  await page.getByRole('button', { name: 'Jobs' }).click();
+  // an archive to restore from: a backup of the test namespace
+  await page.getByLabel('Context to back up').selectOption('aks-lab');
+  await page.getByLabel('Namespaces to back up').fill(ns);
+  await page.keyboard.press('Enter');
+  const backup = page.getByRole('article', { name: `Back up ${ns} of aks-lab` });
+  await expect(backup.locator('.task-progress .status').first()).toHaveText('Completed', { timeout: 90_000 });
+
+  await page.getByRole('button', { name: 'Restore…', exact: true }).focus();
+  await page.keyboard.press('Enter');
+  const restore = page.getByRole('dialog', { name: /^Restore / });
+  const archive = (await restore.getByLabel('Archive to restore').locator('option', { hasText: /^aks-lab-/ }).first().getAttribute('value'))!;
+  await restore.getByLabel('Archive to restore').selectOption(archive);
+  await restore.getByLabel('Target cluster').selectOption('gke-lab');
+  await restore.getByLabel('Namespace mapping').fill(`${ns}=${ns}-restored`);
+  await restore.getByLabel('Conflict policy').selectOption('fail');
+  await expect(restore).toContainText(`namespaces ${ns}`);
+  await restore.getByRole('button', { name: 'Plan (dry run)' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(restore.getByRole('group', { name: 'Results' })).toContainText('would be created', { timeout: 90_000 });
+  await expect(restore.getByRole('list', { name: 'Object results' })).toContainText(`${ns}-restored`);
+  await expect(restore.getByRole('button', { name: 'Restore', exact: true })).toBeEnabled();
+  await page.screenshot({ path: path.join(screenshotDir, 'jobs-restore-dialog.png'), fullPage: true });
+  await page.keyboard.press('Escape');
+  await expect(restore).toHaveCount(0);
+  const gke = new LabApi(clusterByContext('gke-lab'));
+  await expect(gke.request('GET', `/api/v1/namespaces/${ns}-restored`)).rejects.toThrow();
+
+  await page.getByRole('button', { name: 'Migrate…' }).focus();
+  await page.keyboard.press('Enter');
+  const migrate = page.getByRole('dialog', { name: /^Migrate / });
+  await migrate.getByLabel('Source cluster').selectOption('aks-lab');
+  await migrate.getByLabel('Namespace to migrate').fill(ns);
+  await migrate.getByLabel('Target cluster').selectOption('gke-lab');
+  await expect(migrate).toHaveAccessibleName(`Migrate ${ns} from aks-lab to gke-lab`);
+  await expect(migrate).toContainText('AKS → GKE');
+  await expect(migrate.getByLabel('Ingress class mapping')).toHaveValue(/webapprouting\.kubernetes\.azure\.com=gce/);
+  await migrate.getByRole('button', { name: 'Plan (dry run)' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(migrate.getByRole('group', { name: 'Results' })).toContainText('would be created', { timeout: 90_000 });
+  await expect(migrate.getByRole('region', { name: 'Transforms' })).toContainText('spec.ingressClassName');
+  await expect(migrate.getByRole('button', { name: 'Migrate', exact: true })).toBeEnabled();
+  await page.screenshot({ path: path.join(screenshotDir, 'jobs-migrate-dialog.png'), fullPage: true });
+  await page.keyboard.press('Escape');
+  await expect(gke.request('GET', `/api/v1/namespaces/${ns}`)).rejects.toThrow();
+  const tasks = page.getByRole('list', { name: 'Tasks' });
+  await expect(tasks).toContainText(`Plan restore ${archive} to gke-lab`);
+  await expect(tasks).toContainText(`Plan migration ${ns} from aks-lab to gke-lab`);
 });

@@ -1,6 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useMemo, useRef, useState } from 'react';
 import type { TaskDetail, TaskInfo } from '../../../shared/contract/jobs.ts';
+import { Banner, ErrorBanner } from '../../ui/Banner.tsx';
 import { objectResults, type ObjectResult, type ReportItem } from '../../../shared/migration/report.ts';
 
 const stateClass = (state: TaskInfo['state']) => (state === 'Completed' ? 'ok' : state === 'running' ? 'pending' : 'failed');
@@ -17,7 +18,7 @@ export function TaskProgress({ info }: { info: TaskInfo }) {
       </div>
       {info.state === 'running' && <progress max={100} value={percent} aria-label={`${info.title}: ${phase}`} />}
       {info.state === 'running' && detail && <div className="muted small ellipsis">{detail}</div>}
-      {info.error && info.state !== 'running' && <div className="banner error small" role="alert">{info.error}</div>}
+      {info.state !== 'running' && <ErrorBanner error={info.error} small />}
     </div>
   );
 }
@@ -34,7 +35,11 @@ export function TaskReport({ detail }: { detail: TaskDetail }) {
   if (!report) return archive ? <ArchiveView archive={archive} /> : <p className="muted">No report yet.</p>;
   return (
     <div className="task-report">
-      {report.unsigned && <div className="banner warning small" role="status">The archive was unsigned: nothing showed that Fleetdeck wrote it or that it was unchanged. It was read because you allowed it.</div>}
+      {report.unsigned && (
+        <Banner tone="warning" small>
+          The archive was unsigned: nothing showed that Fleetdeck wrote it or that it was unchanged. It was read because you allowed it.
+        </Banner>
+      )}
       <div className="counts" role="group" aria-label="Results">
         {objectResults.map((r) => (
           <button key={r} className={`chip ${result === r ? 'active' : ''} result-${r}`} aria-pressed={result === r} onClick={() => setResult(result === r ? 'all' : r)}>
@@ -46,7 +51,9 @@ export function TaskReport({ detail }: { detail: TaskDetail }) {
         <section aria-label="Pre-flight">
           <h3>Pre-flight</h3>
           {report.preflight.map((f) => (
-            <div key={f.message} className={`banner small ${f.severity === 'error' ? 'error' : 'warning'}`}>{f.check}: {f.message}</div>
+            <Banner key={f.message} tone={f.severity === 'error' ? 'error' : 'warning'} small>
+              {f.check}: {f.message}
+            </Banner>
           ))}
         </section>
       )}
