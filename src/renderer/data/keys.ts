@@ -1,7 +1,5 @@
+import type { ProblemFilter } from '../../shared/fleet/problem-rows.ts';
 import type { BrowsePath, PodRef } from '../app/ui-store.ts';
-
-/** The problem table's filter: which cluster, namespace and text its rows match. */
-export type ProblemFilter = { context?: string; namespace?: string; query?: string };
 
 /**
  * Every react-query key of the app, from one place (Headlamp's queryKeys.ts is the model): a
@@ -18,8 +16,10 @@ export const keys = {
     /** what main's change events refresh: summaries, problem pages and browse levels */
     lists: () => ['fleet', 'lists'] as const,
     summaries: () => ['fleet', 'lists', 'summaries'] as const,
+    /** every cached page of the problem table: main's deltas patch them */
     problemPages: () => ['fleet', 'lists', 'problems'] as const,
     problems: (filter: ProblemFilter, page: number) => ['fleet', 'lists', 'problems', filter, page] as const,
+    browseAll: () => ['fleet', 'lists', 'browse'] as const,
     browse: (path: BrowsePath | undefined) => ['fleet', 'lists', 'browse', path] as const,
     search: (query: string) => ['fleet', 'search', query] as const,
     rootCause: (ref: PodRef | undefined) => ['fleet', 'root-cause', ref?.context, ref?.namespace, ref?.pod] as const,

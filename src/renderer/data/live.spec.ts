@@ -1,6 +1,7 @@
 import { QueryClient, QueryObserver, type QueryKey } from '@tanstack/react-query';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { contracts, type FleetdeckApi } from '../../shared/contract/index.ts';
+import { contracts, createApiClient } from '../../shared/contract/index.ts';
+import type { FleetChange, PodProblemRow, ProblemsPage } from '../../shared/contract/fleet.ts';
 import type { GitOpsStatus } from '../../shared/contract/gitops.ts';
 import type { TaskInfo } from '../../shared/contract/jobs.ts';
 import { Emitter } from '../../shared/emitter.ts';
@@ -44,10 +45,13 @@ describe('the renderer data layer over the in-memory transport', () => {
     memory = memoryTransport();
     queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
     stops = [];
+    // a feature's queries.ts loads the renderer's api, which reads window once; the live handlers tested here use only the cache they are given
+    vi.stubGlobal('window', { fleetdeck: createApiClient(memory.transport) });
   });
   afterEach(() => {
     stops.forEach((stop) => stop());
     queryClient.clear();
+    vi.unstubAllGlobals();
   });
 
   it('patches the Jobs list from task events, and refetches it after a reconnect (the events of the blip are lost)', async () => {
@@ -57,7 +61,6 @@ describe('the renderer data layer over the in-memory transport', () => {
     const jobs = createClient(contracts.jobs, memory.transport);
     const list = vi.fn(() => jobs.list());
     // the handler the Jobs screen uses, loaded with the renderer's api on the same transport
-    vi.stubGlobal('window', { fleetdeck: { jobs } as Partial<FleetdeckApi> });
     const { applyTaskEvent } = await import('../features/jobs/queries.ts');
     stops.push(subscribeLive(queryClient, jobs.onDidChangeTask, applyTaskEvent), refetchOnReconnect(queryClient, memory.transport.onDidReconnect));
     const view = watch(queryClient, keys.jobs.tasks(), list);
@@ -78,7 +81,6 @@ describe('the renderer data layer over the in-memory transport', () => {
     memory.reconnect();
     await view.until((data) => data?.map((t) => t.id).join() === 'b,a');
     expect(list).toHaveBeenCalledTimes(2);
-    vi.unstubAllGlobals();
   });
 
   it('gathers a storm of GitOps change events into a few refetches of the status', async () => {
@@ -98,6 +100,30 @@ describe('the renderer data layer over the in-memory transport', () => {
     expect(status.mock.calls.length).toBeLessThanOrEqual(3);
     const last = queryClient.getQueryData<{ generation: number }>(keys.gitops.status());
     expect(last?.generation).toBe(generation);
+  });
+
+  it('patches the Fleet problem pages from deltas without fetching them, and refetches a page when a version was missed', async () => {
+    const probe: PodProblemRow = { context: 'aks-lab', cloud: 'aks', namespace: 'default', pod: 'latency-probe', reason: 'Evicted', severity: 1, restarts: 0, message: '', hint: '' };
+    let served: ProblemsPage = { total: 0, offset: 0, rows: [], version: 4 };
+    const changed = new Emitter<FleetChange>();
+    const problems = vi.fn(async () => served);
+    exposeService(contracts.fleet, fake(contracts.fleet, { problems, onDidChange: changed.event }), memory.host);
+    const fleet = createClient(contracts.fleet, memory.transport);
+    const { applyFleetChange } = await import('../features/fleet/queries.ts');
+    stops.push(subscribeLive(queryClient, fleet.onDidChange, applyFleetChange));
+    const filter = { query: 'latency-probe' };
+    const view = watch(queryClient, keys.fleet.problems(filter, 0), () => fleet.problems({ ...filter, offset: 0, limit: 200 }));
+    stops.push(view.stop);
+    await view.until((page) => page?.version === 4);
+
+    changed.fire({ contexts: ['aks-lab'], problems: { from: 4, to: 5, upserted: [probe], removed: [] } });
+    await view.until((page) => page?.rows[0]?.pod === 'latency-probe' && page.total === 1 && page.version === 5);
+    expect(problems).toHaveBeenCalledTimes(1);
+
+    served = { total: 0, offset: 0, rows: [], version: 7 };
+    changed.fire({ contexts: ['aks-lab'], problems: { from: 6, to: 7, upserted: [], removed: [probe] } });
+    await view.until((page) => page?.version === 7 && page.total === 0);
+    expect(problems).toHaveBeenCalledTimes(2);
   });
 
   it('carries a service failure to the caller with its code, as the wire does', async () => {

@@ -91,12 +91,33 @@ export const problemsInput = z
   })
   .strict();
 
-/** A window of the fleet's problem rows (worst first, then oldest): the table fetches what it shows. */
+/** A window of the fleet's problem rows (in compareProblems order): the table fetches what it shows. */
 export interface ProblemsPage {
   /** rows matching the filter, in all */
   total: number;
   offset: number;
   rows: PodProblemRow[];
+  /** the version of the fleet's problem list the window was cut from: a delta `from` it applies */
+  version: number;
+}
+
+/**
+ * How the fleet's problem list changed from one version to the next. A changed row is in both
+ * lists, since its place in the order may change too.
+ */
+export interface ProblemDelta {
+  from: number;
+  to: number;
+  /** rows that appeared or changed, as they are now */
+  upserted: PodProblemRow[];
+  /** rows that went or changed, as they were */
+  removed: PodProblemRow[];
+}
+
+/** Clusters whose data changed; with `problems`, the problem list's delta alone (the pages are patched, nothing else changed). */
+export interface FleetChange {
+  contexts: string[];
+  problems?: ProblemDelta;
 }
 
 export const podActionInput = podRef.extend({ action: z.enum(['delete-pod', 'restart-workload']) }).strict();
@@ -111,8 +132,11 @@ export interface FleetService {
   search(input: z.infer<typeof searchInput>): Promise<BrowseItem[]>;
   /** runs an action of the root-cause panel; RBAC denials read "forbidden: <verb> <resource> in <namespace>" */
   runAction(input: z.infer<typeof podActionInput>): Promise<{ message: string }>;
-  /** the clusters whose data changed (throttled); refetch what you show of them */
-  onDidChange: Event<{ contexts: string[] }>;
+  /**
+   * the clusters whose data changed (throttled): refetch what you show of them; or a delta of the
+   * problem list, sent as soon as a new version of it is known, to apply to the pages shown
+   */
+  onDidChange: Event<FleetChange>;
 }
 
 export const fleetContract = defineService<FleetService>({

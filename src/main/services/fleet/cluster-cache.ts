@@ -3,6 +3,7 @@ import { detectCloudFromNode, type Cloud } from '../../../shared/cloud.ts';
 import type { BrowseItem, CacheState, ClusterSummary, PodProblemRow } from '../../../shared/contract/fleet.ts';
 import { Emitter } from '../../../shared/emitter.ts';
 import { classifyPod, hintFor, type ContainerStatusLike, type PodLike } from '../../../shared/fleet/pod-problems.ts';
+import { compareProblems } from '../../../shared/fleet/problem-rows.ts';
 import { parseQuantity } from '../../../shared/quantity.ts';
 import { kubeRequest } from '../../kube/http.ts';
 import { Reflector, type Change, type KubeObject } from '../../kube/reflector.ts';
@@ -101,9 +102,6 @@ function shareOf(pod: Pod): PodShare {
   return { phase, millis, bytes };
 }
 
-const ordinal = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-/** Worst first, then oldest, then by name; ordinal: ISO timestamps and names sort right without locale rules, and far faster. */
-export const compareProblems = (a: PodProblemRow, b: PodProblemRow) => a.severity - b.severity || ordinal(a.since ?? '', b.since ?? '') || ordinal(a.pod, b.pod) || ordinal(a.context, b.context);
 
 const sameRow = (a: PodProblemRow, b: PodProblemRow) =>
   a.reason === b.reason && a.restarts === b.restarts && a.since === b.since && a.message === b.message && a.hint === b.hint && a.node === b.node && a.owner === b.owner && a.container === b.container;

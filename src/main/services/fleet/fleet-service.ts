@@ -1,39 +1,17 @@
 import type { z } from 'zod';
-import type { BrowseItem, ClusterSummary, FleetService, KubeEventRow, PodAction, PodActionId, PodProblemRow, ProblemsPage, problemsInput, RootCause } from '../../../shared/contract/fleet.ts';
+import type { BrowseItem, ClusterSummary, FleetChange, FleetService, KubeEventRow, PodAction, PodActionId, PodProblemRow, ProblemsPage, problemsInput, RootCause } from '../../../shared/contract/fleet.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
+import { Emitter } from '../../../shared/emitter.ts';
 import { classifyPod, hintFor } from '../../../shared/fleet/pod-problems.ts';
+import { problemMatcher } from '../../../shared/fleet/problem-rows.ts';
 import { canI, forbiddenMessage, write, type AccessQuestion } from '../../kube/access.ts';
 import { kubeRequest, statusMessage } from '../../kube/http.ts';
 import { kubeConfigFor, listEntries } from '../../kube/kubeconfig.ts';
 import type { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
 import { ContextChanges } from '../../kube/context-changes.ts';
-import { ClusterCache, compareProblems } from './cluster-cache.ts';
+import { ClusterCache } from './cluster-cache.ts';
+import { ProblemLog } from './problem-log.ts';
 import type { KubeObject } from '../../kube/reflector.ts';
-
-/** The lower-cased text a problem row is searched by, computed once per row. */
-const haystacks = new WeakMap<PodProblemRow, string>();
-/** Each cluster's rows come sorted: one linear merge instead of sorting the whole fleet again. */
-function mergeSorted(lists: PodProblemRow[][]): PodProblemRow[] {
-  const merged: PodProblemRow[] = [];
-  const at = lists.map(() => 0);
-  for (;;) {
-    let best = -1;
-    for (let i = 0; i < lists.length; i++) {
-      if (at[i] < lists[i].length && (best < 0 || compareProblems(lists[i][at[i]], lists[best][at[best]]) < 0)) best = i;
-    }
-    if (best < 0) return merged;
-    merged.push(lists[best][at[best]++]);
-  }
-}
-
-function haystackOf(p: PodProblemRow): string {
-  let text = haystacks.get(p);
-  if (text === undefined) {
-    text = [p.context, p.namespace, p.pod, p.reason, p.node ?? '', p.owner ?? ''].join('\n').toLowerCase();
-    haystacks.set(p, text);
-  }
-  return text;
-}
 
 export interface FleetServiceOptions {
   store: KubeconfigStore;
@@ -52,13 +30,15 @@ type Owned = KubeObject & { metadata: { ownerReferences?: { kind: string; name: 
 export class KubeFleetService implements FleetService {
   private caches?: Promise<Map<string, ClusterCache>>;
   private readonly changes: ContextChanges;
-  readonly onDidChange: ContextChanges['event'];
+  private readonly changed = new Emitter<FleetChange>();
+  readonly onDidChange = this.changed.event;
+  private readonly log = new ProblemLog();
   private readonly options: FleetServiceOptions;
 
   constructor(options: FleetServiceOptions) {
     this.options = options;
     this.changes = new ContextChanges(options.throttleMs ?? 100);
-    this.onDidChange = this.changes.event;
+    this.changes.event(({ contexts }) => void this.announce(contexts));
     // kubeconfigs imported or removed: rebuild the caches on next use
     options.store.onDidChange(() => {
       const previous = this.caches;
@@ -136,27 +116,31 @@ export class KubeFleetService implements FleetService {
     return [...(await this.clusters()).values()].map((c) => c.summary());
   }
 
-  private merged?: { from: PodProblemRow[][]; rows: PodProblemRow[] };
-
-  /** Every broken pod of every cluster, worst first, then oldest first; merged again only when a cluster's rows changed. */
-  async allProblems(): Promise<PodProblemRow[]> {
-    const from = [...(await this.clusters()).values()].map((c) => c.problems());
-    if (!this.merged || from.length !== this.merged.from.length || from.some((rows, i) => rows !== this.merged!.from[i])) this.merged = { from, rows: mergeSorted(from) };
-    return this.merged.rows;
+  /** Cache changes, gathered: the problem list's new version (its delta sent first), then the clusters that changed. */
+  private async announce(contexts: string[]): Promise<void> {
+    // caches replaced or disposed: the next call builds them, and its snapshot says what went
+    if (this.caches) await this.snapshot().catch(() => undefined);
+    this.changed.fire({ contexts });
   }
 
-  async problems({ context, namespace, query, offset = 0, limit = 500 }: z.infer<typeof problemsInput>): Promise<ProblemsPage> {
-    const needle = query?.trim().toLowerCase();
-    let rows = await this.allProblems();
-    if (context || namespace || needle) {
-      rows = rows.filter(
-        (p) =>
-          (!context || p.context === context) &&
-          (!namespace || p.namespace === namespace) &&
-          (!needle || haystackOf(p).includes(needle)),
-      );
-    }
-    return { total: rows.length, offset, rows: rows.slice(offset, offset + limit) };
+  /** The problem list and its version; a new version's delta goes out at once, whoever found it. */
+  private async snapshot(): Promise<{ rows: PodProblemRow[]; version: number }> {
+    const caches = [...(await this.clusters()).values()];
+    const { rows, version, delta } = this.log.record(new Map(caches.map((c) => [c.context, c.problems()])));
+    if (delta) this.changed.fire({ contexts: [...new Set([...delta.upserted, ...delta.removed].map((row) => row.context))], problems: delta });
+    return { rows, version };
+  }
+
+  /** Every broken pod of every cluster, in the table's order (compareProblems). */
+  async allProblems(): Promise<PodProblemRow[]> {
+    return (await this.snapshot()).rows;
+  }
+
+  async problems({ offset = 0, limit = 500, ...filter }: z.infer<typeof problemsInput>): Promise<ProblemsPage> {
+    const { rows: all, version } = await this.snapshot();
+    const matches = problemMatcher(filter);
+    const rows = matches ? all.filter(matches) : all;
+    return { total: rows.length, offset, rows: rows.slice(offset, offset + limit), version };
   }
 
   async browse({ context, namespace, workload }: { context: string; namespace?: string; workload?: { kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job'; name: string } }): Promise<BrowseItem[]> {

@@ -1,29 +1,50 @@
 import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { PodActionId, PodProblemRow } from '../../../shared/contract/fleet.ts';
+import type { FleetChange, PodActionId, PodProblemRow, ProblemsPage } from '../../../shared/contract/fleet.ts';
+import type { ProblemFilter } from '../../../shared/fleet/problem-rows.ts';
 import type { BrowsePath, PodRef } from '../../app/ui-store.ts';
 import { api } from '../../api.ts';
-import { keys, type ProblemFilter } from '../../data/keys.ts';
+import { keys } from '../../data/keys.ts';
 import { useLive, type LiveHandler } from '../../data/live.ts';
+import { applyProblemDelta } from './problem-delta.ts';
 
 export type { ProblemFilter };
 export const PROBLEM_PAGE = 200;
 
-/** Main says which clusters changed: the summaries, problem pages and browse levels refetch (a storm is coalesced). */
-export const applyFleetChange: LiveHandler<unknown> = (_, cache) => cache.refetch(keys.fleet.lists());
+/**
+ * Main's fleet events: a delta of the problem list patches every cached page it can (the others
+ * refetch); a change of clusters refetches the summaries and browse levels (a storm is coalesced).
+ */
+export const applyFleetChange: LiveHandler<FleetChange> = ({ problems }, { queryClient, refetch }) => {
+  if (!problems) return refetch(keys.fleet.summaries(), keys.fleet.browseAll());
+  for (const query of queryClient.getQueryCache().findAll({ queryKey: keys.fleet.problemPages() })) {
+    const page = query.state.data as ProblemsPage | undefined;
+    if (!page) continue;
+    const filter = (query.queryKey as ReturnType<typeof keys.fleet.problems>)[3];
+    const next = applyProblemDelta(page, filter, problems, PROBLEM_PAGE);
+    if (!next) refetch(query.queryKey);
+    else if (next !== page) queryClient.setQueryData(query.queryKey, next);
+  }
+};
 
 /** Server data of the fleet view, kept current by main's change events while the screen is open. */
 export const useFleetLive = () => useLive(api.fleet.onDidChange, applyFleetChange);
 
 /**
  * The problem rows the table shows: fetched a page at a time (a fleet on fire has tens of
- * thousands), only the pages in view; page 0 always, since it carries the total.
+ * thousands), only the pages in view; page 0 always, since it carries the total. A page patched
+ * by a delta while it was being fetched is newer than the answer: it is kept.
  */
 export function useProblemPages(filter: ProblemFilter, pages: number[]) {
+  const queryClient = useQueryClient();
   const wanted = [...new Set([0, ...pages])];
   const results = useQueries({
     queries: wanted.map((page) => ({
       queryKey: keys.fleet.problems(filter, page),
-      queryFn: () => api.fleet.problems({ ...filter, offset: page * PROBLEM_PAGE, limit: PROBLEM_PAGE }),
+      queryFn: async () => {
+        const fetched = await api.fleet.problems({ ...filter, offset: page * PROBLEM_PAGE, limit: PROBLEM_PAGE });
+        const held = queryClient.getQueryData<ProblemsPage>(keys.fleet.problems(filter, page));
+        return held && held.version > fetched.version ? held : fetched;
+      },
       placeholderData: keepPreviousData,
       refetchInterval: 30_000,
     })),

@@ -1,0 +1,50 @@
+import type { PodProblemRow, ProblemDelta } from '../../../shared/contract/fleet.ts';
+import { compareProblems, diffProblemRows } from '../../../shared/fleet/problem-rows.ts';
+
+/** Each cluster's rows come sorted: one linear merge instead of sorting the whole fleet again. */
+function mergeSorted(lists: readonly PodProblemRow[][]): PodProblemRow[] {
+  const merged: PodProblemRow[] = [];
+  const at = lists.map(() => 0);
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < lists.length; i++) {
+      if (at[i] < lists[i].length && (best < 0 || compareProblems(lists[i][at[i]], lists[best][at[best]]) < 0)) best = i;
+    }
+    if (best < 0) return merged;
+    merged.push(lists[best][at[best]++]);
+  }
+}
+
+/**
+ * The fleet's problem list, versioned: each time a cluster's rows differ from the last ones
+ * recorded, the merged list gets a new version and the delta from the previous one is returned,
+ * so that a renderer holding pages of that version patches them instead of fetching them again.
+ */
+export class ProblemLog {
+  private version = 0;
+  private byContext = new Map<string, PodProblemRow[]>();
+  private merged: PodProblemRow[] = [];
+
+  /** The list as of `current` (each cluster's sorted rows), its version, and the delta when that is new. */
+  record(current: ReadonlyMap<string, PodProblemRow[]>): { rows: PodProblemRow[]; version: number; delta?: ProblemDelta } {
+    const upserted: PodProblemRow[] = [];
+    const removed: PodProblemRow[] = [];
+    for (const [context, rows] of current) {
+      const before = this.byContext.get(context);
+      // unchanged rows come back as the same array: only a cluster that changed is compared, row by row
+      if (before === rows) continue;
+      const diff = diffProblemRows(before ?? [], rows);
+      upserted.push(...diff.upserted);
+      removed.push(...diff.removed);
+    }
+    for (const [context, rows] of this.byContext) if (!current.has(context)) removed.push(...rows);
+    const changedArrays = current.size !== this.byContext.size || [...current].some(([context, rows]) => this.byContext.get(context) !== rows);
+    if (changedArrays) {
+      this.byContext = new Map(current);
+      this.merged = mergeSorted([...current.values()]);
+    }
+    if (!upserted.length && !removed.length) return { rows: this.merged, version: this.version };
+    const from = this.version++;
+    return { rows: this.merged, version: this.version, delta: { from, to: this.version, upserted, removed } };
+  }
+}
