@@ -65,7 +65,12 @@ async function start() {
     workspaces: Array.isArray(values.workspace) ? values.workspace.filter((w): w is string => typeof w === 'string') : undefined,
     pickFolder,
   });
-  exposeServices(services, dispatcher);
+  const unexpose = exposeServices(services, dispatcher);
+  // quitting stops the caches, watches and jobs in flight (a running job is kept as interrupted, to resume)
+  app.once('will-quit', () => {
+    unexpose();
+    services.dispose();
+  });
 
   serveIpc(ipcMain, dispatcher, {
     trusted,

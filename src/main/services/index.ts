@@ -27,24 +27,40 @@ export interface ServicesOptions {
   pickFolder?: (title: string) => Promise<string | undefined>;
 }
 
+export type Services = FleetdeckApi & {
+  fleet: KubeFleetService;
+  gitops: KubeGitOpsService;
+  jobs: JobsCenter;
+  manifests: LocalManifestsService;
+  monitoring: KubeMonitoringService;
+  runner: JobRunner;
+  /** Stops what the services keep running (caches, watches, the kubeconfig watch, queries and jobs in flight); the host calls it on exit. */
+  dispose(): void;
+};
+
 /** The composition root shared by the Electron main process, the web shell and the CLI. */
-export function createServices(options: ServicesOptions): FleetdeckApi & { fleet: KubeFleetService; gitops: KubeGitOpsService; jobs: JobsCenter; manifests: LocalManifestsService; runner: JobRunner } {
+export function createServices(options: ServicesOptions): Services {
   const store = new KubeconfigStore(kubeconfigPaths(options.kubeconfig), new Vault(options.dataDir, options.keys));
   const runner = new JobRunner({ store, keys: options.keys, dir: options.dataDir });
   const manifests = new LocalManifestsService({ dataDir: options.dataDir, workspaces: options.workspaces, pickFolder: options.pickFolder });
+  const fleet = new KubeFleetService({ store, contexts: options.contexts });
+  const gitops = new KubeGitOpsService({ store, render: (workspace, overlay, allowRemote) => manifests.render({ root: workspace, dir: overlay, allowRemote }).then((r) => r.yaml) });
+  const jobs = new JobsCenter(runner, options.dataDir);
+  const monitoring = new KubeMonitoringService({ store, settings: new MonitoringSettings(options.dataDir) });
   return {
     clusters: new KubeconfigClustersService({ store }),
-    fleet: new KubeFleetService({ store, contexts: options.contexts }),
-    gitops: new KubeGitOpsService({ store, render: (workspace, overlay, allowRemote) => manifests.render({ root: workspace, dir: overlay, allowRemote }).then((r) => r.yaml) }),
-    jobs: new JobsCenter(runner, options.dataDir),
+    fleet,
+    gitops,
+    jobs,
     manifests,
-    monitoring: new KubeMonitoringService({ store, settings: new MonitoringSettings(options.dataDir) }),
+    monitoring,
     runner,
+    dispose: () => [fleet, gitops, jobs, monitoring, store].forEach((part) => part.dispose()),
   };
 }
 
-export function exposeServices(api: FleetdeckApi, host: ServiceHost): void {
-  for (const name of Object.keys(contracts) as (keyof FleetdeckApi)[]) {
-    exposeService(contracts[name] as ServiceContract<FleetdeckApi[typeof name]>, api[name], host);
-  }
+/** Serves every service through the host; the returned function stops forwarding their events. */
+export function exposeServices(api: FleetdeckApi, host: ServiceHost): () => void {
+  const stops = (Object.keys(contracts) as (keyof FleetdeckApi)[]).map((name) => exposeService(contracts[name] as ServiceContract<FleetdeckApi[typeof name]>, api[name], host));
+  return () => stops.forEach((stop) => stop());
 }

@@ -21,10 +21,18 @@ async function main() {
   widenProcessPath();
   const dispatcher = new Dispatcher();
   const dir = dataDir();
-  exposeServices(createServices({ kubeconfig: values.kubeconfig, dataDir: dir, keys: new FileKeyStore(dir), workspaces: values.workspace }), dispatcher);
+  const services = createServices({ kubeconfig: values.kubeconfig, dataDir: dir, keys: new FileKeyStore(dir), workspaces: values.workspace });
+  const unexpose = exposeServices(services, dispatcher);
   const shell = await startWebShell({ dispatcher, rendererDir, port });
   console.log(`Fleetdeck web shell: ${shell.url}`);
-  const stop = () => void shell.close().then(() => process.exit(0));
+  const stop = () =>
+    void shell
+      .close()
+      .finally(() => {
+        unexpose();
+        services.dispose();
+      })
+      .then(() => process.exit(0), () => process.exit(1));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

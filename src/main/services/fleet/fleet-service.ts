@@ -11,7 +11,7 @@ import type { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
 import { ContextChanges } from '../../kube/context-changes.ts';
 import { ClusterCache } from './cluster-cache.ts';
 import { ProblemLog } from './problem-log.ts';
-import type { KubeObject } from '../../kube/reflector.ts';
+import type { ListedObject as KubeObject } from '../../../shared/kube-object.ts';
 
 export interface FleetServiceOptions {
   store: KubeconfigStore;
@@ -34,28 +34,37 @@ export class KubeFleetService implements FleetService {
   readonly onDidChange = this.changed.event;
   private readonly log = new ProblemLog();
   private readonly options: FleetServiceOptions;
+  private unsubscribe?: () => void;
 
   constructor(options: FleetServiceOptions) {
     this.options = options;
     this.changes = new ContextChanges(options.throttleMs ?? 100);
     this.changes.event(({ contexts }) => void this.announce(contexts));
-    // kubeconfigs imported or removed: rebuild the caches on next use
-    options.store.onDidChange(() => {
-      const previous = this.caches;
-      this.caches = undefined;
-      void previous?.then(
-        (caches) => {
-          caches.forEach((c) => c.stop());
-          this.changes.add(...caches.keys());
-        },
-        () => undefined,
-      );
-    });
   }
 
   /** Creates and starts the caches on first use; later calls share them. */
   private clusters(): Promise<Map<string, ClusterCache>> {
-    this.caches ??= (async () => {
+    if (!this.caches) {
+      this.caches = this.build(new Map(), new Set());
+      // a kubeconfig file edited, a kubeconfig imported or removed: the caches of the contexts it touched are replaced
+      this.unsubscribe ??= this.options.store.onDidChange(({ contexts }) => {
+        if (!this.caches || !contexts.length) return;
+        const touched = new Set(contexts);
+        this.caches = this.caches.then(
+          (previous) => this.build(previous, touched),
+          () => this.build(new Map(), touched),
+        );
+        // a failure (a named context removed) is reported to the next caller
+        this.caches.catch(() => undefined);
+      });
+    }
+    return this.caches;
+  }
+
+  /** The caches the kubeconfig asks for: those of `previous` whose context was not touched are kept, the others stopped. */
+  private async build(previous: Map<string, ClusterCache>, touched: Set<string>): Promise<Map<string, ClusterCache>> {
+    const caches = new Map<string, ClusterCache>();
+    try {
       const { config } = await this.options.store.load();
       const wanted = this.options.contexts;
       // one cache per cluster: unless contexts are named, the first context for each server wins
@@ -69,14 +78,26 @@ export class KubeFleetService implements FleetService {
       });
       const missing = wanted?.filter((c) => !entries.some((e) => e.context === c));
       if (missing?.length) throw new FleetdeckError('not-found', `context ${missing.map((c) => `"${c}"`).join(', ')} not found or not usable`);
-      const caches = new Map(entries.map((e) => [e.context, new ClusterCache(e.context, e.cloud, kubeConfigFor(config, e.context))]));
-      for (const cache of caches.values()) {
+      for (const e of entries) {
+        const kept = previous.get(e.context);
+        if (kept && !touched.has(e.context)) {
+          caches.set(e.context, kept);
+          continue;
+        }
+        const cache = new ClusterCache(e.context, e.cloud, kubeConfigFor(config, e.context));
+        caches.set(e.context, cache);
         cache.onDidChange(() => this.changes.add(cache.context));
         void cache.start();
+        if (previous.size) this.changes.add(e.context);
       }
       return caches;
-    })();
-    return this.caches;
+    } finally {
+      for (const [context, cache] of previous) {
+        if (caches.get(context) === cache) continue;
+        cache.stop();
+        this.changes.add(context);
+      }
+    }
   }
 
   /**
@@ -106,10 +127,14 @@ export class KubeFleetService implements FleetService {
     }
   }
 
+  /** Stops every cache (one still being built, once it is) and stops following the kubeconfig. */
   dispose(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     this.changes.dispose();
     // caches that never started (an unknown context) have nothing to stop
     void this.caches?.then((caches) => caches.forEach((c) => c.stop()), () => undefined);
+    this.caches = undefined;
   }
 
   async summaries(): Promise<ClusterSummary[]> {

@@ -47,6 +47,9 @@ export function fileNameSegment(text: string): string {
  * events, keeps each task on disk (a restart shows it as interrupted, and resume finishes it:
  * the restore journal skips what was done), and cancels through an abort signal.
  */
+/** A task that was running when the app stopped. */
+const interrupted = { state: 'interrupted', cancellable: false, resumable: true, error: 'the app stopped while this task ran; resume finishes it' } as const;
+
 export class JobsCenter implements JobsService {
   private readonly tasks = new Map<string, StoredTask>();
   private readonly running = new Map<string, AbortController>();
@@ -66,7 +69,7 @@ export class JobsCenter implements JobsService {
       try {
         const task = JSON.parse(readFileSync(path.join(this.taskDir, file), 'utf8')) as StoredTask;
         // it was running when the app stopped
-        if (task.info.state === 'running') task.info = { ...task.info, state: 'interrupted', cancellable: false, resumable: true, error: 'the app stopped while this task ran; resume finishes it' };
+        if (task.info.state === 'running') task.info = { ...task.info, ...interrupted };
         this.tasks.set(task.info.id, task);
       } catch {
         // a task file cut short by a crash is left out, not fatal
@@ -171,9 +174,11 @@ export class JobsCenter implements JobsService {
         report = await this.runner.migrate({ ...request.input, signal }, onProgress);
       }
       task.report = report;
+      if (this.disposed) return this.update(task, interrupted);
       const cancelled = signal.aborted;
       this.update(task, { state: cancelled ? 'cancelled' : report.state, counts: report.counts, finishedAt: new Date().toISOString(), cancellable: false, resumable: cancelled || report.state === 'Failed', ...(report.error ? { error: report.error } : {}) });
     } catch (error) {
+      if (this.disposed) return this.update(task, interrupted);
       const cancelled = signal.aborted;
       task.report ??= { state: 'Failed', counts: countResults([]), items: [], transforms: [], error: (error as Error).message };
       this.update(task, { state: cancelled ? 'cancelled' : 'Failed', error: cancelled ? 'cancelled' : (error as Error).message, finishedAt: new Date().toISOString(), cancellable: false, resumable: true });
@@ -198,6 +203,14 @@ export class JobsCenter implements JobsService {
     const controller = this.running.get(id);
     if (!controller) throw new FleetdeckError('invalid-input', `task ${id} is not running`);
     controller.abort();
+  }
+
+  private disposed = false;
+
+  /** Stops the running tasks' requests; they are kept as interrupted, and resume finishes them, as after a crash. */
+  dispose(): void {
+    this.disposed = true;
+    for (const controller of this.running.values()) controller.abort();
   }
 
   async resume({ id, passphrase }: { id: string; passphrase?: string }) {

@@ -22,12 +22,15 @@ import type {
   setEndpointsInput,
   silencesInput,
 } from '../../../shared/contract/monitoring.ts';
-import { FleetdeckError } from '../../../shared/errors.ts';
+import { FleetdeckError, messageOf } from '../../../shared/errors.ts';
 import { mergeAlerts, type AlertmanagerAlert } from '../../../shared/monitoring/alerts.ts';
 import { silenceMatchersProblem, type Matcher } from '../../../shared/monitoring/matchers.ts';
 import { chooseStep, labelSeries, type ClusterError, type Series } from '../../../shared/monitoring/promql.ts';
 import { routeTree } from '../../../shared/monitoring/routing.ts';
-import { kubeRequest, statusMessage } from '../../kube/http.ts';
+import { serverSideApply } from '../../kube/apply.ts';
+import { ClusterClient } from '../../kube/cluster-client.ts';
+import { objectPath, resolveType } from '../../kube/discovery.ts';
+import { classifyStatus } from '../../kube/http.ts';
 import { displayUrl } from '../../kube/redact.ts';
 import { extension, kubeConfigFor, selectEntries, type MergedKubeconfig } from '../../kube/kubeconfig.ts';
 import type { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
@@ -60,7 +63,6 @@ export interface MonitoringServiceOptions {
 const RESOLVE_TTL_MS = 5 * 60_000;
 const KUBECONFIG_TTL_MS = 5_000;
 const PROBLEM_TTL_MS = 30_000;
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * Prometheus and Alertmanager of every cluster: where they are, one PromQL query fanned out to all
@@ -77,12 +79,21 @@ export class KubeMonitoringService implements MonitoringService {
   /** the kubeconfig as last read: a dashboard asks many queries a second, and the vault is encrypted */
   private loaded?: { at: number; value: ReturnType<KubeconfigStore['load']> };
 
+  private readonly unsubscribe: () => void;
+
   constructor(options: MonitoringServiceOptions) {
     this.options = options;
-    options.store.onDidChange(() => {
+    this.unsubscribe = options.store.onDidChange(() => {
       this.loaded = undefined;
       this.resolved.clear();
     });
+  }
+
+  /** Stops following the kubeconfig and aborts the queries in flight. */
+  dispose(): void {
+    this.unsubscribe();
+    for (const { controller } of this.inFlight.values()) controller.abort();
+    for (const controller of this.panels.values()) controller.abort();
   }
 
   private load(): ReturnType<KubeconfigStore['load']> {
@@ -321,9 +332,18 @@ export class KubeMonitoringService implements MonitoringService {
   }
 
   async expireSilence(input: z.infer<typeof expireSilenceInput>): Promise<{ cluster: string; id: string }> {
-    const { results, errors } = await this.eachAlertmanager([input.context], (target) => alertmanagerCall<unknown>(target, `silence/${encodeURIComponent(input.id)}`, { method: 'DELETE' }));
-    if (errors.length) throw new FleetdeckError(/not found/i.test(errors[0].message) ? 'not-found' : 'unreachable', `${input.context}: ${errors[0].message}`);
-    return { cluster: results[0].cluster, id: input.id };
+    const [{ alertmanager, problem }] = await this.distinct([input.context], 'alertmanager');
+    if (!alertmanager) throw new FleetdeckError('unreachable', `${input.context}: ${problem ?? 'no Alertmanager'}`);
+    const silence = `silence/${encodeURIComponent(input.id)}`;
+    try {
+      // Alertmanager answers the DELETE of an unknown id with HTTP 500, the GET of it with 404
+      await alertmanagerCall<unknown>(alertmanager, silence);
+      await alertmanagerCall<unknown>(alertmanager, silence, { method: 'DELETE' });
+    } catch (error) {
+      if (!(error instanceof FleetdeckError)) throw error;
+      throw new FleetdeckError(error.code, error.code === 'not-found' ? `${input.context}: Alertmanager has no silence ${input.id} (not found)` : `${input.context}: ${error.message}`);
+    }
+    return { cluster: input.context, id: input.id };
   }
 
   async routing(input: z.infer<typeof routingInput>): Promise<ClusterRouting[]> {
@@ -343,28 +363,31 @@ export class KubeMonitoringService implements MonitoringService {
 
   async deployRulePack(input: z.infer<typeof deployRulePackInput>): Promise<RulePackResult> {
     const { config } = await this.entries([input.context]);
-    const kc = kubeConfigFor(config, input.context);
-    const rule = await rulePackObject(input.namespace);
-    const { namespace, name } = rule.metadata;
-    const path = `/apis/monitoring.coreos.com/v1/namespaces/${encodeURIComponent(namespace)}/prometheusrules/${encodeURIComponent(name)}`;
-    const existing = await kubeRequest(kc, path);
-    // a missing object names itself; a type the server does not serve does not
-    if (existing.status === 404 && !statusMessage(existing.body).includes(`"${name}" not found`)) {
-      throw new FleetdeckError('not-found', `${input.context} does not serve monitoring.coreos.com/v1 PrometheusRule: install prometheus-operator (kube-prometheus-stack) first, or load resources/alert-rules/fleetdeck.rules.yaml into Prometheus's rule_files`);
+    const client = new ClusterClient(kubeConfigFor(config, input.context), input.context, { retryForMs: 10_000 });
+    try {
+      const rule = await rulePackObject(input.namespace);
+      const { namespace, name } = rule.metadata;
+      const type = await resolveType(client, [], 'monitoring.coreos.com/v1', 'PrometheusRule');
+      if (!type) {
+        throw new FleetdeckError('not-found', `${input.context} does not serve monitoring.coreos.com/v1 PrometheusRule: install prometheus-operator (kube-prometheus-stack) first, or load resources/alert-rules/fleetdeck.rules.yaml into Prometheus's rule_files`);
+      }
+      const url = objectPath(type, namespace, name);
+      const what = `PrometheusRule ${namespace}/${name} on ${input.context}`;
+      const existing = await client.request<{ spec?: unknown }>('GET', url);
+      if (existing.status !== 200 && existing.status !== 404) throw classifyStatus(existing.status, existing.text, `read ${what}`);
+      // always a server-side dry run first: a rejected rule file never half-applies
+      const preview = await serverSideApply<{ spec?: unknown }>(client, url, rule, { dryRun: true });
+      if (preview.status >= 300) throw classifyStatus(preview.status, preview.text, what);
+      const before = existing.status === 200 ? existing.body.spec : undefined;
+      const after = preview.body.spec;
+      const result = before === undefined ? 'created' : JSON.stringify(before) === JSON.stringify(after) ? 'unchanged' : 'updated';
+      if (!input.dryRun && result !== 'unchanged') {
+        const applied = await serverSideApply(client, url, rule);
+        if (applied.status >= 300) throw classifyStatus(applied.status, applied.text, what);
+      }
+      return { context: input.context, namespace, name, dryRun: input.dryRun, result, rules: rule.spec.groups.flatMap((g) => g.rules.map((r) => r.alert ?? r.record ?? '')).filter(Boolean) };
+    } finally {
+      client.close();
     }
-    if (existing.status !== 200 && existing.status !== 404) throw new FleetdeckError(existing.status === 403 ? 'forbidden' : 'internal', `read PrometheusRule ${namespace}/${name} on ${input.context}: ${statusMessage(existing.body) || `HTTP ${existing.status}`}`);
-    // always a server-side dry run first: a rejected rule file never half-applies
-    const apply = (dryRun: boolean) =>
-      kubeRequest(kc, `${path}?fieldManager=fleetdeck&force=true${dryRun ? '&dryRun=All' : ''}`, { method: 'PATCH', body: rule, contentType: 'application/apply-patch+yaml', timeoutMs: 30_000 });
-    const preview = await apply(true);
-    if (preview.status >= 300) throw new FleetdeckError(preview.status === 403 ? 'forbidden' : preview.status === 404 ? 'not-found' : 'invalid-input', `PrometheusRule ${namespace}/${name} on ${input.context}: ${statusMessage(preview.body) || `HTTP ${preview.status}`}`);
-    const before = existing.status === 200 ? (JSON.parse(existing.body) as { spec?: unknown }).spec : undefined;
-    const after = (JSON.parse(preview.body) as { spec?: unknown }).spec;
-    const result = before === undefined ? 'created' : JSON.stringify(before) === JSON.stringify(after) ? 'unchanged' : 'updated';
-    if (!input.dryRun && result !== 'unchanged') {
-      const applied = await apply(false);
-      if (applied.status >= 300) throw new FleetdeckError('internal', `PrometheusRule ${namespace}/${name} on ${input.context}: ${statusMessage(applied.body) || `HTTP ${applied.status}`}`);
-    }
-    return { context: input.context, namespace, name, dryRun: input.dryRun, result, rules: rule.spec.groups.flatMap((g) => g.rules.map((r) => r.alert ?? r.record ?? '')).filter(Boolean) };
   }
 }
