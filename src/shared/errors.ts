@@ -24,6 +24,40 @@ export const errorCodes = [
 
 export type ErrorCode = (typeof errorCodes)[number];
 
+/**
+ * The code of an HTTP answer that failed, the one place a status becomes a code (API servers,
+ * Prometheus, Alertmanager alike). 429 and the gateway errors say the server cannot answer now.
+ */
+export function errorCodeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 400:
+    case 422:
+      return 'invalid-input';
+    case 401:
+      return 'unauthorized';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not-found';
+    case 409:
+      return 'conflict';
+    case 410:
+      return 'gone';
+    case 413:
+      return 'too-large';
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return 'unreachable';
+    default:
+      return 'internal';
+  }
+}
+
+/** The message of anything thrown. */
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
 export class FleetdeckError extends Error {
   readonly code: ErrorCode;
 

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { ContextConfig } from './context-config.ts';
-import { FleetdeckError } from '../../shared/errors.ts';
 import { classifyStatus, kubeRequest } from './http.ts';
+import { withRetries } from './retry.ts';
 
 export interface ApiResponse<T = unknown> {
   status: number;
@@ -12,17 +12,14 @@ export interface ApiResponse<T = unknown> {
   resent: boolean;
 }
 
-const transient = new Set(['unreachable', 'timeout']);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** How long one request may take, connecting and the whole answer included; see PAGE_TIMEOUT_MS for list pages. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
- * The connection a job uses to one cluster: keep-alive sockets (a job sends thousands of
- * requests), and retries while the API server is unreachable or overloaded, so a restart of the
- * server pauses the job instead of failing it. Past retryForMs the failure is thrown. A cluster
- * that has not answered yet is not waited for: its first connection failure is thrown at once.
+ * A handle on one cluster for work that sends many requests (jobs, drift): keep-alive sockets, and
+ * the one retry policy, so a restart of the API server pauses the work instead of failing it. Past
+ * retryForMs the failure is thrown. A cluster that has not answered yet is not waited for: its
+ * first connection failure is thrown at once.
  */
 export class ClusterClient {
   readonly context: string;
@@ -40,28 +37,14 @@ export class ClusterClient {
   }
 
   async request<T = unknown>(method: string, path: string, options: { body?: unknown; contentType?: string; timeoutMs?: number } = {}): Promise<ApiResponse<T>> {
-    const deadline = Date.now() + this.retryForMs;
-    let resent = false;
-    for (let attempt = 0; ; attempt++) {
-      let reason: string;
-      try {
-        this.agent ??= this.kc.agent({ keepAlive: true, maxSockets: 32 });
-        const res = await kubeRequest(this.kc, path, { method, timeoutMs: REQUEST_TIMEOUT_MS, ...options, agent: await this.agent });
-        this.answered = true;
-        if (!((res.status === 429 || res.status === 503 || res.status === 504) && Date.now() < deadline)) {
-          return { status: res.status, text: res.body, body: (res.body && res.body.startsWith('{') ? JSON.parse(res.body) : undefined) as T, resent };
-        }
-        reason = `HTTP ${res.status}`;
-        // a gateway timeout may come after the API server did the work
-        resent ||= res.status === 504;
-      } catch (error) {
-        if (!(error instanceof FleetdeckError) || !transient.has(error.code) || !this.answered || Date.now() >= deadline) throw error;
-        reason = error.message;
-        resent = true;
-      }
-      this.onWaiting?.(`${this.context}: ${reason}; retrying`);
-      await sleep(Math.min(250 * 2 ** attempt, 5_000));
-    }
+    const send = async () => {
+      this.agent ??= this.kc.agent({ keepAlive: true, maxSockets: 32 });
+      const res = await kubeRequest(this.kc, path, { method, timeoutMs: REQUEST_TIMEOUT_MS, ...options, agent: await this.agent });
+      this.answered = true;
+      return res;
+    };
+    const res = await withRetries(send, { retryForMs: this.retryForMs, retryConnection: () => this.answered, onRetry: (reason) => this.onWaiting?.(`${this.context}: ${reason}; retrying`) });
+    return { status: res.status, text: res.body, body: (res.body && res.body.startsWith('{') ? JSON.parse(res.body) : undefined) as T, resent: res.resent };
   }
 
   /** A request that must answer 2xx; anything else is the classified failure. */

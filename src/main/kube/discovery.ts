@@ -1,5 +1,7 @@
-import type { KubeObject } from '../../shared/migration/rules.ts';
+import type { KubeObject } from '../../shared/kube-object.ts';
 import type { ClusterClient } from './cluster-client.ts';
+import type { ContextConfig } from './context-config.ts';
+import { classifyStatus, kubeRequest } from './http.ts';
 
 /** One resource type a cluster serves, at its preferred version. */
 export interface ResourceType {
@@ -85,4 +87,23 @@ export async function* listAll(client: ClusterClient, type: ResourceType, namesp
     for (const item of page.items) yield { ...item, apiVersion: type.apiVersion, kind: type.kind };
     next = page.metadata.continue ?? '';
   } while (next);
+}
+
+/**
+ * For each resource of an API group, the version to use: the preferred one when it serves the
+ * resource, else the first that does (an older Flux serves OCIRepository only as v1beta2).
+ */
+export async function servedVersions(kc: ContextConfig, group: string): Promise<{ versions?: Map<string, string>; notice?: string }> {
+  const res = await kubeRequest(kc, `/apis/${group}`, { timeoutMs: 15_000 });
+  if (res.status === 404) return { notice: 'not installed (no such API group)' };
+  if (res.status >= 300) throw classifyStatus(res.status, res.body, `GET /apis/${group}`);
+  const body = JSON.parse(res.body) as { preferredVersion?: { version?: string }; versions?: { version: string }[] };
+  const ordered = [...new Set([body.preferredVersion?.version, ...(body.versions ?? []).map((v) => v.version)].filter((v): v is string => !!v))];
+  const versions = new Map<string, string>();
+  for (const version of ordered) {
+    const list = await kubeRequest(kc, `/apis/${group}/${version}`, { timeoutMs: 15_000 });
+    if (list.status >= 300) continue;
+    for (const r of (JSON.parse(list.body) as { resources?: { name: string }[] }).resources ?? []) if (!r.name.includes('/') && !versions.has(r.name)) versions.set(r.name, version);
+  }
+  return { versions };
 }

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import type { ContextConfig, RequestOptions } from './context-config.ts';
-import { FleetdeckError, type ErrorCode } from '../../shared/errors.ts';
+import { errorCodeForStatus, FleetdeckError } from '../../shared/errors.ts';
 
 export interface KubeResponse {
   status: number;
@@ -29,9 +29,8 @@ export function statusMessage(body: string): string {
 /** Maps an HTTP status of the API server to a failure, with the server's own message when it sent one. */
 export function classifyStatus(status: number, body: string, what: string): FleetdeckError {
   const message = statusMessage(body);
-  const reason: ErrorCode = status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : status === 410 ? 'gone' : status === 404 ? 'not-found' : 'internal';
   const prefix = status === 401 ? 'unauthorized: the credentials were rejected' : `${what}: HTTP ${status}`;
-  return new FleetdeckError(reason, message ? `${prefix}: ${message}` : prefix);
+  return new FleetdeckError(errorCodeForStatus(status), message ? `${prefix}: ${message}` : prefix);
 }
 
 const mib = (bytes: number) => `${bytes / 2 ** 20} MiB`;

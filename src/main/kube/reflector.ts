@@ -1,12 +1,10 @@
-import type { ContextConfig } from './context-config.ts';
+// A local copy of one resource collection, kept by list and watch; client-go's
+// tools/cache/reflector.go is the model: the loop takes its lister-watcher and clock, so a spec
+// drives it with fakes (reflector.spec.ts) and list-watch.ts adapts it to an API server.
 import { Emitter } from '../../shared/emitter.ts';
 import { FleetdeckError } from '../../shared/errors.ts';
-import { classifyStatus, kubeOk, kubeStream } from './http.ts';
-
-export interface KubeObject {
-  metadata: { name: string; namespace?: string; uid?: string; resourceVersion?: string; [key: string]: unknown };
-  [key: string]: unknown;
-}
+import type { ListedObject } from '../../shared/kube-object.ts';
+import { backoffDelay, systemClock, type Clock } from '../base/clock.ts';
 
 export type ReflectorState =
   | { phase: 'listing' }
@@ -18,76 +16,55 @@ export type Change<T> = { type: 'upsert'; object: T } | { type: 'delete'; object
 
 export type WatchEvent<T> = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: T } | { type: 'BOOKMARK'; resourceVersion: string } | { type: 'ERROR'; error: FleetdeckError };
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-/** The parsed value, or undefined for text that is not JSON (the caller says what it expected). */
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Reads one line of a watch stream; an ERROR with code 410 (history compacted) becomes a "gone"
- * error. A line that is no watch event (not JSON, an unknown type, an object without a name) is an
- * error that ends the watch: the reflector reconnects.
- */
-export function parseWatchLine<T extends KubeObject>(line: string, what: string): WatchEvent<T> {
-  const event = parseJson(line);
-  const object = isObject(event) ? event.object : undefined;
-  const type = isObject(event) ? event.type : undefined;
-  if (isObject(object) && type === 'ERROR') {
-    const code = typeof object.code === 'number' ? object.code : 500;
-    const message = typeof object.message === 'string' ? object.message : 'resource version too old';
-    return { type: 'ERROR', error: code === 410 ? new FleetdeckError('gone', message) : classifyStatus(code, JSON.stringify(object), `watch ${what}`) };
-  }
-  const metadata = isObject(object) ? object.metadata : undefined;
-  if (isObject(metadata) && type === 'BOOKMARK') return { type: 'BOOKMARK', resourceVersion: typeof metadata.resourceVersion === 'string' ? metadata.resourceVersion : '' };
-  if (isObject(metadata) && typeof metadata.name === 'string' && (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED')) return { type, object: object as T };
-  throw new FleetdeckError('internal', `watch ${what}: the server sent a line that is not a watch event`);
-}
-
 export interface ListPage<T> {
   items: T[];
+  /** the token of the next page; '' on the last */
   continue: string;
   resourceVersion: string;
 }
 
-/** One page of a list answer; anything else is an error naming the collection, never a TypeError later. */
-export function parseListPage<T extends KubeObject>(body: string, what: string): ListPage<T> {
-  const page = parseJson(body);
-  const metadata = isObject(page) ? page.metadata : undefined;
-  const items = isObject(page) ? page.items : undefined;
-  const isItem = (item: unknown) => isObject(item) && isObject(item.metadata) && typeof item.metadata.name === 'string';
-  if (!isObject(metadata) || !Array.isArray(items) || !items.every(isItem)) throw new FleetdeckError('internal', `list ${what}: the server's answer is not a Kubernetes list`);
-  return {
-    items: items as T[],
-    continue: typeof metadata.continue === 'string' ? metadata.continue : '',
-    resourceVersion: typeof metadata.resourceVersion === 'string' ? metadata.resourceVersion : '',
-  };
+/** Where a reflector reads its collection. */
+export interface ListerWatcher<T> {
+  /** One page of the collection, from the continue token ('' for the first). */
+  list(page: { limit: number; continue: string }): Promise<ListPage<T>>;
+  /**
+   * Watches from resourceVersion, calling `open` once the stream is established and `event` for each
+   * event; resolves when the server ends the stream, rejects when it fails or `event` throws.
+   */
+  watch(from: { resourceVersion: string; timeoutSeconds: number }, on: { open(): void; event(event: WatchEvent<T>): void }, signal: AbortSignal): Promise<void>;
 }
 
-const keyOf = (o: KubeObject) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
+/** What no screen reads but every object carries: managedFields and kubectl's last-applied copy. */
+export function slim<T extends ListedObject>(object: T): T {
+  delete object.metadata.managedFields;
+  if (object.metadata.annotations) delete object.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration'];
+  return object;
+}
 
-export interface ReflectorOptions {
-  /** slims each object before it is stored (the cache keeps thousands) */
-  transform?: (object: KubeObject) => KubeObject;
+export interface ReflectorOptions<T> {
+  /** slims each object before it is stored (the cache keeps thousands); `slim` by default */
+  transform?: (object: T) => T;
   pageSize?: number;
-  watchTimeoutSeconds?: number;
+  /** each watch asks the server to end it after between this and twice this (client-go's minWatchTimeout), so a fleet's watches do not all restart at once */
+  minWatchTimeoutSeconds?: number;
+  /** the first wait after a failure; it doubles with each failure in a row, jittered */
+  initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /** a failure this long after the one before starts the backoff over */
+  backoffResetMs?: number;
+  /** how long a collection that is forbidden or not served waits before it is listed again */
+  failedRetryMs?: number;
+  clock?: Clock;
 }
+
+const keyOf = (o: ListedObject) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
 
 /**
- * Keeps a local copy of one resource collection: paged list, then watch from its
- * resourceVersion with bookmarks; relists on 410 Gone; backs off and re-watches on disconnect.
+ * Keeps a local copy of one resource collection: paged list, then watch from its resourceVersion
+ * with bookmarks; relists on 410 Gone; backs off (jittered, exponential) and re-watches on
+ * disconnect; a collection that is forbidden or not served is "failed" and listed again later.
  */
-export class Reflector<T extends KubeObject> {
+export class Reflector<T extends ListedObject> {
   readonly store = new Map<string, T>();
   private readonly changes = new Emitter<Change<T>>();
   private readonly states = new Emitter<ReflectorState>();
@@ -97,22 +74,29 @@ export class Reflector<T extends KubeObject> {
   private readonly abort = new AbortController();
   private readonly synced: Promise<void>;
   private resolveSynced!: () => void;
-  private readonly kc: ContextConfig;
-  private readonly path: string;
-  private readonly options: Required<ReflectorOptions>;
+  private readonly source: ListerWatcher<T>;
+  private readonly options: Required<ReflectorOptions<T>>;
+  private running = false;
 
   /** what the collection is, for messages: "pods in all namespaces", "nodes" */
   private readonly what: string;
 
-  constructor(kc: ContextConfig, path: string, what: string, options: ReflectorOptions = {}) {
-    this.kc = kc;
-    this.path = path;
+  constructor(source: ListerWatcher<T>, what: string, options: ReflectorOptions<T> = {}) {
+    this.source = source;
     this.what = what;
-    this.options = { transform: (o) => o, pageSize: 500, watchTimeoutSeconds: 300, maxBackoffMs: 30_000, ...options };
+    this.options = {
+      transform: slim,
+      pageSize: 500,
+      minWatchTimeoutSeconds: 300,
+      initialBackoffMs: 500,
+      maxBackoffMs: 30_000,
+      backoffResetMs: 120_000,
+      failedRetryMs: 60_000,
+      clock: systemClock,
+      ...options,
+    };
     this.synced = new Promise((resolve) => (this.resolveSynced = resolve));
   }
-
-  private running = false;
 
   /** Starts the loop (once, however often it is called); resolves once the first list is in the store (or it failed for good). */
   start(): Promise<void> {
@@ -131,9 +115,12 @@ export class Reflector<T extends KubeObject> {
   }
 
   private async run() {
-    let backoff = 500;
+    const { clock } = this.options;
+    const signal = this.abort.signal;
+    let failures = 0;
+    let lastFailureAt = -Infinity;
     let resourceVersion: string | undefined;
-    while (!this.abort.signal.aborted) {
+    while (!signal.aborted) {
       try {
         if (!resourceVersion) {
           resourceVersion = await this.list();
@@ -141,9 +128,9 @@ export class Reflector<T extends KubeObject> {
           this.resolveSynced();
         }
         resourceVersion = await this.watch(resourceVersion);
-        backoff = 500;
+        failures = 0;
       } catch (error) {
-        if (this.abort.signal.aborted) return;
+        if (signal.aborted) return;
         const failure = error instanceof FleetdeckError ? error : new FleetdeckError('unreachable', (error as Error).message);
         if (failure.code === 'gone') {
           resourceVersion = undefined; // history compacted: start over from a fresh list
@@ -153,13 +140,16 @@ export class Reflector<T extends KubeObject> {
           const error = failure.code === 'forbidden' ? `forbidden: list ${this.what}` : `not served: ${this.what} (${failure.message})`;
           this.setState({ phase: 'failed', code: failure.code, error });
           this.resolveSynced();
-          await sleep(60_000, this.abort.signal);
+          await clock.sleep(this.options.failedRetryMs, signal);
           resourceVersion = undefined;
           continue;
         }
-        this.setState({ phase: 'reconnecting', error: failure.message, retryInMs: backoff });
-        await sleep(backoff, this.abort.signal);
-        backoff = Math.min(backoff * 2, this.options.maxBackoffMs);
+        const now = clock.now();
+        if (now - lastFailureAt > this.options.backoffResetMs) failures = 0;
+        lastFailureAt = now;
+        const retryInMs = backoffDelay(failures++, { initialMs: this.options.initialBackoffMs, maxMs: this.options.maxBackoffMs }, clock.random());
+        this.setState({ phase: 'reconnecting', error: failure.message, retryInMs });
+        await clock.sleep(retryInMs, signal);
       }
     }
   }
@@ -167,16 +157,11 @@ export class Reflector<T extends KubeObject> {
   /** A paged list that replaces the store; returns the collection's resourceVersion. */
   private async list(): Promise<string> {
     const seen = new Map<string, T>();
-    let next = '';
-    let resourceVersion = '';
+    let page: ListPage<T> = { items: [], continue: '', resourceVersion: '' };
     do {
-      const separator = this.path.includes('?') ? '&' : '?';
-      const body = await kubeOk(this.kc, `${this.path}${separator}limit=${this.options.pageSize}${next ? `&continue=${encodeURIComponent(next)}` : ''}`, { timeoutMs: 60_000 });
-      const page = parseListPage<T>(body, this.path);
-      for (const item of page.items) seen.set(keyOf(item), this.options.transform(item) as T);
-      next = page.continue;
-      resourceVersion = page.resourceVersion;
-    } while (next);
+      page = await this.source.list({ limit: this.options.pageSize, continue: page.continue });
+      for (const item of page.items) seen.set(keyOf(item), this.options.transform(item));
+    } while (page.continue);
     for (const [key, object] of this.store) {
       if (seen.has(key)) continue;
       this.store.delete(key);
@@ -184,30 +169,25 @@ export class Reflector<T extends KubeObject> {
     }
     for (const [key, object] of seen) this.store.set(key, object);
     this.changes.fire({ type: 'resync' });
-    return resourceVersion;
+    return page.resourceVersion;
   }
 
   /** Watches from resourceVersion until the server ends the stream; returns the last resourceVersion seen. */
   private async watch(from: string): Promise<string> {
     let resourceVersion = from;
-    let failure: FleetdeckError | undefined;
-    const separator = this.path.includes('?') ? '&' : '?';
-    const path = `${this.path}${separator}watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(from)}&timeoutSeconds=${this.options.watchTimeoutSeconds}`;
-    const onOpen = () => {
+    const { clock, minWatchTimeoutSeconds } = this.options;
+    const timeoutSeconds = Math.floor(minWatchTimeoutSeconds * (1 + clock.random()));
+    const open = () => {
       if (this.state.phase !== 'synced') this.setState({ phase: 'synced' });
     };
-    const onLine = (line: string) => {
-      const event = parseWatchLine<T>(line, this.path);
-      if (event.type === 'ERROR') {
-        failure = event.error;
-        return;
-      }
+    const event = (event: WatchEvent<T>) => {
+      if (event.type === 'ERROR') throw event.error;
       if (event.type === 'BOOKMARK') {
         resourceVersion = event.resourceVersion || resourceVersion;
         return;
       }
       resourceVersion = event.object.metadata.resourceVersion ?? resourceVersion;
-      const object = this.options.transform(event.object) as T;
+      const object = this.options.transform(event.object);
       const key = keyOf(object);
       if (event.type === 'DELETED') {
         this.store.delete(key);
@@ -217,8 +197,7 @@ export class Reflector<T extends KubeObject> {
         this.changes.fire({ type: 'upsert', object });
       }
     };
-    await kubeStream(this.kc, path, { onLine, onOpen, signal: this.abort.signal, idleMs: (this.options.watchTimeoutSeconds + 60) * 1000 });
-    if (failure) throw failure;
+    await this.source.watch({ resourceVersion, timeoutSeconds }, { open, event }, this.abort.signal);
     return resourceVersion;
   }
 }

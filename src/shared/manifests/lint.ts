@@ -6,6 +6,7 @@ import { apiVersionStatus } from './api-versions.ts';
 import { formatPath, parseManifests, type FieldPath, type ManifestDocument } from './documents.ts';
 import { kindKey, schemaOfKind, validateAgainst, type SchemaBundle, type SchemaIssueCode } from './schema.ts';
 import { fileContexts, isKustomizationFile, isYamlFile, kustomizationReferences, type FileContext } from './workspace-model.ts';
+import type { ManifestObject } from '../kube-object.ts';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -52,19 +53,11 @@ export interface CheckOptions {
   kubernetesVersion?: string;
 }
 
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: Record<string, unknown>;
-  [key: string]: unknown;
-}
-
 /** A parsed object with where it came from, for the checks that span files. */
 export interface LocatedObject {
   file: string;
   context: FileContext;
-  object: KubeObject;
+  object: ManifestObject;
   lineOf(path: FieldPath): number;
 }
 
@@ -74,7 +67,7 @@ export interface FileCheck {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
-const isKubeObject = (v: unknown): v is KubeObject => isObject(v) && typeof v.apiVersion === 'string' && typeof v.kind === 'string';
+const isManifestObject = (v: unknown): v is ManifestObject => isObject(v) && typeof v.apiVersion === 'string' && typeof v.kind === 'string';
 
 const podSpecPaths: Record<string, FieldPath> = {
   Pod: ['spec'],
@@ -101,7 +94,7 @@ function foreignName(cloud: ManagedCloud, name: string, namesOf: (c: ManagedClou
 
 type Report = (rule: RuleId, path: FieldPath, message: string) => void;
 
-function lintObject(object: KubeObject, context: FileContext, kubernetesVersion: string, report: Report): void {
+function lintObject(object: ManifestObject, context: FileContext, kubernetesVersion: string, report: Report): void {
   const patch = context.role === 'patch';
   const api = apiVersionStatus(object.apiVersion, object.kind, kubernetesVersion);
   if (api) {
@@ -210,7 +203,7 @@ export function checkFile(file: string, text: string, context: FileContext, bund
       lintKustomization(file, doc.value, report);
       continue;
     }
-    if (!isKubeObject(doc.value)) {
+    if (!isManifestObject(doc.value)) {
       // other YAML (CI workflows, Helm values, JSON 6902 patch lists) is not ours to judge
       if (context.role === 'resource' && isObject(doc.value) && ('apiVersion' in doc.value || 'kind' in doc.value)) {
         report('not-a-kubernetes-object', [], 'a document with apiVersion or kind needs both, as strings');

@@ -1,7 +1,7 @@
 // What a workload needs to run elsewhere: the objects its pod template names, the Services that
 // select its pods, the Ingresses in front of those Services, its autoscaler, disruption budget and
 // the RBAC of its service account. Used when one workload, not a whole namespace, is migrated.
-import type { KubeObject } from './rules.ts';
+import type { KubeObject } from '../kube-object.ts';
 
 type Ref = { name?: string };
 type Container = { envFrom?: { configMapRef?: Ref; secretRef?: Ref }[]; env?: { valueFrom?: { configMapKeyRef?: Ref; secretKeyRef?: Ref } }[] };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultCloudMappings } from '../cloud-profiles.ts';
-import { explicitNodePorts, restoreRank, sanitize, skipReason, type KubeObject } from './rules.ts';
+import { explicitNodePorts, restoreRank, sanitize, skipReason } from './rules.ts';
+import type { KubeObject } from '../kube-object.ts';
 import { workloadClosure } from './closure.ts';
 import { diffObjects } from './diff.ts';
 import { resticMovers } from './movers.ts';

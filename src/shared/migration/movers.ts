@@ -1,7 +1,7 @@
 // Volume data does not travel through the laptop: per claim, a restic Job on the source backs the
 // volume up into a repository both clusters reach (S3, GCS, Azure Blob, a REST server), and a
 // Job on the target restores it into the new claim before the workloads use it.
-import type { KubeObject } from './rules.ts';
+import type { KubeObject } from '../kube-object.ts';
 
 export interface VolumeMover {
   /** restic repository URL, e.g. s3:s3.amazonaws.com/acme-migrations or azure:container:/path */

@@ -1,20 +1,7 @@
 // What a backup keeps and in which order a restore writes it (DESIGN.md §5): skip list, stripping of
 // server-set fields, dependency order. Pure functions over plain Kubernetes objects.
 
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: { kind: string; name: string; controller?: boolean }[];
-    managedFields?: { manager?: string; fieldsV1?: Record<string, unknown> }[];
-    [key: string]: unknown;
-  };
-  [key: string]: unknown;
-}
+import type { KubeObject } from '../kube-object.ts';
 
 /** Restore order by kind; kinds not listed go after the workloads, custom resources last. */
 const order = [

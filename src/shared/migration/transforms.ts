@@ -3,7 +3,7 @@
 // reports can list it.
 import { cloudProfiles, defaultCloudMappings, internalLoadBalancerKeys, isInternalLoadBalancer, isManagedCloud } from '../cloud-profiles.ts';
 import type { Cloud } from '../cloud.ts';
-import type { KubeObject } from './rules.ts';
+import type { KubeObject } from '../kube-object.ts';
 
 export interface Mappings {
   namespaces: Record<string, string>;

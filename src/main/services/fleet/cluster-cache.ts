@@ -6,7 +6,9 @@ import { classifyPod, hintFor, type ContainerStatusLike, type PodLike } from '..
 import { compareProblems } from '../../../shared/fleet/problem-rows.ts';
 import { parseQuantity } from '../../../shared/quantity.ts';
 import { kubeRequest } from '../../kube/http.ts';
-import { Reflector, type Change, type KubeObject } from '../../kube/reflector.ts';
+import type { ListedObject } from '../../../shared/kube-object.ts';
+import { listWatch } from '../../kube/list-watch.ts';
+import { Reflector, slim, type Change } from '../../kube/reflector.ts';
 
 /** The collections every screen shares, one reflector each per cluster. */
 export const cachedResources = {
@@ -28,14 +30,6 @@ export type CachedResource = keyof typeof cachedResources;
  */
 const overviewResources: CachedResource[] = (Object.keys(cachedResources) as CachedResource[]).filter((name) => name !== 'events');
 
-/** What no screen reads but every object carries: managedFields and kubectl's last-applied copy. */
-export function slim(object: KubeObject): KubeObject {
-  const metadata = object.metadata as KubeObject['metadata'] & { managedFields?: unknown; annotations?: Record<string, string> };
-  delete metadata.managedFields;
-  if (metadata.annotations) delete metadata.annotations['kubectl.kubernetes.io/last-applied-configuration'];
-  return object;
-}
-
 type RawPod = Pod & { spec?: { initContainers?: Container[] }; status?: { containerStatuses?: ContainerStatusLike[]; initContainerStatuses?: ContainerStatusLike[] } };
 type Container = { name: string; image?: string; resources?: { requests?: Record<string, string> } };
 
@@ -46,7 +40,7 @@ const slimContainerStatus = ({ name, image, ready, restartCount, state, lastStat
  * Pods and events are most of a cluster's cache (tens of thousands on a big fleet): keep only
  * what the fleet view, the problem classification and the root-cause panel read.
  */
-function slimPod(object: KubeObject): KubeObject {
+function slimPod(object: ListedObject): ListedObject {
   const { metadata: m, spec, status } = object as RawPod;
   const owners = m.ownerReferences?.map(({ kind, name }) => ({ kind, name }));
   return {
@@ -64,8 +58,8 @@ function slimPod(object: KubeObject): KubeObject {
   };
 }
 
-function slimEvent(object: KubeObject): KubeObject {
-  const e = object as KubeObject & Record<string, unknown> & { involvedObject?: { kind?: string; namespace?: string; name?: string } };
+function slimEvent(object: ListedObject): ListedObject {
+  const e = object as ListedObject & Record<string, unknown> & { involvedObject?: { kind?: string; namespace?: string; name?: string } };
   const { kind, namespace, name } = e.involvedObject ?? {};
   return {
     metadata: { name: e.metadata.name, namespace: e.metadata.namespace, resourceVersion: e.metadata.resourceVersion },
@@ -80,10 +74,10 @@ function slimEvent(object: KubeObject): KubeObject {
   };
 }
 
-const transforms: Partial<Record<CachedResource, (object: KubeObject) => KubeObject>> = { pods: slimPod, events: slimEvent };
+const transforms: Partial<Record<CachedResource, (object: ListedObject) => ListedObject>> = { pods: slimPod, events: slimEvent };
 
-type Pod = PodLike & KubeObject & { spec?: { containers?: { name: string; resources?: { requests?: Record<string, string> } }[] } };
-type Node = KubeObject & { status?: { allocatable?: Record<string, string>; conditions?: { type: string; status: string }[] } };
+type Pod = PodLike & ListedObject & { spec?: { containers?: { name: string; resources?: { requests?: Record<string, string> } }[] } };
+type Node = ListedObject & { status?: { allocatable?: Record<string, string>; conditions?: { type: string; status: string }[] } };
 
 type PodShare = { phase: keyof ClusterSummary['pods']; millis: number; bytes: number };
 
@@ -108,7 +102,7 @@ const sameRow = (a: PodProblemRow, b: PodProblemRow) =>
 
 /** One live cache per cluster: list + watch of the shared collections, and what the fleet view derives from them. */
 export class ClusterCache {
-  readonly reflectors: { [K in CachedResource]: Reflector<KubeObject> };
+  readonly reflectors: { [K in CachedResource]: Reflector<ListedObject> };
   private readonly changed = new Emitter<void>();
   readonly onDidChange = this.changed.event;
   readonly context: string;
@@ -122,7 +116,7 @@ export class ClusterCache {
     this.configuredCloud = cloud;
     this.kc = kc;
     this.reflectors = Object.fromEntries(
-      Object.entries(cachedResources).map(([name, { path, namespaced }]) => [name, new Reflector(kc, path, namespaced ? `${name} in all namespaces` : name, { transform: transforms[name as CachedResource] ?? slim })]),
+      Object.entries(cachedResources).map(([name, { path, namespaced }]) => [name, new Reflector(listWatch(kc, path), namespaced ? `${name} in all namespaces` : name, { transform: transforms[name as CachedResource] ?? slim })]),
     ) as ClusterCache['reflectors'];
     for (const reflector of Object.values(this.reflectors)) {
       reflector.onChange(() => this.changed.fire());
@@ -171,7 +165,7 @@ export class ClusterCache {
     return node ? detectCloudFromNode({ providerID: node.spec?.providerID, labels: node.metadata.labels }) : 'other';
   }
 
-  private items<T extends KubeObject>(resource: CachedResource): T[] {
+  private items<T extends ListedObject>(resource: CachedResource): T[] {
     return [...this.reflectors[resource].store.values()] as T[];
   }
 
@@ -225,7 +219,7 @@ export class ClusterCache {
     this.podTotals.requestedBytes += sign * share.bytes;
   }
 
-  private onPodChange(change: Change<KubeObject>) {
+  private onPodChange(change: Change<ListedObject>) {
     if (change.type === 'resync') {
       this.problemRows = undefined;
       this.classifiedAt = 0;
@@ -314,7 +308,7 @@ export class ClusterCache {
     }
     if (!workload) {
       return (Object.entries(ClusterCache.workloadKinds) as [keyof typeof ClusterCache.workloadKinds, CachedResource][]).flatMap(([kind, resource]) =>
-        this.items<KubeObject & { spec?: { replicas?: number; completions?: number }; status?: Record<string, number> }>(resource)
+        this.items<ListedObject & { spec?: { replicas?: number; completions?: number }; status?: Record<string, number> }>(resource)
           .filter((w) => w.metadata.namespace === namespace)
           .map((w) => {
             const pods = new Set(this.podsOf(namespace, kind, w.metadata.name).map((p) => p.metadata.name));
@@ -349,8 +343,8 @@ export class ClusterCache {
     return this.reflectors.pods.store.get(`${namespace}/${name}`) as Pod | undefined;
   }
 
-  eventsFor(namespace: string, names: Set<string>): KubeObject[] {
-    return this.items<KubeObject & { involvedObject?: { namespace?: string; name?: string } }>('events').filter(
+  eventsFor(namespace: string, names: Set<string>): ListedObject[] {
+    return this.items<ListedObject & { involvedObject?: { namespace?: string; name?: string } }>('events').filter(
       (e) => e.involvedObject?.namespace === namespace && names.has(e.involvedObject?.name ?? ''),
     );
   }

@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lab, labApi, labKubeconfig, labKubeconfigWith, labUrls } from '../../../../test/lab.ts';
-import { kubeConfigFor, loadKubeconfigs } from '../../kube/kubeconfig.ts';
-import { KubeconfigClustersService } from '../clusters/clusters-service.ts';
+import { kubeConfigFor, listEntries, loadKubeconfigs } from '../../kube/kubeconfig.ts';
 import { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
 import { kubeRequest } from '../../kube/http.ts';
 import { ClusterClient } from '../../kube/cluster-client.ts';
 import { KubeFleetService } from './fleet-service.ts';
-import { Reflector, type KubeObject } from '../../kube/reflector.ts';
+import type { ListedObject } from '../../../shared/kube-object.ts';
+import { listWatch } from '../../kube/list-watch.ts';
+import { Reflector } from '../../kube/reflector.ts';
 
 const kcFor = async (context: string) => kubeConfigFor(await loadKubeconfigs([labKubeconfig]), context);
 
@@ -59,7 +60,7 @@ describe('reflector against a real API server', () => {
     await api.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     const configMap = (name: string, value: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { value } });
     await api.apply(configMap('before', '0'));
-    const reflector = new Reflector<KubeObject & { data?: Record<string, string> }>(await kcFor('gke-lab'), `/api/v1/namespaces/${ns}/configmaps`, 'configmaps', { pageSize: 2 });
+    const reflector = new Reflector(listWatch<ListedObject & { data?: Record<string, string> }>(await kcFor('gke-lab'), `/api/v1/namespaces/${ns}/configmaps`), 'configmaps', { pageSize: 2 });
     await reflector.start();
     try {
       const names = () => [...reflector.store.keys()].filter((k) => !k.endsWith('kube-root-ca.crt')).sort();
@@ -128,7 +129,7 @@ describe('fleet service against the lab', () => {
   it('detects the cloud from the nodes when the kubeconfig does not tell', async () => {
     const file = labKubeconfigWith((config) => config.clusters.forEach((c) => delete c.cluster.extensions));
     const store = new KubeconfigStore([file]);
-    expect((await new KubeconfigClustersService({ store }).list()).clusters.find((c) => c.context === 'gke-lab')?.cloud).toBe('other');
+    expect(listEntries((await store.load()).config).find((c) => c.context === 'gke-lab')?.cloud).toBe('other');
     const fleet = new KubeFleetService({ store, contexts: ['gke-lab'] });
     await fleet.synced();
     try {
@@ -152,7 +153,7 @@ describe('fleet service against the lab', () => {
       };
     });
     const kc = kubeConfigFor(await loadKubeconfigs([file]), 'gke-lab-viewer');
-    const reflector = new Reflector(kc, '/api/v1/namespaces/shop/pods', 'pods in shop', { watchTimeoutSeconds: 1 });
+    const reflector = new Reflector(listWatch(kc, '/api/v1/namespaces/shop/pods'), 'pods in shop', { minWatchTimeoutSeconds: 1 });
     await reflector.start();
     try {
       const runs = () => readFileSync(countFile, 'utf8').trim().split('\n').length;
@@ -213,7 +214,7 @@ describe('fleet service against the lab', () => {
     const admin = new KubeFleetService({ store: new KubeconfigStore([labKubeconfig]), contexts: ['eks-lab'] });
     try {
       await Promise.all([limited.synced(), admin.synced()]);
-      const pod = (await api.list<KubeObject>('v1', 'Pod', 'shop'))[0].metadata.name;
+      const pod = (await api.list<ListedObject>('v1', 'Pod', 'shop'))[0].metadata.name;
       const denied = await limited.rootCause({ context: 'eks-lab', namespace: 'shop', pod });
       expect(denied.eventsNote).toBe('forbidden: list events in all namespaces');
       expect(denied.events).toEqual([]);

@@ -4,36 +4,18 @@ import type { ContextConfig } from '../../kube/context-config.ts';
 import type { GitOpsNotice } from '../../../shared/contract/gitops.ts';
 import { gitopsKinds, kindInfo, toGitOpsApp, type GitOpsApp, type GitOpsKind } from '../../../shared/gitops/status.ts';
 import { canI, forbiddenMessage } from '../../kube/access.ts';
-import { classifyStatus, kubeRequest } from '../../kube/http.ts';
-import { slim } from '../fleet/cluster-cache.ts';
-import { Reflector, type KubeObject } from '../../kube/reflector.ts';
+import type { ListedObject } from '../../../shared/kube-object.ts';
+import { servedVersions } from '../../kube/discovery.ts';
+import { listWatch } from '../../kube/list-watch.ts';
+import { Reflector } from '../../kube/reflector.ts';
 
 /** A kind found missing is looked for again after this long (the CRD may have been installed since). */
 const REDISCOVER_AFTER_MS = 60_000;
 /** How long a "may patch" answer is trusted. */
 const ACCESS_TTL_MS = 60_000;
 
-/**
- * For each resource of an API group, the version to use: the preferred one when it serves the
- * resource, else the first that does (an older Flux serves OCIRepository only as v1beta2).
- */
-export async function servedVersions(kc: ContextConfig, group: string): Promise<{ versions?: Map<string, string>; notice?: string }> {
-  const res = await kubeRequest(kc, `/apis/${group}`, { timeoutMs: 15_000 });
-  if (res.status === 404) return { notice: 'not installed (no such API group)' };
-  if (res.status >= 300) throw classifyStatus(res.status, res.body, `GET /apis/${group}`);
-  const body = JSON.parse(res.body) as { preferredVersion?: { version?: string }; versions?: { version: string }[] };
-  const ordered = [...new Set([body.preferredVersion?.version, ...(body.versions ?? []).map((v) => v.version)].filter((v): v is string => !!v))];
-  const versions = new Map<string, string>();
-  for (const version of ordered) {
-    const list = await kubeRequest(kc, `/apis/${group}/${version}`, { timeoutMs: 15_000 });
-    if (list.status >= 300) continue;
-    for (const r of (JSON.parse(list.body) as { resources?: { name: string }[] }).resources ?? []) if (!r.name.includes('/') && !versions.has(r.name)) versions.set(r.name, version);
-  }
-  return { versions };
-}
-
 /** Resolves once the reflector has answered: listed, failed for good, or lost its connection. */
-const answered = (reflector: Reflector<KubeObject>) =>
+const answered = (reflector: Reflector<ListedObject>) =>
   new Promise<void>((resolve) => {
     if (reflector.state.phase !== 'listing') return resolve();
     const off = reflector.onState((state) => state.phase !== 'listing' && (off(), resolve()));
@@ -50,7 +32,7 @@ export class ClusterGitOps {
   readonly context: string;
   private readonly kc: ContextConfig;
   private readonly onChange: () => void;
-  private readonly watches = new Map<GitOpsKind, { apiVersion: string; reflector: Reflector<KubeObject> }>();
+  private readonly watches = new Map<GitOpsKind, { apiVersion: string; reflector: Reflector<ListedObject> }>();
   /** kinds not served, and why */
   private readonly missing = new Map<GitOpsKind, string>();
   private discoveredAt = 0;
@@ -93,7 +75,7 @@ export class ClusterGitOps {
         continue;
       }
       this.missing.delete(kind);
-      const reflector = new Reflector<KubeObject>(this.kc, `/apis/${group}/${version}/${plural}`, `${plural}.${group}`, { transform: slim });
+      const reflector = new Reflector(listWatch<ListedObject>(this.kc, `/apis/${group}/${version}/${plural}`), `${plural}.${group}`);
       reflector.onChange(this.onChange);
       reflector.onState(this.onChange);
       void reflector.start();

@@ -5,12 +5,12 @@ import type { ContextConfig } from '../../kube/context-config.ts';
 import type { DriftItem } from '../../../shared/contract/gitops.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { diffObjects } from '../../../shared/migration/diff.ts';
-import type { KubeObject } from '../../../shared/migration/rules.ts';
+import type { KubeObject } from '../../../shared/kube-object.ts';
 import { classifyStatus } from '../../kube/http.ts';
+import { serverSideApply } from '../../kube/apply.ts';
 import { ClusterClient } from '../../kube/cluster-client.ts';
 import { discoverResources, listAll, objectPath, resolveType, type ResourceType } from '../../kube/discovery.ts';
 
-const FIELD_MANAGER = 'fleetdeck';
 /** Kinds a controller writes with the app's labels copied in, and no owner: never Git's */
 const mirrored = new Set(['Event', 'Endpoints']);
 const keyOf = (o: { kind: string; metadata: { namespace?: string; name: string } }) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
@@ -37,11 +37,12 @@ async function resolveAll(client: ClusterClient, desired: KubeObject[], types: R
   );
 }
 
-const apply = (client: ClusterClient, r: Resolved, dryRun: boolean) =>
-  client.ok<KubeObject>('PATCH', `${objectPath(r.type, r.namespace, r.object.metadata.name)}?fieldManager=${FIELD_MANAGER}&force=true${dryRun ? '&dryRun=All' : ''}`, {
-    body: { ...r.object, metadata: { ...r.object.metadata, ...(r.namespace ? { namespace: r.namespace } : {}) } },
-    contentType: 'application/apply-patch+yaml',
-  });
+async function apply(client: ClusterClient, r: Resolved, dryRun: boolean): Promise<KubeObject> {
+  const url = objectPath(r.type, r.namespace, r.object.metadata.name);
+  const res = await serverSideApply(client, url, { ...r.object, metadata: { ...r.object.metadata, ...(r.namespace ? { namespace: r.namespace } : {}) } }, { dryRun });
+  if (res.status >= 300) throw classifyStatus(res.status, res.text, `apply ${r.object.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.object.metadata.name} on ${client.context}`);
+  return res.body;
+}
 
 export async function detectDrift(kc: ContextConfig, context: string, desired: KubeObject[]): Promise<DriftItem[]> {
   const client = new ClusterClient(kc, context, { retryForMs: 10_000 });

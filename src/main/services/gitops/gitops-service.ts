@@ -2,9 +2,9 @@
 // server, no flux CLI): every application in one list, and the actions the controllers understand.
 import type { ContextConfig } from '../../kube/context-config.ts';
 import type { ActInput, ActResult, DriftInput, DriftItem, GitOpsNotice, GitOpsService, GitOpsStatus } from '../../../shared/contract/gitops.ts';
-import type { KubeObject } from '../../../shared/migration/rules.ts';
+import type { KubeObject, ListedObject } from '../../../shared/kube-object.ts';
 import { detectDrift, selfHeal } from './drift.ts';
-import { FleetdeckError } from '../../../shared/errors.ts';
+import { FleetdeckError, messageOf } from '../../../shared/errors.ts';
 import { streamObjects } from '../../../shared/manifests/documents.ts';
 import { actionPatch, actionProblem, actionSettled, ownedBy, sourceOf } from '../../../shared/gitops/actions.ts';
 import { attentionRank, kindInfo, obj, toGitOpsApp, type GitOpsApp, type GitOpsKind } from '../../../shared/gitops/status.ts';
@@ -13,10 +13,10 @@ import { classifyStatus, kubeOk, kubeRequest, kubeStream } from '../../kube/http
 import { kubeConfigFor, selectEntries } from '../../kube/kubeconfig.ts';
 import type { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
 import { ContextChanges } from '../../kube/context-changes.ts';
-import { parseWatchLine, type KubeObject as WatchedObject } from '../../kube/reflector.ts';
-import { ClusterGitOps, servedVersions } from './cluster-gitops.ts';
+import { parseWatchLine } from '../../kube/list-watch.ts';
+import { ClusterGitOps } from './cluster-gitops.ts';
+import { servedVersions } from '../../kube/discovery.ts';
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 /** How long a status waits for a cluster's first answer: a slow one must not hold the others back. */
 const FIRST_ANSWER_WAIT_MS = 10_000;
 
@@ -59,7 +59,7 @@ async function follow(kc: ContextConfig, collection: string, written: unknown, d
       await kubeStream(kc, path, {
         signal: stop.signal,
         onLine: (line) => {
-          const event = parseWatchLine<WatchedObject>(line, collection);
+          const event = parseWatchLine<ListedObject>(line, collection);
           if (event.type === 'BOOKMARK') return;
           if (event.type === 'ERROR') failure = event.error;
           else if (event.type === 'DELETED') failure = new FleetdeckError('not-found', `${name} was deleted while Fleetdeck waited for the controller`);

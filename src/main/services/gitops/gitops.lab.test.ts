@@ -12,12 +12,14 @@ import { stringify } from 'yaml';
 import { lab, labApi, labKubeconfig } from '../../../../test/lab.ts';
 import { upstreamCrds } from '../../../../lab/upstream-crds.ts';
 import { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
-import { LocalManifestsService } from '../manifests/manifests-service.ts';
+import { FileKeyStore } from '../../kube/vault.ts';
+import { createServices } from '../index.ts';
 import { KubeGitOpsService } from './gitops-service.ts';
 
 const root = path.resolve(import.meta.dirname, '../../../..');
-const manifests = new LocalManifestsService({ dataDir: mkdtempSync(path.join(tmpdir(), 'fleetdeck-home-')) });
-const gitops = new KubeGitOpsService({ store: new KubeconfigStore([labKubeconfig]), render: (root, dir, allowRemote) => manifests.render({ root, dir, allowRemote }).then((r) => r.yaml) });
+const home = mkdtempSync(path.join(tmpdir(), 'fleetdeck-home-'));
+// the app's own composition: GitOps renders through the manifests service
+const { gitops, manifests } = createServices({ kubeconfig: labKubeconfig, dataDir: home, keys: new FileKeyStore(home) });
 const clouds = { 'aks-lab': 'aks', 'gke-lab': 'gke', 'eks-lab': 'eks' } as const;
 
 const cliCommand = (args: string[]) =>

@@ -1,5 +1,5 @@
 import type { PreflightFinding } from '../../../shared/migration/report.ts';
-import type { KubeObject } from '../../../shared/migration/rules.ts';
+import type { KubeObject } from '../../../shared/kube-object.ts';
 import { transformObject, type Mappings } from '../../../shared/migration/transforms.ts';
 import { parseQuantity } from '../../../shared/quantity.ts';
 import type { ArchiveReader, ArchiveRef } from './archive.ts';

@@ -2,12 +2,15 @@ import { FleetdeckError } from '../../../shared/errors.ts';
 import { diffObjects } from '../../../shared/migration/diff.ts';
 import { resticMovers, type Claim, type MoverJobs, type VolumeMover } from '../../../shared/migration/movers.ts';
 import { countResults, runState, type JobReport, type MoverItem, type ReportItem } from '../../../shared/migration/report.ts';
-import { restoreRank, type KubeObject } from '../../../shared/migration/rules.ts';
+import { restoreRank } from '../../../shared/migration/rules.ts';
+import type { KubeObject } from '../../../shared/kube-object.ts';
 import { transformObject, type Mappings, type TransformRecord } from '../../../shared/migration/transforms.ts';
 import type { ArchiveReader, ArchiveRef } from './archive.ts';
 import { statusMessage } from '../../kube/http.ts';
+import { FIELD_MANAGER, serverSideApply } from '../../kube/apply.ts';
 import type { ClusterClient } from '../../kube/cluster-client.ts';
 import { collectionPath, discoverResources, objectPath, resolveType, type ResourceType } from '../../kube/discovery.ts';
+import { sleep } from '../../base/clock.ts';
 import type { Journal } from './journal.ts';
 import { preflight } from './preflight.ts';
 import { inParallel, type Progress } from './progress.ts';
@@ -29,7 +32,6 @@ export interface RestoreOptions {
   sourceClient?: ClusterClient;
 }
 
-const FIELD_MANAGER = 'fleetdeck';
 const PARALLEL = 16;
 
 /** Custom resources are those whose CRD is in the archive or on the target. */
@@ -194,10 +196,7 @@ async function write(client: ClusterClient, type: ResourceType, object: KubeObje
 
 const writtenByFleetdeck = (object: KubeObject) => object.metadata.managedFields?.some((m) => m.manager === FIELD_MANAGER) ?? false;
 
-function apply(client: ClusterClient, type: ResourceType, object: KubeObject, ns: string | undefined, dryRun: boolean) {
-  const params = new URLSearchParams({ fieldManager: FIELD_MANAGER, force: 'true', ...(dryRun ? { dryRun: 'All' } : {}) });
-  return client.request<KubeObject>('PATCH', `${objectPath(type, ns, object.metadata.name)}?${params}`, { body: object, contentType: 'application/apply-patch+yaml' });
-}
+const apply = (client: ClusterClient, type: ResourceType, object: KubeObject, ns: string | undefined, dryRun: boolean) => serverSideApply(client, objectPath(type, ns, object.metadata.name), object, { dryRun });
 
 const message = (text: string, status: number) => statusMessage(text) || `HTTP ${status}`;
 
@@ -209,7 +208,7 @@ async function waitForCrds(client: ClusterClient, names: string[]): Promise<void
       const crd = await client.ok<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
       if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
       if (Date.now() > deadline) throw new FleetdeckError('timeout', `CRD ${name} did not become Established within 60 s`);
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
   }
 }

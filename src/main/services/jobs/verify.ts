@@ -1,5 +1,6 @@
 import type { ReportItem, VerificationItem } from '../../../shared/migration/report.ts';
 import type { ClusterClient } from '../../kube/cluster-client.ts';
+import { sleep } from '../../base/clock.ts';
 import type { Progress } from './progress.ts';
 
 type Status = Record<string, number | string | undefined> & { phase?: string };
@@ -60,7 +61,7 @@ export async function verify(client: ClusterClient, items: ReportItem[], timeout
     const pending = [...results.values()].filter((r) => !r.ok).length;
     progress({ phase: 'verifying', done: results.size - pending, total: results.size });
     if (pending === 0 || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 2_000));
+    await sleep(2_000);
   }
   return [...results.values()];
 }

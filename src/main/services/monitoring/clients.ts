@@ -1,7 +1,8 @@
 import { parse } from 'yaml';
-import { FleetdeckError } from '../../../shared/errors.ts';
+import { errorCodeForStatus, FleetdeckError } from '../../../shared/errors.ts';
 import type { PromData } from '../../../shared/monitoring/promql.ts';
 import type { KubeResponse } from '../../kube/http.ts';
+import { withRetries } from '../../kube/retry.ts';
 import { request, type Target } from './endpoints.ts';
 
 /** A 2xx answer's JSON, or a failure saying the server answered something else. */
@@ -17,12 +18,11 @@ function json<T>(answer: KubeResponse, where: string): T {
 function prometheusError(answer: KubeResponse, where: string): FleetdeckError {
   try {
     const body = JSON.parse(answer.body) as { status?: string; errorType?: string; error?: string };
-    if (body.status === 'error' && body.error) return new FleetdeckError(answer.status === 400 || answer.status === 422 ? 'invalid-input' : 'internal', body.error);
+    if (body.status === 'error' && body.error) return new FleetdeckError(errorCodeForStatus(answer.status), body.error);
   } catch {
     // not Prometheus's JSON: a proxy's or load balancer's page
   }
-  const code = answer.status === 401 ? 'unauthorized' : answer.status === 403 ? 'forbidden' : answer.status === 404 ? 'not-found' : answer.status === 503 || answer.status === 502 ? 'unreachable' : 'internal';
-  return new FleetdeckError(code, `${where}: HTTP ${answer.status}${answer.body.trim() ? `: ${answer.body.trim().slice(0, 200)}` : ''}`);
+  return new FleetdeckError(errorCodeForStatus(answer.status), `${where}: HTTP ${answer.status}${answer.body.trim() ? `: ${answer.body.trim().slice(0, 200)}` : ''}`);
 }
 
 /** An instant query (`time` absent: now) or a range query; answers with Prometheus's `data`. */
@@ -49,43 +49,19 @@ export async function externalClusterLabel(target: Target): Promise<string | und
   return config?.global?.external_labels?.cluster;
 }
 
-const RETRIES = [250, 1000, 3000];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** failures worth another attempt: the connection, not the answer (a too-large one stays too large) */
-const retried = new Set(['unreachable', 'timeout']);
-
 /**
- * A call to Alertmanager's v2 API. Connection failures and 5xx answers are retried with backoff
- * (Alertmanager restarts and reloads); its 4xx answers are final and carry its own message.
+ * A call to Alertmanager's v2 API, sent again by the one retry policy while Alertmanager cannot
+ * answer (it restarts and reloads); any other failed answer is final and carries its own message.
  */
 export async function alertmanagerCall<T>(target: Target, relative: string, options: { method?: string; body?: unknown } = {}): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    let answer: KubeResponse | undefined;
-    let failure: unknown;
-    try {
-      answer = await request(target, `api/v2/${relative}`, { ...options, timeoutMs: 15_000 });
-    } catch (error) {
-      if (!(error instanceof FleetdeckError && retried.has(error.code))) throw error;
-      failure = error;
-    }
-    // Alertmanager answers an unknown silence id with a 500 saying "silence not found"
-    const final = answer && (answer.status < 500 || /not found/i.test(answer.body));
-    if (answer && final) {
-      if (answer.status >= 200 && answer.status < 300) return (answer.body ? json<T>(answer, 'Alertmanager') : undefined) as T;
-      let message = answer.body.trim();
-      try {
-        const parsed = JSON.parse(message) as unknown;
-        message = typeof parsed === 'string' ? parsed : ((parsed as { message?: string }).message ?? message);
-      } catch {
-        // plain text
-      }
-      const code = answer.status === 404 || /not found/i.test(message) ? 'not-found' : answer.status === 401 ? 'unauthorized' : answer.status === 403 ? 'forbidden' : 'invalid-input';
-      throw new FleetdeckError(code, `Alertmanager: ${message || `HTTP ${answer.status}`}`);
-    }
-    if (attempt >= RETRIES.length) {
-      if (failure) throw failure;
-      throw new FleetdeckError('unreachable', `Alertmanager: HTTP ${answer!.status}: ${answer!.body.trim().slice(0, 200)} (after ${RETRIES.length + 1} attempts)`);
-    }
-    await sleep(RETRIES[attempt]);
+  const answer = await withRetries(() => request(target, `api/v2/${relative}`, { ...options, timeoutMs: 15_000 }), { retryForMs: 5_000 });
+  if (answer.status >= 200 && answer.status < 300) return (answer.body ? json<T>(answer, 'Alertmanager') : undefined) as T;
+  let message = answer.body.trim();
+  try {
+    const parsed = JSON.parse(message) as unknown;
+    message = typeof parsed === 'string' ? parsed : ((parsed as { message?: string }).message ?? message);
+  } catch {
+    // plain text
   }
+  throw new FleetdeckError(errorCodeForStatus(answer.status), `Alertmanager: ${message || `HTTP ${answer.status}`}`);
 }

@@ -79,6 +79,8 @@ function monitoringServer(req: http.IncomingMessage, res: http.ServerResponse): 
       return json(200, [{ id: '11111111-2222', matchers: [{ name: 'alertname', value: 'Up', isRegex: false, isEqual: true }], startsAt: '2026-01-01T00:00:00Z', endsAt: '2026-01-02T00:00:00Z', createdBy: 'me', comment: 'x', status: { state: 'active' } }]);
     case 'POST /mon/api/v2/silences':
       return json(200, { silenceID: '11111111-3333' });
+    case 'GET /mon/api/v2/silence/11111111-3333':
+      return json(200, { id: '11111111-3333', matchers: [{ name: 'alertname', value: 'Up', isRegex: false, isEqual: true }], startsAt: '2026-01-01T00:00:00Z', endsAt: '2026-01-02T00:00:00Z', createdBy: 'me', comment: 'test', status: { state: 'active' } });
     case 'DELETE /mon/api/v2/silence/11111111-3333':
       return void res.end();
     case 'GET /mon/api/v2/status':

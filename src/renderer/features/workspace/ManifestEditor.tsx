@@ -2,6 +2,7 @@ import { EditorSelection, EditorState } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
 import { useEffect, useRef, useState } from 'react';
 import type { WorkspaceEntry } from '../../../shared/contract/manifests.ts';
+import { FleetdeckError, messageOf } from '../../../shared/errors.ts';
 import type { Problem } from '../../../shared/manifests/lint.ts';
 import type { SchemaBundle } from '../../../shared/manifests/schema.ts';
 import { api } from '../../api.ts';
@@ -41,8 +42,7 @@ export function ManifestEditor(props: { root: string; file: WorkspaceEntry; bund
         if (!closed) setStatus(s.pending === undefined ? { state: 'saved' } : { state: 'unsaved' });
         callbacks.current.onSaved();
       } catch (error) {
-        const message = (error as Error).message;
-        if (!closed) setStatus({ state: 'failed', message, conflict: /changed on disk/.test(message) });
+        if (!closed) setStatus({ state: 'failed', message: messageOf(error), conflict: error instanceof FleetdeckError && error.code === 'conflict' });
       } finally {
         s.saving = false;
         if (s.pending !== undefined && !closed) schedule();

@@ -1,0 +1,39 @@
+// The shape of a Kubernetes object as Fleetdeck reads it, one definition for main, shared and the
+// renderer: the fields Fleetdeck looks at are typed, every other field passes through.
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: { kind: string; name: string; controller?: boolean }[];
+  managedFields?: { manager?: string; fieldsV1?: Record<string, unknown> }[];
+  [key: string]: unknown;
+}
+
+/** An object with its type: what a GET answers, what an archive or a rendering holds. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [key: string]: unknown;
+}
+
+/** An item of a list or a watch event: the items of a list carry no apiVersion or kind. */
+export interface ListedObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  [key: string]: unknown;
+}
+
+/** A document of a manifest file with apiVersion and kind: its metadata and spec are not checked yet. */
+export interface ManifestObject {
+  apiVersion: string;
+  kind: string;
+  metadata?: Partial<ObjectMeta>;
+  spec?: Record<string, unknown>;
+  [key: string]: unknown;
+}
