@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { actionPatch, actionProblem, actionSettled, ownedBy, sourceOf } from './actions.ts';
-import { attentionRank, toGitOpsApp } from './status.ts';
+import { needsAttention, toGitOpsApp } from './status.ts';
 
 const app = {
   apiVersion: 'argoproj.io/v1alpha1',
@@ -68,9 +68,16 @@ describe('GitOps rows', () => {
     expect(toGitOpsApp('c', 'HelmRelease', 42)).toMatchObject({ name: '', sync: 'Unknown' });
   });
 
-  it('sorts what needs attention first', () => {
+  it('says what needs attention, one way for every screen; a suspended object is suspended, not failing', () => {
     const healthy = toGitOpsApp('c', 'Application', { ...app, status: { sync: { status: 'Synced' }, health: { status: 'Healthy' } } });
-    expect(attentionRank(toGitOpsApp('c', 'Application', app))).toBeLessThan(attentionRank(healthy));
+    const progressing = toGitOpsApp('c', 'Application', { ...app, status: { sync: { status: 'Synced' }, health: { status: 'Progressing' } } });
+    const outOfSync = toGitOpsApp('c', 'Application', { ...app, status: { sync: { status: 'OutOfSync' }, health: { status: 'Healthy' } } });
+    const failing = toGitOpsApp('c', 'Kustomization', kustomization);
+    // suspended after a failed build: the Ready condition still says so, but nothing runs until it is resumed
+    const suspended = toGitOpsApp('c', 'Kustomization', { ...kustomization, spec: { ...kustomization.spec, suspend: true } });
+    expect([failing, outOfSync, progressing, suspended, healthy].map((a) => a.attention)).toEqual(['failing', 'out-of-sync', 'pending', 'suspended', 'ok']);
+    expect(toGitOpsApp('c', 'Application', app).attention).toBe('failing');
+    expect([failing, outOfSync, progressing, suspended, healthy].map(needsAttention)).toEqual([true, true, true, false, false]);
   });
 });
 

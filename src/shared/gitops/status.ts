@@ -39,8 +39,20 @@ export interface GitOpsCondition {
   lastTransitionTime?: string;
 }
 
+/**
+ * What a row asks of the user, worst first: failing (degraded, failed, not ready), out of sync
+ * (or missing), pending (progressing, or not known yet), suspended, ok. Suspended is a state of
+ * its own, not a failure: someone stopped the controller on purpose, so nothing from Git is
+ * applied until it is resumed, and the status it shows is the last one written before.
+ */
+export const attentionStates = ['failing', 'out-of-sync', 'pending', 'suspended', 'ok'] as const;
+export type Attention = (typeof attentionStates)[number];
+
 export interface GitOpsApp {
+  /** the context the object is read and acted on through: of the cluster's contexts, the one allowed the most */
   context: string;
+  /** every context of the same cluster (same API server), `context` first */
+  contexts: string[];
   kind: GitOpsKind;
   apiVersion: string;
   namespace: string;
@@ -59,7 +71,8 @@ export interface GitOpsApp {
   conditions: GitOpsCondition[];
   resources: ManagedResource[];
   history: { revision: string; at?: string }[];
-  /** set by the service when RBAC denies patching the object: every action is a patch, so none is offered */
+  attention: Attention;
+  /** set by the service when RBAC denies `context` patching the object (read only): every action is a patch, so none is offered */
   forbidden?: string;
 }
 
@@ -80,8 +93,8 @@ function conditionsOf(status: Obj): GitOpsCondition[] {
 /** A Flux sourceRef as "Kind/name". */
 const refName = (ref: unknown) => [str(obj(ref).kind), str(obj(ref).name)].filter(Boolean).join('/') || undefined;
 
-/** What the tool's status says; the identity (context, kind, names) is added by toGitOpsApp. */
-type Reading = Omit<GitOpsApp, 'context' | 'kind' | 'apiVersion' | 'namespace' | 'name'>;
+/** What the tool's status says; the identity (context, kind, names) and the attention are added by toGitOpsApp. */
+type Reading = Omit<GitOpsApp, 'context' | 'contexts' | 'kind' | 'apiVersion' | 'namespace' | 'name' | 'attention'>;
 
 /** Flux inventory ids are `<namespace>_<name>_<group>_<kind>`. */
 function inventory(status: Obj): ManagedResource[] {
@@ -172,19 +185,23 @@ function flux(kind: GitOpsKind, o: Obj, meta: Obj): Reading {
   };
 }
 
+/** The one definition of what needs a look, used by the service's order, the CLI and the screen's filter. */
+export function attentionOf({ sync, health, suspended }: Pick<GitOpsApp, 'sync' | 'health' | 'suspended'>): Attention {
+  if (suspended || health === 'Suspended') return 'suspended';
+  if (health === 'Degraded' || health === 'Failed' || sync === 'NotReady') return 'failing';
+  if (sync === 'OutOfSync' || health === 'Missing') return 'out-of-sync';
+  if (/^(Synced|Ready)$/.test(sync) && /^(Healthy|Current)$/.test(health)) return 'ok';
+  return 'pending';
+}
+
+/** Failing, out of sync or pending: a suspended object is not failing, and is not counted. */
+export const needsAttention = (app: Pick<GitOpsApp, 'attention'>) => attentionStates.indexOf(app.attention) < attentionStates.indexOf('suspended');
+
 /** One row from an Argo CD or Flux object as listed from the API server. */
 export function toGitOpsApp(context: string, kind: GitOpsKind, object: unknown): GitOpsApp {
   const o = obj(object);
   const meta = obj(o.metadata);
-  const identity = { context, kind, apiVersion: str(o.apiVersion) ?? '', namespace: str(meta.namespace) ?? '', name: str(meta.name) ?? '' };
-  return { ...identity, ...(kindInfo(kind).tool === 'argo' ? argo(kind, o) : flux(kind, o, meta)) };
-}
-
-/** Worst first: what needs a look sorts to the top. */
-export function attentionRank(app: GitOpsApp): number {
-  if (app.health === 'Degraded' || app.health === 'Failed' || app.sync === 'NotReady') return 0;
-  if (app.sync === 'OutOfSync' || app.health === 'Missing') return 1;
-  if (app.health === 'Progressing' || app.health === 'InProgress' || app.sync === 'Unknown' || app.health === 'Unknown') return 2;
-  if (app.suspended) return 3;
-  return 4;
+  const identity = { context, contexts: [context], kind, apiVersion: str(o.apiVersion) ?? '', namespace: str(meta.namespace) ?? '', name: str(meta.name) ?? '' };
+  const reading = kindInfo(kind).tool === 'argo' ? argo(kind, o) : flux(kind, o, meta);
+  return { ...identity, ...reading, attention: attentionOf(reading) };
 }

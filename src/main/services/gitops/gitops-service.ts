@@ -7,10 +7,10 @@ import { detectDrift, selfHeal } from './drift.ts';
 import { FleetdeckError, messageOf } from '../../../shared/errors.ts';
 import { streamObjects } from '../../../shared/manifests/documents.ts';
 import { actionPatch, actionProblem, actionSettled, ownedBy, sourceOf } from '../../../shared/gitops/actions.ts';
-import { attentionRank, kindInfo, obj, toGitOpsApp, type GitOpsApp, type GitOpsKind } from '../../../shared/gitops/status.ts';
+import { attentionStates, gitopsKinds, kindInfo, obj, toGitOpsApp, type GitOpsApp, type GitOpsKind } from '../../../shared/gitops/status.ts';
 import { canI, forbiddenMessage } from '../../kube/access.ts';
 import { classifyStatus, kubeOk, kubeRequest, kubeStream } from '../../kube/http.ts';
-import { kubeConfigFor, selectEntries } from '../../kube/kubeconfig.ts';
+import { kubeConfigFor, selectEntries, type MergedKubeconfig } from '../../kube/kubeconfig.ts';
 import type { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
 import { ContextChanges } from '../../kube/context-changes.ts';
 import { parseWatchLine } from '../../kube/list-watch.ts';
@@ -85,25 +85,32 @@ export class KubeGitOpsService implements GitOpsService {
   private readonly changes: ContextChanges;
   readonly onDidChange: ContextChanges['event'];
 
+  private unsubscribe?: () => void;
+
   constructor(options: GitOpsServiceOptions) {
     this.options = options;
     this.changes = new ContextChanges(options.throttleMs ?? 250);
     this.onDidChange = this.changes.event;
-    // kubeconfigs imported or removed: watch afresh on next use
-    options.store.onDidChange(() => {
-      const contexts = [...this.watched.keys()];
-      this.stopWatching();
+  }
+
+  /** A kubeconfig file edited, a kubeconfig imported or removed: the contexts it touched are watched afresh on next use. */
+  private followKubeconfig(): void {
+    this.unsubscribe ??= this.options.store.onDidChange(({ contexts }) => {
+      for (const context of contexts) {
+        this.watched.get(context)?.stop();
+        this.watched.delete(context);
+        this.privileges.delete(context);
+      }
       this.changes.add(...contexts);
     });
   }
 
-  private stopWatching(): void {
+  /** Stops every watch and stops following the kubeconfig. */
+  dispose(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     for (const cluster of this.watched.values()) cluster.stop();
     this.watched.clear();
-  }
-
-  dispose(): void {
-    this.stopWatching();
     this.changes.dispose();
   }
 
@@ -112,14 +119,62 @@ export class KubeGitOpsService implements GitOpsService {
     return selectEntries(config, contexts).map((entry) => ({ entry, kc: kubeConfigFor(config, entry.context) }));
   }
 
+  /** per context: how much it may do with Argo CD and Flux objects, asked once (until the kubeconfig changes) */
+  private readonly privileges = new Map<string, Promise<number | undefined>>();
+
+  /** One point for each kind the context may list cluster-wide, one for each it may patch; undefined when the cluster did not answer (asked again next time). */
+  private privilegeOf(context: string, kc: ContextConfig): Promise<number | undefined> {
+    let known = this.privileges.get(context);
+    if (!known) {
+      const questions = gitopsKinds.flatMap(({ group, plural }) => ['list', 'patch'].map((verb) => canI(kc, { verb, resource: plural, group })));
+      known = Promise.allSettled(questions).then((answers) => {
+        if (answers.every((a) => a.status === 'rejected')) {
+          this.privileges.delete(context);
+          return undefined;
+        }
+        return answers.filter((a) => a.status === 'fulfilled' && a.value).length;
+      });
+      this.privileges.set(context, known);
+    }
+    return known;
+  }
+
+  /**
+   * One entry per cluster, as the fleet view counts them (contexts of one API server are one
+   * cluster): read through the context allowed the most, the first in the kubeconfig on a tie or
+   * when the cluster does not answer in time. The watches of its other contexts are stopped.
+   */
+  private async perCluster(contexts?: string[]): Promise<{ kc: ContextConfig; contexts: string[] }[]> {
+    const { config } = await this.options.store.load();
+    const servers = new Map<string, string[]>();
+    for (const { server, context } of selectEntries(config, contexts)) servers.set(server, [...(servers.get(server) ?? []), context]);
+    return Promise.all([...servers.values()].map((names) => this.mostPrivileged(config, names)));
+  }
+
+  private async mostPrivileged(config: MergedKubeconfig, names: string[]): Promise<{ kc: ContextConfig; contexts: string[] }> {
+    const kcs = names.map((name) => kubeConfigFor(config, name));
+    let best = 0;
+    if (names.length > 1) {
+      const scores = await within(Promise.all(names.map((name, i) => this.privilegeOf(name, kcs[i]))), FIRST_ANSWER_WAIT_MS);
+      if (scores !== 'late') best = scores.reduce<number>((b, score, i) => ((score ?? -1) > (scores[b] ?? -1) ? i : b), 0);
+    }
+    const others = names.filter((_, i) => i !== best);
+    for (const other of others) {
+      this.watched.get(other)?.stop();
+      this.watched.delete(other);
+    }
+    return { kc: kcs[best], contexts: [names[best], ...others] };
+  }
+
   async status({ contexts }: { contexts?: string[] }): Promise<GitOpsStatus> {
     const apps: GitOpsApp[] = [];
     const notices: GitOpsNotice[] = [];
     const errors: { cluster: string; message: string }[] = [];
     const answered: string[] = [];
+    this.followKubeconfig();
     await Promise.all(
-      (await this.clusters(contexts)).map(async ({ entry, kc }) => {
-        const context = entry.context;
+      (await this.perCluster(contexts)).map(async ({ kc, contexts: names }) => {
+        const context = names[0];
         let cluster = this.watched.get(context);
         if (!cluster) this.watched.set(context, (cluster = new ClusterGitOps(context, kc, () => this.changes.add(context))));
         try {
@@ -128,7 +183,7 @@ export class KubeGitOpsService implements GitOpsService {
             return;
           }
           const reading = await cluster.read();
-          apps.push(...reading.apps);
+          apps.push(...reading.apps.map((app) => ({ ...app, contexts: names })));
           notices.push(...reading.notices);
           if (reading.error) errors.push({ cluster: context, message: reading.error });
           else answered.push(context);
@@ -140,7 +195,8 @@ export class KubeGitOpsService implements GitOpsService {
         }
       }),
     );
-    apps.sort((a, b) => attentionRank(a) - attentionRank(b) || a.context.localeCompare(b.context) || a.kind.localeCompare(b.kind) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+    const rank = (app: GitOpsApp) => attentionStates.indexOf(app.attention);
+    apps.sort((a, b) => rank(a) - rank(b) || a.context.localeCompare(b.context) || a.kind.localeCompare(b.kind) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
     const order = (x: { cluster: string }, y: { cluster: string }) => x.cluster.localeCompare(y.cluster);
     return { apps, notices: notices.sort(order), answered: answered.sort(), errors: errors.sort(order) };
   }

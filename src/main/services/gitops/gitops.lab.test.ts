@@ -53,17 +53,21 @@ describe('GitOps status across the fleet', () => {
   it('shows every seeded Argo CD and Flux object of the three clusters with its state (CLI JSON)', () => {
     const { status, json } = cli('status');
     expect(status).toBe(0);
-    const rows = json as { context: string; kind: string; namespace: string; name: string; source: Record<string, string>; sync: string; health: string; revision: string | null; suspended: boolean; message: string | null }[];
-    expect(Object.keys(rows[0]).sort()).toEqual(['context', 'health', 'kind', 'message', 'name', 'namespace', 'revision', 'source', 'suspended', 'sync']);
+    const rows = json as { context: string; contexts: string[]; kind: string; namespace: string; name: string; source: Record<string, string>; sync: string; health: string; attention: string; revision: string | null; suspended: boolean; message: string | null }[];
+    expect(Object.keys(rows[0]).sort()).toEqual(['attention', 'context', 'contexts', 'health', 'kind', 'message', 'name', 'namespace', 'revision', 'source', 'suspended', 'sync']);
+    // once per cluster, read through the admin context; the viewer context of the same API server is listed with it
+    expect(rows).toHaveLength(33);
+    for (const context of Object.keys(clouds)) expect(rows.filter((r) => r.context === context).every((r) => r.contexts.join() === `${context},${context}-viewer`)).toBe(true);
     for (const [context, cloud] of Object.entries(clouds)) {
       const of = (kind: string, name: string) => rows.find((r) => r.context === context && r.kind === kind && r.name === name);
       expect(of('Application', `shop-${cloud}`)).toMatchObject({ namespace: 'argocd', sync: 'Synced', health: 'Healthy', suspended: false, source: { repo: 'https://github.com/acme/fleet-gitops.git', path: `overlays/${cloud}/shop`, targetRevision: 'main' } });
       expect(of('Application', `payments-${cloud}`)).toMatchObject({ sync: 'OutOfSync', health: 'Progressing', message: 'waiting for healthy state of apps/Deployment/payments-api' });
       expect(of('Application', `monitoring-${cloud}`)?.message).toMatch(/exceeded its progress deadline; one or more objects failed to apply: admission webhook/);
       expect(of('Kustomization', 'infrastructure')).toMatchObject({ sync: 'Ready', health: 'Current', source: { repo: 'GitRepository/fleet', path: `./infrastructure/${cloud}` } });
-      expect(of('Kustomization', 'apps')).toMatchObject({ sync: 'NotReady', health: 'Failed' });
+      expect(of('Kustomization', 'apps')).toMatchObject({ sync: 'NotReady', health: 'Failed', attention: 'failing' });
       expect(of('Kustomization', 'apps')?.message).toMatch(/kustomize build failed/);
-      expect(of('Kustomization', 'observability')).toMatchObject({ sync: 'Unknown', suspended: cloud === 'eks', health: cloud === 'eks' ? 'Suspended' : 'InProgress' });
+      // suspended is its own state, not a failure
+      expect(of('Kustomization', 'observability')).toMatchObject({ sync: 'Unknown', suspended: cloud === 'eks', health: cloud === 'eks' ? 'Suspended' : 'InProgress', attention: cloud === 'eks' ? 'suspended' : 'pending' });
       expect(of('GitRepository', 'fleet')).toMatchObject({ sync: 'Ready', source: { repo: 'https://github.com/acme/fleet-gitops.git', targetRevision: 'main' } });
       expect(of('HelmRepository', 'bitnami')).toMatchObject({ sync: 'Ready' });
       expect(of('HelmRelease', 'redis')).toMatchObject({ sync: 'Ready', health: 'Current', revision: '20.6.2' });
@@ -92,6 +96,14 @@ describe('GitOps status across the fleet', () => {
     expect(apps).toMatchObject({ sync: 'NotReady', forbidden: 'forbidden: patch kustomizations in flux-system' });
     // the admin may act: nothing marked
     expect((await gitops.status({ contexts: ['aks-lab'] })).apps.filter((a) => a.forbidden)).toEqual([]);
+  });
+
+  it('reads a cluster with an admin and a viewer context once, through the admin, whichever is named first', async () => {
+    const result = await gitops.status({ contexts: ['aks-lab-viewer', 'aks-lab'] });
+    expect(result.answered).toEqual(['aks-lab']);
+    expect(result.apps).toHaveLength(11);
+    expect(result.apps.every((a) => a.context === 'aks-lab' && a.contexts.join() === 'aks-lab,aks-lab-viewer' && !a.forbidden)).toBe(true);
+    expect(result.notices.filter((n) => n.cluster === 'aks-lab-viewer')).toEqual([]);
   });
 
   it('is live: a change made through the API is announced and read back, without polling', async () => {
