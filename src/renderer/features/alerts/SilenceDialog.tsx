@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { useClusterColor } from '../../app/cluster-color.ts';
+import { ErrorBanner } from '../../ui/Banner.tsx';
+import { ClusterDot } from '../../ui/ClusterDot.tsx';
 import type { MergedAlert } from '../../../shared/monitoring/alerts.ts';
 import { formatMatcher, silenceMatchersProblem } from '../../../shared/monitoring/matchers.ts';
 import { useSilenceActions } from './queries.ts';
@@ -17,7 +18,6 @@ const AUTHOR_KEY = 'fleetdeck.silence.author';
 
 /** A silence pre-filled from an alert's labels, on the clusters the user picks. */
 export function SilenceDialog({ alert, allClusters, onClose }: { alert: MergedAlert; allClusters: string[]; onClose: () => void }) {
-  const clusterColor = useClusterColor();
   const { create } = useSilenceActions();
   const labels = Object.entries(alert.labels);
   const [chosen, setChosen] = useState(() => new Set(labels.filter(([k]) => IDENTIFYING.has(k)).map(([k]) => k)));
@@ -49,7 +49,7 @@ export function SilenceDialog({ alert, allClusters, onClose }: { alert: MergedAl
           <legend>In the Alertmanager of</legend>
           {allClusters.map((c) => (
             <label key={c}>
-              <input type="checkbox" checked={clusters.has(c)} onChange={() => setClusters(toggle(clusters, c))} /> <span className="dot" style={{ background: clusterColor(c) }} /> {c}
+              <input type="checkbox" checked={clusters.has(c)} onChange={() => setClusters(toggle(clusters, c))} /> <ClusterDot context={c} /> {c}
               {alert.clusters.includes(c) && <span className="muted small"> (fires here)</span>}
             </label>
           ))}
@@ -74,12 +74,8 @@ export function SilenceDialog({ alert, allClusters, onClose }: { alert: MergedAl
           <span>Comment</span>
           <textarea rows={2} value={comment} placeholder="why, and the ticket" onChange={(e) => setComment(e.target.value)} autoFocus />
         </label>
-        {create.error && <div className="banner error" role="alert">{create.error.message}</div>}
-        {create.data?.errors.map((e) => (
-          <div key={e.cluster} className="banner error" role="alert">
-            {e.cluster}: {e.message}
-          </div>
-        ))}
+        <ErrorBanner error={create.error} />
+        {create.data?.errors.map((e) => <ErrorBanner key={e.cluster} error={e} about={e.cluster} />)}
         <div className="dialog-actions">
           {problem && <span className="muted small">{problem}</span>}
           <button onClick={onClose}>Cancel</button>

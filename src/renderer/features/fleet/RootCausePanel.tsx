@@ -1,5 +1,6 @@
 import type { PodRef } from '../../app/ui-store.ts';
-import { age } from './FleetScreen.tsx';
+import { Banner, ErrorBanner } from '../../ui/Banner.tsx';
+import { age } from '../../ui/format.ts';
 import { useRootCause, useRunAction } from './queries.ts';
 
 export function RootCausePanel({ pod: row, onClose }: { pod: PodRef; onClose(): void }) {
@@ -17,7 +18,7 @@ export function RootCausePanel({ pod: row, onClose }: { pod: PodRef; onClose(): 
       </header>
       {problem && <p>{problem.message}</p>}
       {isPending && <p className="muted">Gathering events, owners, node and logs…</p>}
-      {error && <div className="banner error" role="alert">{error.message}</div>}
+      <ErrorBanner error={error} />
       {data && (
         <>
           {data.actions.length > 0 && (
@@ -35,8 +36,8 @@ export function RootCausePanel({ pod: row, onClose }: { pod: PodRef; onClose(): 
               {data.actions.filter((a) => !a.allowed).map((a) => <div key={a.id} className="muted small">{a.reason}</div>)}
             </div>
           )}
-          {run.data && <div className="banner ok" role="status">{run.data.message}</div>}
-          {run.error && <div className="banner error" role="alert">{run.error.message}</div>}
+          {run.data && <Banner tone="ok">{run.data.message}</Banner>}
+          <ErrorBanner error={run.error} />
           <h3>Next steps</h3>
           <ol className="steps">{data.steps.map((s) => <li key={s} className="mono">{s}</li>)}</ol>
           {data.lastTermination && (
