@@ -8,15 +8,15 @@ describe('valueDomain', () => {
     expect(valueDomain('ratio', [])).toEqual([0, RATIO_FLOOR]);
   });
 
-  it('fits a ratio above the floor with some headroom', () => {
-    const [low, high] = valueDomain('ratio', [0.05, 0.2])!;
-    expect(low).toBe(0);
-    expect(high).toBeCloseTo(0.22);
+  it('fits a ratio above the floor with some headroom, up to a round number', () => {
+    expect(valueDomain('ratio', [0.05, 0.2])).toEqual([0, 0.25]);
+    expect(valueDomain('ratio', [0.071])![1]).toBeCloseTo(0.08);
+    expect(valueDomain('ratio', [0.0095])![1]).toBeCloseTo(0.012);
   });
 
   it('never goes beyond 100 % for a ratio, and ignores values that are not numbers', () => {
     expect(valueDomain('ratio', [0.95, 1])).toEqual([0, 1]);
-    expect(valueDomain('ratio', [NaN, Infinity, 0.5])![1]).toBeCloseTo(0.55);
+    expect(valueDomain('ratio', [NaN, Infinity, 0.5])![1]).toBeCloseTo(0.6);
   });
 
   it('leaves other units to the chart', () => {
