@@ -57,6 +57,12 @@ describe('fleetdeck against a fleet where some clusters are down', () => {
     expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: 'fleetdeck: silent: not listed within 10 s (--timeout SECONDS waits longer)\n' });
   });
 
+  it('silence list shows the Alertmanagers that answered, names the failed cluster and exits 0', async () => {
+    const result = await run(['silence', 'list', '--kubeconfig', withDeadClusters(), '--context', 'aks-lab', '--context', 'refused', '--output', 'json']);
+    expect(JSON.parse(result.output as string)).toMatchObject({ answered: ['aks-lab'], errors: [{ cluster: 'refused' }] });
+    expect(result).toMatchObject({ exitCode: 0, errors: [expect.stringMatching(/^refused: /)] });
+  });
+
   it('clusters --connect exits 2 when some clusters failed', async () => {
     const file = withDeadClusters();
     const result = await run(['clusters', '--connect', '--kubeconfig', file, '--output', 'json']);

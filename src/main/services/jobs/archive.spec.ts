@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync } from 'node:fs';
-import { chmod, lstat, mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -11,8 +11,6 @@ import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import packageJson from '../../../../package.json' with { type: 'json' };
-import type { JobReport } from '../../../shared/migration/report.ts';
-import { run } from '../../cli/index.ts';
 import type { ArchiveEntry, ArchiveKey, ArchiveManifest, ArchiveRef } from './archive.ts';
 import { ArchiveReader, archiveLimits, ArchiveWriter, entryPath } from './archive.ts';
 
@@ -766,56 +764,5 @@ describe('malformed input', () => {
     const missing = path.join(dir, 'missing', 'backup.tar.gz');
     await expect(ArchiveWriter.create(missing)).rejects.toMatchObject({ code: 'not-found', message: `cannot write ${missing}: the folder ${path.dirname(missing)} does not exist` });
     expect(await readdir(dir)).toEqual(['backup.tar.gz']);
-  });
-});
-
-describe('the CLI on bad archive paths', () => {
-  const home = () => path.join(dir, 'home');
-  let kubeconfig: string;
-  let savedHome: string | undefined;
-  beforeEach(async () => {
-    savedHome = process.env.FLEETDECK_HOME;
-    process.env.FLEETDECK_HOME = home();
-    await mkdir(home(), { recursive: true });
-    kubeconfig = path.join(dir, 'kubeconfig');
-    // a cluster nothing listens on: these runs must fail before they connect
-    await writeFile(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:9"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: lab, context: {cluster: c, user: u}}, {name: broken, context: {cluster: gone, user: u}}]\ncurrent-context: lab\n', { mode: 0o600 });
-  });
-  afterEach(() => {
-    if (savedHome === undefined) delete process.env.FLEETDECK_HOME;
-    else process.env.FLEETDECK_HOME = savedHome;
-  });
-
-  /** One CLI run with --output json: its exit code, report and stderr lines. */
-  async function fleetdeck(...args: string[]): Promise<{ exitCode: number; report: JobReport; errors: string[] }> {
-    const result = await run([...args, '--kubeconfig', kubeconfig, '--output', 'json']);
-    const output = typeof result.output === 'string' ? result.output : [...result.output].join('');
-    return { exitCode: result.exitCode, report: JSON.parse(output) as JobReport, errors: result.errors };
-  }
-  const failed = (message: string) => ({ exitCode: 1, report: expect.objectContaining({ state: 'Failed', error: message }), errors: [message] });
-
-  it('--out into a missing folder: a Failed report with one line, before the cluster is asked', async () => {
-    const out = path.join(dir, 'missing', 'shop.tar.gz');
-    expect(await fleetdeck('backup', '--context', 'lab', '--out', out)).toEqual(failed(`cannot write ${out}: the folder ${path.dirname(out)} does not exist`));
-  });
-
-  it('--out naming an existing archive: refused, the archive kept', async () => {
-    await writeFile(file, 'an earlier archive');
-    expect(await fleetdeck('backup', '--context', 'lab', '--out', file)).toEqual(failed(`${file} already exists: Fleetdeck never overwrites an archive; choose another name or delete it first`));
-    expect(await readFile(file, 'utf8')).toBe('an earlier archive');
-  });
-
-  it('--from naming a folder, and a manifest with entries [null]: a Failed report with one line', async () => {
-    expect(await fleetdeck('restore', '--context', 'lab', '--from', dir)).toEqual(failed(`${dir} is a folder, not an archive`));
-    await writeArchive([configMap]);
-    await changeManifest((m) => ({ ...m, entries: [null] }));
-    expect(await fleetdeck('restore', '--context', 'lab', '--from', file, '--allow-unsigned')).toEqual(failed(`${file}: manifest.json is malformed at entries[0]: Invalid input: expected object, received null`));
-  });
-
-  it('--allow-unsigned is what lets an unsigned archive through', async () => {
-    await writeArchive([configMap]);
-    expect((await fleetdeck('restore', '--context', 'broken', '--from', file)).report.error).toMatch(/is not signed: .* with --allow-unsigned$/);
-    // allowed, it gets as far as the target context, which has no cluster: the problem as the kubeconfig check words it, once
-    expect(await fleetdeck('restore', '--context', 'broken', '--from', file, '--allow-unsigned')).toEqual(failed('context "broken" references missing cluster "gone"'));
   });
 });
