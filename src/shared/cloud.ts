@@ -10,26 +10,45 @@ export const cloudNames: Record<Cloud, string> = {
 
 interface CloudSignature {
   hostSuffixes: string[];
-  execCommands: string[];
-  /** exec plugins that serve several clouds are recognised by their arguments. */
-  execArgs?: { command: string; args: string[] }[];
   authProviders: string[];
 }
 
 const signatures: Record<Exclude<Cloud, 'other'>, CloudSignature> = {
-  aks: { hostSuffixes: ['.azmk8s.io'], execCommands: ['kubelogin'], authProviders: ['azure'] },
-  gke: {
-    hostSuffixes: ['container.googleapis.com', '.gke.goog'],
-    execCommands: ['gke-gcloud-auth-plugin'],
-    authProviders: ['gcp'],
-  },
-  eks: {
-    hostSuffixes: ['.eks.amazonaws.com'],
-    execCommands: ['aws-iam-authenticator'],
-    execArgs: [{ command: 'aws', args: ['eks', 'get-token'] }],
-    authProviders: [],
-  },
+  aks: { hostSuffixes: ['.azmk8s.io'], authProviders: ['azure'] },
+  gke: { hostSuffixes: ['container.googleapis.com', '.gke.goog'], authProviders: ['gcp'] },
+  eks: { hostSuffixes: ['.eks.amazonaws.com'], authProviders: [] },
 };
+
+/** A known exec credential plugin. */
+export interface CredentialPlugin {
+  /**
+   * The words of the subcommand it issues a credential with (empty: it does nothing else): the only
+   * positional arguments shown, and what an imported kubeconfig must run it with.
+   */
+  subcommand: readonly string[];
+  /** the cloud it signals; a general cloud CLI (aws) only when run with its subcommand */
+  cloud?: { id: Exclude<Cloud, 'other'>; onlyWithSubcommand?: boolean };
+  /** how to install it, for the "plugin not found" error */
+  install?: string;
+}
+
+/** The known credential plugins, by name (see pluginName); an imported kubeconfig may run only these. */
+export const credentialPlugins: ReadonlyMap<string, CredentialPlugin> = new Map<string, CredentialPlugin>([
+  ['aws', { subcommand: ['eks', 'get-token'], cloud: { id: 'eks', onlyWithSubcommand: true }, install: 'install the AWS CLI v2: `brew install awscli` or https://aws.amazon.com/cli/' }],
+  // Azure's kubelogin and int128's kubelogin (also run as kubectl oidc-login)
+  ['kubelogin', { subcommand: ['get-token'], cloud: { id: 'aks' }, install: 'install kubelogin: `az aks install-cli` or `brew install Azure/kubelogin/kubelogin`' }],
+  ['kubectl', { subcommand: ['oidc-login', 'get-token'] }],
+  ['kubectl-oidc_login', { subcommand: ['get-token'] }],
+  ['aws-iam-authenticator', { subcommand: ['token'], cloud: { id: 'eks' }, install: 'install it: `brew install aws-iam-authenticator`' }],
+  ['gke-gcloud-auth-plugin', { subcommand: [], cloud: { id: 'gke' }, install: 'install it: `gcloud components install gke-gcloud-auth-plugin` or `apt-get install google-cloud-cli-gke-gcloud-auth-plugin`' }],
+  ['gcloud', { subcommand: ['config', 'config-helper'] }],
+  ['az', { subcommand: ['account', 'get-access-token'] }],
+  ['doctl', { subcommand: ['kubernetes', 'cluster', 'kubeconfig', 'exec-credential'] }],
+  ['oci', { subcommand: ['ce', 'cluster', 'generate-token'] }],
+]);
+
+/** The one way an exec plugin's command becomes its name: the base name (either slash), without Windows' .exe. */
+export const pluginName = (command: string) => command.split(/[\\/]/).pop()!.replace(/\.exe$/i, '');
 
 export interface CloudHints {
   server?: string;
@@ -39,8 +58,6 @@ export interface CloudHints {
   /** An explicit cloud recorded in the kubeconfig (the `fleetdeck.io/cloud` cluster extension). */
   declared?: string;
 }
-
-const baseName = (command: string) => command.split(/[\\/]/).pop()!.replace(/\.exe$/i, '');
 
 function hostOf(server: string): string {
   try {
@@ -54,24 +71,16 @@ function hostOf(server: string): string {
 export function detectCloud(hints: CloudHints): Cloud {
   if (hints.declared && (clouds as readonly string[]).includes(hints.declared)) return hints.declared as Cloud;
   const host = hints.server ? hostOf(hints.server) : '';
-  const command = hints.execCommand ? baseName(hints.execCommand) : '';
+  const plugin = hints.execCommand ? credentialPlugins.get(pluginName(hints.execCommand)) : undefined;
   const args = hints.execArgs ?? [];
+  const pluginCloud = plugin?.cloud && (!plugin.cloud.onlyWithSubcommand || plugin.subcommand.every((word) => args.includes(word))) ? plugin.cloud.id : undefined;
   for (const [cloud, sig] of Object.entries(signatures) as [Exclude<Cloud, 'other'>, CloudSignature][]) {
     if (host && sig.hostSuffixes.some((suffix) => host === suffix.replace(/^\./, '') || host.endsWith(suffix))) return cloud;
-    if (command && sig.execCommands.includes(command)) return cloud;
-    if (command && sig.execArgs?.some((e) => e.command === command && e.args.every((a) => args.includes(a)))) return cloud;
+    if (pluginCloud === cloud) return cloud;
     if (hints.authProvider && sig.authProviders.includes(hints.authProvider)) return cloud;
   }
   return 'other';
 }
-
-/** How to install the exec credential plugins the clouds use, for the "plugin not found" error. */
-export const execPluginInstallHints: Record<string, string> = {
-  kubelogin: 'install kubelogin: `az aks install-cli` or `brew install Azure/kubelogin/kubelogin`',
-  'gke-gcloud-auth-plugin': 'install it: `gcloud components install gke-gcloud-auth-plugin` or `apt-get install google-cloud-cli-gke-gcloud-auth-plugin`',
-  aws: 'install the AWS CLI v2: `brew install awscli` or https://aws.amazon.com/cli/',
-  'aws-iam-authenticator': 'install it: `brew install aws-iam-authenticator`',
-};
 
 const nodeSignatures: [Exclude<Cloud, 'other'>, string, string][] = [
   ['aks', 'azure://', 'kubernetes.azure.com/agentpool'],

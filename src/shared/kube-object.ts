@@ -37,3 +37,21 @@ export interface ManifestObject {
   spec?: Record<string, unknown>;
   [key: string]: unknown;
 }
+
+/** A core/v1 Event as the root-cause panel reads it. */
+export interface KubeEvent extends ListedObject {
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  series?: { count?: number };
+  lastTimestamp?: string;
+  eventTime?: string;
+  involvedObject?: { kind?: string; namespace?: string; name?: string };
+}
+
+/** The workload kinds the fleet view drills into, from a namespace down to their pods. */
+export const workloadKinds = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job'] as const;
+export type WorkloadKind = (typeof workloadKinds)[number];
+/** What a backup selects by workload: those, and CronJobs (which own their Jobs). */
+export const backupWorkloadKinds = [...workloadKinds, 'CronJob'] as const;

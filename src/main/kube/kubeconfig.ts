@@ -2,13 +2,13 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { detectCloud } from '../../shared/cloud.ts';
+import { credentialPlugins, detectCloud, pluginName } from '../../shared/cloud.ts';
 import type { AuthKind, ClusterEntry, KubeconfigSourceError } from '../../shared/contract/clusters.ts';
 import { FleetdeckError } from '../../shared/errors.ts';
 import { ContextConfig } from './context-config.ts';
 import { readRegularFile } from '../base/files.ts';
 import { environmentProxy, isHostName, isLoopback, parseProxyUrl, type Proxy } from './proxy.ts';
-import { credentialPlugins, describeExec, displayUrl, validUserInfo } from './redact.ts';
+import { describeExec, displayUrl, validUserInfo } from './redact.ts';
 
 const extensions = z.array(z.object({ name: z.string(), extension: z.unknown() })).nullish();
 // what Fleetdeck reads is typed (kubectl too refuses a file with a wrongly typed field); null is absent
@@ -224,8 +224,8 @@ const quoted = (text: string) => JSON.stringify(text.length > 60 ? `${text.slice
 function importedUserProblem(user: RawUser): string | undefined {
   const exec = user.exec;
   if (exec) {
-    const name = exec.command.replace(/\.exe$/i, '');
-    const subcommand = credentialPlugins.get(name);
+    const name = pluginName(exec.command);
+    const subcommand = name === exec.command.replace(/\.exe$/i, '') ? credentialPlugins.get(name)?.subcommand : undefined;
     if (!subcommand) return `its exec plugin ${quoted(exec.command)} is not a known credential plugin named without a path (${[...credentialPlugins.keys()].join(', ')})`;
     const args = exec.args ?? [];
     let at = 0;

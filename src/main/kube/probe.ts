@@ -1,5 +1,5 @@
 import type { ContextConfig } from './context-config.ts';
-import { execPluginInstallHints } from '../../shared/cloud.ts';
+import { credentialPlugins, pluginName } from '../../shared/cloud.ts';
 import type { Connection } from '../../shared/contract/clusters.ts';
 import { FleetdeckError } from '../../shared/errors.ts';
 import { findExecutable } from './exec-path.ts';
@@ -14,7 +14,7 @@ export async function probe(kc: ContextConfig, timeoutMs = 8_000): Promise<Conne
   try {
     const exec = kc.user.exec as { command?: string } | undefined;
     if (exec?.command && !findExecutable(exec.command)) {
-      const hint = execPluginInstallHints[exec.command.split('/').pop()!];
+      const hint = credentialPlugins.get(pluginName(exec.command))?.install;
       throw new FleetdeckError('exec-plugin-not-found', `exec plugin not found: ${exec.command}${hint ? ` (${hint})` : ''}`);
     }
     const started = performance.now();

@@ -4,6 +4,7 @@
 // the subcommands of known plugins; its environment is never shown. Messages made from lower-level
 // errors go through scrub.
 import path from 'node:path';
+import { credentialPlugins, pluginName } from '../../shared/cloud.ts';
 
 const MASK = '***';
 const shorten = (text: string, max = 100) => (text.length > max ? `${text.slice(0, max)}…` : text);
@@ -49,25 +50,6 @@ const namingFlags = new Set([
 /** Flags of those plugins that take no value: the argument after one is not its value. */
 const switches = new Set(['verbose', 'debug', 'use-application-default-credentials', 'legacy', 'pop-enabled']);
 
-/**
- * Known credential plugins, by command name, and the subcommand each issues a credential with
- * (empty: the plugin does nothing else). Its words are the only positional arguments shown; an
- * imported kubeconfig may run only these plugins, with these subcommands.
- */
-export const credentialPlugins: ReadonlyMap<string, readonly string[]> = new Map([
-  ['aws', ['eks', 'get-token']],
-  // Azure's kubelogin and int128's kubelogin (also run as kubectl oidc-login)
-  ['kubelogin', ['get-token']],
-  ['kubectl', ['oidc-login', 'get-token']],
-  ['kubectl-oidc_login', ['get-token']],
-  ['aws-iam-authenticator', ['token']],
-  ['gke-gcloud-auth-plugin', []],
-  ['gcloud', ['config', 'config-helper']],
-  ['az', ['account', 'get-access-token']],
-  ['doctl', ['kubernetes', 'cluster', 'kubeconfig', 'exec-credential']],
-  ['oci', ['ce', 'cluster', 'generate-token']],
-]);
-
 /** A flag shown by name: a long lowercase one or a single letter; anything else that starts with `-` is masked. */
 const wellFormedFlag = /^(?:--[a-z][a-z0-9_-]{0,39}|-[a-zA-Z])$/;
 
@@ -84,9 +66,8 @@ export function describeExec(command: string, args: readonly string[]): { text: 
   const hide = (value: string) => (hidden.push(value), MASK);
   // a URL is shown without its credentials, which a message must not repeat either
   const shownValue = (value: string) => (value.includes('://') ? (hidden.push(...urlSecrets(value)), displayUrl(value)) : shorten(value));
-  const name = path.basename(command);
-  const words = new Set(credentialPlugins.get(name.toLowerCase().replace(/\.(exe|cmd|bat)$/, '')));
-  const shown = [name];
+  const words = new Set(credentialPlugins.get(pluginName(command))?.subcommand);
+  const shown = [path.basename(command)];
   /** the flag whose value comes next ('' for a masked one) */
   let valueOf: string | undefined;
   let optionsEnded = false;

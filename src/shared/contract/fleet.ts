@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Cloud } from '../cloud.ts';
 import type { PodProblem } from '../fleet/pod-problems.ts';
+import { workloadKinds, type WorkloadKind } from '../kube-object.ts';
 import { defineService, type Event } from '../rpc.ts';
 
 export type CacheState = 'connecting' | 'synced' | 'reconnecting' | 'failed';
@@ -43,7 +44,7 @@ export interface KubeEventRow {
 
 /** One level of the drill-down: cluster → namespace → workload → pod. */
 export interface BrowseItem {
-  kind: 'Namespace' | 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job' | 'Pod';
+  kind: 'Namespace' | WorkloadKind | 'Pod';
   context: string;
   namespace?: string;
   name: string;
@@ -77,7 +78,7 @@ export interface RootCause {
 
 export const podRef = z.object({ context: z.string().min(1), namespace: z.string().min(1), pod: z.string().min(1) }).strict();
 export const browseInput = z
-  .object({ context: z.string().min(1), namespace: z.string().min(1).optional(), workload: z.object({ kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']), name: z.string().min(1) }).strict().optional() })
+  .object({ context: z.string().min(1), namespace: z.string().min(1).optional(), workload: z.object({ kind: z.enum(workloadKinds), name: z.string().min(1) }).strict().optional() })
   .strict();
 export const searchInput = z.object({ query: z.string().min(1).max(200), limit: z.number().int().min(1).max(1000).optional() }).strict();
 export const problemsInput = z

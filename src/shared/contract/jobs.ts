@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Cloud } from '../cloud.ts';
 import type { JobReport, ObjectResult } from '../migration/report.ts';
 import { defineService, type Event } from '../rpc.ts';
+import { backupWorkloadKinds } from '../kube-object.ts';
 
 export type TaskKind = 'backup' | 'restore' | 'migrate';
 /** running, then the run's state; interrupted: the app stopped while it ran (resume finishes it) */
@@ -52,7 +53,7 @@ export const selectionInput = z
     includeKinds: z.array(name).max(200).optional(),
     excludeKinds: z.array(name).max(200).optional(),
     /** only these workloads and what they use (config, secrets, claims, Services, Ingresses, RBAC), in the selected namespaces */
-    workloads: z.array(z.object({ kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job']), name }).strict()).max(100).optional(),
+    workloads: z.array(z.object({ kind: z.enum(backupWorkloadKinds), name }).strict()).max(100).optional(),
   })
   .strict();
 export const targetInput = z

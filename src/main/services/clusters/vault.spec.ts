@@ -84,7 +84,7 @@ describe('vault', () => {
   });
 
   it('creates one key however many processes use it first at the same moment', async () => {
-    const vaultModule = path.resolve(import.meta.dirname, 'vault.ts');
+    const vaultModule = path.resolve(import.meta.dirname, '../../kube/vault.ts');
     // each child waits for the same moment, then asks for the key
     const script = `const { FileKeyStore } = await import(${JSON.stringify(vaultModule)});
       while (Date.now() < Number(process.argv[2])) {}

@@ -6,7 +6,7 @@ import { classifyPod, hintFor, type ContainerStatusLike, type PodLike } from '..
 import { compareProblems } from '../../../shared/fleet/problem-rows.ts';
 import { parseQuantity } from '../../../shared/quantity.ts';
 import { kubeRequest } from '../../kube/http.ts';
-import type { ListedObject } from '../../../shared/kube-object.ts';
+import type { KubeEvent, ListedObject, WorkloadKind } from '../../../shared/kube-object.ts';
 import { listWatch } from '../../kube/list-watch.ts';
 import { Reflector, slim, type Change } from '../../kube/reflector.ts';
 
@@ -58,8 +58,8 @@ function slimPod(object: ListedObject): ListedObject {
   };
 }
 
-function slimEvent(object: ListedObject): ListedObject {
-  const e = object as ListedObject & Record<string, unknown> & { involvedObject?: { kind?: string; namespace?: string; name?: string } };
+function slimEvent(object: ListedObject): KubeEvent {
+  const e = object as KubeEvent;
   const { kind, namespace, name } = e.involvedObject ?? {};
   return {
     metadata: { name: e.metadata.name, namespace: e.metadata.namespace, resourceVersion: e.metadata.resourceVersion },
@@ -283,14 +283,14 @@ export class ClusterCache {
     };
   }
 
-  private static readonly workloadKinds = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets', Job: 'jobs' } as const;
+  private static readonly workloadKinds: Record<WorkloadKind, CachedResource> = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets', Job: 'jobs' };
 
   private problemCount(namespace: string, podNames?: Set<string>): number {
     return this.problems().filter((p) => p.namespace === namespace && (!podNames || podNames.has(p.pod))).length;
   }
 
   /** Pods a workload owns: through its ReplicaSets (by name prefix) or directly. */
-  private podsOf(namespace: string, kind: keyof typeof ClusterCache.workloadKinds, name: string): Pod[] {
+  private podsOf(namespace: string, kind: WorkloadKind, name: string): Pod[] {
     return this.items<Pod>('pods').filter((p) => {
       if (p.metadata.namespace !== namespace) return false;
       const owner = (p.metadata.ownerReferences as { kind: string; name: string }[] | undefined)?.[0];
@@ -299,7 +299,7 @@ export class ClusterCache {
     });
   }
 
-  browse(namespace?: string, workload?: { kind: keyof typeof ClusterCache.workloadKinds; name: string }): BrowseItem[] {
+  browse(namespace?: string, workload?: { kind: WorkloadKind; name: string }): BrowseItem[] {
     const base = { context: this.context };
     if (!namespace) {
       const podsPer = new Map<string, number>();
@@ -307,7 +307,7 @@ export class ClusterCache {
       return this.items('namespaces').map((n) => ({ ...base, kind: 'Namespace', name: n.metadata.name, status: `${podsPer.get(n.metadata.name) ?? 0} pods`, problems: this.problemCount(n.metadata.name) }));
     }
     if (!workload) {
-      return (Object.entries(ClusterCache.workloadKinds) as [keyof typeof ClusterCache.workloadKinds, CachedResource][]).flatMap(([kind, resource]) =>
+      return (Object.entries(ClusterCache.workloadKinds) as [WorkloadKind, CachedResource][]).flatMap(([kind, resource]) =>
         this.items<ListedObject & { spec?: { replicas?: number; completions?: number }; status?: Record<string, number> }>(resource)
           .filter((w) => w.metadata.namespace === namespace)
           .map((w) => {
@@ -343,8 +343,8 @@ export class ClusterCache {
     return this.reflectors.pods.store.get(`${namespace}/${name}`) as Pod | undefined;
   }
 
-  eventsFor(namespace: string, names: Set<string>): ListedObject[] {
-    return this.items<ListedObject & { involvedObject?: { namespace?: string; name?: string } }>('events').filter(
+  eventsFor(namespace: string, names: Set<string>): KubeEvent[] {
+    return this.items<KubeEvent>('events').filter(
       (e) => e.involvedObject?.namespace === namespace && names.has(e.involvedObject?.name ?? ''),
     );
   }

@@ -11,7 +11,7 @@ import type { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
 import { ContextChanges } from '../../kube/context-changes.ts';
 import { ClusterCache } from './cluster-cache.ts';
 import { ProblemLog } from './problem-log.ts';
-import type { ListedObject as KubeObject } from '../../../shared/kube-object.ts';
+import type { ListedObject as KubeObject, WorkloadKind } from '../../../shared/kube-object.ts';
 
 export interface FleetServiceOptions {
   store: KubeconfigStore;
@@ -168,7 +168,7 @@ export class KubeFleetService implements FleetService {
     return { total: rows.length, offset, rows: rows.slice(offset, offset + limit), version };
   }
 
-  async browse({ context, namespace, workload }: { context: string; namespace?: string; workload?: { kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job'; name: string } }): Promise<BrowseItem[]> {
+  async browse({ context, namespace, workload }: { context: string; namespace?: string; workload?: { kind: WorkloadKind; name: string } }): Promise<BrowseItem[]> {
     const cache = (await this.clusters()).get(context);
     if (!cache) throw new FleetdeckError('not-found', `context "${context}" is not watched`);
     if (workload && !namespace) throw new FleetdeckError('invalid-input', 'a workload needs its namespace');
@@ -251,9 +251,8 @@ export class KubeFleetService implements FleetService {
     }
 
     const names = new Set([name, ...ownerChain.map((o) => o.name)]);
-    type Event = KubeObject & { type?: string; reason?: string; message?: string; count?: number; lastTimestamp?: string; eventTime?: string; series?: { count?: number }; involvedObject?: { kind?: string; name?: string } };
     const note = await eventsNote;
-    const events: KubeEventRow[] = (cache.eventsFor(namespace, names) as Event[])
+    const events: KubeEventRow[] = cache.eventsFor(namespace, names)
       .map((e) => ({
         type: e.type ?? 'Normal',
         reason: e.reason ?? '',
