@@ -1,9 +1,8 @@
 import type { ClusterEntry, ClusterList, ClustersService, Connection, KubeconfigSourceError } from '../../shared/contract/clusters.ts';
-import type { FleetdeckApi } from '../../shared/contract/index.ts';
 import { FleetdeckError } from '../../shared/errors.ts';
 import { kubeconfigPaths } from '../kube/kubeconfig.ts';
+import { defineCommand, noArguments } from './command.ts';
 import { table } from './table.ts';
-import type { CommandResult } from './index.ts';
 
 /**
  * What every command that reaches clusters checks first, as kubectl does: a kubeconfig file that
@@ -28,32 +27,41 @@ export async function checkSources(clusters: ClustersService, paths: string[], c
 }
 
 /**
- * `fleetdeck clusters [--connect]`: checks the sources as every command does, then lists them;
- * each failed connection is also named on stderr. Exit 1 when the vault could not be read (not
- * when it is the desktop app's) or every connection failed, 2 when some did.
+ * `fleetdeck clusters [--connect]`: the sources as every command checks them, listed; each failed
+ * connection is also named on stderr. Exit 1 when the vault could not be read (not when it is the
+ * desktop app's) or every connection failed, 2 when some did.
  */
-export async function clustersCommand(api: FleetdeckApi, paths: string[], flags: { connect: boolean; json: boolean }): Promise<CommandResult> {
-  const { clusters, errors } = await checkSources(api.clusters, paths, []);
-  const entries: ClusterEntry[] = flags.connect
-    ? await Promise.all(clusters.map(async (entry) => ({ ...entry, connection: await api.clusters.connect({ context: entry.context }) })))
-    : clusters;
-  const output = flags.json
-    ? JSON.stringify(entries, null, 2)
-    : table(
-        ['CONTEXT', 'CLOUD', 'CLUSTER', 'SERVER', 'AUTH', ...(flags.connect ? ['CONNECTION'] : [])],
-        entries.map((e) => [
-          `${e.current ? '*' : ''}${e.context}`,
-          e.cloud,
-          e.cluster,
-          e.server,
-          e.authDetail ? `${e.authKind} (${e.authDetail})` : e.authKind,
-          ...(flags.connect ? [describe(e.connection!)] : []),
-        ]),
-      );
-  const failed = entries.flatMap((e) => (e.connection?.state === 'failed' ? [`${e.context}: ${e.connection.message}`] : []));
-  const exitCode = errors.some((e) => !e.notice) || (failed.length && failed.length === entries.length) ? 1 : failed.length ? 2 : 0;
-  return { output, errors: [...errors.map((e) => (e.notice ? `note: ${e.message}` : e.message)), ...failed], exitCode };
-}
+export const clusters = defineCommand({
+  name: 'clusters',
+  options: { connect: { type: 'boolean', default: false } },
+  prepare: ({ args, values, json }) => {
+    noArguments('clusters', args);
+    return {
+      contexts: values.context,
+      run: async (api, { clusters, errors }) => {
+        const entries: ClusterEntry[] = values.connect
+          ? await Promise.all(clusters.map(async (entry) => ({ ...entry, connection: await api.clusters.connect({ context: entry.context }) })))
+          : clusters;
+        const output = json
+          ? JSON.stringify(entries, null, 2)
+          : table(
+              ['CONTEXT', 'CLOUD', 'CLUSTER', 'SERVER', 'AUTH', ...(values.connect ? ['CONNECTION'] : [])],
+              entries.map((e) => [
+                `${e.current ? '*' : ''}${e.context}`,
+                e.cloud,
+                e.cluster,
+                e.server,
+                e.authDetail ? `${e.authKind} (${e.authDetail})` : e.authKind,
+                ...(values.connect ? [describe(e.connection!)] : []),
+              ]),
+            );
+        const failed = entries.flatMap((e) => (e.connection?.state === 'failed' ? [`${e.context}: ${e.connection.message}`] : []));
+        const exitCode = errors.some((e) => !e.notice) || (failed.length && failed.length === entries.length) ? 1 : failed.length ? 2 : 0;
+        return { output, errors: [...errors.map((e) => (e.notice ? `note: ${e.message}` : e.message)), ...failed], exitCode };
+      },
+    };
+  },
+});
 
 function describe(connection: Connection): string {
   return connection.state === 'connected'

@@ -2,24 +2,19 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { FleetdeckError } from '../../shared/errors.ts';
 import { widenProcessPath } from '../kube/exec-path.ts';
-import { createServices } from '../services/index.ts';
-import { dataDir, FileKeyStore } from '../kube/vault.ts';
 import { kubeconfigPaths } from '../kube/kubeconfig.ts';
-import { checkSources, clustersCommand } from './clusters.ts';
-import { backupCommand, migrateCommand, restoreCommand } from './jobs.ts';
-import { alertsCommand, queryCommand, rulesCommand, silenceCommand } from './monitoring.ts';
-import { gitopsCommand } from './gitops.ts';
-import { renderCommand, scaffoldCommand, validateCommand } from './manifests.ts';
-import { podsCommand } from './pods.ts';
+import { dataDir, FileKeyStore } from '../kube/vault.ts';
+import { createServices } from '../services/index.ts';
+import { checkSources, clusters } from './clusters.ts';
+import { globalOptions, type Command, type CommandResult } from './command.ts';
+import { gitops } from './gitops.ts';
+import { backup, migrate, restore } from './jobs.ts';
+import { render, scaffold, validate } from './manifests.ts';
+import { alerts, query, rules, silence } from './monitoring.ts';
+import { pods } from './pods.ts';
 import { printable, printableLines } from './table.ts';
 
-export interface CommandResult {
-  /** the text for stdout, or its pieces in order (a large report, written as it is serialized) */
-  output: string | Iterable<string>;
-  /** one-line reasons written to stderr */
-  errors: string[];
-  exitCode: number;
-}
+export type { CommandResult } from './command.ts';
 
 const usage = `usage: fleetdeck <command> [options]
 
@@ -78,105 +73,34 @@ options:
   --output table|json    human table (default) or JSON for scripts
   -h, --help             this help`;
 
-/** The commands that reach clusters: each first checks the kubeconfig files and the contexts it names (clusters does so as it lists them). */
-const clusterCommands = ['pods', 'backup', 'restore', 'migrate', 'query', 'alerts', 'silence', 'gitops', 'rules'];
+const commands: Command[] = [clusters, pods, backup, restore, migrate, query, alerts, ...silence, rules, ...gitops, render, validate, scaffold];
+
+/** The command its first words name: `alerts`, or a group's `silence create`. */
+function commandNamed([first, second]: string[]): Command {
+  const group = commands.filter((c) => c.name.split(' ')[0] === first);
+  const command = group.find((c) => c.name === first || c.name === `${first} ${second}`);
+  if (command) return command;
+  if (!group.length) throw new FleetdeckError('invalid-input', `unknown command "${first}" (see fleetdeck --help)`);
+  const actions = group.map((c) => c.name.split(' ')[1]);
+  throw new FleetdeckError('invalid-input', `unknown ${first} command "${second ?? ''}": expected ${actions.join(', ')} (see fleetdeck --help)`);
+}
 
 export async function run(argv: string[]): Promise<CommandResult> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      kubeconfig: { type: 'string' },
-      output: { type: 'string', short: 'o' },
-      connect: { type: 'boolean', default: false },
-      problems: { type: 'boolean', default: false },
-      context: { type: 'string', multiple: true },
-      'from-context': { type: 'string' },
-      'to-context': { type: 'string' },
-      namespace: { type: 'string', multiple: true },
-      workload: { type: 'string', multiple: true },
-      selector: { type: 'string' },
-      'include-kinds': { type: 'string' },
-      'exclude-kinds': { type: 'string' },
-      out: { type: 'string' },
-      from: { type: 'string' },
-      'passphrase-file': { type: 'string' },
-      'allow-unsigned': { type: 'boolean', default: false },
-      'namespace-map': { type: 'string', multiple: true },
-      'storage-class-map': { type: 'string', multiple: true },
-      'ingress-class-map': { type: 'string', multiple: true },
-      'registry-map': { type: 'string', multiple: true },
-      'target-cloud': { type: 'string' },
-      conflict: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-      'verify-timeout': { type: 'string' },
-      'restic-repository': { type: 'string' },
-      'restic-secret': { type: 'string' },
-      range: { type: 'string' },
-      step: { type: 'string' },
-      matcher: { type: 'string', multiple: true },
-      comment: { type: 'string' },
-      duration: { type: 'string' },
-      author: { type: 'string' },
-      name: { type: 'string' },
-      prune: { type: 'boolean' },
-      hard: { type: 'boolean' },
-      'with-source': { type: 'boolean' },
-      timeout: { type: 'string' },
-      workspace: { type: 'string' },
-      overlay: { type: 'string' },
-      'self-heal': { type: 'boolean' },
-      'allow-remote': { type: 'boolean', default: false },
-      repo: { type: 'string' },
-      'kubernetes-version': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  // every command's options are known here only to tell their values from the command's words
+  const options = Object.assign({}, ...commands.map((c) => c.options), globalOptions);
+  const { values, positionals } = parseArgs({ args: argv, options, strict: false, allowPositionals: true });
   if (values.help || positionals.length === 0) return { output: usage, errors: [], exitCode: values.help ? 0 : 2 };
-  const [command, ...rest] = positionals;
+  // the command reads its own options; refused input stops it here, before any file or cluster is read
+  const action = commandNamed(positionals).prepare(argv);
+  if ('offline' in action) return action.offline();
   const dir = dataDir();
-  if (command === 'render') return renderCommand(rest, { dataDir: dir, output: values.output, allowRemote: values['allow-remote'] });
-  if (values.output !== undefined && values.output !== 'table' && values.output !== 'json') throw new FleetdeckError('invalid-input', `--output must be table or json, got "${values.output}"`);
-  const json = values.output === 'json';
-  if (command === 'validate') return validateCommand(rest, { dataDir: dir, json, kubernetesVersion: values['kubernetes-version'] });
-  if (command === 'scaffold') return scaffoldCommand(rest, { json, name: values.name, repo: values.repo });
-  const api = createServices({
-    kubeconfig: values.kubeconfig,
-    contexts: values.context,
-    dataDir: dir,
-    keys: new FileKeyStore(dir),
-    workspaces: values.workspace === undefined ? undefined : [values.workspace],
-  });
-  if (clusterCommands.includes(command)) {
-    const named = [...(values.context ?? []), values['from-context'], values['to-context']].filter((c) => c !== undefined);
-    await checkSources(api.clusters, kubeconfigPaths(values.kubeconfig), named);
-  }
-  switch (command) {
-    case 'clusters':
-      if (rest.length) throw new FleetdeckError('invalid-input', `clusters takes no arguments, got "${rest.join(' ')}"`);
-      return clustersCommand(api, kubeconfigPaths(values.kubeconfig), { connect: values.connect, json });
-    case 'pods':
-      return podsCommand(api.fleet, { problems: values.problems, json, timeout: values.timeout });
-    case 'backup':
-      return backupCommand(api.runner, values, json);
-    case 'restore':
-      return restoreCommand(api.runner, values, json);
-    case 'migrate':
-      return migrateCommand(api.runner, values, json);
-    case 'query':
-      return queryCommand(api.monitoring, rest, { ...values, json });
-    case 'alerts':
-      if (rest.length) throw new FleetdeckError('invalid-input', `alerts takes no arguments, got "${rest.join(' ')}"`);
-      return alertsCommand(api.monitoring, { ...values, json });
-    case 'silence':
-      return silenceCommand(api.monitoring, rest, { ...values, json });
-    case 'gitops':
-      return gitopsCommand(api.gitops, rest, { context: values.context, json, prune: values.prune, hard: values.hard, withSource: values['with-source'], timeout: values.timeout, workspace: values.workspace, overlay: values.overlay, selfHeal: values['self-heal'], allowRemote: values['allow-remote'] });
-    case 'rules':
-      return rulesCommand(api.monitoring, rest, { ...values, dryRun: values['dry-run'], json });
-    default:
-      throw new FleetdeckError('invalid-input', `unknown command "${command}" (see fleetdeck --help)`);
+  const api = createServices({ kubeconfig: action.kubeconfig, contexts: action.contexts, dataDir: dir, keys: new FileKeyStore(dir), workspaces: action.workspaces });
+  try {
+    const sources = await checkSources(api.clusters, kubeconfigPaths(action.kubeconfig), action.contexts ?? []);
+    return await action.run(api, sources);
+  } finally {
+    // the caches and watches a command started would keep the process alive
+    api.dispose();
   }
 }
 

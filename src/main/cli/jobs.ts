@@ -1,37 +1,12 @@
+import { backupInput, migrateInput, restoreInput } from '../../shared/contract/jobs.ts';
 import { FleetdeckError } from '../../shared/errors.ts';
+import { backupWorkloadKinds } from '../../shared/kube-object.ts';
 import { countResults, exitCodeFor, type JobReport } from '../../shared/migration/report.ts';
 import { readRegularFile } from '../base/files.ts';
-import type { Selection } from '../services/jobs/backup.ts';
-import type { JobRunner, TargetOptions } from '../services/jobs/job-runner.ts';
 import type { Progress } from '../services/jobs/progress.ts';
-import type { CommandResult } from './index.ts';
+import { accepted, defineCommand, noArguments, oneContext, secondsOption, type CommandInput, type CommandResult } from './command.ts';
 import { prettyJson } from './pretty-json.ts';
 import { printable, table } from './table.ts';
-
-export interface JobFlags {
-  context?: string[];
-  'from-context'?: string;
-  'to-context'?: string;
-  namespace?: string[];
-  workload?: string[];
-  selector?: string;
-  'include-kinds'?: string;
-  'exclude-kinds'?: string;
-  out?: string;
-  from?: string;
-  'passphrase-file'?: string;
-  'allow-unsigned'?: boolean;
-  'namespace-map'?: string[];
-  'storage-class-map'?: string[];
-  'ingress-class-map'?: string[];
-  'registry-map'?: string[];
-  'target-cloud'?: string;
-  conflict?: string;
-  'dry-run'?: boolean;
-  'verify-timeout'?: string;
-  'restic-repository'?: string;
-  'restic-secret'?: string;
-}
 
 const MAX_PASSPHRASE_FILE_BYTES = 64 * 1024;
 
@@ -39,7 +14,7 @@ const MAX_PASSPHRASE_FILE_BYTES = 64 * 1024;
  * Reads a passphrase file: its first line, which must not be empty. Only a regular file of at most
  * 64 KiB is read, so /dev/zero, a FIFO or a huge file fails at once instead of hanging or filling memory.
  */
-export async function readPassphrase(file: string): Promise<string> {
+async function readPassphrase(file: string): Promise<string> {
   let text: string;
   try {
     text = (await readRegularFile(file, MAX_PASSPHRASE_FILE_BYTES, 'invalid-input')).toString('utf8');
@@ -52,17 +27,48 @@ export async function readPassphrase(file: string): Promise<string> {
   return passphrase;
 }
 
-function required(flags: JobFlags, name: keyof JobFlags, command: string): string {
-  const value = flags[name];
-  if (typeof value !== 'string' || !value) throw new FleetdeckError('invalid-input', `${command} needs --${name}`);
-  return value;
-}
+const selectionOptions = {
+  namespace: { type: 'string', multiple: true },
+  workload: { type: 'string', multiple: true },
+  selector: { type: 'string' },
+  'include-kinds': { type: 'string' },
+  'exclude-kinds': { type: 'string' },
+} as const;
 
-function oneContext(flags: JobFlags, command: string): string {
-  if (!flags.context?.length) throw new FleetdeckError('invalid-input', `${command} needs --context`);
-  if (flags.context.length > 1) throw new FleetdeckError('invalid-input', `${command} takes one --context, got ${flags.context.length}`);
-  return flags.context[0];
-}
+/** The target options of restore and migrate. */
+const targetOptions = {
+  'namespace-map': { type: 'string', multiple: true },
+  'storage-class-map': { type: 'string', multiple: true },
+  'ingress-class-map': { type: 'string', multiple: true },
+  'registry-map': { type: 'string', multiple: true },
+  'target-cloud': { type: 'string' },
+  conflict: { type: 'string', default: 'skip' },
+  'dry-run': { type: 'boolean', default: false },
+  'verify-timeout': { type: 'string', default: '60' },
+  'restic-repository': { type: 'string' },
+  'restic-secret': { type: 'string' },
+} as const;
+
+/** The contract's fields as the command line names them. */
+const fields = {
+  context: '--context',
+  fromContext: '--from-context',
+  toContext: '--to-context',
+  'selection.namespaces': '--namespace',
+  'selection.selector': '--selector',
+  'selection.includeKinds': '--include-kinds',
+  'selection.excludeKinds': '--exclude-kinds',
+  'selection.workloads': '--workload',
+  'target.namespaceMap': '--namespace-map',
+  'target.storageClassMap': '--storage-class-map',
+  'target.ingressClassMap': '--ingress-class-map',
+  'target.registryMap': '--registry-map',
+  'target.targetCloud': '--target-cloud',
+  'target.conflict': '--conflict',
+  'target.verifyTimeoutSeconds': '--verify-timeout',
+  'target.volumeMover.repository': '--restic-repository',
+  'target.volumeMover.secretName': '--restic-secret',
+};
 
 /** "--storage-class-map old=new" repeated → {old: new}. */
 function pairs(values: string[] | undefined, flag: string): Record<string, string> {
@@ -77,53 +83,39 @@ function pairs(values: string[] | undefined, flag: string): Record<string, strin
 
 const list = (value: string | undefined) => (value ? value.split(',').map((k) => k.trim()).filter(Boolean) : undefined);
 
-const workloadKinds = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job'] as const;
-
-/** "--workload Deployment/web" → {kind, name}. */
-function workload(value: string): NonNullable<Selection['workloads']>[number] {
+/** "--workload Deployment/web" → {kind, name}, the kind in any case (the contract checks it). */
+function workload(value: string): { kind: string; name: string } {
   const [kind, name, ...rest] = value.split('/');
-  const known = workloadKinds.find((k) => k.toLowerCase() === kind?.toLowerCase());
-  if (!known || !name || rest.length) throw new FleetdeckError('invalid-input', `--workload takes Kind/name with Kind one of ${workloadKinds.join(', ')}, got "${value}"`);
-  return { kind: known, name };
+  if (!kind || !name || rest.length) throw new FleetdeckError('invalid-input', `--workload takes Kind/name, e.g. Deployment/web, got "${value}"`);
+  return { kind: backupWorkloadKinds.find((k) => k.toLowerCase() === kind.toLowerCase()) ?? kind, name };
 }
 
-function selection(flags: JobFlags): Selection {
-  if (flags.workload?.length && !flags.namespace?.length) throw new FleetdeckError('invalid-input', '--workload needs the --namespace it is in');
+function selection(values: CommandInput<typeof selectionOptions>['values']) {
+  if (values.workload?.length && !values.namespace?.length) throw new FleetdeckError('invalid-input', '--workload needs the --namespace it is in');
   return {
-    namespaces: flags.namespace ?? [],
-    ...(flags.selector ? { selector: flags.selector } : {}),
-    includeKinds: list(flags['include-kinds']),
-    excludeKinds: list(flags['exclude-kinds']),
-    ...(flags.workload?.length ? { workloads: flags.workload.map(workload) } : {}),
+    namespaces: values.namespace ?? [],
+    ...(values.selector ? { selector: values.selector } : {}),
+    includeKinds: list(values['include-kinds']),
+    excludeKinds: list(values['exclude-kinds']),
+    ...(values.workload?.length ? { workloads: values.workload.map(workload) } : {}),
   };
 }
 
-function target(flags: JobFlags): TargetOptions {
-  const conflict = flags.conflict ?? 'skip';
-  if (!['skip', 'update', 'fail'].includes(conflict)) throw new FleetdeckError('invalid-input', `--conflict must be skip, update or fail, got "${conflict}"`);
-  const cloud = flags['target-cloud'];
-  if (cloud && !['aks', 'gke', 'eks'].includes(cloud)) throw new FleetdeckError('invalid-input', `--target-cloud must be aks, gke or eks, got "${cloud}"`);
-  const verifySeconds = Number(flags['verify-timeout'] ?? 60);
-  if (!Number.isFinite(verifySeconds) || verifySeconds < 0) throw new FleetdeckError('invalid-input', `--verify-timeout takes seconds, got "${flags['verify-timeout']}"`);
+function target(values: CommandInput<typeof targetOptions>['values']) {
+  const { 'restic-repository': repository, 'restic-secret': secretName } = values;
+  if (repository && !secretName) throw new FleetdeckError('invalid-input', '--restic-repository needs --restic-secret (a Secret with RESTIC_PASSWORD and the store credentials, in each namespace)');
+  if (secretName && !repository) throw new FleetdeckError('invalid-input', '--restic-secret needs --restic-repository');
   return {
-    namespaceMap: pairs(flags['namespace-map'], 'namespace-map'),
-    storageClassMap: pairs(flags['storage-class-map'], 'storage-class-map'),
-    ingressClassMap: pairs(flags['ingress-class-map'], 'ingress-class-map'),
-    registryMap: pairs(flags['registry-map'], 'registry-map'),
-    ...(cloud ? { targetCloud: cloud as TargetOptions['targetCloud'] } : {}),
-    conflict: conflict as TargetOptions['conflict'],
-    dryRun: !!flags['dry-run'],
-    verifyTimeoutSeconds: verifySeconds,
-    ...volumeMover(flags),
+    namespaceMap: pairs(values['namespace-map'], 'namespace-map'),
+    storageClassMap: pairs(values['storage-class-map'], 'storage-class-map'),
+    ingressClassMap: pairs(values['ingress-class-map'], 'ingress-class-map'),
+    registryMap: pairs(values['registry-map'], 'registry-map'),
+    targetCloud: values['target-cloud'],
+    conflict: values.conflict,
+    dryRun: values['dry-run'],
+    verifyTimeoutSeconds: secondsOption('--verify-timeout', values['verify-timeout']),
+    ...(repository ? { volumeMover: { repository, secretName } } : {}),
   };
-}
-
-function volumeMover(flags: JobFlags): Pick<TargetOptions, 'volumeMover'> {
-  const repository = flags['restic-repository'];
-  if (!repository) return {};
-  const secretName = flags['restic-secret'];
-  if (!secretName) throw new FleetdeckError('invalid-input', '--restic-repository needs --restic-secret (a Secret with RESTIC_PASSWORD and the store credentials, in each namespace)');
-  return { volumeMover: { repository, secretName } };
 }
 
 /** Progress on stderr: each new phase, and the count at most every two seconds. */
@@ -174,27 +166,54 @@ async function job(json: boolean, title: string, run: () => Promise<JobReport & 
   return { output: json ? prettyJson(report) : human(report, title), errors: report.error ? [report.error] : [], exitCode: exitCodeFor(report.state) };
 }
 
-export function backupCommand(jobs: JobRunner, flags: JobFlags, json: boolean): Promise<CommandResult> {
-  return job(json, 'backup', async () => {
-    const context = oneContext(flags, 'backup');
-    const out = required(flags, 'out', 'backup');
+export const backup = defineCommand({
+  name: 'backup',
+  options: { ...selectionOptions, out: { type: 'string' }, 'passphrase-file': { type: 'string' } },
+  prepare: ({ args, values, json }) => {
+    noArguments('backup', args);
+    const input = accepted('backup', backupInput.pick({ context: true, selection: true }), { context: oneContext('backup', values.context), selection: selection(values) }, fields);
+    const { out, 'passphrase-file': passphraseFile } = values;
+    if (!out) throw new FleetdeckError('invalid-input', 'backup needs --out');
     if (!/\.(tar\.gz|tgz)$/.test(out)) throw new FleetdeckError('invalid-input', `--out must name a .tar.gz file, got "${out}"`);
-    const passphrase = flags['passphrase-file'] ? await readPassphrase(flags['passphrase-file']) : undefined;
-    if (!passphrase) process.stderr.write("fleetdeck: no --passphrase-file: Secrets are encrypted with this machine's Fleetdeck key and restore only here\n");
-    const { report, manifest } = await jobs.backup({ ...selection(flags), context, out, ...(passphrase ? { passphrase } : {}) }, progressPrinter());
-    return { ...report, archive: { file: out, total: manifest.total, counts: manifest.counts } };
-  });
-}
+    return {
+      contexts: [input.context],
+      run: ({ runner }) =>
+        job(json, 'backup', async () => {
+          const passphrase = passphraseFile ? await readPassphrase(passphraseFile) : undefined;
+          if (!passphrase) process.stderr.write("fleetdeck: no --passphrase-file: Secrets are encrypted with this machine's Fleetdeck key and restore only here\n");
+          const { report, manifest } = await runner.backup({ ...input.selection, context: input.context, out, ...(passphrase ? { passphrase } : {}) }, progressPrinter());
+          return { ...report, archive: { file: out, total: manifest.total, counts: manifest.counts } };
+        }),
+    };
+  },
+});
 
-export function restoreCommand(jobs: JobRunner, flags: JobFlags, json: boolean): Promise<CommandResult> {
-  return job(json, 'restore', async () => {
-    const passphrase = flags['passphrase-file'] ? await readPassphrase(flags['passphrase-file']) : undefined;
-    return jobs.restore({ context: oneContext(flags, 'restore'), from: required(flags, 'from', 'restore'), ...(passphrase ? { passphrase } : {}), allowUnsigned: !!flags['allow-unsigned'], target: target(flags) }, progressPrinter());
-  });
-}
+export const restore = defineCommand({
+  name: 'restore',
+  options: { ...targetOptions, from: { type: 'string' }, 'passphrase-file': { type: 'string' }, 'allow-unsigned': { type: 'boolean', default: false } },
+  prepare: ({ args, values, json }) => {
+    noArguments('restore', args);
+    const input = accepted('restore', restoreInput.pick({ context: true, allowUnsigned: true, target: true }), { context: oneContext('restore', values.context), allowUnsigned: values['allow-unsigned'], target: target(values) }, fields);
+    const { from, 'passphrase-file': passphraseFile } = values;
+    if (!from) throw new FleetdeckError('invalid-input', 'restore needs --from');
+    return {
+      contexts: [input.context],
+      run: ({ runner }) =>
+        job(json, 'restore', async () => {
+          const passphrase = passphraseFile ? await readPassphrase(passphraseFile) : undefined;
+          return runner.restore({ ...input, from, ...(passphrase ? { passphrase } : {}) }, progressPrinter());
+        }),
+    };
+  },
+});
 
-export function migrateCommand(jobs: JobRunner, flags: JobFlags, json: boolean): Promise<CommandResult> {
-  return job(json, 'migrate', () =>
-    jobs.migrate({ fromContext: required(flags, 'from-context', 'migrate'), toContext: required(flags, 'to-context', 'migrate'), selection: selection(flags), target: target(flags) }, progressPrinter()),
-  );
-}
+export const migrate = defineCommand({
+  name: 'migrate',
+  options: { ...selectionOptions, ...targetOptions, 'from-context': { type: 'string' }, 'to-context': { type: 'string' } },
+  prepare: ({ args, values, json }) => {
+    noArguments('migrate', args);
+    if (values.context) throw new FleetdeckError('invalid-input', 'migrate takes --from-context and --to-context, not --context');
+    const input = accepted('migrate', migrateInput, { fromContext: values['from-context'], toContext: values['to-context'], selection: selection(values), target: target(values) }, fields);
+    return { contexts: [input.fromContext, input.toContext], run: ({ runner }) => job(json, 'migrate', () => runner.migrate(input, progressPrinter())) };
+  },
+});

@@ -187,12 +187,20 @@ describe('fleetdeck: hostile text from clusters and kubeconfigs', () => {
     expect(backup.stdout).not.toMatch(unprintable);
     for (const line of backup.stderr) expect(line).not.toMatch(unprintable);
     expect(backup.stderr).toContain(`fleetdeck: listing 1/1 · configmaps in ${printable(`shop${H}`)}`);
-    // a namespace that does not exist: the report's error line, on stdout and stderr
-    const missing = await printed(['backup', '--context', context, '--namespace', `gone${H}`, '--out', path.join(home, 'gone.tar.gz')]);
+    // an archive in a folder that does not exist: the report's error line, on stdout and stderr
+    const out = path.join(home, `gone${H}`, 'all.tar.gz');
+    const missing = await printed(['backup', '--context', context, '--out', out]);
     expect(missing.code).toBe(1);
     expect(missing.stdout).not.toMatch(unprintable);
-    expect(missing.stdout).toContain(`error: namespace "gone${printable(H.split('\n')[0])}`);
-    for (const line of missing.stderr) expect(line).not.toMatch(unprintable);
+    // (a failure's first line: the name holds a line feed)
+    const line = printable(`cannot write ${out}`.split('\n')[0]);
+    expect(missing.stdout).toContain(`error: ${line}`);
+    expect(missing.stderr.at(-1)).toBe(`fleetdeck: ${line}`);
+    // a namespace name the contract refuses: one line naming it
+    const refused = await printed(['backup', '--context', context, '--namespace', `gone${H}`, '--out', path.join(home, 'gone.tar.gz')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toEqual([expect.stringMatching(/^fleetdeck: --namespace: a namespace name: .*, got "gonex\\u001b\]0;PWNED/)]);
+    expect(refused.stderr[0]).not.toMatch(unprintable);
   }, 30_000);
 
   it('a failure line shows it escaped: an unknown context lists the hostile ones', async () => {

@@ -52,7 +52,7 @@ export const actInput = z
     prune: z.boolean().optional(),
     hard: z.boolean().optional(),
     withSource: z.boolean().optional(),
-    timeoutSeconds: z.number().int().min(0).max(3600).optional(),
+    timeoutSeconds: z.number().int('whole seconds').min(0).max(3600, 'at most 3600 seconds').optional(),
   })
   .strict();
 export type ActInput = z.infer<typeof actInput>;

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { Cloud } from '../cloud.ts';
 import type { JobReport, ObjectResult } from '../migration/report.ts';
-import { defineService, type Event } from '../rpc.ts';
 import { backupWorkloadKinds } from '../kube-object.ts';
+import { defineService, type Event } from '../rpc.ts';
+import { namespaceName } from './names.ts';
 
 export type TaskKind = 'backup' | 'restore' | 'migrate';
 /** running, then the run's state; interrupted: the app stopped while it ran (resume finishes it) */
@@ -48,7 +49,7 @@ const name = z.string().min(1).max(253);
 const map = z.record(name, name);
 export const selectionInput = z
   .object({
-    namespaces: z.array(name).max(1000),
+    namespaces: z.array(namespaceName).max(1000),
     selector: z.string().max(1000).optional(),
     includeKinds: z.array(name).max(200).optional(),
     excludeKinds: z.array(name).max(200).optional(),
@@ -58,14 +59,14 @@ export const selectionInput = z
   .strict();
 export const targetInput = z
   .object({
-    namespaceMap: map,
+    namespaceMap: z.record(namespaceName, namespaceName),
     storageClassMap: map,
     ingressClassMap: map,
     registryMap: map,
     targetCloud: z.enum(['aks', 'gke', 'eks']).optional(),
     conflict: z.enum(['skip', 'update', 'fail']),
     dryRun: z.boolean(),
-    verifyTimeoutSeconds: z.number().int().min(0).max(3600),
+    verifyTimeoutSeconds: z.number().int('whole seconds').min(0).max(3600, 'at most 3600 seconds'),
     /** restic mover Jobs for the claims' data, generated and validated by server-side dry-run */
     volumeMover: z.object({ repository: z.string().min(1).max(2000), secretName: name, image: z.string().min(1).max(500).optional() }).strict().optional(),
   })

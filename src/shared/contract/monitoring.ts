@@ -5,6 +5,7 @@ import type { Matcher } from '../monitoring/matchers.ts';
 import type { ClusterError, Series } from '../monitoring/promql.ts';
 import type { RouteNode } from '../monitoring/routing.ts';
 import { defineService } from '../rpc.ts';
+import { namespaceName } from './names.ts';
 
 /** Where a monitoring URL came from: the context's `fleetdeck.io/monitoring` extension, the app's settings, or the API server's service proxy. */
 export type EndpointSource = 'kubeconfig' | 'settings' | 'discovered';
@@ -42,7 +43,7 @@ export const queryInput = z
     contexts,
     /** unix seconds; absent: an instant query */
     range: z
-      .object({ start: z.number().finite(), end: z.number().finite(), step: z.number().positive().max(86_400 * 30).optional() })
+      .object({ start: z.number().finite(), end: z.number().finite(), step: z.number().positive().max(86_400 * 30, 'at most 30 days').optional() })
       .strict()
       .refine((r) => r.end > r.start, 'range end must be after its start')
       .optional(),
@@ -79,14 +80,14 @@ export const createSilenceInput = z
     contexts: z.array(context).min(1, 'choose at least one cluster').max(100),
     matchers: z.array(matcher).min(1, 'a silence needs at least one matcher').max(50),
     /** from now */
-    durationMinutes: z.number().int().min(1).max(60 * 24 * 365),
+    durationMinutes: z.number().int().min(1, 'at least a minute').max(60 * 24 * 365, 'at most a year'),
     createdBy: z.string().trim().min(1).max(200),
     comment: z.string().trim().min(1, 'a comment saying why').max(2000),
   })
   .strict();
 export const expireSilenceInput = z.object({ context, id: z.string().regex(/^[0-9a-f-]{8,64}$/i, 'a silence id') }).strict();
 export const routingInput = z.object({ contexts }).strict();
-export const deployRulePackInput = z.object({ context, namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63).optional(), dryRun: z.boolean() }).strict();
+export const deployRulePackInput = z.object({ context, namespace: namespaceName.optional(), dryRun: z.boolean() }).strict();
 
 export interface AlertsResult {
   alerts: MergedAlert[];
