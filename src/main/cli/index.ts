@@ -41,7 +41,9 @@ commands:
   rules deploy [--namespace N] [--dry-run]
                          the alert-rule pack as a PrometheusRule (server-side apply, dry run first)
   gitops status          every Argo CD Application and ApplicationSet and Flux Kustomization, HelmRelease
-                         and source of every cluster: source, sync, health, revision, suspended, message
+                         and source of every cluster, once per cluster (read through its most privileged
+                         context): source, sync, health, attention (failing, out-of-sync, pending,
+                         suspended, ok), revision, message
   gitops sync|refresh|reconcile|suspend|resume --context C <kind>/<namespace>/<name>
                          [--prune] [--hard] [--with-source] [--timeout SECONDS (default 60)]
                          writes what the controller expects through the Kubernetes API, then waits for it
