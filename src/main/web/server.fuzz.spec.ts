@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { contracts } from '../../shared/contract/index.ts';
 import { exposeService, type ServiceContract } from '../../shared/rpc.ts';
 import { Dispatcher } from '../rpc/dispatcher.ts';
-import { answerBody, closeCode, exchange, finalStatus, frame, rawRequest } from './raw-client.ts';
+import { answerBody, closeCode, exchange, finalStatus, frame, rawRequest } from '../../../test/raw-client.ts';
 import { startWebShell, type WebShell } from './server.ts';
 
 /** The answers a hostile request may get: the shell's own refusals and Node's HTTP parser's (400, 413, 417, 431, 501, 505). */

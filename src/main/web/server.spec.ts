@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dispatcher } from '../rpc/dispatcher.ts';
-import { answerBody, closeCode, exchange, finalStatus, frame, rawRequest, upgradeRequest } from './raw-client.ts';
+import { answerBody, closeCode, exchange, finalStatus, frame, rawRequest, upgradeRequest } from '../../../test/raw-client.ts';
 import { startWebShell, type WebShell } from './server.ts';
 
 /** A raw request, so Host and Origin can be set to anything (fetch forbids both). */
