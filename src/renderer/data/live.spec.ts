@@ -45,8 +45,9 @@ describe('the renderer data layer over the in-memory transport', () => {
     memory = memoryTransport();
     queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
     stops = [];
-    // a feature's queries.ts loads the renderer's api, which reads window once; the live handlers tested here use only the cache they are given
+    // a feature's queries.ts loads the renderer's api, which takes its transport from window when loaded: this test's
     vi.stubGlobal('window', { fleetdeck: createApiClient(memory.transport) });
+    vi.resetModules();
   });
   afterEach(() => {
     stops.forEach((stop) => stop());
@@ -124,6 +125,22 @@ describe('the renderer data layer over the in-memory transport', () => {
     changed.fire({ contexts: ['aks-lab'], problems: { from: 6, to: 7, upserted: [], removed: [probe] } });
     await view.until((page) => page?.version === 7 && page.total === 0);
     expect(problems).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps a page patched while its fetch was on the way: the answer was cut before the change', async () => {
+    const probe: PodProblemRow = { context: 'aks-lab', cloud: 'aks', namespace: 'default', pod: 'latency-probe', reason: 'Evicted', severity: 1, restarts: 0, message: '', hint: '' };
+    let answer!: (page: ProblemsPage) => void;
+    const changed = new Emitter<FleetChange>();
+    exposeService(contracts.fleet, fake(contracts.fleet, { problems: () => new Promise<ProblemsPage>((resolve) => (answer = resolve)), onDidChange: changed.event }), memory.host);
+    const { applyFleetChange, fetchProblemPage } = await import('../features/fleet/queries.ts');
+    const fleet = createClient(contracts.fleet, memory.transport);
+    stops.push(subscribeLive(queryClient, fleet.onDidChange, applyFleetChange));
+    const key = keys.fleet.problems({}, 0);
+    queryClient.setQueryData<ProblemsPage>(key, { total: 0, offset: 0, rows: [], version: 4 });
+    const fetching = fetchProblemPage(queryClient, {}, 0).catch(() => undefined);
+    changed.fire({ contexts: ['aks-lab'], problems: { from: 4, to: 5, upserted: [probe], removed: [] } });
+    answer?.({ total: 0, offset: 0, rows: [], version: 4 });
+    expect((await fetching)?.version).toBe(5);
   });
 
   it('carries a service failure to the caller with its code, as the wire does', async () => {

@@ -1,4 +1,4 @@
-import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import type { FleetChange, PodActionId, PodProblemRow, ProblemsPage } from '../../../shared/contract/fleet.ts';
 import type { ProblemFilter } from '../../../shared/fleet/problem-rows.ts';
 import type { BrowsePath, PodRef } from '../../app/ui-store.ts';
@@ -30,9 +30,18 @@ export const applyFleetChange: LiveHandler<FleetChange> = ({ problems }, { query
 export const useFleetLive = () => useLive(api.fleet.onDidChange, applyFleetChange);
 
 /**
+ * One page of the problem table. A page patched by a delta while it was being fetched is newer
+ * than the answer (cut before the change): it is kept.
+ */
+export async function fetchProblemPage(queryClient: QueryClient, filter: ProblemFilter, page: number): Promise<ProblemsPage> {
+  const fetched = await api.fleet.problems({ ...filter, offset: page * PROBLEM_PAGE, limit: PROBLEM_PAGE });
+  const held = queryClient.getQueryData<ProblemsPage>(keys.fleet.problems(filter, page));
+  return held && held.version > fetched.version ? held : fetched;
+}
+
+/**
  * The problem rows the table shows: fetched a page at a time (a fleet on fire has tens of
- * thousands), only the pages in view; page 0 always, since it carries the total. A page patched
- * by a delta while it was being fetched is newer than the answer: it is kept.
+ * thousands), only the pages in view; page 0 always, since it carries the total.
  */
 export function useProblemPages(filter: ProblemFilter, pages: number[]) {
   const queryClient = useQueryClient();
@@ -40,11 +49,7 @@ export function useProblemPages(filter: ProblemFilter, pages: number[]) {
   const results = useQueries({
     queries: wanted.map((page) => ({
       queryKey: keys.fleet.problems(filter, page),
-      queryFn: async () => {
-        const fetched = await api.fleet.problems({ ...filter, offset: page * PROBLEM_PAGE, limit: PROBLEM_PAGE });
-        const held = queryClient.getQueryData<ProblemsPage>(keys.fleet.problems(filter, page));
-        return held && held.version > fetched.version ? held : fetched;
-      },
+      queryFn: () => fetchProblemPage(queryClient, filter, page),
       placeholderData: keepPreviousData,
       refetchInterval: 30_000,
     })),
