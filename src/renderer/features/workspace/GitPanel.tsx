@@ -1,6 +1,7 @@
 import { useState, type KeyboardEvent } from 'react';
 import type { GitFileStatus, WorkspaceInfo } from '../../../shared/contract/manifests.ts';
 import { useGitActions, useGitBranches, useGitDiff, useGitLog, useGitStatus, useWorkspaceRefresh } from './queries.ts';
+import { ErrorBanner } from '../../ui/Banner.tsx';
 
 const isStaged = (f: GitFileStatus) => f.index !== ' ' && f.index !== '?';
 const label = (f: GitFileStatus) => (f.index === '?' ? 'new' : { M: 'modified', A: 'added', D: 'deleted', R: 'renamed' }[isStaged(f) ? f.index : f.workTree] ?? `${f.index}${f.workTree}`.trim());
@@ -21,7 +22,7 @@ export function GitPanel({ info, openFile }: { info: WorkspaceInfo; openFile?: s
       <div className="empty">
         This folder is not a Git repository.{' '}
         <button onClick={() => actions.init.mutate(undefined, { onSuccess: afterGit })} disabled={actions.init.isPending}>Initialize Git here</button>
-        {actions.init.error && <div className="banner error" role="alert">{actions.init.error.message}</div>}
+        <ErrorBanner error={actions.init.error} />
       </div>
     );
   }
@@ -47,7 +48,7 @@ export function GitPanel({ info, openFile }: { info: WorkspaceInfo; openFile?: s
             <button type="submit" disabled={!newBranch.trim()}>Create</button>
           </form>
         </div>
-        {error && <div className="banner error" role="alert">{error.message}</div>}
+        <ErrorBanner error={error} />
         {files.length > 0 && (
           <div className="inline-field">
             <button onClick={() => actions.stage.mutate(files.filter((f) => !isStaged(f) || f.workTree !== ' ').map((f) => f.path))} disabled={files.every((f) => isStaged(f) && f.workTree === ' ')}>Stage all</button>
@@ -86,7 +87,7 @@ export function GitPanel({ info, openFile }: { info: WorkspaceInfo; openFile?: s
       <div className="git-diff" aria-label="Diff">
         {!selected && <div className="muted pad">Select a file to see its changes.</div>}
         {selected?.index === '?' && <div className="muted pad">{selected.path} is new: stage it to include it in the next commit.</div>}
-        {diff.error && <div className="banner error" role="alert">{diff.error.message}</div>}
+        <ErrorBanner error={diff.error} />
         {diff.data && (
           <pre className="mono diff">
             {diff.data.diff.split('\n').map((line, i) => (

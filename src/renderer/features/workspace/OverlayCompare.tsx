@@ -4,6 +4,7 @@ import type { ObjectComparison } from '../../../shared/manifests/overlay-diff.ts
 import { cloudOfPath } from '../../../shared/manifests/workspace-model.ts';
 import { RemoteOption } from '../../ui/RemoteOption.tsx';
 import { useCompareOverlays } from './queries.ts';
+import { ErrorBanner } from '../../ui/Banner.tsx';
 
 /** The rendered overlays side by side, one object at a time, with the differing lines marked. */
 export function OverlayCompare({ info }: { info: WorkspaceInfo }) {
@@ -32,7 +33,7 @@ export function OverlayCompare({ info }: { info: WorkspaceInfo }) {
         <RemoteOption allowed={allowRemote} onChange={setAllowRemote} />
         <button type="submit" className="primary" disabled={chosen.length < 2 || compare.isPending}>{compare.isPending ? 'Rendering…' : 'Compare'}</button>
       </form>
-      {compare.error && <div className="banner error" role="alert">{compare.error.message}</div>}
+      <ErrorBanner error={compare.error} />
       {compare.data && (
         <div className="compare-legend muted small">
           {compare.data.objects.length} objects · <span className="diff-cloud">per-cloud setting</span> <span className="diff-other">other difference</span>
