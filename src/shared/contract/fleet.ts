@@ -113,6 +113,8 @@ export interface ProblemDelta {
   upserted: PodProblemRow[];
   /** rows that went or changed, as they were */
   removed: PodProblemRow[];
+  /** more rows changed than an event carries (both lists are then empty): pages of version `from` are fetched again */
+  omitted?: true;
 }
 
 /** Clusters whose data changed; with `problems`, the problem list's delta alone (the pages are patched, nothing else changed). */

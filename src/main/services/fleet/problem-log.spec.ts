@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PodProblemRow } from '../../../shared/contract/fleet.ts';
-import { ProblemLog } from './problem-log.ts';
+import { MAX_DELTA_ROWS, ProblemLog } from './problem-log.ts';
 
 const row = (context: string, pod: string, severity: number, restarts = 1): PodProblemRow => ({
   context,
@@ -32,6 +32,15 @@ describe('the versioned problem list', () => {
     const second = log.record(new Map([['aks', [aks[0], changed]], ['gke', gke]]));
     expect(second.delta).toEqual({ from: 1, to: 2, upserted: [changed], removed: [aks[1]] });
     expect(second.rows.map((r) => r.restarts)).toEqual([1, 1, 2]);
+  });
+
+  it('sends a delta of more rows than an event carries without them', () => {
+    const log = new ProblemLog();
+    const many = Array.from({ length: MAX_DELTA_ROWS + 1 }, (_, i) => row('aks', `p-${String(i).padStart(5, '0')}`, 2));
+    const { rows, version, delta } = log.record(new Map([['aks', many]]));
+    expect(rows).toHaveLength(MAX_DELTA_ROWS + 1);
+    expect(delta).toEqual({ from: 0, to: version, upserted: [], removed: [], omitted: true });
+    expect(log.record(new Map([['aks', [...many.slice(1)]]])).delta?.removed).toEqual([many[0]]);
   });
 
   it('removes the rows of a cluster that is no longer watched', () => {

@@ -15,6 +15,9 @@ function mergeSorted(lists: readonly PodProblemRow[][]): PodProblemRow[] {
   }
 }
 
+/** A delta of more rows (a cluster's first list, a fleet-wide storm) is sent without them: fetching the pages shown costs less. */
+export const MAX_DELTA_ROWS = 1000;
+
 /**
  * The fleet's problem list, versioned: each time a cluster's rows differ from the last ones
  * recorded, the merged list gets a new version and the delta from the previous one is returned,
@@ -45,6 +48,7 @@ export class ProblemLog {
     }
     if (!upserted.length && !removed.length) return { rows: this.merged, version: this.version };
     const from = this.version++;
-    return { rows: this.merged, version: this.version, delta: { from, to: this.version, upserted, removed } };
+    const delta = upserted.length + removed.length > MAX_DELTA_ROWS ? { from, to: this.version, upserted: [], removed: [], omitted: true as const } : { from, to: this.version, upserted, removed };
+    return { rows: this.merged, version: this.version, delta };
   }
 }

@@ -98,6 +98,8 @@ describe('applying a problem delta to a cached page', () => {
     expect(applyProblemDelta(cut(fleet, {}, 3, LIMIT, 1), {}, deltaOf(fleet, after, 2), LIMIT)).toBeUndefined();
     const current = cut(after, {}, 3, LIMIT, 2);
     expect(applyProblemDelta(current, {}, deltaOf(fleet, after, 1), LIMIT)).toBe(current);
+    // a delta too large to carry its rows
+    expect(applyProblemDelta(cut(fleet, {}, 3, LIMIT, 1), {}, { from: 1, to: 2, upserted: [], removed: [], omitted: true }, LIMIT)).toBeUndefined();
   });
 
   it('keeps an empty window past the end empty, or refetches it when the list grows into it', () => {

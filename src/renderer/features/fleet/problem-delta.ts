@@ -5,13 +5,13 @@ const everyRow = () => true;
 
 /**
  * A cached page of the problem table after `delta`, or undefined when it must be fetched again:
- * the delta does not follow the page's version (one was missed), rows moved in or out before the
+ * the delta does not follow the page's version (one was missed) or came without its rows, rows moved in or out before the
  * window (it shifted), or rows left a window that is not the list's end (the rows after it are
  * not known here). Rows are placed by compareProblems, the order main cuts its pages in.
  */
 export function applyProblemDelta(page: ProblemsPage, filter: ProblemFilter, delta: ProblemDelta, limit: number): ProblemsPage | undefined {
   if (page.version >= delta.to) return page;
-  if (page.version !== delta.from) return undefined;
+  if (page.version !== delta.from || delta.omitted) return undefined;
   const matches = problemMatcher(filter) ?? everyRow;
   const removed = delta.removed.filter(matches);
   const upserted = delta.upserted.filter(matches);
