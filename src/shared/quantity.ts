@@ -11,3 +11,13 @@ export function parseQuantity(quantity: string | number | undefined): number {
   if (!match || !(match[2] in suffixes)) throw new Error(`not a Kubernetes quantity: "${quantity}"`);
   return Number(match[1]) * suffixes[match[2]];
 }
+
+/** A size in messages: in MiB from 1 MiB, in KiB from 1 KiB, with one decimal unless whole; else in bytes. */
+export function formatBytes(bytes: number): string {
+  for (const [unit, size] of [['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+    if (bytes < size) continue;
+    const value = bytes / size;
+    return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
+  }
+  return `${bytes} bytes`;
+}

@@ -1,8 +1,7 @@
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { FleetdeckError, type ErrorCode } from '../../shared/errors.ts';
-
-const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
+import { formatBytes } from '../../shared/quantity.ts';
 
 /**
  * Reads a file a kubeconfig names (or a kubeconfig itself): only a regular file of at most
@@ -20,16 +19,21 @@ export async function readRegularFile(file: string, maxBytes: number, refusedCod
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new FleetdeckError(refusedCode, `${file} is not a regular file`);
-    if (stat.size > maxBytes) throw new FleetdeckError('too-large', `${file} is larger than ${mib(maxBytes)}`);
-    const buffer = Buffer.alloc(stat.size);
-    let filled = 0;
-    while (filled < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
-      if (!bytesRead) break;
-      filled += bytesRead;
-    }
-    return buffer.subarray(0, filled);
+    if (stat.size > maxBytes) throw new FleetdeckError('too-large', `${file} is larger than ${formatBytes(maxBytes)}`);
+    return await readOpened(handle, stat.size);
   } finally {
     await handle.close();
   }
+}
+
+/** The first `size` bytes of an open file (its size when checked): a file that grows meanwhile is not read past them. */
+export async function readOpened(handle: FileHandle, size: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(size);
+  let filled = 0;
+  while (filled < buffer.length) {
+    const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+    if (!bytesRead) break;
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, filled);
 }

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { ContextConfig, RequestOptions } from './context-config.ts';
 import { errorCodeForStatus, FleetdeckError } from '../../shared/errors.ts';
+import { formatBytes } from '../../shared/quantity.ts';
 
 export interface KubeResponse {
   status: number;
@@ -32,8 +33,6 @@ export function classifyStatus(status: number, body: string, what: string): Flee
   const prefix = status === 401 ? 'unauthorized: the credentials were rejected' : `${what}: HTTP ${status}`;
   return new FleetdeckError(errorCodeForStatus(status), message ? `${prefix}: ${message}` : prefix);
 }
-
-const mib = (bytes: number) => `${bytes / 2 ** 20} MiB`;
 
 /**
  * The largest answer read: a page of 500 objects is a few MB, but a page of Helm release Secrets
@@ -106,7 +105,7 @@ function readBody(res: http.IncomingMessage, what: string, done: (body: string) 
   let size = 0;
   res.on('data', (chunk: Buffer) => {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) return fail(new FleetdeckError('too-large', `the answer to ${what} is larger than ${mib(MAX_BODY_BYTES)}`));
+    if (size > MAX_BODY_BYTES) return fail(new FleetdeckError('too-large', `the answer to ${what} is larger than ${formatBytes(MAX_BODY_BYTES)}`));
     chunks.push(chunk);
   });
   res.on('end', () => done(Buffer.concat(chunks).toString('utf8')));
@@ -159,7 +158,7 @@ export function kubeStream(
         pending = [];
         pendingSize = 0;
         start = newline + 1;
-        if (line.length > MAX_WATCH_LINE_BYTES) return reject(new FleetdeckError('too-large', `a line of watch ${path} from ${kc.endpoint} is larger than ${mib(MAX_WATCH_LINE_BYTES)}`));
+        if (line.length > MAX_WATCH_LINE_BYTES) return reject(new FleetdeckError('too-large', `a line of watch ${path} from ${kc.endpoint} is larger than ${formatBytes(MAX_WATCH_LINE_BYTES)}`));
         const text = line.toString('utf8');
         try {
           if (text.trim()) onLine(text);
@@ -169,7 +168,7 @@ export function kubeStream(
       }
       pending.push(chunk.subarray(start));
       pendingSize += chunk.length - start;
-      if (pendingSize > MAX_WATCH_LINE_BYTES) reject(new FleetdeckError('too-large', `a line of watch ${path} from ${kc.endpoint} is larger than ${mib(MAX_WATCH_LINE_BYTES)}`));
+      if (pendingSize > MAX_WATCH_LINE_BYTES) reject(new FleetdeckError('too-large', `a line of watch ${path} from ${kc.endpoint} is larger than ${formatBytes(MAX_WATCH_LINE_BYTES)}`));
     });
     res.on('end', () => resolve());
   });

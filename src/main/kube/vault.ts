@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import type { KubeconfigSourceError } from '../../shared/contract/clusters.ts';
 import { FleetdeckError, type ErrorCode } from '../../shared/errors.ts';
+import { formatBytes } from '../../shared/quantity.ts';
 import { readRegularFile } from '../base/files.ts';
 
 /** Where Fleetdeck keeps its own data: $FLEETDECK_HOME, else $XDG_CONFIG_HOME/fleetdeck, else ~/.config/fleetdeck. */
@@ -56,7 +57,7 @@ export async function readOwnFile(file: string, maxBytes: number, { ownerOnly = 
   if (!info) return undefined;
   if (!info.isFile()) throw new FleetdeckError('forbidden', `refusing ${file}: it is ${fileType(info)}, not a regular file${info.isSymbolicLink() ? ' (put the file itself in its place)' : ''}`);
   if (ownerOnly && (info.mode & 0o077) !== 0) throw new FleetdeckError('forbidden', `refusing ${file}: its mode is ${(info.mode & 0o777).toString(8)}, it must be 600 (chmod 600 ${file})`);
-  if (info.size > maxBytes) throw new FleetdeckError('too-large', `refusing ${file}: it is larger than ${maxBytes >= 2 ** 20 ? `${maxBytes / 2 ** 20} MiB` : `${maxBytes / 1024} KiB`}`);
+  if (info.size > maxBytes) throw new FleetdeckError('too-large', `refusing ${file}: it is larger than ${formatBytes(maxBytes)}`);
   // checked again once open (without waiting, should a FIFO have taken its place, and not through a link)
   return readRegularFile(file, maxBytes, 'forbidden', { noFollow: true });
 }
@@ -198,7 +199,7 @@ export class Vault {
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     const body = Buffer.concat([cipher.update(JSON.stringify(data), 'utf8'), cipher.final()]);
     const sealed = Buffer.concat([Buffer.from([kindByte[kind]]), iv, cipher.getAuthTag(), body]);
-    if (sealed.length > MAX_VAULT_BYTES) throw new FleetdeckError('too-large', `the vault would be larger than ${MAX_VAULT_BYTES / 2 ** 20} MiB: remove imported kubeconfigs you no longer need`);
+    if (sealed.length > MAX_VAULT_BYTES) throw new FleetdeckError('too-large', `the vault would be larger than ${formatBytes(MAX_VAULT_BYTES)}: remove imported kubeconfigs you no longer need`);
     await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
     const temp = `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     await writeFile(temp, sealed, { mode: 0o600 });

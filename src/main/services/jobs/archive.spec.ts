@@ -536,7 +536,7 @@ describe('archive size limits', () => {
   it('refuses more entries than the limit, and a manifest or an entry over a lowered limit', async () => {
     await writeArchive(Array.from({ length: 12 }, (_, i) => item('configmaps', '', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: 'shop' } })));
     await expect(ArchiveReader.open(file, { allowUnsigned: true, limits: { ...archiveLimits, entries: 10 } })).rejects.toMatchObject({ code: 'too-large', message: `${file} has more than 10 entries, more than an archive may hold` });
-    await expect(ArchiveReader.open(file, { allowUnsigned: true, limits: { ...archiveLimits, manifestBytes: 1024 } })).rejects.toMatchObject({ code: 'too-large', message: expect.stringMatching(/entry "manifest.json" is \d+ bytes, more than the 1024 bytes a manifest of 12 entries may hold/) });
+    await expect(ArchiveReader.open(file, { allowUnsigned: true, limits: { ...archiveLimits, manifestBytes: 1024 } })).rejects.toMatchObject({ code: 'too-large', message: expect.stringMatching(/entry "manifest.json" is [\d.]+ KiB, more than the 1 KiB a manifest of 12 entries may hold/) });
     await expect(ArchiveReader.open(file, { allowUnsigned: true, limits: { ...archiveLimits, entryBytes: 64 } })).rejects.toMatchObject({ code: 'too-large', message: expect.stringMatching(/entry "resources\/configmaps\/namespaces\/shop\/cm-0.json" is \d+ bytes, more than the 64 bytes an entry may hold/) });
   });
 
@@ -569,7 +569,7 @@ describe('archive size limits', () => {
   it('never writes an entry the reader would refuse', async () => {
     const writer = await ArchiveWriter.create(file);
     const big = { ...configMap.object, data: { blob: 'x'.repeat(archiveLimits.entryBytes) } };
-    await expect(writer.add(configMap.ref, big)).rejects.toMatchObject({ code: 'too-large', message: 'ConfigMap shop/settings takes 16 MiB, more than the 16 MiB an archive entry may hold' });
+    await expect(writer.add(configMap.ref, big)).rejects.toMatchObject({ code: 'too-large', message: 'ConfigMap shop/settings takes 16.0 MiB, more than the 16 MiB an archive entry may hold' });
     await writer.abort();
   });
 });
@@ -654,7 +654,7 @@ describe('JSON that would fill the heap', () => {
       yield Buffer.concat([tail, Buffer.alloc(padding(size) + 1024)]);
     });
     expect((await stat(file)).size).toBeLessThan(MiB);
-    bothRefuseFlat({ code: 'too-large', message: `${file}: entry "manifest.json" is 126 MiB, more than the 1 MiB a manifest of 0 entries may hold` });
+    bothRefuseFlat({ code: 'too-large', message: `${file}: entry "manifest.json" is 126.0 MiB, more than the 1 MiB a manifest of 0 entries may hold` });
   });
 
   it('100,000 entries named by GNU long-name headers longer than any path an archive holds: refused at the first, memory flat', { timeout: 60_000 }, async () => {

@@ -11,6 +11,7 @@ import tar from 'tar-stream';
 import { z } from 'zod';
 import packageJson from '../../../../package.json' with { type: 'json' };
 import { FleetdeckError } from '../../../shared/errors.ts';
+import { formatBytes } from '../../../shared/quantity.ts';
 
 /*
  * The backup archive: a tar.gz with one JSON file per Kubernetes object and manifest.json as the last entry.
@@ -140,7 +141,6 @@ const shown = (value: unknown) => (typeof value === 'string' ? JSON.stringify(va
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const pretty = (value: unknown) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
 const ENTRY_CHUNK = 1 << 20;
-const describeSize = (bytes: number) => (bytes >= MiB ? `${Math.round(bytes / MiB)} MiB` : `${bytes} bytes`);
 
 function deriveKey(passphrase: string, salt: Buffer, cost: { N: number; r: number; p: number }): Promise<Buffer> {
   return new Promise((resolve, reject) =>
@@ -272,7 +272,7 @@ export class ArchiveWriter {
     this.output = output;
     this.encryption = encryption;
     // the tar stream counted as a reader counts it
-    const budget = byteBudget(archiveLimits.totalBytes, () => new FleetdeckError('too-large', `an archive holds at most ${describeSize(archiveLimits.totalBytes)} of objects: back up fewer namespaces at a time`));
+    const budget = byteBudget(archiveLimits.totalBytes, () => new FleetdeckError('too-large', `an archive holds at most ${formatBytes(archiveLimits.totalBytes)} of objects: back up fewer namespaces at a time`));
     this.written = pipeline(this.pack, coalesce, budget, createGzip(), output);
     // a failure surfaces from add() or finish(); until then it must not count as unhandled
     this.written.catch(() => undefined);
@@ -313,7 +313,7 @@ export class ArchiveWriter {
     const over = overBudget(plain, objectBudget);
     if (over) throw new FleetdeckError('too-large', `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name} holds ${over}`);
     const bytes = options.encrypt && this.encryption ? pretty(seal(this.encryption.key, plain)) : plain;
-    if (bytes.length > archiveLimits.entryBytes) throw new FleetdeckError('too-large', `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name} takes ${describeSize(bytes.length)}, more than the ${describeSize(archiveLimits.entryBytes)} an archive entry may hold`);
+    if (bytes.length > archiveLimits.entryBytes) throw new FleetdeckError('too-large', `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name} takes ${formatBytes(bytes.length)}, more than the ${formatBytes(archiveLimits.entryBytes)} an archive entry may hold`);
     if (this.entryCount >= archiveLimits.entries) throw new FleetdeckError('too-large', `an archive holds at most ${archiveLimits.entries} objects: back up fewer namespaces at a time`);
     const { resource, group, namespace, name, apiVersion, kind } = ref;
     const entry: ArchiveManifestEntry = { path, sha256: sha256(bytes), resource, group, ...(namespace && { namespace }), name, apiVersion, kind, ...(options.encrypt && { encrypted: true as const }) };
@@ -359,7 +359,7 @@ export class ArchiveWriter {
     const manifest = framed(manifestFrame(summary, this.entryCount));
     const manifestBytes = manifest.reduce((sum, part) => sum + part.length, 0);
     const manifestLimit = manifestByteLimit(this.entryCount, archiveLimits);
-    if (manifestBytes > manifestLimit) throw new FleetdeckError('too-large', `the archive's manifest would take ${describeSize(manifestBytes)}, more than the ${describeSize(manifestLimit)} it may: back up fewer namespaces at a time, or select fewer`);
+    if (manifestBytes > manifestLimit) throw new FleetdeckError('too-large', `the archive's manifest would take ${formatBytes(manifestBytes)}, more than the ${formatBytes(manifestLimit)} it may: back up fewer namespaces at a time, or select fewer`);
     await this.writeParts(manifestPath, manifest);
     this.pack.finalize();
     await this.written;
@@ -527,7 +527,7 @@ async function* tarEntries(file: string, limits: ArchiveLimits, wanted: (path: s
   const input = createReadStream(file);
   const gunzip = createGunzip();
   // counted before the bytes reach anything that keeps them
-  const budget = byteBudget(limits.totalBytes, () => new FleetdeckError('too-large', `${file} unpacks to more than ${describeSize(limits.totalBytes)}, more than an archive may hold`));
+  const budget = byteBudget(limits.totalBytes, () => new FleetdeckError('too-large', `${file} unpacks to more than ${formatBytes(limits.totalBytes)}, more than an archive may hold`));
   const guard = tarHeaderGuard(file);
   const extract = tar.extract();
   for (const stream of [input, gunzip, budget, guard]) stream.on('error', (error: Error) => extract.destroy(error));
@@ -544,7 +544,7 @@ async function* tarEntries(file: string, limits: ArchiveLimits, wanted: (path: s
       // the entries before the manifest bound it; its bytes are refused before they are read
       const [limit, holder] = name === manifestPath ? [manifestByteLimit(count - 1, limits), manifestBudget(count - 1).holder] : [limits.entryBytes, 'an entry'];
       // tar-stream reads exactly the header's size as the entry's bytes
-      if ((size ?? 0) > limit) throw new FleetdeckError('too-large', `${file}: entry ${label} is ${describeSize(size ?? 0)}, more than the ${describeSize(limit)} ${holder} may hold`);
+      if ((size ?? 0) > limit) throw new FleetdeckError('too-large', `${file}: entry ${label} is ${formatBytes(size ?? 0)}, more than the ${formatBytes(limit)} ${holder} may hold`);
       if (!wanted(name)) {
         entry.resume();
         yield { path: name };

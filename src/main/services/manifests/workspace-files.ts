@@ -4,6 +4,7 @@ import { constants, type Stats } from 'node:fs';
 import { lstat, open, readdir, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { FleetdeckError } from '../../../shared/errors.ts';
+import { readOpened } from '../../base/files.ts';
 import type { WorkspaceFile } from '../../../shared/manifests/lint.ts';
 import { isYamlFile } from '../../../shared/manifests/workspace-model.ts';
 
@@ -97,7 +98,8 @@ const versionOf = (info: Stats) => `${info.mtimeMs.toFixed(3)}-${info.size}`;
 
 /**
  * A regular file's text and version, opened without following a symlink in its last component
- * and without blocking on a FIFO; text is undefined when the file is larger than `maxBytes`.
+ * and without blocking on a FIFO; text is undefined when the file is larger than `maxBytes`, and
+ * a file that grows once open is read only up to its size then (the bounded read of base/files).
  * With a `root`, a file that turns out, once open, to be outside its work tree is refused.
  */
 export async function readRegularFile(file: string, maxBytes: number, root: string | undefined): Promise<{ text?: string; version: string }> {
@@ -105,7 +107,7 @@ export async function readRegularFile(file: string, maxBytes: number, root: stri
   try {
     const info = root === undefined ? await handle.stat() : await refuseOpenedOutside(handle, file, root, path.relative(root, file) || path.basename(file));
     if (!info.isFile()) throw new FleetdeckError('invalid-input', `not a regular file: ${path.basename(file)}`);
-    return { text: info.size > maxBytes ? undefined : await handle.readFile('utf8'), version: versionOf(info) };
+    return { text: info.size > maxBytes ? undefined : (await readOpened(handle, info.size)).toString('utf8'), version: versionOf(info) };
   } finally {
     await handle.close();
   }
