@@ -71,3 +71,25 @@ describe('the archive list', () => {
     }
   });
 });
+
+describe('disposing the jobs center', () => {
+  it('stops a running task and keeps it interrupted and resumable, as after a crash, not cancelled', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'fleetdeck-center-'));
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    // a backup that runs until its signal aborts it
+    const runner = {
+      backup: ({ signal }: { signal: AbortSignal }) => {
+        started();
+        return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+      },
+    } as unknown as JobRunner;
+    const center = new JobsCenter(runner, home);
+    const { id } = await center.startBackup({ context: 'aks-lab', selection: { namespaces: ['shop'] } });
+    await running;
+    center.dispose();
+    await expect.poll(async () => (await center.get({ id })).info).toMatchObject({ state: 'interrupted', resumable: true, cancellable: false });
+    expect((await new JobsCenter(runner, home).get({ id })).info.state).toBe('interrupted');
+    await rm(home, { recursive: true, force: true });
+  });
+});
