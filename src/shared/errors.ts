@@ -19,6 +19,8 @@ export const errorCodes = [
   'too-large',
   /** the target changed since it was read (a file edited on disk, an object written by someone else) */
   'conflict',
+  /** the user (or the host shutting down) cancelled the work */
+  'cancelled',
   'internal',
 ] as const;
 

@@ -10,6 +10,7 @@ import { displayUrl } from '../../kube/redact.ts';
 import type { ArchiveManifestSummary, ArchiveWriter } from './archive.ts';
 import type { ClusterClient } from '../../kube/cluster-client.ts';
 import { discoverResources, listAll, objectPath, type ResourceType } from '../../kube/discovery.ts';
+import { classifyStatus } from '../../kube/http.ts';
 import { inParallel, type Progress } from './progress.ts';
 
 /** Which namespaces (none: every namespace but kube-system, kube-public, kube-node-lease), labels and kinds. */
@@ -72,7 +73,8 @@ async function workloadClosures(client: ClusterClient, types: ResourceType[], na
       const type = typeOf(kind);
       const res = type ? await client.request<KubeObject>('GET', objectPath(type, ns, name)) : undefined;
       if (res?.status === 404) continue;
-      if (!res || res.status !== 200) throw new FleetdeckError('internal', `cannot read ${kind} ${ns}/${name} on ${client.context}`);
+      if (!res) throw new FleetdeckError('not-found', `${client.context} does not serve ${kind}`);
+      if (res.status !== 200) throw classifyStatus(res.status, res.text, `read ${kind} ${ns}/${name} on ${client.context}`);
       for (const key of workloadClosure({ ...res.body, kind }, related)) keep.add(key);
     }
     closures.set(ns, keep);
@@ -124,7 +126,7 @@ export async function backup(client: ClusterClient, writer: ArchiveWriter, optio
   await inParallel(work, 6, async ({ type, ns }) => {
     try {
       for await (const object of listAll(client, type, ns, options.selector)) {
-        if (options.signal?.aborted) throw new FleetdeckError('internal', 'cancelled');
+        if (options.signal?.aborted) throw new FleetdeckError('cancelled', 'cancelled');
         if (closures && !closures.get(ns)?.has(objectKey(type.kind, object.metadata.name))) continue;
         const skip = skipReason(object);
         if (skip) {

@@ -107,7 +107,7 @@ export async function restore(reader: ArchiveReader, client: ClusterClient, opti
       const establishing: string[] = [];
       const custom = customTypes();
       await inParallel(reader.entries((ref) => rankOf(ref, custom) === rank), PARALLEL, async (entry) => {
-        if (options.signal?.aborted) throw new FleetdeckError('internal', 'cancelled');
+        if (options.signal?.aborted) throw new FleetdeckError('cancelled', 'cancelled');
         if (entry.ref.kind === 'PersistentVolumeClaim' && entry.ref.namespace) claims.push({ namespace: entry.ref.namespace, name: entry.ref.name });
         const { object, transforms: applied } = transformObject(entry.object as KubeObject, mappings, { namespaced: namespaced(entry.ref) });
         transforms.push(...applied);
