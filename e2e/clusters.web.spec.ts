@@ -34,6 +34,14 @@ test('the Clusters screen lists the kubeconfig contexts grouped by cloud', async
   await page.getByRole('button', { name: 'Connect on-prem' }).click();
   await expect(page.locator('tr[data-context="on-prem"]')).toContainText('unreachable: cannot reach https://127.0.0.1:1');
 
+  // a table's rows are one tab stop: the arrow keys move between them
+  await page.locator('tr[data-context="on-prem"]').focus();
+  await page.keyboard.press('ArrowDown');
+  await expect(page.locator('tr[data-context="dangling"]')).toBeFocused();
+  await page.keyboard.press('Home');
+  await expect(page.locator('tr[data-context="on-prem"]')).toBeFocused();
+  await expect(page.locator('tr[data-context="dangling"]')).toHaveAttribute('tabindex', '-1');
+
   await page.keyboard.press('/');
   await page.keyboard.type('eks');
   await expect(page.locator('.cloud-group')).toHaveCount(1);
