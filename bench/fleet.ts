@@ -112,7 +112,7 @@ function rawWatch(context: string): { next(phase: string, after: number): Promis
 }
 
 /**
- * API write → watch → cache → change event → the renderer's refetch → the row painted (or gone)
+ * API write → watch → cache → delta event → the cached page patched → the row painted (or gone)
  * in Chromium, through the real web shell, with the table filtered to the probe pod as a user
  * would search for it. Times are wall-clock (Date.now) on both sides: one machine, one clock.
  */
