@@ -23,7 +23,7 @@ export type Action =
       contexts?: string[];
       /** folders named on the command line, which the manifests service may then open */
       workspaces?: string[];
-      /** with the kubeconfig sources as the check before it found them */
+      /** given the services and what the kubeconfig sources define (the check that ran first lists them) */
       run: (api: Services, sources: ClusterList) => Promise<CommandResult>;
     };
 
