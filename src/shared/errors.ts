@@ -77,7 +77,7 @@ export interface WireError {
 
 export function toWireError(error: unknown): WireError {
   if (error instanceof FleetdeckError) return { code: error.code, message: error.message };
-  return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
+  return { code: 'internal', message: messageOf(error) };
 }
 
 export function fromWireError(wire: WireError): FleetdeckError {

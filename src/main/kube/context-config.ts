@@ -8,7 +8,7 @@ import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
 import type { Cluster, KubeConfig, User } from '@kubernetes/client-node';
-import { FleetdeckError } from '../../shared/errors.ts';
+import { FleetdeckError, messageOf } from '../../shared/errors.ts';
 import { credentialFromPlugin, defaultPluginLimits, type ExecSpec, type PluginLimits } from './exec-credential.ts';
 import { readRegularFile } from '../base/files.ts';
 import type { Proxy } from './proxy.ts';
@@ -84,7 +84,7 @@ export class ContextConfig {
    * message: this context's secrets masked and every URL shown without credentials (see scrub).
    */
   quote(error: unknown): string {
-    return scrub(error instanceof Error ? error.message : String(error), this.secrets);
+    return scrub(messageOf(error), this.secrets);
   }
 
   /**

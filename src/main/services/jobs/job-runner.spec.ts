@@ -4,7 +4,7 @@ import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
 import type { KeyKind, KeyStore } from '../../kube/vault.ts';
@@ -96,5 +96,34 @@ describe('the job runner', () => {
     }
     // the CLI holds no keychain key: the desktop app's earlier archives restore only there
     await expect(restore(cli, madeWithKeychain)).rejects.toThrow(/were encrypted with the machine key of the Fleetdeck installation that made it/);
+  });
+});
+
+describe("a job's connection to a cluster", () => {
+  const unhandled: unknown[] = [];
+  const record = (reason: unknown) => unhandled.push(reason);
+  beforeEach(() => void process.on('unhandledRejection', record));
+  afterEach(() => void process.off('unhandledRejection', record));
+
+  it('refuses a malformed proxy-url as context-invalid, naming it without credentials, and leaves no rejection unhandled', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-job-'));
+    const kubeconfig = path.join(dir, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      stringify({
+        clusters: [{ name: 'prod', cluster: { server: 'https://10.0.0.1', 'proxy-url': 'socks5://user:hunter22@[bad', extensions: [{ name: 'fleetdeck.io/cloud', extension: { cloud: 'aks' } }] } }],
+        users: [{ name: 'u', user: { token: 't' } }],
+        contexts: [{ name: 'prod', context: { cluster: 'prod', user: 'u' } }],
+      }),
+    );
+    const keys = { key: async () => Buffer.alloc(32, 1) } as KeyStore;
+    const runner = new JobRunner({ store: new KubeconfigStore([kubeconfig]), keys, dir });
+    const failure = runner.backup({ context: 'prod', namespaces: ['shop'], out: path.join(dir, 'prod.tar.gz') });
+    // the kubeconfig check's sentence as it is, naming the context once
+    await expect(failure).rejects.toMatchObject({ code: 'context-invalid', message: 'context "prod": cluster "prod" has a proxy-url that is not an http://, https://, socks4:// or socks5:// URL: socks5://(malformed URL)' });
+    await expect(failure).rejects.not.toMatchObject({ message: expect.stringContaining('hunter22') });
+    // a rejection nobody handles is reported after the microtasks of this one
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(unhandled).toEqual([]);
   });
 });
