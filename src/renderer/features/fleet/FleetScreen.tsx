@@ -10,9 +10,6 @@ import { ProblemsTable } from './ProblemsTable.tsx';
 import { useFleetLive, useSearch } from './queries.ts';
 import { RootCausePanel } from './RootCausePanel.tsx';
 
-// GitOps still imports age from here; it lives in the ui kit (ui/format.ts)
-export { age } from '../../ui/format.ts';
-
 export function FleetScreen() {
   useFleetLive();
   const summaries = useSummaries();
