@@ -65,8 +65,11 @@ describe('the renderer data layer over the in-memory transport', () => {
     const { applyTaskEvent } = await import('../features/jobs/queries.ts');
     stops.push(subscribeLive(queryClient, jobs.onDidChangeTask, applyTaskEvent), refetchOnReconnect(queryClient, memory.transport.onDidReconnect));
     const view = watch(queryClient, keys.jobs.tasks(), list);
-    stops.push(view.stop);
+    const schemas = vi.fn(async () => ({ bundled: true }));
+    const editor = watch(queryClient, keys.workspace.schemas(), schemas);
+    stops.push(view.stop, editor.stop);
     await view.until((data) => data?.[0]?.state === 'running');
+    await editor.until((data) => !!data);
 
     tasks[0] = task('a', 'succeeded');
     changed.fire(tasks[0]);
@@ -82,6 +85,8 @@ describe('the renderer data layer over the in-memory transport', () => {
     memory.reconnect();
     await view.until((data) => data?.map((t) => t.id).join() === 'b,a');
     expect(list).toHaveBeenCalledTimes(2);
+    // the several MB of schemas main bundles are not fetched again
+    expect(schemas).toHaveBeenCalledTimes(1);
   });
 
   it('gathers a storm of GitOps change events into a few refetches of the status', async () => {

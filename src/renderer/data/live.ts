@@ -2,6 +2,7 @@ import { useQueryClient, type QueryClient, type QueryKey } from '@tanstack/react
 import { useEffect } from 'react';
 import { coalesce } from '../../shared/coalesce.ts';
 import type { Event } from '../../shared/rpc.ts';
+import { keys } from './keys.ts';
 
 /** What a live handler does with an event: patch cached data in place, or have keys refetched. */
 export interface LiveCache {
@@ -44,10 +45,13 @@ export function useLive<T>(event: Event<T>, handle: LiveHandler<T>): void {
   useEffect(() => subscribeLive(queryClient, event, handle), [queryClient, event, handle]);
 }
 
+/** The schemas come with main and are several MB: a reconnect cannot have changed them. */
+const [schemasArea, schemas] = keys.workspace.schemas();
+
 /**
  * Events sent while the connection was down are lost: once it is back, what is on screen
  * refetches and everything else is marked stale.
  */
 export function refetchOnReconnect(queryClient: QueryClient, onDidReconnect: Event<void>): () => void {
-  return onDidReconnect(() => void queryClient.invalidateQueries());
+  return onDidReconnect(() => void queryClient.invalidateQueries({ predicate: ({ queryKey: [area, name] }) => area !== schemasArea || name !== schemas }));
 }
