@@ -11,7 +11,7 @@ export interface BrowsePath {
   workload?: { kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job'; name: string };
 }
 
-/** A namespace or workload dropped onto another cluster: the migration dialog is open for it. */
+/** The migration dialog is open: for a namespace or workload dropped onto another cluster, or with empty fields from the jobs center. */
 export interface MigrationRequest {
   fromContext: string;
   toContext: string;
