@@ -19,7 +19,8 @@ export function DataTable<Row>(props: {
   label: string;
   columns: Column<Row>[];
   rows: readonly Row[];
-  rowKey(row: Row): string;
+  /** a row's React key; the index serves rows that have no identity of their own */
+  rowKey(row: Row, index: number): string;
   /** attributes of a row, such as data-* for tests or a class */
   rowProps?(row: Row): HTMLAttributes<HTMLTableRowElement> & Record<`data-${string}`, string>;
   onOpen?(row: Row): void;
@@ -55,7 +56,7 @@ export function DataTable<Row>(props: {
         {rows.map((row, i) => {
           const extra = rowProps?.(row);
           return (
-            <tr key={rowKey(row)} tabIndex={i === current ? 0 : -1} onFocus={(e) => e.target === e.currentTarget && setFocused(i)} onClick={onOpen && (() => onOpen(row))} {...extra}>
+            <tr key={rowKey(row, i)} tabIndex={i === current ? 0 : -1} onFocus={(e) => e.target === e.currentTarget && setFocused(i)} onClick={onOpen && (() => onOpen(row))} {...extra}>
               {columns.map((c, j) => (
                 <td key={j} className={c.className}>
                   {c.cell(row)}

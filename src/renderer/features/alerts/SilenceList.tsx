@@ -22,6 +22,7 @@ export function SilenceList() {
       header: '',
       label: 'Actions',
       width: '90px',
+      className: 'actions-cell',
       cell: (s) =>
         s.state !== 'expired' && (
           <button className="danger" disabled={expire.isPending} onClick={() => expire.mutate({ context: s.cluster, id: s.id })}>

@@ -1,7 +1,9 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useMemo, useRef, useState } from 'react';
 import type { TaskDetail, TaskInfo } from '../../../shared/contract/jobs.ts';
+import type { TransformRecord } from '../../../shared/migration/transforms.ts';
 import { Banner, ErrorBanner } from '../../ui/Banner.tsx';
+import { DataTable, type Column } from '../../ui/DataTable.tsx';
 import { objectResults, type ObjectResult, type ReportItem } from '../../../shared/migration/report.ts';
 
 const stateClass = (state: TaskInfo['state']) => (state === 'Completed' ? 'ok' : state === 'running' ? 'pending' : 'failed');
@@ -22,6 +24,13 @@ export function TaskProgress({ info }: { info: TaskInfo }) {
     </div>
   );
 }
+
+const transformColumns: Column<TransformRecord>[] = [
+  { header: 'Object', className: 'ellipsis', cell: (t) => `${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name}` },
+  { header: 'Field', className: 'mono ellipsis', cell: (t) => t.path },
+  { header: 'From', className: 'mono ellipsis', cell: (t) => <span title={t.from}>{t.from}</span> },
+  { header: 'To', className: 'mono ellipsis', cell: (t) => <span title={t.to}>{t.to}</span> },
+];
 
 /** What a run did or would do: counts, pre-flight, transforms, per-object results with filters, verification. */
 export function TaskReport({ detail }: { detail: TaskDetail }) {
@@ -60,14 +69,7 @@ export function TaskReport({ detail }: { detail: TaskDetail }) {
       {report.transforms.length > 0 && (
         <section aria-label="Transforms">
           <h3>Transforms ({report.transforms.length})</h3>
-          <table className="grid small">
-            <thead><tr><th>Object</th><th>Field</th><th>From</th><th>To</th></tr></thead>
-            <tbody>
-              {report.transforms.slice(0, 200).map((t, i) => (
-                <tr key={i}><td className="ellipsis">{t.kind} {t.namespace ? `${t.namespace}/` : ''}{t.name}</td><td className="mono ellipsis">{t.path}</td><td className="mono ellipsis" title={t.from}>{t.from}</td><td className="mono ellipsis" title={t.to}>{t.to}</td></tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable label="Transforms" className="small" columns={transformColumns} rows={report.transforms.slice(0, 200)} rowKey={(_, i) => String(i)} />
           {report.transforms.length > 200 && <p className="muted small">and {report.transforms.length - 200} more (the CLI's --output json lists all)</p>}
         </section>
       )}

@@ -90,7 +90,7 @@ export function Explorer({ contexts, seconds, rangeId, endpoints }: { contexts: 
             {total} series from {result.data.answered.length} clusters, step {result.data.step} s{total > 50 ? ' · the chart shows the first 50' : ''}
           </p>
           <TimeSeriesChart lines={lines} unit="count" spanSeconds={seconds} height={260} />
-          <DataTable label="Latest values" className="small" columns={latestColumns} rows={result.data.series.slice(0, 200)} rowKey={(s) => `${s.cluster} ${seriesName(s.metric)}`} />
+          <DataTable label="Latest values" className="small" columns={latestColumns} rows={result.data.series.slice(0, 200)} rowKey={(_, i) => String(i)} />
         </>
       )}
     </article>
