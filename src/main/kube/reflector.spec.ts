@@ -198,7 +198,7 @@ describe('Reflector loop (fake lister-watcher and clock)', () => {
     // each watch draws its timeout, then each failure its jitter
     const { clock, sleeps, pass } = fakeClock([0.5, 0, 0.5, 0.999, 0.5, 0, 0.5, 0.5, 0.5, 0.5]);
     const { source, listCalls, watches } = fakeSource([page([pod('a', '1')], '5')]);
-    const reflector = new Reflector(source, 'pods', { clock, initialBackoffMs: 500, maxBackoffMs: 2_000 });
+    const reflector = new Reflector(source, 'pods', { clock, maxBackoffMs: 2_000 });
     const states: ReflectorState[] = [];
     reflector.onState((state) => states.push(state));
     await reflector.start();

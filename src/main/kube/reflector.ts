@@ -47,15 +47,15 @@ export interface ReflectorOptions<T> {
   pageSize?: number;
   /** each watch asks the server to end it after between this and twice this (client-go's minWatchTimeout), so a fleet's watches do not all restart at once */
   minWatchTimeoutSeconds?: number;
-  /** the first wait after a failure; it doubles with each failure in a row, jittered */
-  initialBackoffMs?: number;
+  /** the longest wait after a failure (the first is 500 ms; each failure in a row doubles it, jittered) */
   maxBackoffMs?: number;
-  /** a failure this long after the one before starts the backoff over */
-  backoffResetMs?: number;
-  /** how long a collection that is forbidden or not served waits before it is listed again */
-  failedRetryMs?: number;
   clock?: Clock;
 }
+
+/** A failure this long after the one before starts the backoff over (client-go: backoffReset). */
+const BACKOFF_RESET_MS = 120_000;
+/** How long a collection that is forbidden or not served waits before it is listed again. */
+const FAILED_RETRY_MS = 60_000;
 
 const keyOf = (o: ListedObject) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
 
@@ -88,10 +88,7 @@ export class Reflector<T extends ListedObject> {
       transform: slim,
       pageSize: 500,
       minWatchTimeoutSeconds: 300,
-      initialBackoffMs: 500,
       maxBackoffMs: 30_000,
-      backoffResetMs: 120_000,
-      failedRetryMs: 60_000,
       clock: systemClock,
       ...options,
     };
@@ -140,14 +137,14 @@ export class Reflector<T extends ListedObject> {
           const error = failure.code === 'forbidden' ? `forbidden: list ${this.what}` : `not served: ${this.what} (${failure.message})`;
           this.setState({ phase: 'failed', code: failure.code, error });
           this.resolveSynced();
-          await clock.sleep(this.options.failedRetryMs, signal);
+          await clock.sleep(FAILED_RETRY_MS, signal);
           resourceVersion = undefined;
           continue;
         }
         const now = clock.now();
-        if (now - lastFailureAt > this.options.backoffResetMs) failures = 0;
+        if (now - lastFailureAt > BACKOFF_RESET_MS) failures = 0;
         lastFailureAt = now;
-        const retryInMs = backoffDelay(failures++, { initialMs: this.options.initialBackoffMs, maxMs: this.options.maxBackoffMs }, clock.random());
+        const retryInMs = backoffDelay(failures++, { initialMs: 500, maxMs: this.options.maxBackoffMs }, clock.random());
         this.setState({ phase: 'reconnecting', error: failure.message, retryInMs });
         await clock.sleep(retryInMs, signal);
       }
