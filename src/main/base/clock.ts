@@ -23,3 +23,14 @@ export function backoffDelay(attempt: number, { initialMs, maxMs }: { initialMs:
   const step = Math.min(initialMs * 2 ** attempt, maxMs);
   return Math.round(step / 2 + (random * step) / 2);
 }
+
+/** The promise's outcome, or 'late' once ms have passed (the promise itself goes on). */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'late'> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -7,6 +7,7 @@ import { compareProblems } from '../../../shared/fleet/problem-rows.ts';
 import { parseQuantity } from '../../../shared/quantity.ts';
 import { kubeRequest } from '../../kube/http.ts';
 import type { KubeEvent, ListedObject, WorkloadKind } from '../../../shared/kube-object.ts';
+import { within } from '../../base/clock.ts';
 import { listWatch } from '../../kube/list-watch.ts';
 import { Reflector, slim, type Change } from '../../kube/reflector.ts';
 
@@ -145,9 +146,7 @@ export class ClusterCache {
    */
   async eventsNote(waitMs: number): Promise<string | undefined> {
     const events = this.reflectors.events;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([events.start(), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
-    clearTimeout(timer);
+    await within(events.start(), waitMs);
     const { state } = events;
     if (state.phase === 'listing') return `the cluster's events are still being listed; open the panel again in a moment`;
     if (state.phase === 'failed') return state.error;

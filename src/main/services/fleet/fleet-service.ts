@@ -10,6 +10,7 @@ import { kubeConfigFor, listEntries } from '../../kube/kubeconfig.ts';
 import type { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
 import { ContextChanges } from '../../kube/context-changes.ts';
 import { ClusterCache } from './cluster-cache.ts';
+import { within } from '../../base/clock.ts';
 import { ProblemLog } from './problem-log.ts';
 import type { ListedObject as KubeObject, WorkloadKind } from '../../../shared/kube-object.ts';
 
@@ -118,11 +119,9 @@ export class KubeFleetService implements FleetService {
         check();
         void cache.start().then(resolve);
       });
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await Promise.race([Promise.all(caches.map(settled)), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      await within(Promise.all(caches.map(settled)), timeoutMs);
     } finally {
-      clearTimeout(timer);
       stops.forEach((stop) => stop());
     }
   }

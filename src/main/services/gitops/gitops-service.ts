@@ -16,20 +16,10 @@ import { ContextChanges } from '../../kube/context-changes.ts';
 import { parseWatchLine } from '../../kube/list-watch.ts';
 import { ClusterGitOps } from './cluster-gitops.ts';
 import { servedVersions } from '../../kube/discovery.ts';
+import { within } from '../../base/clock.ts';
 
 /** How long a status waits for a cluster's first answer: a slow one must not hold the others back. */
 const FIRST_ANSWER_WAIT_MS = 10_000;
-
-/** The promise's outcome, or 'late' once `ms` have passed. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'late'> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export interface GitOpsServiceOptions {
   store: KubeconfigStore;
