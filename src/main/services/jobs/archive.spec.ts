@@ -13,6 +13,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import packageJson from '../../../../package.json' with { type: 'json' };
 import type { ArchiveEntry, ArchiveKey, ArchiveManifest, ArchiveRef } from './archive.ts';
 import { ArchiveReader, archiveLimits, ArchiveWriter, entryPath } from './archive.ts';
+import type { KubeObject } from '../../../shared/kube-object.ts';
 
 let dir: string;
 let file: string;
@@ -22,7 +23,6 @@ beforeEach(() => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-type KubeObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [key: string]: unknown };
 type Item = { ref: ArchiveRef; object: KubeObject | Record<string, unknown>; encrypt?: boolean };
 
 const item = (resource: string, group: string, object: KubeObject, encrypt?: boolean): Item => ({
