@@ -6,6 +6,7 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { FleetdeckError } from '../../../shared/errors.ts';
+import { formatBytes } from '../../../shared/quantity.ts';
 import { formatPath, type FieldPath } from '../../../shared/manifests/documents.ts';
 import { isRemoteReference, kustomizationEntries } from '../../../shared/manifests/workspace-model.ts';
 import { findExecutable, pluginSearchPath } from '../../kube/exec-path.ts';
@@ -90,7 +91,7 @@ export async function remoteReferences(root: string, dir: string, confined: bool
     const { text } = await readRegularFile(file, MAX_KUSTOMIZATION_BYTES, confined ? root : undefined).catch((error: NodeJS.ErrnoException) => {
       throw error instanceof FleetdeckError ? error : new FleetdeckError('invalid-input', `cannot read ${where}: ${error.code ?? error.message}`);
     });
-    if (text === undefined) throw new FleetdeckError('too-large', `${where} is larger than ${MAX_KUSTOMIZATION_BYTES / 1024 / 1024} MB`);
+    if (text === undefined) throw new FleetdeckError('too-large', `${where} is larger than ${formatBytes(MAX_KUSTOMIZATION_BYTES)}`);
     return text;
   };
   /** the remote values of a plugin configuration, written in `file` (at `field` when inline) */
