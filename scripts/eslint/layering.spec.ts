@@ -45,5 +45,8 @@ describe('layering lint rule', () => {
     expect(lint('src/renderer/features/alerts/a.tsx', "import '../../ui/Banner.tsx'; import './queries.ts';")).toEqual([]);
     expect(lint('src/renderer/features/alerts/a.tsx', "import { age } from '../fleet/FleetScreen.tsx';")).toEqual(['src/renderer/features/alerts must not import src/renderer/features/fleet (DESIGN.md §2 layering)']);
     expect(lint('src/renderer/ui/a.tsx', "import '../features/fleet/queries.ts';")).toEqual(['src/renderer/ui must not import src/renderer/features/fleet (DESIGN.md §2 layering)']);
+    expect(lint('src/main/services/fleet/a.ts', "import https from 'node:https';")).toEqual(['src/main must not import "node:https" (DESIGN.md §2 layering)']);
+    expect(lint('src/main/services/fleet/a.spec.ts', "import http from 'node:http';")).toEqual([]);
+    expect(lint('src/main/kube/http.ts', "import http from 'node:http';")).toEqual([]);
   });
 });

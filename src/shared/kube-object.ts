@@ -53,5 +53,6 @@ export interface KubeEvent extends ListedObject {
 /** The workload kinds the fleet view drills into, from a namespace down to their pods. */
 export const workloadKinds = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job'] as const;
 export type WorkloadKind = (typeof workloadKinds)[number];
+export const isWorkloadKind = (kind: string): kind is WorkloadKind => (workloadKinds as readonly string[]).includes(kind);
 /** What a backup selects by workload: those, and CronJobs (which own their Jobs). */
 export const backupWorkloadKinds = [...workloadKinds, 'CronJob'] as const;

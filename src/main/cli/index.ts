@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { FleetdeckError } from '../../shared/errors.ts';
+import { FleetdeckError, messageOf } from '../../shared/errors.ts';
 import { widenProcessPath } from '../kube/exec-path.ts';
 import { kubeconfigPaths } from '../kube/kubeconfig.ts';
 import { dataDir, FileKeyStore } from '../kube/vault.ts';
@@ -144,7 +144,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
 export function failureLine(error: unknown): string {
   if (process.env.FLEETDECK_DEBUG === '1' && error instanceof Error && error.stack) return printableLines(error.stack.split('\n'));
   if (error instanceof FleetdeckError) return printable(error.message);
-  const message = printable((error instanceof Error ? error.message : String(error)).split('\n')[0]);
+  const message = printable(messageOf(error).split('\n')[0]);
   const usageError = String((error as NodeJS.ErrnoException | undefined)?.code).startsWith('ERR_PARSE_ARGS_');
   return usageError ? `${message} (see fleetdeck --help)` : `internal error: ${message}`;
 }

@@ -1,5 +1,5 @@
 import { backupInput, migrateInput, restoreInput } from '../../shared/contract/jobs.ts';
-import { FleetdeckError } from '../../shared/errors.ts';
+import { FleetdeckError, messageOf } from '../../shared/errors.ts';
 import { backupWorkloadKinds } from '../../shared/kube-object.ts';
 import { countResults, exitCodeFor, type JobReport } from '../../shared/migration/report.ts';
 import { readRegularFile } from '../base/files.ts';
@@ -160,7 +160,7 @@ async function job(json: boolean, title: string, run: () => Promise<JobReport & 
   try {
     report = await run();
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     report = { state: 'Failed', counts: countResults([]), items: [], transforms: [], error: message.split('\n')[0] };
   }
   return { output: json ? prettyJson(report) : human(report, title), errors: report.error ? [report.error] : [], exitCode: exitCodeFor(report.state) };

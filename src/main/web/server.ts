@@ -9,6 +9,7 @@ import { WebSocketServer } from 'ws';
 import type { Dispatcher } from '../rpc/dispatcher.ts';
 import { maxRequestBodyBytes } from '../../shared/contract/limits.ts';
 import { contentSecurityPolicy } from '../../shared/csp.ts';
+import { messageOf } from '../../shared/errors.ts';
 
 export interface WebShellOptions {
   dispatcher: Dispatcher;
@@ -93,7 +94,7 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
       // the client went away, or a file failed midway: there is nobody or nothing left to answer
       if (res.headersSent || !res.writable) return void res.destroy();
       if (error instanceof Refusal) return sendText(res, error.status, error.message);
-      sendText(res, 500, `internal error: ${error instanceof Error ? error.message : String(error)}`);
+      sendText(res, 500, `internal error: ${messageOf(error)}`);
     });
   });
 

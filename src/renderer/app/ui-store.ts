@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import type { WorkloadKind } from '../../shared/kube-object.ts';
 import type { AlertGrouping, AlertState } from '../../shared/monitoring/alerts.ts';
 
 export type Screen = 'fleet' | 'metrics' | 'alerts' | 'gitops' | 'jobs' | 'clusters' | 'workspace';
@@ -8,7 +9,7 @@ export type WorkspacePanel = 'problems' | 'render' | 'compare' | 'git';
 export interface BrowsePath {
   context: string;
   namespace?: string;
-  workload?: { kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job'; name: string };
+  workload?: { kind: WorkloadKind; name: string };
 }
 
 /** The migration dialog is open: for a namespace or workload dropped onto another cluster, or with empty fields from the jobs center. */
@@ -17,7 +18,7 @@ export interface MigrationRequest {
   toContext: string;
   namespace: string;
   /** just this workload and what it uses, not the whole namespace */
-  workload?: { kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job'; name: string };
+  workload?: { kind: WorkloadKind; name: string };
 }
 
 export interface PodRef {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { maxWorkspaceFileChars } from '../../../shared/contract/limits.ts';
 import type { FileVersion, ManifestsService, RenderResult, WorkspaceFolders, WorkspaceInfo } from '../../../shared/contract/manifests.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
+import { formatBytes } from '../../../shared/quantity.ts';
 import { parseManifests, streamObjects } from '../../../shared/manifests/documents.ts';
 import { checkWorkspace, type Problem } from '../../../shared/manifests/lint.ts';
 import { compareOverlays, type OverlayComparison, type RenderedOverlay } from '../../../shared/manifests/overlay-diff.ts';
@@ -138,7 +139,7 @@ export class LocalManifestsService implements ManifestsService {
         throw new FleetdeckError(error.code === 'ENOENT' ? 'not-found' : 'invalid-input', `cannot read ${file}: ${error.code ?? error.message}`);
       }),
     );
-    if (text === undefined) throw new FleetdeckError('too-large', `${file} is larger than ${MAX_READ_BYTES / 1_000_000} MB: the editor opens manifests, not dumps`);
+    if (text === undefined) throw new FleetdeckError('too-large', `${file} is larger than ${formatBytes(MAX_READ_BYTES)}: the editor opens manifests, not dumps`);
     return { text, version };
   }
 

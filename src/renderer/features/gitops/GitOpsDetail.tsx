@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { GitOpsAction } from '../../../shared/gitops/actions.ts';
 import { actionProblem } from '../../../shared/gitops/actions.ts';
 import { kindInfo, type GitOpsApp } from '../../../shared/gitops/status.ts';
+import { isWorkloadKind } from '../../../shared/kube-object.ts';
 import { useUi } from '../../app/ui-store.ts';
 import { Banner, ErrorBanner } from '../../ui/Banner.tsx';
 import { age } from '../../ui/format.ts';
@@ -20,7 +21,6 @@ export function GitOpsDetail({ app, onClose, onOpen }: { app: GitOpsApp; onClose
   const [withSource, setWithSource] = useState(true);
   const run = (action: GitOpsAction, hard = false) =>
     act.mutate({ context: app.context, kind: app.kind, namespace: app.namespace, name: app.name, action, prune, hard, withSource: action === 'reconcile' && ['Kustomization', 'HelmRelease'].includes(app.kind) ? withSource : undefined, timeoutSeconds: 15 });
-  const workloadKinds = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job'];
   return (
     <aside className="panel gitops-detail" aria-label={`${app.kind} ${app.name}`}>
       <div className="card-head">
@@ -62,11 +62,11 @@ export function GitOpsDetail({ app, onClose, onOpen }: { app: GitOpsApp; onClose
       <h3 className="small">Managed resources ({app.resources.length})</h3>
       {app.resources.map((r) => (
         <div key={`${r.group}/${r.kind}/${r.namespace}/${r.name}`} className="small">
-          {r.namespace && (workloadKinds.includes(r.kind) || r.kind === 'Namespace') ? (
+          {r.namespace && (isWorkloadKind(r.kind) || r.kind === 'Namespace') ? (
             <button
               className="link"
               onClick={() => {
-                setBrowse({ context: app.context, namespace: r.kind === 'Namespace' ? r.name : r.namespace, ...(workloadKinds.includes(r.kind) ? { workload: { kind: r.kind as 'Deployment', name: r.name } } : {}) });
+                setBrowse({ context: app.context, namespace: r.kind === 'Namespace' ? r.name : r.namespace, ...(isWorkloadKind(r.kind) ? { workload: { kind: r.kind, name: r.name } } : {}) });
                 setScreen('fleet');
               }}
             >
