@@ -128,7 +128,7 @@ export function kubeRequest(
 }
 
 /** A request that must succeed: the body on 2xx, else the classified failure. */
-export async function kubeOk(kc: ContextConfig, path: string, options: { method?: string; body?: unknown; timeoutMs?: number } = {}): Promise<string> {
+export async function kubeOk(kc: ContextConfig, path: string, options: { method?: string; body?: unknown; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<string> {
   const res = await kubeRequest(kc, path, options);
   if (res.status >= 200 && res.status < 300) return res.body;
   throw classifyStatus(res.status, res.body, `${options.method ?? 'GET'} ${path}`);

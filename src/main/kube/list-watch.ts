@@ -53,8 +53,8 @@ export function parseListPage<T extends ListedObject>(body: string, what: string
 export function listWatch<T extends ListedObject>(kc: ContextConfig, path: string): ListerWatcher<T> {
   const separator = path.includes('?') ? '&' : '?';
   return {
-    async list(page) {
-      const body = await kubeOk(kc, `${path}${separator}limit=${page.limit}${page.continue ? `&continue=${encodeURIComponent(page.continue)}` : ''}`, { timeoutMs: 60_000 });
+    async list(page, signal) {
+      const body = await kubeOk(kc, `${path}${separator}limit=${page.limit}${page.continue ? `&continue=${encodeURIComponent(page.continue)}` : ''}`, { timeoutMs: 60_000, signal });
       return parseListPage<T>(body, path);
     },
     watch({ resourceVersion, timeoutSeconds }, on, signal) {

@@ -77,6 +77,19 @@ describe('Reflector against a hostile API server', () => {
     expect(state).toMatchObject({ phase: 'reconnecting', error: expect.stringMatching(new RegExp(`^a line of watch .* is larger than ${MAX_WATCH_LINE_BYTES / 2 ** 20} MiB$`)) });
   });
 
+  it('stop abandons a list the server never answers: its connection is closed, nothing keeps the process up', async () => {
+    const closed = new Promise<void>((resolve) => {
+      const server = http.createServer((req) => req.socket.once('close', () => (server.close(), resolve())));
+      server.listen(0, '127.0.0.1', async () => {
+        const text = stringify({ clusters: [{ name: 'c', cluster: { server: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}` } }], contexts: [{ name: 'c', context: { cluster: 'c' } }] });
+        const reflector = new Reflector(listWatch(kubeConfigFor(await loadKubeconfigs([], [{ source: 'test', baseDir: '/', text }]), 'c'), '/api/v1/pods'), 'pods in all namespaces');
+        void reflector.start();
+        server.once('request', () => reflector.stop());
+      });
+    });
+    await closed;
+  });
+
   it('reconnects when a watch line is not a watch event', async () => {
     const state = await reflectorWith((res) => res.write('{"type":"ADDED","object":{"kind":"Pod"}}\n'));
     expect(state).toMatchObject({ phase: 'reconnecting', error: 'watch /api/v1/pods: the server sent a line that is not a watch event' });

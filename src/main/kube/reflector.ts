@@ -25,8 +25,8 @@ export interface ListPage<T> {
 
 /** Where a reflector reads its collection. */
 export interface ListerWatcher<T> {
-  /** One page of the collection, from the continue token ('' for the first). */
-  list(page: { limit: number; continue: string }): Promise<ListPage<T>>;
+  /** One page of the collection, from the continue token ('' for the first); abandoned when signal aborts. */
+  list(page: { limit: number; continue: string }, signal: AbortSignal): Promise<ListPage<T>>;
   /**
    * Watches from resourceVersion, calling `open` once the stream is established and `event` for each
    * event; resolves when the server ends the stream, rejects when it fails or `event` throws.
@@ -156,7 +156,7 @@ export class Reflector<T extends ListedObject> {
     const seen = new Map<string, T>();
     let page: ListPage<T> = { items: [], continue: '', resourceVersion: '' };
     do {
-      page = await this.source.list({ limit: this.options.pageSize, continue: page.continue });
+      page = await this.source.list({ limit: this.options.pageSize, continue: page.continue }, this.abort.signal);
       for (const item of page.items) seen.set(keyOf(item), this.options.transform(item));
     } while (page.continue);
     for (const [key, object] of this.store) {
