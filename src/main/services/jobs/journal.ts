@@ -28,18 +28,19 @@ export class Journal {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.file = path.join(dir, `${key}.jsonl`);
     this.resumed = existsSync(this.file);
-    if (this.resumed) {
-      for (const line of readFileSync(this.file, 'utf8').split('\n')) {
-        if (!line) continue;
-        try {
-          const { key: objectKey, ...entry } = JSON.parse(line) as JournalEntry & { key: string };
-          this.earlier.set(objectKey, entry);
-        } catch {
-          // the last line of a killed run may be cut short; the step it recorded is redone
-        }
+    const text = this.resumed ? readFileSync(this.file, 'utf8') : '';
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      try {
+        const { key: objectKey, ...entry } = JSON.parse(line) as JournalEntry & { key: string };
+        this.earlier.set(objectKey, entry);
+      } catch {
+        // the last line of a killed run may be cut short; the step it recorded is redone
       }
     }
     this.fd = openSync(this.file, 'a', 0o600);
+    // this run's first step goes on a line of its own, not onto a cut-short one
+    if (text && !text.endsWith('\n')) writeSync(this.fd, '\n');
   }
 
   /** the last step an earlier run recorded for the object */
