@@ -199,7 +199,8 @@ test('drift of an overlay with a remote resource: refused while rendering is off
   await expect(page.getByLabel('Cluster')).toHaveValue('eks-lab');
   await page.getByRole('button', { name: 'Check drift' }).click();
   const refusal = page.getByRole('alert');
-  await expect(refusal).toHaveText(`overlays/eks-remote/kustomization.yaml: resources[0] "${remoteUrl}" is remote, and rendering is offline: allow remote resources to fetch it (--allow-remote in the CLI)`);
+  await expect(refusal.locator('.banner-code')).toHaveText('forbidden');
+  await expect(refusal).toContainText(`overlays/eks-remote/kustomization.yaml: resources[0] "${remoteUrl}" is remote, and rendering is offline: allow remote resources to fetch it (--allow-remote in the CLI)`);
   expect(fetched).toBe(0);
   await page.screenshot({ path: path.join(screenshotDir, 'gitops-drift-remote-refused.png') });
 

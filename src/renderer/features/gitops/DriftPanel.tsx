@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { DriftItem } from '../../../shared/contract/gitops.ts';
 import { cloudOfPath } from '../../../shared/manifests/workspace-model.ts';
 import { useUi } from '../../app/ui-store.ts';
+import { Banner, ErrorBanner } from '../../ui/Banner.tsx';
 import { FolderGrantNote } from '../../ui/FolderGrantNote.tsx';
 import { RemoteOption } from '../../ui/RemoteOption.tsx';
 import { useClusters, useFolders, useOpenWorkspace } from '../../data/shared-queries.ts';
@@ -87,10 +88,10 @@ export function DriftPanel() {
           <FolderGrantNote dialog={folders.data.dialog} />
         </>
       )}
-      {folders.error && <div className="banner error" role="alert">{folders.error.message}</div>}
-      {info.error && <div className="banner error" role="alert">{info.error.message}</div>}
-      {(check.error ?? heal.error) && <div className="banner error" role="alert">{(check.error ?? heal.error)!.message}</div>}
-      {healed && <div className="banner" role="status">Applied {healed.applied} objects from {input.overlay} to {input.context}.</div>}
+      <ErrorBanner error={folders.error} />
+      <ErrorBanner error={info.error} />
+      <ErrorBanner error={check.error ?? heal.error} />
+      {healed && <Banner tone="ok">Applied {healed.applied} objects from {input.overlay} to {input.context}.</Banner>}
       {items && items.length === 0 && <div className="empty" role="status">No drift: {input.context} matches {input.overlay}.</div>}
       {items && items.length > 0 && (
         <>
