@@ -47,10 +47,14 @@ function sameRow(a: PodProblemRow, b: PodProblemRow): boolean {
 
 /** What turns `before` into `after`: rows that appeared or changed (as they are now), rows that went or changed (as they were). */
 export function diffProblemRows(before: readonly PodProblemRow[], after: readonly PodProblemRow[]): Pick<ProblemDelta, 'upserted' | 'removed'> {
-  const old = new Map(before.map((row) => [problemKey(row), row]));
+  // a cache hands back the row object of a pod that did not change: only the others are keyed and compared
+  const stillThere = new Set(after);
+  const alreadyThere = new Set(before);
+  const old = new Map(before.filter((row) => !stillThere.has(row)).map((row) => [problemKey(row), row]));
   const upserted: PodProblemRow[] = [];
   const removed: PodProblemRow[] = [];
   for (const row of after) {
+    if (alreadyThere.has(row)) continue;
     const key = problemKey(row);
     const was = old.get(key);
     old.delete(key);

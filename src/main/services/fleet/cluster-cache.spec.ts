@@ -2,6 +2,9 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { kubeConfigFor, loadKubeconfigs } from '../../kube/kubeconfig.ts';
+import type { Emitter } from '../../../shared/emitter.ts';
+import type { ListedObject } from '../../../shared/kube-object.ts';
+import type { Change } from '../../kube/reflector.ts';
 import { ClusterCache } from './cluster-cache.ts';
 
 describe('ClusterCache', () => {
@@ -19,5 +22,53 @@ describe('ClusterCache', () => {
       cache.stop();
       silent.close();
     }
+  });
+});
+
+describe('ClusterCache problem rows', () => {
+  const text = stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }], users: [{ name: 'c', user: { token: 'x' } }], contexts: [{ name: 'c', context: { cluster: 'c', user: 'c' } }] });
+  const at = (minute: number) => `2026-01-01T00:${String(minute).padStart(2, '0')}:00Z`;
+  const pod = (name: string, minute: number, state: object = { waiting: { reason: 'ImagePullBackOff' } }): ListedObject => ({
+    metadata: { name, namespace: 'shop', uid: name, creationTimestamp: at(minute) },
+    spec: { containers: [{ name: 'app', image: 'registry.example/app:1' }] },
+    status: { phase: 'Pending', startTime: at(minute), containerStatuses: [{ name: 'app', ready: false, restartCount: 0, state }] },
+  });
+  const healthy = (name: string): ListedObject => ({
+    metadata: { name, namespace: 'shop', uid: name, creationTimestamp: at(0) },
+    spec: { containers: [{ name: 'app', image: 'registry.example/app:1' }] },
+    status: { phase: 'Running', startTime: at(0), conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ name: 'app', ready: true, restartCount: 0, state: { running: { startedAt: at(0) } } }] },
+  });
+  const cacheOf = async (objects: ListedObject[]) => {
+    const cache = new ClusterCache('c', 'other', kubeConfigFor(await loadKubeconfigs([], [{ source: 'test', baseDir: '/', text }]), 'c'));
+    const pods = cache.reflectors.pods;
+    // the changes a reflector fires when it lists and watches
+    const fire = (change: Change<ListedObject>) => (pods as unknown as { changes: Emitter<Change<ListedObject>> }).changes.fire(change);
+    for (const object of objects) pods.store.set(`shop/${object.metadata.name}`, object);
+    fire({ type: 'resync' });
+    const watched = (type: 'upsert' | 'delete', object: ListedObject) => {
+      if (type === 'upsert') pods.store.set(`shop/${object.metadata.name}`, object);
+      else pods.store.delete(`shop/${object.metadata.name}`);
+      fire({ type, object });
+    };
+    return { cache, watched };
+  };
+
+  it('keeps its rows in the table order as pods change one by one, in a new array each time a row changes', async () => {
+    const { cache, watched } = await cacheOf(Array.from({ length: 20 }, (_, i) => pod(`p${i}`, 59 - i)));
+    const first = cache.problems();
+    expect(first).toHaveLength(20);
+
+    watched('upsert', pod('p3', 59 - 3)); // a status write that leaves the row as it was
+    expect(cache.problems()).toBe(first);
+    watched('upsert', pod('p3', 1, { waiting: { reason: 'ErrImagePull' } })); // changed, and older: moves up
+    watched('upsert', pod('new', 30));
+    watched('upsert', healthy('p7'));
+    watched('delete', pod('p0', 59));
+    const now = cache.problems();
+
+    const { cache: listed } = await cacheOf([...Array.from({ length: 20 }, (_, i) => pod(`p${i}`, 59 - i)).filter((p) => !['p0', 'p3', 'p7'].includes(p.metadata.name)), pod('p3', 1, { waiting: { reason: 'ErrImagePull' } }), pod('new', 30)]);
+    expect(now).toEqual(listed.problems()); // as a full classification and sort orders them
+    expect(now.map((r) => r.pod).slice(0, 1)).toEqual(['p3']);
+    expect(first).toHaveLength(20); // the array handed out before is left as it was
   });
 });

@@ -98,6 +98,26 @@ function shareOf(pod: Pod): PodShare {
 }
 
 
+/** Where `row` is, or belongs, in rows sorted by compareProblems (which never ties two pods). */
+function placeOf(rows: readonly PodProblemRow[], row: PodProblemRow): number {
+  let low = 0;
+  let high = rows.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (compareProblems(rows[mid], row) < 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** A copy of sorted `rows` without `old` and with `row`, still sorted. */
+function replaceSorted(rows: readonly PodProblemRow[], old: PodProblemRow | undefined, row: PodProblemRow | undefined): PodProblemRow[] {
+  const next = [...rows];
+  if (old) next.splice(placeOf(next, old), 1);
+  if (row) next.splice(placeOf(next, row), 0, row);
+  return next;
+}
+
 const sameRow = (a: PodProblemRow, b: PodProblemRow) =>
   a.reason === b.reason && a.restarts === b.restarts && a.since === b.since && a.message === b.message && a.hint === b.hint && a.node === b.node && a.owner === b.owner && a.container === b.container;
 
@@ -247,7 +267,8 @@ export class ClusterCache {
     if (row ? old && sameRow(old, row) : !old) return;
     if (row) this.problemByPod.set(key, row);
     else this.problemByPod.delete(key);
-    this.problemRows = undefined;
+    // a new array (the problem log tells a changed cluster by it), the pod's row moved into place: no sort of every row
+    if (this.problemRows) this.problemRows = replaceSorted(this.problemRows, old, row);
   }
 
   problems(): PodProblemRow[] {
