@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { kubeConfigFor, loadKubeconfigs } from '../../kube/kubeconfig.ts';
 import type { Emitter } from '../../../shared/emitter.ts';
@@ -70,5 +70,25 @@ describe('ClusterCache problem rows', () => {
     expect(now).toEqual(listed.problems()); // as a full classification and sort orders them
     expect(now.map((r) => r.pod).slice(0, 1)).toEqual(['p3']);
     expect(first).toHaveLength(20); // the array handed out before is left as it was
+  });
+
+  it('classifies every pod again after 15 s, keeping the rows (and their array) that did not change', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const { cache } = await cacheOf(Array.from({ length: 5 }, (_, i) => pod(`p${i}`, 59 - i)));
+      const first = cache.problems();
+      vi.setSystemTime(Date.now() + 16_000);
+      expect(cache.problems()).toBe(first);
+
+      // a change the watch did not report (as grace periods running out are not reported)
+      cache.reflectors.pods.store.set('shop/p2', pod('p2', 59 - 2, { waiting: { reason: 'ErrImagePull', message: 'not found' } }));
+      vi.setSystemTime(Date.now() + 16_000);
+      const next = cache.problems();
+      expect(next.find((r) => r.pod === 'p2')?.message).toBe('not found');
+      expect(next.filter((r) => r.pod !== 'p2')).toEqual(first.filter((r) => r.pod !== 'p2'));
+      expect(next.filter((r) => r.pod !== 'p2').every((r) => first.includes(r))).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

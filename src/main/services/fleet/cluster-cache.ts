@@ -119,7 +119,7 @@ function replaceSorted(rows: readonly PodProblemRow[], old: PodProblemRow | unde
 }
 
 const sameRow = (a: PodProblemRow, b: PodProblemRow) =>
-  a.reason === b.reason && a.restarts === b.restarts && a.since === b.since && a.message === b.message && a.hint === b.hint && a.node === b.node && a.owner === b.owner && a.container === b.container;
+  a.reason === b.reason && a.cloud === b.cloud && a.restarts === b.restarts && a.since === b.since && a.message === b.message && a.hint === b.hint && a.node === b.node && a.owner === b.owner && a.container === b.container;
 
 /** One live cache per cluster: list + watch of the shared collections, and what the fleet view derives from them. */
 export class ClusterCache {
@@ -274,13 +274,21 @@ export class ClusterCache {
   problems(): PodProblemRow[] {
     const now = Date.now();
     if (now - this.classifiedAt > 15_000) {
+      const before = new Map(this.problemByPod);
       this.problemByPod.clear();
+      let changed = false;
       for (const pod of this.items<Pod>('pods')) {
         const row = this.classify(pod, now);
-        if (row) this.problemByPod.set(`${pod.metadata.namespace}/${pod.metadata.name}`, row);
+        if (!row) continue;
+        const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+        const old = before.get(key);
+        // a row as it was stays the same object: the sorted rows and the problem log's diff are kept
+        const same = old !== undefined && sameRow(old, row);
+        this.problemByPod.set(key, same ? old : row);
+        changed ||= !same;
       }
       this.classifiedAt = now;
-      this.problemRows = undefined;
+      if (changed || this.problemByPod.size !== before.size) this.problemRows = undefined;
     }
     this.problemRows ??= [...this.problemByPod.values()].sort(compareProblems);
     return this.problemRows;
