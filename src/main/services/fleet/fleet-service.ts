@@ -27,10 +27,15 @@ const segment = encodeURIComponent;
 
 type Owned = KubeObject & { metadata: { ownerReferences?: { kind: string; name: string }[] } };
 
+/** How often, at most, a storm of pod changes sends the problem list's delta (the rest is gathered for throttleMs). */
+const PROBLEM_DELTA_GAP_MS = 20;
+
 /** The fleet view's data: one live cache per cluster, summaries, pod problems and root causes. */
 export class KubeFleetService implements FleetService {
   private caches?: Promise<Map<string, ClusterCache>>;
   private readonly changes: ContextChanges;
+  /** Problem-row deltas go out sooner than the rest: a renderer patches them for little, and a broken pod is what an SRE waits for. */
+  private readonly problemChanges = new ContextChanges(PROBLEM_DELTA_GAP_MS);
   private readonly changed = new Emitter<FleetChange>();
   readonly onDidChange = this.changed.event;
   private readonly log = new ProblemLog();
@@ -41,6 +46,7 @@ export class KubeFleetService implements FleetService {
     this.options = options;
     this.changes = new ContextChanges(options.throttleMs ?? 100);
     this.changes.event(({ contexts }) => void this.announce(contexts));
+    this.problemChanges.event(() => void (this.caches && this.snapshot().catch(() => undefined)));
   }
 
   /** Creates and starts the caches on first use; later calls share them. */
@@ -87,7 +93,10 @@ export class KubeFleetService implements FleetService {
         }
         const cache = new ClusterCache(e.context, e.cloud, kubeConfigFor(config, e.context));
         caches.set(e.context, cache);
-        cache.onDidChange(() => this.changes.add(cache.context));
+        cache.onDidChange(() => {
+          this.changes.add(cache.context);
+          this.problemChanges.add(cache.context);
+        });
         void cache.start();
         if (previous.size) this.changes.add(e.context);
       }
@@ -131,6 +140,7 @@ export class KubeFleetService implements FleetService {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.changes.dispose();
+    this.problemChanges.dispose();
     // caches that never started (an unknown context) have nothing to stop
     void this.caches?.then((caches) => caches.forEach((c) => c.stop()), () => undefined);
     this.caches = undefined;

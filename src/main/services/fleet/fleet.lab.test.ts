@@ -98,6 +98,34 @@ describe('fleet service against the lab', () => {
     }
   });
 
+  it("sends a broken pod's row as a delta without waiting for the gathered cluster change", async () => {
+    // the cluster changes are gathered for ten minutes here: only the problem delta can bring the row in time
+    const fleet = new KubeFleetService({ store: new KubeconfigStore([labKubeconfig]), contexts: ['eks-lab'], throttleMs: 600_000 });
+    const api = labApi('eks-lab');
+    const namespace = 'fleet-delta-test';
+    const seen = new Promise<string[]>((resolve) =>
+      fleet.onDidChange(({ problems }) => {
+        const pods = problems?.upserted.filter((row) => row.namespace === namespace).map((row) => `${row.pod} ${row.reason}`);
+        if (pods?.length) resolve(pods);
+      }),
+    );
+    try {
+      await fleet.synced();
+      await fleet.problems({});
+      await api.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+      await api.apply({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'pull', namespace, annotations: { 'lab.fleetdeck.io/fault': 'imagepull' } },
+        spec: { containers: [{ name: 'app', image: 'registry.example/missing:1' }] },
+      });
+      expect(await seen).toEqual([expect.stringMatching(/^pull (ErrImagePull|ImagePullBackOff)$/)]);
+    } finally {
+      fleet.dispose();
+      await api.request('DELETE', `/api/v1/namespaces/${namespace}`).catch(() => undefined);
+    }
+  });
+
   it("reaches an API server through its cluster's proxy-url, HTTP CONNECT or SOCKS5, and names the proxy when that is down", async () => {
     const apiserver = new URL(labUrls('gke-lab').apiserver).host;
     const nodes = (await labApi('gke-lab').list('v1', 'Node')).length;
