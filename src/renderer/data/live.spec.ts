@@ -148,6 +148,22 @@ describe('the renderer data layer over the in-memory transport', () => {
     expect((await fetching)?.version).toBe(5);
   });
 
+  it('brings a fetched page up to date with the deltas that went by while it was cut, instead of leaving it behind to be fetched again', async () => {
+    const probe: PodProblemRow = { context: 'aks-lab', cloud: 'aks', namespace: 'default', pod: 'latency-probe', reason: 'Evicted', severity: 1, restarts: 0, message: '', hint: '' };
+    let answer!: (page: ProblemsPage) => void;
+    const changed = new Emitter<FleetChange>();
+    exposeService(contracts.fleet, fake(contracts.fleet, { problems: () => new Promise<ProblemsPage>((resolve) => (answer = resolve)), onDidChange: changed.event }), memory.host);
+    const { applyFleetChange, fetchProblemPage } = await import('../features/fleet/queries.ts');
+    const fleet = createClient(contracts.fleet, memory.transport);
+    stops.push(subscribeLive(queryClient, fleet.onDidChange, applyFleetChange));
+    const filter = { query: 'latency-probe' };
+    const fetching = fetchProblemPage(queryClient, filter, 0);
+    changed.fire({ contexts: ['aks-lab'], problems: { from: 4, to: 5, upserted: [probe], removed: [] } });
+    changed.fire({ contexts: ['aks-lab'], problems: { from: 5, to: 6, upserted: [{ ...probe, restarts: 1 }], removed: [probe] } });
+    answer({ total: 0, offset: 0, rows: [], version: 4 });
+    expect(await fetching).toEqual({ total: 1, offset: 0, rows: [{ ...probe, restarts: 1 }], version: 6 });
+  });
+
   it('carries a service failure to the caller with its code, as the wire does', async () => {
     exposeService(contracts.jobs, fake(contracts.jobs, {}), memory.host);
     const jobs = createClient(contracts.jobs, memory.transport);

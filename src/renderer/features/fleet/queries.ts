@@ -1,5 +1,5 @@
 import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
-import type { FleetChange, PodActionId, PodProblemRow, ProblemsPage } from '../../../shared/contract/fleet.ts';
+import type { FleetChange, PodActionId, PodProblemRow, ProblemDelta, ProblemsPage } from '../../../shared/contract/fleet.ts';
 import type { ProblemFilter } from '../../../shared/fleet/problem-rows.ts';
 import type { BrowsePath, PodRef } from '../../app/ui-store.ts';
 import { api } from '../../api.ts';
@@ -11,11 +11,39 @@ export type { ProblemFilter };
 export const PROBLEM_PAGE = 200;
 
 /**
+ * The problem list's latest deltas, per query client: a page whose answer was cut before some of
+ * them is brought up to date with them. Under churn a delta goes out every few tens of
+ * milliseconds, so without them every fetched page would already be behind, and fetched again.
+ */
+const recentDeltas = new WeakMap<QueryClient, ProblemDelta[]>();
+const KEPT_DELTAS = 256;
+
+function remember(queryClient: QueryClient, delta: ProblemDelta): void {
+  const deltas = recentDeltas.get(queryClient) ?? [];
+  deltas.push(delta);
+  if (deltas.length > KEPT_DELTAS) deltas.shift();
+  recentDeltas.set(queryClient, deltas);
+}
+
+/** `page` after the deltas that followed it, as far as they apply in order. */
+export function catchUp(page: ProblemsPage, filter: ProblemFilter, deltas: readonly ProblemDelta[]): ProblemsPage {
+  let current = page;
+  for (const delta of deltas) {
+    if (delta.to <= current.version) continue;
+    const next = applyProblemDelta(current, filter, delta, PROBLEM_PAGE);
+    if (!next) break;
+    current = next;
+  }
+  return current;
+}
+
+/**
  * Main's fleet events: a delta of the problem list patches every cached page it can (the others
  * refetch); a change of clusters refetches the summaries and browse levels (a storm is coalesced).
  */
 export const applyFleetChange: LiveHandler<FleetChange> = ({ problems }, { queryClient, refetch }) => {
   if (!problems) return refetch(keys.fleet.summaries(), keys.fleet.browseAll());
+  remember(queryClient, problems);
   for (const query of queryClient.getQueryCache().findAll({ queryKey: keys.fleet.problemPages() })) {
     const page = query.state.data as ProblemsPage | undefined;
     if (!page) continue;
@@ -30,11 +58,11 @@ export const applyFleetChange: LiveHandler<FleetChange> = ({ problems }, { query
 export const useFleetLive = () => useLive(api.fleet.onDidChange, applyFleetChange);
 
 /**
- * One page of the problem table. A page patched by a delta while it was being fetched is newer
- * than the answer (cut before the change): it is kept.
+ * One page of the problem table, brought up to date with the deltas that went by while it was
+ * fetched. A page patched meanwhile that is newer still is kept.
  */
 export async function fetchProblemPage(queryClient: QueryClient, filter: ProblemFilter, page: number): Promise<ProblemsPage> {
-  const fetched = await api.fleet.problems({ ...filter, offset: page * PROBLEM_PAGE, limit: PROBLEM_PAGE });
+  const fetched = catchUp(await api.fleet.problems({ ...filter, offset: page * PROBLEM_PAGE, limit: PROBLEM_PAGE }), filter, recentDeltas.get(queryClient) ?? []);
   const held = queryClient.getQueryData<ProblemsPage>(keys.fleet.problems(filter, page));
   return held && held.version > fetched.version ? held : fetched;
 }
