@@ -2,6 +2,7 @@ import { QueryClient, QueryObserver, type QueryKey } from '@tanstack/react-query
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { contracts, createApiClient } from '../../shared/contract/index.ts';
 import type { FleetChange, PodProblemRow, ProblemsPage } from '../../shared/contract/fleet.ts';
+import type { ProblemFilter } from '../../shared/fleet/problem-rows.ts';
 import type { GitOpsStatus } from '../../shared/contract/gitops.ts';
 import type { TaskInfo } from '../../shared/contract/jobs.ts';
 import { Emitter } from '../../shared/emitter.ts';
@@ -108,8 +109,9 @@ describe('the renderer data layer over the in-memory transport', () => {
     expect(last?.generation).toBe(generation);
   });
 
+  const probe: PodProblemRow = { context: 'aks-lab', cloud: 'aks', namespace: 'default', pod: 'latency-probe', reason: 'Evicted', severity: 1, restarts: 0, message: '', hint: '' };
+
   it('patches the Fleet problem pages from deltas without fetching them, and refetches a page when a version was missed', async () => {
-    const probe: PodProblemRow = { context: 'aks-lab', cloud: 'aks', namespace: 'default', pod: 'latency-probe', reason: 'Evicted', severity: 1, restarts: 0, message: '', hint: '' };
     let served: ProblemsPage = { total: 0, offset: 0, rows: [], version: 4 };
     const changed = new Emitter<FleetChange>();
     const problems = vi.fn(async () => served);
@@ -132,32 +134,29 @@ describe('the renderer data layer over the in-memory transport', () => {
     expect(problems).toHaveBeenCalledTimes(2);
   });
 
-  it('keeps a page patched while its fetch was on the way: the answer was cut before the change', async () => {
-    const probe: PodProblemRow = { context: 'aks-lab', cloud: 'aks', namespace: 'default', pod: 'latency-probe', reason: 'Evicted', severity: 1, restarts: 0, message: '', hint: '' };
+  /** A fleet whose problem pages answer when the test says, with the live wiring on; fetch starts a page fetch. */
+  async function fleetAnsweringLater() {
     let answer!: (page: ProblemsPage) => void;
     const changed = new Emitter<FleetChange>();
     exposeService(contracts.fleet, fake(contracts.fleet, { problems: () => new Promise<ProblemsPage>((resolve) => (answer = resolve)), onDidChange: changed.event }), memory.host);
     const { applyFleetChange, fetchProblemPage } = await import('../features/fleet/queries.ts');
     const fleet = createClient(contracts.fleet, memory.transport);
     stops.push(subscribeLive(queryClient, fleet.onDidChange, applyFleetChange));
-    const key = keys.fleet.problems({}, 0);
-    queryClient.setQueryData<ProblemsPage>(key, { total: 0, offset: 0, rows: [], version: 4 });
-    const fetching = fetchProblemPage(queryClient, {}, 0).catch(() => undefined);
+    return { changed, fetch: (filter: ProblemFilter) => fetchProblemPage(queryClient, filter, 0), answer: (page: ProblemsPage) => answer(page) };
+  }
+
+  it('keeps a page patched while its fetch was on the way: the answer was cut before the change', async () => {
+    const { changed, fetch, answer } = await fleetAnsweringLater();
+    queryClient.setQueryData<ProblemsPage>(keys.fleet.problems({}, 0), { total: 0, offset: 0, rows: [], version: 4 });
+    const fetching = fetch({});
     changed.fire({ contexts: ['aks-lab'], problems: { from: 4, to: 5, upserted: [probe], removed: [] } });
-    answer?.({ total: 0, offset: 0, rows: [], version: 4 });
-    expect((await fetching)?.version).toBe(5);
+    answer({ total: 0, offset: 0, rows: [], version: 4 });
+    expect((await fetching).version).toBe(5);
   });
 
   it('brings a fetched page up to date with the deltas that went by while it was cut, instead of leaving it behind to be fetched again', async () => {
-    const probe: PodProblemRow = { context: 'aks-lab', cloud: 'aks', namespace: 'default', pod: 'latency-probe', reason: 'Evicted', severity: 1, restarts: 0, message: '', hint: '' };
-    let answer!: (page: ProblemsPage) => void;
-    const changed = new Emitter<FleetChange>();
-    exposeService(contracts.fleet, fake(contracts.fleet, { problems: () => new Promise<ProblemsPage>((resolve) => (answer = resolve)), onDidChange: changed.event }), memory.host);
-    const { applyFleetChange, fetchProblemPage } = await import('../features/fleet/queries.ts');
-    const fleet = createClient(contracts.fleet, memory.transport);
-    stops.push(subscribeLive(queryClient, fleet.onDidChange, applyFleetChange));
-    const filter = { query: 'latency-probe' };
-    const fetching = fetchProblemPage(queryClient, filter, 0);
+    const { changed, fetch, answer } = await fleetAnsweringLater();
+    const fetching = fetch({ query: 'latency-probe' });
     changed.fire({ contexts: ['aks-lab'], problems: { from: 4, to: 5, upserted: [probe], removed: [] } });
     changed.fire({ contexts: ['aks-lab'], problems: { from: 5, to: 6, upserted: [{ ...probe, restarts: 1 }], removed: [probe] } });
     answer({ total: 0, offset: 0, rows: [], version: 4 });
