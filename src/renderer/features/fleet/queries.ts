@@ -28,8 +28,8 @@ function remember(queryClient: QueryClient, delta: ProblemDelta): void {
 /** `page` after the deltas that followed it, as far as they apply in order. */
 export function catchUp(page: ProblemsPage, filter: ProblemFilter, deltas: readonly ProblemDelta[]): ProblemsPage {
   let current = page;
+  // applyProblemDelta passes over a delta the page already has
   for (const delta of deltas) {
-    if (delta.to <= current.version) continue;
     const next = applyProblemDelta(current, filter, delta, PROBLEM_PAGE);
     if (!next) break;
     current = next;
