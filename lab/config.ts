@@ -3,7 +3,8 @@ import path from 'node:path';
 export type LabCloud = 'aks' | 'gke' | 'eks';
 
 export const labDir = import.meta.dirname;
-export const stateDir = path.join(labDir, '.state');
+// LAB_STATE_DIR and LAB_PORT_BASE let a second lab run beside the first (e.g. to try a new node-sim)
+export const stateDir = process.env.LAB_STATE_DIR ? path.resolve(process.env.LAB_STATE_DIR) : path.join(labDir, '.state');
 export const binDir = path.join(labDir, 'bin');
 export const pkiDir = path.join(stateDir, 'pki');
 export const logDir = path.join(stateDir, 'logs');
