@@ -129,4 +129,14 @@ describe('workspace grants', () => {
     await expect(desktop.scaffold({ into: chosen })).rejects.toThrow(/is not empty/);
     expect(await new LocalManifestsService({ dataDir, pickFolder: async () => undefined }).scaffold({ into: 'dialog' })).toBeNull();
   });
+  it('opens several folders at once (two screens opening two folders): each open succeeds and the recent list holds them all', async () => {
+    const dataDir = temp('fleetdeck-home-');
+    const folders = Array.from({ length: 6 }, () => realpathSync(temp('fleetdeck-ws-')));
+    const service = new LocalManifestsService({ dataDir, workspaces: folders });
+    const opened = await Promise.all(folders.map((f) => service.open({ path: f })));
+    expect(opened.map((o) => o.root)).toEqual(folders);
+    const recent = (JSON.parse(readFileSync(path.join(dataDir, 'workspaces.json'), 'utf8')) as { recent: string[] }).recent;
+    expect(recent.sort()).toEqual([...folders].sort());
+    expect((await service.folders({})).folders.sort()).toEqual([...folders].sort());
+  });
 });

@@ -25,6 +25,8 @@ export class WorkspaceGrants {
   /** real paths, most recent first; a subset of granted */
   private recentRoots: string[] = [];
   private loaded?: Promise<void>;
+  /** the last write of the recent list: writes run one after the other, else one replaces the other mid-write */
+  private saved: Promise<void> = Promise.resolve();
 
   constructor(options: WorkspaceGrantsOptions) {
     this.options = options;
@@ -91,9 +93,13 @@ export class WorkspaceGrants {
     await this.load();
     if (!this.granted.has(real)) throw new FleetdeckError('forbidden', `${real} is not a folder opened in Fleetdeck`);
     this.recentRoots = [real, ...this.recentRoots.filter((r) => r !== real)].slice(0, MAX_RECENT);
-    await mkdir(this.options.dataDir, { recursive: true });
-    // Fleetdeck's own file, not a workspace's
-    await writeFileAtomic(this.file, JSON.stringify({ recent: this.recentRoots }), undefined);
+    const save = async () => {
+      await mkdir(this.options.dataDir, { recursive: true });
+      // Fleetdeck's own file, not a workspace's; written as it is when its turn comes, so the last write holds the latest list
+      await writeFileAtomic(this.file, JSON.stringify({ recent: this.recentRoots }), undefined);
+    };
+    this.saved = this.saved.then(save, save);
+    await this.saved;
   }
 
   /** Every granted folder that still exists, the most recently opened first. */
