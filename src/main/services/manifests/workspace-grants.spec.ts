@@ -137,6 +137,6 @@ describe('workspace grants', () => {
     expect(opened.map((o) => o.root)).toEqual(folders);
     const recent = (JSON.parse(readFileSync(path.join(dataDir, 'workspaces.json'), 'utf8')) as { recent: string[] }).recent;
     expect(recent.sort()).toEqual([...folders].sort());
-    expect((await service.folders({})).folders.sort()).toEqual([...folders].sort());
+    expect((await service.folders()).folders.sort()).toEqual([...folders].sort());
   });
 });
