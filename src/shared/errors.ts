@@ -57,8 +57,11 @@ export function errorCodeForStatus(status: number): ErrorCode {
   }
 }
 
-/** The message of anything thrown. */
-export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+/** The message of anything thrown, or of a failure as it crossed a boundary (`{code, message}`). */
+export function messageOf(error: unknown): string {
+  const message = typeof error === 'object' && error !== null && 'message' in error ? error.message : undefined;
+  return typeof message === 'string' ? message : String(error);
+}
 
 export class FleetdeckError extends Error {
   readonly code: ErrorCode;

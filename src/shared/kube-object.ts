@@ -56,3 +56,6 @@ export type WorkloadKind = (typeof workloadKinds)[number];
 export const isWorkloadKind = (kind: string): kind is WorkloadKind => (workloadKinds as readonly string[]).includes(kind);
 /** What a backup selects by workload: those, and CronJobs (which own their Jobs). */
 export const backupWorkloadKinds = [...workloadKinds, 'CronJob'] as const;
+
+/** A JSON or YAML mapping (not an array, not null). */
+export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

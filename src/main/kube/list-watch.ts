@@ -1,11 +1,10 @@
 // The live lister-watcher: a collection's list pages and watch stream over the one request function.
 import type { ContextConfig } from './context-config.ts';
 import { FleetdeckError } from '../../shared/errors.ts';
-import type { ListedObject } from '../../shared/kube-object.ts';
+import { isObject, type ListedObject } from '../../shared/kube-object.ts';
 import { classifyStatus, kubeOk, kubeStream } from './http.ts';
 import type { ListerWatcher, ListPage, WatchEvent } from './reflector.ts';
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 /** The parsed value, or undefined for text that is not JSON (the caller says what it expected). */
 function parseJson(text: string): unknown {
   try {

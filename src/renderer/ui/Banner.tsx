@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { messageOf } from '../../shared/errors.ts';
 
 export type BannerTone = 'error' | 'warning' | 'info' | 'ok';
 
@@ -19,12 +20,6 @@ export function Banner({ tone, small, actions, children }: { tone: BannerTone; s
 function codeOf(error: unknown): string | undefined {
   const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
   return typeof code === 'string' ? code : undefined;
-}
-
-function messageOf(error: unknown): string {
-  if (typeof error === 'string') return error;
-  const message = typeof error === 'object' && error !== null && 'message' in error ? error.message : undefined;
-  return typeof message === 'string' ? message : String(error);
 }
 
 /**

@@ -6,7 +6,7 @@ import { apiVersionStatus } from './api-versions.ts';
 import { formatPath, parseManifests, type FieldPath, type ManifestDocument } from './documents.ts';
 import { kindKey, schemaOfKind, validateAgainst, type SchemaBundle, type SchemaIssueCode } from './schema.ts';
 import { fileContexts, isKustomizationFile, isYamlFile, kustomizationReferences, type FileContext } from './workspace-model.ts';
-import type { ManifestObject } from '../kube-object.ts';
+import { isObject, type ManifestObject } from '../kube-object.ts';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -66,7 +66,6 @@ export interface FileCheck {
   objects: LocatedObject[];
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 const isManifestObject = (v: unknown): v is ManifestObject => isObject(v) && typeof v.apiVersion === 'string' && typeof v.kind === 'string';
 
 const podSpecPaths: Record<string, FieldPath> = {

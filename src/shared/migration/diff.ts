@@ -1,4 +1,5 @@
 // A readable field-level diff between what a cluster has and what a restore would write.
+import { isObject } from '../kube-object.ts';
 
 /** Fields the API server owns, never part of a diff. */
 const ignoredMetadata = new Set(['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'ownerReferences', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'finalizers']);
@@ -10,7 +11,6 @@ const ignoredMetadata = new Set(['uid', 'resourceVersion', 'generation', 'creati
 const secretVisible = (path: string) => ['apiVersion', 'kind', 'type', 'metadata.name', 'metadata.namespace'].includes(path) || path === 'metadata.labels' || path.startsWith('metadata.labels.');
 
 const show = (value: unknown) => (value === undefined ? '(none)' : JSON.stringify(value));
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function walk(path: string, before: unknown, after: unknown, out: string[], masked: (path: string) => boolean) {
   if (JSON.stringify(before) === JSON.stringify(after)) return;
