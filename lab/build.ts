@@ -31,6 +31,19 @@ const binaries: GoBinary[] = [
     pkg: 'sigs.k8s.io/kustomize/kustomize/v5',
     ldflags: [],
   },
+  {
+    // the volume movers' restic (node-sim runs it for restic/restic images) and the benchmark's peer; its version is in its source
+    name: 'restic',
+    module: path.join(labDir, 'restic'),
+    pkg: 'github.com/restic/restic/cmd/restic',
+    ldflags: [],
+  },
+  {
+    name: 'lab-s3',
+    module: path.join(labDir, 's3'),
+    pkg: '.',
+    ldflags: [],
+  },
 ];
 
 export const binary = (name: string) => path.join(binDir, name);

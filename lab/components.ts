@@ -3,10 +3,11 @@ import net from 'node:net';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { binary } from './build.ts';
-import { etcdPorts, labDir, stateDir, webhookPort, type LabCluster } from './config.ts';
+import { etcdPorts, labDir, objectStorePort, stateDir, webhookPort, type LabCluster } from './config.ts';
 import { LabApi } from './kube.ts';
 import { adminKubeconfig } from './kubeconfig.ts';
 import { writeMonitoringConfig } from './monitoring.ts';
+import { objectStoreBucket, objectStoreDir, objectStoreUrl, readMoverRepositoryEnv } from './object-store.ts';
 import { pki } from './pki.ts';
 import { findRecord, startProcess, stopRecord, waitFor, type ProcessRecord } from './processes.ts';
 
@@ -71,6 +72,20 @@ export const webhook: Component = {
   port: webhookPort,
   start: () => startProcess('webhook', process.execPath, [path.join(labDir, 'webhook.ts'), stateDir], { port: webhookPort }),
   ready: () => portOpen(webhookPort),
+};
+
+/** Its credentials come from the mover repository's env file (written first), through the environment, not the command line. */
+export const objectStore: Component = {
+  name: 'object-store',
+  port: objectStorePort,
+  start: () => {
+    const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY } = readMoverRepositoryEnv();
+    return startProcess('object-store', binary('lab-s3'), [`--listen=127.0.0.1:${objectStorePort}`, `--root=${objectStoreDir}`, `--bucket=${objectStoreBucket}`], {
+      port: objectStorePort,
+      env: { LAB_S3_ACCESS_KEY_ID: AWS_ACCESS_KEY_ID, LAB_S3_SECRET_ACCESS_KEY: AWS_SECRET_ACCESS_KEY },
+    });
+  },
+  ready: () => httpOk(`${objectStoreUrl}/-/ready`),
 };
 
 export function apiserver(c: LabCluster): Component {

@@ -16,6 +16,8 @@ const portBase = Number(process.env.LAB_PORT_BASE ?? 27000);
 
 export const etcdPorts = { client: portBase, peer: portBase + 1 };
 export const webhookPort = portBase + 2;
+// the S3-compatible store the volume movers of every cluster share (lab/s3)
+export const objectStorePort = portBase + 3;
 
 export interface LabCluster {
   context: string;

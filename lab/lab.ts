@@ -4,10 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildBinaries } from './build.ts';
-import { apiserver, controlPlane, ensure, etcd, stop, webhook } from './components.ts';
+import { apiserver, controlPlane, ensure, etcd, objectStore, stop, webhook } from './components.ts';
 import { clusterByContext, clusters, kubeconfigPath, stateDir, urls, type LabCluster } from './config.ts';
 import { ApiError, LabApi, type KubeObject } from './kube.ts';
 import { viewerToken, writeKubeconfigs } from './kubeconfig.ts';
+import { initMoverRepository, moverRepositoryEnvPath, writeMoverRepositoryEnv } from './object-store.ts';
 import { ensurePki } from './pki.ts';
 import { isRunning, memoryBytes, readRecords, stopAll, stopPids, waitFor } from './processes.ts';
 import { crds, gitops, nodes, workloads } from './seed.ts';
@@ -99,6 +100,9 @@ async function up() {
   writeKubeconfigs();
   await ensure(etcd);
   await ensure(webhook);
+  writeMoverRepositoryEnv();
+  await ensure(objectStore);
+  log(`movers' restic repository ${initMoverRepository()}: ${moverRepositoryEnvPath}`);
   await Promise.all(
     clusters.map(async (c) => {
       await ensure(apiserver(c), 90_000);
