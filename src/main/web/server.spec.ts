@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dispatcher } from '../rpc/dispatcher.ts';
 import { answerBody, closeCode, exchange, finalStatus, frame, rawRequest, upgradeRequest } from '../../../test/raw-client.ts';
-import { startWebShell, type WebShell } from './server.ts';
+import net from 'node:net';
+import { MAX_EVENT_BACKLOG, startWebShell, type WebShell } from './server.ts';
 
 /** A raw request, so Host and Origin can be set to anything (fetch forbids both). */
 function request(port: number, pathname: string, headers: Record<string, string> = {}, method = 'GET', body?: string) {
@@ -22,11 +23,12 @@ function request(port: number, pathname: string, headers: Record<string, string>
 
 describe('web shell', () => {
   let shell: WebShell;
+  let dispatcher: Dispatcher;
   beforeAll(async () => {
     const rendererDir = await mkdtemp(path.join(tmpdir(), 'fleetdeck-renderer-'));
     await writeFile(path.join(rendererDir, 'index.html'), '<!doctype html><title>ok</title>');
     await writeFile(path.join(rendererDir, '..', 'secret.txt'), 'outside');
-    const dispatcher = new Dispatcher();
+    dispatcher = new Dispatcher();
     dispatcher.handle('echo', 'say', async (input) => input);
     shell = await startWebShell({ dispatcher, rendererDir, port: 0 });
   });
@@ -85,6 +87,40 @@ describe('web shell', () => {
     await new Promise((resolve, reject) => ((allowed.onopen = resolve), (allowed.onerror = reject)));
     allowed.close();
   });
+
+  it('cuts off a WebSocket client that stops reading events once it falls 16 MiB behind; a reading client gets every event', async () => {
+    const reader = new WebSocket(`ws://127.0.0.1:${shell.port}/events?token=${shell.token}`);
+    await new Promise((resolve, reject) => ((reader.onopen = resolve), (reader.onerror = reject)));
+    let read = 0;
+    reader.onmessage = () => read++;
+    // a client that completes the handshake, then never reads again
+    const stalled = net.connect(shell.port, '127.0.0.1');
+    let received = 0;
+    const closed = new Promise<void>((resolve) => stalled.on('close', () => resolve()));
+    stalled.on('error', () => undefined);
+    await new Promise<void>((resolve) => {
+      stalled.once('data', (chunk: Buffer) => {
+        received += chunk.length;
+        stalled.pause();
+        resolve();
+      });
+      stalled.write(upgradeRequest(shell.port, `/events?token=${shell.token}`));
+    });
+    const events = 48;
+    const payload = 'x'.repeat(1024 * 1024);
+    for (let i = 0; i < events; i++) {
+      dispatcher.emit('test', 'big', payload);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await expect.poll(() => read, { timeout: 10_000 }).toBe(events);
+    stalled.on('data', (chunk: Buffer) => (received += chunk.length));
+    stalled.resume();
+    // the server closed it: only what the kernel held still arrives
+    await closed;
+    expect(received).toBeLessThan(events * payload.length - MAX_EVENT_BACKLOG);
+    reader.close();
+    await expectStillServing();
+  }, 20_000);
 
   /** The shell still answers a well-formed request: what every hostile request below is followed by. */
   async function expectStillServing() {

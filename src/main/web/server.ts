@@ -25,6 +25,9 @@ export interface WebShell {
 }
 
 const TOKEN_COOKIE = 'fleetdeck-token';
+/** The unsent events a WebSocket client may fall behind by before it is cut off. */
+export const MAX_EVENT_BACKLOG = 16 * 1024 * 1024;
+
 /** Clients send nothing over /events (it only carries events to them): a larger message closes their socket with 1009. */
 const MAX_CLIENT_MESSAGE = 1024;
 const contentTypes: Record<string, string> = {
@@ -117,7 +120,13 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
   });
   const unsubscribe = options.dispatcher.onEvent((event) => {
     const message = JSON.stringify(event);
-    for (const client of sockets.clients) if (client.readyState === client.OPEN) client.send(message);
+    for (const client of sockets.clients) {
+      if (client.readyState !== client.OPEN) continue;
+      // a client that stops reading would make its unsent events grow without bound: it is cut off,
+      // and reconnects and refetches what it shows once it reads again (as after any blip)
+      if (client.bufferedAmount > MAX_EVENT_BACKLOG) client.terminate();
+      else client.send(message);
+    }
   });
 
   // longer than clients keep idle sockets: a server closing a socket the client is reusing resets a call
