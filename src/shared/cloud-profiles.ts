@@ -1,14 +1,19 @@
-// What differs between the clouds when a workload moves (DESIGN.md §3): storage classes by tier,
-// the internal load-balancer annotations, ingress classes. Data only; the migration transforms use it.
+// What differs between the clouds when a workload moves (DESIGN.md §3): storage classes by tier and
+// family, the internal load-balancer annotations, ingress classes. Data only; the migration's class
+// choice (migration/class-choice.ts) and transforms use it.
 import type { Cloud } from './cloud.ts';
 
-export type StorageTier = 'standard' | 'premium' | 'file';
+/** performance, lowest first: HDD, general-purpose SSD, provisioned/fast SSD */
+export const storageTiers = ['economy', 'standard', 'premium'] as const;
+export type StorageTier = (typeof storageTiers)[number];
+/** block disks (one node, ReadWriteOnce) or shared file storage (ReadWriteMany) */
+export type StorageFamily = 'block' | 'file';
 export type IngressRole = 'public' | 'internal';
 export type ManagedCloud = Exclude<Cloud, 'other'>;
 
 export interface CloudProfile {
-  /** the first class of a tier is the one other clouds' classes of that tier map to */
-  storageClasses: { name: string; tier: StorageTier; default?: boolean }[];
+  /** in order of preference: the first class of a tier and family is the one other clouds' classes of that tier and family are proposed */
+  storageClasses: { name: string; tier: StorageTier; family: StorageFamily; default?: boolean }[];
   /** the first annotation marks a Service as internal; the others come with it */
   internalLoadBalancer: Record<string, string>;
   ingressClasses: { name: string; role: IngressRole }[];
@@ -17,11 +22,12 @@ export interface CloudProfile {
 export const cloudProfiles: Record<ManagedCloud, CloudProfile> = {
   aks: {
     storageClasses: [
-      { name: 'managed-csi', tier: 'standard', default: true },
-      { name: 'managed-premium', tier: 'premium' },
-      { name: 'managed-csi-premium', tier: 'premium' },
-      { name: 'azurefile-csi', tier: 'file' },
-      { name: 'default', tier: 'standard' },
+      { name: 'managed-csi', tier: 'standard', family: 'block', default: true },
+      { name: 'managed-premium', tier: 'premium', family: 'block' },
+      { name: 'managed-csi-premium', tier: 'premium', family: 'block' },
+      { name: 'azurefile-csi', tier: 'standard', family: 'file' },
+      { name: 'azurefile-csi-premium', tier: 'premium', family: 'file' },
+      { name: 'default', tier: 'standard', family: 'block' },
     ],
     internalLoadBalancer: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' },
     ingressClasses: [
@@ -32,10 +38,11 @@ export const cloudProfiles: Record<ManagedCloud, CloudProfile> = {
   },
   gke: {
     storageClasses: [
-      { name: 'standard-rwo', tier: 'standard', default: true },
-      { name: 'premium-rwo', tier: 'premium' },
-      { name: 'standard-rwx', tier: 'file' },
-      { name: 'standard', tier: 'standard' },
+      { name: 'standard-rwo', tier: 'standard', family: 'block', default: true },
+      { name: 'premium-rwo', tier: 'premium', family: 'block' },
+      { name: 'standard', tier: 'economy', family: 'block' },
+      { name: 'standard-rwx', tier: 'standard', family: 'file' },
+      { name: 'premium-rwx', tier: 'premium', family: 'file' },
     ],
     internalLoadBalancer: { 'networking.gke.io/load-balancer-type': 'Internal' },
     ingressClasses: [
@@ -45,10 +52,11 @@ export const cloudProfiles: Record<ManagedCloud, CloudProfile> = {
   },
   eks: {
     storageClasses: [
-      { name: 'gp3', tier: 'standard' },
-      { name: 'gp2', tier: 'standard', default: true },
-      { name: 'io2', tier: 'premium' },
-      { name: 'efs-sc', tier: 'file' },
+      { name: 'gp3', tier: 'standard', family: 'block' },
+      { name: 'gp2', tier: 'standard', family: 'block', default: true },
+      { name: 'io2', tier: 'premium', family: 'block' },
+      { name: 'st1', tier: 'economy', family: 'block' },
+      { name: 'efs-sc', tier: 'standard', family: 'file' },
     ],
     internalLoadBalancer: { 'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal', 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' },
     ingressClasses: [
@@ -58,37 +66,63 @@ export const cloudProfiles: Record<ManagedCloud, CloudProfile> = {
   },
 };
 
+/**
+ * The clouds' storage provisioners (CSI drivers and the in-tree names they replaced): the family of
+ * storage they give, and the StorageClass parameter that names the volume type.
+ */
+export const storageProvisioners: Record<string, { cloud: ManagedCloud; family: StorageFamily; typeParameter?: string }> = {
+  'disk.csi.azure.com': { cloud: 'aks', family: 'block', typeParameter: 'skuname' },
+  'kubernetes.io/azure-disk': { cloud: 'aks', family: 'block', typeParameter: 'skuname' },
+  'file.csi.azure.com': { cloud: 'aks', family: 'file', typeParameter: 'skuname' },
+  'kubernetes.io/azure-file': { cloud: 'aks', family: 'file', typeParameter: 'skuname' },
+  'pd.csi.storage.gke.io': { cloud: 'gke', family: 'block', typeParameter: 'type' },
+  'kubernetes.io/gce-pd': { cloud: 'gke', family: 'block', typeParameter: 'type' },
+  'filestore.csi.storage.gke.io': { cloud: 'gke', family: 'file' },
+  'ebs.csi.aws.com': { cloud: 'eks', family: 'block', typeParameter: 'type' },
+  'kubernetes.io/aws-ebs': { cloud: 'eks', family: 'block', typeParameter: 'type' },
+  'efs.csi.aws.com': { cloud: 'eks', family: 'file' },
+};
+
+/** Volume types (the value of a provisioner's type parameter, lower case) by tier. */
+export const volumeTypeTiers: Record<string, StorageTier> = {
+  // Azure disks (skuName) and Azure Files
+  standard_lrs: 'economy',
+  standard_zrs: 'economy',
+  standardssd_lrs: 'standard',
+  standardssd_zrs: 'standard',
+  premium_lrs: 'premium',
+  premium_zrs: 'premium',
+  premiumv2_lrs: 'premium',
+  ultrassd_lrs: 'premium',
+  // Google persistent disks and Hyperdisks (type)
+  'pd-standard': 'economy',
+  'pd-balanced': 'standard',
+  'pd-ssd': 'premium',
+  'pd-extreme': 'premium',
+  'hyperdisk-throughput': 'economy',
+  'hyperdisk-balanced': 'standard',
+  'hyperdisk-extreme': 'premium',
+  // Amazon EBS (type)
+  sc1: 'economy',
+  st1: 'economy',
+  standard: 'economy',
+  gp2: 'standard',
+  gp3: 'standard',
+  io1: 'premium',
+  io2: 'premium',
+};
+
 export const isManagedCloud = (cloud: Cloud | undefined): cloud is ManagedCloud => !!cloud && cloud !== 'other';
 
 /** Every annotation key that makes a Service an internal load balancer on some cloud. */
 export const internalLoadBalancerKeys = new Set(Object.values(cloudProfiles).flatMap((p) => Object.keys(p.internalLoadBalancer)));
 
-/** Whether a Service's annotations ask some cloud for an internal load balancer (the first annotation of a profile is its marker). */
-export function isInternalLoadBalancer(annotations: Record<string, string>): boolean {
-  return Object.values(cloudProfiles).some((p) => {
-    const [key, value] = Object.entries(p.internalLoadBalancer)[0];
+/** Which cloud's internal load balancer a Service's annotations ask for (the first annotation of a profile is its marker). */
+export function internalLoadBalancerCloud(annotations: Record<string, string>): ManagedCloud | undefined {
+  return (Object.keys(cloudProfiles) as ManagedCloud[]).find((cloud) => {
+    const [key, value] = Object.entries(cloudProfiles[cloud].internalLoadBalancer)[0];
     return annotations[key]?.toLowerCase() === value.toLowerCase();
   });
 }
 
-function pick<T extends { name: string }>(items: T[], match: (item: T) => boolean): string | undefined {
-  return items.find(match)?.name;
-}
-
-/**
- * Default mappings from one cloud to another: each storage class to the target's class of the same
- * tier (premium SSD → premium SSD), each ingress class to the target's class of the same role.
- * The user edits them; only classes that change name appear.
- */
-export function defaultCloudMappings(from: Cloud, to: Cloud): { storageClasses: Record<string, string>; ingressClasses: Record<string, string> } {
-  const storageClasses: Record<string, string> = {};
-  const ingressClasses: Record<string, string> = {};
-  if (!isManagedCloud(from) || !isManagedCloud(to) || from === to) return { storageClasses, ingressClasses };
-  const source = cloudProfiles[from];
-  const target = cloudProfiles[to];
-  for (const sc of source.storageClasses) {
-    storageClasses[sc.name] = pick(target.storageClasses, (t) => t.tier === sc.tier) ?? pick(target.storageClasses, (t) => !!t.default)!;
-  }
-  for (const ic of source.ingressClasses) ingressClasses[ic.name] = pick(target.ingressClasses, (t) => t.role === ic.role)!;
-  return { storageClasses, ingressClasses };
-}
+export const isInternalLoadBalancer = (annotations: Record<string, string>): boolean => internalLoadBalancerCloud(annotations) !== undefined;

@@ -137,6 +137,10 @@ function human(report: JobReport, title: string): string {
   if (report.error) lines.push(`error: ${printable(report.error)}`);
   if (report.unsigned) lines.push('warning: the archive is unsigned: nothing shows that Fleetdeck wrote it or that it is unchanged (read because of --allow-unsigned)');
   for (const f of report.preflight ?? []) lines.push(`pre-flight ${f.severity}: ${printable(f.message)}`);
+  if (report.classes?.length) {
+    const tiers = (from?: string, to?: string) => (from && to ? `${from} → ${to}` : '');
+    lines.push('', 'classes on the target:', table(['KIND', 'FROM', 'TO', 'TIER', 'WHY', 'OBJECTS'], report.classes.map((c) => [c.kind, c.from, c.to ?? '(none)', `${tiers(c.fromTier, c.toTier)}${c.downgrade ? ' (downgrade)' : ''}`, c.note, `${c.count}`])));
+  }
   if (report.transforms.length) {
     lines.push('', 'transforms:', table(['KIND', 'NAMESPACE', 'NAME', 'FIELD', 'FROM', 'TO'], report.transforms.map((t) => [t.kind, t.namespace ?? '', t.name, t.path, t.from, t.to])));
   }

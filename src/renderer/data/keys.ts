@@ -33,7 +33,7 @@ export const keys = {
     tasks: () => ['jobs', 'tasks'] as const,
     task: (id: string | undefined) => ['jobs', 'task', id] as const,
     archives: () => ['jobs', 'archives'] as const,
-    defaults: (fromContext: string, toContext: string) => ['jobs', 'defaults', fromContext, toContext] as const,
+    classes: (fromContext: string, toContext: string, selection: unknown) => ['jobs', 'classes', fromContext, toContext, selection] as const,
   },
   monitoring: {
     all: () => ['monitoring'] as const,

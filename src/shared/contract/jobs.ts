@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { Cloud } from '../cloud.ts';
+import type { IngressRole, StorageFamily, StorageTier } from '../cloud-profiles.ts';
+import type { ClassChoice } from '../migration/class-choice.ts';
 import type { JobReport, ObjectResult } from '../migration/report.ts';
 import { backupWorkloadKinds } from '../kube-object.ts';
 import { defineService, type Event } from '../rpc.ts';
@@ -9,13 +11,28 @@ export type TaskKind = 'backup' | 'restore' | 'migrate';
 /** running, then the run's state; interrupted: the app stopped while it ran (resume finishes it) */
 export type TaskState = 'running' | 'Completed' | 'PartiallyFailed' | 'Failed' | 'cancelled' | 'interrupted';
 
+/** One volume's copy while a migration moves it, from its mover's restic progress. */
+export interface VolumeProgress {
+  namespace: string;
+  claim: string;
+  step: 'backup' | 'restore';
+  bytesDone: number;
+  bytesTotal: number;
+  filesDone: number;
+  filesTotal: number;
+  /** bytes per second */
+  rate?: number;
+  /** seconds left */
+  eta?: number;
+}
+
 /** Long work as the jobs center shows it (DESIGN.md "Long work is a Task"). */
 export interface TaskInfo {
   id: string;
   kind: TaskKind;
   title: string;
   state: TaskState;
-  progress: { phase: string; done: number; total?: number; detail?: string };
+  progress: { phase: string; done: number; total?: number; detail?: string; volumes?: VolumeProgress[] };
   startedAt: string;
   finishedAt?: string;
   error?: string;
@@ -45,6 +62,20 @@ export interface TaskDetail {
   archive?: ArchiveSummary;
 }
 
+/**
+ * What the migration dialog offers per class: the classes the selected objects use, each with the
+ * automatic choice on the target, and the target's own classes to choose from instead.
+ */
+export interface ClassOptions {
+  sourceCloud: Cloud;
+  targetCloud: Cloud;
+  /** storage classes, ingress classes and internal load balancers in use, with the choice made when the user leaves them */
+  choices: ClassChoice[];
+  targetStorageClasses: { name: string; tier: StorageTier; family: StorageFamily; default?: boolean }[];
+  /** undefined: the target's IngressClasses could not be listed */
+  targetIngressClasses?: { name: string; role: IngressRole; default?: boolean }[];
+}
+
 const name = z.string().min(1).max(253);
 const map = z.record(name, name);
 export const selectionInput = z
@@ -57,6 +88,20 @@ export const selectionInput = z
     workloads: z.array(z.object({ kind: z.enum(backupWorkloadKinds), name }).strict()).max(100).optional(),
   })
   .strict();
+/**
+ * restic mover Jobs for the claims' data. repository holds RESTIC_REPOSITORY, RESTIC_PASSWORD and
+ * the store's credentials: it reaches the clusters only in per-run Secrets and is never kept with a task.
+ */
+export const volumesInput = z
+  .object({
+    mover: z.literal('restic'),
+    repository: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names').max(128), z.string().max(16_384)),
+    /** copy while the writers run (crash-consistent at best) instead of stopping them */
+    live: z.boolean(),
+    /** claims copied at once */
+    parallel: z.number().int('a whole number').min(1).max(16, 'at most 16'),
+  })
+  .strict();
 export const targetInput = z
   .object({
     namespaceMap: z.record(namespaceName, namespaceName),
@@ -67,21 +112,21 @@ export const targetInput = z
     conflict: z.enum(['skip', 'update', 'fail']),
     dryRun: z.boolean(),
     verifyTimeoutSeconds: z.number().int('whole seconds').min(0).max(3600, 'at most 3600 seconds'),
-    /** restic mover Jobs for the claims' data, generated and validated by server-side dry-run */
-    volumeMover: z.object({ repository: z.string().min(1).max(2000), secretName: name, image: z.string().min(1).max(500).optional() }).strict().optional(),
+    /** move the claims' data with restic mover Jobs (without: the claims are recreated empty) */
+    volumes: volumesInput.optional(),
   })
   .strict();
 const passphrase = z.string().min(8).max(1024);
 /** archives live in Fleetdeck's backups folder: the renderer names a file there, never a path */
 const archiveName = z.string().regex(/^[A-Za-z0-9._-]+\.tar\.gz$/, 'an archive name like shop-2026-11-26.tar.gz (no folders)');
 
-export const backupInput = z.object({ context: name, selection: selectionInput, archive: archiveName.optional(), passphrase: passphrase.optional() }).strict();
+export const backupInput = z.object({ context: name, selection: selectionInput, archive: archiveName.optional(), passphrase: passphrase.optional(), volumes: volumesInput.optional() }).strict();
 /** allowUnsigned: the user was told the archive is unsigned and chose to restore it anyway */
 export const restoreInput = z.object({ context: name, archive: archiveName, passphrase: passphrase.optional(), allowUnsigned: z.boolean().optional(), target: targetInput }).strict();
 export const migrateInput = z.object({ fromContext: name, toContext: name, selection: selectionInput, target: targetInput }).strict();
 export const taskRef = z.object({ id: z.string().regex(/^[a-z0-9-]{8,64}$/) }).strict();
 export const resumeInput = taskRef.extend({ passphrase: passphrase.optional() }).strict();
-export const defaultsInput = z.object({ fromContext: name, toContext: name }).strict();
+export const classesInput = z.object({ fromContext: name, toContext: name, selection: selectionInput.extend({ namespaces: z.array(namespaceName).min(1, 'name the namespaces to migrate').max(1000) }).strict() }).strict();
 
 export interface JobsService {
   /** running and past tasks, newest first */
@@ -89,8 +134,8 @@ export interface JobsService {
   get(input: z.infer<typeof taskRef>): Promise<TaskDetail>;
   /** the archives in Fleetdeck's backups folder */
   archives(input?: void): Promise<ArchiveSummary[]>;
-  /** the mappings a migration between two contexts starts from (cloud profiles), for the plan dialog */
-  defaults(input: z.infer<typeof defaultsInput>): Promise<{ sourceCloud: Cloud; targetCloud: Cloud; storageClasses: Record<string, string>; ingressClasses: Record<string, string> }>;
+  /** the classes a migration's objects use and what each becomes on the target, for the migration dialog */
+  classes(input: z.infer<typeof classesInput>): Promise<ClassOptions>;
   startBackup(input: z.infer<typeof backupInput>): Promise<TaskInfo>;
   startRestore(input: z.infer<typeof restoreInput>): Promise<TaskInfo>;
   /** with target.dryRun: the migration plan (transforms, conflicts, pre-flight, diff) and nothing written */
@@ -107,7 +152,7 @@ export const jobsContract = defineService<JobsService>({
     list: z.void(),
     get: taskRef,
     archives: z.void(),
-    defaults: defaultsInput,
+    classes: classesInput,
     startBackup: backupInput,
     startRestore: restoreInput,
     startMigrate: migrateInput,

@@ -125,7 +125,7 @@ export function scaffoldFiles(options: ScaffoldOptions): Record<string, string> 
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
       metadata: { name: `${name}-uploads` },
-      spec: { storageClassName: profile.storageClasses.find((s) => s.tier === 'file')!.name },
+      spec: { storageClassName: profile.storageClasses.find((s) => s.family === 'file')!.name },
     });
     files[`${dir}/internal-load-balancer.yaml`] = yaml({ apiVersion: 'v1', kind: 'Service', metadata: { name: `${name}-internal`, annotations: profile.internalLoadBalancer } });
     files[`${dir}/ingress-class.yaml`] = yaml({

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { defaultCloudMappings } from '../cloud-profiles.ts';
 import { explicitNodePorts, restoreRank, sanitize, skipReason } from './rules.ts';
 import type { KubeObject } from '../kube-object.ts';
 import { workloadClosure } from './closure.ts';
@@ -78,26 +77,20 @@ describe('sanitize', () => {
   });
 });
 
-describe('cloud mappings', () => {
-  it('maps storage classes by tier and ingress classes by role', () => {
-    const aksToEks = defaultCloudMappings('aks', 'eks');
-    expect(aksToEks.storageClasses['managed-csi']).toBe('gp3');
-    expect(aksToEks.storageClasses['managed-premium']).toBe('io2');
-    expect(aksToEks.ingressClasses['webapprouting.kubernetes.azure.com']).toBe('alb');
-    expect(defaultCloudMappings('eks', 'gke').storageClasses.gp2).toBe('standard-rwo');
-    expect(defaultCloudMappings('gke', 'gke')).toEqual({ storageClasses: {}, ingressClasses: {} });
-  });
-
-  it('lets explicit mappings win over the defaults', () => {
+describe('mappings', () => {
+  it('keep what the user mapped and the two clouds; the classes left out are chosen by pre-flight (class-choice.spec)', () => {
     const m = resolveMappings('aks', 'eks', { storageClasses: { 'managed-premium': 'gp3' }, namespaces: { shop: 'shop-eu' } });
-    expect(m.storageClasses['managed-premium']).toBe('gp3');
-    expect(m.storageClasses['managed-csi']).toBe('gp3');
-    expect(m.namespaces).toEqual({ shop: 'shop-eu' });
+    expect(m).toEqual({ namespaces: { shop: 'shop-eu' }, storageClasses: { 'managed-premium': 'gp3' }, ingressClasses: {}, registries: {}, sourceCloud: 'aks', targetCloud: 'eks' });
   });
 });
 
 describe('transforms', () => {
-  const mappings = resolveMappings('aks', 'eks', { namespaces: { shop: 'shop-eu' }, registries: { 'acme.azurecr.io': '1234.dkr.ecr.eu-west-1.amazonaws.com' } });
+  const mappings = resolveMappings('aks', 'eks', {
+    namespaces: { shop: 'shop-eu' },
+    storageClasses: { 'managed-csi': 'gp3', 'managed-premium': 'io2' },
+    ingressClasses: { 'webapprouting.kubernetes.azure.com': 'alb' },
+    registries: { 'acme.azurecr.io': '1234.dkr.ecr.eu-west-1.amazonaws.com' },
+  });
   /** as the target keeps it: in a namespace when it is listed in one */
   const transform = (object: KubeObject) => transformObject(object, mappings, { namespaced: Boolean(object.metadata.namespace) });
 

@@ -1,4 +1,5 @@
 // The result of a backup, restore or migration, as the CLI prints it and the jobs center shows it.
+import type { ClassChoice } from './class-choice.ts';
 import type { TransformRecord } from './transforms.ts';
 
 export const objectResults = ['created', 'updated', 'unchanged', 'skipped', 'failed'] as const;
@@ -19,7 +20,7 @@ export interface ReportItem {
 /** A pre-flight check on the target: errors refuse the run, warnings are shown. */
 export interface PreflightFinding {
   severity: 'error' | 'warning';
-  check: 'api-version' | 'crd' | 'scope' | 'storage-class' | 'node-port' | 'admission-webhook' | 'quota' | 'namespace';
+  check: 'api-version' | 'crd' | 'scope' | 'storage-class' | 'ingress-class' | 'load-balancer' | 'node-port' | 'admission-webhook' | 'quota' | 'namespace';
   message: string;
 }
 
@@ -31,7 +32,7 @@ export interface VerificationItem {
   detail: string;
 }
 
-/** A generated volume-data mover Job, checked by server-side dry-run (never started by Fleetdeck). */
+/** A volume mover Job of a dry run, checked by a server-side dry-run create where it would run. */
 export interface MoverItem {
   cluster: string;
   role: 'backup' | 'restore';
@@ -43,6 +44,60 @@ export interface MoverItem {
   manifest: Record<string, unknown>;
 }
 
+/** One claim of a migration, before it runs: what moves, how long it may take, how long its writers stop. */
+export interface VolumePlanItem {
+  namespace: string;
+  claim: string;
+  targetNamespace: string;
+  /** spec.resources.requests.storage, as written */
+  requested?: string;
+  /** kubelet_volume_stats_used_bytes from the source's Prometheus */
+  usedBytes: number | 'unknown';
+  accessModes: string[];
+  /** Kind/name of the workloads that mount it */
+  workloads: string[];
+  storageClass?: string;
+  targetStorageClass?: string;
+  /** none: the claim is recreated empty on the target */
+  mover: 'restic' | 'none';
+  /** backup and restore, from the throughput earlier runs measured */
+  estimatedSeconds: number | 'unknown';
+  /** how long its writers are stopped (the backup's part of the estimate); 0 when copied live */
+  downtimeSeconds: number | 'unknown';
+  /** copied while its writers run (--volumes-live): crash-consistent at best */
+  live: boolean;
+  /** why a writer cannot be stopped (a DaemonSet, a CronJob), so the copy is live for it */
+  notes?: string[];
+}
+
+export type VolumeState = 'restored' | 'backed-up' | 'failed' | 'empty' | 'planned';
+
+/** One claim's data as the run left it. */
+export interface VolumeResult {
+  namespace: string;
+  claim: string;
+  targetNamespace: string;
+  /** regular files and their bytes in the source volume (from its listing) */
+  bytes: number;
+  files: number;
+  /** backup and restore */
+  seconds: number;
+  state: VolumeState;
+  /** every file, folder and symlink of the source found identical on the target (sha256, mode, target) */
+  verified: boolean;
+  mismatches: number;
+  /** the first few mismatches, named */
+  mismatched?: string[];
+  snapshot?: string;
+  /** copied while its writers ran: crash-consistent at best */
+  crashConsistent?: true;
+  /** done by an earlier run of the same command (the journal) */
+  resumed?: true;
+  reason?: string;
+  /** a failed mover's last log lines (repository credentials removed) */
+  logTail?: string;
+}
+
 export interface JobReport {
   state: RunState;
   dryRun?: boolean;
@@ -50,8 +105,15 @@ export interface JobReport {
   items: ReportItem[];
   transforms: TransformRecord[];
   preflight?: PreflightFinding[];
+  /** what each storage class, ingress class and internal load balancer of the objects becomes on the target, and why */
+  classes?: ClassChoice[];
   verification?: VerificationItem[];
   movers?: MoverItem[];
+  /** the claims of a migration, as planned (dry run) */
+  volumePlan?: VolumePlanItem[];
+  volumes?: VolumeResult[];
+  /** objects a failed volume copy left on the clusters for a look (Jobs, Secrets), as cluster: Kind namespace/name */
+  leftovers?: string[];
   /** why the run failed as a whole (refused, cancelled, target gone) */
   error?: string;
   /** the archive carried no signature (nothing shows who wrote it or that it is unchanged): restored only because the user allowed it */
@@ -70,6 +132,12 @@ export function runState(counts: Record<ObjectResult, number>, error?: string): 
   if (error) return 'Failed';
   if (counts.failed === 0) return 'Completed';
   return succeeded > 0 ? 'PartiallyFailed' : 'Failed';
+}
+
+/** A run whose objects all went through is PartiallyFailed when a volume failed or does not match its source. */
+export function withVolumes(state: RunState, volumes: VolumeResult[] | undefined): RunState {
+  if (state !== 'Completed') return state;
+  return volumes?.some((v) => v.state === 'failed' || v.mismatches > 0) ? 'PartiallyFailed' : state;
 }
 
 export const exitCodeFor = (state: RunState) => (state === 'Completed' ? 0 : state === 'PartiallyFailed' ? 2 : 1);

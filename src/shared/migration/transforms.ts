@@ -1,18 +1,21 @@
 // Rewrites an object for its target cluster and cloud: namespaces, storage classes, internal
 // load balancers, ingress classes, image registries. Every change is returned so plans and
 // reports can list it.
-import { cloudProfiles, defaultCloudMappings, internalLoadBalancerKeys, isInternalLoadBalancer, isManagedCloud } from '../cloud-profiles.ts';
+import { cloudProfiles, internalLoadBalancerKeys, isInternalLoadBalancer, isManagedCloud } from '../cloud-profiles.ts';
 import type { Cloud } from '../cloud.ts';
 import type { KubeObject } from '../kube-object.ts';
 
 export interface Mappings {
   namespaces: Record<string, string>;
+  /** source → target class: the user's choices, completed by pre-flight from the target's classes (class-choice.ts) */
   storageClasses: Record<string, string>;
   ingressClasses: Record<string, string>;
   /** image registry prefixes, e.g. "acme.azurecr.io" → "123.dkr.ecr.eu-west-1.amazonaws.com" */
   registries: Record<string, string>;
   /** the cloud whose load-balancer annotations internal Services get; none: left as they are */
   targetCloud?: Cloud;
+  /** the archive's cloud: its classes are judged by its profile */
+  sourceCloud?: Cloud;
 }
 
 export interface TransformRecord {
@@ -25,14 +28,14 @@ export interface TransformRecord {
   to: string;
 }
 
-/** The cloud defaults, overridden by what the user mapped explicitly. */
+/** What the user mapped explicitly, and the two clouds; the classes they left out are chosen by pre-flight from what the target has. */
 export function resolveMappings(sourceCloud: Cloud, targetCloud: Cloud | undefined, explicit: Partial<Mappings>): Mappings {
-  const defaults = targetCloud ? defaultCloudMappings(sourceCloud, targetCloud) : { storageClasses: {}, ingressClasses: {} };
   return {
     namespaces: { ...explicit.namespaces },
-    storageClasses: { ...defaults.storageClasses, ...explicit.storageClasses },
-    ingressClasses: { ...defaults.ingressClasses, ...explicit.ingressClasses },
+    storageClasses: { ...explicit.storageClasses },
+    ingressClasses: { ...explicit.ingressClasses },
     registries: { ...explicit.registries },
+    sourceCloud,
     ...(targetCloud ? { targetCloud } : {}),
   };
 }

@@ -30,7 +30,7 @@ const names = (type: ResourceType, entry: string) => {
   return e === type.kind.toLowerCase() || e === type.resource || e === `${type.resource}.${type.group}`;
 };
 
-function wanted(type: ResourceType, selection: Selection): boolean {
+export function wanted(type: ResourceType, selection: Selection): boolean {
   if (selection.includeKinds?.length && !selection.includeKinds.some((k) => names(type, k))) return false;
   return !selection.excludeKinds?.some((k) => names(type, k));
 }
@@ -59,7 +59,7 @@ class References {
 
 
 /** Per namespace, the keys of the selected workloads and of what they use. */
-async function workloadClosures(client: ClusterClient, types: ResourceType[], namespaces: string[], workloads: NonNullable<Selection['workloads']>): Promise<Map<string, Set<string>>> {
+export async function workloadClosures(client: ClusterClient, types: ResourceType[], namespaces: string[], workloads: NonNullable<Selection['workloads']>): Promise<Map<string, Set<string>>> {
   const typeOf = (kind: string) => types.find((t) => t.kind === kind && t.namespaced && ['', 'apps', 'batch', 'networking.k8s.io', 'autoscaling', 'policy', 'rbac.authorization.k8s.io'].includes(t.group));
   const closures = new Map<string, Set<string>>();
   for (const ns of namespaces) {

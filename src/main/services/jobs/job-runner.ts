@@ -3,7 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { detectCloudFromNode, type Cloud } from '../../../shared/cloud.ts';
-import type { targetInput } from '../../../shared/contract/jobs.ts';
+import type { ClassOptions, targetInput } from '../../../shared/contract/jobs.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import type { JobReport } from '../../../shared/migration/report.ts';
 import { resolveMappings, type Mappings } from '../../../shared/migration/transforms.ts';
@@ -12,6 +12,7 @@ import type { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
 import type { KeyStore } from '../../kube/vault.ts';
 import { ArchiveReader, ArchiveWriter, type ArchiveKey, type ArchiveManifestSummary } from './archive.ts';
 import { backup, type Selection } from './backup.ts';
+import { classOptions } from './class-options.ts';
 import { ClusterClient } from '../../kube/cluster-client.ts';
 import { Journal, runKey } from './journal.ts';
 import type { Progress } from './progress.ts';
@@ -57,11 +58,19 @@ export class JobRunner {
     return keys.filter((key) => key !== undefined).map((key) => archiveKeyOf(key).passphrase);
   }
 
-  /** A context's cloud, as a migration plan needs it. */
-  async cloudOf(context: string): Promise<Cloud> {
-    const { client, cloud } = await this.connect(context, () => undefined);
-    client.close();
-    return cloud;
+  /** What the classes a migration's objects use become on the target, read from both clusters, for the migration dialog. */
+  async classOptions(input: { fromContext: string; toContext: string; selection: Selection }): Promise<ClassOptions> {
+    const source = await this.connect(input.fromContext, () => undefined);
+    try {
+      const target = await this.connect(input.toContext, () => undefined);
+      try {
+        return await classOptions(source, target, input.selection);
+      } finally {
+        target.client.close();
+      }
+    } finally {
+      source.client.close();
+    }
   }
 
   /** A job's connection to a context, and the context's cloud (from the kubeconfig, else the nodes). */

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import { defaultCloudMappings } from '../../../shared/cloud-profiles.ts';
-import type { ArchiveSummary, backupInput, JobsService, migrateInput, restoreInput, TaskDetail, TaskInfo } from '../../../shared/contract/jobs.ts';
+import type { ArchiveSummary, backupInput, classesInput, JobsService, migrateInput, restoreInput, TaskDetail, TaskInfo } from '../../../shared/contract/jobs.ts';
 import { Emitter } from '../../../shared/emitter.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { countResults, type JobReport } from '../../../shared/migration/report.ts';
@@ -125,9 +124,8 @@ export class JobsCenter implements JobsService {
     return summary;
   }
 
-  async defaults({ fromContext, toContext }: { fromContext: string; toContext: string }) {
-    const [sourceCloud, targetCloud] = await Promise.all([this.runner.cloudOf(fromContext), this.runner.cloudOf(toContext)]);
-    return { sourceCloud, targetCloud, ...defaultCloudMappings(sourceCloud, targetCloud) };
+  async classes(input: z.infer<typeof classesInput>) {
+    return this.runner.classOptions(input);
   }
 
   private start(request: Input, passphrase: string | undefined, id: string = randomUUID()): TaskInfo {

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../shared/kube-object.ts';
 import { resolveMappings, type Mappings } from '../../../shared/migration/transforms.ts';
 import type { ApiResponse, ClusterClient } from '../../kube/cluster-client.ts';
@@ -21,6 +21,7 @@ const served: [apiVersion: string, kind: string, resource: string, namespaced: b
   ['v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', true],
   ['apps/v1', 'Deployment', 'deployments', true],
   ['apps/v1', 'StatefulSet', 'statefulsets', true],
+  ['networking.k8s.io/v1', 'Ingress', 'ingresses', true],
   ['storage.k8s.io/v1', 'StorageClass', 'storageclasses', false],
   ['apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'customresourcedefinitions', false],
 ];
@@ -157,19 +158,57 @@ it('refuses entries listed in a namespace when their kind is cluster-scoped on t
   expect(reader.manifest.entries.map((ref) => `${ref.name} ${namespaced(ref)}`).sort()).toEqual(['a true', 'b true', 'c true', 'fast false']);
 });
 
-it('refuses storage classes the target lacks, unless mapped or restored from the archive of the same cloud', async () => {
-  const statefulSet = object('apps/v1', 'StatefulSet', 'db', 'shop', { spec: { volumeClaimTemplates: [{ spec: { storageClassName: 'premium' } }] } });
-  const entries = [entry(claim('data', 'premium')), entry(statefulSet), entry(claim('cache', 'fast')), entry(object('storage.k8s.io/v1', 'StorageClass', 'fast'))];
-  const { findings } = await check(entries, target());
-  expect(findings).toEqual([
-    { severity: 'error', check: 'storage-class', message: 'storage class premium (used by PersistentVolumeClaim shop/data, StatefulSet shop/db) does not exist on target; map it with --storage-class-map premium=<class> (target has standard)' },
-  ]);
+describe('classes', () => {
+  const sc = (name: string, provisioner: string, type: string, isDefault = false) => ({ metadata: { name, ...(isDefault ? { annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } } : {}) }, provisioner, parameters: { type } });
+  const eksTarget = (routes: Record<string, unknown> = {}) => target({ '/apis/storage.k8s.io/v1/storageclasses': { items: [sc('gp2', 'kubernetes.io/aws-ebs', 'gp2', true), sc('gp3', 'ebs.csi.aws.com', 'gp3')] }, ...routes });
+  const statefulSet = object('apps/v1', 'StatefulSet', 'db', 'shop', { spec: { volumeClaimTemplates: [{ spec: { storageClassName: 'managed-premium' } }] } });
+  const fast = object('storage.k8s.io/v1', 'StorageClass', 'fast', undefined, { provisioner: 'disk.csi.azure.com', parameters: { skuname: 'StandardSSD_LRS' } });
+  const entries = [entry(claim('data', 'managed-premium')), entry(statefulSet), entry(claim('cache', 'fast')), entry(fast)];
 
-  expect((await check(entries, target(), resolveMappings('aks', undefined, { storageClasses: { premium: 'standard' } }))).findings).toEqual([]);
+  it('chooses a class the target has for every class in use, and shows the downgrade', async () => {
+    const { findings, mappings, classes } = await check(entries, eksTarget(), resolveMappings('aks', 'eks', {}));
+    expect(findings).toEqual([
+      { severity: 'warning', check: 'storage-class', message: 'storage class managed-premium (premium, used by PersistentVolumeClaim shop/data, StatefulSet shop/db) becomes gp3 (standard) on target: a downgrade from premium to standard' },
+    ]);
+    // another cloud's storage class is not restored (its provisioner is not there): it is chosen like the others
+    expect(mappings.storageClasses).toEqual({ 'managed-premium': 'gp3', fast: 'gp3' });
+    expect(classes.map((c) => [c.from, c.to, c.reason])).toEqual([
+      ['fast', 'gp3', 'same-tier'],
+      ['managed-premium', 'gp3', 'nearest-tier'],
+    ]);
+  });
 
-  // another cloud's storage class is not restored: its provisioner is not there
-  const otherCloud = await check(entries, target(), resolveMappings('aks', 'eks', { storageClasses: { premium: 'standard' } }));
-  expect(otherCloud.findings).toEqual([{ severity: 'error', check: 'storage-class', message: 'storage class fast (used by PersistentVolumeClaim shop/cache) does not exist on target; map it with --storage-class-map fast=<class> (target has standard)' }]);
+  it('restores a class the archive brings when the target is of the same cloud', async () => {
+    const { findings, mappings, classes } = await check(entries, eksTarget(), resolveMappings('aks', undefined, {}));
+    expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(classes.find((c) => c.from === 'fast')).toMatchObject({ to: 'fast', reason: 'restored' });
+    expect(mappings.storageClasses.fast).toBeUndefined();
+  });
+
+  it('refuses a class the user names that the target lacks, naming it', async () => {
+    const { findings } = await check(entries, eksTarget(), resolveMappings('aks', 'eks', { storageClasses: { 'managed-premium': 'io2' } }));
+    expect(findings).toEqual([{ severity: 'error', check: 'storage-class', message: 'storage class io2, chosen for managed-premium (used by PersistentVolumeClaim shop/data, StatefulSet shop/db), does not exist on target (target has gp2, gp3)' }]);
+    expect((await check(entries, eksTarget(), resolveMappings('aks', 'eks', { storageClasses: { 'managed-premium': 'gp2' } }))).mappings.storageClasses['managed-premium']).toBe('gp2');
+  });
+
+  it('refuses only when the target has no storage class at all', async () => {
+    const { findings } = await check([entry(claim('data', 'managed-premium'))], target({ '/apis/storage.k8s.io/v1/storageclasses': { items: [] } }), resolveMappings('aks', 'eks', {}));
+    expect(findings).toEqual([{ severity: 'error', check: 'storage-class', message: 'target has no storage class at all, so storage class managed-premium (used by PersistentVolumeClaim shop/data) has nothing to map to; create one there first' }]);
+  });
+
+  it('chooses ingress classes among those the target serves, and says when nothing fits', async () => {
+    const ingress = (name: string, ingressClassName: string) => entry(object('networking.k8s.io/v1', 'Ingress', name, 'shop', { spec: { ingressClassName } }));
+    const served = eksTarget({ '/apis/networking.k8s.io/v1/ingressclasses': { items: [{ metadata: { name: 'alb' }, spec: { controller: 'ingress.k8s.aws/alb' } }] } });
+    const { findings, mappings } = await check([ingress('web', 'webapprouting.kubernetes.azure.com'), ingress('admin', 'nginx-internal')], served, resolveMappings('aks', 'eks', {}));
+    expect(mappings.ingressClasses).toEqual({ 'webapprouting.kubernetes.azure.com': 'alb', 'nginx-internal': 'alb-internal' });
+    expect(findings).toEqual([
+      {
+        severity: 'warning',
+        check: 'ingress-class',
+        message: "ingress class nginx-internal (used by Ingress shop/admin) on target: nothing fits: the target serves alb, none for internal traffic; alb-internal (the cloud profile's) is set, and the Ingress is not served until the target has that class",
+      },
+    ]);
+  });
 });
 
 it('refuses a nodePort another Service holds on the target', async () => {

@@ -1,3 +1,5 @@
+import type { Cloud } from '../../../shared/cloud.ts';
+import { ClassUsage, ingressClassInfo, planClasses, storageClassInfo, type ClassChoice, type IngressClassInfo, type StorageClassInfo } from '../../../shared/migration/class-choice.ts';
 import type { PreflightFinding } from '../../../shared/migration/report.ts';
 import type { KubeObject } from '../../../shared/kube-object.ts';
 import { transformObject, type Mappings } from '../../../shared/migration/transforms.ts';
@@ -51,9 +53,70 @@ async function archivedCrdScopes(reader: ArchiveReader): Promise<Map<string, boo
   return scopes;
 }
 
+type ClassObject = Parameters<typeof storageClassInfo>[0];
+
+/** The target's StorageClasses. */
+export async function listStorageClasses(client: ClusterClient): Promise<StorageClassInfo[]> {
+  return (await client.ok<{ items: ClassObject[] }>('GET', '/apis/storage.k8s.io/v1/storageclasses')).items.map(storageClassInfo);
+}
+
+/** The IngressClasses the target serves (none where the API is not served); undefined when it may not be asked. */
+export async function listIngressClasses(client: ClusterClient): Promise<IngressClassInfo[] | undefined> {
+  const res = await client.request<{ items: ClassObject[] }>('GET', '/apis/networking.k8s.io/v1/ingressclasses');
+  return res.status === 200 ? res.body.items.map(ingressClassInfo) : res.status === 404 ? [] : undefined;
+}
+
+const usedBy = (choice: ClassChoice) => `used by ${choice.users.join(', ')}${choice.count > choice.users.length ? ` and ${choice.count - choice.users.length} more` : ''}`;
+
+/** What the plan must show of the class choices: errors for a class that cannot be had, warnings for downgrades and what does not fit. */
+function classFindings(choices: ClassChoice[], target: string, targetClasses: string[]): PreflightFinding[] {
+  const findings: PreflightFinding[] = [];
+  for (const c of choices) {
+    if (c.kind === 'storage-class') {
+      if (c.reason === 'none') findings.push({ severity: 'error', check: 'storage-class', message: `${target} has no storage class at all, so storage class ${c.from} (${usedBy(c)}) has nothing to map to; create one there first` });
+      else if (c.reason === 'override' && !targetClasses.includes(c.to!)) findings.push({ severity: 'error', check: 'storage-class', message: `storage class ${c.to}, chosen for ${c.from} (${usedBy(c)}), does not exist on ${target} (${target} has ${targetClasses.join(', ')})` });
+      else {
+        if (c.downgrade) findings.push({ severity: 'warning', check: 'storage-class', message: `storage class ${c.from} (${c.fromTier}, ${usedBy(c)}) becomes ${c.to} (${c.toTier}) on ${target}: a downgrade from ${c.fromTier} to ${c.toTier}` });
+        if (c.problem) findings.push({ severity: 'warning', check: 'storage-class', message: `storage class ${c.from} becomes ${c.to} on ${target}: ${c.problem}` });
+      }
+    } else if (c.problem) {
+      const what = c.kind === 'ingress-class' ? `ingress class ${c.from} (${usedBy(c)})` : `internal load balancer ${c.from} (${usedBy(c)})`;
+      findings.push({ severity: 'warning', check: c.kind, message: `${what} on ${target}: ${c.problem}` });
+    }
+  }
+  return findings;
+}
+
+/** The classes the archive's objects use, its own StorageClasses, and what they become on the target. */
+async function chooseClasses(reader: ArchiveReader, client: ClusterClient, mappings: Mappings, targetStorageClasses: StorageClassInfo[]) {
+  const usage = new ClassUsage();
+  const archived: StorageClassInfo[] = [];
+  const kinds = new Set(['PersistentVolumeClaim', 'PersistentVolume', 'StatefulSet', 'Ingress', 'Service', 'StorageClass']);
+  for await (const { object } of reader.entries((ref) => kinds.has(ref.kind))) {
+    if (object.kind === 'StorageClass') archived.push(storageClassInfo(object as ClassObject));
+    else usage.note(object as KubeObject);
+  }
+  const sourceCloud = mappings.sourceCloud ?? (reader.manifest.source as { cloud?: Cloud }).cloud;
+  // another cloud's storage class is not restored: its provisioner is not there
+  const sameCloud = !mappings.targetCloud || mappings.targetCloud === sourceCloud;
+  return planClasses({
+    usage,
+    ...(sourceCloud ? { sourceCloud } : {}),
+    ...(mappings.targetCloud ? { targetCloud: mappings.targetCloud } : {}),
+    sourceStorageClasses: archived,
+    targetStorageClasses,
+    targetIngressClasses: usage.ingressClasses.size ? await listIngressClasses(client) : [],
+    overrides: { storageClasses: mappings.storageClasses, ingressClasses: mappings.ingressClasses },
+    restorable: new Set(sameCloud ? archived.map((s) => s.name) : []),
+  });
+}
+
 export interface Preflight {
   findings: PreflightFinding[];
   existingStorageClasses: Set<string>;
+  /** the mappings with every class the objects use chosen on the target: what the restore applies */
+  mappings: Mappings;
+  classes: ClassChoice[];
   /**
    * Whether the target keeps an entry's kind in namespaces: as it serves it, or as the CRD in the archive that
    * defines it says. Once pre-flight passed, every entry is listed as its kind lives (for a kind neither says,
@@ -64,8 +127,9 @@ export interface Preflight {
 
 /**
  * Checks the target before anything is written: every API version served (or its CRD part of
- * the restore), every entry listed in a namespace exactly when its kind lives in one, storage classes
- * present after mapping, admission webhooks that would reject, quota left, namespaces not
+ * the restore), every entry listed in a namespace exactly when its kind lives in one, a storage class
+ * on the target for every class the objects use (chosen from what the target has unless the user
+ * named one), ingress classes and internal load balancers that fit, admission webhooks that would reject, quota left, namespaces not
  * terminating. Errors refuse the run with the exact reason.
  */
 export async function preflight(reader: ArchiveReader, client: ClusterClient, types: ResourceType[], mappings: Mappings, archivedCrds: Set<string>): Promise<Preflight> {
@@ -118,35 +182,22 @@ export async function preflight(reader: ArchiveReader, client: ClusterClient, ty
   }
   const namespaced = (ref: ArchiveRef) => kindOf(ref)?.namespaced ?? Boolean(ref.namespace);
 
-  const storageClasses = await client.ok<{ items: { metadata: { name: string; annotations?: Record<string, string> } }[] }>('GET', '/apis/storage.k8s.io/v1/storageclasses');
-  const existingStorageClasses = new Set(storageClasses.items.map((s) => s.metadata.name));
-  const sourceSameCloud = !mappings.targetCloud || mappings.targetCloud === (reader.manifest.source as { cloud?: string }).cloud;
-  const restorableClasses = new Set(reader.manifest.entries.filter((r) => r.kind === 'StorageClass' && sourceSameCloud && !mappings.storageClasses[r.name]).map((r) => r.name));
-  const missingClasses = new Map<string, string[]>();
+  const targetStorageClasses = await listStorageClasses(client);
+  const existingStorageClasses = new Set(targetStorageClasses.map((s) => s.name));
+  const plan = await chooseClasses(reader, client, mappings, targetStorageClasses);
+  findings.push(...classFindings(plan.choices, target, [...existingStorageClasses]));
+  const chosen: Mappings = { ...mappings, storageClasses: plan.storageClasses, ingressClasses: plan.ingressClasses };
   /** explicit nodePorts are cluster-wide: port → the Service that brings it */
   const nodePorts = new Map<number, string>();
   const demand = new QuotaDemand();
   const targetNamespaces = new Set<string>();
 
   for await (const { ref, object } of reader.entries()) {
-    const { object: mapped } = transformObject(object as KubeObject, mappings, { namespaced: namespaced(ref) });
+    const { object: mapped } = transformObject(object as KubeObject, chosen, { namespaced: namespaced(ref) });
     if (mapped.metadata.namespace) targetNamespaces.add(mapped.metadata.namespace);
     if (mapped.kind === 'Namespace') targetNamespaces.add(mapped.metadata.name);
     demand.add(mapped, ref);
     if (mapped.kind === 'Service') for (const p of ((mapped.spec as { ports?: { nodePort?: number }[] } | undefined)?.ports ?? [])) if (p.nodePort) nodePorts.set(p.nodePort, `${mapped.metadata.namespace}/${mapped.metadata.name}`);
-    const spec = mapped.spec as { storageClassName?: string; volumeClaimTemplates?: { spec?: { storageClassName?: string } }[] } | undefined;
-    const used = [spec?.storageClassName, ...(mapped.kind === 'StatefulSet' ? (spec?.volumeClaimTemplates ?? []).map((t) => t.spec?.storageClassName) : [])];
-    for (const sc of used) {
-      if (!sc || existingStorageClasses.has(sc) || restorableClasses.has(sc)) continue;
-      missingClasses.set(sc, [...(missingClasses.get(sc) ?? []), `${mapped.kind} ${mapped.metadata.namespace ?? ''}/${mapped.metadata.name}`.replace(' /', ' ')]);
-    }
-  }
-  for (const [sc, users] of missingClasses) {
-    findings.push({
-      severity: 'error',
-      check: 'storage-class',
-      message: `storage class ${sc} (used by ${users.slice(0, 3).join(', ')}${users.length > 3 ? ` and ${users.length - 3} more` : ''}) does not exist on ${target}; map it with --storage-class-map ${sc}=<class> (${target} has ${[...existingStorageClasses].join(', ') || 'none'})`,
-    });
   }
 
   const serviceType = types.find((t) => t.apiVersion === 'v1' && t.kind === 'Service');
@@ -203,5 +254,5 @@ export async function preflight(reader: ArchiveReader, client: ClusterClient, ty
       }
     }
   }
-  return { findings, existingStorageClasses, namespaced };
+  return { findings, existingStorageClasses, namespaced, mappings: chosen, classes: plan.choices };
 }

@@ -1,7 +1,6 @@
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { diffObjects } from '../../../shared/migration/diff.ts';
-import { resticMovers, type Claim, type MoverJobs, type VolumeMover } from '../../../shared/migration/movers.ts';
-import { countResults, runState, type JobReport, type MoverItem, type ReportItem } from '../../../shared/migration/report.ts';
+import { countResults, runState, withVolumes, type JobReport, type ReportItem } from '../../../shared/migration/report.ts';
 import { restoreRank } from '../../../shared/migration/rules.ts';
 import type { KubeObject } from '../../../shared/kube-object.ts';
 import { transformObject, type Mappings, type TransformRecord } from '../../../shared/migration/transforms.ts';
@@ -27,9 +26,16 @@ export interface RestoreOptions {
   journal?: Journal;
   onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
-  /** restic Jobs for the claims' data; the source side is validated when its cluster is given */
-  volumeMover?: VolumeMover;
-  sourceClient?: ClusterClient;
+  /** the claims' data (volumes/) */
+  volumes?: RestoreVolumes;
+}
+
+/** How a restore makes room for the claims' data and has it filled. */
+export interface RestoreVolumes {
+  /** the object to write: a workload mounting a filled claim waits at 0 replicas; a string is why it is skipped */
+  hold(object: KubeObject, sourceNamespace: string | undefined): KubeObject | string;
+  /** after every object is written (or checked, in a dry run) and before verification */
+  fill(client: ClusterClient, mappings: Mappings): Promise<Pick<JobReport, 'volumes' | 'volumePlan' | 'movers' | 'leftovers'>>;
 }
 
 const PARALLEL = 16;
@@ -57,7 +63,7 @@ function restoreSkip(object: KubeObject, mappings: Mappings, targetStorageClasse
  */
 export async function restore(reader: ArchiveReader, client: ClusterClient, options: RestoreOptions): Promise<JobReport> {
   const progress = options.onProgress ?? (() => undefined);
-  const { mappings, conflict, dryRun, journal } = options;
+  const { conflict, dryRun, journal } = options;
   progress({ phase: 'discovery', done: 0 });
   let types = await discoverResources(client);
 
@@ -66,15 +72,15 @@ export async function restore(reader: ArchiveReader, client: ClusterClient, opti
   const customTypes = () => new Set([...archivedCrds, ...types.filter((t) => t.custom).map((t) => `${t.resource}.${t.group}`)]);
 
   progress({ phase: 'pre-flight', done: 0 });
-  const { findings, existingStorageClasses, namespaced } = await preflight(reader, client, types, mappings, archivedCrds);
+  // the classes the user left out are chosen here, from what the target has
+  const { findings, existingStorageClasses, namespaced, mappings, classes } = await preflight(reader, client, types, options.mappings, archivedCrds);
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length) {
-    return { state: 'Failed', ...(dryRun ? { dryRun } : {}), counts: countResults([]), items: [], transforms: [], preflight: findings, error: `pre-flight refused the restore: ${errors.map((e) => e.message).join('; ')}` };
+    return { state: 'Failed', ...(dryRun ? { dryRun } : {}), counts: countResults([]), items: [], transforms: [], preflight: findings, classes, error: `pre-flight refused the restore: ${errors.map((e) => e.message).join('; ')}` };
   }
 
   const items: ReportItem[] = [];
   const transforms: TransformRecord[] = [];
-  const claims: Claim[] = [];
   const initialCustom = customTypes();
   const ranks = [...new Set(refs.map((r) => rankOf(r, initialCustom)))].sort((a, b) => a - b);
   let done = 0;
@@ -108,10 +114,18 @@ export async function restore(reader: ArchiveReader, client: ClusterClient, opti
       const custom = customTypes();
       await inParallel(reader.entries((ref) => rankOf(ref, custom) === rank), PARALLEL, async (entry) => {
         if (options.signal?.aborted) throw new FleetdeckError('cancelled', 'cancelled');
-        if (entry.ref.kind === 'PersistentVolumeClaim' && entry.ref.namespace) claims.push({ namespace: entry.ref.namespace, name: entry.ref.name });
-        const { object, transforms: applied } = transformObject(entry.object as KubeObject, mappings, { namespaced: namespaced(entry.ref) });
+        const { object: transformed, transforms: applied } = transformObject(entry.object as KubeObject, mappings, { namespaced: namespaced(entry.ref) });
         transforms.push(...applied);
-        const item = await applyOne(object);
+        const object = options.volumes ? options.volumes.hold(transformed, entry.ref.namespace) : transformed;
+        const item: ReportItem =
+          typeof object === 'string'
+            ? { kind: transformed.kind, apiVersion: transformed.apiVersion, ...(transformed.metadata.namespace ? { namespace: transformed.metadata.namespace } : {}), name: transformed.metadata.name, result: 'skipped', reason: object }
+            : await applyOne(object);
+        if (typeof object === 'string') {
+          items.push(item);
+          progress({ phase: dryRun ? 'dry-run' : 'restoring', done: ++done, total, detail: `${transformed.kind} ${displayName(transformed)}` });
+          return;
+        }
         items.push(item);
         if (object.kind === 'CustomResourceDefinition' && !dryRun && item.result !== 'failed' && item.result !== 'skipped') establishing.push(object.metadata.name);
         progress({ phase: dryRun ? 'dry-run' : 'restoring', done: ++done, total, detail: `${object.kind} ${displayName(object)}` });
@@ -123,34 +137,18 @@ export async function restore(reader: ArchiveReader, client: ClusterClient, opti
     }
   } catch (error) {
     const counts = countResults(items);
-    return { state: 'Failed', ...(dryRun ? { dryRun } : {}), counts, items, transforms, preflight: findings, error: (error as Error).message };
+    return { state: 'Failed', ...(dryRun ? { dryRun } : {}), counts, items, transforms, preflight: findings, classes, error: (error as Error).message };
   }
 
   const counts = countResults(items);
+  let volumes: Awaited<ReturnType<RestoreVolumes['fill']>> = {};
+  try {
+    if (options.volumes) volumes = await options.volumes.fill(client, mappings);
+  } catch (error) {
+    return { state: 'Failed', ...(dryRun ? { dryRun } : {}), counts, items, transforms, preflight: findings, classes, error: (error as Error).message };
+  }
   const verification = !dryRun && options.verifyTimeoutMs > 0 ? await verify(client, items, options.verifyTimeoutMs, progress) : undefined;
-  const movers = options.volumeMover && claims.length ? await validateMovers(resticMovers(claims, options.volumeMover, (ns) => mappings.namespaces[ns] ?? ns), client, options.sourceClient) : undefined;
-  return { state: runState(counts), ...(dryRun ? { dryRun } : {}), counts, items, transforms, preflight: findings, ...(verification ? { verification } : {}), ...(movers ? { movers } : {}) };
-}
-
-/** Each mover Job checked by a server-side dry-run create where it would run; none is started. */
-async function validateMovers(jobs: MoverJobs[], target: ClusterClient, source: ClusterClient | undefined): Promise<MoverItem[]> {
-  // where Jobs are served, asked once per cluster
-  const jobTypes = new Map<ClusterClient, Promise<ResourceType | undefined>>();
-  const jobTypeOf = (client: ClusterClient) => {
-    if (!jobTypes.has(client)) jobTypes.set(client, discoverResources(client).then((types) => resolveType(client, types, 'batch/v1', 'Job')));
-    return jobTypes.get(client)!;
-  };
-  const check = async (client: ClusterClient | undefined, role: MoverItem['role'], job: KubeObject, claim: string): Promise<MoverItem> => {
-    const base = { role, namespace: job.metadata.namespace!, name: job.metadata.name, claim, manifest: job };
-    if (!client) return { ...base, cluster: '(source)', validated: false, reason: 'not validated: the source cluster is not connected (restoring from an archive); run it there with kubectl apply' };
-    const type = await jobTypeOf(client);
-    const result = type ? await write(client, type, job, { conflict: 'skip', dryRun: true, createdBefore: false }) : { result: 'failed' as const, reason: 'batch/v1 Job is not served' };
-    const validated = result.result !== 'failed';
-    return { ...base, cluster: client.context, validated, reason: validated ? 'valid (server-side dry run); not started: it needs real nodes and a repository both clusters reach' : (result.reason ?? 'rejected') };
-  };
-  const items: MoverItem[] = [];
-  for (const { claim, backup, restore } of jobs) items.push(await check(source, 'backup', backup, claim.name), await check(target, 'restore', restore, claim.name));
-  return items;
+  return { state: withVolumes(runState(counts), volumes.volumes), ...(dryRun ? { dryRun } : {}), counts, items, transforms, preflight: findings, classes, ...(verification ? { verification } : {}), ...volumes };
 }
 
 const displayName = (o: KubeObject) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);

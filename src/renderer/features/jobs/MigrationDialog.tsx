@@ -1,15 +1,17 @@
 import { useState } from 'react';
 import type { MigrationRequest } from '../../app/ui-store.ts';
 import { useClusters } from '../../data/shared-queries.ts';
+import { ErrorBanner } from '../../ui/Banner.tsx';
 import { ContextPicker } from '../../ui/ContextPicker.tsx';
 import { JobDialog } from './JobDialog.tsx';
-import { useJobActions, useMigrationDefaults } from './queries.ts';
-import { emptyTargetOptions, TargetFields, targetOf, toLines, type TargetOptions } from './target-options.tsx';
+import { useJobActions, useMigrationClasses } from './queries.ts';
+import { ClassRows, classOverrides, emptyTargetOptions, TargetFields, targetOf, toLines, type TargetOptions } from './target-options.tsx';
 
 /**
  * A namespace (or one workload and what it uses) moved to another cluster: opened by dragging it
  * onto a cluster in the fleet view, with source and target chosen, or from the jobs center, where
- * the user picks both. Storage and ingress classes default from the two clouds' profiles.
+ * the user picks both. Each class the objects use gets a row: the target's best match is chosen,
+ * and the user may pick another of the target's classes.
  */
 export function MigrationDialog({ request, onClose }: { request: MigrationRequest; onClose(): void }) {
   const clusters = useClusters();
@@ -19,29 +21,37 @@ export function MigrationDialog({ request, onClose }: { request: MigrationReques
   const [toContext, setToContext] = useState(request.toContext);
   const [targetNamespace, setTargetNamespace] = useState<string>();
   const [options, setOptions] = useState<Partial<TargetOptions>>({});
-  const defaults = useMigrationDefaults(fromContext, fromContext ? toContext : '');
+  const ready = !!fromContext && !!namespace && !!toContext && fromContext !== toContext;
+  const selection = { namespaces: [namespace], ...(request.workload ? { workloads: [request.workload] } : {}) };
+  const classes = useMigrationClasses(ready ? { fromContext, toContext, selection } : undefined);
+  // picks hold for the source, namespace and target they were made for
+  const pickKey = JSON.stringify([fromContext, namespace, toContext]);
+  const [picks, setPicks] = useState<{ key: string; picked: Record<string, string> }>({ key: pickKey, picked: {} });
+  const picked = picks.key === pickKey ? picks.picked : {};
+  const overrides = classOverrides(classes.data, picked);
   const { migrate } = useJobActions();
-  // the class mappings start from the cloud profiles until the user edits them
-  const target: TargetOptions = {
-    ...emptyTargetOptions,
-    storageClasses: toLines(defaults.data?.storageClasses ?? {}),
-    ingressClasses: toLines(defaults.data?.ingressClasses ?? {}),
-    ...options,
-  };
+  const target: TargetOptions = { ...emptyTargetOptions, ...options, storageClasses: toLines(overrides.storageClasses), ingressClasses: toLines(overrides.ingressClasses) };
   const toNamespace = targetNamespace ?? namespace;
   const what = request.workload ? `${request.workload.kind}/${request.workload.name}` : namespace;
   const start = (dryRun: boolean) =>
     migrate.mutateAsync({
       fromContext,
       toContext,
-      selection: { namespaces: [namespace], ...(request.workload ? { workloads: [request.workload] } : {}) },
+      selection,
       target: targetOf(target, toNamespace && toNamespace !== namespace ? { [namespace]: toNamespace } : {}, dryRun),
     });
-  const note = !fromContext || !namespace || !toContext
+  const note = !ready
     ? 'Choose what to move and where.'
-    : defaults.data
-      ? `${defaults.data.sourceCloud.toUpperCase()} → ${defaults.data.targetCloud.toUpperCase()}: storage and ingress classes default from the cloud profiles; edit them as old=new lines.`
-      : 'Reading both clusters…';
+    : classes.data
+      ? `${classes.data.sourceCloud.toUpperCase()} → ${classes.data.targetCloud.toUpperCase()}: each class in use gets the target's best match; pick another of the target's classes where you want.`
+      : classes.isError
+        ? 'The classes in use could not be read; the plan chooses them from what the target has.'
+        : 'Reading both clusters…';
+  const classRows = classes.data ? (
+    <ClassRows options={classes.data} picked={picked} onPick={(key, to) => setPicks({ key: pickKey, picked: { ...picked, [key]: to } })} />
+  ) : (
+    <div className="class-rows">{classes.isError ? <ErrorBanner error={classes.error} small /> : ready && <p className="muted small">Reading the classes in use…</p>}</div>
+  );
 
   return (
     <JobDialog
@@ -53,7 +63,7 @@ export function MigrationDialog({ request, onClose }: { request: MigrationReques
       }
       note={note}
       planKey={JSON.stringify([fromContext, namespace, toContext, toNamespace, target])}
-      canStart={!!fromContext && !!namespace && !!toContext && fromContext !== toContext}
+      canStart={ready}
       start={start}
       starting={migrate.isPending}
       error={migrate.error}
@@ -76,7 +86,7 @@ export function MigrationDialog({ request, onClose }: { request: MigrationReques
         <span>Target namespace</span>
         <input value={toNamespace} onChange={(e) => setTargetNamespace(e.target.value)} aria-label="Target namespace" />
       </label>
-      <TargetFields value={target} onChange={(change) => setOptions({ ...options, ...change })} />
+      <TargetFields value={target} onChange={(change) => setOptions({ ...options, ...change })} classes={classRows} />
     </JobDialog>
   );
 }

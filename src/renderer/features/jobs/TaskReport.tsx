@@ -66,6 +66,18 @@ export function TaskReport({ detail }: { detail: TaskDetail }) {
           ))}
         </section>
       )}
+      {report.classes && report.classes.length > 0 && (
+        <section aria-label="Classes">
+          <h3>Classes on the target</h3>
+          <ul className="verification">
+            {report.classes.map((c) => (
+              <li key={`${c.kind} ${c.from}`} className={c.downgrade || c.problem ? 'bad' : 'good'} title={c.problem}>
+                {c.kind} <span className="mono">{c.from}</span> → <span className="mono">{c.to ?? 'none'}</span> <span className="muted">{c.note}{c.downgrade ? ` · downgrade ${c.fromTier} → ${c.toTier}` : ''} · {c.count} object{c.count === 1 ? '' : 's'}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       {report.transforms.length > 0 && (
         <section aria-label="Transforms">
           <h3>Transforms ({report.transforms.length})</h3>

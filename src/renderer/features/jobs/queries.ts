@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { TaskInfo } from '../../../shared/contract/jobs.ts';
+import type { z } from 'zod';
+import type { classesInput, TaskInfo } from '../../../shared/contract/jobs.ts';
 import { api } from '../../api.ts';
 import { keys } from '../../data/keys.ts';
 import { useLive, type LiveHandler } from '../../data/live.ts';
@@ -17,8 +18,9 @@ export const useTasksLive = () => useLive(api.jobs.onDidChangeTask, applyTaskEve
 export const useTasks = () => useQuery({ queryKey: keys.jobs.tasks(), queryFn: () => api.jobs.list() });
 export const useTask = (id: string | undefined) => useQuery({ queryKey: keys.jobs.task(id), queryFn: () => api.jobs.get({ id: id! }), enabled: !!id });
 export const useArchives = () => useQuery({ queryKey: keys.jobs.archives(), queryFn: () => api.jobs.archives() });
-export const useMigrationDefaults = (fromContext: string, toContext: string) =>
-  useQuery({ queryKey: keys.jobs.defaults(fromContext, toContext), queryFn: () => api.jobs.defaults({ fromContext, toContext }), enabled: !!toContext, staleTime: Infinity });
+/** The classes the selected objects use, what each becomes on the target, and the target's classes to choose from instead. */
+export const useMigrationClasses = (input: z.infer<typeof classesInput> | undefined) =>
+  useQuery({ queryKey: keys.jobs.classes(input?.fromContext ?? '', input?.toContext ?? '', input?.selection), queryFn: () => api.jobs.classes(input!), enabled: !!input, staleTime: 30_000 });
 
 export function useJobActions() {
   const queryClient = useQueryClient();
