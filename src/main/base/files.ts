@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import { FleetdeckError, type ErrorCode } from '../../shared/errors.ts';
 import { formatBytes } from '../../shared/quantity.ts';
 
@@ -36,4 +38,16 @@ export async function readOpened(handle: FileHandle, size: number): Promise<Buff
     filled += bytesRead;
   }
   return buffer.subarray(0, filled);
+}
+
+/**
+ * Replaces one of Fleetdeck's own files (settings, the vault) through a temporary file renamed over
+ * it: a reader, or a crash, sees the old contents or the new, never half of them. Private to the user.
+ */
+export async function replaceFile(file: string, data: string | Buffer): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(temp, data, { mode: 0o600, flush: true });
+  await chmod(temp, 0o600);
+  await rename(temp, file);
 }

@@ -1,12 +1,12 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { chmod, link, lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { KubeconfigSourceError } from '../../shared/contract/clusters.ts';
 import { FleetdeckError, type ErrorCode } from '../../shared/errors.ts';
 import { formatBytes } from '../../shared/quantity.ts';
-import { readRegularFile } from '../base/files.ts';
+import { readRegularFile, replaceFile } from '../base/files.ts';
 
 /** Where Fleetdeck keeps its own data: $FLEETDECK_HOME, else $XDG_CONFIG_HOME/fleetdeck, else ~/.config/fleetdeck. */
 export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -200,11 +200,7 @@ export class Vault {
     const body = Buffer.concat([cipher.update(JSON.stringify(data), 'utf8'), cipher.final()]);
     const sealed = Buffer.concat([Buffer.from([kindByte[kind]]), iv, cipher.getAuthTag(), body]);
     if (sealed.length > MAX_VAULT_BYTES) throw new FleetdeckError('too-large', `the vault would be larger than ${formatBytes(MAX_VAULT_BYTES)}: remove imported kubeconfigs you no longer need`);
-    await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    const temp = `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    await writeFile(temp, sealed, { mode: 0o600 });
-    await chmod(temp, 0o600);
-    await rename(temp, this.file);
+    await replaceFile(this.file, sealed);
   }
 
   private queue: Promise<unknown> = Promise.resolve();

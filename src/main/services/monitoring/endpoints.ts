@@ -1,10 +1,11 @@
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { replaceFile } from '../../base/files.ts';
 import path from 'node:path';
 import { ContextConfig } from '../../kube/context-config.ts';
 import type { EndpointSource, MonitoringEndpoint } from '../../../shared/contract/monitoring.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { kubeRequest, type KubeResponse } from '../../kube/http.ts';
-import { environmentProxy, isHostName } from '../../kube/proxy.ts';
+import { environmentProxy, isHostName, isLoopback } from '../../kube/proxy.ts';
 import { displayUrl, urlSecrets, validUserInfo } from '../../kube/redact.ts';
 
 /**
@@ -29,11 +30,18 @@ export function describeTarget(target: Target): MonitoringEndpoint {
   return { location: target.location, source: target.source };
 }
 
-/** A monitoring URL the request function can use: http or https, a host TLS can carry, credentials that decode. */
-export function checkedUrl(raw: string, what: string): URL {
+/**
+ * A monitoring URL the request function can use: http or https, a host TLS can carry, credentials
+ * that decode and, when Fleetdeck sends them, travel encrypted (as for API servers, http:// carries
+ * them only on loopback). A Grafana URL's are never sent: its link is shown without them.
+ */
+export function checkedUrl(raw: string, what: string, sendsCredentials = true): URL {
   const url = URL.parse(raw);
   if (!url || !['http:', 'https:'].includes(url.protocol) || !isHostName(url.hostname) || !validUserInfo(url)) {
     throw new FleetdeckError('invalid-input', `${what} is not an http:// or https:// URL: ${displayUrl(raw)}`);
+  }
+  if (sendsCredentials && url.protocol === 'http:' && (url.username || url.password) && !isLoopback(url.hostname)) {
+    throw new FleetdeckError('invalid-input', `${what} would send its user and password unencrypted to ${displayUrl(raw)}: use an https:// URL`);
   }
   return url;
 }
@@ -99,7 +107,16 @@ export class MonitoringSettings {
     return byContext;
   }
 
-  async update(context: string, change: { [K in keyof MonitoringUrls]?: string | null }): Promise<MonitoringUrls> {
+  private updated: Promise<unknown> = Promise.resolve();
+
+  /** Read, change, write — one change at a time, else two changes at once lose one. */
+  update(context: string, change: { [K in keyof MonitoringUrls]?: string | null }): Promise<MonitoringUrls> {
+    const next = this.updated.then(() => this.change(context, change));
+    this.updated = next.catch(() => undefined);
+    return next;
+  }
+
+  private async change(context: string, change: { [K in keyof MonitoringUrls]?: string | null }): Promise<MonitoringUrls> {
     const all = await this.read();
     const next: Record<string, string | undefined> = { ...all[context] };
     for (const [key, value] of Object.entries(change)) {
@@ -109,8 +126,7 @@ export class MonitoringSettings {
     }
     if (Object.keys(next).length) all[context] = next as MonitoringUrls;
     else delete all[context];
-    await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    await writeFile(this.file, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
+    await replaceFile(this.file, `${JSON.stringify(all, null, 2)}\n`);
     return all[context] ?? {};
   }
 }

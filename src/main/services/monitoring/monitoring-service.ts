@@ -126,7 +126,7 @@ export class KubeMonitoringService implements MonitoringService {
       const grafana = configured('grafana');
       if (grafana) {
         try {
-          checkedUrl(grafana.raw, what('grafana', grafana.source));
+          checkedUrl(grafana.raw, what('grafana', grafana.source), false);
           resolved.grafana = displayUrl(grafana.raw);
         } catch (error) {
           missing.push(messageOf(error));
@@ -202,7 +202,7 @@ export class KubeMonitoringService implements MonitoringService {
   async setEndpoints(input: z.infer<typeof setEndpointsInput>): Promise<ClusterMonitoring> {
     const { entries, config } = await this.entries([input.context]);
     const { context, ...change } = input;
-    for (const [kind, raw] of Object.entries(change)) if (raw) checkedUrl(raw, `the ${kind} URL`);
+    for (const [kind, raw] of Object.entries(change)) if (raw) checkedUrl(raw, `the ${kind} URL`, kind !== 'grafana');
     await this.options.settings.update(context, change);
     return this.describe(await this.resolve(entries[0], config, true));
   }

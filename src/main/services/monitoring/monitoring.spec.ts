@@ -139,6 +139,8 @@ describe('monitoring URLs with credentials', () => {
       rulePack: monitoring.deployRulePack({ context: 'good', dryRun: true }),
       setGrafana: monitoring.setEndpoints({ context: 'down', grafana: `https://${USER}:${PASSWORD}@grafana.example/g?token=${TOKEN}#${FRAGMENT}` }),
       setMalformed: monitoring.setEndpoints({ context: 'down', prometheus: `http://${USER}:${PASSWORD}%zz@127.0.0.1/?token=${TOKEN}` }),
+      setPlainText: monitoring.setEndpoints({ context: 'down', alertmanager: `http://${USER}:${PASSWORD}@am.example:9093/?token=${TOKEN}` }),
+      setPlainGrafana: monitoring.setEndpoints({ context: 'good', grafana: `http://${USER}:${PASSWORD}@grafana.example/g` }),
     };
     const settled = Object.fromEntries(await Promise.all(Object.entries(calls).map(async ([name, call]) => [name, await call.then((value) => ({ value }), (error: unknown) => ({ error }))] as const)));
     for (const [name, outcome] of Object.entries(settled)) expect(leaks(outcome), name).toEqual([]);
@@ -168,6 +170,8 @@ describe('monitoring URLs with credentials', () => {
     expect((settled.expire as { value: unknown }).value).toEqual({ cluster: 'good', id: '11111111-3333' });
     expect((settled.setGrafana as { value: Awaited<typeof calls.setGrafana> }).value.grafana).toBe('https://grafana.example/g');
     expect((settled.setMalformed as { error: unknown }).error).toMatchObject({ code: 'invalid-input', message: 'the prometheus URL is not an http:// or https:// URL: http://127.0.0.1' });
+    expect((settled.setPlainText as { error: unknown }).error).toMatchObject({ code: 'invalid-input', message: expect.stringMatching(/^the alertmanager URL would send its user and password unencrypted to http:\/\/am\.example:9093\/?: use an https:\/\/ URL$/) });
+    expect((settled.setPlainGrafana as { value: Awaited<typeof calls.setPlainGrafana> }).value.grafana).toBe('http://grafana.example/g');
     const requests = seen.filter((r) => r.url.startsWith('/mon/'));
     expect(requests.length).toBeGreaterThan(5);
     expect(requests.every((r) => r.authorization === `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` && !r.url.includes(TOKEN))).toBe(true);
@@ -184,6 +188,15 @@ describe('monitoring URLs with credentials', () => {
     const error = await service(data).endpoints({}).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'invalid-input', message: `${path.join(data, 'monitoring.json')} is not a JSON object of monitoring URLs per context` });
     expect(leaks(error)).toEqual([]);
+  });
+
+  it('URLs set for several contexts at once are all kept (one change at a time, each written whole)', async () => {
+    const data = mkdtempSync(path.join(dir, 'data-'));
+    const settings = new MonitoringSettings(data);
+    const contexts = Array.from({ length: 12 }, (_, i) => `ctx-${i}`);
+    await Promise.all(contexts.map((context, i) => settings.update(context, { prometheus: `https://prom-${i}.example/` })));
+    const saved = await settings.read();
+    expect(contexts.map((context) => saved[context]?.prometheus)).toEqual(contexts.map((_, i) => `https://prom-${i}.example/`));
   });
 
   it('silences are listed from the Alertmanagers that answered, the others named', async () => {
