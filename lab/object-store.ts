@@ -53,8 +53,8 @@ export function writeMoverRepositoryEnv(): MoverRepositoryEnv {
 }
 
 /** Runs lab/bin/restic against the lab's store with the env file's settings (`overrides` win). */
-export function restic(args: string[], overrides: Partial<MoverRepositoryEnv> = {}) {
-  return spawnSync(binary('restic'), args, { encoding: 'utf8', env: { ...process.env, ...readMoverRepositoryEnv(), ...overrides }, maxBuffer: 256 * 1024 ** 2 });
+export function restic(args: string[], overrides: Partial<MoverRepositoryEnv> = {}, cwd?: string) {
+  return spawnSync(binary('restic'), args, { cwd, encoding: 'utf8', env: { ...process.env, ...readMoverRepositoryEnv(), ...overrides }, maxBuffer: 256 * 1024 ** 2 });
 }
 
 // restic 0.17's exit code for "no repository at this location"
