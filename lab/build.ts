@@ -9,6 +9,7 @@ interface GoBinary {
   module: string;
   pkg: string;
   ldflags: string[];
+  env?: Record<string, string>;
 }
 
 const binaries: GoBinary[] = [
@@ -32,11 +33,13 @@ const binaries: GoBinary[] = [
     ldflags: [],
   },
   {
-    // the volume movers' restic (node-sim runs it for restic/restic images) and the benchmark's peer; its version is in its source
+    // the volume movers' restic (node-sim runs it for restic/restic images) and the benchmark's peer; its version is in
+    // its source; static, as restic's own release builds and image are
     name: 'restic',
     module: path.join(labDir, 'restic'),
     pkg: 'github.com/restic/restic/cmd/restic',
     ldflags: [],
+    env: { CGO_ENABLED: '0' },
   },
   {
     name: 'lab-s3',
@@ -51,6 +54,7 @@ export const binary = (name: string) => path.join(binDir, name);
 /** A digest of what the binary is built from, so it is rebuilt only when an input changed. */
 function inputsDigest(spec: GoBinary): string {
   const hash = createHash('sha256').update(spec.pkg).update(spec.ldflags.join(' '));
+  if (spec.env) hash.update(JSON.stringify(spec.env));
   hash.update(spawnSync('go', ['version'], { encoding: 'utf8' }).stdout ?? '');
   for (const file of readdirSync(spec.module).filter((f) => /\.(go|mod|sum)$/.test(f) && !f.endsWith('_test.go')).sort()) {
     hash.update(file).update(readFileSync(path.join(spec.module, file)));
@@ -69,6 +73,7 @@ export function buildBinaries(log: (line: string) => void): void {
     const started = Date.now();
     const result = spawnSync('go', ['build', '-trimpath', '-ldflags', ['-s', '-w', ...spec.ldflags].join(' '), '-o', binary(spec.name), spec.pkg], {
       cwd: spec.module,
+      env: { ...process.env, ...spec.env },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     if (result.status !== 0) throw new Error(`go build of ${spec.name} failed (exit ${result.status})`);
