@@ -66,8 +66,13 @@ target options (restore, migrate):
   --namespace-map a=b, --storage-class-map old=new, --ingress-class-map old=new, --registry-map old=new (repeatable)
   --target-cloud aks|gke|eks (default: detected)   --conflict skip|update|fail (default skip)
   --dry-run (server-side, writes nothing)   --verify-timeout SECONDS (default 60; 0 skips verification)
-  --restic-repository URL --restic-secret NAME   restic Jobs that move the claims' data (generated and
-                         validated by server-side dry-run, listed in the report; run them on real nodes)
+
+volume options (backup, restore, migrate):
+  --volumes restic --repository-env FILE   move the claims' data with restic Jobs in the clusters; FILE holds
+                         RESTIC_REPOSITORY (s3:, gs:, azure:, rest:), RESTIC_PASSWORD and the store's credentials
+                         (AWS_*, AZURE_*, GOOGLE_*). Without --volumes, claims are recreated empty
+  --volumes-live         copy while the writers run (crash-consistent) instead of scaling them to 0
+  --parallel N           claims copied at once (default 2)
   exit 0 Completed, 2 PartiallyFailed, 1 Failed or refused; progress on stderr
 
 options:

@@ -4,6 +4,8 @@ import { backupWorkloadKinds } from '../../shared/kube-object.ts';
 import { countResults, exitCodeFor, type JobReport } from '../../shared/migration/report.ts';
 import { readRegularFile } from '../base/files.ts';
 import type { Progress } from '../services/jobs/progress.ts';
+import { readRepositoryEnv } from '../services/jobs/volumes/repository.ts';
+import { formatBytes } from '../../shared/quantity.ts';
 import { accepted, defineCommand, noArguments, oneContext, secondsOption, type CommandInput, type CommandResult } from './command.ts';
 import { prettyJson } from './pretty-json.ts';
 import { printable, table } from './table.ts';
@@ -35,6 +37,31 @@ const selectionOptions = {
   'exclude-kinds': { type: 'string' },
 } as const;
 
+/** How the claims' data moves (backup, restore, migrate). */
+const volumeOptions = {
+  volumes: { type: 'string' },
+  'repository-env': { type: 'string' },
+  'volumes-live': { type: 'boolean', default: false },
+  parallel: { type: 'string', default: '2' },
+} as const;
+
+/**
+ * --volumes restic --repository-env FILE [--volumes-live] [--parallel N]: checked when the command
+ * is read; the file is read when it runs (its values go to the clusters, never to the output).
+ */
+function volumes(values: CommandInput<typeof volumeOptions>['values']): (() => Promise<{ mover: 'restic'; repository: Record<string, string>; live: boolean; parallel: number }>) | undefined {
+  const { volumes: mover, 'repository-env': file, 'volumes-live': live, parallel } = values;
+  if (!mover) {
+    const stray = file ? '--repository-env' : live ? '--volumes-live' : parallel !== '2' ? '--parallel' : undefined;
+    if (stray) throw new FleetdeckError('invalid-input', `${stray} needs --volumes restic`);
+    return undefined;
+  }
+  if (mover !== 'restic') throw new FleetdeckError('invalid-input', `--volumes takes restic (the only mover), got "${mover}"`);
+  if (!file) throw new FleetdeckError('invalid-input', '--volumes restic needs --repository-env FILE (RESTIC_REPOSITORY, RESTIC_PASSWORD and the store\'s credentials)');
+  if (!/^\d+$/.test(parallel) || Number(parallel) < 1 || Number(parallel) > 16) throw new FleetdeckError('invalid-input', `--parallel takes a whole number from 1 to 16, got "${parallel}"`);
+  return async () => ({ mover: 'restic', repository: await readRepositoryEnv(file), live, parallel: Number(parallel) });
+}
+
 /** The target options of restore and migrate. */
 const targetOptions = {
   'namespace-map': { type: 'string', multiple: true },
@@ -45,8 +72,7 @@ const targetOptions = {
   conflict: { type: 'string', default: 'skip' },
   'dry-run': { type: 'boolean', default: false },
   'verify-timeout': { type: 'string', default: '60' },
-  'restic-repository': { type: 'string' },
-  'restic-secret': { type: 'string' },
+  ...volumeOptions,
 } as const;
 
 /** The contract's fields as the command line names them. */
@@ -66,8 +92,6 @@ const fields = {
   'target.targetCloud': '--target-cloud',
   'target.conflict': '--conflict',
   'target.verifyTimeoutSeconds': '--verify-timeout',
-  'target.volumeMover.repository': '--restic-repository',
-  'target.volumeMover.secretName': '--restic-secret',
 };
 
 /** "--storage-class-map old=new" repeated → {old: new}. */
@@ -102,9 +126,6 @@ function selection(values: CommandInput<typeof selectionOptions>['values']) {
 }
 
 function target(values: CommandInput<typeof targetOptions>['values']) {
-  const { 'restic-repository': repository, 'restic-secret': secretName } = values;
-  if (repository && !secretName) throw new FleetdeckError('invalid-input', '--restic-repository needs --restic-secret (a Secret with RESTIC_PASSWORD and the store credentials, in each namespace)');
-  if (secretName && !repository) throw new FleetdeckError('invalid-input', '--restic-secret needs --restic-repository');
   return {
     namespaceMap: pairs(values['namespace-map'], 'namespace-map'),
     storageClassMap: pairs(values['storage-class-map'], 'storage-class-map'),
@@ -114,8 +135,15 @@ function target(values: CommandInput<typeof targetOptions>['values']) {
     conflict: values.conflict,
     dryRun: values['dry-run'],
     verifyTimeoutSeconds: secondsOption('--verify-timeout', values['verify-timeout']),
-    ...(repository ? { volumeMover: { repository, secretName } } : {}),
   };
+}
+
+/** "shop/data backup 40% 410 MiB/1 GiB, 1,200/3,000 files, 12 MiB/s, 50 s left" */
+function volumeLine(v: NonNullable<Progress['volumes']>[number]): string {
+  const percent = v.bytesTotal ? ` ${Math.floor((100 * v.bytesDone) / v.bytesTotal)}%` : '';
+  const rate = v.rate ? `, ${formatBytes(v.rate)}/s` : '';
+  const eta = v.eta !== undefined ? `, ${v.eta} s left` : '';
+  return `volume ${v.namespace}/${v.claim} ${v.step}${percent} ${formatBytes(v.bytesDone)}/${formatBytes(v.bytesTotal)}, ${v.filesDone}/${v.filesTotal} files${rate}${eta}`;
 }
 
 /** Progress on stderr: each new phase, and the count at most every two seconds. */
@@ -127,6 +155,10 @@ function progressPrinter(): (p: Progress) => void {
     if (p.phase === phase && now - last < 2_000 && p.phase !== 'waiting') return;
     phase = p.phase;
     last = now;
+    if (p.volumes?.length) {
+      for (const v of p.volumes) process.stderr.write(`fleetdeck: ${printable(volumeLine(v))}\n`);
+      return;
+    }
     const count = p.total ? ` ${p.done}/${p.total}` : p.done ? ` ${p.done}` : '';
     process.stderr.write(`fleetdeck: ${printable(`${p.phase}${count}${p.detail ? ` · ${p.detail}` : ''}`)}\n`);
   };
@@ -149,9 +181,23 @@ function human(report: JobReport, title: string): string {
     lines.push('', table(['RESULT', 'KIND', 'NAMESPACE', 'NAME', 'REASON'], notable.map((i) => [i.result, i.kind, i.namespace ?? '', i.name, i.reason ?? ''])));
     for (const i of notable.filter((n) => n.diff)) lines.push('', printable(`${i.kind} ${i.namespace ?? ''}/${i.name}:`), ...i.diff!.split('\n').map((l) => `  ${printable(l)}`));
   }
-  if (report.movers?.length) {
-    lines.push('', 'volume mover Jobs (generated, not started):', table(['CLUSTER', 'ROLE', 'NAMESPACE', 'JOB', 'VALID', 'NOTE'], report.movers.map((m) => [m.cluster, m.role, m.namespace, m.name, m.validated ? 'yes' : 'NO', m.reason])));
+  if (report.volumePlan?.length && report.dryRun) {
+    const seconds = (s: number | 'unknown') => (s === 'unknown' ? 'unknown' : `${s} s`);
+    lines.push('', 'volumes (plan):', table(['NAMESPACE', 'CLAIM', 'TO', 'SIZE', 'USED', 'ACCESS', 'WORKLOADS', 'CLASS', 'MOVER', 'ESTIMATE', 'DOWNTIME'], report.volumePlan.map((v) => [v.namespace, v.claim, v.targetNamespace, v.requested ?? '', v.usedBytes === 'unknown' ? 'unknown' : formatBytes(v.usedBytes), v.accessModes.join(','), v.workloads.join(', '), `${v.storageClass ?? ''} → ${v.targetStorageClass ?? ''}`, v.mover, seconds(v.estimatedSeconds), v.live ? 'none (live: crash-consistent)' : seconds(v.downtimeSeconds)])));
+    for (const v of report.volumePlan) for (const note of v.notes ?? []) lines.push(`note: ${v.namespace}/${v.claim}: ${printable(note)}`);
   }
+  if (report.movers?.length) {
+    lines.push('', 'volume mover Jobs (dry run, not started):', table(['CLUSTER', 'ROLE', 'NAMESPACE', 'JOB', 'VALID', 'NOTE'], report.movers.map((m) => [m.cluster, m.role, m.namespace, m.name, m.validated ? 'yes' : 'NO', m.reason])));
+  }
+  if (report.volumes?.length) {
+    lines.push('', 'volumes:', table(['NAMESPACE', 'CLAIM', 'TO', 'STATE', 'FILES', 'BYTES', 'SECONDS', 'VERIFIED', 'MISMATCHES'], report.volumes.map((v) => [v.namespace, v.claim, v.targetNamespace, `${v.state}${v.crashConsistent ? ' (live: crash-consistent)' : ''}${v.resumed ? ' (earlier run)' : ''}`, String(v.files), formatBytes(v.bytes), String(v.seconds), v.verified ? 'yes' : 'NO', String(v.mismatches)])));
+    for (const v of report.volumes) {
+      if (v.reason) lines.push(`${v.namespace}/${v.claim}: ${printable(v.reason)}`);
+      for (const m of v.mismatched ?? []) lines.push(`  mismatch: ${printable(m)}`);
+      if (v.logTail) lines.push(...v.logTail.split('\n').map((l) => `  | ${printable(l)}`));
+    }
+  }
+  if (report.leftovers?.length) lines.push('', 'left on the clusters for a look (remove them once done):', ...report.leftovers.map((l) => `  ${printable(l)}`));
   if (report.verification?.length) {
     lines.push('', 'verification:', table(['OK', 'KIND', 'NAMESPACE', 'NAME', 'STATE'], report.verification.map((v) => [v.ok ? 'yes' : 'NO', v.kind, v.namespace ?? '', v.name, v.detail])));
   }
@@ -172,20 +218,21 @@ async function job(json: boolean, title: string, run: () => Promise<JobReport & 
 
 export const backup = defineCommand({
   name: 'backup',
-  options: { ...selectionOptions, out: { type: 'string' }, 'passphrase-file': { type: 'string' } },
+  options: { ...selectionOptions, ...volumeOptions, out: { type: 'string' }, 'passphrase-file': { type: 'string' } },
   prepare: ({ args, values, json }) => {
     noArguments('backup', args);
     const input = accepted('backup', backupInput.pick({ context: true, selection: true }), { context: oneContext('backup', values.context), selection: selection(values) }, fields);
     const { out, 'passphrase-file': passphraseFile } = values;
     if (!out) throw new FleetdeckError('invalid-input', 'backup needs --out');
     if (!/\.(tar\.gz|tgz)$/.test(out)) throw new FleetdeckError('invalid-input', `--out must name a .tar.gz file, got "${out}"`);
+    const moving = volumes(values);
     return {
       contexts: [input.context],
       run: ({ runner }) =>
         job(json, 'backup', async () => {
           const passphrase = passphraseFile ? await readPassphrase(passphraseFile) : undefined;
           if (!passphrase) process.stderr.write("fleetdeck: no --passphrase-file: Secrets are encrypted with this machine's Fleetdeck key and restore only here\n");
-          const { report, manifest } = await runner.backup({ ...input.selection, context: input.context, out, ...(passphrase ? { passphrase } : {}) }, progressPrinter());
+          const { report, manifest } = await runner.backup({ ...input.selection, context: input.context, out, ...(passphrase ? { passphrase } : {}), ...(moving ? { volumes: await moving() } : {}) }, progressPrinter());
           return { ...report, archive: { file: out, total: manifest.total, counts: manifest.counts } };
         }),
     };
@@ -200,12 +247,13 @@ export const restore = defineCommand({
     const input = accepted('restore', restoreInput.pick({ context: true, allowUnsigned: true, target: true }), { context: oneContext('restore', values.context), allowUnsigned: values['allow-unsigned'], target: target(values) }, fields);
     const { from, 'passphrase-file': passphraseFile } = values;
     if (!from) throw new FleetdeckError('invalid-input', 'restore needs --from');
+    const moving = volumes(values);
     return {
       contexts: [input.context],
       run: ({ runner }) =>
         job(json, 'restore', async () => {
           const passphrase = passphraseFile ? await readPassphrase(passphraseFile) : undefined;
-          return runner.restore({ ...input, from, ...(passphrase ? { passphrase } : {}) }, progressPrinter());
+          return runner.restore({ ...input, from, ...(passphrase ? { passphrase } : {}), target: { ...input.target, ...(moving ? { volumes: await moving() } : {}) } }, progressPrinter());
         }),
     };
   },
@@ -218,6 +266,7 @@ export const migrate = defineCommand({
     noArguments('migrate', args);
     if (values.context) throw new FleetdeckError('invalid-input', 'migrate takes --from-context and --to-context, not --context');
     const input = accepted('migrate', migrateInput, { fromContext: values['from-context'], toContext: values['to-context'], selection: selection(values), target: target(values) }, fields);
-    return { contexts: [input.fromContext, input.toContext], run: ({ runner }) => job(json, 'migrate', () => runner.migrate(input, progressPrinter())) };
+    const moving = volumes(values);
+    return { contexts: [input.fromContext, input.toContext], run: ({ runner }) => job(json, 'migrate', async () => runner.migrate({ ...input, target: { ...input.target, ...(moving ? { volumes: await moving() } : {}) } }, progressPrinter())) };
   },
 });

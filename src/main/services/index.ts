@@ -41,7 +41,7 @@ export type Services = FleetdeckApi & {
 /** The composition root shared by the Electron main process, the web shell and the CLI. */
 export function createServices(options: ServicesOptions): Services {
   const store = new KubeconfigStore(kubeconfigPaths(options.kubeconfig), new Vault(options.dataDir, options.keys));
-  const runner = new JobRunner({ store, keys: options.keys, dir: options.dataDir });
+  const runner = new JobRunner({ store, keys: options.keys, dir: options.dataDir, usedBytes: (context) => claimsUsedBytes(monitoring, context) });
   const manifests = new LocalManifestsService({ dataDir: options.dataDir, workspaces: options.workspaces, pickFolder: options.pickFolder });
   const fleet = new KubeFleetService({ store, contexts: options.contexts });
   const gitops = new KubeGitOpsService({ store, render: (workspace, overlay, allowRemote) => manifests.render({ root: workspace, dir: overlay, allowRemote }).then((r) => r.yaml) });
@@ -57,6 +57,13 @@ export function createServices(options: ServicesOptions): Services {
     runner,
     dispose: () => [fleet, gitops, jobs, monitoring, store].forEach((part) => part.dispose()),
   };
+}
+
+/** kubelet_volume_stats_used_bytes per "namespace/claim" from a context's Prometheus; undefined when it has none or it did not answer. */
+async function claimsUsedBytes(monitoring: KubeMonitoringService, context: string): Promise<Map<string, number> | undefined> {
+  const result = await monitoring.query({ query: 'max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes)', contexts: [context] });
+  if (!result.answered.includes(context)) return undefined;
+  return new Map(result.series.filter((s) => s.value).map((s) => [`${s.metric.namespace}/${s.metric.persistentvolumeclaim}`, Number(s.value![1])]));
 }
 
 /** Serves every service through the host; the returned function stops forwarding their events. */

@@ -3,7 +3,6 @@ import { explicitNodePorts, restoreRank, sanitize, skipReason } from './rules.ts
 import type { KubeObject } from '../kube-object.ts';
 import { workloadClosure } from './closure.ts';
 import { diffObjects } from './diff.ts';
-import { resticMovers } from './movers.ts';
 import { resolveMappings, rewriteImage, transformObject } from './transforms.ts';
 
 const obj = (kind: string, name: string, extra: Partial<KubeObject> & Record<string, unknown> = {}, namespace: string | undefined = 'shop'): KubeObject => ({
@@ -143,23 +142,6 @@ describe('transforms', () => {
     const input = obj('PersistentVolumeClaim', 'data', { spec: { storageClassName: 'managed-csi' } });
     transform(input);
     expect(input.spec).toEqual({ storageClassName: 'managed-csi' });
-  });
-});
-
-describe('volume movers', () => {
-  it('generates a read-only restic backup on the source and a restore into the mapped namespace per claim', () => {
-    const long = 'x'.repeat(70);
-    const [data, cut] = resticMovers([{ namespace: 'shop', name: 'data' }, { namespace: 'shop', name: long }], { repository: 's3:s3.amazonaws.com/acme', secretName: 'restic' }, (ns) => `${ns}-eu`);
-    const spec = (job: KubeObject) => (job.spec as { template: { spec: { containers: { args: string[]; env: { value: string }[]; volumeMounts: { readOnly: boolean }[] }[]; volumes: { persistentVolumeClaim: { claimName: string } }[] } } }).template.spec;
-    expect(data.backup.metadata).toMatchObject({ name: 'fleetdeck-backup-data', namespace: 'shop' });
-    expect(data.restore.metadata).toMatchObject({ name: 'fleetdeck-restore-data', namespace: 'shop-eu' });
-    expect(spec(data.backup).containers[0].args).toEqual(['backup', '/data', '--host', 'fleetdeck', '--tag', 'fleetdeck:shop/data']);
-    expect(spec(data.backup).containers[0].volumeMounts[0].readOnly).toBe(true);
-    expect(spec(data.restore).containers[0].args).toContain('restore');
-    expect(spec(data.restore).volumes[0].persistentVolumeClaim.claimName).toBe('data');
-    expect(spec(data.restore).containers[0].env[0].value).toBe('s3:s3.amazonaws.com/acme');
-    expect(cut.backup.metadata.name.length).toBeLessThanOrEqual(63);
-    expect(cut.backup.metadata.name).not.toBe(cut.restore.metadata.name);
   });
 });
 

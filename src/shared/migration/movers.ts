@@ -1,33 +1,55 @@
 // Volume data does not travel through the laptop: per claim, a restic Job on the source backs the
 // volume up into a repository both clusters reach (S3, GCS, Azure Blob, a REST server), and a
-// Job on the target restores it into the new claim before the workloads use it.
+// Job on the target restores it into the new claim before the workloads use it. Both sides list
+// the volume (path, type, mode, size, sha256 per file, symlink targets) so the copy is verified.
 import type { KubeObject } from '../kube-object.ts';
-
-export interface VolumeMover {
-  /** restic repository URL, e.g. s3:s3.amazonaws.com/acme-migrations or azure:container:/path */
-  repository: string;
-  /** a Secret in each namespace (source and target) with RESTIC_PASSWORD and the store's credentials */
-  secretName: string;
-  image?: string;
-}
 
 export interface Claim {
   namespace: string;
   name: string;
 }
 
-export interface MoverJobs {
-  claim: Claim;
-  /** runs on the source, in the claim's namespace */
-  backup: KubeObject;
-  /** runs on the target, in the mapped namespace */
-  restore: KubeObject;
+/** One run's movers: what their objects are labelled and named with. */
+export interface MoverRun {
+  /** short id of the run: a label on every object it creates, so they are found and removed */
+  run: string;
+  /** the Secret with RESTIC_REPOSITORY, RESTIC_PASSWORD and the store's credentials, in the Job's namespace */
+  secretName: string;
+  image?: string;
 }
 
-const DEFAULT_IMAGE = 'restic/restic:0.17.3';
+export const MOVER_IMAGE = 'restic/restic:0.17.3';
+export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'fleetdeck' };
+export const RUN_LABEL = 'fleetdeck.io/mover-run';
+/** on a workload created on the target at 0 replicas: the replicas it is scaled to once its volumes are filled */
+export const REPLICAS_ANNOTATION = 'fleetdeck.io/replicas';
+/** where a mover mounts the claim, and the listing of the source volume that travels in the snapshot */
+const DATA = '/data';
+const META = '/fleetdeck';
+
+/**
+ * Lists the volume mounted at /data, one line per entry: SIDE, the raw mode in hex (`stat %f`:
+ * type and permission bits), the size, the sha256 of a file or the base64 symlink target ("-"
+ * for others), and the base64 path. Names travel as argv (find -exec … {} +) and leave as base64,
+ * so spaces, newlines and non-ASCII bytes survive. Uses only sh, find, stat, sha256sum, readlink
+ * and base64, which busybox (the restic image is Alpine) and coreutils both have.
+ */
+export function manifestScript(side: 'S' | 'T'): string {
+  return `cd ${DATA} && find . -mindepth 1 -exec sh -c '
+for f do
+  m=$(stat -c "%f %s" "$f")
+  n=$(printf %s "\${f#./}" | base64 -w 0)
+  case $m in
+    8*) h=$(sha256sum < "$f"); h=\${h%% *};;
+    a*) h=$(readlink "$f" | base64 -w 0);;
+    *) h=-;;
+  esac
+  printf "${side} %s %s %s\\n" "$m" "$h" "$n"
+done' sh {} +`;
+}
 
 /** Job names are DNS labels of at most 63 characters; long claim names are cut and keep a hash for uniqueness. */
-function jobName(action: string, claim: string): string {
+export function jobName(action: string, claim: string): string {
   const name = `fleetdeck-${action}-${claim}`;
   if (name.length <= 63) return name;
   let hash = 0;
@@ -35,49 +57,99 @@ function jobName(action: string, claim: string): string {
   return `${name.slice(0, 54)}-${hash.toString(36).slice(0, 8)}`.replace(/-+$/, '');
 }
 
-function job(namespace: string, name: string, claim: string, readOnly: boolean, args: string[], mover: VolumeMover): KubeObject {
+const labels = (run: MoverRun, claim?: string) => ({ ...MANAGED_BY, [RUN_LABEL]: run.run, ...(claim ? { 'fleetdeck.io/claim': claim } : {}) });
+
+type Container = Record<string, unknown> & { name: string };
+
+function restic(run: MoverRun, args: string[], volumeMounts: unknown[] = []): Container {
+  return {
+    name: 'restic',
+    image: run.image ?? MOVER_IMAGE,
+    args,
+    // one status line a second in the log, not sixty
+    env: [{ name: 'RESTIC_PROGRESS_FPS', value: '1' }],
+    envFrom: [{ secretRef: { name: run.secretName } }],
+    resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+    volumeMounts,
+  };
+}
+
+function shell(run: MoverRun, name: string, script: string, volumeMounts: unknown[]): Container {
+  return { name, image: run.image ?? MOVER_IMAGE, command: ['/bin/sh', '-c', script], resources: { requests: { cpu: '100m', memory: '64Mi' } }, volumeMounts };
+}
+
+function job(namespace: string, name: string, run: MoverRun, claim: string | undefined, pod: { initContainers?: Container[]; containers: Container[]; volumes?: unknown[] }, backoffLimit: number): KubeObject {
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'fleetdeck', 'fleetdeck.io/claim': claim } },
+    metadata: { name, namespace, labels: labels(run, claim) },
     spec: {
-      backoffLimit: 2,
-      ttlSecondsAfterFinished: 86_400,
+      backoffLimit,
       template: {
-        metadata: { labels: { 'app.kubernetes.io/managed-by': 'fleetdeck', 'fleetdeck.io/claim': claim } },
-        spec: {
-          restartPolicy: 'Never',
-          securityContext: { runAsNonRoot: false, fsGroup: 0 },
-          containers: [
-            {
-              name: 'restic',
-              image: mover.image ?? DEFAULT_IMAGE,
-              args,
-              env: [{ name: 'RESTIC_REPOSITORY', value: mover.repository }],
-              envFrom: [{ secretRef: { name: mover.secretName } }],
-              resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
-              volumeMounts: [{ name: 'data', mountPath: '/data', readOnly }],
-            },
-          ],
-          volumes: [{ name: 'data', persistentVolumeClaim: { claimName: claim, readOnly } }],
-        },
+        metadata: { labels: labels(run, claim) },
+        spec: { restartPolicy: 'Never', securityContext: { runAsUser: 0, fsGroup: 0 }, ...pod },
       },
     },
   };
 }
 
+/** The per-run Secret a mover reads its repository and credentials from. */
+export function moverSecret(namespace: string, run: MoverRun, env: Record<string, string>): KubeObject {
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: run.secretName, namespace, labels: labels(run) }, type: 'Opaque', stringData: env } as KubeObject;
+}
+
+/** `restic cat config`: exit 0 the repository opens, 10 it does not exist, 12 the password is wrong. Writes nothing. */
+export const repositoryCheckJob = (namespace: string, run: MoverRun) => job(namespace, `fleetdeck-check-${run.run}`, run, undefined, { containers: [restic(run, ['cat', 'config'])] }, 0);
+
+/** `restic init`, for a repository the check found missing. */
+export const repositoryInitJob = (namespace: string, run: MoverRun) => job(namespace, `fleetdeck-init-${run.run}`, run, undefined, { containers: [restic(run, ['init'])] }, 0);
+
+/** The tag a claim's snapshots carry: a restore without a recorded snapshot id finds the latest by it. */
+export const snapshotTag = (claim: Claim) => `fleetdeck:${claim.namespace}/${claim.name}`;
+
 /**
- * The backup Job (source) and restore Job (target) for each claim. A claim that is
- * ReadWriteOnce and mounted by a running pod needs the workload scaled down first, or the backup
- * Job must land on the same node: the plan says so, it does not decide for the user.
+ * On the source: the listing of the volume (init container, into an emptyDir), then `restic
+ * backup` of the volume and the listing together, read-only, with JSON progress in its log.
  */
-export function resticMovers(claims: Claim[], mover: VolumeMover, targetNamespace: (namespace: string) => string): MoverJobs[] {
-  return claims.map((claim) => {
-    const tag = `fleetdeck:${claim.namespace}/${claim.name}`;
-    return {
-      claim,
-      backup: job(claim.namespace, jobName('backup', claim.name), claim.name, true, ['backup', '/data', '--host', 'fleetdeck', '--tag', tag], mover),
-      restore: job(targetNamespace(claim.namespace), jobName('restore', claim.name), claim.name, false, ['restore', 'latest', '--host', 'fleetdeck', '--tag', tag, '--target', '/'], mover),
-    };
-  });
+export function backupJob(claim: Claim, run: MoverRun): KubeObject {
+  const data = { name: 'data', mountPath: DATA, readOnly: true };
+  return job(
+    claim.namespace,
+    jobName('backup', claim.name),
+    run,
+    claim.name,
+    {
+      initContainers: [shell(run, 'manifest', `set -e; (${manifestScript('S')}) > ${META}/manifest`, [data, { name: 'meta', mountPath: META }])],
+      containers: [restic(run, ['backup', DATA, META, '--json', '--host', 'fleetdeck', '--tag', snapshotTag(claim), '--tag', `fleetdeck-run:${run.run}`], [data, { name: 'meta', mountPath: META, readOnly: true }])],
+      volumes: [
+        { name: 'data', persistentVolumeClaim: { claimName: claim.name, readOnly: true } },
+        { name: 'meta', emptyDir: {} },
+      ],
+    },
+    2,
+  );
+}
+
+/**
+ * On the target: `restic restore` of the snapshot into the claim (and the source's listing into
+ * an emptyDir), then a container that prints the source's listing and the restored volume's.
+ */
+export function restoreJob(namespace: string, claim: string, snapshot: string, run: MoverRun): KubeObject {
+  const data = { name: 'data', mountPath: DATA };
+  const meta = { name: 'meta', mountPath: META };
+  return job(
+    namespace,
+    jobName('restore', claim),
+    run,
+    claim,
+    {
+      initContainers: [restic(run, ['restore', snapshot, '--target', '/', '--json'], [data, meta])],
+      containers: [shell(run, 'verify', `set -e; cat ${META}/manifest; ${manifestScript('T')}`, [{ ...data, readOnly: true }, { ...meta, readOnly: true }])],
+      volumes: [
+        { name: 'data', persistentVolumeClaim: { claimName: claim } },
+        { name: 'meta', emptyDir: {} },
+      ],
+    },
+    2,
+  );
 }

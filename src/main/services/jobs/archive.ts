@@ -76,6 +76,8 @@ export interface ArchiveManifest {
   entries: ArchiveManifestEntry[];
   /** present when the archive is signed: every archive Fleetdeck writes has a key (a passphrase, or this machine's) */
   encryption?: ArchiveEncryption;
+  /** the restic snapshot of each claim's data (backup --volumes restic) */
+  volumes?: { namespace: string; claim: string; snapshot: string }[];
   /**
    * HMAC-SHA256 of the manifest without this field, keyed from the passphrase: with it the sha256
    * list cannot be rewritten to match changed entries. Present whenever encryption is.
@@ -337,7 +339,7 @@ export class ArchiveWriter {
   }
 
   /** Writes manifest.json (with where the objects came from and how they were chosen), flushes the file to disk and gives it its final name. */
-  async finish(description: { source: ArchiveManifest['source']; selection: ArchiveManifest['selection'] }): Promise<ArchiveManifestSummary> {
+  async finish(description: { source: ArchiveManifest['source']; selection: ArchiveManifest['selection']; volumes?: ArchiveManifest['volumes'] }): Promise<ArchiveManifestSummary> {
     this.entryChunks.push(this.entryChunk.subarray(0, this.entryChunkUsed));
     const summary: ArchiveManifestSummary = {
       format: 'fleetdeck-archive',
@@ -349,6 +351,7 @@ export class ArchiveWriter {
       counts: Object.fromEntries(this.counts),
       total: this.entryCount,
       ...(this.encryption && { encryption: this.encryption.manifest }),
+      ...(description.volumes?.length ? { volumes: description.volumes } : {}),
     };
     const { counts: _, ...header } = summary;
     const fault = headerFault(header);
@@ -673,6 +676,7 @@ const headerSchema = z
       .strict()
       .optional(),
     mac: z.string().regex(/^[0-9a-f]{64}$/, 'expected a hex HMAC-SHA256').optional(),
+    volumes: z.array(z.object({ namespace: printable.max(63), claim: printable, snapshot: z.string().regex(/^[0-9a-f]{8,64}$/, 'expected a restic snapshot id') }).strict()).max(1000).optional(),
   })
   .strict();
 const entrySchema = z

@@ -2,12 +2,12 @@ import type { z } from 'zod';
 import type { Cloud } from '../../../shared/cloud.ts';
 import type { selectionInput } from '../../../shared/contract/jobs.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
-import { countResults, runState, type JobReport, type ReportItem } from '../../../shared/migration/report.ts';
+import { countResults, runState, withVolumes, type JobReport, type ReportItem } from '../../../shared/migration/report.ts';
 import { objectKey, workloadClosure } from '../../../shared/migration/closure.ts';
 import { sanitize, skipReason, skippedKinds } from '../../../shared/migration/rules.ts';
 import type { KubeObject } from '../../../shared/kube-object.ts';
 import { displayUrl } from '../../kube/redact.ts';
-import type { ArchiveManifestSummary, ArchiveWriter } from './archive.ts';
+import type { ArchiveManifest, ArchiveManifestSummary, ArchiveWriter } from './archive.ts';
 import type { ClusterClient } from '../../kube/cluster-client.ts';
 import { discoverResources, listAll, objectPath, type ResourceType } from '../../kube/discovery.ts';
 import { classifyStatus } from '../../kube/http.ts';
@@ -18,6 +18,8 @@ export type Selection = z.infer<typeof selectionInput>;
 
 export interface BackupOptions extends Selection {
   source: { context: string; cloud: Cloud };
+  /** backs up the claims' data (volumes/) once the objects are listed: given the claims and workloads, it returns their snapshots */
+  volumes?: (objects: KubeObject[]) => Promise<Pick<JobReport, 'volumes' | 'leftovers'> & { snapshots: NonNullable<ArchiveManifest['volumes']> }>;
   onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
 }
@@ -114,8 +116,10 @@ export async function backup(client: ClusterClient, writer: ArchiveWriter, optio
   const items: ReportItem[] = [];
   const references = new References();
   // lists run in parallel; the archive keeps entries in the order they are added
+  const claimsAndWriters: KubeObject[] = [];
   const store = (type: ResourceType, object: KubeObject) => {
     const clean = sanitize(object);
+    if (options.volumes && ['PersistentVolumeClaim', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob'].includes(type.kind)) claimsAndWriters.push({ ...clean, kind: type.kind });
     const { name, namespace } = clean.metadata;
     items.push({ kind: type.kind, apiVersion: type.apiVersion, ...(namespace ? { namespace } : {}), name, result: 'created' });
     return writer.add({ resource: type.resource, group: type.group, ...(namespace ? { namespace } : {}), name, apiVersion: type.apiVersion, kind: type.kind }, clean, { encrypt: type.kind === 'Secret' });
@@ -171,11 +175,14 @@ export async function backup(client: ClusterClient, writer: ArchiveWriter, optio
       else await store(type, object);
     }
   }
+  const moved = options.volumes ? await options.volumes(claimsAndWriters) : undefined;
   progress({ phase: 'writing', done: items.length });
   const manifest = await writer.finish({
+    ...(moved ? { volumes: moved.snapshots } : {}),
     source: { context: options.source.context, cloud: options.source.cloud, kubernetesVersion: version.gitVersion, server: displayUrl(client.kc.cluster.server) },
     selection: { namespaces, ...(options.selector ? { selector: options.selector } : {}), includeKinds: options.includeKinds ?? [], excludeKinds: options.excludeKinds ?? [], ...(options.workloads ? { workloads: options.workloads } : {}) },
   });
   const counts = countResults(items);
-  return { report: { state: runState(counts), counts, items, transforms: [] }, manifest };
+  const { snapshots: _, ...volumes } = moved ?? { snapshots: [] };
+  return { report: { state: withVolumes(runState(counts), volumes.volumes), counts, items, transforms: [], ...volumes }, manifest };
 }

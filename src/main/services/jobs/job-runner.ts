@@ -16,7 +16,9 @@ import { classOptions } from './class-options.ts';
 import { ClusterClient } from '../../kube/cluster-client.ts';
 import { Journal, runKey } from './journal.ts';
 import type { Progress } from './progress.ts';
-import { restore } from './restore.ts';
+import { restore, type RestoreVolumes } from './restore.ts';
+import { backupVolumes, VolumeMigration, type UsedBytes, type VolumesInput } from './volumes/migration.ts';
+import type { KubeObject } from '../../../shared/kube-object.ts';
 
 /** Where and how a restore writes: mappings, target cloud, conflict policy, dry-run, verification. */
 export type TargetOptions = z.infer<typeof targetInput>;
@@ -27,6 +29,8 @@ export interface JobRunnerOptions {
   keys: KeyStore;
   /** journals and the working archives of migrations live here */
   dir: string;
+  /** the bytes a context's claims use (its Prometheus), for the plan of their copy */
+  usedBytes?: UsedBytes;
 }
 
 /** The archive key derived from a machine key (the vault's), never the vault key itself. */
@@ -88,13 +92,15 @@ export class JobRunner {
   }
 
   /** Every archive is signed: with the passphrase, else with this machine's key. The archive's name is taken before the cluster is asked anything. */
-  async backup(input: Selection & { context: string; out: string; passphrase?: string; signal?: AbortSignal }, onProgress: (p: Progress) => void = () => undefined): Promise<{ report: JobReport; manifest: ArchiveManifestSummary }> {
+  async backup(input: Selection & { context: string; out: string; passphrase?: string; volumes?: VolumesInput; signal?: AbortSignal }, onProgress: (p: Progress) => void = () => undefined): Promise<{ report: JobReport; manifest: ArchiveManifestSummary }> {
     const key = input.passphrase ? { passphrase: input.passphrase, keySource: 'passphrase' as const } : await this.machineKey();
     const writer = await ArchiveWriter.create(input.out, { key });
     try {
       const { client, cloud } = await this.connect(input.context, onProgress);
       try {
-        return await backup(client, writer, { ...input, source: { context: input.context, cloud }, onProgress });
+        const { volumes, ...selection } = input;
+        const moveVolumes = volumes ? (objects: KubeObject[]) => backupVolumes(client, objects, { dir: this.options.dir, id: runKey({ backup: input.out, context: input.context }), volumes, onProgress, ...(input.signal ? { signal: input.signal } : {}) }) : undefined;
+        return await backup(client, writer, { ...selection, source: { context: input.context, cloud }, onProgress, ...(moveVolumes ? { volumes: moveVolumes } : {}) });
       } finally {
         client.close();
       }
@@ -108,15 +114,23 @@ export class JobRunner {
   async restore(input: { context: string; from: string; passphrase?: string; allowUnsigned?: boolean; target: TargetOptions; signal?: AbortSignal }, onProgress: (p: Progress) => void = () => undefined): Promise<JobReport> {
     const reader = await ArchiveReader.open(input.from, { ...(input.passphrase ? { passphrase: input.passphrase } : { machinePassphrases: await this.machinePassphrases() }), allowUnsigned: input.allowUnsigned ?? false });
     const source = reader.manifest.source as { context?: string };
-    const report = await this.restoreFrom(reader, input.context, input.target, { kind: 'restore', archive: reader.manifest.createdAt, source: source.context }, onProgress, input.signal);
-    return reader.signed ? report : { ...report, unsigned: true };
+    const identity = { kind: 'restore', archive: reader.manifest.createdAt, source: source.context };
+    const { volumes } = input.target;
+    const claims = await VolumeMigration.open(reader, { dir: this.options.dir, id: runKey({ identity, context: input.context }), dryRun: input.target.dryRun, snapshots: reader.manifest.volumes ?? [], onProgress, ...(volumes ? { volumes } : {}), ...(input.signal ? { signal: input.signal } : {}) });
+    try {
+      const report = await this.restoreFrom(reader, input.context, input.target, identity, onProgress, input.signal, claims.hooks());
+      return reader.signed ? report : { ...report, unsigned: true };
+    } finally {
+      claims.close();
+    }
   }
 
   /** A migration is a backup into a working archive, then its restore: one code path, and the archive is the snapshot a resumed run restores from. */
   async migrate(input: { fromContext: string; toContext: string; selection: Selection; target: TargetOptions; signal?: AbortSignal }, onProgress: (p: Progress) => void = () => undefined): Promise<JobReport> {
     if (input.fromContext === input.toContext && !Object.keys(input.target.namespaceMap).length) throw new FleetdeckError('invalid-input', 'migrating a context onto itself needs --namespace-map');
-    const { dryRun: _, verifyTimeoutSeconds: __, volumeMover: ___, ...plan } = input.target;
-    const id = runKey({ kind: 'migrate', from: input.fromContext, to: input.toContext, selection: input.selection, plan });
+    const { dryRun: _, verifyTimeoutSeconds: __, volumes, ...plan } = input.target;
+    // the repository's settings are not part of what the run is: a corrected password resumes it
+    const id = runKey({ kind: 'migrate', from: input.fromContext, to: input.toContext, selection: input.selection, plan, ...(volumes ? { volumes: { mover: volumes.mover, live: volumes.live } } : {}) });
     const workDir = path.join(this.options.dir, 'jobs', 'work');
     mkdirSync(workDir, { recursive: true, mode: 0o700 });
     const archive = path.join(workDir, `migrate-${id}.tar.gz`);
@@ -125,18 +139,23 @@ export class JobRunner {
     await this.backup({ ...input.selection, context: input.fromContext, out: archive, ...(input.signal ? { signal: input.signal } : {}) }, onProgress);
     try {
       const reader = await ArchiveReader.open(archive, { passphrase: (await this.machineKey()).passphrase });
-      const { client: sourceClient } = input.target.volumeMover ? await this.connect(input.fromContext, onProgress) : {};
+      const { client: source } = volumes ? await this.connect(input.fromContext, onProgress) : {};
+      let claims: VolumeMigration | undefined;
       try {
-        return await this.restoreFrom(reader, input.toContext, input.target, { kind: 'migrate', id }, onProgress, input.signal, sourceClient);
+        claims = await VolumeMigration.open(reader, { dir: this.options.dir, id, dryRun: input.target.dryRun, sourceContext: input.fromContext, onProgress, ...(volumes ? { volumes } : {}), ...(source ? { source } : {}), ...(this.options.usedBytes ? { usedBytes: this.options.usedBytes } : {}), ...(input.signal ? { signal: input.signal } : {}) });
+        // the source's side first: a repository that refuses the password stops the run before the target is touched
+        await claims.copyOut();
+        return await this.restoreFrom(reader, input.toContext, input.target, { kind: 'migrate', id }, onProgress, input.signal, claims.hooks());
       } finally {
-        sourceClient?.close();
+        claims?.close();
+        source?.close();
       }
     } finally {
       rmSync(archive, { force: true });
     }
   }
 
-  private async restoreFrom(reader: ArchiveReader, context: string, target: TargetOptions, identity: unknown, onProgress: (p: Progress) => void, signal?: AbortSignal, sourceClient?: ClusterClient): Promise<JobReport> {
+  private async restoreFrom(reader: ArchiveReader, context: string, target: TargetOptions, identity: unknown, onProgress: (p: Progress) => void, signal?: AbortSignal, volumes?: RestoreVolumes): Promise<JobReport> {
     const { client, cloud } = await this.connect(context, onProgress);
     const sourceCloud = (reader.manifest.source as { cloud?: Cloud }).cloud ?? 'other';
     const mappings: Mappings = resolveMappings(sourceCloud, target.targetCloud ?? cloud, {
@@ -147,7 +166,7 @@ export class JobRunner {
     });
     const journal = target.dryRun ? undefined : new Journal(path.join(this.options.dir, 'jobs', 'journals'), runKey({ identity, context, mappings, conflict: target.conflict }));
     try {
-      const report = await restore(reader, client, { mappings, conflict: target.conflict, dryRun: target.dryRun, verifyTimeoutMs: target.verifyTimeoutSeconds * 1000, ...(journal ? { journal } : {}), ...(signal ? { signal } : {}), ...(target.volumeMover ? { volumeMover: target.volumeMover } : {}), ...(sourceClient ? { sourceClient } : {}), onProgress });
+      const report = await restore(reader, client, { mappings, conflict: target.conflict, dryRun: target.dryRun, verifyTimeoutMs: target.verifyTimeoutSeconds * 1000, ...(journal ? { journal } : {}), ...(signal ? { signal } : {}), ...(volumes ? { volumes } : {}), onProgress });
       // a run that got through every object is done; one that failed as a whole resumes next time
       if (report.error) journal?.close();
       else journal?.discard();

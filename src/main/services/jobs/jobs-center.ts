@@ -132,6 +132,11 @@ export class JobsCenter implements JobsService {
     const title = titleOf(request);
     const dryRun = request.kind !== 'backup' && request.input.target.dryRun;
     const { passphrase: _, ...input } = request.input as { passphrase?: string };
+    // the repository's password and the store's keys are never written with the task either
+    const target = (input as { target?: { volumes?: object } }).target;
+    if (target?.volumes) Object.assign(input, { target: { ...target, volumes: { ...target.volumes, repository: {} } } });
+    const backupVolumes = (input as { volumes?: object }).volumes;
+    if (backupVolumes) Object.assign(input, { volumes: { ...backupVolumes, repository: {} } });
     const task: StoredTask = {
       info: { id, kind: request.kind, title, state: 'running', progress: { phase: 'starting', done: 0 }, startedAt: new Date().toISOString(), cancellable: true, resumable: false, dryRun },
       request: { ...request, input } as Input,
@@ -162,7 +167,7 @@ export class JobsCenter implements JobsService {
       let report: JobReport;
       if (request.kind === 'backup') {
         const file = path.join(this.backupDir, request.input.archive ?? `${fileNameSegment(request.input.context)}-${task.info.startedAt.replace(/[:.]/g, '-')}.tar.gz`);
-        const result = await this.runner.backup({ ...request.input.selection, context: request.input.context, out: file, ...(passphrase ? { passphrase } : {}), signal }, onProgress);
+        const result = await this.runner.backup({ ...request.input.selection, context: request.input.context, out: file, ...(passphrase ? { passphrase } : {}), ...(request.input.volumes ? { volumes: request.input.volumes } : {}), signal }, onProgress);
         report = result.report;
         task.archive = summarize(file, result.manifest);
       } else if (request.kind === 'restore') {
@@ -215,6 +220,8 @@ export class JobsCenter implements JobsService {
     const task = this.tasks.get(id);
     if (!task) throw new FleetdeckError('not-found', `no task ${id}`);
     if (!task.info.resumable || this.running.has(id)) throw new FleetdeckError('invalid-input', `task ${id} cannot be resumed (${task.info.state})`);
+    const volumes = task.request.kind === 'backup' ? task.request.input.volumes : task.request.input.target.volumes;
+    if (volumes) throw new FleetdeckError('invalid-input', `task ${id} moves volume data: its repository's settings are not kept, so start it again with them (the journal skips what was done)`);
     return this.start(task.request, passphrase, id);
   }
 }

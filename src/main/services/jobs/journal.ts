@@ -7,6 +7,18 @@ export interface JournalEntry {
   /** pending: the write was sent and its answer never recorded (the process died or the server went away) */
   result: ObjectResult | 'pending';
   reason?: string;
+  /** a volume step (volumes/engine.ts): the replicas a workload had before it was stopped, a claim's snapshot, its restore and verification */
+  volume?: VolumeStep;
+}
+
+export interface VolumeStep {
+  replicas?: number;
+  snapshot?: string;
+  files?: number;
+  bytes?: number;
+  seconds?: number;
+  verified?: boolean;
+  mismatches?: number;
 }
 
 /** A stable id for a run: the same command against the same target resumes the same journal. */

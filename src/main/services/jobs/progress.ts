@@ -1,9 +1,13 @@
+import type { VolumeProgress } from '../../../shared/contract/jobs.ts';
+
 export interface Progress {
   phase: string;
   done: number;
   total?: number;
   /** what is being worked on, or why the job waits */
   detail?: string;
+  /** each volume being copied, while volumes move */
+  volumes?: VolumeProgress[];
 }
 
 /** Runs work over items with at most `limit` in flight; the first failure rejects once the others in flight finish. */

@@ -34,6 +34,8 @@ export interface RestoreOptions {
 export interface RestoreVolumes {
   /** the object to write: a workload mounting a filled claim waits at 0 replicas; a string is why it is skipped */
   hold(object: KubeObject, sourceNamespace: string | undefined): KubeObject | string;
+  /** once pre-flight passed, before the first write */
+  before(client: ClusterClient): Promise<void>;
   /** after every object is written (or checked, in a dry run) and before verification */
   fill(client: ClusterClient, mappings: Mappings): Promise<Pick<JobReport, 'volumes' | 'volumePlan' | 'movers' | 'leftovers'>>;
 }
@@ -77,6 +79,14 @@ export async function restore(reader: ArchiveReader, client: ClusterClient, opti
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length) {
     return { state: 'Failed', ...(dryRun ? { dryRun } : {}), counts: countResults([]), items: [], transforms: [], preflight: findings, classes, error: `pre-flight refused the restore: ${errors.map((e) => e.message).join('; ')}` };
+  }
+
+  if (options.volumes && !dryRun) {
+    try {
+      await options.volumes.before(client);
+    } catch (error) {
+      return { state: 'Failed', counts: countResults([]), items: [], transforms: [], preflight: findings, classes, error: (error as Error).message };
+    }
   }
 
   const items: ReportItem[] = [];

@@ -1,0 +1,148 @@
+// Runs one mover Job on a cluster and follows it: its pod's log streamed while it runs, its end
+// (success, or the reason and the tail of the failing container's log), the exit code.
+import { FleetdeckError } from '../../../../shared/errors.ts';
+import type { KubeObject } from '../../../../shared/kube-object.ts';
+import { sleep } from '../../../base/clock.ts';
+import type { ClusterClient } from '../../../kube/cluster-client.ts';
+import { classifyStatus, kubeRequest, kubeStream, statusMessage } from '../../../kube/http.ts';
+
+/** A pod's container log: followed while it runs, or read once (its last lines). */
+export interface PodLogs {
+  follow(namespace: string, pod: string, container: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void>;
+  read(namespace: string, pod: string, container: string, tailLines?: number): Promise<string>;
+}
+
+const logPath = (namespace: string, pod: string, container: string, query: Record<string, string>) =>
+  `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log?${new URLSearchParams({ container, ...query })}`;
+
+/** pods/log through the cluster's API server. */
+export function apiPodLogs(client: ClusterClient): PodLogs {
+  return {
+    follow: (namespace, pod, container, onLine, signal) => kubeStream(client.kc, logPath(namespace, pod, container, { follow: 'true' }), { onLine, signal, idleMs: 10 * 60_000 }),
+    async read(namespace, pod, container, tailLines) {
+      const path = logPath(namespace, pod, container, tailLines ? { tailLines: String(tailLines) } : {});
+      const res = await kubeRequest(client.kc, path, { timeoutMs: 120_000 });
+      if (res.status !== 200) throw classifyStatus(res.status, res.body, `read the log of ${namespace}/${pod} (${container}) on ${client.context}`);
+      return res.body;
+    },
+  };
+}
+
+type ContainerStatus = { name: string; state?: { running?: object; waiting?: { reason?: string; message?: string }; terminated?: { exitCode: number; reason?: string; message?: string } } };
+type Pod = KubeObject & { status?: { phase?: string; initContainerStatuses?: ContainerStatus[]; containerStatuses?: ContainerStatus[]; conditions?: { type: string; status: string; reason?: string; message?: string }[] } };
+type Job = KubeObject & { status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] } };
+
+export interface MoverOutcome {
+  ok: boolean;
+  /** the last pod's exit code of the followed container (or of the one that failed) */
+  exitCode?: number;
+  /** why it failed: the Job's condition and the failing container's end */
+  reason?: string;
+  /** the last lines of the failing container's log */
+  logTail?: string;
+  pod?: string;
+}
+
+export interface RunOptions {
+  /** the container whose log is streamed to onLine while it runs */
+  follow?: string;
+  onLine?: (line: string) => void;
+  /** how the Job is doing, for the task's detail (a pod waiting to be scheduled, an image being pulled) */
+  onWaiting?: (detail: string) => void;
+  signal?: AbortSignal;
+  pollMs?: number;
+  /** a container waiting for a reason that does not fix itself (image pull, bad config) fails the Job after this */
+  stuckMs?: number;
+  logs?: PodLogs;
+}
+
+const jobs = (namespace: string) => `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs`;
+const STUCK = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError']);
+const TAIL_LINES = 20;
+
+/** Deletes a Job and its pods; resolves once the Job is gone (its pods follow it). */
+export async function deleteJob(client: ClusterClient, namespace: string, name: string, waitMs = 60_000): Promise<void> {
+  const res = await client.request('DELETE', `${jobs(namespace)}/${encodeURIComponent(name)}?propagationPolicy=Background`);
+  if (res.status === 404) return;
+  if (res.status >= 300) throw classifyStatus(res.status, res.text, `delete Job ${namespace}/${name} on ${client.context}`);
+  const deadline = Date.now() + waitMs;
+  while ((await client.request('GET', `${jobs(namespace)}/${encodeURIComponent(name)}`)).status !== 404) {
+    if (Date.now() > deadline) throw new FleetdeckError('timeout', `Job ${namespace}/${name} on ${client.context} was not deleted within ${waitMs / 1000} s`);
+    await sleep(250);
+  }
+}
+
+/** Creates the Job (one of the same name left by an interrupted run is replaced), waits for its end, following the named container's log. */
+export async function runMoverJob(client: ClusterClient, job: KubeObject, options: RunOptions = {}): Promise<MoverOutcome> {
+  const namespace = job.metadata.namespace!;
+  const name = job.metadata.name;
+  const logs = options.logs ?? apiPodLogs(client);
+  const pollMs = options.pollMs ?? 1_000;
+  const stuckMs = options.stuckMs ?? 120_000;
+  let created = await client.request('POST', jobs(namespace), { body: job });
+  if (created.status === 409) {
+    await deleteJob(client, namespace, name);
+    created = await client.request('POST', jobs(namespace), { body: job });
+  }
+  if (created.status >= 300) throw classifyStatus(created.status, created.text, `create Job ${namespace}/${name} on ${client.context}`);
+
+  const followed = new Set<string>();
+  const following = new AbortController();
+  const streams: Promise<void>[] = [];
+  const stuckSince = new Map<string, number>();
+  const cancel = () => following.abort();
+  options.signal?.addEventListener('abort', cancel, { once: true });
+  try {
+    for (;;) {
+      if (options.signal?.aborted) throw new FleetdeckError('cancelled', 'cancelled');
+      const current = await client.ok<Job>('GET', `${jobs(namespace)}/${encodeURIComponent(name)}`);
+      const pods = (await client.ok<{ items: Pod[] }>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods?labelSelector=${encodeURIComponent(`job-name=${name}`)}`)).items;
+      const pod = pods.sort((a, b) => String(a.metadata.creationTimestamp ?? '').localeCompare(String(b.metadata.creationTimestamp ?? ''))).at(-1);
+      const conditions = current.status?.conditions ?? [];
+      const complete = conditions.find((c) => (c.type === 'Complete' || c.type === 'SuccessCriteriaMet') && c.status === 'True');
+      const failed = conditions.find((c) => (c.type === 'Failed' || c.type === 'FailureTarget') && c.status === 'True');
+      if (complete || failed) {
+        following.abort();
+        await Promise.allSettled(streams);
+        return failed ? await failure(logs, pod, `${failed.reason ?? 'Failed'}${failed.message ? `: ${failed.message}` : ''}`) : { ok: true, ...(pod ? { pod: pod.metadata.name, exitCode: exitOf(pod, options.follow) } : {}) };
+      }
+      if (pod) {
+        const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+        const followedStatus = statuses.find((s) => s.name === options.follow);
+        if (options.follow && options.onLine && !followed.has(pod.metadata.name) && (followedStatus?.state?.running || followedStatus?.state?.terminated)) {
+          followed.add(pod.metadata.name);
+          streams.push(logs.follow(namespace, pod.metadata.name, options.follow, options.onLine, following.signal).catch(() => undefined));
+        }
+        const waiting = statuses.find((s) => s.state?.waiting?.reason)?.state?.waiting;
+        const unscheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+        if (waiting?.reason && STUCK.has(waiting.reason)) {
+          const since = stuckSince.get(pod.metadata.name) ?? Date.now();
+          stuckSince.set(pod.metadata.name, since);
+          if (Date.now() - since > stuckMs) return { ok: false, pod: pod.metadata.name, reason: `${waiting.reason}: ${waiting.message ?? ''}`.trim() };
+        }
+        if (waiting?.reason) options.onWaiting?.(`${pod.metadata.name}: ${waiting.reason}`);
+        else if (unscheduled) options.onWaiting?.(`${pod.metadata.name}: not scheduled (${unscheduled.message ?? unscheduled.reason ?? 'pending'})`);
+      }
+      await sleep(pollMs);
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', cancel);
+    following.abort();
+  }
+}
+
+function exitOf(pod: Pod, container: string | undefined): number | undefined {
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  return statuses.find((s) => s.name === container)?.state?.terminated?.exitCode;
+}
+
+/** The failed Job's reason, with the container that failed: its exit code and the tail of its log. */
+async function failure(logs: PodLogs, pod: Pod | undefined, reason: string): Promise<MoverOutcome> {
+  if (!pod) return { ok: false, reason };
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  const failed = statuses.find((s) => s.state?.terminated && s.state.terminated.exitCode !== 0);
+  if (!failed) return { ok: false, pod: pod.metadata.name, reason };
+  const end = failed.state!.terminated!;
+  const logTail = await logs.read(pod.metadata.namespace!, pod.metadata.name, failed.name, TAIL_LINES).catch((error: Error) => `(log not readable: ${statusMessage(error.message) || error.message})`);
+  return { ok: false, pod: pod.metadata.name, exitCode: end.exitCode, reason: `${reason}; container ${failed.name} exited with ${end.exitCode}${end.reason ? ` (${end.reason})` : ''}${end.message ? `: ${end.message}` : ''}`, logTail: logTail.trimEnd() };
+}

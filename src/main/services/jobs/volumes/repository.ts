@@ -1,0 +1,71 @@
+// The user's restic repository: its settings come from an env file (or the app), are checked
+// here, go to the clusters only inside per-run Secrets, and never appear in a task, report or log.
+import { FleetdeckError } from '../../../../shared/errors.ts';
+import { readRegularFile } from '../../../base/files.ts';
+
+export type RepositoryEnv = Record<string, string>;
+
+const MAX_ENV_FILE_BYTES = 64 * 1024;
+const SCHEMES = ['s3:', 'gs:', 'azure:', 'rest:'];
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** KEY=VALUE lines (an `export ` before the key and quotes around the value are allowed); blank lines and # comments skipped. */
+export function parseRepositoryEnv(text: string, source: string): RepositoryEnv {
+  const env: RepositoryEnv = {};
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) return;
+    const match = /^(?:export\s+)?([^=\s]+)\s*=\s*(.*)$/.exec(line);
+    // the line itself is not quoted: it may hold a secret
+    if (!match || !NAME.test(match[1])) throw new FleetdeckError('invalid-input', `${source} line ${index + 1} is not KEY=VALUE`);
+    const value = match[2];
+    env[match[1]] = /^(["']).*\1$/.test(value) ? value.slice(1, -1) : value;
+  });
+  return checkRepositoryEnv(env, source);
+}
+
+/** A repository both clusters can reach (s3:, gs:, azure:, rest:) and its password; never echoes a value but the repository's place. */
+export function checkRepositoryEnv(env: RepositoryEnv, source: string): RepositoryEnv {
+  const repository = env.RESTIC_REPOSITORY;
+  if (!repository) throw new FleetdeckError('invalid-input', `${source} has no RESTIC_REPOSITORY`);
+  if (!SCHEMES.some((scheme) => repository.startsWith(scheme))) {
+    throw new FleetdeckError('invalid-input', `${source}: RESTIC_REPOSITORY must be a repository both clusters reach, starting with ${SCHEMES.join(', ')} (a local path or sftp: is not reachable from the clusters' pods)`);
+  }
+  if (!env.RESTIC_PASSWORD) throw new FleetdeckError('invalid-input', `${source} has no RESTIC_PASSWORD (a password file or command is not available inside the clusters)`);
+  return env;
+}
+
+export async function readRepositoryEnv(file: string): Promise<RepositoryEnv> {
+  let text: string;
+  try {
+    text = (await readRegularFile(file, MAX_ENV_FILE_BYTES, 'invalid-input')).toString('utf8');
+  } catch (error) {
+    if (error instanceof FleetdeckError) throw new FleetdeckError('invalid-input', `--repository-env ${error.message}`);
+    throw new FleetdeckError('invalid-input', `cannot read --repository-env ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return parseRepositoryEnv(text, file);
+}
+
+/** The repository as reports show it: its scheme and place, without user, password or query. */
+export function displayRepository(repository: string): string {
+  const scheme = repository.slice(0, repository.indexOf(':') + 1);
+  const rest = repository.slice(scheme.length);
+  if (/^https?:\/\//.test(rest)) {
+    try {
+      const url = new URL(rest);
+      return `${scheme}${url.protocol}//${url.host}${url.pathname}`;
+    } catch {
+      return `${scheme}(malformed URL)`;
+    }
+  }
+  return `${scheme}${rest.replace(/[?#].*$/, '')}`;
+}
+
+/** Removes every value of the env (but short ones that would blank ordinary words) from text a mover printed. */
+export function redactor(env: RepositoryEnv): (text: string) => string {
+  const secrets = Object.entries(env)
+    .filter(([key, value]) => key !== 'RESTIC_PROGRESS_FPS' && value.length >= 4)
+    .map(([, value]) => value)
+    .sort((a, b) => b.length - a.length);
+  return (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text);
+}
