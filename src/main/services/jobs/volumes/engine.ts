@@ -231,6 +231,7 @@ export class VolumeEngine {
       const outcome = await this.job(source, job, { container: 'restic', command: 'backup', claim, step: 'backup' });
       const seconds = (Date.now() - started) / 1000;
       const summary = outcome.ok ? await this.summary(source, job, outcome, 'backup') : undefined;
+      if (summary) this.update(claim, 'backup', summary);
       if (!outcome.ok || !summary?.snapshotId) {
         failed.push(this.failedResult(claim, claim.namespace, seconds, outcome.ok ? `backup Job ${claim.namespace}/${job.metadata.name} printed no snapshot id` : `backup Job ${claim.namespace}/${job.metadata.name} failed: ${outcome.reason}`, outcome.logTail));
         return;
@@ -278,8 +279,9 @@ export class VolumeEngine {
       const key = `restore/${claimKey(claim)}`;
       const earlier = this.journal(key);
       const base = { namespace: claim.namespace, claim: claim.name, targetNamespace: namespace, snapshot, ...(this.options.live ? { crashConsistent: true as const } : {}) };
-      if (earlier?.verified !== undefined) {
-        return void results.push({ ...base, bytes: earlier.bytes ?? 0, files: earlier.files ?? 0, seconds: Math.round(earlier.seconds ?? 0), state: 'restored', verified: earlier.verified, mismatches: earlier.mismatches ?? 0, resumed: true });
+      // restored and verified by an earlier run: a claim that did not match is restored again
+      if (earlier?.verified) {
+        return void results.push({ ...base, bytes: earlier.bytes ?? 0, files: earlier.files ?? 0, seconds: Math.round(earlier.seconds ?? 0), state: 'restored', verified: true, mismatches: 0, resumed: true });
       }
       await this.secret(target, namespace);
       const started = Date.now();

@@ -1,0 +1,238 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../../../shared/kube-object.ts';
+import { manifestScript, REPLICAS_ANNOTATION } from '../../../../shared/migration/movers.ts';
+import { resolveMappings } from '../../../../shared/migration/transforms.ts';
+import type { ApiResponse, ClusterClient } from '../../../kube/cluster-client.ts';
+import type { ArchiveReader } from '../archive.ts';
+import type { Progress } from '../progress.ts';
+import type { PodLogs } from './mover-job.ts';
+import { VolumeMigration, type VolumesInput } from './migration.ts';
+import { ThroughputStore } from './throughput.ts';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-volumes-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const PASSWORD = 'correct horse battery staple';
+const volumes = (extra: Partial<VolumesInput> = {}): VolumesInput => ({ mover: 'restic', repository: { RESTIC_REPOSITORY: 's3:s3.example/acme/restic', RESTIC_PASSWORD: PASSWORD, AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMIK7MDENG' }, live: false, parallel: 2, ...extra });
+
+/** A volume as a folder of this machine, listed by the mover's own script. */
+function listing(side: 'S' | 'T', files: Record<string, string>): string {
+  const root = mkdtempSync(path.join(dir, 'volume-'));
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+    if (content.startsWith('->')) symlinkSync(content.slice(2), path.join(root, name));
+    else writeFileSync(path.join(root, name), content);
+  }
+  return spawnSync('/bin/sh', ['-c', manifestScript(side).replace(/^cd \/data/, `cd '${root}'`)], { encoding: 'utf8' }).stdout;
+}
+
+type Behaviour = { exitCode: number; log: Record<string, string> };
+
+/**
+ * A cluster in memory: Secrets, Jobs whose one pod ends at once as `behave` says (its exit code
+ * and its containers' logs), and scalable workloads. Every write is recorded.
+ */
+function fakeCluster(context: string, behave: (job: KubeObject) => Behaviour, workloads: Record<string, number> = {}) {
+  const objects = new Map<string, KubeObject>();
+  const writes: string[] = [];
+  const logs = new Map<string, Record<string, string>>();
+  const replicas = new Map(Object.entries(workloads));
+  const scaled: string[] = [];
+  let pods = 0;
+  const respond = (status: number, body: unknown = {}): ApiResponse => ({ status, body, text: JSON.stringify(body), resent: false });
+  const request = async (method: string, url: string, options: { body?: unknown } = {}): Promise<ApiResponse> => {
+    const [p, query = ''] = url.split('?');
+    if (method !== 'GET') writes.push(`${method} ${p}`);
+    const workload = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/(deployments|statefulsets)\/([^/]+)$/.exec(p);
+    if (workload) {
+      const key = `${workload[1]}/${workload[2]}/${workload[3]}`;
+      if (!replicas.has(key)) return respond(404);
+      if (method === 'PATCH') {
+        const patch = options.body as { spec: { replicas: number }; metadata?: { annotations?: Record<string, null> } };
+        replicas.set(key, patch.spec.replicas);
+        scaled.push(`${key}=${patch.spec.replicas}${patch.metadata ? ' (annotation removed)' : ''}`);
+      }
+      const n = replicas.get(key)!;
+      return respond(200, { metadata: { name: workload[3], annotations: scaled.some((s) => s.startsWith(`${key}=`) && s.endsWith('(annotation removed)')) ? {} : { [REPLICAS_ANNOTATION]: '3' } }, spec: { replicas: n }, status: { replicas: n } });
+    }
+    const podList = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(p);
+    if (podList) {
+      const job = decodeURIComponent(query).replace('labelSelector=job-name=', '');
+      return respond(200, { items: [...objects.values()].filter((o) => o.kind === 'Pod' && o.metadata.labels?.['job-name'] === job) });
+    }
+    const collection = /^\/(?:api\/v1|apis\/batch\/v1)\/namespaces\/([^/]+)\/(secrets|jobs)(?:\/([^/]+))?$/.exec(p);
+    if (!collection) return respond(404);
+    const [, ns, resource, name] = collection;
+    const key = `${resource}/${ns}/${name ?? (options.body as KubeObject | undefined)?.metadata.name}`;
+    if (method === 'POST') {
+      if (query.includes('dryRun')) return respond(201, options.body);
+      if (objects.has(key)) return respond(409);
+      const object = options.body as KubeObject;
+      objects.set(key, object);
+      if (resource === 'jobs') {
+        const { exitCode, log } = behave(object);
+        const podName = `${object.metadata.name}-${++pods}`;
+        logs.set(podName, log);
+        const spec = (object.spec as { template: { spec: { initContainers?: { name: string }[]; containers: { name: string }[] } } }).template.spec;
+        const terminated = (c: { name: string }, i: number, all: unknown[]) => ({ name: c.name, state: { terminated: { exitCode: i === all.length - 1 ? exitCode : 0, reason: exitCode ? 'Error' : 'Completed' } } });
+        objects.set(`pods/${ns}/${podName}`, { apiVersion: 'v1', kind: 'Pod', metadata: { name: podName, namespace: ns, labels: { 'job-name': object.metadata.name } }, status: { initContainerStatuses: (spec.initContainers ?? []).map((c) => terminated(c, 1, [])), containerStatuses: spec.containers.map(terminated) } } as KubeObject);
+        object.status = { conditions: [{ type: exitCode ? 'Failed' : 'Complete', status: 'True', ...(exitCode ? { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' } : {}) }] };
+      }
+      return respond(201, object);
+    }
+    if (method === 'DELETE') {
+      const existed = objects.delete(key);
+      return respond(existed ? 200 : 404);
+    }
+    return objects.has(key) ? respond(200, objects.get(key)) : respond(404);
+  };
+  const client = { context, request, ok: async (m: string, u: string, o?: { body?: unknown }) => (await request(m, u, o)).body } as unknown as ClusterClient;
+  const podLogs: PodLogs = {
+    follow: async (_ns, pod, container, onLine) => (logs.get(pod)?.[container] ?? '').split('\n').forEach(onLine),
+    read: async (_ns, pod, container, tail) => {
+      const text = logs.get(pod)?.[container] ?? '';
+      return tail ? text.split('\n').slice(-tail).join('\n') : text;
+    },
+  };
+  const left = () => [...objects.keys()].filter((k) => !k.startsWith('pods/'));
+  return { client, podLogs, writes, scaled, left, replicas };
+}
+
+const summary = (snapshot: string) => [JSON.stringify({ message_type: 'status', percent_done: 0.5, total_files: 2, files_done: 1, total_bytes: 200, bytes_done: 100, seconds_elapsed: 1 }), JSON.stringify({ message_type: 'summary', total_files_processed: 2, total_bytes_processed: 200, total_duration: 2, snapshot_id: snapshot })].join('\n');
+const data = { 'a.txt': 'alpha', 'dir/b.bin': 'beta', 'link': '->a.txt' };
+
+/** The source: a StatefulSet db writing claim data-db-0, restic answering as `check` says; backups of data-db-0 make snapshot 'abcdef12'. */
+function source(check = 0, backup: Partial<Behaviour> = {}) {
+  return fakeCluster('aks', (job) => {
+    const args = (job.spec as { template: { spec: { containers: { args?: string[] }[] } } }).template.spec.containers[0].args ?? [];
+    if (args[0] === 'cat') return { exitCode: check, log: { restic: check === 12 ? `Fatal: wrong password or no key found for ${PASSWORD}` : '' } };
+    if (args[0] === 'init') return { exitCode: 0, log: {} };
+    return { exitCode: backup.exitCode ?? 0, log: backup.log ?? { restic: summary('abcdef12') } };
+  }, { 'shop/statefulsets/db': 3 });
+}
+
+const target = (restored: Record<string, string> = data) => fakeCluster('eks', () => ({ exitCode: 0, log: { restic: JSON.stringify({ message_type: 'summary', total_files: 2, files_restored: 2, total_bytes: 9, bytes_restored: 9 }), verify: listing('S', data) + listing('T', restored) } }), { 'shop-eu/statefulsets/db': 0 });
+
+const objects: KubeObject[] = [
+  { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data-db-0', namespace: 'shop' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'managed-premium', volumeName: 'pvc-1234', resources: { requests: { storage: '10Gi' } } } },
+  { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: 'shop' }, spec: { replicas: 3, volumeClaimTemplates: [{ metadata: { name: 'data' } }] } },
+  { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' }, spec: { replicas: 2 } },
+];
+const reader = { entries: async function* (filter: (ref: { kind: string }) => boolean) {
+  for (const object of objects) if (filter({ kind: object.kind })) yield { object };
+} } as unknown as ArchiveReader;
+const mappings = resolveMappings('aks', 'eks', { namespaces: { shop: 'shop-eu' }, storageClasses: { 'managed-premium': 'gp3' }, ingressClasses: {}, registries: {} });
+
+async function migrate(src: ReturnType<typeof fakeCluster>, dst: ReturnType<typeof fakeCluster>, options: { volumes?: VolumesInput; dryRun?: boolean; id?: string } = {}) {
+  const progress: Progress[] = [];
+  const migration = await VolumeMigration.open(reader, {
+    dir, id: options.id ?? 'run0123456789', dryRun: options.dryRun ?? false, source: src.client, sourceContext: 'aks', volumes: options.volumes ?? volumes(),
+    usedBytes: async () => new Map([['shop/data-db-0', 4_000_000]]),
+    onProgress: (p) => progress.push(p),
+    engine: { logs: (client) => (client === src.client ? src.podLogs : dst.podLogs), pollMs: 1 },
+  });
+  try {
+    await migration.copyOut();
+    const hooks = migration.hooks();
+    const written = objects.map((o) => hooks.hold({ ...o, metadata: { ...o.metadata, namespace: 'shop-eu' } }, 'shop'));
+    await hooks.before(dst.client);
+    return { written, progress, result: await hooks.fill(dst.client, mappings) };
+  } finally {
+    migration.close();
+  }
+}
+
+describe("moving a migration's volumes", () => {
+  it('checks the repository, stops the writers for the backup, fills fresh claims on the target, verifies them, starts the workloads and cleans up', async () => {
+    const src = source(10);
+    const dst = target();
+    const { written, progress, result } = await migrate(src, dst);
+    // the missing repository was initialised; the StatefulSet stopped for the copy and put back
+    expect(src.writes.filter((w) => w.startsWith('POST') && w.includes('/jobs'))).toEqual(['POST /apis/batch/v1/namespaces/shop/jobs', 'POST /apis/batch/v1/namespaces/shop/jobs', 'POST /apis/batch/v1/namespaces/shop/jobs']);
+    expect(src.scaled).toEqual(['shop/statefulsets/db=0', 'shop/statefulsets/db=3']);
+    // the claim is provisioned anew, the writer waits at 0 with the count it wants
+    expect((written[0] as KubeObject).spec).not.toHaveProperty('volumeName');
+    expect(written[1]).toMatchObject({ metadata: { annotations: { [REPLICAS_ANNOTATION]: '3' } }, spec: { replicas: 0 } });
+    expect(written[2]).toBe(written[2]);
+    expect((written[2] as KubeObject).spec).toEqual({ replicas: 2 });
+    expect(result.volumes).toEqual([{ namespace: 'shop', claim: 'data-db-0', targetNamespace: 'shop-eu', snapshot: 'abcdef12', bytes: 9, files: 2, seconds: expect.any(Number), state: 'restored', verified: true, mismatches: 0 }]);
+    expect(dst.scaled).toEqual(['shop-eu/statefulsets/db=3 (annotation removed)']);
+    expect(result.volumePlan).toEqual([
+      { namespace: 'shop', claim: 'data-db-0', targetNamespace: 'shop-eu', requested: '10Gi', usedBytes: 4_000_000, accessModes: ['ReadWriteOnce'], workloads: ['StatefulSet/db'], storageClass: 'managed-premium', targetStorageClass: 'gp3', mover: 'restic', estimatedSeconds: 'unknown', downtimeSeconds: 'unknown', live: false },
+    ]);
+    expect(result.leftovers).toBeUndefined();
+    // Jobs and the per-run Secrets are gone from both clusters
+    expect(src.left()).toEqual([]);
+    expect(dst.left()).toEqual([]);
+    expect(progress.some((p) => p.volumes?.some((v) => v.step === 'backup' && v.bytesDone === 200 && v.bytesTotal === 200 && v.filesDone === 2))).toBe(true);
+    // the password went to the clusters in the Secret only; nothing Fleetdeck shows or keeps holds it
+    expect(JSON.stringify({ result, progress })).not.toContain(PASSWORD);
+  });
+
+  it('refuses a wrong password before anything is written on the target or any writer is stopped', async () => {
+    const src = source(12);
+    const dst = target();
+    const error = await migrate(src, dst).catch((e: Error & { code?: string }) => e);
+    expect(error).toMatchObject({ code: 'unauthorized', message: 'the restic repository s3:s3.example/acme/restic refused the password (RESTIC_PASSWORD of --repository-env); nothing was written on the target (left for a look: aks: Secret shop/fleetdeck-mover-run0123456, aks: Job shop/fleetdeck-check-run0123456)' });
+    expect(String(error)).not.toContain(PASSWORD);
+    expect(src.scaled).toEqual([]);
+    expect(dst.writes).toEqual([]);
+  });
+
+  it('names mismatches, keeps the workload at 0 and the run PartiallyFailed; a re-run skips what was verified', async () => {
+    const src = source();
+    const dst = target({ ...data, 'dir/b.bin': 'BETA' });
+    const { result } = await migrate(src, dst);
+    expect(result.volumes?.[0]).toMatchObject({ state: 'restored', verified: false, mismatches: 1, mismatched: ['"dir/b.bin": content differs (4 bytes, 4 on the source)'], reason: 'the workloads that mount it stay at 0 replicas on the target' });
+    expect(dst.scaled).toEqual([]);
+
+    // resumed with the same id: the snapshot is reused (no backup Job), the claim restored again
+    const again = source();
+    const fixed = target();
+    const { result: second } = await migrate(again, fixed);
+    expect(again.writes.filter((w) => w.startsWith('POST') && w.includes('/jobs'))).toEqual(['POST /apis/batch/v1/namespaces/shop/jobs']);
+    expect(second.volumes?.[0]).toMatchObject({ verified: true, snapshot: 'abcdef12' });
+    // verified and done: a third run starts afresh
+    const third = source();
+    await migrate(third, target());
+    expect(third.writes.filter((w) => w.startsWith('POST') && w.includes('/jobs')).length).toBe(2);
+  });
+
+  it('reports a failed backup with its reason and log tail (credentials removed), keeps the target workload stopped and names what it left', async () => {
+    const src = source(0, { exitCode: 1, log: { restic: `Fatal: unable to save snapshot: s3 said Forbidden for key wJalrXUtnFEMIK7MDENG` } });
+    const dst = target();
+    const { result } = await migrate(src, dst);
+    expect(result.volumes?.[0]).toMatchObject({ state: 'failed', verified: false, reason: expect.stringMatching(/^backup Job shop\/fleetdeck-backup-data-db-0 failed: BackoffLimitExceeded: Job has reached the specified backoff limit; container restic exited with 1 \(Error\); the workloads that mount it stay at 0 replicas on the target$/), logTail: 'Fatal: unable to save snapshot: s3 said Forbidden for key ***' });
+    expect(src.scaled).toEqual(['shop/statefulsets/db=0', 'shop/statefulsets/db=3']);
+    expect(dst.scaled).toEqual([]);
+    expect(result.leftovers).toEqual(['aks: Secret shop/fleetdeck-mover-run0123456', 'aks: Job shop/fleetdeck-backup-data-db-0']);
+  });
+
+  it('plans without copying in a dry run, with estimates from the throughput earlier copies measured, and says a claim is recreated empty without --volumes', async () => {
+    const measured = new ThroughputStore(dir);
+    measured.record('backup', 1_000_000, 2);
+    measured.record('restore', 2_000_000, 2);
+    const { result } = await migrate(source(), target(), { dryRun: true });
+    expect(result.volumes).toBeUndefined();
+    // 4 MB used: 8 s at 500 kB/s to back up (the writers' downtime), 4 s at 1 MB/s to restore
+    expect(result.volumePlan?.[0]).toMatchObject({ usedBytes: 4_000_000, estimatedSeconds: 12, downtimeSeconds: 8, mover: 'restic' });
+    expect(result.movers?.map((m) => [m.cluster, m.role, m.namespace, m.name, m.validated])).toEqual([
+      ['aks', 'backup', 'shop', 'fleetdeck-backup-data-db-0', true],
+      ['eks', 'restore', 'shop-eu', 'fleetdeck-restore-data-db-0', true],
+    ]);
+    const migration = await VolumeMigration.open(reader, { dir, id: 'plain', dryRun: false, sourceContext: 'aks', onProgress: () => undefined });
+    const hooks = migration.hooks();
+    expect(hooks.hold(objects[1], 'shop')).toBe(objects[1]);
+    const empty = await hooks.fill(target().client, mappings);
+    expect(empty.volumes).toEqual([{ namespace: 'shop', claim: 'data-db-0', targetNamespace: 'shop-eu', bytes: 0, files: 0, seconds: 0, state: 'empty', verified: false, mismatches: 0, reason: 'recreated empty: its data was not moved (--volumes restic moves it)' }]);
+    expect(empty.volumePlan?.[0]).toMatchObject({ mover: 'none', estimatedSeconds: 0, downtimeSeconds: 0, usedBytes: 'unknown' });
+    migration.close();
+  });
+});
