@@ -48,7 +48,7 @@ describe('choosing a storage class on the target', () => {
   });
 
   it('prefers the same driver among classes of the same tier, then the default', () => {
-    const target = [{ name: 'fast-b', provisioner: 'disk.csi.azure.com', parameters: { skuName: 'Premium_ZRS' } }, { name: 'fast-a', provisioner: 'pd.csi.storage.gke.io', parameters: { type: 'pd-ssd' }, default: true }];
+    const target: StorageClassInfo[] = [{ name: 'fast-b', provisioner: 'disk.csi.azure.com', parameters: { skuName: 'Premium_ZRS' } }, { name: 'fast-a', provisioner: 'pd.csi.storage.gke.io', parameters: { type: 'pd-ssd' }, default: true }];
     expect(chooseStorageClass(byName(aks, 'managed-premium'), target).to).toBe('fast-b');
     expect(chooseStorageClass({ name: 'x', provisioner: 'ebs.csi.aws.com', parameters: { type: 'io1' } }, target).to).toBe('fast-a');
   });

@@ -75,7 +75,7 @@ async function seedSource() {
 beforeAll(seedSource, 60_000);
 afterAll(async () => {
   for (const api of [source, eks, gke]) {
-    for (const name of [ns, `${ns}-eks`, `${ns}-dry`, `${ns}-kill`, `${ns}-gke`]) await api.request('DELETE', `/api/v1/namespaces/${name}`).catch(() => undefined);
+    for (const name of [ns, `${ns}-eks`, `${ns}-dry`, `${ns}-kill`, `${ns}-gke`, `${ns}-auto`]) await api.request('DELETE', `/api/v1/namespaces/${name}`).catch(() => undefined);
     await api.request('DELETE', `/api/v1/persistentvolumes/pv-${ns}`).catch(() => undefined);
     await api.request('DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterroles/${ns}-reader`).catch(() => undefined);
     await api.request('DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets${suffix}.test.fleetdeck.io`).catch(() => undefined);
@@ -103,12 +103,12 @@ describe('backup and restore across clouds (aks-lab → eks-lab)', () => {
     expect(tar.includes(Buffer.from(secretValue))).toBe(false);
   });
 
-  it('refuses before writing anything when a storage class has no counterpart on the target', () => {
-    // the AKS premium class maps to io2 by default, which eks-lab does not have
-    const { status, report } = fleetdeck(...restoreArgs);
+  it('refuses, before writing anything, a storage class the user names that the target lacks, naming it', () => {
+    const { status, report } = fleetdeck(...restoreArgs, '--storage-class-map', 'managed-premium=io2');
     expect(status).toBe(1);
     expect(report.state).toBe('Failed');
-    expect(report.preflight?.find((f) => f.check === 'storage-class')?.message).toMatch(/storage class io2 \(used by .*PersistentVolumeClaim .*uploads.*\) does not exist on eks-lab; map it with --storage-class-map io2=<class>/);
+    expect(report.preflight?.find((f) => f.severity === 'error' && f.check === 'storage-class')?.message).toMatch(/^storage class io2, chosen for managed-premium \(used by .*PersistentVolumeClaim \S+\/uploads.*\), does not exist on eks-lab \(eks-lab has .*gp3/);
+    expect(report.error).toContain('storage class io2, chosen for managed-premium');
     return expect(exists(eks, `/api/v1/namespaces/${target}`)).resolves.toBe(false);
   });
 
@@ -472,6 +472,33 @@ describe('migrate', () => {
       await gke.request('DELETE', `/api/v1/namespaces/${target}`).catch(() => undefined);
       await expect.poll(() => exists(gke, `/api/v1/namespaces/${target}`), { timeout: 60_000, interval: 1_000 }).toBe(false);
     }
+  });
+
+  it('moves premium claims from aks-lab to eks-lab without any map: the nearest class eks-lab has is chosen, and the plan and the report show the downgrade', async () => {
+    const target = `${ns}-auto`;
+    // the Service's explicit nodePort and the PV are already on eks-lab (restored above)
+    const args = ['migrate', '--from-context', 'aks-lab', '--to-context', 'eks-lab', '--namespace', ns, '--namespace-map', `${ns}=${target}`, '--exclude-kinds', 'Service,PersistentVolume', '--verify-timeout', '0'];
+    const premium = { kind: 'storage-class', from: 'managed-premium', to: 'gp3', reason: 'nearest-tier', fromTier: 'premium', toTier: 'standard', downgrade: true };
+    const downgrade = { severity: 'warning', check: 'storage-class', message: expect.stringMatching(/^storage class managed-premium \(premium, used by PersistentVolumeClaim \S+\/uploads, StatefulSet \S+\/db\) becomes gp3 \(standard\) on eks-lab: a downgrade from premium to standard$/) };
+
+    const dry = fleetdeck(...args, '--dry-run');
+    expect(dry.status, dry.report.error ?? JSON.stringify(dry.report.items.filter((i) => i.result === 'failed'))).toBe(0);
+    expect(dry.report.classes?.find((c) => c.from === 'managed-premium')).toMatchObject(premium);
+    expect(dry.report.preflight).toContainEqual(downgrade);
+    await expect(exists(eks, `/api/v1/namespaces/${target}`)).resolves.toBe(false);
+    const human = spawnSync(process.execPath, [cli, ...args, '--dry-run', '--kubeconfig', labKubeconfig], { encoding: 'utf8', env });
+    expect(human.stdout).toMatch(/classes on the target:\n.*\nstorage-class +managed-premium +gp3 +premium → standard \(downgrade\)/);
+
+    const { status, report } = fleetdeck(...args);
+    expect(status, report.error ?? JSON.stringify(report.items.filter((i) => i.result === 'failed'))).toBe(0);
+    expect(report.classes?.find((c) => c.from === 'managed-premium')).toMatchObject(premium);
+    expect(report.preflight).toContainEqual(downgrade);
+    expect(report.transforms.find((t) => t.kind === 'PersistentVolumeClaim' && t.path === 'spec.storageClassName')).toMatchObject({ from: 'managed-premium', to: 'gp3' });
+    expect((await get(eks, `/api/v1/namespaces/${target}/persistentvolumeclaims/uploads`)).spec!.storageClassName).toBe('gp3');
+    expect((await get(eks, `/apis/apps/v1/namespaces/${target}/statefulsets/db`)).spec!.volumeClaimTemplates[0].spec.storageClassName).toBe('gp3');
+    // eks-lab serves no IngressClass: the profile's class is set, and the report says nothing serves it there yet
+    expect(report.classes?.find((c) => c.kind === 'ingress-class')).toMatchObject({ from: 'webapprouting.kubernetes.azure.com', to: 'alb', reason: 'profile' });
+    expect(report.preflight?.find((f) => f.check === 'ingress-class')?.message).toContain('the target serves no IngressClass');
   });
 
   it('moves a namespace from aks-lab to gke-lab with the target cloud detected', async () => {
