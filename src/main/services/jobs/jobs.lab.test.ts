@@ -504,16 +504,21 @@ describe('migrate', () => {
   it('moves a namespace from aks-lab to gke-lab with the target cloud detected', async () => {
     const target = `${ns}-gke`;
     const args = ['migrate', '--from-context', 'aks-lab', '--to-context', 'gke-lab', '--namespace', ns, '--namespace-map', `${ns}=${target}`, '--verify-timeout', '30'];
-    const dry = fleetdeck(...args, '--dry-run');
+    // the plan of the claim's data: a backup Job on the source, a restore Job on the target, both accepted by a server-side dry run
+    const repository = path.join(work, 'movers.env');
+    writeFileSync(repository, 'RESTIC_REPOSITORY=s3:s3.amazonaws.com/acme-migrations\nRESTIC_PASSWORD=not-used-by-a-dry-run\n', { mode: 0o600 });
+    const dry = fleetdeck(...args, '--dry-run', '--volumes', 'restic', '--repository-env', repository);
     expect(dry.status, dry.report.error ?? JSON.stringify(dry.report.items.filter((i) => i.result === 'failed'))).toBe(0);
-    await expect(exists(gke, `/api/v1/namespaces/${target}`)).resolves.toBe(false);
-    const { status, report } = fleetdeck(...args, '--restic-repository', 's3:s3.amazonaws.com/acme-migrations', '--restic-secret', 'restic');
-    expect(status, report.error ?? JSON.stringify(report.items.filter((i) => i.result === 'failed'))).toBe(0);
-    // the claim's data: a backup Job on the source, a restore Job on the target, both accepted by a server-side dry run
-    expect(report.movers?.map((m) => [m.cluster, m.role, m.namespace, m.name, m.validated])).toEqual([
+    expect(dry.report.movers?.map((m) => [m.cluster, m.role, m.namespace, m.name, m.validated])).toEqual([
       ['aks-lab', 'backup', ns, 'fleetdeck-backup-uploads', true],
       ['gke-lab', 'restore', target, 'fleetdeck-restore-uploads', true],
     ]);
+    expect(dry.report.volumePlan?.map((v) => [v.claim, v.requested, v.mover, v.targetStorageClass])).toEqual([['uploads', '1Gi', 'restic', 'premium-rwo']]);
+    await expect(exists(gke, `/api/v1/namespaces/${target}`)).resolves.toBe(false);
+    const { status, report } = fleetdeck(...args);
+    expect(status, report.error ?? JSON.stringify(report.items.filter((i) => i.result === 'failed'))).toBe(0);
+    // without --volumes the claim is recreated empty, and the report says so
+    expect(report.volumes?.map((v) => [v.claim, v.targetNamespace, v.state, v.reason])).toEqual([['uploads', target, 'empty', 'recreated empty: its data was not moved (--volumes restic moves it)']]);
     await expect(exists(gke, `/apis/batch/v1/namespaces/${target}/jobs/fleetdeck-restore-uploads`)).resolves.toBe(false);
     expect(report.transforms.find((t) => t.kind === 'PersistentVolumeClaim' && t.path === 'spec.storageClassName')).toMatchObject({ from: 'managed-premium', to: 'premium-rwo' });
     expect((await get(gke, `/api/v1/namespaces/${target}/services/web-internal`)).metadata.annotations).toMatchObject({ 'networking.gke.io/load-balancer-type': 'Internal' });
