@@ -72,6 +72,27 @@ describe('ClusterCache problem rows', () => {
     expect(first).toHaveLength(20); // the array handed out before is left as it was
   });
 
+  it('tells a change of what the cards and browse levels show from a change of problem rows alone, and says nothing of events', async () => {
+    const { cache, watched } = await cacheOf([pod('p1', 10), healthy('h1')]);
+    cache.problems();
+    const told: string[] = [];
+    cache.onDidChange(() => told.push('shown'));
+    cache.onDidChangeProblems(() => told.push('problems'));
+    const says = (change: () => void) => {
+      told.length = 0;
+      change();
+      return [...told];
+    };
+    expect(says(() => watched('upsert', pod('p1', 10)))).toEqual([]); // a status write that changes no row
+    expect(says(() => watched('upsert', pod('p1', 10, { waiting: { reason: 'ErrImagePull', message: 'not found' } })))).toEqual(['problems']);
+    expect(says(() => watched('upsert', healthy('p1')))).toEqual(['shown']); // a row gone: the problem counts
+    expect(says(() => watched('upsert', pod('h1', 5)))).toEqual(['shown']); // another phase
+    expect(says(() => watched('upsert', pod('new', 20)))).toEqual(['shown']);
+    expect(says(() => watched('delete', pod('new', 20)))).toEqual(['shown']);
+    const events = cache.reflectors.events as unknown as { changes: Emitter<Change<ListedObject>> };
+    expect(says(() => events.changes.fire({ type: 'upsert', object: { metadata: { name: 'e1', namespace: 'shop' } } }))).toEqual([]);
+  });
+
   it('classifies every pod again after 15 s, keeping the rows (and their array) that did not change', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     try {

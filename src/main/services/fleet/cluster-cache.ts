@@ -125,7 +125,11 @@ const sameRow = (a: PodProblemRow, b: PodProblemRow) =>
 export class ClusterCache {
   readonly reflectors: { [K in CachedResource]: Reflector<ListedObject> };
   private readonly changed = new Emitter<void>();
+  /** What a summary, a browse level or a search shows changed, or a collection's state did: not a pod's every status write, nor an event. */
   readonly onDidChange = this.changed.event;
+  private readonly problemsChanged = new Emitter<void>();
+  /** A problem row changed and nothing else shown did (a pod's reason, restarts, message). */
+  readonly onDidChangeProblems = this.problemsChanged.event;
   readonly context: string;
   /** from the kubeconfig; when that says "other", the nodes may tell */
   private readonly configuredCloud: Cloud;
@@ -139,8 +143,9 @@ export class ClusterCache {
     this.reflectors = Object.fromEntries(
       Object.entries(cachedResources).map(([name, { path, namespaced }]) => [name, new Reflector(listWatch(kc, path), namespaced ? `${name} in all namespaces` : name, { transform: transforms[name as CachedResource] ?? slim })]),
     ) as ClusterCache['reflectors'];
-    for (const reflector of Object.values(this.reflectors)) {
-      reflector.onChange(() => this.changed.fire());
+    for (const [name, reflector] of Object.entries(this.reflectors)) {
+      // the root-cause panel reads events when it opens; a pod's change is weighed in onPodChange
+      if (name !== 'events' && name !== 'pods') reflector.onChange(() => this.changed.fire());
       reflector.onState(() => this.changed.fire());
     }
     this.reflectors.pods.onChange((change) => this.onPodChange(change));
@@ -249,26 +254,34 @@ export class ClusterCache {
         this.podShares.set(key, share);
         this.count(share, 1);
       }
-      return;
+      return this.changed.fire();
     }
     const pod = change.object as Pod;
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
     const before = this.podShares.get(key);
     if (before) this.count(before, -1);
-    if (change.type === 'upsert') {
-      const share = shareOf(pod);
+    const share = change.type === 'upsert' ? shareOf(pod) : undefined;
+    if (share) {
       this.podShares.set(key, share);
       this.count(share, 1);
     } else this.podShares.delete(key);
+    // a pod that came or went, or changed phase or requests, changes the summary and the browse levels
+    const shown = !before || !share || before.phase !== share.phase || before.millis !== share.millis || before.bytes !== share.bytes;
 
     // most updates of a broken pod (a new back-off, an event) leave its row as it was
-    const row = change.type === 'upsert' ? this.classify(pod, Date.now()) : undefined;
+    const row = share ? this.classify(pod, Date.now()) : undefined;
     const old = this.problemByPod.get(key);
-    if (row ? old && sameRow(old, row) : !old) return;
+    if (row ? old && sameRow(old, row) : !old) {
+      if (shown) this.changed.fire();
+      return;
+    }
     if (row) this.problemByPod.set(key, row);
     else this.problemByPod.delete(key);
     // a new array (the problem log tells a changed cluster by it), the pod's row moved into place: no sort of every row
     if (this.problemRows) this.problemRows = replaceSorted(this.problemRows, old, row);
+    // a row that came or went changes the problem counts shown; one that changed only its reason or restarts, the problem list alone
+    if (shown || !row || !old) this.changed.fire();
+    else this.problemsChanged.fire();
   }
 
   problems(): PodProblemRow[] {
@@ -277,6 +290,7 @@ export class ClusterCache {
       const before = new Map(this.problemByPod);
       this.problemByPod.clear();
       let changed = false;
+      let appeared = false;
       for (const pod of this.items<Pod>('pods')) {
         const row = this.classify(pod, now);
         if (!row) continue;
@@ -286,9 +300,15 @@ export class ClusterCache {
         const same = old !== undefined && sameRow(old, row);
         this.problemByPod.set(key, same ? old : row);
         changed ||= !same;
+        appeared ||= !old;
       }
       this.classifiedAt = now;
-      if (changed || this.problemByPod.size !== before.size) this.problemRows = undefined;
+      // grace periods that ran out (Pending, NotReady) change the problem counts shown, which no watch event told
+      const counts = appeared || this.problemByPod.size !== before.size;
+      if (changed || counts) {
+        this.problemRows = undefined;
+        (counts ? this.changed : this.problemsChanged).fire();
+      }
     }
     this.problemRows ??= [...this.problemByPod.values()].sort(compareProblems);
     return this.problemRows;

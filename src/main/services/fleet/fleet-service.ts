@@ -27,15 +27,16 @@ const segment = encodeURIComponent;
 
 type Owned = KubeObject & { metadata: { ownerReferences?: { kind: string; name: string }[] } };
 
-/** How often, at most, a storm of pod changes sends the problem list's delta (the rest is gathered for throttleMs). */
-const PROBLEM_DELTA_GAP_MS = 20;
-
 /** The fleet view's data: one live cache per cluster, summaries, pod problems and root causes. */
 export class KubeFleetService implements FleetService {
   private caches?: Promise<Map<string, ClusterCache>>;
   private readonly changes: ContextChanges;
-  /** Problem-row deltas go out sooner than the rest: a renderer patches them for little, and a broken pod is what an SRE waits for. */
-  private readonly problemChanges = new ContextChanges(PROBLEM_DELTA_GAP_MS);
+  /**
+   * Problem-row deltas go out sooner than the rest (a renderer patches them for little, and a broken
+   * pod is what an SRE waits for): once the watch events read in this turn of the event loop are in.
+   * No timer: on a loaded machine each wake-up of the process waits for a CPU, tens of milliseconds.
+   */
+  private pendingDelta?: ReturnType<typeof setImmediate>;
   private readonly changed = new Emitter<FleetChange>();
   readonly onDidChange = this.changed.event;
   private readonly log = new ProblemLog();
@@ -46,7 +47,6 @@ export class KubeFleetService implements FleetService {
     this.options = options;
     this.changes = new ContextChanges(options.throttleMs ?? 100);
     this.changes.event(({ contexts }) => void this.announce(contexts));
-    this.problemChanges.event(() => void (this.caches && this.snapshot().catch(() => undefined)));
   }
 
   /** Creates and starts the caches on first use; later calls share them. */
@@ -95,8 +95,9 @@ export class KubeFleetService implements FleetService {
         caches.set(e.context, cache);
         cache.onDidChange(() => {
           this.changes.add(cache.context);
-          this.problemChanges.add(cache.context);
+          this.problemsChanged();
         });
+        cache.onDidChangeProblems(() => this.problemsChanged());
         void cache.start();
         if (previous.size) this.changes.add(e.context);
       }
@@ -140,7 +141,8 @@ export class KubeFleetService implements FleetService {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.changes.dispose();
-    this.problemChanges.dispose();
+    clearImmediate(this.pendingDelta);
+    this.pendingDelta = undefined;
     // caches that never started (an unknown context) have nothing to stop
     void this.caches?.then((caches) => caches.forEach((c) => c.stop()), () => undefined);
     this.caches = undefined;
@@ -150,6 +152,13 @@ export class KubeFleetService implements FleetService {
     return [...(await this.clusters()).values()].map((c) => c.summary());
   }
 
+  private problemsChanged(): void {
+    this.pendingDelta ??= setImmediate(() => {
+      this.pendingDelta = undefined;
+      if (this.caches) void this.snapshot().catch(() => undefined);
+    });
+  }
+
   /** Cache changes, gathered: the problem list's new version (its delta sent first), then the clusters that changed. */
   private async announce(contexts: string[]): Promise<void> {
     // caches replaced or disposed: the next call builds them, and its snapshot says what went
@@ -157,21 +166,23 @@ export class KubeFleetService implements FleetService {
     this.changed.fire({ contexts });
   }
 
-  /** The problem list and its version; a new version's delta goes out at once, whoever found it. */
-  private async snapshot(): Promise<{ rows: PodProblemRow[]; version: number }> {
+  /** Records the problem list and returns its version; a new version's delta goes out at once, whoever found it. */
+  private async snapshot(): Promise<number> {
     const caches = [...(await this.clusters()).values()];
-    const { rows, version, delta } = this.log.record(new Map(caches.map((c) => [c.context, c.problems()])));
+    const { version, delta } = this.log.record(new Map(caches.map((c) => [c.context, c.problems()])));
     if (delta) this.changed.fire({ contexts: [...new Set([...delta.upserted, ...delta.removed].map((row) => row.context))], problems: delta });
-    return { rows, version };
+    return version;
   }
 
   /** Every broken pod of every cluster, in the table's order (compareProblems). */
   async allProblems(): Promise<PodProblemRow[]> {
-    return (await this.snapshot()).rows;
+    await this.snapshot();
+    return this.log.rows();
   }
 
   async problems({ offset = 0, limit = 500, ...filter }: z.infer<typeof problemsInput>): Promise<ProblemsPage> {
-    const { rows: all, version } = await this.snapshot();
+    const version = await this.snapshot();
+    const all = this.log.rows();
     const matches = problemMatcher(filter);
     const rows = matches ? all.filter(matches) : all;
     return { total: rows.length, offset, rows: rows.slice(offset, offset + limit), version };
