@@ -134,6 +134,29 @@ describe('the renderer data layer over the in-memory transport', () => {
     expect(problems).toHaveBeenCalledTimes(2);
   });
 
+  it("leaves the problem table's page the same object when a delta changes none of its rows, and still patches it after", async () => {
+    const changed = new Emitter<FleetChange>();
+    const problems = vi.fn(async () => ({ total: 0, offset: 0, rows: [], version: 4 }));
+    exposeService(contracts.fleet, fake(contracts.fleet, { problems, onDidChange: changed.event }), memory.host);
+    const fleet = createClient(contracts.fleet, memory.transport);
+    const { applyFleetChange, problemPageQuery } = await import('../features/fleet/queries.ts');
+    stops.push(subscribeLive(queryClient, fleet.onDidChange, applyFleetChange));
+    const filter = { query: 'latency-probe' };
+    const table = new QueryObserver(queryClient, problemPageQuery(queryClient, filter, 0));
+    stops.push(table.subscribe(() => undefined));
+    await vi.waitFor(() => expect(table.getCurrentResult().data).toEqual({ total: 0, offset: 0, rows: [] }));
+    const shown = table.getCurrentResult().data;
+
+    const other = { ...probe, pod: 'web-1' };
+    changed.fire({ contexts: ['aks-lab'], problems: { from: 4, to: 5, upserted: [other], removed: [] } });
+    await vi.waitFor(() => expect(queryClient.getQueryData<ProblemsPage>(keys.fleet.problems(filter, 0))?.version).toBe(5));
+    expect(table.getCurrentResult().data).toBe(shown);
+
+    changed.fire({ contexts: ['aks-lab'], problems: { from: 5, to: 6, upserted: [probe], removed: [] } });
+    await vi.waitFor(() => expect(table.getCurrentResult().data).toEqual({ total: 1, offset: 0, rows: [probe] }));
+    expect(problems).toHaveBeenCalledTimes(1);
+  });
+
   /** A fleet whose problem pages answer when the test says, with the live wiring on; fetch starts a page fetch. */
   async function fleetAnsweringLater() {
     let answer!: (page: ProblemsPage) => void;

@@ -67,6 +67,18 @@ export async function fetchProblemPage(queryClient: QueryClient, filter: Problem
   return held && held.version > fetched.version ? held : fetched;
 }
 
+/** What the table reads of a page: a delta that changes none of its rows (only its version moves on) leaves it the same object, and renders nothing. */
+const shown = ({ total, offset, rows }: ProblemsPage) => ({ total, offset, rows });
+
+/** The query of one page of the problem table. */
+export const problemPageQuery = (queryClient: QueryClient, filter: ProblemFilter, page: number) => ({
+  queryKey: keys.fleet.problems(filter, page),
+  queryFn: () => fetchProblemPage(queryClient, filter, page),
+  placeholderData: keepPreviousData,
+  select: shown,
+  refetchInterval: 30_000,
+});
+
 /**
  * The problem rows the table shows: fetched a page at a time (a fleet on fire has tens of
  * thousands), only the pages in view; page 0 always, since it carries the total.
@@ -74,14 +86,7 @@ export async function fetchProblemPage(queryClient: QueryClient, filter: Problem
 export function useProblemPages(filter: ProblemFilter, pages: number[]) {
   const queryClient = useQueryClient();
   const wanted = [...new Set([0, ...pages])];
-  const results = useQueries({
-    queries: wanted.map((page) => ({
-      queryKey: keys.fleet.problems(filter, page),
-      queryFn: () => fetchProblemPage(queryClient, filter, page),
-      placeholderData: keepPreviousData,
-      refetchInterval: 30_000,
-    })),
-  });
+  const results = useQueries({ queries: wanted.map((page) => problemPageQuery(queryClient, filter, page)) });
   const first = results[0];
   const rows = new Map<number, PodProblemRow>();
   for (const { data } of results) data?.rows.forEach((row, i) => rows.set(data.offset + i, row));
