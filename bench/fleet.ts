@@ -129,7 +129,9 @@ async function changeLatency(): Promise<{ ours: number[]; watch: number[] }> {
   await api.apply({ ...pod, spec: { nodeName: 'bench-unsimulated', containers: [{ name: 'probe', image: 'registry.example/probe:1' }] } });
   const running = { phase: 'Running', reason: null, message: null, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date().toISOString() }] };
   await api.request('PATCH', `/api/v1/namespaces/${NS}/pods/latency-probe/status`, { status: running }, 'application/merge-patch+json');
-  const shell = await startWebShell(['--kubeconfig', kubeconfigPath]);
+  // once every cluster has listed, as kubectl's watch has: a change made while the fleet is still
+  // being listed is the initial sync's time, measured above
+  const { shell } = await syncedShell();
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs });
   const samples: number[] = [];
   const watchSamples: number[] = [];
