@@ -358,12 +358,11 @@ export class VolumeEngine {
     return left;
   }
 
-  /** Dry run: the mover Jobs checked by a server-side dry-run create where they would run; none is started. */
+  /** Dry run: the mover Jobs checked by a server-side dry-run create where they would run; none is started. Without a source (a restore from an archive) only the restores. */
   async validate(source: ClusterClient | undefined, target: ClusterClient, claims: ClaimInfo[], targetNamespace: (namespace: string) => string): Promise<MoverItem[]> {
     const items: MoverItem[] = [];
-    const check = async (client: ClusterClient | undefined, role: MoverItem['role'], job: KubeObject, claim: string) => {
+    const check = async (client: ClusterClient, role: MoverItem['role'], job: KubeObject, claim: string) => {
       const base = { role, namespace: job.metadata.namespace!, name: job.metadata.name, claim, manifest: job };
-      if (!client) return items.push({ ...base, cluster: '(source)', validated: false, reason: 'not validated: the source cluster is not connected' });
       const res = await client.request('POST', `/apis/batch/v1/namespaces/${encodeURIComponent(job.metadata.namespace!)}/jobs?dryRun=All`, { body: job });
       // the namespace is created by the real run: the Job is checked in default instead
       const checked = res.status === 404 ? await client.request('POST', `/apis/batch/v1/namespaces/default/jobs?dryRun=All`, { body: { ...job, metadata: { ...job.metadata, namespace: 'default' } } }) : res;
@@ -371,7 +370,7 @@ export class VolumeEngine {
       items.push({ ...base, cluster: client.context, validated, reason: validated ? 'valid (server-side dry run)' : statusMessage(checked.text) || `HTTP ${checked.status}` });
     };
     for (const claim of claims) {
-      await check(source, 'backup', backupJob(claim, this.mover), claim.name);
+      if (source) await check(source, 'backup', backupJob(claim, this.mover), claim.name);
       await check(target, 'restore', restoreJob(targetNamespace(claim.namespace), claim.name, '<snapshot>', this.mover), claim.name);
     }
     return items;

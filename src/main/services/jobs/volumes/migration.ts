@@ -131,8 +131,6 @@ export class VolumeMigration {
   /** A restore from an archive has no source to check the repository on: it is checked on the target, before its objects are written. */
   private async before(target: ClusterClient): Promise<void> {
     if (!this.engine || !this.options.snapshots || this.options.dryRun) return;
-    const missing = this.claims.filter((c) => !this.backed.some((b) => b.claim === c));
-    this.failed = missing.map((c) => ({ namespace: c.namespace, claim: c.name, targetNamespace: c.namespace, bytes: 0, files: 0, seconds: 0, state: 'failed', verified: false, mismatches: 0, reason: 'the archive holds no snapshot of it (backed up without --volumes restic)' }));
     try {
       await this.engine.checkRepository(target, 'default');
     } catch (error) {
@@ -170,9 +168,12 @@ export class VolumeMigration {
       live: this.options.volumes?.live ?? false,
     });
     if (!this.claims.length) return {};
-    if (this.options.dryRun) return { volumePlan, ...(this.engine ? { movers: await this.engine.validate(this.options.source, target, this.claims, targetNamespace) } : {}) };
+    if (this.options.dryRun) return { volumePlan, ...(this.engine ? { movers: await this.engine.validate(this.options.snapshots ? undefined : this.options.source, target, this.claims, targetNamespace) } : {}) };
     const engine = this.engine;
     if (!engine) return { volumePlan, volumes: this.claims.map((c) => ({ namespace: c.namespace, claim: c.name, targetNamespace: targetNamespace(c.namespace), bytes: 0, files: 0, seconds: 0, state: 'empty', verified: false, mismatches: 0, reason: EMPTY })) };
+    // a restore from an archive: claims its backup took no snapshot of
+    const unsaved = this.options.snapshots ? this.claims.filter((c) => !this.backed.some((b) => b.claim === c)) : [];
+    this.failed.push(...unsaved.map((c): VolumeResult => ({ namespace: c.namespace, claim: c.name, targetNamespace: targetNamespace(c.namespace), bytes: 0, files: 0, seconds: 0, state: 'failed', verified: false, mismatches: 0, reason: 'the archive holds no snapshot of it (backed up without --volumes restic)' })));
     let volumes: VolumeResult[] = [...this.failed];
     try {
       volumes = [...(await engine.restore(target, this.backed, targetNamespace)), ...this.failed];
