@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import { rm, utimes, writeFile } from 'node:fs/promises';
+import { readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -91,5 +91,34 @@ describe('disposing the jobs center', () => {
     await expect.poll(async () => (await center.get({ id })).info).toMatchObject({ state: 'interrupted', resumable: true, cancellable: false });
     expect((await new JobsCenter(runner, home).get({ id })).info.state).toBe('interrupted');
     await rm(home, { recursive: true, force: true });
+  });
+});
+
+describe('a task that moves volume data', () => {
+  let home: string;
+  beforeEach(() => {
+    home = mkdtempSync(path.join(tmpdir(), 'fleetdeck-center-'));
+  });
+  afterEach(() => rm(home, { recursive: true, force: true }));
+
+  it('hands the repository settings to the run, never writes them with the task, and asks for them again to resume', async () => {
+    const password = 'correct horse battery staple';
+    const repository = { RESTIC_REPOSITORY: 's3:s3.example/acme', RESTIC_PASSWORD: password, AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMIK7MDENG' };
+    let received: unknown;
+    const runner = {
+      migrate: async (input: { target: { volumes?: { repository: Record<string, string> } } }) => {
+        received = input.target.volumes?.repository;
+        return { state: 'Failed', counts: { created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0 }, items: [], transforms: [], error: 'refused' };
+      },
+    } as unknown as JobRunner;
+    const center = new JobsCenter(runner, home);
+    const target = { namespaceMap: {}, storageClassMap: {}, ingressClassMap: {}, registryMap: {}, conflict: 'skip' as const, dryRun: false, verifyTimeoutSeconds: 0, volumes: { mover: 'restic' as const, repository, live: false, parallel: 2 } };
+    const task = await center.startMigrate({ fromContext: 'a', toContext: 'b', selection: { namespaces: ['shop'] }, target });
+    await vi.waitFor(async () => expect((await center.get(task)).info.state).toBe('Failed'));
+    expect(received).toEqual(repository);
+    const stored = await readFile(path.join(home, 'jobs', 'tasks', `${task.id}.json`), 'utf8');
+    for (const secret of Object.values(repository)) expect(stored).not.toContain(secret);
+    expect(JSON.stringify(await center.get(task))).not.toContain(password);
+    await expect(center.resume({ id: task.id })).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringContaining("its repository's settings are not kept") });
   });
 });
