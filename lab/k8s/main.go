@@ -51,6 +51,8 @@ func main() {
 		}
 	case "node-sim":
 		os.Exit(runNodeSim(args))
+	case containerInitCommand:
+		os.Exit(runContainerInit(args))
 	default:
 		fmt.Fprintf(os.Stderr, "labk8s: unknown component %q\n", name)
 		os.Exit(2)

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -59,18 +60,32 @@ type nodeSim struct {
 	pods       corelisters.PodLister
 	podsByNode cache.Indexer
 	pvcs       corelisters.PersistentVolumeClaimLister
+	pvs        corelisters.PersistentVolumeLister
+	usage      usageCache
 	leases     coordlisters.LeaseLister
 	configMaps cache.GenericLister
 	secrets    cache.GenericLister
 
-	nodeQueue workqueue.TypedRateLimitingInterface[string]
-	podQueue  workqueue.TypedRateLimitingInterface[string]
-	ips       *ipam
-	synced    atomic.Bool
+	nodeQueue   workqueue.TypedRateLimitingInterface[string]
+	podQueue    workqueue.TypedRateLimitingInterface[string]
+	volumeQueue workqueue.TypedRateLimitingInterface[string] // the provisioner's claims and volumes
+	ips         *ipam
+	synced      atomic.Bool
 
 	events    record.EventBroadcaster
 	mu        sync.Mutex
 	recorders map[string]record.EventRecorder // per node: events carry the node as source host
+
+	runtime     *moverRuntime // the pods that run for real (movers)
+	provisioner *provisioner  // nil without --provisioners
+	kubelet     kubeletOptions
+}
+
+// kubeletOptions is how the API server reaches node-sim's kubelet endpoint.
+type kubeletOptions struct {
+	socket         string // the API server's egress proxy (HTTP CONNECT) for cluster traffic
+	caCert, caKey  string // the lab CA: it signs each node's serving certificate and the API server's client certificate
+	volumeStatsTTL time.Duration
 }
 
 func runNodeSim(args []string) int {
@@ -80,6 +95,13 @@ func runNodeSim(args []string) int {
 	metricsAddr := fs.String("metrics-address", "127.0.0.1:10255", "address serving /metrics and /healthz")
 	selector := fs.String("node-selector", "lab.fleetdeck.io/simulated=true", "label selector of the Nodes to simulate")
 	heartbeat := fs.Duration("heartbeat", 10*time.Second, "Lease and node status heartbeat interval")
+	podsDir := fs.String("pods-dir", "", "where pods that run for real keep their logs, roots and volumes (default: a temporary directory)")
+	volumesDir := fs.String("volumes-dir", "", "where provisioned persistent volumes keep their data (required with --provisioners)")
+	provisioners := fs.String("provisioners", "", "comma-separated CSI drivers whose claims node-sim provisions")
+	restic := fs.String("mover-restic", "", "the restic binary mover containers run (default: restic on PATH)")
+	kubeletSocket := fs.String("kubelet-socket", "", "unix socket where node-sim serves the API server's HTTP CONNECT egress to the nodes' kubelets")
+	kubeletCA := fs.String("kubelet-ca-cert", "", "CA certificate signing the kubelet serving certificates and trusted for client certificates")
+	kubeletCAKey := fs.String("kubelet-ca-key", "", "key of --kubelet-ca-cert")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -106,6 +128,23 @@ func runNodeSim(args []string) int {
 		s, err := newNodeSim(cfg, *heartbeat)
 		if err != nil {
 			return err
+		}
+		dir := *podsDir
+		if dir == "" {
+			if dir, err = os.MkdirTemp("", "node-sim-pods-"); err != nil {
+				return err
+			}
+		}
+		s.runtime = newRuntime(dir, *restic, s.podQueue.Add)
+		if *provisioners != "" {
+			if *volumesDir == "" {
+				return errors.New("--provisioners needs --volumes-dir")
+			}
+			s.provisioner = newProvisioner(s.client, strings.Split(*provisioners, ","), *volumesDir)
+		}
+		s.kubelet = kubeletOptions{socket: *kubeletSocket, caCert: *kubeletCA, caKey: *kubeletCAKey, volumeStatsTTL: 10 * time.Second}
+		if (s.kubelet.socket != "") != (s.kubelet.caCert != "" && s.kubelet.caKey != "") {
+			return errors.New("--kubelet-socket needs --kubelet-ca-cert and --kubelet-ca-key")
 		}
 		return s.run(ctx, *selector, *metricsAddr)
 	}()
@@ -145,12 +184,13 @@ func newNodeSim(cfg *rest.Config, heartbeat time.Duration) (*nodeSim, error) {
 			workqueue.NewTypedItemExponentialFailureRateLimiter[string](100*time.Millisecond, 30*time.Second))
 	}
 	return &nodeSim{
-		client:    client,
-		meta:      meta,
-		heartbeat: heartbeat,
-		nodeQueue: queue(),
-		podQueue:  queue(),
-		ips:       newIPAM(),
+		client:      client,
+		meta:        meta,
+		heartbeat:   heartbeat,
+		nodeQueue:   queue(),
+		podQueue:    queue(),
+		volumeQueue: queue(),
+		ips:         newIPAM(),
 		// A kubelet's event correlator remembers 4,096 events for its ≤ 110 pods, so a repeated
 		// event becomes a count on the one before. One process plays every node here: with the
 		// default size, thousands of failing pods overflow it and each repeat is a new Event.
@@ -172,6 +212,8 @@ func (s *nodeSim) run(ctx context.Context, selector, metricsAddr string) error {
 	nodeInf := nodeF.Core().V1().Nodes()
 	podInf := podF.Core().V1().Pods()
 	pvcInf := otherF.Core().V1().PersistentVolumeClaims()
+	pvInf := otherF.Core().V1().PersistentVolumes()
+	classInf := otherF.Storage().V1().StorageClasses()
 	leaseInf := otherF.Coordination().V1().Leases()
 	cmInf := metaF.ForResource(v1.SchemeGroupVersion.WithResource("configmaps"))
 	secretInf := metaF.ForResource(v1.SchemeGroupVersion.WithResource("secrets"))
@@ -181,6 +223,28 @@ func (s *nodeSim) run(ctx context.Context, selector, metricsAddr string) error {
 		return err
 	}
 	s.nodes, s.pods, s.pvcs, s.leases = nodeInf.Lister(), podInf.Lister(), pvcInf.Lister(), leaseInf.Lister()
+	s.pvs = pvInf.Lister()
+	s.usage.ttl = s.kubelet.volumeStatsTTL
+	synced := []cache.InformerSynced{pvInf.Informer().HasSynced}
+	if p := s.provisioner; p != nil {
+		p.claims, p.volumes, p.classes = pvcInf.Lister(), pvInf.Lister(), classInf.Lister()
+		p.recorder = s.events.NewRecorder(scheme.Scheme, v1.EventSource{Component: "lab-csi-provisioner"})
+		claimReg, err := pvcInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(obj any) { s.volumeQueue.Add(cache.MetaObjectToName(obj.(*v1.PersistentVolumeClaim)).String()) },
+			UpdateFunc: func(_, obj any) { s.volumeQueue.Add(cache.MetaObjectToName(obj.(*v1.PersistentVolumeClaim)).String()) },
+		})
+		if err != nil {
+			return err
+		}
+		volumeReg, err := pvInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(obj any) { s.volumeQueue.Add(volumeKeyPrefix + obj.(*v1.PersistentVolume).Name) },
+			UpdateFunc: func(_, obj any) { s.volumeQueue.Add(volumeKeyPrefix + obj.(*v1.PersistentVolume).Name) },
+		})
+		if err != nil {
+			return err
+		}
+		synced = append(synced, claimReg.HasSynced, volumeReg.HasSynced, classInf.Informer().HasSynced)
+	}
 	s.podsByNode = podInf.Informer().GetIndexer()
 	s.configMaps, s.secrets = cmInf.Lister(), secretInf.Lister()
 
@@ -204,6 +268,7 @@ func (s *nodeSim) run(ctx context.Context, selector, metricsAddr string) error {
 			}
 			if pod, ok := obj.(*v1.Pod); ok {
 				s.ips.release(pod.UID)
+				go s.runtime.stop(pod.UID, 0) // deleted without waiting for node-sim (--force)
 			}
 		},
 	})
@@ -222,14 +287,24 @@ func (s *nodeSim) run(ctx context.Context, selector, metricsAddr string) error {
 		}
 	}()
 	s.events.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: s.client.CoreV1().Events("")})
+	if s.kubelet.socket != "" {
+		k, err := newKubeletServer(s)
+		if err != nil {
+			return err
+		}
+		if err := k.serve(ctx, s.kubelet.socket); err != nil {
+			return err
+		}
+	}
 
 	factories := []informerFactory{nodeF, podF, otherF, metaF}
 	for _, f := range factories {
 		f.Start(ctx.Done())
 	}
 	klog.InfoS("node-sim syncing caches", "nodeSelector", selector, "metrics", ln.Addr().String())
-	if !cache.WaitForCacheSync(ctx.Done(), nodeReg.HasSynced, podReg.HasSynced, pvcInf.Informer().HasSynced,
-		leaseInf.Informer().HasSynced, cmInf.Informer().HasSynced, secretInf.Informer().HasSynced) {
+	synced = append(synced, nodeReg.HasSynced, podReg.HasSynced, pvcInf.Informer().HasSynced,
+		leaseInf.Informer().HasSynced, cmInf.Informer().HasSynced, secretInf.Informer().HasSynced)
+	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
 		return s.shutdown(srv, factories)
 	}
 	nodes, _ := s.nodes.List(labels.Everything())
@@ -239,6 +314,9 @@ func (s *nodeSim) run(ctx context.Context, selector, metricsAddr string) error {
 	var wg sync.WaitGroup
 	startWorkers(ctx, &wg, s.nodeQueue, nodeWorkers, s.syncNode)
 	startWorkers(ctx, &wg, s.podQueue, podWorkers, s.syncPod)
+	if s.provisioner != nil {
+		startWorkers(ctx, &wg, s.volumeQueue, 2, s.provisioner.sync)
+	}
 	wg.Go(func() {
 		wait.UntilWithContext(ctx, func(context.Context) {
 			nodes, _ := s.nodes.List(labels.Everything())
@@ -262,6 +340,8 @@ type informerFactory interface {
 func (s *nodeSim) shutdown(srv *http.Server, factories []informerFactory) error {
 	s.nodeQueue.ShutDown()
 	s.podQueue.ShutDown()
+	s.volumeQueue.ShutDown()
+	s.runtime.stopAll()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := srv.Shutdown(ctx)

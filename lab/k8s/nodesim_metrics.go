@@ -30,6 +30,12 @@ var (
 		"Number of available bytes in the volume.", volumeLabels, nil)
 	volumeUsedDesc = prometheus.NewDesc("kubelet_volume_stats_used_bytes",
 		"Number of used bytes in the volume.", volumeLabels, nil)
+	volumeInodesDesc = prometheus.NewDesc("kubelet_volume_stats_inodes",
+		"Maximum number of inodes in the volume.", volumeLabels, nil)
+	volumeInodesFreeDesc = prometheus.NewDesc("kubelet_volume_stats_inodes_free",
+		"Number of free inodes in the volume.", volumeLabels, nil)
+	volumeInodesUsedDesc = prometheus.NewDesc("kubelet_volume_stats_inodes_used",
+		"Number of used inodes in the volume.", volumeLabels, nil)
 	fsSizeDesc = prometheus.NewDesc("node_filesystem_size_bytes",
 		"Filesystem size in bytes.", fsLabels, nil)
 	fsAvailDesc = prometheus.NewDesc("node_filesystem_avail_bytes",
@@ -41,7 +47,8 @@ type usageCollector struct{ s *nodeSim }
 
 func (usageCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{cpuUsageDesc, workingSetDesc, memoryLimitDesc, cpuQuotaDesc,
-		volumeCapacityDesc, volumeAvailableDesc, volumeUsedDesc, fsSizeDesc, fsAvailDesc} {
+		volumeCapacityDesc, volumeAvailableDesc, volumeUsedDesc, volumeInodesDesc, volumeInodesFreeDesc, volumeInodesUsedDesc,
+		fsSizeDesc, fsAvailDesc} {
 		ch <- d
 	}
 }
@@ -139,6 +146,20 @@ func (c usageCollector) collectVolume(ch chan<- prometheus.Metric, namespace, cl
 		return
 	}
 	size := capacity.AsApproximateFloat64()
+	if dir := c.s.claimDir(pvc); dir != "" && pvc.Annotations[fillAnnotation] == "" {
+		// a volume with data on this machine reports what its directory really holds
+		u, err := c.s.usage.get(dir)
+		if err == nil {
+			used := float64(u.used)
+			ch <- gauge(volumeCapacityDesc, size, namespace, claim, node)
+			ch <- gauge(volumeAvailableDesc, max(size-used, 0), namespace, claim, node)
+			ch <- gauge(volumeUsedDesc, used, namespace, claim, node)
+			ch <- gauge(volumeInodesDesc, float64(u.inodes), namespace, claim, node)
+			ch <- gauge(volumeInodesFreeDesc, float64(u.inodesFree), namespace, claim, node)
+			ch <- gauge(volumeInodesUsedDesc, float64(u.inodesUsed), namespace, claim, node)
+			return
+		}
+	}
 	used := math.Round(size * fillFraction(pvc.Annotations, 0.1+0.5*unit("pvc", namespace, claim)))
 	ch <- gauge(volumeCapacityDesc, size, namespace, claim, node)
 	ch <- gauge(volumeAvailableDesc, size-used, namespace, claim, node)
@@ -179,4 +200,16 @@ func fillFraction(annotations map[string]string, fallback float64) float64 {
 		return fallback
 	}
 	return min(max(p, 0), 100) / 100
+}
+
+// claimDir is the directory holding a bound claim's data on this machine, if it has one.
+func (s *nodeSim) claimDir(pvc *v1.PersistentVolumeClaim) string {
+	if pvc.Spec.VolumeName == "" || s.pvs == nil {
+		return ""
+	}
+	pv, err := s.pvs.Get(pvc.Spec.VolumeName)
+	if err != nil || pv.Spec.CSI == nil {
+		return ""
+	}
+	return pv.Spec.CSI.VolumeAttributes[labPathAttribute]
 }

@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/retry"
+	"k8s.io/klog/v2"
 	"k8s.io/kubernetes/pkg/apis/core/v1/helper/qos"
 	"k8s.io/utils/ptr"
 )
@@ -52,6 +53,7 @@ func (s *nodeSim) syncPod(ctx context.Context, key string) (time.Duration, error
 	}
 	if pod.DeletionTimestamp != nil {
 		// A kubelet deletes the pod for good once its containers have stopped.
+		s.runtime.stop(pod.UID, time.Duration(min(ptr.Deref(pod.DeletionGracePeriodSeconds, 30), 30))*time.Second)
 		err := s.client.CoreV1().Pods(ns).Delete(ctx, name, metav1.DeleteOptions{
 			GracePeriodSeconds: ptr.To[int64](0),
 			Preconditions:      metav1.NewUIDPreconditions(string(pod.UID)),
@@ -60,6 +62,18 @@ func (s *nodeSim) syncPod(ctx context.Context, key string) (time.Duration, error
 			err = nil
 		}
 		return 0, err
+	}
+
+	var run *podRun
+	if isMoverPod(pod) {
+		run = s.runtime.ensure(s, pod)
+		if pod.Annotations[faultAnnotation] == faultKill && run.kill() > 0 {
+			klog.InfoS("kill fault: mover processes killed", "pod", key)
+			patch := []byte(fmt.Sprintf(`{"metadata":{"annotations":{%q:null}}}`, faultAnnotation))
+			if _, err := s.client.CoreV1().Pods(ns).Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil && !apierrors.IsNotFound(err) {
+				return 0, err
+			}
+		}
 	}
 
 	var requeue time.Duration
@@ -87,7 +101,11 @@ func (s *nodeSim) syncPod(ctx context.Context, key string) (time.Duration, error
 			podIP = s.ips.allocate(pod.UID, podCIDR(node))
 		}
 		var status *v1.PodStatus
-		status, requeue = desiredPodStatus(pod, podEnv{now: now, hostIP: hostIP, podIP: podIP, exists: s.exists(ctx, ns)})
+		e := podEnv{now: now, hostIP: hostIP, podIP: podIP, exists: s.exists(ctx, ns)}
+		if run != nil {
+			e.real = run.snapshot()
+		}
+		status, requeue = desiredPodStatus(pod, e)
 		if equality.Semantic.DeepEqual(status, &pod.Status) {
 			return nil
 		}
@@ -119,6 +137,8 @@ type podEnv struct {
 	now           time.Time // whole seconds
 	hostIP, podIP string
 	exists        func(kind, name string) bool // kind is "configmap" or "secret", in the pod's namespace
+	// real is set for a pod node-sim runs (a mover): its containers' runs, by name
+	real map[string]containerRun
 }
 
 // desiredPodStatus computes the status a kubelet would report now, from the pod and the status
@@ -142,10 +162,27 @@ func desiredPodStatus(pod *v1.Pod, env podEnv) (*v1.PodStatus, time.Duration) {
 	st.QOSClass = qos.GetPodQOS(pod)
 
 	st.InitContainerStatuses = nil
+	var initPending []string
+	initFailed := false
 	for i := range pod.Spec.InitContainers {
 		c := &pod.Spec.InitContainers[i]
 		cs, old := newContainerStatus(c, pod.Status.InitContainerStatuses)
-		if c.RestartPolicy != nil && *c.RestartPolicy == v1.ContainerRestartPolicyAlways {
+		sidecar := c.RestartPolicy != nil && *c.RestartPolicy == v1.ContainerRestartPolicyAlways
+		if env.real != nil {
+			run, found := env.real[c.Name]
+			realContainerStatus(&cs, c, run, found, "PodInitializing")
+			t := cs.State.Terminated
+			if !sidecar {
+				cs.Ready = t != nil && t.ExitCode == 0
+			}
+			if !sidecar && !cs.Ready || sidecar && cs.State.Running == nil {
+				initPending = append(initPending, c.Name)
+			}
+			initFailed = initFailed || !sidecar && t != nil && t.ExitCode != 0 && pod.Spec.RestartPolicy == v1.RestartPolicyNever
+			st.InitContainerStatuses = append(st.InitContainerStatuses, cs)
+			continue
+		}
+		if sidecar {
 			runContainer(&cs, pod, c, old, now) // sidecar
 		} else {
 			cs.Ready = true
@@ -164,10 +201,17 @@ func desiredPodStatus(pod *v1.Pod, env podEnv) (*v1.PodStatus, time.Duration) {
 		c := &pod.Spec.Containers[i]
 		cs, old := newContainerStatus(c, pod.Status.ContainerStatuses)
 		missing := ""
-		if !hasRun(old) {
+		if env.real == nil && !hasRun(old) {
 			missing = firstMissing(slices.Concat(volumeRefs(pod), envRefs(c)), env.exists)
 		}
 		switch {
+		case env.real != nil:
+			run, found := env.real[c.Name]
+			waiting := "ContainerCreating"
+			if len(initPending) > 0 {
+				waiting = "PodInitializing"
+			}
+			realContainerStatus(&cs, c, run, found, waiting)
 		case i == 0 && (fault == faultCrashLoop || fault == faultOOM):
 			if t := crashContainer(&cs, pod, c, old, fault == faultOOM, now); !t.IsZero() {
 				wakeAt(t)
@@ -185,7 +229,7 @@ func desiredPodStatus(pod *v1.Pod, env podEnv) (*v1.PodStatus, time.Duration) {
 		}
 		st.ContainerStatuses = append(st.ContainerStatuses, cs)
 	}
-	if ownedByJob(pod) && len(unready) == 0 {
+	if env.real == nil && ownedByJob(pod) && len(unready) == 0 {
 		if done := jobDoneAt(st.ContainerStatuses); done.After(env.now) {
 			wakeAt(done)
 		} else {
@@ -197,6 +241,9 @@ func desiredPodStatus(pod *v1.Pod, env podEnv) (*v1.PodStatus, time.Duration) {
 	slices.SortFunc(st.ContainerStatuses, func(a, b v1.ContainerStatus) int { return strings.Compare(a.Name, b.Name) })
 
 	st.Phase = podPhase(st.ContainerStatuses)
+	if initFailed {
+		st.Phase = v1.PodFailed
+	}
 	terminal := st.Phase == v1.PodSucceeded || st.Phase == v1.PodFailed
 	cond := func(t v1.PodConditionType, ok bool, reason, message string) {
 		st.Conditions = setPodCondition(st.Conditions, v1.PodCondition{Type: t, Status: conditionStatus(ok),
@@ -217,7 +264,11 @@ func desiredPodStatus(pod *v1.Pod, env podEnv) (*v1.PodStatus, time.Duration) {
 		initReason = "PodCompleted"
 	}
 	cond(v1.PodReadyToStartContainers, !terminal, "", "")
-	cond(v1.PodInitialized, true, initReason, "")
+	if len(initPending) > 0 && !terminal {
+		cond(v1.PodInitialized, false, "ContainersNotInitialized", fmt.Sprintf("containers with incomplete status: [%s]", strings.Join(initPending, " ")))
+	} else {
+		cond(v1.PodInitialized, true, initReason, "")
+	}
 	cond(v1.PodReady, readyReason == "", readyReason, readyMessage)
 	cond(v1.ContainersReady, readyReason == "", readyReason, readyMessage)
 	if !slices.ContainsFunc(st.Conditions, func(c v1.PodCondition) bool { return c.Type == v1.PodScheduled }) {
