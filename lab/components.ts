@@ -1,8 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { binary } from './build.ts';
+import { flavours } from './clouds.ts';
 import { etcdPorts, labDir, objectStorePort, stateDir, webhookPort, type LabCluster } from './config.ts';
 import { LabApi } from './kube.ts';
 import { adminKubeconfig } from './kubeconfig.ts';
@@ -10,6 +11,7 @@ import { writeMonitoringConfig } from './monitoring.ts';
 import { objectStoreBucket, objectStoreDir, objectStoreUrl, readMoverRepositoryEnv } from './object-store.ts';
 import { pki } from './pki.ts';
 import { findRecord, startProcess, stopRecord, waitFor, type ProcessRecord } from './processes.ts';
+import { csiDriver } from './seed.ts';
 
 export interface Component {
   name: string;
@@ -88,6 +90,23 @@ export const objectStore: Component = {
   ready: () => httpOk(`${objectStoreUrl}/-/ready`),
 };
 
+/** node-sim serves the nodes' kubelets on this socket, as the API server's egress proxy for cluster traffic. */
+const kubeletSocket = (c: LabCluster) => path.join(c.dir, 'kubelet.sock');
+
+function egressSelectorConfig(c: LabCluster): string {
+  const file = path.join(c.dir, 'egress-selector.yaml');
+  mkdirSync(c.dir, { recursive: true });
+  writeFileSync(
+    file,
+    stringify({
+      apiVersion: 'apiserver.k8s.io/v1beta1',
+      kind: 'EgressSelectorConfiguration',
+      egressSelections: [{ name: 'cluster', connection: { proxyProtocol: 'HTTPConnect', transport: { uds: { udsName: kubeletSocket(c) } } } }],
+    }),
+  );
+  return file;
+}
+
 export function apiserver(c: LabCluster): Component {
   const api = new LabApi(c);
   return {
@@ -113,6 +132,11 @@ export function apiserver(c: LabCluster): Component {
         `--service-account-key-file=${pki('sa.pub')}`,
         `--service-account-signing-key-file=${pki('sa.key')}`,
         '--allow-privileged=true',
+        // kubectl logs: the nodes' kubelets are node-sim, reached through the egress proxy it serves
+        `--egress-selector-config-file=${egressSelectorConfig(c)}`,
+        `--kubelet-certificate-authority=${pki('ca.crt')}`,
+        `--kubelet-client-certificate=${pki('apiserver-kubelet-client.crt')}`,
+        `--kubelet-client-key=${pki('apiserver-kubelet-client.key')}`,
         '--v=1',
       ], { cluster: c.context, port: c.ports.apiserver }),
     ready: () => api.ready(),
@@ -154,7 +178,18 @@ export function controlPlane(c: LabCluster): Component[] {
       '--concurrent-replicaset-syncs=10',
     ]),
     component('scheduler', c.ports.scheduler, binary('labk8s'), ['kube-scheduler', ...delegated.slice(1), `--config=${schedulerConfig}`, `--secure-port=${c.ports.scheduler}`]),
-    component('node-sim', c.ports.nodeSim, binary('labk8s'), ['node-sim', `--kubeconfig=${kubeconfig}`, `--metrics-address=127.0.0.1:${c.ports.nodeSim}`], () => httpOk(`http://127.0.0.1:${c.ports.nodeSim}/healthz`)),
+    component('node-sim', c.ports.nodeSim, binary('labk8s'), [
+      'node-sim',
+      `--kubeconfig=${kubeconfig}`,
+      `--metrics-address=127.0.0.1:${c.ports.nodeSim}`,
+      `--pods-dir=${path.join(c.dir, 'pods')}`,
+      `--volumes-dir=${path.join(c.dir, 'volumes')}`,
+      `--provisioners=${[...new Set(flavours[c.cloud].storageClasses.map((s) => csiDriver(s.provisioner)))].join(',')}`,
+      `--mover-restic=${binary('restic')}`,
+      `--kubelet-socket=${kubeletSocket(c)}`,
+      `--kubelet-ca-cert=${pki('ca.crt')}`,
+      `--kubelet-ca-key=${pki('ca.key')}`,
+    ], () => httpOk(`http://127.0.0.1:${c.ports.nodeSim}/healthz`)),
     component('kube-state-metrics', c.ports.ksm, binary('kube-state-metrics'), [
       `--kubeconfig=${kubeconfig}`,
       '--host=127.0.0.1',

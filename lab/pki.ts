@@ -21,7 +21,7 @@ function issue(name: string, subject: string, options: { san?: string; client?: 
   openssl('x509', '-req', '-in', pki(`${name}.csr`), '-CA', pki('ca.crt'), '-CAkey', pki('ca.key'), '-CAcreateserial', '-days', '825', '-sha256', '-extfile', pki(`${name}.ext`), '-out', pki(`${name}.crt`));
 }
 
-/** The lab CA, one serving certificate for every API server, the admin client certificate and the service-account keys. */
+/** The lab CA, one serving certificate for every API server, the admin and kubelet-client certificates and the service-account keys. */
 export function ensurePki(): void {
   mkdirSync(pkiDir, { recursive: true });
   if (!existsSync(pki('ca.crt'))) {
@@ -30,6 +30,8 @@ export function ensurePki(): void {
   }
   issue('apiserver', '/CN=kube-apiserver', { san: 'IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default.svc' });
   issue('admin', '/O=system:masters/CN=fleetdeck-lab-admin', { client: true });
+  // how the API servers authenticate to node-sim's kubelet endpoint (as kubeadm's apiserver-kubelet-client)
+  issue('apiserver-kubelet-client', '/O=system:masters/CN=kube-apiserver-kubelet-client', { client: true });
   if (!existsSync(pki('sa.key'))) {
     openssl('genrsa', '-out', pki('sa.key'), '2048');
     openssl('rsa', '-in', pki('sa.key'), '-pubout', '-out', pki('sa.pub'));

@@ -5,7 +5,7 @@ import { upstreamCrds } from './upstream-crds.ts';
 
 export const SIMULATED = 'lab.fleetdeck.io/simulated';
 /** In-tree provisioners are served by their CSI drivers (CSI migration). */
-const csiDriver = (provisioner: string) => ({ 'kubernetes.io/aws-ebs': 'ebs.csi.aws.com', 'kubernetes.io/gce-pd': 'pd.csi.storage.gke.io' })[provisioner] ?? provisioner;
+export const csiDriver = (provisioner: string) => ({ 'kubernetes.io/aws-ebs': 'ebs.csi.aws.com', 'kubernetes.io/gce-pd': 'pd.csi.storage.gke.io' })[provisioner] ?? provisioner;
 const labels = (app: string, extra: Record<string, string> = {}) => ({ 'app.kubernetes.io/name': app, 'app.kubernetes.io/part-of': 'fleetdeck-lab', ...extra });
 
 function crd(group: string, kind: string, plural: string, version: string, shortNames: string[]): KubeObject {
