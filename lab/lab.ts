@@ -183,6 +183,16 @@ async function fault(kind: string | undefined, args: string[]) {
       if (!args[1]) throw new Error('usage: fault node-notready <context> <node>');
       await new LabApi(cluster()).mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: args[1] } }, { metadata: { annotations: { [FAULT]: 'notready' } } });
       return log(`node ${args[1]} of ${args[0]} reports NotReady`);
+    case 'mover-kill': {
+      // node-sim SIGKILLs the processes of a mover pod that carries this annotation, once
+      const { namespace, name } = target(args[1]);
+      const api = new LabApi(cluster());
+      type Pod = KubeObject & { status?: { phase?: string } };
+      const pods = (await api.list<Pod>('v1', 'Pod', namespace)).filter((p) => p.status?.phase === 'Running' && (p.metadata.name === name || p.metadata.labels?.['batch.kubernetes.io/job-name'] === name));
+      if (!pods.length) throw new Error(`no running pod ${namespace}/${name} (or of a Job of that name) in ${args[0]}`);
+      for (const { metadata } of pods) await api.mergePatch({ apiVersion: 'v1', kind: 'Pod', metadata }, { metadata: { annotations: { [FAULT]: 'kill' } } });
+      return log(`kill fault set on ${pods.map((p) => p.metadata.name).join(', ')} in ${args[0]}: node-sim kills its processes`);
+    }
     case 'apiserver-stop':
       await stop(apiserver(cluster()));
       return log(`${args[0]} API server stopped`);
@@ -217,7 +227,7 @@ async function fault(kind: string | undefined, args: string[]) {
       }
       return log('faults cleared');
     default:
-      throw new Error(`unknown fault "${kind ?? ''}": crashloop|imagepull|oom <ctx> <ns>/<deployment>, node-notready <ctx> <node>, apiserver-restart|apiserver-stop|apiserver-start <ctx>, prometheus-stop|prometheus-start|alertmanager-stop|alertmanager-start <ctx>, clear [ctx]`);
+      throw new Error(`unknown fault "${kind ?? ''}": crashloop|imagepull|oom <ctx> <ns>/<deployment>, node-notready <ctx> <node>, mover-kill <ctx> <ns>/<pod-or-job>, apiserver-restart|apiserver-stop|apiserver-start <ctx>, prometheus-stop|prometheus-start|alertmanager-stop|alertmanager-start <ctx>, clear [ctx]`);
   }
 }
 
