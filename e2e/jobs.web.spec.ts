@@ -23,7 +23,7 @@ test.beforeAll(async () => {
 });
 test.afterAll(async () => {
   await shell.stop();
-  for (const api of [aks, eks]) await api.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
+  for (const api of [aks, eks]) for (const name of [ns, `${ns}-data`]) await api.request('DELETE', `/api/v1/namespaces/${name}`).catch(() => undefined);
 });
 
 test('drag a namespace onto another cluster: plan, migrate and verify in the window', async ({ page }) => {
@@ -38,7 +38,7 @@ test('drag a namespace onto another cluster: plan, migrate and verify in the win
   const dialog = page.getByRole('dialog', { name: `Migrate ${ns} from aks-lab to eks-lab` });
   await expect(dialog).toBeVisible();
   await expect(dialog).toContainText('AKS → EKS');
-  await expect(dialog.getByLabel('Ingress class mapping')).toHaveValue(/webapprouting\.kubernetes\.azure\.com=alb/);
+  await expect(dialog.getByLabel('Ingress class webapprouting.kubernetes.azure.com on the target')).toHaveValue('alb', { timeout: 30_000 });
   await dialog.getByLabel('Registry mapping').fill('acmelab.azurecr.io=123456789012.dkr.ecr.eu-west-1.amazonaws.com');
   await dialog.getByRole('button', { name: 'Plan (dry run)' }).click();
   await expect(dialog.getByRole('group', { name: 'Results' })).toContainText('would be created', { timeout: 90_000 });
@@ -64,6 +64,57 @@ test('drag a namespace onto another cluster: plan, migrate and verify in the win
   await page.getByRole('group', { name: 'Results' }).getByRole('button', { name: /created/ }).click();
   await expect(page.getByRole('list', { name: 'Object results' })).toContainText('ConfigMap');
   await page.screenshot({ path: path.join(screenshotDir, 'jobs-center.png'), fullPage: true });
+});
+
+test("the migration dialog shows one row per class in use, chosen among the target's real classes, and the plan follows the user's pick", async ({ page }) => {
+  test.setTimeout(180_000);
+  const data = `${ns}-data`;
+  const claim = (name: string, storageClassName: string, accessModes: string[]) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: data }, spec: { accessModes, storageClassName, resources: { requests: { storage: '1Gi' } } } });
+  await aks.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: data } });
+  await aks.apply(claim('db', 'managed-premium', ['ReadWriteOnce']));
+  await aks.apply(claim('files', 'azurefile-csi', ['ReadWriteMany']));
+  await aks.apply({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: data }, spec: { ingressClassName: 'webapprouting.kubernetes.azure.com', defaultBackend: { service: { name: 'web', port: { number: 80 } } } } });
+  await aks.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'internal', namespace: data, annotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' } }, spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 80 }] } });
+
+  await page.goto(shell.url);
+  await page.getByRole('button', { name: 'Jobs' }).click();
+  await page.getByRole('button', { name: 'Migrate…' }).click();
+  const migrate = page.getByRole('dialog', { name: /^Migrate / });
+  await migrate.getByLabel('Source cluster').selectOption('aks-lab');
+  await migrate.getByLabel('Namespace to migrate').fill(data);
+  await migrate.getByLabel('Target cluster').selectOption('eks-lab');
+  const rows = migrate.getByRole('group', { name: 'Classes on the target' });
+  const premium = rows.getByLabel('Storage class managed-premium on the target');
+  await expect(premium).toHaveValue('gp3', { timeout: 30_000 });
+  // eks-lab's own classes only: none of the profile's classes it lacks (io2, efs-sc)
+  await expect(premium.locator('option')).toHaveText(['gp2 (standard block, default)', 'gp3 (standard block) · automatic']);
+  // a row holds its class's choice
+  const rowOf = (label: string) => rows.locator('.class-row', { has: page.getByLabel(label) });
+  const premiumRow = rowOf('Storage class managed-premium on the target');
+  await expect(premiumRow).toContainText('premium block · 1 object');
+  await expect(premiumRow).toContainText('downgrade: premium → standard');
+  const files = rows.getByLabel('Storage class azurefile-csi on the target');
+  await expect(files).toHaveValue('gp2');
+  await expect(rowOf('Storage class azurefile-csi on the target')).toContainText('claims that ask for ReadWriteMany will not bind');
+  await expect(rows.getByLabel('Ingress class webapprouting.kubernetes.azure.com on the target')).toHaveValue('alb');
+  await expect(rows).toContainText('the target serves no IngressClass');
+  await expect(rows.getByLabel('Internal load balancer service.beta.kubernetes.io/azure-load-balancer-internal: true on the target')).toHaveText(
+    'service.beta.kubernetes.io/aws-load-balancer-scheme: internal, service.beta.kubernetes.io/aws-load-balancer-type: nlb',
+  );
+  await page.screenshot({ path: path.join(screenshotDir, 'migration-class-rows.png'), fullPage: true });
+
+  await premium.selectOption('gp2');
+  await expect(premiumRow).toContainText('chosen by you');
+  await migrate.getByRole('button', { name: 'Plan (dry run)' }).click();
+  await expect(migrate.getByRole('group', { name: 'Results' })).toContainText('would be created', { timeout: 90_000 });
+  const classes = migrate.getByRole('region', { name: 'Classes' });
+  await expect(classes).toContainText(/storage-class managed-premium → gp2 chosen by the user · downgrade premium → standard/);
+  await expect(classes).toContainText(/storage-class azurefile-csi → gp2/);
+  await expect(migrate.getByRole('region', { name: 'Pre-flight' })).toContainText('becomes gp2 (standard) on eks-lab: a downgrade from premium to standard');
+  await expect(migrate.getByRole('region', { name: 'Transforms' })).toContainText('managed-premium');
+  await page.screenshot({ path: path.join(screenshotDir, 'migration-class-plan.png'), fullPage: true });
+  await page.keyboard.press('Escape');
+  await expect(eks.request('GET', `/api/v1/namespaces/${data}`)).rejects.toThrow();
 });
 
 /** The shell's data folder: startWebShell gives each shell a FLEETDECK_HOME of its own. */
@@ -140,7 +191,7 @@ test('restore and migration are reached from the jobs center by keyboard: dry ru
   await migrate.getByLabel('Target cluster').selectOption('gke-lab');
   await expect(migrate).toHaveAccessibleName(`Migrate ${ns} from aks-lab to gke-lab`);
   await expect(migrate).toContainText('AKS → GKE');
-  await expect(migrate.getByLabel('Ingress class mapping')).toHaveValue(/webapprouting\.kubernetes\.azure\.com=gce/);
+  await expect(migrate.getByLabel('Ingress class webapprouting.kubernetes.azure.com on the target')).toHaveValue('gce', { timeout: 30_000 });
   await migrate.getByRole('button', { name: 'Plan (dry run)' }).focus();
   await page.keyboard.press('Enter');
   await expect(migrate.getByRole('group', { name: 'Results' })).toContainText('would be created', { timeout: 90_000 });
