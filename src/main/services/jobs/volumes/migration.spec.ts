@@ -10,6 +10,7 @@ import type { ApiResponse, ClusterClient } from '../../../kube/cluster-client.ts
 import type { ArchiveReader } from '../archive.ts';
 import type { Progress } from '../progress.ts';
 import type { PodLogs } from './mover-job.ts';
+import { Journal, runKey } from '../journal.ts';
 import { VolumeMigration, type VolumesInput } from './migration.ts';
 import { ThroughputStore } from './throughput.ts';
 
@@ -128,11 +129,12 @@ const objects: KubeObject[] = [
 const reader = { entries: async function* (filter: (ref: { kind: string }) => boolean) {
   for (const object of objects) if (filter({ kind: object.kind })) yield { object };
 } } as unknown as ArchiveReader;
+let archived: KubeObject[] = objects;
 const mappings = resolveMappings('aks', 'eks', { namespaces: { shop: 'shop-eu' }, storageClasses: { 'managed-premium': 'gp3' }, ingressClasses: {}, registries: {} });
 
-async function migrate(src: ReturnType<typeof fakeCluster>, dst: ReturnType<typeof fakeCluster>, options: { volumes?: VolumesInput; dryRun?: boolean; id?: string } = {}) {
+async function migrate(src: ReturnType<typeof fakeCluster>, dst: ReturnType<typeof fakeCluster>, options: { volumes?: VolumesInput; dryRun?: boolean; id?: string; archive?: ArchiveReader } = {}) {
   const progress: Progress[] = [];
-  const migration = await VolumeMigration.open(reader, {
+  const migration = await VolumeMigration.open(options.archive ?? reader, {
     dir, id: options.id ?? 'run0123456789', dryRun: options.dryRun ?? false, source: src.client, sourceContext: 'aks', volumes: options.volumes ?? volumes(),
     usedBytes: async () => new Map([['shop/data-db-0', 4_000_000]]),
     onProgress: (p) => progress.push(p),
@@ -141,7 +143,7 @@ async function migrate(src: ReturnType<typeof fakeCluster>, dst: ReturnType<type
   try {
     await migration.copyOut();
     const hooks = migration.hooks();
-    const written = objects.map((o) => hooks.hold({ ...o, metadata: { ...o.metadata, namespace: 'shop-eu' } }, 'shop'));
+    const written = (options.archive ? archived : objects).map((o) => hooks.hold({ ...o, metadata: { ...o.metadata, namespace: 'shop-eu' } }, 'shop'));
     await hooks.before(dst.client);
     return { written, progress, result: await hooks.fill(dst.client, mappings) };
   } finally {
@@ -203,6 +205,21 @@ describe("moving a migration's volumes", () => {
     const third = source();
     await migrate(third, target());
     expect(third.writes.filter((w) => w.startsWith('POST') && w.includes('/jobs')).length).toBe(2);
+  });
+
+  it('takes the replicas an interrupted run recorded, not the 0 it left the source at', async () => {
+    const journal = new Journal(path.join(dir, 'jobs', 'journals'), runKey({ volumes: 'run0123456789' }));
+    journal.record('replicas/shop/StatefulSet/db', { result: 'created', volume: { replicas: 5 } });
+    journal.close();
+    archived = objects.map((o) => (o.kind === 'StatefulSet' ? { ...o, spec: { ...(o.spec as object), replicas: 0 } } : o));
+    const stopped = { entries: async function* () {
+      for (const object of archived) yield { object };
+    } } as unknown as ArchiveReader;
+    const src = source();
+    src.replicas.set('shop/statefulsets/db', 0);
+    const { written } = await migrate(src, target(), { archive: stopped });
+    expect(src.scaled).toEqual(['shop/statefulsets/db=5']);
+    expect(written[1]).toMatchObject({ metadata: { annotations: { [REPLICAS_ANNOTATION]: '5' } }, spec: { replicas: 0 } });
   });
 
   it('reports a failed backup with its reason and log tail (credentials removed), keeps the target workload stopped and names what it left', async () => {

@@ -152,7 +152,8 @@ export class VolumeMigration {
     }
     if (!workloadKinds.includes(object.kind)) return object;
     const writes = this.claims.some((c) => c.namespace === sourceNamespace && c.workloads.some((w) => w.kind === object.kind && w.name === object.metadata.name));
-    const replicas = (spec.replicas as number | undefined) ?? 1;
+    // an interrupted run may have left the source at 0 when the archive was taken: the count it recorded wins
+    const replicas = this.engine.recordedReplicas(sourceNamespace ?? '', object.kind, object.metadata.name) ?? (spec.replicas as number | undefined) ?? 1;
     if (!writes || replicas === 0) return object;
     return { ...object, metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, [REPLICAS_ANNOTATION]: String(replicas) } }, spec: { ...spec, replicas: 0 } };
   }
