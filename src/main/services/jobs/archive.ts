@@ -350,8 +350,9 @@ export class ArchiveWriter {
       selection: description.selection,
       counts: Object.fromEntries(this.counts),
       total: this.entryCount,
-      ...(this.encryption && { encryption: this.encryption.manifest }),
+      // before encryption: the reader frames the signed manifest with the key parameters last
       ...(description.volumes?.length ? { volumes: description.volumes } : {}),
+      ...(this.encryption && { encryption: this.encryption.manifest }),
     };
     const { counts: _, ...header } = summary;
     const fault = headerFault(header);

@@ -171,7 +171,10 @@ export class VolumeMigration {
     if (!this.claims.length) return {};
     if (this.options.dryRun) return { volumePlan, ...(this.engine ? { movers: await this.engine.validate(this.options.snapshots ? undefined : this.options.source, target, this.claims, targetNamespace) } : {}) };
     const engine = this.engine;
-    if (!engine) return { volumePlan, volumes: this.claims.map((c) => ({ namespace: c.namespace, claim: c.name, targetNamespace: targetNamespace(c.namespace), bytes: 0, files: 0, seconds: 0, state: 'empty', verified: false, mismatches: 0, reason: EMPTY })) };
+    if (!engine) {
+      const saved = (c: ClaimInfo) => this.backed.some((b) => b.claim === c);
+      return { volumePlan, volumes: this.claims.map((c) => ({ namespace: c.namespace, claim: c.name, targetNamespace: targetNamespace(c.namespace), bytes: 0, files: 0, seconds: 0, state: 'empty', verified: false, mismatches: 0, reason: saved(c) ? `${EMPTY}; the archive holds its snapshot` : EMPTY })) };
+    }
     // a restore from an archive: claims its backup took no snapshot of
     const unsaved = this.options.snapshots ? this.claims.filter((c) => !this.backed.some((b) => b.claim === c)) : [];
     this.failed.push(...unsaved.map((c): VolumeResult => ({ namespace: c.namespace, claim: c.name, targetNamespace: targetNamespace(c.namespace), bytes: 0, files: 0, seconds: 0, state: 'failed', verified: false, mismatches: 0, reason: 'the archive holds no snapshot of it (backed up without --volumes restic)' })));
