@@ -2,13 +2,14 @@
 // directory-backed CSI volumes, their logs come through the API server, and Jobs see their exits.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lab, labApi, labKubeconfig } from '../test/lab.ts';
 import { binary } from './build.ts';
 import { clusterByContext } from './config.ts';
 import { ApiError, type KubeObject } from './kube.ts';
+import { moverRepositoryEnvPath, parseEnvFile } from './object-store.ts';
 import { waitFor } from './processes.ts';
 
 const context = 'eks-lab';
@@ -83,7 +84,7 @@ describe('volume movers run for real in the lab', () => {
   });
 
   afterAll(async () => {
-    await api.request('DELETE', `/api/v1/namespaces/${namespace}`).catch(() => undefined);
+    for (const c of [context, 'aks-lab']) await labApi(c).request('DELETE', `/api/v1/namespaces/${namespace}`).catch(() => undefined);
   });
 
   it('a claim of a WaitForFirstConsumer class is provisioned once a pod uses it: a CSI volume whose data is a directory here', async () => {
@@ -193,6 +194,48 @@ describe('volume movers run for real in the lab', () => {
     expect(await podLog(retry.metadata.name)).toBe('resumed\n');
   });
 
+  it('kubectl logs -f follows a running mover until it exits', async () => {
+    await api.apply(moverJob('follow', 'for i in 1 2 3 4 5; do echo "line $i"; sleep 0.5; done', { readOnly: true }));
+    await waitFor('the mover to run', async () => (await jobPods('follow')).some((p) => p.status?.containerStatuses?.[0].state?.running), 60_000);
+    const follow = spawnSync(binary('kubectl'), ['--kubeconfig', labKubeconfig, '--context', context, '-n', namespace, 'logs', '-f', 'job/follow'], { encoding: 'utf8', timeout: 30_000 });
+    expect(follow.status).toBe(0);
+    expect(follow.stdout).toBe('line 1\nline 2\nline 3\nline 4\nline 5\n');
+  });
+
+  it("restic backs the volume up into the lab's object store and restores it into a new claim on another cluster", async () => {
+    const repository = parseEnvFile(readFileSync(moverRepositoryEnvPath, 'utf8'));
+    const tag = `fleetdeck:${namespace}/data`;
+    const target = labApi('aks-lab');
+    await api.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'restic', namespace }, type: 'Opaque', stringData: repository });
+    const backup = moverJob('backup', '', { readOnly: true, envFrom: [{ secretRef: { name: 'restic' } }] });
+    const container = (backup.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec.containers[0];
+    delete container.command; // the image's entrypoint, restic, as the engine's movers run it
+    container.args = ['backup', '/data', '--json', '--host', 'fleetdeck', '--tag', tag];
+    await api.apply(backup);
+    expect(condition(await finished('backup'), 'Complete')).toBeTruthy();
+    const summary = (await podLog((await jobPods('backup'))[0].metadata.name)).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { message_type: string; total_bytes_processed?: number }).find((m) => m.message_type === 'summary');
+    expect(summary?.total_bytes_processed).toBe(content.length);
+
+    await target.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    await target.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'restic', namespace }, type: 'Opaque', stringData: repository });
+    await target.apply({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'managed-csi', resources: { requests: { storage: '1Gi' } } } });
+    const restore = structuredClone(backup);
+    restore.metadata.name = 'restore';
+    const restoreContainer = (restore.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec.containers[0];
+    restoreContainer.args = ['restore', 'latest', '--host', 'fleetdeck', '--tag', tag, '--target', '/'];
+    restoreContainer.volumeMounts = [{ name: 'data', mountPath: '/data' }];
+    await target.apply(restore);
+    await waitFor('the restore Job to complete', async () => {
+      const job = await target.request<Job>('GET', `/apis/batch/v1/namespaces/${namespace}/jobs/restore`);
+      if (condition(job, 'Failed')) throw new Error('the restore Job failed');
+      return Boolean(condition(job, 'Complete'));
+    }, 120_000);
+    const claim = await target.request<Claim>('GET', `/api/v1/namespaces/${namespace}/persistentvolumeclaims/data`);
+    const volume = await target.request<Volume>('GET', `/api/v1/persistentvolumes/${claim.spec.volumeName}`);
+    expect(volume.spec.csi?.driver).toBe('disk.csi.azure.com');
+    expect(readFileSync(path.join(volume.spec.csi!.volumeAttributes![labPath], 'payload.txt'), 'utf8')).toBe(content);
+  });
+
   it('deleting a Job kills its mover process', async () => {
     const token = `mover-sleep-${Date.now()}`;
     // the shell stays to echo after sleep: its command line carries the token
@@ -207,7 +250,7 @@ describe('volume movers run for real in the lab', () => {
 
   it('deleting the claim releases the volume, and reclaim policy Delete removes its directory', async () => {
     await api.request('DELETE', `/apis/apps/v1/namespaces/${namespace}/deployments/app`);
-    for (const job of ['list', 'no-secret', 'fail', 'killed']) await api.request('DELETE', `/apis/batch/v1/namespaces/${namespace}/jobs/${job}?propagationPolicy=Background`);
+    for (const job of ['list', 'no-secret', 'fail', 'killed', 'follow', 'backup']) await api.request('DELETE', `/apis/batch/v1/namespaces/${namespace}/jobs/${job}?propagationPolicy=Background`);
     await waitFor('the pods to be gone', async () => (await api.list<Pod>('v1', 'Pod', namespace)).length === 0, 90_000);
     await api.request('DELETE', `/api/v1/namespaces/${namespace}/persistentvolumeclaims/data`);
     await waitFor('the volume to be deleted', gone('v1', 'PersistentVolume', volumeName), 90_000);
