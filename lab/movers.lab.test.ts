@@ -7,10 +7,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lab, labApi, labKubeconfig } from '../test/lab.ts';
 import { binary } from './build.ts';
+import { flavours } from './clouds.ts';
 import { clusterByContext } from './config.ts';
 import { ApiError, type KubeObject } from './kube.ts';
 import { moverRepositoryEnvPath, parseEnvFile } from './object-store.ts';
 import { waitFor } from './processes.ts';
+import { csiDriver } from './seed.ts';
 
 const context = 'eks-lab';
 const api = labApi(context);
@@ -84,7 +86,7 @@ describe('volume movers run for real in the lab', () => {
   });
 
   afterAll(async () => {
-    for (const c of [context, 'aks-lab']) await labApi(c).request('DELETE', `/api/v1/namespaces/${namespace}`).catch(() => undefined);
+    for (const c of ['aks-lab', 'gke-lab', 'eks-lab']) await labApi(c).request('DELETE', `/api/v1/namespaces/${namespace}`).catch(() => undefined);
   });
 
   it('a claim of a WaitForFirstConsumer class is provisioned once a pod uses it: a CSI volume whose data is a directory here', async () => {
@@ -109,6 +111,24 @@ describe('volume movers run for real in the lab', () => {
     dataDir = volume.spec.csi?.volumeAttributes?.[labPath] ?? '';
     expect(existsSync(dataDir)).toBe(true);
     writeFileSync(path.join(dataDir, 'payload.txt'), content);
+  });
+
+  it("every cloud's storage classes are provisioned by their CSI driver", async () => {
+    const claims = Object.entries(flavours).flatMap(([cloud, f]) => f.storageClasses.map((sc) => ({ context: `${cloud}-lab`, name: `class-${sc.name}`, sc })));
+    for (const ctx of new Set(claims.map((c) => c.context))) await labApi(ctx).apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    for (const { context: ctx, name, sc } of claims) {
+      const target = labApi(ctx);
+      await target.apply({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: sc.name, resources: { requests: { storage: '1Gi' } } } });
+      await target.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace }, spec: { containers: [{ name: 'app', image: 'nginx:1.27.3', volumeMounts: [{ name: 'data', mountPath: '/data' }] }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: name } }] } });
+    }
+    for (const { context: ctx, name, sc } of claims) {
+      const target = labApi(ctx);
+      let claim: Claim | undefined;
+      await waitFor(`${ctx} claim of class ${sc.name} to be bound`, async () => (claim = await target.request<Claim>('GET', `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${name}`)).status?.phase === 'Bound', 60_000);
+      const volume = await target.request<Volume>('GET', `/api/v1/persistentvolumes/${claim!.spec.volumeName}`);
+      expect(volume.spec.csi?.driver, `${ctx} ${sc.name}`).toBe(csiDriver(sc.provisioner));
+      expect(existsSync(volume.spec.csi?.volumeAttributes?.[labPath] ?? '/nonexistent'), `${ctx} ${sc.name}`).toBe(true);
+    }
   });
 
   it("kubelet_volume_stats report the directory's real usage and the claim's capacity", async () => {
@@ -251,7 +271,8 @@ describe('volume movers run for real in the lab', () => {
   it('deleting the claim releases the volume, and reclaim policy Delete removes its directory', async () => {
     await api.request('DELETE', `/apis/apps/v1/namespaces/${namespace}/deployments/app`);
     for (const job of ['list', 'no-secret', 'fail', 'killed', 'follow', 'backup']) await api.request('DELETE', `/apis/batch/v1/namespaces/${namespace}/jobs/${job}?propagationPolicy=Background`);
-    await waitFor('the pods to be gone', async () => (await api.list<Pod>('v1', 'Pod', namespace)).length === 0, 90_000);
+    const mountsData = (p: Pod) => (p.spec as { volumes?: { persistentVolumeClaim?: { claimName: string } }[] }).volumes?.some((v) => v.persistentVolumeClaim?.claimName === 'data');
+    await waitFor('the pods using the claim to be gone', async () => !(await api.list<Pod>('v1', 'Pod', namespace)).some(mountsData), 90_000);
     await api.request('DELETE', `/api/v1/namespaces/${namespace}/persistentvolumeclaims/data`);
     await waitFor('the volume to be deleted', gone('v1', 'PersistentVolume', volumeName), 90_000);
     expect(existsSync(dataDir)).toBe(false);
