@@ -3,7 +3,7 @@ import type { ClassOptions } from '../../../shared/contract/jobs.ts';
 import { ClassUsage, ingressRoleOf, planClasses, storageKindOf } from '../../../shared/migration/class-choice.ts';
 import { objectKey } from '../../../shared/migration/closure.ts';
 import type { ClusterClient } from '../../kube/cluster-client.ts';
-import { discoverResources, listAll } from '../../kube/discovery.ts';
+import { discoverResources, listAll, resolveType } from '../../kube/discovery.ts';
 import { wanted, workloadClosures, type Selection } from './backup.ts';
 import { listIngressClasses, listStorageClasses } from './preflight.ts';
 
@@ -21,11 +21,12 @@ const classUsers = [
  * again from the archive), and the target's classes to choose from instead.
  */
 export async function classOptions(source: { client: ClusterClient; cloud: Cloud }, target: { client: ClusterClient; cloud: Cloud }, selection: Selection): Promise<ClassOptions> {
-  const types = await discoverResources(source.client);
+  // the dialog waits for this: whole discovery only when workloads must be followed
+  const types = selection.workloads?.length ? await discoverResources(source.client) : [];
   const closures = selection.workloads?.length ? await workloadClosures(source.client, types, selection.namespaces, selection.workloads) : undefined;
   const usage = new ClassUsage();
   for (const [apiVersion, kind] of classUsers) {
-    const type = types.find((t) => t.apiVersion === apiVersion && t.kind === kind);
+    const type = await resolveType(source.client, types, apiVersion, kind);
     if (!type || !wanted(type, selection)) continue;
     for (const ns of selection.namespaces) {
       for await (const object of listAll(source.client, type, ns, selection.selector)) {

@@ -40,13 +40,12 @@ export function MigrationDialog({ request, onClose }: { request: MigrationReques
       selection,
       target: targetOf(target, toNamespace && toNamespace !== namespace ? { [namespace]: toNamespace } : {}, dryRun),
     });
+  const cloudOf = (context: string) => (classes.data ? classes.data[context === fromContext ? 'sourceCloud' : 'targetCloud'] : contexts.find((c) => c.context === context)?.cloud ?? 'other').toUpperCase();
   const note = !ready
     ? 'Choose what to move and where.'
-    : classes.data
-      ? `${classes.data.sourceCloud.toUpperCase()} → ${classes.data.targetCloud.toUpperCase()}: each class in use gets the target's best match; pick another of the target's classes where you want.`
-      : classes.isError
-        ? 'The classes in use could not be read; the plan chooses them from what the target has.'
-        : 'Reading both clusters…';
+    : `${cloudOf(fromContext)} → ${cloudOf(toContext)}: ${
+        classes.isError ? 'the classes in use could not be read; the plan chooses them from what the target has.' : "each class in use gets the target's best match; pick another of the target's classes where you want."
+      }`;
   const classRows = classes.data ? (
     <ClassRows options={classes.data} picked={picked} onPick={(key, to) => setPicks({ key: pickKey, picked: { ...picked, [key]: to } })} />
   ) : (
