@@ -11,7 +11,7 @@ import { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
 import { kubeRequest } from '../../kube/http.ts';
 import { ClusterClient } from '../../kube/cluster-client.ts';
 import { KubeFleetService } from './fleet-service.ts';
-import type { ListedObject } from '../../../shared/kube-object.ts';
+import type { KubeEvent, ListedObject } from '../../../shared/kube-object.ts';
 import { listWatch } from '../../kube/list-watch.ts';
 import { Reflector } from '../../kube/reflector.ts';
 
@@ -242,7 +242,11 @@ describe('fleet service against the lab', () => {
     const admin = new KubeFleetService({ store: new KubeconfigStore([labKubeconfig]), contexts: ['eks-lab'] });
     try {
       await Promise.all([limited.synced(), admin.synced()]);
-      const pod = (await api.list<ListedObject>('v1', 'Pod', 'shop'))[0].metadata.name;
+      // a pod with events of its own (a long-running one's have expired; the nightly job's pods are new)
+      const pods = new Set((await api.list<ListedObject>('v1', 'Pod', 'shop')).map((p) => p.metadata.name));
+      const events = await api.list<KubeEvent>('v1', 'Event', 'shop');
+      const pod = events.map((e) => e.involvedObject?.name ?? '').find((name) => pods.has(name));
+      if (!pod) throw new Error('no pod in shop has events: the lab seeds the nightly-report CronJob, whose pods do');
       const denied = await limited.rootCause({ context: 'eks-lab', namespace: 'shop', pod });
       expect(denied.eventsNote).toBe('forbidden: list events in all namespaces');
       expect(denied.events).toEqual([]);
