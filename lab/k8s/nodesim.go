@@ -1,7 +1,10 @@
 package main
 
 // node-sim plays the kubelet of every Node carrying the simulated label: it heartbeats Leases
-// and node status, drives pod status (including injected faults) and serves usage metrics.
+// and node status, drives pod status (including injected faults) and serves usage metrics. Mover
+// pods (restic/restic) run for real (nodesim_runtime.go), container logs are served to the API
+// server (nodesim_kubelet.go, nodesim_logs.go), and the clouds' CSI drivers provision claims as
+// directories on this machine (nodesim_provisioner.go).
 
 import (
 	"context"
