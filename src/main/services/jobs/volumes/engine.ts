@@ -97,6 +97,11 @@ export class VolumeEngine {
     this.options.onProgress({ phase: this.phase, done, ...(total ? { total } : {}), ...(detail ? { detail } : {}), volumes: all });
   }
 
+  /** Whether an earlier run of the same command already backed the claim up. */
+  backedUp(claim: Claim): boolean {
+    return Boolean(this.journal(`backup/${claimKey(claim)}`)?.snapshot);
+  }
+
   /** The replicas an earlier, interrupted run found before it stopped the workload (the workload itself may still be at 0). */
   recordedReplicas(namespace: string, kind: string, name: string): number | undefined {
     return this.journal(`replicas/${namespace}/${kind}/${name}`)?.replicas;

@@ -200,6 +200,8 @@ describe("moving a migration's volumes", () => {
     const fixed = target();
     const { result: second } = await migrate(again, fixed);
     expect(again.writes.filter((w) => w.startsWith('POST') && w.includes('/jobs'))).toEqual(['POST /apis/batch/v1/namespaces/shop/jobs']);
+    // nothing to back up again: the writers keep running
+    expect(again.scaled).toEqual([]);
     expect(second.volumes?.[0]).toMatchObject({ verified: true, snapshot: 'abcdef12' });
     // verified and done: a third run starts afresh
     const third = source();

@@ -104,7 +104,9 @@ export class VolumeMigration {
     const source = options.source;
     try {
       await engine.checkRepository(source, this.claims[0].namespace);
-      const { backed, failed } = await engine.withWritersStopped(source, this.claims, () => engine.backup(source, this.claims));
+      // writers of claims an earlier run backed up keep running: their snapshot is reused
+      const pending = this.claims.filter((c) => !engine.backedUp(c));
+      const { backed, failed } = await engine.withWritersStopped(source, pending, () => engine.backup(source, this.claims));
       this.backed = backed;
       this.failed = failed;
     } catch (error) {
