@@ -29,6 +29,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -312,6 +313,12 @@ func (s *nodeSim) run(ctx context.Context, selector, metricsAddr string) error {
 	}
 	nodes, _ := s.nodes.List(labels.Everything())
 	klog.InfoS("node-sim running", "nodes", len(nodes), "pods", len(s.podsByNode.ListKeys()))
+	live := map[types.UID]bool{}
+	pods, _ := s.pods.List(labels.Everything())
+	for _, p := range pods {
+		live[p.UID] = true
+	}
+	s.runtime.prune(live)
 	s.synced.Store(true)
 
 	var wg sync.WaitGroup

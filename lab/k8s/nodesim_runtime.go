@@ -159,6 +159,24 @@ func (rt *moverRuntime) ensure(s *nodeSim, pod *v1.Pod) *podRun {
 	return r
 }
 
+// prune removes the directories of pods that are gone (deleted while node-sim was not running).
+// Namespace and pod names hold no "_", so a directory's name splits into the three.
+func (rt *moverRuntime) prune(live map[types.UID]bool) {
+	entries, err := os.ReadDir(rt.dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		parts := strings.Split(e.Name(), "_")
+		if !e.IsDir() || len(parts) != 3 || live[types.UID(parts[2])] {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(rt.dir, e.Name())); err != nil {
+			klog.ErrorS(err, "removing the directory of a deleted pod", "dir", e.Name())
+		}
+	}
+}
+
 // stop kills the pod's processes (TERM, then KILL after the grace period) and waits for them.
 func (rt *moverRuntime) stop(uid types.UID, grace time.Duration) {
 	rt.mu.Lock()

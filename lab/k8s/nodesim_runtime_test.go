@@ -15,6 +15,7 @@ import (
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/tools/record"
@@ -378,5 +379,23 @@ func TestLogs(t *testing.T) {
 	lines := simulatedLog(pod, cs, false)
 	if len(lines) != 2 || !strings.Contains(lines[0].text, "nginx:1.27") {
 		t.Errorf("simulated log %+v", lines)
+	}
+}
+
+func TestPruneRemovesTheDirectoriesOfGonePods(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"shop_backup-a_uid-live", "shop_backup-b_uid-gone", "not-a-pod"} {
+		if err := os.MkdirAll(filepath.Join(dir, name, "logs"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	newRuntime(dir, "", func(string) {}).prune(map[types.UID]bool{"uid-live": true})
+	entries, _ := os.ReadDir(dir)
+	var left []string
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if !slices.Equal(left, []string{"not-a-pod", "shop_backup-a_uid-live"}) {
+		t.Errorf("left %q", left)
 	}
 }
