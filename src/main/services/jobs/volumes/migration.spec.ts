@@ -126,7 +126,8 @@ const objects: KubeObject[] = [
   { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: 'shop' }, spec: { replicas: 3, volumeClaimTemplates: [{ metadata: { name: 'data' } }] } },
   { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' }, spec: { replicas: 2 } },
 ];
-const reader = { entries: async function* (filter: (ref: { kind: string }) => boolean) {
+const manifest = { entries: [{ kind: 'PersistentVolumeClaim' }] };
+const reader = { manifest, entries: async function* (filter: (ref: { kind: string }) => boolean) {
   for (const object of objects) if (filter({ kind: object.kind })) yield { object };
 } } as unknown as ArchiveReader;
 let archived: KubeObject[] = objects;
@@ -214,7 +215,7 @@ describe("moving a migration's volumes", () => {
     journal.record('replicas/shop/StatefulSet/db', { result: 'created', volume: { replicas: 5 } });
     journal.close();
     archived = objects.map((o) => (o.kind === 'StatefulSet' ? { ...o, spec: { ...(o.spec as object), replicas: 0 } } : o));
-    const stopped = { entries: async function* () {
+    const stopped = { manifest, entries: async function* () {
       for (const object of archived) yield { object };
     } } as unknown as ArchiveReader;
     const src = source();

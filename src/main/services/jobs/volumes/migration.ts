@@ -85,7 +85,8 @@ export class VolumeMigration {
   static async open(reader: ArchiveReader, options: VolumeMigrationOptions): Promise<VolumeMigration> {
     const objects: KubeObject[] = [];
     const kinds = new Set(['PersistentVolumeClaim', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob']);
-    for await (const entry of reader.entries((ref) => kinds.has(ref.kind))) objects.push(entry.object as KubeObject);
+    // an archive without claims is not read a second time
+    if (reader.manifest.entries.some((ref) => ref.kind === 'PersistentVolumeClaim')) for await (const entry of reader.entries((ref) => kinds.has(ref.kind))) objects.push(entry.object as KubeObject);
     const migration = new VolumeMigration(options, claimsOf(objects));
     const context = options.sourceContext;
     if (context && options.usedBytes && migration.claims.length) migration.usedBytes = await options.usedBytes(context).catch(() => undefined);
