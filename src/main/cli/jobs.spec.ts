@@ -69,3 +69,15 @@ describe('fleetdeck backup and restore on bad archive paths', () => {
     expect(await fleetdeck('restore', '--context', 'broken', '--from', file, '--allow-unsigned')).toEqual(failed('context "broken" references missing cluster "gone"'));
   });
 });
+
+describe('fleetdeck --volumes restic --repository-env', () => {
+  it('refuses a repository the clusters cannot reach, before the cluster is asked, without printing the password', async () => {
+    const env = path.join(dir, 'movers.env');
+    await writeFile(env, 'RESTIC_REPOSITORY=/srv/restic\nRESTIC_PASSWORD=hunter2-horse\n', { mode: 0o600 });
+    const result = await fleetdeck('migrate', '--from-context', 'lab', '--to-context', 'broken', '--volumes', 'restic', '--repository-env', env);
+    expect(result).toEqual(failed(`${env}: RESTIC_REPOSITORY must be a repository both clusters reach, starting with s3:, gs:, azure:, rest: (a local path or sftp: is not reachable from the clusters' pods)`));
+    expect(JSON.stringify(result)).not.toContain('hunter2');
+    const missing = await fleetdeck('backup', '--context', 'lab', '--out', path.join(dir, 'b.tar.gz'), '--volumes', 'restic', '--repository-env', path.join(dir, 'none.env'));
+    expect(missing.report.error).toBe(`cannot read --repository-env ${path.join(dir, 'none.env')}: ENOENT`);
+  });
+});
