@@ -58,6 +58,8 @@ const claimKey = (c: Claim) => `${c.namespace}/${c.name}`;
 /** Exit codes of restic 0.17 (restic's scripting documentation). */
 const NO_REPOSITORY = 10;
 const WRONG_PASSWORD = 12;
+/** opening (or creating) the repository takes seconds; a check still running after this will not end */
+const CHECK_TIMEOUT_MS = 300_000;
 
 export class VolumeEngine {
   private readonly options: VolumeEngineOptions;
@@ -131,7 +133,7 @@ export class VolumeEngine {
     this.note(client, 'Secret', namespace, secret.metadata.name);
   }
 
-  private async job(client: ClusterClient, job: KubeObject, follow?: { container: string; command: ResticCommand; claim: Claim; step: VolumeProgress['step'] }): Promise<MoverOutcome> {
+  private async job(client: ClusterClient, job: KubeObject, follow?: { container: string; command: ResticCommand; claim: Claim; step: VolumeProgress['step'] }, timeoutMs?: number): Promise<MoverOutcome> {
     this.note(client, 'Job', job.metadata.namespace!, job.metadata.name);
     const onLine = follow
       ? (line: string) => {
@@ -147,6 +149,7 @@ export class VolumeEngine {
       onWaiting: (detail) => this.report(detail),
       ...(this.options.signal ? { signal: this.options.signal } : {}),
       ...(this.options.pollMs ? { pollMs: this.options.pollMs } : {}),
+      ...(timeoutMs ? { timeoutMs } : {}),
     });
     return { ...outcome, ...(outcome.reason ? { reason: this.redact(outcome.reason) } : {}), ...(outcome.logTail ? { logTail: this.redact(outcome.logTail) } : {}) };
   }
@@ -165,8 +168,8 @@ export class VolumeEngine {
     this.report(displayRepository(this.options.env.RESTIC_REPOSITORY));
     await this.secret(source, namespace);
     const where = `the restic repository ${displayRepository(this.options.env.RESTIC_REPOSITORY)}`;
-    let outcome = await this.job(source, repositoryCheckJob(namespace, this.mover));
-    if (!outcome.ok && outcome.exitCode === NO_REPOSITORY) outcome = await this.job(source, repositoryInitJob(namespace, this.mover));
+    let outcome = await this.job(source, repositoryCheckJob(namespace, this.mover), undefined, CHECK_TIMEOUT_MS);
+    if (!outcome.ok && outcome.exitCode === NO_REPOSITORY) outcome = await this.job(source, repositoryInitJob(namespace, this.mover), undefined, CHECK_TIMEOUT_MS);
     if (!outcome.ok) {
       if (outcome.exitCode === WRONG_PASSWORD) throw new FleetdeckError('unauthorized', `${where} refused the password (RESTIC_PASSWORD of --repository-env); nothing was written on the target`);
       throw new FleetdeckError('unreachable', `${where} could not be opened from ${source.context} (${outcome.reason ?? 'failed'})${outcome.logTail ? `: ${outcome.logTail.split('\n').slice(-3).join(' / ')}` : ''}; nothing was written on the target`);

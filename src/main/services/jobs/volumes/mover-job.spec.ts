@@ -72,6 +72,11 @@ describe('a mover Job', () => {
     expect(requests.slice(0, 3)).toEqual(['POST /apis/batch/v1/namespaces/shop/jobs', 'DELETE /apis/batch/v1/namespaces/shop/jobs/fleetdeck-backup-data?propagationPolicy=Background', 'GET /apis/batch/v1/namespaces/shop/jobs/fleetdeck-backup-data']);
   });
 
+  it('fails a Job that does not end in its time, saying how its pod is', async () => {
+    const { client } = cluster([{ job: {}, pod: { phase: 'Pending', containerStatuses: [] } }]);
+    await expect(runMoverJob(client, job, { logs: logs({}), pollMs: 1, timeoutMs: 5 })).resolves.toEqual({ ok: false, pod: 'fleetdeck-backup-data-x1', reason: 'did not end within 0.005 s (pod fleetdeck-backup-data-x1: Pending)' });
+  });
+
   it('stops when cancelled', async () => {
     const { client } = cluster([{ job: {}, pod: running }]);
     const controller = new AbortController();

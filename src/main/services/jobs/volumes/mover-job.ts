@@ -54,6 +54,8 @@ export interface RunOptions {
   /** a container waiting for a reason that does not fix itself (image pull, bad config) fails the Job after this */
   stuckMs?: number;
   logs?: PodLogs;
+  /** a Job that has not ended by then fails (a quick check that hangs: a pod never scheduled, a store that never answers) */
+  timeoutMs?: number;
 }
 
 const jobs = (namespace: string) => `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs`;
@@ -90,6 +92,7 @@ export async function runMoverJob(client: ClusterClient, job: KubeObject, option
   const following = new AbortController();
   const streams: Promise<void>[] = [];
   const stuckSince = new Map<string, number>();
+  const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
   const cancel = () => following.abort();
   options.signal?.addEventListener('abort', cancel, { once: true });
   try {
@@ -123,6 +126,7 @@ export async function runMoverJob(client: ClusterClient, job: KubeObject, option
         if (waiting?.reason) options.onWaiting?.(`${pod.metadata.name}: ${waiting.reason}`);
         else if (unscheduled) options.onWaiting?.(`${pod.metadata.name}: not scheduled (${unscheduled.message ?? unscheduled.reason ?? 'pending'})`);
       }
+      if (Date.now() > deadline) return { ok: false, ...(pod ? { pod: pod.metadata.name } : {}), reason: `did not end within ${options.timeoutMs! / 1000} s${pod ? ` (pod ${pod.metadata.name}: ${pod.status?.phase ?? 'unknown'})` : ' (no pod was created)'}` };
       await sleep(pollMs);
     }
   } finally {
