@@ -307,6 +307,7 @@ export class VolumeEngine {
       const comparison = compareManifests(source, restored);
       if (!source.size) return void results.push(this.failedResult(claim, namespace, seconds, `the snapshot ${snapshot} holds no listing of the source volume to verify against`));
       const verified = comparison.mismatches === 0;
+      this.update(claim, 'restore', { bytesDone: comparison.bytes, bytesTotal: comparison.bytes, filesDone: comparison.files, filesTotal: comparison.files, eta: 0, done: true });
       this.options.throughput.record('restore', comparison.bytes, (Date.now() - started) / 1000);
       this.record(key, { snapshot, files: comparison.files, bytes: comparison.bytes, seconds, verified, mismatches: comparison.mismatches });
       results.push({ ...base, bytes: comparison.bytes, files: comparison.files, seconds: Math.round(seconds), state: 'restored', verified, mismatches: comparison.mismatches, ...(comparison.named.length ? { mismatched: comparison.named } : {}) });

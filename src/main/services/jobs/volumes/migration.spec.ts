@@ -175,6 +175,7 @@ describe("moving a migration's volumes", () => {
     expect(src.left()).toEqual([]);
     expect(dst.left()).toEqual([]);
     expect(progress.some((p) => p.volumes?.some((v) => v.step === 'backup' && v.bytesDone === 200 && v.bytesTotal === 200 && v.filesDone === 2))).toBe(true);
+    expect(progress.at(-1)?.volumes).toEqual([{ namespace: 'shop', claim: 'data-db-0', step: 'restore', bytesDone: 9, bytesTotal: 9, filesDone: 2, filesTotal: 2, eta: 0 }]);
     // the password went to the clusters in the Secret only; nothing Fleetdeck shows or keeps holds it
     expect(JSON.stringify({ result, progress })).not.toContain(PASSWORD);
   });
