@@ -32,6 +32,7 @@ const (
 	moverRepository = "docker.io/restic/restic"
 	faultKill       = "kill" // pod annotation: SIGKILL the pod's running processes once
 	stopGrace       = 10 * time.Second
+	maxLogLine      = 16 << 10
 )
 
 // isMoverPod reports whether the pod runs for real: one of its containers uses the mover image.
@@ -323,6 +324,7 @@ func (rt *moverRuntime) runOnce(ctx context.Context, s *nodeSim, pod *v1.Pod, r 
 	if err := writeJSON(specPath, spec); err != nil {
 		return rt.exited(r, c.Name, id, metav1.Now(), 128, "StartError", err.Error()), nil
 	}
+	defer os.Remove(specPath) // it holds the resolved env, secrets included
 	self, err := os.Executable()
 	if err != nil {
 		return rt.exited(r, c.Name, id, metav1.Now(), 128, "StartError", err.Error()), nil
@@ -450,6 +452,11 @@ func (l *lineStamper) Write(p []byte) (int, error) {
 		i := slices.Index(p, '\n')
 		if i < 0 {
 			l.partial = append(l.partial, p...)
+			if len(l.partial) >= maxLogLine { // as the CRI splits long lines
+				if err := l.emit(); err != nil {
+					return n, err
+				}
+			}
 			break
 		}
 		l.partial = append(l.partial, p[:i+1]...)
