@@ -150,13 +150,20 @@ function volumeLine(v: NonNullable<Progress['volumes']>[number]): string {
 function progressPrinter(): (p: Progress) => void {
   let phase = '';
   let last = 0;
+  const printed = new Map<string, string>();
   return (p) => {
     const now = Date.now();
     if (p.phase === phase && now - last < 2_000 && p.phase !== 'waiting') return;
     phase = p.phase;
     last = now;
     if (p.volumes?.length) {
-      for (const v of p.volumes) process.stderr.write(`fleetdeck: ${printable(volumeLine(v))}\n`);
+      // a volume that has not moved since the last line is not repeated
+      for (const v of p.volumes) {
+        const line = volumeLine(v);
+        if (printed.get(`${v.namespace}/${v.claim}`) === line) continue;
+        printed.set(`${v.namespace}/${v.claim}`, line);
+        process.stderr.write(`fleetdeck: ${printable(line)}\n`);
+      }
       return;
     }
     const count = p.total ? ` ${p.done}/${p.total}` : p.done ? ` ${p.done}` : '';
