@@ -118,9 +118,18 @@ export class VolumeEngine {
     this.options.journal?.record(key, { result: 'created', volume });
   }
 
-  /** The per-run Secret in a namespace: replaced when an interrupted run left one. */
-  private async secret(client: ClusterClient, namespace: string): Promise<void> {
-    if (this.made.get(client)?.some((o) => o.kind === 'Secret' && o.namespace === namespace)) return;
+  /** movers of one namespace started at once wait for the same Secret */
+  private readonly secrets = new Map<ClusterClient, Map<string, Promise<void>>>();
+
+  /** The per-run Secret in a namespace, made once: replaced when an interrupted run left one. */
+  private secret(client: ClusterClient, namespace: string): Promise<void> {
+    const made = this.secrets.get(client) ?? new Map<string, Promise<void>>();
+    this.secrets.set(client, made);
+    if (!made.has(namespace)) made.set(namespace, this.createSecret(client, namespace));
+    return made.get(namespace)!;
+  }
+
+  private async createSecret(client: ClusterClient, namespace: string): Promise<void> {
     const secret = moverSecret(namespace, this.mover, this.options.env);
     const collection = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
     let res = await client.request('POST', collection, { body: secret });
@@ -369,6 +378,7 @@ export class VolumeEngine {
       }
     }
     this.made.clear();
+    this.secrets.clear();
     return left;
   }
 
