@@ -105,6 +105,16 @@ export class LabApi {
     return items;
   }
 
+  /** A namespace pods can be created in: the API server refuses a pod until the controller manager made the namespace's default ServiceAccount. */
+  async namespace(name: string, timeoutMs = 30_000): Promise<void> {
+    await this.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    for (const deadline = Date.now() + timeoutMs; ; await new Promise((resolve) => setTimeout(resolve, 100))) {
+      const found = await this.request('GET', `/api/v1/namespaces/${name}/serviceaccounts/default`).then(() => true, () => false);
+      if (found) return;
+      if (Date.now() > deadline) throw new Error(`namespace ${name}: no default ServiceAccount after ${timeoutMs / 1000} s`);
+    }
+  }
+
   async ready(): Promise<boolean> {
     return (await this.request<string>('GET', '/readyz', undefined, undefined, 2_000).catch(() => undefined)) !== undefined;
   }

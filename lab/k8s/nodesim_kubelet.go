@@ -3,8 +3,9 @@ package main
 // The nodes' kubelet endpoint. The API server reaches kubelets through its egress selector
 // ("cluster" traffic over HTTP CONNECT on a unix socket): node-sim answers a CONNECT to a
 // simulated node's address itself, with TLS under a serving certificate for that node signed by
-// the lab CA, and serves container logs there. A CONNECT to a loopback address (an admission
-// webhook of the lab) is passed through; anything else is refused, so that the lab never dials
+// the lab CA, and serves container logs there. A CONNECT to an address of this machine (an
+// admission webhook of the lab, a test's stand-in for a pod) is passed through; anything else is
+// refused, so that the lab never dials
 // the nodes' and pods' made-up addresses.
 
 import (
@@ -139,7 +140,7 @@ func (k *kubeletServer) handleConnect(ctx context.Context, conn net.Conn) {
 		}
 		return
 	}
-	if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+	if ip := net.ParseIP(host); host == "localhost" || ip != nil && (ip.IsLoopback() || isOwnAddress(ip)) {
 		upstream, err := (&net.Dialer{Timeout: 10 * time.Second}).DialContext(ctx, "tcp", req.Host)
 		if err != nil {
 			reply(http.StatusBadGateway, err.Error())
@@ -151,7 +152,19 @@ func (k *kubeletServer) handleConnect(ctx context.Context, conn net.Conn) {
 		conn.Close()
 		return
 	}
-	reply(http.StatusBadGateway, fmt.Sprintf("node-sim: %s is neither a simulated node's kubelet nor a loopback address; the lab reaches nothing else", req.Host))
+	reply(http.StatusBadGateway, fmt.Sprintf("node-sim: %s is neither a simulated node's kubelet nor an address of this machine; the lab reaches nothing else", req.Host))
+}
+
+// isOwnAddress: one of this machine's interface addresses, where lab tests run servers that stand
+// in for pods (a Prometheus behind a Service the API server proxies to).
+func isOwnAddress(ip net.IP) bool {
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.Equal(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // nodeAt is the simulated node with that address (or name) whose kubelet listens on port.

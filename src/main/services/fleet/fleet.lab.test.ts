@@ -112,7 +112,7 @@ describe('fleet service against the lab', () => {
     try {
       await fleet.synced();
       await fleet.problems({});
-      await api.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+      await api.namespace(namespace);
       await api.apply({
         apiVersion: 'v1',
         kind: 'Pod',

@@ -38,8 +38,9 @@ describe('federated PromQL against the lab Prometheus servers', () => {
     // aks-lab pointed at gke-lab's Prometheus, whose external label says cluster="gke-lab"
     const set = await own.setEndpoints({ context: 'aks-lab', prometheus: labUrls('gke-lab').prometheus });
     expect(set.prometheus).toEqual({ location: labUrls('gke-lab').prometheus, source: 'settings' });
-    const result = await own.query({ query: 'up{job="apiserver"}', contexts: ['aks-lab'] });
-    expect(result.series.map((s) => [s.cluster, s.metric.cluster])).toEqual([['aks-lab', 'gke-lab']]);
+    // a Prometheus the lab has just (re)started has no sample until its first scrape
+    const labelled = async () => (await own.query({ query: 'up{job="apiserver"}', contexts: ['aks-lab'] })).series.map((s) => [s.cluster, s.metric.cluster]);
+    await expect.poll(labelled, { timeout: 60_000, interval: 2_000 }).toEqual([['aks-lab', 'gke-lab']]);
     const reset = await own.setEndpoints({ context: 'aks-lab', prometheus: null });
     expect(reset.prometheus?.source).toBe('kubeconfig');
     await expect(own.setEndpoints({ context: 'nope', prometheus: null })).rejects.toThrow(/context "nope" not found/);
