@@ -20,6 +20,8 @@ export interface Component {
   ready(): Promise<boolean>;
   /** picks up a rewritten config file without a restart */
   reload?(): Promise<unknown>;
+  /** how long it may take to answer once started (default 60 s) */
+  readyTimeoutMs?: number;
 }
 
 const portOpen = (port: number) =>
@@ -38,7 +40,7 @@ export async function stop(component: Component): Promise<void> {
 const httpOk = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined))?.ok ?? false;
 
 /** Starts a component unless it already runs, then waits until it answers. */
-export async function ensure(component: Component, timeoutMs = 60_000): Promise<void> {
+export async function ensure(component: Component, timeoutMs = component.readyTimeoutMs ?? 60_000): Promise<void> {
   let record = findRecord(component.name);
   if (record && (await component.ready())) {
     await component.reload?.();
@@ -204,12 +206,13 @@ export function controlPlane(c: LabCluster): Component[] {
       `--web.listen-address=127.0.0.1:${c.ports.alertmanager}`,
       '--cluster.listen-address=',
     ], () => httpOk(`http://127.0.0.1:${c.ports.alertmanager}/-/ready`), reload(c.ports.alertmanager)),
-    component('prometheus', c.ports.prometheus, '/usr/bin/prometheus', [
+    // it replays its write-ahead log first: after a benchmark's 15,000 pods, minutes
+    { ...component('prometheus', c.ports.prometheus, '/usr/bin/prometheus', [
       `--config.file=${monitoring.prometheus}`,
       `--storage.tsdb.path=${path.join(c.dir, 'prometheus-data')}`,
       '--storage.tsdb.retention.time=30d',
       `--web.listen-address=127.0.0.1:${c.ports.prometheus}`,
       '--web.enable-lifecycle',
-    ], () => httpOk(`http://127.0.0.1:${c.ports.prometheus}/-/ready`), reload(c.ports.prometheus)),
+    ], () => httpOk(`http://127.0.0.1:${c.ports.prometheus}/-/ready`), reload(c.ports.prometheus)), readyTimeoutMs: 300_000 },
   ];
 }
