@@ -3,6 +3,7 @@ import type { Cloud } from '../cloud.ts';
 import type { IngressRole, StorageFamily, StorageTier } from '../cloud-profiles.ts';
 import type { ClassChoice } from '../migration/class-choice.ts';
 import type { JobReport, ObjectResult } from '../migration/report.ts';
+import type { ResticCommand, ResticProgress } from '../migration/restic-progress.ts';
 import { backupWorkloadKinds } from '../kube-object.ts';
 import { defineService, type Event } from '../rpc.ts';
 import { namespaceName } from './names.ts';
@@ -12,18 +13,10 @@ export type TaskKind = 'backup' | 'restore' | 'migrate';
 export type TaskState = 'running' | 'Completed' | 'PartiallyFailed' | 'Failed' | 'cancelled' | 'interrupted';
 
 /** One volume's copy while a migration moves it, from its mover's restic progress. */
-export interface VolumeProgress {
+export interface VolumeProgress extends Pick<ResticProgress, 'bytesDone' | 'bytesTotal' | 'filesDone' | 'filesTotal' | 'rate' | 'eta'> {
   namespace: string;
   claim: string;
-  step: 'backup' | 'restore';
-  bytesDone: number;
-  bytesTotal: number;
-  filesDone: number;
-  filesTotal: number;
-  /** bytes per second */
-  rate?: number;
-  /** seconds left */
-  eta?: number;
+  step: ResticCommand;
 }
 
 /** Long work as the jobs center shows it (DESIGN.md "Long work is a Task"). */
