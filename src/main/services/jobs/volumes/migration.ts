@@ -15,10 +15,11 @@ import type { Progress } from '../progress.ts';
 import type { RestoreVolumes } from '../restore.ts';
 import { claimsOf, planVolumes, scalable, type ClaimInfo } from './claims.ts';
 import { VolumeEngine, type Backed, type VolumeEngineOptions } from './engine.ts';
-import { checkRepositoryEnv } from './repository.ts';
+import { checkRepositoryEnv, type RepositoryEnv } from './repository.ts';
 import { ThroughputStore } from './throughput.ts';
 
-export type VolumesInput = z.infer<typeof volumesInput>;
+/** the volumes of a run, its repository read from an env file or taken from the vault */
+export type VolumesInput = Omit<z.infer<typeof volumesInput>, 'repository'> & { repository: RepositoryEnv };
 /** kubelet_volume_stats_used_bytes of a context's claims, by "namespace/claim"; undefined when it has no Prometheus */
 export type UsedBytes = (context: string) => Promise<Map<string, number> | undefined>;
 
