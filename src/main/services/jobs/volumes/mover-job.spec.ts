@@ -77,6 +77,24 @@ describe('a mover Job', () => {
     await expect(runMoverJob(client, job, { logs: logs({}), pollMs: 1, timeoutMs: 5 })).resolves.toEqual({ ok: false, pod: 'fleetdeck-backup-data-x1', reason: 'did not end within 0.005 s (pod fleetdeck-backup-data-x1: Pending)' });
   });
 
+  it('fails a pod that is never scheduled instead of waiting for it forever, saying why it waits', async () => {
+    const { client } = cluster([{ job: {}, pod: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient memory.' }] } }]);
+    const outcome = await runMoverJob(client, job, { logs: logs({}), pollMs: 1, startMs: 5 });
+    expect(outcome).toEqual({ ok: false, pod: 'fleetdeck-backup-data-x1', reason: 'its pod did not start within 0.005 s: not scheduled (0/3 nodes are available: 3 Insufficient memory.)' });
+  });
+
+  it('fails a Job that never makes a pod (a quota, an admission webhook)', async () => {
+    const { client } = cluster([{ job: {} }]);
+    const outcome = await runMoverJob(client, job, { logs: logs({}), pollMs: 1, startMs: 5 });
+    expect(outcome).toEqual({ ok: false, reason: 'its pod did not start within 0.005 s: no pod was created (the Job\'s events say why)' });
+  });
+
+  it('does not count a running mover as not started', async () => {
+    const { client } = cluster([{ job: {}, pod: running }, { job: {}, pod: running }, { job: {}, pod: running }, { job: { conditions: [{ type: 'Complete', status: 'True' }] }, pod: running }]);
+    const outcome = await runMoverJob(client, job, { logs: logs({}), pollMs: 5, startMs: 1 });
+    expect(outcome.ok).toBe(true);
+  });
+
   it('stops when cancelled', async () => {
     const { client } = cluster([{ job: {}, pod: running }]);
     const controller = new AbortController();

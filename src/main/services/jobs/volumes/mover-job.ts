@@ -56,11 +56,15 @@ export interface RunOptions {
   logs?: PodLogs;
   /** a Job that has not ended by then fails (a quick check that hangs: a pod never scheduled, a store that never answers) */
   timeoutMs?: number;
+  /** a pod none of whose containers has started by then (never scheduled, a claim never bound, no pod made at all) fails the Job */
+  startMs?: number;
 }
 
 const jobs = (namespace: string) => `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs`;
 const STUCK = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError']);
 const TAIL_LINES = 20;
+/** room for a cluster autoscaler to add a node and a volume to attach */
+const START_MS = 10 * 60_000;
 
 /** Deletes a Job and its pods; resolves once the Job is gone (its pods follow it). */
 export async function deleteJob(client: ClusterClient, namespace: string, name: string, waitMs = 60_000): Promise<void> {
@@ -81,6 +85,7 @@ export async function runMoverJob(client: ClusterClient, job: KubeObject, option
   const logs = options.logs ?? apiPodLogs(client);
   const pollMs = options.pollMs ?? 1_000;
   const stuckMs = options.stuckMs ?? 120_000;
+  const startMs = options.startMs ?? START_MS;
   let created = await client.request('POST', jobs(namespace), { body: job });
   if (created.status === 409) {
     await deleteJob(client, namespace, name);
@@ -92,6 +97,8 @@ export async function runMoverJob(client: ClusterClient, job: KubeObject, option
   const following = new AbortController();
   const streams: Promise<void>[] = [];
   const stuckSince = new Map<string, number>();
+  /** since when each pod (or, before the first, the Job) has been waiting for a first container to start */
+  const pendingSince = new Map<string, number>([['', Date.now()]]);
   const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
   const cancel = () => following.abort();
   options.signal?.addEventListener('abort', cancel, { once: true });
@@ -123,9 +130,16 @@ export async function runMoverJob(client: ClusterClient, job: KubeObject, option
           stuckSince.set(pod.metadata.name, since);
           if (Date.now() - since > stuckMs) return { ok: false, pod: pod.metadata.name, reason: `${waiting.reason}: ${waiting.message ?? ''}`.trim() };
         }
-        if (waiting?.reason) options.onWaiting?.(`${pod.metadata.name}: ${waiting.reason}`);
-        else if (unscheduled) options.onWaiting?.(`${pod.metadata.name}: not scheduled (${unscheduled.message ?? unscheduled.reason ?? 'pending'})`);
-      }
+        const why = waiting?.reason ? waiting.reason : unscheduled ? `not scheduled (${unscheduled.message ?? unscheduled.reason ?? 'pending'})` : undefined;
+        if (why) options.onWaiting?.(`${pod.metadata.name}: ${why}`);
+        pendingSince.set('', Date.now());
+        if (statuses.some((s) => s.state?.running || s.state?.terminated)) pendingSince.delete(pod.metadata.name);
+        else {
+          const since = pendingSince.get(pod.metadata.name) ?? Date.now();
+          pendingSince.set(pod.metadata.name, since);
+          if (Date.now() - since > startMs) return { ok: false, pod: pod.metadata.name, reason: `its pod did not start within ${startMs / 1000} s: ${why ?? pod.status?.phase ?? 'pending'}` };
+        }
+      } else if (Date.now() - pendingSince.get('')! > startMs) return { ok: false, reason: `its pod did not start within ${startMs / 1000} s: no pod was created (the Job's events say why)` };
       if (Date.now() > deadline) return { ok: false, ...(pod ? { pod: pod.metadata.name } : {}), reason: `did not end within ${options.timeoutMs! / 1000} s${pod ? ` (pod ${pod.metadata.name}: ${pod.status?.phase ?? 'unknown'})` : ' (no pod was created)'}` };
       await sleep(pollMs);
     }
