@@ -1,8 +1,10 @@
-import { backupInput, migrateInput, restoreInput } from '../../shared/contract/jobs.ts';
+import type { z } from 'zod';
+import { backupInput, migrateInput, restoreInput, type targetInput } from '../../shared/contract/jobs.ts';
 import { FleetdeckError, messageOf } from '../../shared/errors.ts';
 import { backupWorkloadKinds } from '../../shared/kube-object.ts';
 import { countResults, exitCodeFor, type JobReport } from '../../shared/migration/report.ts';
 import { readRegularFile } from '../base/files.ts';
+import type { TargetOptions } from '../services/jobs/job-runner.ts';
 import type { Progress } from '../services/jobs/progress.ts';
 import { readRepositoryEnv } from '../services/jobs/volumes/repository.ts';
 import { formatBytes } from '../../shared/quantity.ts';
@@ -60,6 +62,12 @@ function volumes(values: CommandInput<typeof volumeOptions>['values']): (() => P
   if (!file) throw new FleetdeckError('invalid-input', '--volumes restic needs --repository-env FILE (RESTIC_REPOSITORY, RESTIC_PASSWORD and the store\'s credentials)');
   if (!/^\d+$/.test(parallel) || Number(parallel) < 1 || Number(parallel) > 16) throw new FleetdeckError('invalid-input', `--parallel takes a whole number from 1 to 16, got "${parallel}"`);
   return async () => ({ mover: 'restic', repository: await readRepositoryEnv(file), live, parallel: Number(parallel) });
+}
+
+/** The checked target options with the volumes' settings read from --repository-env. */
+async function runTarget(target: z.infer<typeof targetInput>, moving: ReturnType<typeof volumes>): Promise<TargetOptions> {
+  const { volumes: _, ...rest } = target;
+  return { ...rest, ...(moving ? { volumes: await moving() } : {}) };
 }
 
 /** The target options of restore and migrate. */
@@ -260,7 +268,7 @@ export const restore = defineCommand({
       run: ({ runner }) =>
         job(json, 'restore', async () => {
           const passphrase = passphraseFile ? await readPassphrase(passphraseFile) : undefined;
-          return runner.restore({ ...input, from, ...(passphrase ? { passphrase } : {}), target: { ...input.target, ...(moving ? { volumes: await moving() } : {}) } }, progressPrinter());
+          return runner.restore({ ...input, from, ...(passphrase ? { passphrase } : {}), target: await runTarget(input.target, moving) }, progressPrinter());
         }),
     };
   },
@@ -274,6 +282,6 @@ export const migrate = defineCommand({
     if (values.context) throw new FleetdeckError('invalid-input', 'migrate takes --from-context and --to-context, not --context');
     const input = accepted('migrate', migrateInput, { fromContext: values['from-context'], toContext: values['to-context'], selection: selection(values), target: target(values) }, fields);
     const moving = volumes(values);
-    return { contexts: [input.fromContext, input.toContext], run: ({ runner }) => job(json, 'migrate', async () => runner.migrate({ ...input, target: { ...input.target, ...(moving ? { volumes: await moving() } : {}) } }, progressPrinter())) };
+    return { contexts: [input.fromContext, input.toContext], run: ({ runner }) => job(json, 'migrate', async () => runner.migrate({ ...input, target: await runTarget(input.target, moving) }, progressPrinter())) };
   },
 });

@@ -125,11 +125,20 @@ export interface VaultEntry {
   kubeconfig: string;
 }
 
+/** A restic repository the user saved for volume movers: its settings, credentials included. */
+export interface VaultRepository {
+  name: string;
+  addedAt: string;
+  env: Record<string, string>;
+}
+
 export interface VaultData {
   version: 1;
   entries: VaultEntry[];
   /** context name → the name the user gave it in Fleetdeck */
   displayNames: Record<string, string>;
+  /** absent in vaults written before repositories could be saved */
+  repositories?: VaultRepository[];
 }
 
 const empty = (): VaultData => ({ version: 1, entries: [], displayNames: {} });
@@ -145,7 +154,7 @@ function unseal(sealed: Buffer, key: Buffer): VaultData | undefined {
   }
 }
 
-/** Imported kubeconfigs and display names, encrypted at rest with AES-256-GCM. */
+/** Imported kubeconfigs, display names and saved restic repositories, encrypted at rest with AES-256-GCM. */
 export class Vault {
   readonly file: string;
   private readonly keyFile: string;

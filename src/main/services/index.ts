@@ -8,6 +8,7 @@ import { KubeFleetService } from './fleet/fleet-service.ts';
 import { KubeGitOpsService } from './gitops/gitops-service.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { JobsCenter } from './jobs/jobs-center.ts';
+import { SavedRepositories } from './jobs/saved-repositories.ts';
 import { LocalManifestsService } from './manifests/manifests-service.ts';
 import { MonitoringSettings } from './monitoring/endpoints.ts';
 import { KubeMonitoringService } from './monitoring/monitoring-service.ts';
@@ -40,12 +41,13 @@ export type Services = FleetdeckApi & {
 
 /** The composition root shared by the Electron main process, the web shell and the CLI. */
 export function createServices(options: ServicesOptions): Services {
-  const store = new KubeconfigStore(kubeconfigPaths(options.kubeconfig), new Vault(options.dataDir, options.keys));
+  const vault = new Vault(options.dataDir, options.keys);
+  const store = new KubeconfigStore(kubeconfigPaths(options.kubeconfig), vault);
   const runner = new JobRunner({ store, keys: options.keys, dir: options.dataDir, usedBytes: (context) => claimsUsedBytes(monitoring, context) });
   const manifests = new LocalManifestsService({ dataDir: options.dataDir, workspaces: options.workspaces, pickFolder: options.pickFolder });
   const fleet = new KubeFleetService({ store, contexts: options.contexts });
   const gitops = new KubeGitOpsService({ store, render: (workspace, overlay, allowRemote) => manifests.render({ root: workspace, dir: overlay, allowRemote }).then((r) => r.yaml) });
-  const jobs = new JobsCenter(runner, options.dataDir);
+  const jobs = new JobsCenter(runner, options.dataDir, new SavedRepositories(vault));
   const monitoring = new KubeMonitoringService({ store, settings: new MonitoringSettings(options.dataDir) });
   return {
     clusters: new KubeconfigClustersService({ store }),

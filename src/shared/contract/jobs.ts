@@ -81,14 +81,31 @@ export const selectionInput = z
     workloads: z.array(z.object({ kind: z.enum(backupWorkloadKinds), name }).strict()).max(100).optional(),
   })
   .strict();
+/** A restic repository saved in the app, as the renderer sees it: where it is and which settings it has, never their values. */
+export interface RepositorySummary {
+  name: string;
+  /** RESTIC_REPOSITORY without user, password or query */
+  location: string;
+  /** the names of the settings saved with it (RESTIC_PASSWORD, AWS_ACCESS_KEY_ID…) */
+  variables: string[];
+  addedAt: string;
+}
+
+export const repositoryName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, 'a name of letters, digits, spaces, dots, dashes and underscores (at most 64)');
+const repositoryEnv = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names').max(128), z.string().max(16_384));
+/** the env file's text: RESTIC_REPOSITORY, RESTIC_PASSWORD and the store's credentials, as KEY=VALUE lines */
+export const saveRepositoryInput = z.object({ name: repositoryName, env: z.string().min(1).max(64 * 1024) }).strict();
+export const repositoryRef = z.object({ name: repositoryName }).strict();
+
 /**
- * restic mover Jobs for the claims' data. repository holds RESTIC_REPOSITORY, RESTIC_PASSWORD and
- * the store's credentials: it reaches the clusters only in per-run Secrets and is never kept with a task.
+ * restic mover Jobs for the claims' data. The repository's settings (RESTIC_REPOSITORY,
+ * RESTIC_PASSWORD and the store's credentials) come with the request, or from a repository saved in
+ * the vault; they reach the clusters only in per-run Secrets and are never kept with a task.
  */
 export const volumesInput = z
   .object({
     mover: z.literal('restic'),
-    repository: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names').max(128), z.string().max(16_384)),
+    repository: z.union([z.object({ env: repositoryEnv }).strict(), z.object({ saved: repositoryName }).strict()]),
     /** copy while the writers run (crash-consistent at best) instead of stopping them */
     live: z.boolean(),
     /** claims copied at once */
@@ -136,6 +153,11 @@ export interface JobsService {
   cancel(input: z.infer<typeof taskRef>): Promise<void>;
   /** runs an interrupted, failed or cancelled task again; its journal skips what was done */
   resume(input: z.infer<typeof resumeInput>): Promise<TaskInfo>;
+  /** the restic repositories saved in the vault, without their settings' values */
+  repositories(input?: void): Promise<RepositorySummary[]>;
+  /** checks the env text (a repository both clusters reach, a password) and saves it in the vault under name, replacing one of that name */
+  saveRepository(input: z.infer<typeof saveRepositoryInput>): Promise<RepositorySummary>;
+  forgetRepository(input: z.infer<typeof repositoryRef>): Promise<void>;
   onDidChangeTask: Event<TaskInfo>;
 }
 
@@ -151,6 +173,9 @@ export const jobsContract = defineService<JobsService>({
     startMigrate: migrateInput,
     cancel: taskRef,
     resume: resumeInput,
+    repositories: z.void(),
+    saveRepository: saveRepositoryInput,
+    forgetRepository: repositoryRef,
   },
   events: ['onDidChangeTask'],
 });

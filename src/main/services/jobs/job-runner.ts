@@ -20,8 +20,8 @@ import { restore, type RestoreVolumes } from './restore.ts';
 import { backupVolumes, VolumeMigration, type UsedBytes, type VolumesInput } from './volumes/migration.ts';
 import type { KubeObject } from '../../../shared/kube-object.ts';
 
-/** Where and how a restore writes: mappings, target cloud, conflict policy, dry-run, verification. */
-export type TargetOptions = z.infer<typeof targetInput>;
+/** Where and how a restore writes: mappings, target cloud, conflict policy, dry-run, verification, and the volumes' mover with its repository's settings. */
+export type TargetOptions = Omit<z.infer<typeof targetInput>, 'volumes'> & { volumes?: VolumesInput };
 
 export interface JobRunnerOptions {
   store: KubeconfigStore;

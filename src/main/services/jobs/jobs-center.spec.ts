@@ -6,6 +6,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ArchiveReader, ArchiveWriter } from './archive.ts';
 import type { JobRunner } from './job-runner.ts';
 import { fileNameSegment, JobsCenter } from './jobs-center.ts';
+import { FileKeyStore, Vault } from '../../kube/vault.ts';
+import { SavedRepositories } from './saved-repositories.ts';
+
+const savedIn = (home: string) => new SavedRepositories(new Vault(home, new FileKeyStore(home)));
 
 describe('fileNameSegment', () => {
   it('turns a context name into one readable file-name segment', () => {
@@ -36,7 +40,7 @@ describe('the archive list', () => {
   beforeEach(() => {
     home = mkdtempSync(path.join(tmpdir(), 'fleetdeck-center-'));
     // listing never runs a job
-    center = new JobsCenter({} as JobRunner, home);
+    center = new JobsCenter({} as JobRunner, home, savedIn(home));
   });
   afterEach(() => rm(home, { recursive: true, force: true }));
 
@@ -84,12 +88,12 @@ describe('disposing the jobs center', () => {
         return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
       },
     } as unknown as JobRunner;
-    const center = new JobsCenter(runner, home);
+    const center = new JobsCenter(runner, home, savedIn(home));
     const { id } = await center.startBackup({ context: 'aks-lab', selection: { namespaces: ['shop'] } });
     await running;
     center.dispose();
     await expect.poll(async () => (await center.get({ id })).info).toMatchObject({ state: 'interrupted', resumable: true, cancellable: false });
-    expect((await new JobsCenter(runner, home).get({ id })).info.state).toBe('interrupted');
+    expect((await new JobsCenter(runner, home, savedIn(home)).get({ id })).info.state).toBe('interrupted');
     await rm(home, { recursive: true, force: true });
   });
 });
@@ -101,24 +105,52 @@ describe('a task that moves volume data', () => {
   });
   afterEach(() => rm(home, { recursive: true, force: true }));
 
-  it('hands the repository settings to the run, never writes them with the task, and asks for them again to resume', async () => {
-    const password = 'correct horse battery staple';
-    const repository = { RESTIC_REPOSITORY: 's3:s3.example/acme', RESTIC_PASSWORD: password, AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMIK7MDENG' };
-    let received: unknown;
-    const runner = {
+  const password = 'correct horse battery staple';
+  const repository = { RESTIC_REPOSITORY: 's3:s3.example/acme', RESTIC_PASSWORD: password, AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMIK7MDENG' };
+  const envText = Object.entries(repository).map(([k, v]) => `${k}=${v}`).join('\n');
+  /** a runner whose migrations fail at once, keeping the repository settings each was given */
+  const failingRunner = (received: unknown[]) =>
+    ({
       migrate: async (input: { target: { volumes?: { repository: Record<string, string> } } }) => {
-        received = input.target.volumes?.repository;
+        received.push(input.target.volumes?.repository);
         return { state: 'Failed', counts: { created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0 }, items: [], transforms: [], error: 'refused' };
       },
-    } as unknown as JobRunner;
-    const center = new JobsCenter(runner, home);
-    const target = { namespaceMap: {}, storageClassMap: {}, ingressClassMap: {}, registryMap: {}, conflict: 'skip' as const, dryRun: false, verifyTimeoutSeconds: 0, volumes: { mover: 'restic' as const, repository, live: false, parallel: 2 } };
-    const task = await center.startMigrate({ fromContext: 'a', toContext: 'b', selection: { namespaces: ['shop'] }, target });
+    }) as unknown as JobRunner;
+  const target = (volumes: { repository: { env: Record<string, string> } | { saved: string } }) => ({ namespaceMap: {}, storageClassMap: {}, ingressClassMap: {}, registryMap: {}, conflict: 'skip' as const, dryRun: false, verifyTimeoutSeconds: 0, volumes: { mover: 'restic' as const, live: false, parallel: 2, ...volumes } });
+  const storedTask = (id: string) => readFile(path.join(home, 'jobs', 'tasks', `${id}.json`), 'utf8');
+
+  it('hands the repository settings to the run, never writes them with the task, and asks for them again to resume', async () => {
+    const received: unknown[] = [];
+    const center = new JobsCenter(failingRunner(received), home, savedIn(home));
+    const task = await center.startMigrate({ fromContext: 'a', toContext: 'b', selection: { namespaces: ['shop'] }, target: target({ repository: { env: repository } }) });
     await vi.waitFor(async () => expect((await center.get(task)).info.state).toBe('Failed'));
-    expect(received).toEqual(repository);
-    const stored = await readFile(path.join(home, 'jobs', 'tasks', `${task.id}.json`), 'utf8');
+    expect(received).toEqual([repository]);
+    const stored = await storedTask(task.id);
     for (const secret of Object.values(repository)) expect(stored).not.toContain(secret);
     expect(JSON.stringify(await center.get(task))).not.toContain(password);
-    await expect(center.resume({ id: task.id })).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringContaining("its repository's settings are not kept") });
+    await expect(center.resume({ id: task.id })).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringContaining('its settings are not kept') });
+  });
+
+  it('runs with a repository saved in the vault, lists it without its values, and resumes with it', async () => {
+    const received: unknown[] = [];
+    const center = new JobsCenter(failingRunner(received), home, savedIn(home));
+    await expect(center.saveRepository({ name: 'lab store', env: 'RESTIC_REPOSITORY=/srv/restic\nRESTIC_PASSWORD=x' })).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringContaining('must be a repository both clusters reach') });
+    const summary = await center.saveRepository({ name: 'lab store', env: `# the lab's store\n${envText}\n` });
+    expect(summary).toMatchObject({ name: 'lab store', location: 's3:s3.example/acme', variables: ['AWS_SECRET_ACCESS_KEY', 'RESTIC_PASSWORD', 'RESTIC_REPOSITORY'] });
+    expect(JSON.stringify(await center.repositories())).not.toMatch(/correct horse|wJalrXUtnFEMIK7MDENG/);
+    expect((await readFile(path.join(home, 'vault.enc'))).toString('latin1')).not.toContain(password);
+
+    const task = await center.startMigrate({ fromContext: 'a', toContext: 'b', selection: { namespaces: ['shop'] }, target: target({ repository: { saved: 'lab store' } }) });
+    await vi.waitFor(async () => expect((await center.get(task)).info.state).toBe('Failed'));
+    expect(await storedTask(task.id)).not.toContain(password);
+    await center.resume({ id: task.id });
+    await vi.waitFor(() => expect(received).toEqual([repository, repository]));
+
+    await center.forgetRepository({ name: 'lab store' });
+    expect(await center.repositories()).toEqual([]);
+    await expect(center.forgetRepository({ name: 'lab store' })).rejects.toMatchObject({ code: 'not-found' });
+    await vi.waitFor(async () => expect((await center.get(task)).info.state).toBe('Failed'));
+    await center.resume({ id: task.id });
+    await vi.waitFor(async () => expect((await center.get(task)).info.error).toMatch(/no saved repository "lab store"/));
   });
 });

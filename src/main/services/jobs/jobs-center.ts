@@ -2,14 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import type { ArchiveSummary, backupInput, classesInput, JobsService, migrateInput, restoreInput, TaskDetail, TaskInfo } from '../../../shared/contract/jobs.ts';
+import type { ArchiveSummary, backupInput, classesInput, JobsService, migrateInput, restoreInput, TaskDetail, TaskInfo, volumesInput } from '../../../shared/contract/jobs.ts';
 import { Emitter } from '../../../shared/emitter.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { countResults, type JobReport } from '../../../shared/migration/report.ts';
 import { ArchiveReader, type ArchiveManifestSummary } from './archive.ts';
 import type { JobRunner } from './job-runner.ts';
 import type { Progress } from './progress.ts';
+import type { SavedRepositories } from './saved-repositories.ts';
+import type { VolumesInput } from './volumes/migration.ts';
 
+type Volumes = z.infer<typeof volumesInput>;
 type Input = { kind: 'backup'; input: z.infer<typeof backupInput> } | { kind: 'restore'; input: z.infer<typeof restoreInput> } | { kind: 'migrate'; input: z.infer<typeof migrateInput> };
 
 /** What is kept on disk per task: enough to show it after a restart and to run it again. */
@@ -55,11 +58,13 @@ export class JobsCenter implements JobsService {
   private readonly changed = new Emitter<TaskInfo>();
   readonly onDidChangeTask = this.changed.event;
   private readonly runner: JobRunner;
+  private readonly saved: SavedRepositories;
   private readonly taskDir: string;
   readonly backupDir: string;
 
-  constructor(runner: JobRunner, dir: string) {
+  constructor(runner: JobRunner, dir: string, repositories: SavedRepositories) {
     this.runner = runner;
+    this.saved = repositories;
     this.taskDir = path.join(dir, 'jobs', 'tasks');
     this.backupDir = path.join(dir, 'backups');
     mkdirSync(this.taskDir, { recursive: true, mode: 0o700 });
@@ -132,11 +137,12 @@ export class JobsCenter implements JobsService {
     const title = titleOf(request);
     const dryRun = request.kind !== 'backup' && request.input.target.dryRun;
     const { passphrase: _, ...input } = request.input as { passphrase?: string };
-    // the repository's password and the store's keys are never written with the task either
-    const target = (input as { target?: { volumes?: object } }).target;
-    if (target?.volumes) Object.assign(input, { target: { ...target, volumes: { ...target.volumes, repository: {} } } });
-    const backupVolumes = (input as { volumes?: object }).volumes;
-    if (backupVolumes) Object.assign(input, { volumes: { ...backupVolumes, repository: {} } });
+    // the repository's password and the store's keys are never written with the task either (a saved repository's name is)
+    const withoutSettings = (volumes: Volumes) => ('env' in volumes.repository ? { ...volumes, repository: { env: {} } } : volumes);
+    const target = (input as { target?: { volumes?: Volumes } }).target;
+    if (target?.volumes) Object.assign(input, { target: { ...target, volumes: withoutSettings(target.volumes) } });
+    const backupVolumes = (input as { volumes?: Volumes }).volumes;
+    if (backupVolumes) Object.assign(input, { volumes: withoutSettings(backupVolumes) });
     const task: StoredTask = {
       info: { id, kind: request.kind, title, state: 'running', progress: { phase: 'starting', done: 0 }, startedAt: new Date().toISOString(), cancellable: true, resumable: false, dryRun },
       request: { ...request, input } as Input,
@@ -167,14 +173,20 @@ export class JobsCenter implements JobsService {
       let report: JobReport;
       if (request.kind === 'backup') {
         const file = path.join(this.backupDir, request.input.archive ?? `${fileNameSegment(request.input.context)}-${task.info.startedAt.replace(/[:.]/g, '-')}.tar.gz`);
-        const result = await this.runner.backup({ ...request.input.selection, context: request.input.context, out: file, ...(passphrase ? { passphrase } : {}), ...(request.input.volumes ? { volumes: request.input.volumes } : {}), signal }, onProgress);
+        const volumes = await this.withSettings(request.input.volumes);
+        const result = await this.runner.backup({ ...request.input.selection, context: request.input.context, out: file, ...(passphrase ? { passphrase } : {}), ...(volumes ? { volumes } : {}), signal }, onProgress);
         report = result.report;
         task.archive = summarize(file, result.manifest);
-      } else if (request.kind === 'restore') {
-        const file = path.join(this.backupDir, request.input.archive);
-        report = await this.runner.restore({ context: request.input.context, from: file, ...(passphrase ? { passphrase } : {}), allowUnsigned: request.input.allowUnsigned ?? false, target: request.input.target, signal }, onProgress);
       } else {
-        report = await this.runner.migrate({ ...request.input, signal }, onProgress);
+        const { volumes: requested, ...rest } = request.input.target;
+        const volumes = await this.withSettings(requested);
+        const target = { ...rest, ...(volumes ? { volumes } : {}) };
+        if (request.kind === 'restore') {
+          const file = path.join(this.backupDir, request.input.archive);
+          report = await this.runner.restore({ context: request.input.context, from: file, ...(passphrase ? { passphrase } : {}), allowUnsigned: request.input.allowUnsigned ?? false, target, signal }, onProgress);
+        } else {
+          report = await this.runner.migrate({ ...request.input, target, signal }, onProgress);
+        }
       }
       task.report = report;
       if (this.disposed) return this.update(task, interrupted);
@@ -221,8 +233,27 @@ export class JobsCenter implements JobsService {
     if (!task) throw new FleetdeckError('not-found', `no task ${id}`);
     if (!task.info.resumable || this.running.has(id)) throw new FleetdeckError('invalid-input', `task ${id} cannot be resumed (${task.info.state})`);
     const volumes = task.request.kind === 'backup' ? task.request.input.volumes : task.request.input.target.volumes;
-    if (volumes) throw new FleetdeckError('invalid-input', `task ${id} moves volume data: its repository's settings are not kept, so start it again with them (the journal skips what was done)`);
+    if (volumes && 'env' in volumes.repository) throw new FleetdeckError('invalid-input', `task ${id} moves volume data with a repository given only for that run: its settings are not kept, so start it again with them (the journal skips what was done)`);
     return this.start(task.request, passphrase, id);
+  }
+
+  /** The volumes of a request with their repository's settings: as given, or taken from the vault by name. */
+  private async withSettings(volumes: Volumes | undefined): Promise<VolumesInput | undefined> {
+    if (!volumes) return undefined;
+    const { repository } = volumes;
+    return { ...volumes, repository: 'env' in repository ? repository.env : await this.saved.env(repository.saved) };
+  }
+
+  async repositories() {
+    return this.saved.list();
+  }
+
+  async saveRepository({ name, env }: { name: string; env: string }) {
+    return this.saved.save(name, env);
+  }
+
+  async forgetRepository({ name }: { name: string }) {
+    return this.saved.forget(name);
   }
 }
 

@@ -8,11 +8,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskInfo } from '../../../shared/contract/jobs.ts';
 import type { JobReport } from '../../../shared/migration/report.ts';
 import { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
-import { FileKeyStore } from '../../kube/vault.ts';
+import { FileKeyStore, Vault } from '../../kube/vault.ts';
 import { ArchiveWriter } from './archive.ts';
 import { JobRunner } from './job-runner.ts';
 import { JobsCenter } from './jobs-center.ts';
+import { SavedRepositories } from './saved-repositories.ts';
 import { lab, labApi, labKubeconfig, labKubeconfigWith, labUrls } from '../../../../test/lab.ts';
+
+/** The app's jobs center with its data in home, on the lab's clusters (or those of kubeconfig). */
+const centerIn = (home: string, kubeconfig = labKubeconfig) => {
+  const keys = new FileKeyStore(home);
+  return new JobsCenter(new JobRunner({ store: new KubeconfigStore([kubeconfig]), keys, dir: home }), home, new SavedRepositories(new Vault(home, keys)));
+};
 
 const cli = path.resolve(import.meta.dirname, '../../../../bin/fleetdeck.js');
 const work = mkdtempSync(path.join(tmpdir(), 'fleetdeck-jobs-'));
@@ -218,7 +225,7 @@ describe('backup and restore across clouds (aks-lab → eks-lab)', () => {
     const home = env.FLEETDECK_HOME;
     mkdirSync(path.join(home, 'backups'), { recursive: true });
     copyFileSync(archive, path.join(home, 'backups', `secret-diff-${suffix}.tar.gz`));
-    const center = new JobsCenter(new JobRunner({ store: new KubeconfigStore([labKubeconfig]), keys: new FileKeyStore(home), dir: home }), home);
+    const center = centerIn(home);
     const task = await center.startRestore({
       context: 'eks-lab',
       archive: `secret-diff-${suffix}.tar.gz`,
@@ -394,7 +401,7 @@ describe('resume', () => {
 describe('jobs center', () => {
   it('runs tasks with live progress, cancels one, and resumes it from a new instance (an app restart)', async () => {
     const home = env.FLEETDECK_HOME;
-    const center = () => new JobsCenter(new JobRunner({ store: new KubeconfigStore([labKubeconfig]), keys: new FileKeyStore(home), dir: home }), home);
+    const center = () => centerIn(home);
     const bulk = `${ns}-center`;
     await source.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: bulk } });
     try {
@@ -441,7 +448,7 @@ describe('archive names from context names', () => {
       const aks = config.contexts.find((c) => c.name === 'aks-lab')!;
       config.contexts.push(...names.map((name) => ({ ...aks, name }) as typeof aks));
     });
-    const center = new JobsCenter(new JobRunner({ store: new KubeconfigStore([kubeconfig]), keys: new FileKeyStore(home), dir: home }), home);
+    const center = centerIn(home, kubeconfig);
     for (const context of names) {
       const task = await center.startBackup({ context, selection: { namespaces: [ns], includeKinds: ['ConfigMap'] } });
       await expect.poll(async () => (await center.get({ id: task.id })).info.state, { timeout: 60_000, interval: 200 }).toBe('Completed');
