@@ -3,7 +3,7 @@
 // stopped, a backup Job per claim, the writers put back; on the target the workloads wait at 0
 // replicas while a restore Job per claim fills its volume and lists it, the listing is compared
 // with the source's, and only then are the workloads scaled up.
-import { FleetdeckError } from '../../../../shared/errors.ts';
+import { FleetdeckError, messageOf } from '../../../../shared/errors.ts';
 import type { KubeObject } from '../../../../shared/kube-object.ts';
 import { backupJob, moverSecret, REPLICAS_ANNOTATION, repositoryCheckJob, repositoryInitJob, restoreJob, type Claim, type MoverRun } from '../../../../shared/migration/movers.ts';
 import type { MoverItem, VolumeResult } from '../../../../shared/migration/report.ts';
@@ -208,13 +208,15 @@ export class VolumeEngine {
   /**
    * Stops the writers of the claims (their replicas recorded first; a resumed run keeps the count
    * the first run recorded, not the 0 it left), runs work, and puts every writer back, whatever
-   * happened. Live: nothing is stopped.
+   * happened: one that cannot be put back does not keep the others at 0, and is named in the
+   * error. Live: nothing is stopped.
    */
   async withWritersStopped<T>(source: ClusterClient, claims: ClaimInfo[], work: () => Promise<T>): Promise<T> {
     if (this.options.live) return work();
     const writers = new Map<string, { namespace: string; kind: ScalableKind; name: string }>();
     for (const claim of claims) for (const w of stoppable(claim)) writers.set(`${claim.namespace}/${w.kind}/${w.name}`, { namespace: claim.namespace, kind: w.kind as ScalableKind, name: w.name });
     const stopped: { namespace: string; kind: ScalableKind; name: string; replicas: number }[] = [];
+    let outcome: { value: T } | { error: unknown };
     try {
       this.phase = 'volumes: stopping writers';
       for (const [key, w] of writers) {
@@ -227,14 +229,29 @@ export class VolumeEngine {
         this.report(`${w.kind} ${w.namespace}/${w.name}: ${replicas} → 0`);
         if (live > 0) await this.scale(source, w.namespace, w.kind, w.name, 0);
       }
-      return await work();
-    } finally {
-      this.phase = 'volumes: starting writers again';
-      for (const w of stopped) {
-        this.report(`${w.kind} ${w.namespace}/${w.name}: → ${w.replicas}`);
+      outcome = { value: await work() };
+    } catch (error) {
+      outcome = { error };
+    }
+    this.phase = 'volumes: starting writers again';
+    const notBack: string[] = [];
+    let code: FleetdeckError['code'] = 'internal';
+    for (const w of stopped) {
+      this.report(`${w.kind} ${w.namespace}/${w.name}: → ${w.replicas}`);
+      try {
         await this.scale(source, w.namespace, w.kind, w.name, w.replicas);
+      } catch (error) {
+        if (error instanceof FleetdeckError) code = error.code;
+        notBack.push(`${w.kind} ${w.namespace}/${w.name} (wants ${w.replicas} replicas): ${messageOf(error)}`);
       }
     }
+    const note = notBack.length ? `not put back on ${source.context}: ${notBack.join('; ')}` : undefined;
+    if ('error' in outcome) {
+      const { error } = outcome;
+      throw note ? new FleetdeckError(error instanceof FleetdeckError ? error.code : 'internal', `${messageOf(error)}; ${note}`) : error;
+    }
+    if (note) throw new FleetdeckError(code, `the volumes were copied, but the source's writers were ${note}`);
+    return outcome.value;
   }
 
   /** A backup Job per claim, at most `parallel` at once; a claim an earlier run backed up is not copied again. */

@@ -11,7 +11,9 @@ import type { ArchiveReader } from '../archive.ts';
 import type { Progress } from '../progress.ts';
 import type { PodLogs } from './mover-job.ts';
 import { Journal, runKey } from '../journal.ts';
+import { VolumeEngine } from './engine.ts';
 import { VolumeMigration, type VolumesInput } from './migration.ts';
+import { FleetdeckError } from '../../../../shared/errors.ts';
 import { ThroughputStore } from './throughput.ts';
 
 let dir: string;
@@ -163,7 +165,6 @@ describe("moving a migration's volumes", () => {
     // the claim is provisioned anew, the writer waits at 0 with the count it wants
     expect((written[0] as KubeObject).spec).not.toHaveProperty('volumeName');
     expect(written[1]).toMatchObject({ metadata: { annotations: { [REPLICAS_ANNOTATION]: '3' } }, spec: { replicas: 0 } });
-    expect(written[2]).toBe(written[2]);
     expect((written[2] as KubeObject).spec).toEqual({ replicas: 2 });
     expect(result.volumes).toEqual([{ namespace: 'shop', claim: 'data-db-0', targetNamespace: 'shop-eu', snapshot: 'abcdef12', bytes: 9, files: 2, seconds: expect.any(Number), state: 'restored', verified: true, mismatches: 0 }]);
     expect(dst.scaled).toEqual(['shop-eu/statefulsets/db=3 (annotation removed)']);
@@ -255,5 +256,20 @@ describe("moving a migration's volumes", () => {
     expect(empty.volumes).toEqual([{ namespace: 'shop', claim: 'data-db-0', targetNamespace: 'shop-eu', bytes: 0, files: 0, seconds: 0, state: 'empty', verified: false, mismatches: 0, reason: 'recreated empty: its data was not moved (--volumes restic moves it)' }]);
     expect(empty.volumePlan?.[0]).toMatchObject({ mover: 'none', estimatedSeconds: 0, downtimeSeconds: 0, usedBytes: 'unknown' });
     migration.close();
+  });
+
+  it('puts every writer back when the copy fails, even when one of them cannot be, and keeps the copy\'s own error', async () => {
+    const src = fakeCluster('aks', () => ({ exitCode: 0, log: {} }), { 'shop/statefulsets/db': 3, 'shop/deployments/web': 2 });
+    const request = src.client.request.bind(src.client);
+    // the API server refuses the StatefulSet's scale-up (a webhook, a quota)
+    (src.client as { request: ClusterClient['request'] }).request = (async (method: string, url: string, options?: { body?: { spec?: { replicas?: number } } }) =>
+      method === 'PATCH' && url.endsWith('/statefulsets/db') && options?.body?.spec?.replicas === 3 ? { status: 403, body: {}, text: '{"message":"denied by policy"}', resent: false } : request(method, url, options)) as ClusterClient['request'];
+    const engine = new VolumeEngine({ env: volumes().repository, live: false, parallel: 2, run: 'run0123456', throughput: new ThroughputStore(dir), onProgress: () => undefined, pollMs: 1 });
+    const claim = { namespace: 'shop', name: 'data', accessModes: [], workloads: [{ kind: 'StatefulSet', name: 'db', replicas: 3 }, { kind: 'Deployment', name: 'web', replicas: 2 }] };
+    const error = await engine.withWritersStopped(src.client, [claim], async () => {
+      throw new FleetdeckError('cancelled', 'cancelled');
+    }).catch((e: FleetdeckError) => e);
+    expect(src.scaled).toEqual(['shop/statefulsets/db=0', 'shop/deployments/web=0', 'shop/deployments/web=2']);
+    expect(error).toMatchObject({ code: 'cancelled', message: expect.stringMatching(/^cancelled; not put back on aks: StatefulSet shop\/db \(wants 3 replicas\): .*denied by policy/) });
   });
 });
