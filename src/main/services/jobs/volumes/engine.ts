@@ -189,7 +189,10 @@ export class VolumeEngine {
     }
   }
 
-  /** Scales a workload, and waits until its pods are gone when stopping it. */
+  /**
+   * Scales a workload, and waits until its pods are gone when stopping it: its pods themselves,
+   * since a Deployment's status leaves out pods still terminating (and still writing).
+   */
   private async scale(client: ClusterClient, namespace: string, kind: ScalableKind, name: string, replicas: number, annotation?: null): Promise<void> {
     const patch = { spec: { replicas }, ...(annotation === null ? { metadata: { annotations: { [REPLICAS_ANNOTATION]: null } } } : {}) };
     const res = await client.request('PATCH', workloadPath(namespace, kind, name), { body: patch, ...mergePatch });
@@ -197,9 +200,14 @@ export class VolumeEngine {
     if (replicas > 0) return;
     const deadline = Date.now() + (this.options.scaleTimeoutMs ?? 300_000);
     for (;;) {
-      const current = await client.ok<{ status?: { replicas?: number } }>('GET', workloadPath(namespace, kind, name));
-      if (!current.status?.replicas) return;
-      if (Date.now() > deadline) throw new FleetdeckError('timeout', `${kind} ${namespace}/${name} on ${client.context} still has ${current.status.replicas} pods ${(this.options.scaleTimeoutMs ?? 300_000) / 1000} s after it was scaled to 0`);
+      const current = await client.ok<{ spec?: { selector?: LabelSelector }; status?: { replicas?: number } }>('GET', workloadPath(namespace, kind, name));
+      let left = current.status?.replicas ?? 0;
+      if (!left && current.spec?.selector) {
+        const query = new URLSearchParams({ labelSelector: selectorQuery(current.spec.selector) });
+        left = (await client.ok<{ items: unknown[] }>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods?${query}`)).items.length;
+      }
+      if (!left) return;
+      if (Date.now() > deadline) throw new FleetdeckError('timeout', `${kind} ${namespace}/${name} on ${client.context} still has ${left} pods ${(this.options.scaleTimeoutMs ?? 300_000) / 1000} s after it was scaled to 0`);
       this.cancelled();
       await sleep(this.options.pollMs ?? 1_000);
     }
@@ -416,6 +424,17 @@ export class VolumeEngine {
     }
     return items;
   }
+}
+
+type LabelSelector = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }[] };
+
+/** A workload's selector as a labelSelector query (the API's set-based syntax). */
+function selectorQuery(selector: LabelSelector): string {
+  const labels = Object.entries(selector.matchLabels ?? {}).map(([key, value]) => `${key}=${value}`);
+  const expressions = (selector.matchExpressions ?? []).map(({ key, operator, values = [] }) =>
+    operator === 'Exists' ? key : operator === 'DoesNotExist' ? `!${key}` : `${key} ${operator === 'In' ? 'in' : 'notin'} (${values.join(',')})`,
+  );
+  return [...labels, ...expressions].join(',');
 }
 
 /** A workload's replicas as its spec has them now. */

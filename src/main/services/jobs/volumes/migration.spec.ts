@@ -272,4 +272,25 @@ describe("moving a migration's volumes", () => {
     expect(src.scaled).toEqual(['shop/statefulsets/db=0', 'shop/deployments/web=0', 'shop/deployments/web=2']);
     expect(error).toMatchObject({ code: 'cancelled', message: expect.stringMatching(/^cancelled; not put back on aks: StatefulSet shop\/db \(wants 3 replicas\): .*denied by policy/) });
   });
+
+  it('starts the copy only once a stopped writer\'s pods are gone, not when its status already says 0 (a Deployment does not count terminating pods)', async () => {
+    const src = fakeCluster('aks', () => ({ exitCode: 0, log: {} }), { 'shop/deployments/web': 2 });
+    const request = src.client.request.bind(src.client);
+    let terminating = 3;
+    const events: string[] = [];
+    (src.client as { request: ClusterClient['request'] }).request = (async (method: string, url: string, options?: { body?: unknown }) => {
+      if (url === '/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb%2Ctier+in+%28front%2Cedge%29') {
+        events.push(terminating ? 'pod terminating' : 'pods gone');
+        return { status: 200, body: { items: terminating-- > 0 ? [{ metadata: { name: 'web-1', deletionTimestamp: '2026-12-05T00:00:00Z' } }] : [] }, text: '', resent: false };
+      }
+      const res = await request(method, url, options);
+      if (url.endsWith('/deployments/web') && res.status === 200) (res.body as { spec: object }).spec = { ...(res.body as { spec: object }).spec, selector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['front', 'edge'] }] } };
+      return res;
+    }) as ClusterClient['request'];
+    (src.client as { ok: ClusterClient['ok'] }).ok = (async (method: string, url: string) => (await src.client.request(method, url)).body) as ClusterClient['ok'];
+    const engine = new VolumeEngine({ env: volumes().repository, live: false, parallel: 2, run: 'run0123456', throughput: new ThroughputStore(dir), onProgress: () => undefined, pollMs: 1 });
+    const claim = { namespace: 'shop', name: 'data', accessModes: [], workloads: [{ kind: 'Deployment', name: 'web', replicas: 2 }] };
+    await engine.withWritersStopped(src.client, [claim], async () => void events.push('copy'));
+    expect(events).toEqual(['pod terminating', 'pod terminating', 'pod terminating', 'pods gone', 'copy']);
+  });
 });
