@@ -12,7 +12,7 @@ import type { Progress } from '../progress.ts';
 import type { PodLogs } from './mover-job.ts';
 import { Journal, runKey } from '../journal.ts';
 import { VolumeEngine } from './engine.ts';
-import { VolumeMigration, type VolumesInput } from './migration.ts';
+import { backupVolumes, VolumeMigration, type VolumesInput } from './migration.ts';
 import { FleetdeckError } from '../../../../shared/errors.ts';
 import { ThroughputStore } from './throughput.ts';
 
@@ -292,5 +292,22 @@ describe("moving a migration's volumes", () => {
     const claim = { namespace: 'shop', name: 'data', accessModes: [], workloads: [{ kind: 'Deployment', name: 'web', replicas: 2 }] };
     await engine.withWritersStopped(src.client, [claim], async () => void events.push('copy'));
     expect(events).toEqual(['pod terminating', 'pod terminating', 'pod terminating', 'pods gone', 'copy']);
+  });
+
+  it('backs up with a journal: a backup killed while the writers were at 0 puts them back to the count it recorded, and a finished one starts afresh', async () => {
+    const id = 'backup0123456789';
+    const journal = new Journal(path.join(dir, 'jobs', 'journals'), runKey({ volumes: id }));
+    journal.record('replicas/shop/StatefulSet/db', { result: 'created', volume: { replicas: 5 } });
+    journal.close();
+    const src = source();
+    src.replicas.set('shop/statefulsets/db', 0);
+    const options = { dir, id, volumes: volumes(), onProgress: () => undefined, engine: { logs: () => src.podLogs, pollMs: 1 } };
+    const result = await backupVolumes(src.client, objects, options);
+    expect(result.snapshots).toEqual([{ namespace: 'shop', claim: 'data-db-0', snapshot: 'abcdef12' }]);
+    expect(src.scaled).toEqual(['shop/statefulsets/db=5']);
+    // every claim backed up: the next backup of the same selection records the replicas it finds
+    const again = source();
+    await backupVolumes(again.client, objects, options);
+    expect(again.scaled).toEqual(['shop/statefulsets/db=0', 'shop/statefulsets/db=3']);
   });
 });

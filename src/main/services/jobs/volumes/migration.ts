@@ -206,15 +206,20 @@ export async function backupVolumes(source: ClusterClient, objects: KubeObject[]
   const claims = claimsOf(objects);
   if (!claims.length) return { snapshots: [] };
   checkRepositoryEnv(options.volumes.repository, 'the repository settings');
-  const engine = new VolumeEngine({ env: options.volumes.repository, live: options.volumes.live, parallel: options.volumes.parallel, run: options.id.slice(0, 10), throughput: new ThroughputStore(options.dir), onProgress: options.onProgress, ...(options.signal ? { signal: options.signal } : {}), ...options.engine });
+  // the writers' replicas are journaled, so that a backup killed while they were at 0 puts them back
+  const journal = new Journal(path.join(options.dir, 'jobs', 'journals'), runKey({ volumes: options.id }));
+  const engine = new VolumeEngine({ env: options.volumes.repository, live: options.volumes.live, parallel: options.volumes.parallel, run: options.id.slice(0, 10), throughput: new ThroughputStore(options.dir), onProgress: options.onProgress, journal, ...(options.signal ? { signal: options.signal } : {}), ...options.engine });
   let outcome: { backed: Backed[]; failed: VolumeResult[] };
   try {
     await engine.checkRepository(source, claims[0].namespace);
-    outcome = await engine.withWritersStopped(source, claims, () => engine.backup(source, claims));
+    outcome = await engine.withWritersStopped(source, claims.filter((c) => !engine.backedUp(c)), () => engine.backup(source, claims));
   } catch (error) {
+    journal.close();
     const leftovers = await engine.finish(false);
     throw leftovers.length && error instanceof Error ? new FleetdeckError(error instanceof FleetdeckError ? error.code : 'internal', `${error.message} (left for a look: ${leftovers.join(', ')})`) : error;
   }
+  if (outcome.failed.length) journal.close();
+  else journal.discard();
   const leftovers = await engine.finish(!outcome.failed.length);
   const live = options.volumes.live ? { crashConsistent: true as const } : {};
   const volumes: VolumeResult[] = [
