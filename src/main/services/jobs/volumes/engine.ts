@@ -355,7 +355,7 @@ export class VolumeEngine {
    * The target's workloads that waited at 0 replicas: scaled to the count their annotation kept,
    * once every claim they mount is restored (and matches, unless copied live).
    */
-  async startWorkloads(target: ClusterClient, claims: ClaimInfo[], results: VolumeResult[], targetNamespace: (namespace: string) => string): Promise<string[]> {
+  async startWorkloads(target: ClusterClient, claims: ClaimInfo[], results: VolumeResult[], targetNamespace: (namespace: string) => string): Promise<void> {
     this.phase = 'volumes: starting workloads';
     const good = new Set(results.filter((r) => r.state === 'restored' && (r.verified || this.options.live)).map((r) => `${r.namespace}/${r.claim}`));
     const held = new Map<string, { namespace: string; kind: ScalableKind; name: string; ready: boolean }>();
@@ -366,19 +366,15 @@ export class VolumeEngine {
         held.set(key, { namespace: targetNamespace(claim.namespace), kind: w.kind as ScalableKind, name: w.name, ready });
       }
     }
-    const waiting: string[] = [];
+    // the report says, per claim, that the workloads mounting one not restored intact stay at 0
     for (const w of held.values()) {
+      if (!w.ready) continue;
       const res = await target.request<KubeObject>('GET', workloadPath(w.namespace, w.kind, w.name));
       const wanted = res.status === 200 ? res.body.metadata.annotations?.[REPLICAS_ANNOTATION] : undefined;
       if (wanted === undefined) continue;
-      if (!w.ready) {
-        waiting.push(`${w.kind} ${w.namespace}/${w.name} stays at 0 replicas (wants ${wanted}): a volume it mounts was not restored intact`);
-        continue;
-      }
       this.report(`${w.kind} ${w.namespace}/${w.name}: → ${wanted}`);
       await this.scale(target, w.namespace, w.kind, w.name, Number(wanted), null);
     }
-    return waiting;
   }
 
   /** Removes what this run made (Jobs, Secrets) when it succeeded; otherwise names it, for a look. */
