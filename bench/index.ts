@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const benches: Record<string, string> = { lab: './lab.ts', fleet: './fleet.ts', jobs: './jobs.ts', monitoring: './monitoring.ts', workspace: './workspace.ts' };
+const benches: Record<string, string> = { lab: './lab.ts', fleet: './fleet.ts', jobs: './jobs.ts', monitoring: './monitoring.ts', workspace: './workspace.ts', volumes: './volumes.ts' };
 const selected = process.argv.slice(2);
 const names = selected.length ? selected : Object.keys(benches);
 const unknown = names.find((name) => !benches[name]);
