@@ -67,3 +67,17 @@ it('names what differs: content, mode, a symlink target, a missing and an extra 
     ['"big.bin": content differs (3145728 bytes, 3145728 on the source)', '"secret": mode 0644, 0600 on the source', '"link to file": points to "elsewhere", not "données/ünïcødé/fichier été.txt"', '"line\\nbreak": missing on the target', '"stray": on the target only'].sort(),
   );
 });
+
+it('keeps names that are not UTF-8 apart: two Latin-1 names differing in one byte are two entries, and a change to either is found', () => {
+  const source = path.join(root, 'source');
+  const target = path.join(root, 'target');
+  for (const dir of [source, target]) {
+    mkdirSync(dir);
+    // 'café' and 'cafè' in Latin-1: both decode as UTF-8 to the same 'caf\uFFFD'
+    writeFileSync(Buffer.from(`${dir}/caf\xe9`, 'latin1'), 'one');
+    writeFileSync(Buffer.from(`${dir}/caf\xe8`, 'latin1'), dir === source ? 'two' : 'TWO');
+  }
+  const { source: s, target: t } = parseManifests(list(source, 'S') + list(target, 'T'));
+  expect([...s.keys()].sort()).toEqual(['caf\\xe8', 'caf\\xe9']);
+  expect(compareManifests(s, t)).toMatchObject({ files: 2, mismatches: 1, named: ['"caf\\\\xe8": content differs (3 bytes, 3 on the source)'] });
+});

@@ -36,7 +36,17 @@ function typeOf(raw: number): ManifestEntry['type'] {
   }
 }
 
-const decode = (base64: string) => Buffer.from(base64, 'base64').toString('utf8');
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A name (or symlink target) as its bytes: UTF-8 text, or (not UTF-8) its bytes past ASCII as \xNN, so that two such names never fold into one. */
+function decodeName(base64: string): string {
+  const bytes = Buffer.from(base64, 'base64');
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return [...bytes].map((b) => (b < 0x80 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+  }
+}
 
 /** The source (S) and target (T) listings in a mover's log; other lines are ignored. */
 export function parseManifests(text: string): { source: Manifest; target: Manifest } {
@@ -50,9 +60,9 @@ export function parseManifests(text: string): { source: Manifest; target: Manife
     const type = typeOf(mode);
     const entry: ManifestEntry = { type, mode: mode & 0o7777, size: Number(size) };
     // readlink's own newline is part of what was encoded
-    if (type === 'symlink') entry.content = decode(content).replace(/\n$/, '');
+    if (type === 'symlink') entry.content = decodeName(content).replace(/\n$/, '');
     else if (type === 'file') entry.content = content;
-    const path = decode(name);
+    const path = decodeName(name);
     // a file system's own folder (ext4), present on one side's disks and not the other's
     if (path === 'lost+found' || path.startsWith('lost+found/')) continue;
     (side === 'S' ? source : target).set(path, entry);
