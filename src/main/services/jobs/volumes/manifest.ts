@@ -36,7 +36,7 @@ function typeOf(raw: number): ManifestEntry['type'] {
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** A name (or symlink target) as its bytes: UTF-8 text, or (not UTF-8) its bytes past ASCII as \xNN, so that two such names never fold into one. */
 function decodeName(base64: string): string {
