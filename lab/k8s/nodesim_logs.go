@@ -84,6 +84,7 @@ func (k *kubeletServer) containerLogs(w http.ResponseWriter, r *http.Request) {
 	}
 	var lines []logLine
 	var path string
+	var offset int64
 	switch {
 	case opts.previous && cs.LastTerminationState.Terminated == nil:
 		http.Error(w, fmt.Sprintf("previous terminated container %q in pod %q not found", container, name), http.StatusBadRequest)
@@ -97,7 +98,7 @@ func (k *kubeletServer) containerLogs(w http.ResponseWriter, r *http.Request) {
 			restart--
 		}
 		path = k.s.runtime.logPathOf(pod, container, restart)
-		if lines, err = readLogLines(path); err != nil {
+		if lines, offset, err = readLogLines(path); err != nil {
 			http.Error(w, fmt.Sprintf("container %q in pod %q: log not found: %v", container, name, err), http.StatusNotFound)
 			return
 		}
@@ -132,17 +133,18 @@ func (k *kubeletServer) containerLogs(w http.ResponseWriter, r *http.Request) {
 	if !write(lines) || !opts.follow {
 		return
 	}
-	k.follow(r, pod, container, path, write)
+	k.follow(r, pod, container, path, offset, write)
 }
 
-// follow streams the lines the container adds to its log until it stops running.
-func (k *kubeletServer) follow(r *http.Request, pod *v1.Pod, container, path string, write func([]logLine) bool) {
+// follow streams the lines the container adds to its log after offset (where the first read
+// ended, so that no line written in between is lost) until it stops running.
+func (k *kubeletServer) follow(r *http.Request, pod *v1.Pod, container, path string, offset int64, write func([]logLine) bool) {
 	f, err := os.Open(path)
 	if err != nil {
 		return
 	}
 	defer f.Close()
-	if _, err := f.Seek(0, io.SeekEnd); err != nil {
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
 		return
 	}
 	rd := bufio.NewReader(f)
@@ -150,6 +152,9 @@ func (k *kubeletServer) follow(r *http.Request, pod *v1.Pod, container, path str
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	for {
+		// asked before reading: a container that ends after this flushed its last lines before
+		// its exit was recorded, so they are read now; asked after, they could be missed
+		running := k.s.runtime.running(pod.UID, container)
 		var batch []logLine
 		for {
 			s, err := rd.ReadString('\n')
@@ -163,8 +168,8 @@ func (k *kubeletServer) follow(r *http.Request, pod *v1.Pod, container, path str
 		if len(batch) > 0 && !write(batch) {
 			return
 		}
-		if !k.s.runtime.running(pod.UID, container) {
-			return // nothing more comes: the writer flushed its last line before the exit was recorded
+		if !running {
+			return
 		}
 		select {
 		case <-r.Context().Done():

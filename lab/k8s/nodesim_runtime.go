@@ -502,21 +502,24 @@ func parseLogLine(raw string) logLine {
 	return logLine{at: at, text: text}
 }
 
-func readLogLines(path string) ([]logLine, error) {
+// readLogLines reads a log's complete lines, and where they end (a follower goes on from there).
+func readLogLines(path string) ([]logLine, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer f.Close()
 	var lines []logLine
+	var end int64
 	rd := bufio.NewReader(f)
 	for {
 		raw, err := rd.ReadString('\n')
 		if raw != "" && strings.HasSuffix(raw, "\n") {
 			lines = append(lines, parseLogLine(raw))
+			end += int64(len(raw))
 		}
 		if err != nil {
-			return lines, nil
+			return lines, end, nil
 		}
 	}
 }

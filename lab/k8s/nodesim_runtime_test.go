@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -233,7 +235,7 @@ func TestRunsAContainerForReal(t *testing.T) {
 	if term := run.state.Terminated; term == nil || term.ExitCode != 3 || term.Reason != "Error" {
 		t.Fatalf("state %+v", run.state)
 	}
-	lines, err := readLogLines(r.logPath("restic", 0))
+	lines, _, err := readLogLines(r.logPath("restic", 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,5 +399,37 @@ func TestPruneRemovesTheDirectoriesOfGonePods(t *testing.T) {
 	}
 	if !slices.Equal(left, []string{"not-a-pod", "shop_backup-a_uid-live"}) {
 		t.Errorf("left %q", left)
+	}
+}
+
+// TestFollowGoesOnWhereTheFirstReadEnded: a line the container wrote between the first read of
+// its log and the start of following reaches the follower.
+func TestFollowGoesOnWhereTheFirstReadEnded(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "0.log")
+	l := &lineStamper{w: nil}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	l.w = f
+	_, _ = l.Write([]byte("one\n"))
+	lines, offset, err := readLogLines(path)
+	if err != nil || len(lines) != 1 {
+		t.Fatalf("first read %d lines, %v", len(lines), err)
+	}
+	_, _ = l.Write([]byte("two\n")) // written before the follower opens the file
+	k := &kubeletServer{s: &nodeSim{runtime: newRuntime(dir, "", func(string) {})}}
+	pod := &v1.Pod{ObjectMeta: metav1.ObjectMeta{UID: "uid-1"}}
+	var got []string
+	k.follow(httptest.NewRequest(http.MethodGet, "/", nil), pod, "restic", path, offset, func(ls []logLine) bool {
+		for _, l := range ls {
+			got = append(got, l.text)
+		}
+		return true
+	})
+	if !slices.Equal(got, []string{"two\n"}) {
+		t.Errorf("followed %q", got)
 	}
 }
