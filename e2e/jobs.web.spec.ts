@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { clusterByContext } from '../lab/config.ts';
+import { clusterByContext, urls } from '../lab/config.ts';
 import { LabApi } from '../lab/kube.ts';
+import { moverRepositoryEnvPath } from '../lab/object-store.ts';
 import { ArchiveWriter } from '../src/main/services/jobs/archive.ts';
 import { root, screenshotDir, startWebShell, type RunningShell } from './web-shell.ts';
 
@@ -23,7 +25,7 @@ test.beforeAll(async () => {
 });
 test.afterAll(async () => {
   await shell.stop();
-  for (const api of [aks, eks]) for (const name of [ns, `${ns}-data`]) await api.request('DELETE', `/api/v1/namespaces/${name}`).catch(() => undefined);
+  for (const api of [aks, eks]) for (const name of [ns, `${ns}-data`, `${ns}-vol`]) await api.request('DELETE', `/api/v1/namespaces/${name}`).catch(() => undefined);
 });
 
 test('drag a namespace onto another cluster: plan, migrate and verify in the window', async ({ page }) => {
@@ -105,6 +107,11 @@ test("the migration dialog shows one row per class in use, chosen among the targ
 
   await premium.selectOption('gp2');
   await expect(premiumRow).toContainText('chosen by you');
+  // claims in use: their data is copied unless the user leaves it; with no repository saved, the plan waits for one
+  await expect(migrate.getByLabel('Volume data')).toHaveValue('copy');
+  await expect(migrate.getByRole('group', { name: 'New restic repository' })).toBeVisible();
+  await expect(migrate.getByRole('button', { name: 'Plan (dry run)' })).toBeDisabled();
+  await migrate.getByLabel('Volume data').selectOption('empty');
   await migrate.getByRole('button', { name: 'Plan (dry run)' }).click();
   await expect(migrate.getByRole('group', { name: 'Results' })).toContainText('would be created', { timeout: 90_000 });
   const classes = migrate.getByRole('region', { name: 'Classes' });
@@ -115,6 +122,101 @@ test("the migration dialog shows one row per class in use, chosen among the targ
   await page.screenshot({ path: path.join(screenshotDir, 'migration-class-plan.png'), fullPage: true });
   await page.keyboard.press('Escape');
   await expect(eks.request('GET', `/api/v1/namespaces/${data}`)).rejects.toThrow();
+});
+
+/** The directory of a bound claim's volume on this machine (the lab provisioner's fleetdeck.io/lab-path). */
+async function volumeDir(api: LabApi, namespace: string, claim: string): Promise<string> {
+  type Obj = { status?: { phase?: string }; spec?: { volumeName?: string; csi?: { volumeAttributes?: Record<string, string> } } };
+  await expect
+    .poll(async () => (await api.request<Obj>('GET', `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${claim}`)).status?.phase, { timeout: 60_000, message: `${namespace}/${claim} bound` })
+    .toBe('Bound');
+  const pvc = await api.request<Obj>('GET', `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${claim}`);
+  const pv = await api.request<Obj>('GET', `/api/v1/persistentvolumes/${pvc.spec!.volumeName}`);
+  return pv.spec!.csi!.volumeAttributes!['fleetdeck.io/lab-path'];
+}
+
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+test('drag a namespace with a volume onto another cluster: the data is copied with progress, verified, and the writers run again', async ({ page }) => {
+  test.setTimeout(420_000);
+  const vol = `${ns}-vol`;
+  const labels = { app: 'db' };
+  await aks.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: vol } });
+  await aks.apply({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: vol }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'managed-csi', resources: { requests: { storage: '2Gi' } } } });
+  await aks.apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'db', namespace: vol }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'db', image: 'postgres:16.4', volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql/data' }] }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }] } } } });
+  // written as the database would: a large file (big enough for the copy to be seen moving), small ones, a symlink
+  const source = await volumeDir(aks, vol, 'data');
+  const large = Buffer.alloc(300 * 2 ** 20);
+  for (let i = 0; i < large.length; i += 4096) large.writeUInt32LE((i * 2654435761) >>> 0, i);
+  writeFileSync(path.join(source, 'base.bin'), large);
+  mkdirSync(path.join(source, 'pg_wal'), { recursive: true });
+  for (let i = 0; i < 200; i++) writeFileSync(path.join(source, 'pg_wal', `segment ${i}.log`), `wal ${i}\n`.repeat(i + 1));
+  symlinkSync('pg_wal/segment 7.log', path.join(source, 'latest'));
+  // the plan reads the bytes used from the cluster's Prometheus (the lab's node-sim reports the directory's real usage)
+  const usage = `${urls(clusterByContext('aks-lab')).prometheus}/api/v1/query?query=${encodeURIComponent(`kubelet_volume_stats_used_bytes{namespace="${vol}",persistentvolumeclaim="data"}`)}`;
+  type Vector = { data: { result: { value: [number, string] }[] } };
+  await expect.poll(async () => Number(((await (await fetch(usage)).json()) as Vector).data.result[0]?.value[1] ?? 0), { timeout: 60_000, message: 'the lab Prometheus scraped the volume' }).toBeGreaterThan(300 * 2 ** 20);
+
+  await page.goto(shell.url);
+  await page.locator('.card[data-context="aks-lab"]').click();
+  const browse = page.getByRole('navigation', { name: 'Drill down' });
+  const namespace = browse.getByRole('button', { name: new RegExp(`Namespace\\s*${vol}`) });
+  await expect(namespace).toBeVisible({ timeout: 30_000 });
+  await namespace.dragTo(page.locator('.card[data-context="eks-lab"]'));
+  const dialog = page.getByRole('dialog', { name: `Migrate ${vol} from aks-lab to eks-lab` });
+  await expect(dialog.getByLabel('Storage class managed-csi on the target')).toHaveValue('gp3', { timeout: 30_000 });
+
+  // the claims' data is copied by default; the repository is added once and kept in the vault
+  await expect(dialog.getByLabel('Volume data')).toHaveValue('copy');
+  await expect(dialog.getByRole('button', { name: 'Plan (dry run)' })).toBeDisabled();
+  const form = dialog.getByRole('group', { name: 'New restic repository' });
+  await form.getByLabel('Repository name').fill('lab store');
+  await form.getByLabel('Repository settings').fill('RESTIC_REPOSITORY=/var/backups/restic\nRESTIC_PASSWORD=x');
+  await form.getByRole('button', { name: 'Save repository' }).click();
+  await expect(form.getByRole('alert')).toContainText('must be a repository both clusters reach');
+  await form.getByLabel('Repository settings').fill(readFileSync(moverRepositoryEnvPath, 'utf8'));
+  await form.getByRole('button', { name: 'Save repository' }).click();
+  await expect(form).toHaveCount(0);
+  await expect(dialog.getByLabel('Restic repository', { exact: true })).toHaveValue('lab store');
+  await expect(dialog.getByLabel('Restic repository', { exact: true }).locator('option')).toHaveText([/^lab store · s3:http:\/\/127\.0\.0\.1:\d+\/\S+$/]);
+  // the values went to main's vault, never back to the window
+  const password = /^RESTIC_PASSWORD=(.*)$/m.exec(readFileSync(moverRepositoryEnvPath, 'utf8'))![1];
+  expect(await page.content()).not.toContain(password);
+
+  await dialog.getByRole('button', { name: 'Plan (dry run)' }).click();
+  const plan = dialog.getByRole('region', { name: 'Volume plan' });
+  await expect(plan).toContainText(`${vol}/data`, { timeout: 90_000 });
+  await expect(plan).toContainText(/2Gi · 30\d\.\d MiB used/);
+  await expect(plan).toContainText('Deployment/db');
+  await expect(plan).toContainText('managed-csi → gp3');
+  // the first copy through this Fleetdeck: no throughput measured yet
+  await expect(plan).toContainText('restic · unknown');
+  await expect(dialog.getByRole('region', { name: 'Volume movers' })).toContainText('backup Job');
+  await plan.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshotDir, 'migration-volume-plan.png'), fullPage: true });
+
+  await dialog.getByRole('button', { name: 'Migrate', exact: true }).click();
+  // progress per volume while its mover runs: bytes, files, rate and time left
+  const copies = dialog.getByRole('list', { name: 'Volume copies' });
+  await expect(copies.locator('li[data-claim="data"]')).toContainText(/\d+ files/, { timeout: 150_000 });
+  await copies.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshotDir, 'migration-volume-progress.png'), fullPage: true });
+  const volumes = dialog.getByRole('region', { name: 'Volumes' });
+  const row = volumes.locator('tr[data-claim="data"]');
+  await expect(row).toHaveAttribute('data-state', 'restored', { timeout: 240_000 });
+  await expect(row).toContainText('✓ every file identical');
+  await expect(row).toContainText('201 files');
+  await expect(dialog.locator('.task-progress .status').first()).toHaveText('Completed');
+  await volumes.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshotDir, 'migration-volume-done.png'), fullPage: true });
+
+  // the data on the target, byte for byte; the writers running on both sides
+  const target = await volumeDir(eks, vol, 'data');
+  expect(sha256(path.join(target, 'base.bin'))).toBe(sha256(path.join(source, 'base.bin')));
+  expect(readFileSync(path.join(target, 'latest'), 'utf8')).toBe('wal 7\n'.repeat(8));
+  type Scaled = { spec: { replicas: number } };
+  expect((await aks.request<Scaled>('GET', `/apis/apps/v1/namespaces/${vol}/deployments/db`)).spec.replicas).toBe(1);
+  await expect.poll(async () => (await eks.request<Scaled>('GET', `/apis/apps/v1/namespaces/${vol}/deployments/db`)).spec.replicas).toBe(1);
 });
 
 /** The shell's data folder: startWebShell gives each shell a FLEETDECK_HOME of its own. */

@@ -34,6 +34,7 @@ export const keys = {
     task: (id: string | undefined) => ['jobs', 'task', id] as const,
     archives: () => ['jobs', 'archives'] as const,
     classes: (fromContext: string, toContext: string, selection: unknown) => ['jobs', 'classes', fromContext, toContext, selection] as const,
+    repositories: () => ['jobs', 'repositories'] as const,
   },
   monitoring: {
     all: () => ['monitoring'] as const,

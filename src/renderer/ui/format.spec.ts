@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { age, gib, percent } from './format.ts';
+import { age, duration, gib, percent } from './format.ts';
 
 describe('format', () => {
   const now = Date.parse('2026-12-04T12:00:00Z');
@@ -22,5 +22,15 @@ describe('format', () => {
     expect(percent(1, 3)).toBe(33);
     expect(percent(5, 0)).toBe(0);
     expect(gib(3 * 2 ** 30 + 2 ** 29)).toBe('3.5 GiB');
+  });
+
+  it('says a duration in its two largest units', () => {
+    expect(duration(0)).toBe('0 s');
+    expect(duration(44.6)).toBe('45 s');
+    expect(duration(60)).toBe('1 min');
+    expect(duration(12 * 60 + 3)).toBe('12 min 3 s');
+    expect(duration(2 * 3600 + 5 * 60 + 59)).toBe('2 h 5 min');
+    expect(duration(3600)).toBe('1 h');
+    expect(duration(-5)).toBe('0 s');
   });
 });

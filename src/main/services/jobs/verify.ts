@@ -24,8 +24,8 @@ const checks: Record<string, Check> = {
   DaemonSet: counted('daemonsets', (o) => Number(o.status?.desiredNumberScheduled ?? 0), 'numberAvailable', 'available'),
   PersistentVolumeClaim: {
     path: (ns, name) => `/api/v1/namespaces/${ns}/persistentvolumeclaims/${name}`,
-    // a bound claim says nothing about the bytes on the volume: those move with the mover Jobs
-    check: (o) => ({ ok: o.status?.phase === 'Bound', detail: `${o.status?.phase ?? 'unknown'} (volume contents are not checked)` }),
+    // a bound claim says nothing about the bytes on the volume: the movers' verification does (the report's volumes)
+    check: (o) => ({ ok: o.status?.phase === 'Bound', detail: `${o.status?.phase ?? 'unknown'} (its contents: see Volumes)` }),
   },
 };
 

@@ -4,14 +4,16 @@ import { useClusters } from '../../data/shared-queries.ts';
 import { ErrorBanner } from '../../ui/Banner.tsx';
 import { ContextPicker } from '../../ui/ContextPicker.tsx';
 import { JobDialog } from './JobDialog.tsx';
-import { useJobActions, useMigrationClasses } from './queries.ts';
+import { useJobActions, useMigrationClasses, useRepositories } from './queries.ts';
 import { ClassRows, classOverrides, emptyTargetOptions, TargetFields, targetOf, toLines, type TargetOptions } from './target-options.tsx';
+import { VolumeFields, volumeChoiceOf, volumesMissing, volumesOf, type VolumeChoice } from './VolumeFields.tsx';
 
 /**
  * A namespace (or one workload and what it uses) moved to another cluster: opened by dragging it
  * onto a cluster in the fleet view, with source and target chosen, or from the jobs center, where
  * the user picks both. Each class the objects use gets a row: the target's best match is chosen,
- * and the user may pick another of the target's classes.
+ * and the user may pick another of the target's classes. The claims' data is copied by restic
+ * movers through a repository saved in the vault; the plan lists each volume with its estimate.
  */
 export function MigrationDialog({ request, onClose }: { request: MigrationRequest; onClose(): void }) {
   const clusters = useClusters();
@@ -31,6 +33,12 @@ export function MigrationDialog({ request, onClose }: { request: MigrationReques
   const overrides = classOverrides(classes.data, picked);
   const { migrate } = useJobActions();
   const target: TargetOptions = { ...emptyTargetOptions, ...options, storageClasses: toLines(overrides.storageClasses), ingressClasses: toLines(overrides.ingressClasses) };
+  const repositories = useRepositories();
+  const [volumePicks, setVolumePicks] = useState<Partial<VolumeChoice>>({});
+  const hasClaims = !!classes.data?.choices.some((c) => c.kind === 'storage-class');
+  const volumeChoice = volumeChoiceOf(volumePicks, hasClaims, repositories.data ?? []);
+  const volumes = volumesOf(volumeChoice);
+  const missing = ready ? volumesMissing(volumeChoice) : undefined;
   const toNamespace = targetNamespace ?? namespace;
   const what = request.workload ? `${request.workload.kind}/${request.workload.name}` : namespace;
   const start = (dryRun: boolean) =>
@@ -38,14 +46,14 @@ export function MigrationDialog({ request, onClose }: { request: MigrationReques
       fromContext,
       toContext,
       selection,
-      target: targetOf(target, toNamespace && toNamespace !== namespace ? { [namespace]: toNamespace } : {}, dryRun),
+      target: { ...targetOf(target, toNamespace && toNamespace !== namespace ? { [namespace]: toNamespace } : {}, dryRun), ...(volumes ? { volumes } : {}) },
     });
   const cloudOf = (context: string) => (classes.data ? classes.data[context === fromContext ? 'sourceCloud' : 'targetCloud'] : contexts.find((c) => c.context === context)?.cloud ?? 'other').toUpperCase();
   const note = !ready
     ? 'Choose what to move and where.'
-    : `${cloudOf(fromContext)} → ${cloudOf(toContext)}: ${
+    : (missing ?? `${cloudOf(fromContext)} → ${cloudOf(toContext)}: ${
         classes.isError ? 'the classes in use could not be read; the plan chooses them from what the target has.' : "each class in use gets the target's best match; pick another of the target's classes where you want."
-      }`;
+      }`);
   const classRows = classes.data ? (
     <ClassRows options={classes.data} picked={picked} onPick={(key, to) => setPicks({ key: pickKey, picked: { ...picked, [key]: to } })} />
   ) : (
@@ -61,8 +69,8 @@ export function MigrationDialog({ request, onClose }: { request: MigrationReques
         </>
       }
       note={note}
-      planKey={JSON.stringify([fromContext, namespace, toContext, toNamespace, target])}
-      canStart={ready}
+      planKey={JSON.stringify([fromContext, namespace, toContext, toNamespace, target, volumes])}
+      canStart={ready && !missing}
       start={start}
       starting={migrate.isPending}
       error={migrate.error}
@@ -86,6 +94,7 @@ export function MigrationDialog({ request, onClose }: { request: MigrationReques
         <input value={toNamespace} onChange={(e) => setTargetNamespace(e.target.value)} aria-label="Target namespace" />
       </label>
       <TargetFields value={target} onChange={(change) => setOptions({ ...options, ...change })} classes={classRows} />
+      <VolumeFields value={volumeChoice} onChange={(change) => setVolumePicks({ ...volumePicks, ...change })} />
     </JobDialog>
   );
 }

@@ -5,21 +5,24 @@ import type { TransformRecord } from '../../../shared/migration/transforms.ts';
 import { Banner, ErrorBanner } from '../../ui/Banner.tsx';
 import { DataTable, type Column } from '../../ui/DataTable.tsx';
 import { objectResults, type ObjectResult, type ReportItem } from '../../../shared/migration/report.ts';
+import { VolumeProgressList, VolumeReport } from './VolumeViews.tsx';
 
 const stateClass = (state: TaskInfo['state']) => (state === 'Completed' ? 'ok' : state === 'running' ? 'pending' : 'failed');
 
 export function TaskProgress({ info }: { info: TaskInfo }) {
-  const { phase, done, total, detail } = info.progress;
+  const { phase, done, total, detail, volumes } = info.progress;
   const percent = total ? Math.round((done / total) * 100) : undefined;
   return (
     <div className="task-progress">
       <div className="task-line">
         <span className={`status ${stateClass(info.state)}`}>{info.state === 'running' ? phase : info.state}</span>
         {info.dryRun && <span className="tag">dry run</span>}
-        {info.state === 'running' && <span className="muted small">{total ? `${done}/${total}` : done ? `${done}` : ''}</span>}
+        {/* while volumes move, their rows say what is done */}
+        {info.state === 'running' && !volumes?.length && <span className="muted small">{total ? `${done}/${total}` : done ? `${done}` : ''}</span>}
       </div>
       {info.state === 'running' && <progress max={100} value={percent} aria-label={`${info.title}: ${phase}`} />}
       {info.state === 'running' && detail && <div className="muted small ellipsis">{detail}</div>}
+      {info.state === 'running' && volumes?.length ? <VolumeProgressList volumes={volumes} /> : null}
       {info.state !== 'running' && <ErrorBanner error={info.error} small />}
     </div>
   );
@@ -103,9 +106,10 @@ export function TaskReport({ detail }: { detail: TaskDetail }) {
           </ul>
         </section>
       )}
+      <VolumeReport report={report} />
       {report.movers && (
         <section aria-label="Volume movers">
-          <h3>Volume data movers (generated, not started)</h3>
+          <h3>Volume movers (checked by a server-side dry run)</h3>
           <ul className="verification">
             {report.movers.map((m) => (
               <li key={`${m.cluster}/${m.name}`} className={m.validated ? 'good' : 'bad'} title={m.reason}>{m.validated ? '✓' : '✗'} {m.role} Job {m.namespace}/{m.name} on {m.cluster} <span className="muted">{m.reason}</span></li>

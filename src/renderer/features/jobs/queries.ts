@@ -22,6 +22,18 @@ export const useArchives = () => useQuery({ queryKey: keys.jobs.archives(), quer
 export const useMigrationClasses = (input: z.infer<typeof classesInput> | undefined) =>
   useQuery({ queryKey: keys.jobs.classes(input?.fromContext ?? '', input?.toContext ?? '', input?.selection), queryFn: () => api.jobs.classes(input!), enabled: !!input, staleTime: 30_000 });
 
+/** The restic repositories saved in the vault: names, places and variable names, never their values. */
+export const useRepositories = () => useQuery({ queryKey: keys.jobs.repositories(), queryFn: () => api.jobs.repositories() });
+
+export function useRepositoryActions() {
+  const queryClient = useQueryClient();
+  const refresh = () => queryClient.invalidateQueries({ queryKey: keys.jobs.repositories() });
+  return {
+    save: useMutation({ mutationFn: api.jobs.saveRepository, onSettled: refresh }),
+    forget: useMutation({ mutationFn: api.jobs.forgetRepository, onSettled: refresh }),
+  };
+}
+
 export function useJobActions() {
   const queryClient = useQueryClient();
   const refresh = () => queryClient.invalidateQueries({ queryKey: keys.jobs.tasks() });
