@@ -6,9 +6,15 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TaskInfo } from '../../../shared/contract/jobs.ts';
 import type { JobReport } from '../../../shared/migration/report.ts';
 import { moverRepositoryEnvPath } from '../../../../lab/object-store.ts';
 import { labApi, labKubeconfig } from '../../../../test/lab.ts';
+import { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
+import { FileKeyStore, Vault } from '../../kube/vault.ts';
+import { JobRunner } from './job-runner.ts';
+import { JobsCenter } from './jobs-center.ts';
+import { SavedRepositories } from './saved-repositories.ts';
 
 const cli = path.resolve(import.meta.dirname, '../../../../bin/fleetdeck.js');
 const work = mkdtempSync(path.join(tmpdir(), 'fleetdeck-volumes-'));
@@ -238,6 +244,40 @@ describe('volume data moved by restic movers, verified file by file', () => {
     const { status, report } = await run(args);
     expect(status, report.error ?? JSON.stringify(report.volumes)).toBe(0);
     await expectArrived('aks-lab', aksNs, 'eks-lab', target, report);
+  }, 1_800_000);
+
+  it("the app's jobs center: a repository saved in the vault, a migration cancelled while it copies puts the writers back, and resume finishes it", async (ctx) => {
+    ctx.skip(Boolean(noRuntime), noRuntime);
+    const home = path.join(work, 'app');
+    mkdirSync(home, { recursive: true });
+    const keys = new FileKeyStore(home);
+    const center = new JobsCenter(new JobRunner({ store: new KubeconfigStore([labKubeconfig]), keys, dir: home }), home, new SavedRepositories(new Vault(home, keys)));
+    await center.saveRepository({ name: 'lab', env: readFileSync(moverRepositoryEnvPath, 'utf8') });
+    const target = `${aksNs}-app`;
+    cleanup.push(['eks-lab', target]);
+    const copying: TaskInfo[] = [];
+    center.onDidChangeTask((info) => info.progress.volumes?.some((v) => v.bytesDone > 0) && copying.push(info));
+    const volumes = { mover: 'restic' as const, repository: { saved: 'lab' }, live: false, parallel: 1 };
+    const input = { fromContext: 'aks-lab', toContext: 'eks-lab', selection: { namespaces: [aksNs] }, target: { namespaceMap: { [aksNs]: target }, storageClassMap: {}, ingressClassMap: {}, registryMap: {}, conflict: 'skip' as const, dryRun: false, verifyTimeoutSeconds: 120, volumes } };
+    const task = await center.startMigrate(input);
+    await poll('a volume copying', async () => (copying.length ? true : undefined), 600_000);
+    // the writers are stopped while their volumes are copied
+    expect((await labApi('aks-lab').request<Obj>('GET', `/apis/apps/v1/namespaces/${aksNs}/statefulsets/db`)).spec!.replicas).toBe(0);
+    await center.cancel(task);
+    const cancelled = await poll('the task cancelled', async () => ((await center.get(task)).info.state === 'running' ? undefined : (await center.get(task)).info), 300_000);
+    expect(cancelled).toMatchObject({ state: 'cancelled', resumable: true });
+    expect(copying[0].progress.volumes![0]).toMatchObject({ namespace: aksNs, step: 'backup', bytesTotal: expect.any(Number) });
+    // Cancel put the source's writers back; the target was not touched
+    expect((await labApi('aks-lab').request<Obj>('GET', `/apis/apps/v1/namespaces/${aksNs}/statefulsets/db`)).spec!.replicas).toBe(3);
+    expect(await labApi('eks-lab').request('GET', `/api/v1/namespaces/${target}`).then(() => true, () => false)).toBe(false);
+
+    await center.resume(task);
+    const done = await poll('the resumed task done', async () => ((await center.get(task)).info.state === 'running' ? undefined : center.get(task)), 1_500_000);
+    expect(done.info.state, done.info.error ?? JSON.stringify(done.report?.volumes)).toBe('Completed');
+    await expectArrived('aks-lab', aksNs, 'eks-lab', target, done.report!);
+    const stored = readFileSync(path.join(home, 'jobs', 'tasks', `${task.id}.json`), 'utf8');
+    expect(stored).not.toContain(/^RESTIC_PASSWORD=(.*)$/m.exec(readFileSync(moverRepositoryEnvPath, 'utf8'))![1]);
+    center.dispose();
   }, 1_800_000);
 
   it('refuses a wrong repository password before anything is written on the target, and never shows a password', async (ctx) => {
