@@ -217,6 +217,20 @@ test('drag a namespace with a volume onto another cluster: the data is copied wi
   type Scaled = { spec: { replicas: number } };
   expect((await aks.request<Scaled>('GET', `/apis/apps/v1/namespaces/${vol}/deployments/db`)).spec.replicas).toBe(1);
   await expect.poll(async () => (await eks.request<Scaled>('GET', `/apis/apps/v1/namespaces/${vol}/deployments/db`)).spec.replicas).toBe(1);
+
+  // the saved repository is offered next time, and can be forgotten
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('button', { name: 'Jobs' }).click();
+  await page.getByRole('button', { name: 'Migrate…' }).click();
+  const next = page.getByRole('dialog', { name: /^Migrate / });
+  await next.getByLabel('Source cluster').selectOption('aks-lab');
+  await next.getByLabel('Namespace to migrate').fill(vol);
+  await next.getByLabel('Target cluster').selectOption('gke-lab');
+  await expect(next.getByLabel('Restic repository', { exact: true })).toHaveValue('lab store');
+  page.once('dialog', (confirm) => void confirm.accept());
+  await next.getByRole('button', { name: 'Forget repository lab store' }).click();
+  await expect(next.getByRole('group', { name: 'New restic repository' })).toBeVisible();
+  await expect(next.getByRole('button', { name: 'Plan (dry run)' })).toBeDisabled();
 });
 
 /** The shell's data folder: startWebShell gives each shell a FLEETDECK_HOME of its own. */

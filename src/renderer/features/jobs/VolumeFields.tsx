@@ -14,10 +14,12 @@ export interface VolumeChoice {
 
 /**
  * The choice as the user left it, with the defaults filled in: copy when the objects use a storage
- * class (they have claims), through the first saved repository, two at a time.
+ * class (they have claims), through the repository picked while it is saved, else the first saved
+ * one, two at a time.
  */
 export function volumeChoiceOf(picked: Partial<VolumeChoice>, hasClaims: boolean, saved: { name: string }[]): VolumeChoice {
-  return { mode: picked.mode ?? (hasClaims ? 'copy' : 'empty'), repository: picked.repository ?? saved[0]?.name ?? '', parallel: picked.parallel ?? 2 };
+  const repository = saved.some((r) => r.name === picked.repository) ? picked.repository! : (saved[0]?.name ?? '');
+  return { mode: picked.mode ?? (hasClaims ? 'copy' : 'empty'), repository, parallel: picked.parallel ?? 2 };
 }
 
 /** The run's volumes input; undefined when the claims are recreated empty. */
@@ -36,8 +38,13 @@ export const volumesMissing = (choice: VolumeChoice) => (choice.mode !== 'empty'
  */
 export function VolumeFields({ value, onChange }: { value: VolumeChoice; onChange(change: Partial<VolumeChoice>): void }) {
   const repositories = useRepositories();
+  const { forget } = useRepositoryActions();
   const saved = repositories.data ?? [];
   const [adding, setAdding] = useState(false);
+  const forgetChosen = () => {
+    if (!window.confirm(`Forget the repository "${value.repository}"? Its settings are removed from the vault; the snapshots in the store stay.`)) return;
+    forget.mutate({ name: value.repository });
+  };
   const copying = value.mode !== 'empty';
   return (
     <div className="volume-fields" role="group" aria-label="How the volumes move">
@@ -69,9 +76,14 @@ export function VolumeFields({ value, onChange }: { value: VolumeChoice; onChang
           <button type="button" onClick={() => setAdding(!adding)} aria-expanded={adding || !saved.length}>
             Add repository…
           </button>
+          {value.repository && (
+            <button type="button" className="danger" onClick={forgetChosen} aria-label={`Forget repository ${value.repository}`}>
+              Forget
+            </button>
+          )}
         </div>
       )}
-      <ErrorBanner error={repositories.error} small />
+      <ErrorBanner error={repositories.error ?? forget.error} small />
       {copying && (adding || (!saved.length && !repositories.isLoading)) && (
         <RepositoryForm
           onSaved={(name) => {
