@@ -29,6 +29,11 @@ describe('the repository env file', () => {
     await expect(readRepositoryEnv(dir)).rejects.toMatchObject({ code: 'invalid-input' });
   });
 
+  it('shows no credentials of a URL whatever the case of its scheme (restic reads rest:HTTPS:// as https)', () => {
+    expect(displayRepository('rest:HTTPS://user:hunter2@backup.example:8000/repo')).toBe('rest:https://backup.example:8000/repo');
+    expect(displayRepository('s3:Http://AKID:SECRET@minio.local/bucket')).toBe('s3:http://minio.local/bucket');
+  });
+
   it('shows the repository without credentials, and removes every value from text a mover printed', () => {
     expect(displayRepository('rest:https://user:secret@backup.example:8000/repo?x=1')).toBe('rest:https://backup.example:8000/repo');
     expect(displayRepository('s3:s3.amazonaws.com/acme/restic')).toBe('s3:s3.amazonaws.com/acme/restic');

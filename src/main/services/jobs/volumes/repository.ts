@@ -50,7 +50,8 @@ export async function readRepositoryEnv(file: string): Promise<RepositoryEnv> {
 export function displayRepository(repository: string): string {
   const scheme = repository.slice(0, repository.indexOf(':') + 1);
   const rest = repository.slice(scheme.length);
-  if (/^https?:\/\//.test(rest)) {
+  // restic reads the URL's scheme in any case (rest:HTTPS://)
+  if (/^https?:\/\//i.test(rest)) {
     try {
       const url = new URL(rest);
       return `${scheme}${url.protocol}//${url.host}${url.pathname}`;
