@@ -8,6 +8,23 @@ export type RepositoryEnv = Record<string, string>;
 const MAX_ENV_FILE_BYTES = 64 * 1024;
 const SCHEMES = ['s3:', 'gs:', 'azure:', 'rest:'];
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** what restic and the clients of its s3:, gs:, azure: and rest: stores read, and the proxies Go's HTTP client honours */
+const READ = /^(?:(?:RESTIC|AWS|AZURE|GOOGLE)_[A-Z0-9_]+|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy)$/;
+const READ_NAMES = 'RESTIC_*, AWS_*, AZURE_*, GOOGLE_*, HTTP_PROXY, HTTPS_PROXY, NO_PROXY';
+/**
+ * Read instead of RESTIC_PASSWORD or the store's keys, from a file or a command in the mover's pod
+ * (which mounts the claim as root): restic runs RESTIC_PASSWORD_COMMAND even with RESTIC_PASSWORD
+ * set, `init` opens RESTIC_FROM_*, and the S3 client runs a credential_process of
+ * AWS_SHARED_CREDENTIALS_FILE.
+ */
+const FILE_OR_COMMAND = /^(?:RESTIC_PASSWORD_(?:FILE|COMMAND)|RESTIC_REPOSITORY_FILE|RESTIC_FROM_[A-Z0-9_]+|AWS_SHARED_CREDENTIALS_FILE|AWS_CONFIG_FILE)$/;
+
+/** Why a variable is not passed to the movers; its name is repeated only in capitals (a lower-case one may be a pasted secret). */
+function refusal(key: string, unnamed: string): string | undefined {
+  if (FILE_OR_COMMAND.test(key)) return `${key} is not allowed: it makes restic or its store read a file or run a command in the mover (give the repository, its password and the store's credentials as variables)`;
+  if (!READ.test(key)) return `${/^[A-Z][A-Z0-9_]*$/.test(key) ? key : unnamed} is not a variable restic or its store reads (${READ_NAMES})`;
+  return undefined;
+}
 
 /** KEY=VALUE lines (an `export ` before the key and quotes around the value are allowed); blank lines and # comments skipped. */
 export function parseRepositoryEnv(text: string, source: string): RepositoryEnv {
@@ -18,6 +35,8 @@ export function parseRepositoryEnv(text: string, source: string): RepositoryEnv 
     const match = /^(?:export\s+)?([^=\s]+)\s*=\s*(.*)$/.exec(line);
     // the line itself is not quoted: it may hold a secret
     if (!match || !NAME.test(match[1])) throw new FleetdeckError('invalid-input', `${source} line ${index + 1} is not KEY=VALUE`);
+    const refused = refusal(match[1], `line ${index + 1}`);
+    if (refused) throw new FleetdeckError('invalid-input', `${source}: ${refused}`);
     const value = match[2];
     env[match[1]] = /^(["']).*\1$/.test(value) ? value.slice(1, -1) : value;
   });
@@ -26,6 +45,11 @@ export function parseRepositoryEnv(text: string, source: string): RepositoryEnv 
 
 /** A repository both clusters can reach (s3:, gs:, azure:, rest:) and its password; never echoes a value but the repository's place. */
 export function checkRepositoryEnv(env: RepositoryEnv, source: string): RepositoryEnv {
+  for (const [key, value] of Object.entries(env)) {
+    const refused = refusal(key, 'a variable whose name is not in capitals');
+    if (refused) throw new FleetdeckError('invalid-input', `${source}: ${refused}`);
+    if (/[\u0000-\u001f\u007f]/.test(value)) throw new FleetdeckError('invalid-input', `${source}: ${key} holds a control character (a NUL, a line break…)`);
+  }
   const repository = env.RESTIC_REPOSITORY;
   if (!repository) throw new FleetdeckError('invalid-input', `${source} has no RESTIC_REPOSITORY`);
   if (!SCHEMES.some((scheme) => repository.startsWith(scheme))) {
