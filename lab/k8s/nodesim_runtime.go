@@ -351,7 +351,8 @@ func (rt *moverRuntime) runOnce(ctx context.Context, s *nodeSim, pod *v1.Pod, r 
 	if err != nil {
 		return rt.exited(r, c.Name, id, started, 128, "StartError", err.Error()), nil
 	}
-	klog.InfoS("mover container started", "pod", r.key, "container", c.Name, "pid", cmd.Process.Pid, "argv", spec.Argv)
+	// the command as the pod has it: expanded, its $(VAR)s may hold a Secret's values
+	klog.InfoS("mover container started", "pod", r.key, "container", c.Name, "pid", cmd.Process.Pid, "command", c.Command, "args", c.Args)
 	r.set(c.Name, func(cr *containerRun) {
 		cr.id = id
 		cr.state = v1.ContainerState{Running: &v1.ContainerStateRunning{StartedAt: started}}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/component-helpers/storage/volume"
+	"k8s.io/klog/v2"
 	"k8s.io/utils/ptr"
 )
 
@@ -431,5 +433,40 @@ func TestFollowGoesOnWhereTheFirstReadEnded(t *testing.T) {
 	})
 	if !slices.Equal(got, []string{"two\n"}) {
 		t.Errorf("followed %q", got)
+	}
+}
+
+// TestNodeSimLogKeepsNoSecret: a container's args that name a Secret's value ($(VAR), expanded
+// for the process) are logged by node-sim as the pod spec has them, not expanded.
+func TestNodeSimLogKeepsNoSecret(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the runtime needs root (mount namespaces)")
+	}
+	var logged bytes.Buffer
+	klog.LogToStderr(false)
+	klog.SetOutput(&logged)
+	defer func() {
+		klog.Flush()
+		klog.SetOutput(os.Stderr)
+		klog.LogToStderr(true)
+	}()
+	secret := &v1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "repo", Namespace: "shop"}, Data: map[string][]byte{"RESTIC_PASSWORD": []byte("hunter2-very-secret")}}
+	s := &nodeSim{client: fake.NewClientset(secret)}
+	s.runtime = newRuntime(t.TempDir(), "", func(string) {})
+	pod := moverPod(v1.Container{Name: "restic", Image: "restic/restic:0.17.3", Command: []string{"sh", "-c", `test "$1" = "$RESTIC_PASSWORD"`, "sh", "$(RESTIC_PASSWORD)"},
+		EnvFrom: []v1.EnvFromSource{{SecretRef: &v1.SecretEnvSource{LocalObjectReference: v1.LocalObjectReference{Name: "repo"}}}}})
+	r := s.runtime.ensure(s, pod)
+	select {
+	case <-r.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the container did not finish")
+	}
+	if term := r.snapshot()["restic"].state.Terminated; term == nil || term.ExitCode != 0 {
+		t.Fatalf("the process did not get the expanded argument: %+v", r.snapshot()["restic"].state)
+	}
+	s.runtime.stop(pod.UID, time.Second)
+	klog.Flush()
+	if !strings.Contains(logged.String(), "$(RESTIC_PASSWORD)") || strings.Contains(logged.String(), "hunter2") {
+		t.Errorf("node-sim logged %s", logged.String())
 	}
 }
