@@ -64,6 +64,15 @@ export function claimsOf(objects: KubeObject[]): ClaimInfo[] {
   });
 }
 
+/**
+ * Writers that have no replicas to scale are held on the target until their volumes are filled:
+ * a Job or CronJob suspended, a DaemonSet given a node selector no node matches. The annotation
+ * says which was done, so that only what Fleetdeck held is let go.
+ */
+export const HELD_ANNOTATION = 'fleetdeck.io/held';
+export type HeldKind = 'Job' | 'CronJob' | 'DaemonSet';
+export const isHeld = (kind: string): kind is HeldKind => kind === 'Job' || kind === 'CronJob' || kind === 'DaemonSet';
+
 /** Writers scaling cannot stop: the copy runs while they write. */
 export const unstoppable = (claim: ClaimInfo) => claim.workloads.filter((w) => !isScalable(w.kind));
 export const stoppable = (claim: ClaimInfo) => claim.workloads.filter((w) => isScalable(w.kind));

@@ -14,7 +14,7 @@ import { classifyStatus, statusMessage } from '../../../kube/http.ts';
 import type { Journal, VolumeStep } from '../journal.ts';
 import type { VolumeProgress } from '../../../../shared/contract/jobs.ts';
 import { inParallel, type Progress } from '../progress.ts';
-import { stoppable, type ClaimInfo, type ScalableKind } from './claims.ts';
+import { HELD_ANNOTATION, isHeld, stoppable, type ClaimInfo, type HeldKind, type ScalableKind } from './claims.ts';
 import { compareManifests, parseManifests } from './manifest.ts';
 import { apiPodLogs, deleteJob, runMoverJob, type MoverOutcome, type PodLogs } from './mover-job.ts';
 import { displayRepository, redactor, type RepositoryEnv } from './repository.ts';
@@ -53,6 +53,8 @@ export interface Backed {
 const apps = (kind: ScalableKind) => ({ Deployment: 'deployments', StatefulSet: 'statefulsets', ReplicaSet: 'replicasets' })[kind];
 const workloadPath = (namespace: string, kind: ScalableKind, name: string) => `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/${apps(kind)}/${encodeURIComponent(name)}`;
 const mergePatch = { contentType: 'application/merge-patch+json' };
+const heldPath = (namespace: string, kind: HeldKind, name: string) =>
+  `/apis/${kind === 'DaemonSet' ? 'apps' : 'batch'}/v1/namespaces/${encodeURIComponent(namespace)}/${{ Job: 'jobs', CronJob: 'cronjobs', DaemonSet: 'daemonsets' }[kind]}/${encodeURIComponent(name)}`;
 const claimKey = (c: Claim) => `${c.namespace}/${c.name}`;
 
 /** Exit codes of restic 0.17 (restic's scripting documentation). */
@@ -353,7 +355,8 @@ export class VolumeEngine {
 
   /**
    * The target's workloads that waited at 0 replicas: scaled to the count their annotation kept,
-   * once every claim they mount is restored (and matches, unless copied live).
+   * and those held otherwise (Jobs, CronJobs, DaemonSets) let go, once every claim they mount is
+   * restored (and matches, unless copied live).
    */
   async startWorkloads(target: ClusterClient, claims: ClaimInfo[], results: VolumeResult[], targetNamespace: (namespace: string) => string): Promise<void> {
     this.phase = 'volumes: starting workloads';
@@ -365,6 +368,25 @@ export class VolumeEngine {
         const ready = (held.get(key)?.ready ?? true) && good.has(claimKey(claim));
         held.set(key, { namespace: targetNamespace(claim.namespace), kind: w.kind as ScalableKind, name: w.name, ready });
       }
+    }
+    const holding = new Map<string, { namespace: string; kind: HeldKind; name: string; ready: boolean }>();
+    for (const claim of claims) {
+      for (const w of claim.workloads.filter((w) => isHeld(w.kind))) {
+        const key = `${claim.namespace}/${w.kind}/${w.name}`;
+        const ready = (holding.get(key)?.ready ?? true) && good.has(claimKey(claim));
+        holding.set(key, { namespace: targetNamespace(claim.namespace), kind: w.kind as HeldKind, name: w.name, ready });
+      }
+    }
+    for (const w of holding.values()) {
+      if (!w.ready) continue;
+      const path = heldPath(w.namespace, w.kind, w.name);
+      const res = await target.request<KubeObject>('GET', path);
+      const how = res.status === 200 ? res.body.metadata.annotations?.[HELD_ANNOTATION] : undefined;
+      if (how === undefined) continue;
+      const release = { metadata: { annotations: { [HELD_ANNOTATION]: null } }, spec: how === 'nodeSelector' ? { template: { spec: { nodeSelector: { [HELD_ANNOTATION]: null } } } } : { suspend: false } };
+      this.report(`${w.kind} ${w.namespace}/${w.name}: released`);
+      const patched = await target.request('PATCH', path, { body: release, ...mergePatch });
+      if (patched.status >= 300) throw classifyStatus(patched.status, patched.text, `release ${w.kind} ${w.namespace}/${w.name} on ${target.context}`);
     }
     // the report says, per claim, that the workloads mounting one not restored intact stay at 0
     for (const w of held.values()) {

@@ -310,4 +310,54 @@ describe("moving a migration's volumes", () => {
     await backupVolumes(again.client, objects, options);
     expect(again.scaled).toEqual(['shop/statefulsets/db=0', 'shop/statefulsets/db=3']);
   });
+
+  it('holds the writers that cannot be scaled on the target too (a CronJob and a Job suspended, a DaemonSet on no node) and lets them go once the volume is verified', async () => {
+    const volumesOf = { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data-db-0' } }] };
+    const unscalable: KubeObject[] = [
+      objects[0],
+      { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'report', namespace: 'shop' }, spec: { schedule: '* * * * *', jobTemplate: { spec: { template: { spec: volumesOf } } } } },
+      { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'reindex', namespace: 'shop' }, spec: { template: { spec: volumesOf } } },
+      { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'shop' }, spec: { template: { spec: { ...volumesOf, nodeSelector: { pool: 'a' } } } } },
+      { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'paused', namespace: 'shop' }, spec: { suspend: true, jobTemplate: { spec: { template: { spec: volumesOf } } } } },
+    ];
+    const archive = { manifest, entries: async function* () {
+      for (const object of unscalable) yield { object };
+    } } as unknown as ArchiveReader;
+    const src = source();
+    const dst = target();
+    // the target holds what the restore wrote; merge patches change it
+    const onTarget = new Map<string, KubeObject>();
+    const request = dst.client.request.bind(dst.client);
+    const patches: string[] = [];
+    (dst.client as { request: ClusterClient['request'] }).request = (async (method: string, url: string, options?: { body?: unknown }) => {
+      const held = /^\/apis\/(?:batch|apps)\/v1\/namespaces\/shop-eu\/(cronjobs|jobs|daemonsets)\/([^/]+)$/.exec(url);
+      if (!held) return request(method, url, options);
+      const object = onTarget.get(held[2]);
+      if (!object) return { status: 404, body: {}, text: '', resent: false };
+      if (method === 'PATCH') patches.push(`${held[1]}/${held[2]} ${JSON.stringify(options?.body)}`);
+      return { status: 200, body: object, text: '', resent: false };
+    }) as ClusterClient['request'];
+    const migration = await VolumeMigration.open(archive, {
+      dir, id: 'run0123456789', dryRun: false, source: src.client, sourceContext: 'aks', volumes: volumes(), onProgress: () => undefined,
+      engine: { logs: (client) => (client === src.client ? src.podLogs : dst.podLogs), pollMs: 1 },
+    });
+    await migration.copyOut();
+    const hooks = migration.hooks();
+    for (const o of unscalable) {
+      const written = hooks.hold({ ...o, metadata: { ...o.metadata, namespace: 'shop-eu' } }, 'shop') as KubeObject;
+      onTarget.set(written.metadata.name, written);
+    }
+    expect(onTarget.get('report')?.spec).toMatchObject({ suspend: true });
+    expect(onTarget.get('reindex')?.spec).toMatchObject({ suspend: true });
+    expect(onTarget.get('agent')?.spec).toMatchObject({ template: { spec: { nodeSelector: { pool: 'a', 'fleetdeck.io/held': 'until-its-volumes-are-filled' } } } });
+    expect(onTarget.get('paused')).toEqual({ ...unscalable[4], metadata: { ...unscalable[4].metadata, namespace: 'shop-eu' } });
+    const { volumes: result } = await hooks.fill(dst.client, mappings);
+    migration.close();
+    expect(result?.[0]).toMatchObject({ state: 'restored', verified: true });
+    expect(patches.sort()).toEqual([
+      'cronjobs/report {"metadata":{"annotations":{"fleetdeck.io/held":null}},"spec":{"suspend":false}}',
+      'daemonsets/agent {"metadata":{"annotations":{"fleetdeck.io/held":null}},"spec":{"template":{"spec":{"nodeSelector":{"fleetdeck.io/held":null}}}}}',
+      'jobs/reindex {"metadata":{"annotations":{"fleetdeck.io/held":null}},"spec":{"suspend":false}}',
+    ]);
+  });
 });

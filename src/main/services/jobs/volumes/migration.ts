@@ -13,7 +13,7 @@ import type { ArchiveReader } from '../archive.ts';
 import { Journal, runKey } from '../journal.ts';
 import type { Progress } from '../progress.ts';
 import type { RestoreVolumes } from '../restore.ts';
-import { claimsOf, planVolumes, scalable, type ClaimInfo } from './claims.ts';
+import { claimsOf, HELD_ANNOTATION, isHeld, planVolumes, scalable, type ClaimInfo } from './claims.ts';
 import { VolumeEngine, type Backed, type VolumeEngineOptions } from './engine.ts';
 import { checkRepositoryEnv, type RepositoryEnv } from './repository.ts';
 import { ThroughputStore } from './throughput.ts';
@@ -154,8 +154,9 @@ export class VolumeMigration {
       const { volumeName: _, ...rest } = spec;
       return { ...object, spec: rest };
     }
-    if (!workloadKinds.includes(object.kind)) return object;
     const writes = this.claims.some((c) => c.namespace === sourceNamespace && c.workloads.some((w) => w.kind === object.kind && w.name === object.metadata.name));
+    if (writes && isHeld(object.kind)) return held(object);
+    if (!workloadKinds.includes(object.kind)) return object;
     // an interrupted run may have left the source at 0 when the archive was taken: the count it recorded wins
     const replicas = this.engine.recordedReplicas(sourceNamespace ?? '', object.kind, object.metadata.name) ?? (spec.replicas as number | undefined) ?? 1;
     if (!writes || replicas === 0) return object;
@@ -196,6 +197,15 @@ export class VolumeMigration {
     this.intact = intact;
     return { volumePlan, volumes: volumes.sort((a, b) => `${a.namespace}/${a.claim}`.localeCompare(`${b.namespace}/${b.claim}`)), ...(leftovers.length ? { leftovers } : {}) };
   }
+}
+
+/** A writer that cannot wait at 0 replicas, held until its volumes are filled (engine.startWorkloads lets it go); one suspended already is left as it is. */
+function held(object: KubeObject): KubeObject {
+  const spec = (object.spec ?? {}) as { suspend?: boolean; template?: { spec?: { nodeSelector?: Record<string, string> } } };
+  const annotate = (how: string) => ({ ...object.metadata, annotations: { ...object.metadata.annotations, [HELD_ANNOTATION]: how } });
+  if (object.kind !== 'DaemonSet') return spec.suspend ? object : { ...object, metadata: annotate('suspend'), spec: { ...spec, suspend: true } };
+  const template = spec.template ?? {};
+  return { ...object, metadata: annotate('nodeSelector'), spec: { ...spec, template: { ...template, spec: { ...template.spec, nodeSelector: { ...template.spec?.nodeSelector, [HELD_ANNOTATION]: 'until-its-volumes-are-filled' } } } } };
 }
 
 /**
