@@ -250,6 +250,8 @@ export class VolumeEngine {
       this.report(`${w.kind} ${w.namespace}/${w.name}: → ${w.replicas}`);
       try {
         await this.scale(source, w.namespace, w.kind, w.name, w.replicas);
+        // back at its count: a later run records the count it finds then (the user may scale it meanwhile)
+        this.record(`replicas/${w.namespace}/${w.kind}/${w.name}`, {});
       } catch (error) {
         if (error instanceof FleetdeckError) code = error.code;
         notBack.push(`${w.kind} ${w.namespace}/${w.name} (wants ${w.replicas} replicas): ${messageOf(error)}`);

@@ -360,4 +360,14 @@ describe("moving a migration's volumes", () => {
       'jobs/reindex {"metadata":{"annotations":{"fleetdeck.io/held":null}},"spec":{"suspend":false}}',
     ]);
   });
+
+  it('forgets the replicas it recorded once the writers are back: a re-run after the user scaled the source keeps the new count', async () => {
+    const failing = source(0, { exitCode: 1, log: { restic: 'Fatal: unable to save snapshot' } });
+    await migrate(failing, target());
+    expect(failing.scaled).toEqual(['shop/statefulsets/db=0', 'shop/statefulsets/db=3']);
+    const grown = source();
+    grown.replicas.set('shop/statefulsets/db', 5);
+    await migrate(grown, target());
+    expect(grown.scaled).toEqual(['shop/statefulsets/db=0', 'shop/statefulsets/db=5']);
+  });
 });
