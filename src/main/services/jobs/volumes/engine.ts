@@ -206,7 +206,9 @@ export class VolumeEngine {
       let left = current.status?.replicas ?? 0;
       if (!left && current.spec?.selector) {
         const query = new URLSearchParams({ labelSelector: selectorQuery(current.spec.selector) });
-        left = (await client.ok<{ items: unknown[] }>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods?${query}`)).items.length;
+        // an evicted pod (Failed) stays listed until collected, and runs nothing
+        const pods = (await client.ok<{ items: { status?: { phase?: string } }[] }>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods?${query}`)).items;
+        left = pods.filter((p) => p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded').length;
       }
       if (!left) return;
       if (Date.now() > deadline) throw new FleetdeckError('timeout', `${kind} ${namespace}/${name} on ${client.context} still has ${left} pods ${(this.options.scaleTimeoutMs ?? 300_000) / 1000} s after it was scaled to 0`);

@@ -281,7 +281,9 @@ describe("moving a migration's volumes", () => {
     (src.client as { request: ClusterClient['request'] }).request = (async (method: string, url: string, options?: { body?: unknown }) => {
       if (url === '/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb%2Ctier+in+%28front%2Cedge%29') {
         events.push(terminating ? 'pod terminating' : 'pods gone');
-        return { status: 200, body: { items: terminating-- > 0 ? [{ metadata: { name: 'web-1', deletionTimestamp: '2026-12-05T00:00:00Z' } }] : [] }, text: '', resent: false };
+        // an evicted pod stays listed and does not count
+        const evicted = { metadata: { name: 'web-0' }, status: { phase: 'Failed', reason: 'Evicted' } };
+        return { status: 200, body: { items: terminating-- > 0 ? [evicted, { metadata: { name: 'web-1', deletionTimestamp: '2026-12-05T00:00:00Z' }, status: { phase: 'Running' } }] : [evicted] }, text: '', resent: false };
       }
       const res = await request(method, url, options);
       if (url.endsWith('/deployments/web') && res.status === 200) (res.body as { spec: object }).spec = { ...(res.body as { spec: object }).spec, selector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['front', 'edge'] }] } };
