@@ -58,6 +58,12 @@ describe('the repository env file', () => {
     expect(displayRepository('s3:Http://AKID:SECRET@minio.local/bucket')).toBe('s3:http://minio.local/bucket');
   });
 
+  it("removes the user and password of the repository's URL as restic prints them (its own masking keeps the user), encoded or not", () => {
+    const redact = redactor({ RESTIC_REPOSITORY: 'rest:http://bobUser:p%40ssW0rd@127.0.0.1:1/repo/', RESTIC_PASSWORD: 'correct horse' });
+    expect(redact('Fatal: unable to open config file: Head "http://bobUser:***@127.0.0.1:1/repo/config": refused / rest:http://bobUser:***@127.0.0.1:1/repo/')).toBe('Fatal: unable to open config file: Head "http://***:***@127.0.0.1:1/repo/config": refused / rest:http://***:***@127.0.0.1:1/repo/');
+    expect(redact('auth p@ssW0rd p%40ssW0rd')).toBe('auth *** ***');
+  });
+
   it('shows the repository without credentials, and removes every value from text a mover printed', () => {
     expect(displayRepository('rest:https://user:secret@backup.example:8000/repo?x=1')).toBe('rest:https://backup.example:8000/repo');
     expect(displayRepository('s3:s3.amazonaws.com/acme/restic')).toBe('s3:s3.amazonaws.com/acme/restic');

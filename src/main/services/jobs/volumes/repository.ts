@@ -70,27 +70,43 @@ export async function readRepositoryEnv(file: string): Promise<RepositoryEnv> {
   return parseRepositoryEnv(text, file);
 }
 
-/** The repository as reports show it: its scheme and place, without user, password or query. */
-export function displayRepository(repository: string): string {
+/** The repository split at its scheme, and its URL if the place is one (restic reads the URL's scheme in any case: rest:HTTPS://). */
+function splitRepository(repository: string): { scheme: string; rest: string; url?: URL | 'malformed' } {
   const scheme = repository.slice(0, repository.indexOf(':') + 1);
   const rest = repository.slice(scheme.length);
-  // restic reads the URL's scheme in any case (rest:HTTPS://)
-  if (/^https?:\/\//i.test(rest)) {
-    try {
-      const url = new URL(rest);
-      return `${scheme}${url.protocol}//${url.host}${url.pathname}`;
-    } catch {
-      return `${scheme}(malformed URL)`;
-    }
+  if (!/^https?:\/\//i.test(rest)) return { scheme, rest };
+  try {
+    return { scheme, rest, url: new URL(rest) };
+  } catch {
+    return { scheme, rest, url: 'malformed' };
   }
+}
+
+/** The repository as reports show it: its scheme and place, without user, password or query. */
+export function displayRepository(repository: string): string {
+  const { scheme, rest, url } = splitRepository(repository);
+  if (url === 'malformed') return `${scheme}(malformed URL)`;
+  if (url) return `${scheme}${url.protocol}//${url.host}${url.pathname}`;
   return `${scheme}${rest.replace(/[?#].*$/, '')}`;
 }
 
-/** Removes every value of the env (but short ones that would blank ordinary words) from text a mover printed. */
+/** The user and password in the repository's URL, as written and decoded: restic prints the URL with the user and *** for the password. */
+function urlCredentials(repository: string): string[] {
+  const { url } = splitRepository(repository);
+  if (!url || url === 'malformed') return [];
+  return [url.username, url.password].filter(Boolean).flatMap((part) => {
+    try {
+      return [part, decodeURIComponent(part)];
+    } catch {
+      return [part];
+    }
+  });
+}
+
+/** Removes every value of the env and its URL's user and password (but short ones that would blank ordinary words) from text a mover printed. */
 export function redactor(env: RepositoryEnv): (text: string) => string {
-  const secrets = Object.entries(env)
-    .filter(([key, value]) => key !== 'RESTIC_PROGRESS_FPS' && value.length >= 4)
-    .map(([, value]) => value)
+  const secrets = [...Object.entries(env).filter(([key]) => key !== 'RESTIC_PROGRESS_FPS').map(([, value]) => value), ...urlCredentials(env.RESTIC_REPOSITORY ?? '')]
+    .filter((value) => value.length >= 4)
     .sort((a, b) => b.length - a.length);
   return (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text);
 }
