@@ -47,6 +47,12 @@ describe('the repository env file', () => {
     expect(Object.keys(allowed)).toHaveLength(10);
   });
 
+  it('refuses a variable given twice (which of two passwords would the movers use?), naming the lines, not the values', () => {
+    const twice = () => parseRepositoryEnv('RESTIC_REPOSITORY=s3:h/b\nRESTIC_PASSWORD=first-secret\n\nexport RESTIC_PASSWORD=second-secret', 'f.env');
+    expect(twice).toThrow('f.env: RESTIC_PASSWORD is set twice (lines 2 and 4)');
+    expect(twice).not.toThrow(/secret/);
+  });
+
   it('refuses control characters in a value (a NUL stops the container from starting), without repeating the value', () => {
     expect(() => checkRepositoryEnv({ RESTIC_REPOSITORY: 's3:h/b', RESTIC_PASSWORD: 'hunt\u0000er22' }, 'the repository settings')).toThrow('the repository settings: RESTIC_PASSWORD holds a control character (a NUL, a line break…)');
     expect(() => checkRepositoryEnv({ RESTIC_REPOSITORY: 's3:h/b', RESTIC_PASSWORD: 'hunter22\nX=1' }, 'the repository settings')).toThrow(/RESTIC_PASSWORD holds a control character/);

@@ -29,6 +29,7 @@ function refusal(key: string, unnamed: string): string | undefined {
 /** KEY=VALUE lines (an `export ` before the key and quotes around the value are allowed); blank lines and # comments skipped. */
 export function parseRepositoryEnv(text: string, source: string): RepositoryEnv {
   const env: RepositoryEnv = {};
+  const lines = new Map<string, number>();
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.trim();
     if (!line || line.startsWith('#')) return;
@@ -37,6 +38,9 @@ export function parseRepositoryEnv(text: string, source: string): RepositoryEnv 
     if (!match || !NAME.test(match[1])) throw new FleetdeckError('invalid-input', `${source} line ${index + 1} is not KEY=VALUE`);
     const refused = refusal(match[1], `line ${index + 1}`);
     if (refused) throw new FleetdeckError('invalid-input', `${source}: ${refused}`);
+    const earlier = lines.get(match[1]);
+    if (earlier) throw new FleetdeckError('invalid-input', `${source}: ${match[1]} is set twice (lines ${earlier} and ${index + 1})`);
+    lines.set(match[1], index + 1);
     const value = match[2];
     env[match[1]] = /^(["']).*\1$/.test(value) ? value.slice(1, -1) : value;
   });
