@@ -1,7 +1,7 @@
 import type { RepositorySummary } from '../../../shared/contract/jobs.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import type { Vault, VaultRepository } from '../../kube/vault.ts';
-import { displayRepository, parseRepositoryEnv, type RepositoryEnv } from './volumes/repository.ts';
+import { checkRepositoryEnv, displayRepository, parseRepositoryEnv, type RepositoryEnv } from './volumes/repository.ts';
 
 const summary = (r: VaultRepository): RepositorySummary => ({ name: r.name, location: displayRepository(r.env.RESTIC_REPOSITORY ?? ''), variables: Object.keys(r.env).sort(), addedAt: r.addedAt });
 
@@ -45,6 +45,12 @@ export class SavedRepositories {
   async env(name: string): Promise<RepositoryEnv> {
     const saved = (await this.all()).find((r) => r.name === name);
     if (!saved) throw new FleetdeckError('not-found', `no saved repository "${name}": save it again in the migration dialog, or pass --repository-env`);
-    return saved.env;
+    // saved by an older Fleetdeck, which checked less
+    try {
+      return checkRepositoryEnv(saved.env, `the saved repository "${name}"`);
+    } catch (error) {
+      if (error instanceof FleetdeckError) throw new FleetdeckError(error.code, `${error.message}; save it again in the migration dialog`);
+      throw error;
+    }
   }
 }
