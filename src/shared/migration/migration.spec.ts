@@ -41,6 +41,9 @@ describe('skip list', () => {
     const token = (name: string) => obj('Secret', name, { type: 'kubernetes.io/service-account-token', metadata: { name, annotations: { 'kubernetes.io/service-account.name': 'api' } } });
     expect(skipReason(token('api-token-x7k2p'))).toMatch(/token/);
     expect(skipReason(token('api-ci-token'))).toBeUndefined();
+    const mover = (kind: string, name: string) => obj(kind, name, { metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'fleetdeck', 'fleetdeck.io/mover-run': '2df344d452' } } });
+    expect(skipReason(mover('Secret', 'fleetdeck-mover-2df344d452'))).toMatch(/volume mover's object/);
+    expect(skipReason(mover('Job', 'fleetdeck-backup-data'))).toMatch(/volume mover's object/);
   });
 });
 

@@ -2,6 +2,7 @@
 // server-set fields, dependency order. Pure functions over plain Kubernetes objects.
 
 import type { KubeObject } from '../kube-object.ts';
+import { RUN_LABEL } from './movers.ts';
 
 /** Restore order by kind; kinds not listed go after the workloads, custom resources last. */
 const order = [
@@ -77,6 +78,8 @@ export function skipReason(object: KubeObject): string | undefined {
   if (kind === 'ServiceAccount' && metadata.name === 'default') return 'created by the target cluster in every namespace';
   if (kind === 'Service' && metadata.namespace === 'default' && metadata.name === 'kubernetes') return 'the API server’s own Service';
   if (metadata.labels?.['kubernetes.io/bootstrapping'] === 'rbac-defaults') return 'a default RBAC object every cluster has';
+  // a run left for a look holds the repository's credentials: never carried into another cluster or an archive
+  if (metadata.labels?.[RUN_LABEL]) return "a volume mover's object, made for one run";
   if (kind === 'Secret' && object.type === 'kubernetes.io/service-account-token') {
     const account = metadata.annotations?.['kubernetes.io/service-account.name'];
     // the token controller's own name pattern; a token Secret the user named is kept (the target fills it)
