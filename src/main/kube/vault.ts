@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { KubeconfigSourceError } from '../../shared/contract/clusters.ts';
 import { FleetdeckError, type ErrorCode } from '../../shared/errors.ts';
 import { formatBytes } from '../../shared/quantity.ts';
-import { readRegularFile, replaceFile } from '../base/files.ts';
+import { readRegularFile, replaceFile, withFileLock } from '../base/files.ts';
 
 /** Where Fleetdeck keeps its own data: $FLEETDECK_HOME, else $XDG_CONFIG_HOME/fleetdeck, else ~/.config/fleetdeck. */
 export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -214,16 +214,21 @@ export class Vault {
 
   private queue: Promise<unknown> = Promise.resolve();
 
-  /** Read, change, write — one change at a time; a vault this host cannot open is never overwritten. */
+  /**
+   * Read, change, write — one change at a time, also across the Fleetdeck processes sharing the
+   * folder (a lock file); a vault this host cannot open is never overwritten.
+   */
   update(change: (data: VaultData) => void): Promise<VaultData> {
-    const next = this.queue.then(async () => {
-      const opened = await this.open();
-      if ('problem' in opened) throw new FleetdeckError(opened.problem.code, `${opened.problem.message}; the vault was left unchanged`);
-      const { data } = opened;
-      change(data);
-      await this.write(data);
-      return data;
-    });
+    const next = this.queue.then(() =>
+      withFileLock(`${this.file}.lock`, `the vault ${this.file}`, async () => {
+        const opened = await this.open();
+        if ('problem' in opened) throw new FleetdeckError(opened.problem.code, `${opened.problem.message}; the vault was left unchanged`);
+        const { data } = opened;
+        change(data);
+        await this.write(data);
+        return data;
+      }),
+    );
     this.queue = next.catch(() => undefined);
     return next;
   }

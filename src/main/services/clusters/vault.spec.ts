@@ -101,6 +101,36 @@ describe('vault', () => {
     expect(results.map((r) => r.code)).toEqual(results.map(() => 0));
     expect(new Set(results.map((r) => r.out))).toEqual(new Set([(await new FileKeyStore(dir).key()).toString('hex')]));
   }, 90_000);
+
+  it('keeps every change when several processes change it at the same moment', async () => {
+    const vaultModule = path.resolve(import.meta.dirname, '../../kube/vault.ts');
+    await new FileKeyStore(dir).key();
+    // each child names 10 contexts, all at once
+    const script = `const { FileKeyStore, Vault } = await import(${JSON.stringify(vaultModule)});
+      const [dir, at, child] = process.argv.slice(1);
+      const vault = new Vault(dir, new FileKeyStore(dir));
+      while (Date.now() < Number(at)) {}
+      await Promise.all(Array.from({ length: 10 }, (_, i) => vault.update((data) => { data.displayNames[child + '-' + i] = 'x'; })));`;
+    const at = Date.now() + 1500;
+    const children = Array.from({ length: 4 }, (_, child) => {
+      const process_ = spawn(process.execPath, ['--input-type=module', '-e', script, dir, String(at), String(child)], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+      let err = '';
+      process_.stderr.on('data', (chunk: Buffer) => (err += chunk));
+      return new Promise<string>((resolve) => process_.on('close', (code) => resolve(`${code} ${err}`)));
+    });
+    expect(await Promise.all(children)).toEqual(['0 ', '0 ', '0 ', '0 ']);
+    expect(Object.keys((await opened(new Vault(dir, new FileKeyStore(dir)))).displayNames)).toHaveLength(40);
+    expect(await readdir(dir)).not.toContain('vault.enc.lock');
+  }, 90_000);
+
+  it('takes over the lock of a process that died holding it', async () => {
+    const vault = new Vault(dir, new FileKeyStore(dir));
+    // a pid above the kernel's limit (2^22) belongs to no process
+    await writeFile(path.join(dir, 'vault.enc.lock'), String(2 ** 22 + 1));
+    await vault.update((data) => void (data.displayNames.prod = 'Production'));
+    expect((await opened(vault)).displayNames).toEqual({ prod: 'Production' });
+    expect(await readdir(dir)).not.toContain('vault.enc.lock');
+  });
 });
 
 describe('one vault for the desktop app, the web shell and the CLI', () => {
