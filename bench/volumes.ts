@@ -189,7 +189,7 @@ async function removeNamespace(context: string, namespace: string) {
 }
 
 const ratio = (ours: number, peer: number) => `${(ours / peer).toFixed(2)}×`;
-const results: { label: string; ours?: Run; peer: number; peerHash: number; tar: number; error?: string }[] = [];
+const results: { label: string; ours?: Run; peer: number; peerBackup: number; peerHash: number; tar: number; error?: string }[] = [];
 const baseRepository = repositoryEnv.RESTIC_REPOSITORY.replace(/\/+$/, '');
 const repositories: string[] = [];
 const namespaces: [string, string][] = [];
@@ -224,6 +224,7 @@ try {
     const peerTarget = path.join(work, `peer-${c.key}`);
     started = performance.now();
     restic(peerRepository, ['backup', source, '--host', 'bench']);
+    const peerBackup = seconds(started);
     restic(peerRepository, ['restore', 'latest', '--target', peerTarget]);
     const peer = seconds(started);
     started = performance.now();
@@ -231,7 +232,7 @@ try {
     const peerHash = seconds(started);
     rmSync(peerTarget, { recursive: true, force: true });
     if (!whole) throw new Error(`${c.label}: the peer's restore differs from the source (sha256sum)`);
-    log(`${c.label}: restic backup + restore ${peer.toFixed(1)} s, sha256sum of both trees ${peerHash.toFixed(1)} s`);
+    log(`${c.label}: restic backup ${peerBackup.toFixed(1)} s + restore ${(peer - peerBackup).toFixed(1)} s, sha256sum of both trees ${peerHash.toFixed(1)} s`);
 
     // Fleetdeck, on a repository of its own too
     const oursRepository = `${baseRepository}-bench-${suffix}-ours-${c.key}`;
@@ -244,7 +245,7 @@ try {
     const volume = ours.report?.volumes?.[0];
     const error =
       ours.status !== 0 ? `exit ${ours.status}: ${ours.report?.error ?? ours.stderr.split('\n').filter((l) => !l.startsWith('bench-peak-rss-kb')).slice(-3).join(' / ')}` : volume?.state !== 'restored' || !volume.verified ? `volume not restored and verified: ${JSON.stringify(volume ?? null)}` : undefined;
-    results.push({ label: c.label, ours, peer, peerHash, tar, ...(error ? { error } : {}) });
+    results.push({ label: c.label, ours, peer, peerBackup, peerHash, tar, ...(error ? { error } : {}) });
     log(`${c.label}: fleetdeck ${ours.seconds.toFixed(1)} s (movers' backup + restore + verify ${volume?.seconds ?? '?'} s), peak RSS ${ours.peakRssMiB.toFixed(0)} MiB${error ? `, FAILED: ${error}` : ''}`);
     log(`${c.label}: phases first seen (s from start): ${ours.phases.map(([p, s]) => `${p} @${s.toFixed(1)}`).join('; ')}`);
     const target = await labPath(TARGET, targetNamespace, 'data-db-0');
@@ -278,12 +279,12 @@ for (const r of results) {
   }
   const ours = r.ours.seconds;
   const moverSeconds = r.ours.report?.volumes?.[0]?.seconds;
-  row(`${r.label}: migrate vs restic backup+restore`, `${ours.toFixed(1)} s`, `${r.peer.toFixed(1)} s (≤ ${GOAL}×)`, `${ratio(ours, r.peer)} goal ${ours / r.peer <= GOAL ? 'met' : 'NOT met'}`);
+  row(`${r.label}: migrate vs restic backup + restore`, `${ours.toFixed(1)} s`, `${r.peerBackup.toFixed(1)} + ${(r.peer - r.peerBackup).toFixed(1)} s (≤ ${GOAL}×)`, `${ratio(ours, r.peer)} goal ${ours / r.peer <= GOAL ? 'met' : 'NOT met'}`);
   row(`${r.label}: migrate vs restic + sha256sum`, `${ours.toFixed(1)} s`, `${(r.peer + r.peerHash).toFixed(1)} s`, `${ratio(ours, r.peer + r.peerHash)} (both hash every file)`);
   row(`${r.label}: migrate vs tar | tar`, `${ours.toFixed(1)} s`, `${r.tar.toFixed(1)} s`, ratio(ours, r.tar));
   if (moverSeconds !== undefined) row(`${r.label}: of it in mover Jobs (report)`, `${moverSeconds} s`, '', `${((100 * moverSeconds) / ours).toFixed(0)}% of the run`);
   row(`${r.label}: Fleetdeck peak RSS`, `${r.ours.peakRssMiB.toFixed(0)} MiB`);
 }
 const measured = results.filter((r) => r.ours && !r.error);
-if (measured.length === 2) row(`peak RSS, ${measured[1].label} vs ${measured[0].label} (flat: 1.00×)`, `${measured[1].ours!.peakRssMiB.toFixed(0)} MiB`, `${measured[0].ours!.peakRssMiB.toFixed(0)} MiB`, ratio(measured[1].ours!.peakRssMiB, measured[0].ours!.peakRssMiB));
+if (measured.length === 2) row(`peak RSS: ${measured[1].label} vs ${measured[0].label}`, `${measured[1].ours!.peakRssMiB.toFixed(0)} MiB`, `${measured[0].ours!.peakRssMiB.toFixed(0)} MiB`, `${ratio(measured[1].ours!.peakRssMiB, measured[0].ours!.peakRssMiB)} (flat is 1.00×)`);
 if (results.some((r) => r.error)) process.exitCode = 1;
