@@ -1,0 +1,56 @@
+// The target check against real Prometheus servers started here with the settings under test.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { urlTarget } from '../endpoints.ts';
+import { checkHistoryTarget } from './target-check.ts';
+
+const running: ChildProcess[] = [];
+afterAll(() => running.forEach((p) => p.kill()));
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+
+/** A Prometheus with this storage config and these flags, once it answers. */
+async function prometheus(storage: object | undefined, flags: string[]) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-prom-'));
+  const port = await freePort();
+  writeFileSync(path.join(dir, 'prometheus.yml'), JSON.stringify({ global: { scrape_interval: '1m' }, ...(storage ? { storage } : {}) }));
+  const child = spawn('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, ...flags], { stdio: 'ignore' });
+  running.push(child);
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 150; i++) {
+    if (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) return urlTarget(url, 'settings', 'Prometheus');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the Prometheus on ${url} did not get ready`);
+}
+
+const DAY = 86_400;
+
+describe('whether a Prometheus can take 30 days of copied history', () => {
+  it('refuses a default Prometheus, naming each setting for a plain Prometheus and for prometheus-operator', async () => {
+    const readiness = await checkHistoryTarget(await prometheus(undefined, []), 30 * DAY);
+    expect(readiness).toMatchObject({ receiver: false, outOfOrderWindowSeconds: 0, retentionSeconds: 15 * DAY });
+    expect(readiness.problems).toEqual([
+      { problem: expect.stringContaining('remote-write receiver is off'), prometheus: 'start it with --web.enable-remote-write-receiver', operator: 'set spec.enableRemoteWriteReceiver: true in the Prometheus resource' },
+      { problem: expect.stringMatching(/out-of-order window .* is not set, and the oldest sample to copy is 30d old/), prometheus: 'set storage: { tsdb: { out_of_order_time_window: 31d } } in prometheus.yml', operator: 'set spec.tsdb.outOfOrderTimeWindow: 31d in the Prometheus resource' },
+      { problem: expect.stringContaining('its retention is 15d'), prometheus: 'start it with --storage.tsdb.retention.time=31d', operator: 'set spec.retention: 31d in the Prometheus resource' },
+    ]);
+  }, 60_000);
+
+  it('refuses an out-of-order window shorter than the history, and takes one that reaches it', async () => {
+    const short = await checkHistoryTarget(await prometheus({ tsdb: { out_of_order_time_window: '7d' } }, ['--web.enable-remote-write-receiver', '--storage.tsdb.retention.time=35d']), 30 * DAY);
+    expect(short.problems.map((p) => p.problem)).toEqual([expect.stringContaining('out-of-order window (storage.tsdb.out_of_order_time_window) is 7d')]);
+    const ready = await checkHistoryTarget(await prometheus({ tsdb: { out_of_order_time_window: '31d' } }, ['--web.enable-remote-write-receiver', '--storage.tsdb.retention.time=35d']), 30 * DAY);
+    expect(ready).toEqual({ receiver: true, outOfOrderWindowSeconds: 31 * DAY, retentionSeconds: 35 * DAY, problems: [] });
+  }, 60_000);
+});

@@ -1,0 +1,77 @@
+// Whether a Prometheus can take copied history through remote write, before anything is written:
+// its remote-write receiver, an out-of-order window that reaches the oldest sample (remote write
+// drops samples older than the head's window otherwise), and a retention that keeps them.
+import { parse } from 'yaml';
+import { errorCodeForStatus, FleetdeckError } from '../../../../shared/errors.ts';
+import { parseDuration } from '../../../../shared/monitoring/promql.ts';
+import { request, type Target } from '../endpoints.ts';
+
+export interface TargetProblem {
+  /** what is missing, with the value found */
+  problem: string;
+  /** what to set on a Prometheus run by hand, and on one run by prometheus-operator */
+  prometheus: string;
+  operator: string;
+}
+
+export interface TargetReadiness {
+  receiver: boolean;
+  outOfOrderWindowSeconds: number;
+  /** undefined: no time limit */
+  retentionSeconds?: number;
+  problems: TargetProblem[];
+}
+
+const DAY = 86_400;
+/** A duration as Prometheus and prometheus-operator write it: whole days when it is. */
+const promDuration = (seconds: number) => (seconds % DAY === 0 ? `${seconds / DAY}d` : `${Math.ceil(seconds / 3600)}h`);
+
+async function statusData<T>(target: Target, what: string): Promise<T> {
+  const answer = await request(target, `api/v1/status/${what}`, { timeoutMs: 15_000 });
+  if (answer.status !== 200) throw new FleetdeckError(errorCodeForStatus(answer.status), `${target.location}: /api/v1/status/${what} answered HTTP ${answer.status}`);
+  try {
+    return (JSON.parse(answer.body) as { data: T }).data;
+  } catch {
+    throw new FleetdeckError('internal', `${target.location}: /api/v1/status/${what} did not answer Prometheus's JSON`);
+  }
+}
+
+/**
+ * What the target needs to keep samples as old as `oldestSeconds` (seconds before now): each
+ * problem with the setting that fixes it. An empty list: it can take them.
+ */
+export async function checkHistoryTarget(target: Target, oldestSeconds: number): Promise<TargetReadiness> {
+  const flags = await statusData<Record<string, string>>(target, 'flags');
+  const config = (parse((await statusData<{ yaml: string }>(target, 'config')).yaml) ?? {}) as { storage?: { tsdb?: { out_of_order_time_window?: string } } };
+  const receiver = flags['web.enable-remote-write-receiver'] === 'true';
+  const outOfOrderWindowSeconds = parseDuration(config.storage?.tsdb?.out_of_order_time_window ?? '') ?? 0;
+  // retention.time wins; the older flag storage.tsdb.retention is its alias; 0s is "no limit set" (15d by default, unless a size limit is set)
+  const setRetention = [flags['storage.tsdb.retention.time'], flags['storage.tsdb.retention']].map((v) => parseDuration(v ?? '')).find((v) => v !== undefined);
+  const sizeOnly = !setRetention && flags['storage.tsdb.retention.size'] && flags['storage.tsdb.retention.size'] !== '0B';
+  const retentionSeconds = setRetention ?? (sizeOnly ? undefined : 15 * DAY);
+  // a day more than the copy reaches back: it takes time, and the head moves on meanwhile
+  const wanted = Math.ceil(oldestSeconds / DAY) * DAY + DAY;
+  const problems: TargetProblem[] = [];
+  if (!receiver) {
+    problems.push({
+      problem: 'its remote-write receiver is off (web.enable-remote-write-receiver is false)',
+      prometheus: 'start it with --web.enable-remote-write-receiver',
+      operator: 'set spec.enableRemoteWriteReceiver: true in the Prometheus resource',
+    });
+  }
+  if (outOfOrderWindowSeconds < oldestSeconds) {
+    problems.push({
+      problem: `its out-of-order window (storage.tsdb.out_of_order_time_window) is ${outOfOrderWindowSeconds ? promDuration(outOfOrderWindowSeconds) : 'not set'}, and the oldest sample to copy is ${promDuration(Math.ceil(oldestSeconds / 3600) * 3600)} old: remote write would drop the older ones`,
+      prometheus: `set storage: { tsdb: { out_of_order_time_window: ${promDuration(wanted)} } } in prometheus.yml`,
+      operator: `set spec.tsdb.outOfOrderTimeWindow: ${promDuration(wanted)} in the Prometheus resource`,
+    });
+  }
+  if (retentionSeconds !== undefined && retentionSeconds < oldestSeconds) {
+    problems.push({
+      problem: `its retention is ${promDuration(retentionSeconds)}: it would delete the copied samples older than that at its next compaction`,
+      prometheus: `start it with --storage.tsdb.retention.time=${promDuration(wanted)}`,
+      operator: `set spec.retention: ${promDuration(wanted)} in the Prometheus resource`,
+    });
+  }
+  return { receiver, outOfOrderWindowSeconds, ...(retentionSeconds !== undefined ? { retentionSeconds } : {}), problems };
+}
