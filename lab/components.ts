@@ -210,7 +210,9 @@ export function controlPlane(c: LabCluster): Component[] {
     { ...component('prometheus', c.ports.prometheus, '/usr/bin/prometheus', [
       `--config.file=${monitoring.prometheus}`,
       `--storage.tsdb.path=${path.join(c.dir, 'prometheus-data')}`,
-      '--storage.tsdb.retention.time=30d',
+      // a target for copied history: it keeps 35 days and takes 30-day-old samples through remote write (lab/monitoring.ts: the out-of-order window)
+      '--storage.tsdb.retention.time=35d',
+      '--web.enable-remote-write-receiver',
       `--web.listen-address=127.0.0.1:${c.ports.prometheus}`,
       '--web.enable-lifecycle',
     ], () => httpOk(`http://127.0.0.1:${c.ports.prometheus}/-/ready`), reload(c.ports.prometheus)), readyTimeoutMs: 300_000 },

@@ -28,6 +28,7 @@ export function writeMonitoringConfig(cluster: LabCluster): { prometheus: string
   const local = (port: number) => [`127.0.0.1:${port}`];
   const prometheus = {
     global: { scrape_interval: '10s', evaluation_interval: '10s', external_labels: { cluster: cluster.context } },
+    storage: { tsdb: { out_of_order_time_window: '31d' } },
     rule_files: [path.join(dir, 'rules.yaml')],
     alerting: { alertmanagers: [{ static_configs: [{ targets: local(cluster.ports.alertmanager) }] }] },
     scrape_configs: [

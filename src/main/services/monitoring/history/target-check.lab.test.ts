@@ -5,6 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { clusterByContext, urls } from '../../../../../lab/config.ts';
 import { urlTarget } from '../endpoints.ts';
 import { checkHistoryTarget } from './target-check.ts';
 
@@ -53,4 +54,11 @@ describe('whether a Prometheus can take 30 days of copied history', () => {
     const ready = await checkHistoryTarget(await prometheus({ tsdb: { out_of_order_time_window: '31d' } }, ['--web.enable-remote-write-receiver', '--storage.tsdb.retention.time=35d']), 30 * DAY);
     expect(ready).toEqual({ receiver: true, outOfOrderWindowSeconds: 31 * DAY, retentionSeconds: 35 * DAY, problems: [] });
   }, 60_000);
+
+  it("takes each lab cluster's Prometheus (receiver on, a 31-day window, 35 days kept)", async () => {
+    for (const context of ['aks-lab', 'gke-lab', 'eks-lab']) {
+      const readiness = await checkHistoryTarget(urlTarget(urls(clusterByContext(context)).prometheus, 'settings', 'Prometheus'), 30 * DAY);
+      expect(readiness, context).toEqual({ receiver: true, outOfOrderWindowSeconds: 31 * DAY, retentionSeconds: 35 * DAY, problems: [] });
+    }
+  });
 });
