@@ -16,7 +16,7 @@ import type { VolumeProgress } from '../../../../shared/contract/jobs.ts';
 import { inParallel, type Progress } from '../progress.ts';
 import { HELD_ANNOTATION, isHeld, stoppable, type ClaimInfo, type HeldKind, type ScalableKind } from './claims.ts';
 import { compareManifests, parseManifests } from './manifest.ts';
-import { apiPodLogs, deleteJob, runMoverJob, type MoverOutcome, type PodLogs } from './mover-job.ts';
+import { apiPodLogs, deleteJob, runMoverJob, selectorQuery, type LabelSelector, type MoverOutcome, type PodLogs } from './mover-job.ts';
 import { displayRepository, redactor, type RepositoryEnv } from './repository.ts';
 import type { ThroughputStore } from './throughput.ts';
 
@@ -446,17 +446,6 @@ export class VolumeEngine {
     }
     return items;
   }
-}
-
-type LabelSelector = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }[] };
-
-/** A workload's selector as a labelSelector query (the API's set-based syntax). */
-function selectorQuery(selector: LabelSelector): string {
-  const labels = Object.entries(selector.matchLabels ?? {}).map(([key, value]) => `${key}=${value}`);
-  const expressions = (selector.matchExpressions ?? []).map(({ key, operator, values = [] }) =>
-    operator === 'Exists' ? key : operator === 'DoesNotExist' ? `!${key}` : `${key} ${operator === 'In' ? 'in' : 'notin'} (${values.join(',')})`,
-  );
-  return [...labels, ...expressions].join(',');
 }
 
 /** A workload's replicas as its spec has them now. */

@@ -7,7 +7,7 @@ const job: KubeObject = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name:
 type Status = Record<string, unknown>;
 
 /** A cluster whose Job and pod go through the given states, one per poll; requests are recorded. */
-function cluster(states: { job: Status; pod?: Status }[], options: { existing?: boolean } = {}) {
+function cluster(states: { job: Status; pod?: Status }[], options: { existing?: boolean; created?: unknown } = {}) {
   const requests: string[] = [];
   let poll = -1;
   let exists = options.existing ?? false;
@@ -17,7 +17,7 @@ function cluster(states: { job: Status; pod?: Status }[], options: { existing?: 
     if (method === 'POST') {
       if (exists) return respond(409);
       exists = true;
-      return respond(201);
+      return respond(201, options.created ?? {});
     }
     if (method === 'DELETE') {
       exists = false;
@@ -93,6 +93,13 @@ describe('a mover Job', () => {
     const { client } = cluster([{ job: {}, pod: running }, { job: {}, pod: running }, { job: {}, pod: running }, { job: { conditions: [{ type: 'Complete', status: 'True' }] }, pod: running }]);
     const outcome = await runMoverJob(client, job, { logs: logs({}), pollMs: 5, startMs: 1 });
     expect(outcome.ok).toBe(true);
+  });
+
+  it("follows only the new Job's pods (by its own selector), not those of one an interrupted run left under the same name", async () => {
+    const created = { ...job, spec: { selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': 'uid-2' } } } };
+    const { client, requests } = cluster([{ job: { conditions: [{ type: 'Complete', status: 'True' }] }, pod: { containerStatuses: [{ name: 'restic', state: { terminated: { exitCode: 0 } } }] } }], { existing: true, created });
+    await runMoverJob(client, job, { logs: logs({}), pollMs: 1 });
+    expect(requests.filter((r) => r.includes('/pods?'))).toEqual(['GET /api/v1/namespaces/shop/pods?labelSelector=batch.kubernetes.io%2Fcontroller-uid%3Duid-2']);
   });
 
   it('stops when cancelled', async () => {

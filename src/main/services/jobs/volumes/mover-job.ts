@@ -60,6 +60,17 @@ export interface RunOptions {
   startMs?: number;
 }
 
+export type LabelSelector = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }[] };
+
+/** A selector (a Job's, a workload's) as a labelSelector query (the API's set-based syntax). */
+export function selectorQuery(selector: LabelSelector): string {
+  const labels = Object.entries(selector.matchLabels ?? {}).map(([key, value]) => `${key}=${value}`);
+  const expressions = (selector.matchExpressions ?? []).map(({ key, operator, values = [] }) =>
+    operator === 'Exists' ? key : operator === 'DoesNotExist' ? `!${key}` : `${key} ${operator === 'In' ? 'in' : 'notin'} (${values.join(',')})`,
+  );
+  return [...labels, ...expressions].join(',');
+}
+
 const jobs = (namespace: string) => `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs`;
 const STUCK = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError']);
 const TAIL_LINES = 20;
@@ -92,6 +103,9 @@ export async function runMoverJob(client: ClusterClient, job: KubeObject, option
     created = await client.request('POST', jobs(namespace), { body: job });
   }
   if (created.status >= 300) throw classifyStatus(created.status, created.text, `create Job ${namespace}/${name} on ${client.context}`);
+  // this Job's pods only, by the selector the API server gave it: those of a Job of the same name an interrupted run left may still be going away
+  const selector = (created.body as { spec?: { selector?: LabelSelector } } | undefined)?.spec?.selector;
+  const podQuery = new URLSearchParams({ labelSelector: selector ? selectorQuery(selector) : `job-name=${name}` });
 
   const followed = new Set<string>();
   const following = new AbortController();
@@ -106,7 +120,7 @@ export async function runMoverJob(client: ClusterClient, job: KubeObject, option
     for (;;) {
       if (options.signal?.aborted) throw new FleetdeckError('cancelled', 'cancelled');
       const current = await client.ok<Job>('GET', `${jobs(namespace)}/${encodeURIComponent(name)}`);
-      const pods = (await client.ok<{ items: Pod[] }>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods?labelSelector=${encodeURIComponent(`job-name=${name}`)}`)).items;
+      const pods = (await client.ok<{ items: Pod[] }>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods?${podQuery}`)).items;
       const pod = pods.sort((a, b) => String(a.metadata.creationTimestamp ?? '').localeCompare(String(b.metadata.creationTimestamp ?? ''))).at(-1);
       const conditions = current.status?.conditions ?? [];
       const complete = conditions.find((c) => (c.type === 'Complete' || c.type === 'SuccessCriteriaMet') && c.status === 'True');
