@@ -44,8 +44,11 @@ export const MAX_WATCH_LINE_BYTES = 16 * 2 ** 20;
 
 interface Exchange {
   method: string;
+  /** sent as JSON, or as it is when bytes */
   body?: unknown;
   contentType?: string;
+  /** more request headers (a remote-write body's Content-Encoding, say) */
+  headers?: Record<string, string>;
   /**
    * A request's bound is its whole exchange, from connecting to the answer's last byte: a server
    * that never answers, or trickles its answer, cannot hold it. A watch, which lasts for minutes,
@@ -70,9 +73,9 @@ interface Settle<T> {
  * signal stays the AbortError it is.
  */
 async function exchange<T>(kc: ContextConfig, path: string, options: Exchange, read: (res: http.IncomingMessage, settle: Settle<T>) => void): Promise<T> {
-  const opts: RequestOptions = { method: options.method, headers: { Accept: 'application/json' } };
+  const opts: RequestOptions = { method: options.method, headers: { Accept: 'application/json', ...options.headers } };
   await kc.applyTo(opts);
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const payload = options.body === undefined ? undefined : options.body instanceof Uint8Array ? options.body : JSON.stringify(options.body);
   if (payload !== undefined) opts.headers = { ...opts.headers, 'Content-Type': options.contentType ?? 'application/json' };
   // by default a fresh connection: a pooled keep-alive socket to a restarted API server would fail
   // this request; jobs that send thousands pass their own keep-alive agent and retry instead
@@ -118,7 +121,7 @@ function readBody(res: http.IncomingMessage, what: string, done: (body: string) 
 export function kubeRequest(
   kc: ContextConfig,
   path: string,
-  options: { method?: string; body?: unknown; contentType?: string; timeoutMs?: number; agent?: http.Agent; signal?: AbortSignal } = {},
+  options: { method?: string; body?: unknown; contentType?: string; headers?: Record<string, string>; timeoutMs?: number; agent?: http.Agent; signal?: AbortSignal } = {},
 ): Promise<KubeResponse> {
   const { timeoutMs = 10_000, method = 'GET', ...rest } = options;
   const timeoutError = () => new FleetdeckError('timeout', `${kc.endpoint} did not answer within ${timeoutMs / 1000}s`);
@@ -171,5 +174,26 @@ export function kubeStream(
       if (pendingSize > MAX_WATCH_LINE_BYTES) reject(new FleetdeckError('too-large', `a line of watch ${path} from ${kc.endpoint} is larger than ${formatBytes(MAX_WATCH_LINE_BYTES)}`));
     });
     res.on('end', () => resolve());
+  });
+}
+
+/**
+ * A request whose 2xx answer is read as a byte stream by `consume`, at its pace (a slow consumer
+ * holds the server back); settles with what consume returns. idleMs bounds a silence of the
+ * connection, which a consumer that stops reading for longer also ends. Another status is the
+ * classified failure, with the server's message.
+ */
+export function kubeReadStream<T>(
+  kc: ContextConfig,
+  path: string,
+  options: { method: string; body?: Uint8Array; contentType?: string; headers?: Record<string, string>; signal?: AbortSignal; idleMs: number },
+  consume: (body: AsyncIterable<Buffer>) => Promise<T>,
+): Promise<T> {
+  const { idleMs, ...rest } = options;
+  const timeoutError = () => new FleetdeckError('timeout', `${kc.endpoint} went silent for ${idleMs / 1000}s`);
+  return exchange<T>(kc, path, { ...rest, limit: { of: 'idle', ms: idleMs }, timeoutError }, (res, { resolve, reject }) => {
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status >= 300) return readBody(res, `${options.method} ${path} from ${kc.endpoint}`, (body) => reject(classifyStatus(status, body, `${options.method} ${path}`)), reject);
+    consume(res).then(resolve, reject);
   });
 }

@@ -1,38 +1,18 @@
 // The target check against real Prometheus servers started here with the settings under test.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clusterByContext, urls } from '../../../../../lab/config.ts';
+import { startPrometheus, type TestPrometheus } from '../../../../../test/prometheus.ts';
 import { urlTarget } from '../endpoints.ts';
 import { checkHistoryTarget } from './target-check.ts';
 
-const running: ChildProcess[] = [];
-afterAll(() => running.forEach((p) => p.kill()));
+const started: TestPrometheus[] = [];
+afterAll(() => started.forEach((p) => p.stop()));
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-
-/** A Prometheus with this storage config and these flags, once it answers. */
+/** A Prometheus with this storage config and these flags, as a target. */
 async function prometheus(storage: object | undefined, flags: string[]) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-prom-'));
-  const port = await freePort();
-  writeFileSync(path.join(dir, 'prometheus.yml'), JSON.stringify({ global: { scrape_interval: '1m' }, ...(storage ? { storage } : {}) }));
-  const child = spawn('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, ...flags], { stdio: 'ignore' });
-  running.push(child);
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 150; i++) {
-    if (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) return urlTarget(url, 'settings', 'Prometheus');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the Prometheus on ${url} did not get ready`);
+  const server = await startPrometheus(storage, flags);
+  started.push(server);
+  return urlTarget(server.url, 'settings', 'Prometheus');
 }
 
 const DAY = 86_400;
