@@ -2,7 +2,9 @@
 // streams them: a 2-byte big-endian sample count, then a bit stream. The first sample is a signed
 // varint timestamp and 64 raw value bits; the second a uvarint time delta and an XOR'd value; the
 // others a delta-of-delta in one of five buckets and an XOR'd value. 64-bit words are kept as two
-// 32-bit halves: BigInt would cost several times as much per sample.
+// 32-bit halves: BigInt would cost several times as much per sample. Staleness markers (a NaN with
+// the payload 2) are counted, not returned: a JavaScript number cannot carry their exact bits (the
+// engine quiets a signalling NaN), and written back they would be ordinary NaN samples.
 
 const float = new DataView(new ArrayBuffer(8));
 
@@ -56,15 +58,21 @@ class BitReader {
 export interface Samples {
   timestamps: number[];
   values: number[];
+  /** staleness markers left out */
+  stale: number;
 }
+
+/** Prometheus's staleness marker: 0x7ff0000000000002 */
+const isStale = (hi: number, lo: number) => hi === 0x7ff00000 && lo === 2;
 
 /** Every sample of one XOR chunk, in time order. */
 export function decodeXorChunk(data: Uint8Array): Samples {
   if (data.length < 2) throw new Error('the chunk has no header');
   const count = (data[0] << 8) | data[1];
-  const timestamps: number[] = new Array(count);
-  const values: number[] = new Array(count);
-  if (!count) return { timestamps, values };
+  const timestamps: number[] = [];
+  const values: number[] = [];
+  let stale = 0;
+  if (!count) return { timestamps, values, stale };
   const reader = new BitReader(data, 2);
   let t = reader.varint();
   // the value's bits as two halves, and the XOR window of the last value written with a new one
@@ -73,13 +81,14 @@ export function decodeXorChunk(data: Uint8Array): Samples {
   let leading = 0;
   let trailing = 0;
   let delta = 0;
-  const value = () => {
+  const add = () => {
+    if (isStale(hi, lo)) return void stale++;
     float.setUint32(0, hi);
     float.setUint32(4, lo);
-    return float.getFloat64(0);
+    timestamps.push(t);
+    values.push(float.getFloat64(0));
   };
-  timestamps[0] = t;
-  values[0] = value();
+  add();
   for (let i = 1; i < count; i++) {
     if (i === 1) delta = reader.uvarint();
     else {
@@ -116,10 +125,9 @@ export function decodeXorChunk(data: Uint8Array): Samples {
       hi = (hi ^ xorHi) >>> 0;
       lo = (lo ^ xorLo) >>> 0;
     }
-    timestamps[i] = t;
-    values[i] = value();
+    add();
   }
-  return { timestamps, values };
+  return { timestamps, values, stale };
 }
 
 /** (high·2³² + low) << by, as halves; by < 64 and the result fits in 64 bits. */
