@@ -56,7 +56,7 @@ const work = mkdtempSync(path.join(tmpdir(), 'fleetdeck-bench-volumes-'));
 const env = { ...process.env, FLEETDECK_HOME: path.join(work, 'home'), PATH: `${path.dirname(process.execPath)}:${process.env.PATH}` };
 const repositoryEnv = readMoverRepositoryEnv();
 const log = (line: string) => console.error(`bench: ${line}`);
-const row = rowPrinter(60, 10, 22);
+const row = rowPrinter(60, 10, 24);
 const seconds = (since: number) => (performance.now() - since) / 1000;
 const api = (context: string) => new LabApi(clusterByContext(context));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
