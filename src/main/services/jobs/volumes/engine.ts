@@ -153,7 +153,7 @@ export class VolumeEngine {
           this.update(follow.claim, follow.step, parsed.progress);
         }
       : undefined;
-    const outcome = await runMoverJob(client, job, {
+    const run = runMoverJob(client, job, {
       logs: this.logs(client),
       ...(follow ? { follow: follow.container } : {}),
       ...(onLine ? { onLine } : {}),
@@ -161,6 +161,11 @@ export class VolumeEngine {
       ...(this.options.signal ? { signal: this.options.signal } : {}),
       ...(this.options.pollMs ? { pollMs: this.options.pollMs } : {}),
       ...(timeoutMs ? { timeoutMs } : {}),
+    });
+    const outcome = await run.catch((error: unknown) => {
+      // a cancelled mover's Job is deleted: nothing is left of it to look at
+      if (error instanceof FleetdeckError && error.code === 'cancelled') this.forget(client, 'Job', job.metadata.namespace!, job.metadata.name);
+      throw error;
     });
     return { ...outcome, ...(outcome.reason ? { reason: this.redact(outcome.reason) } : {}), ...(outcome.logTail ? { logTail: this.redact(outcome.logTail) } : {}) };
   }
@@ -182,7 +187,7 @@ export class VolumeEngine {
     let outcome = await this.job(source, repositoryCheckJob(namespace, this.mover), undefined, CHECK_TIMEOUT_MS);
     if (!outcome.ok && outcome.exitCode === NO_REPOSITORY) outcome = await this.job(source, repositoryInitJob(namespace, this.mover), undefined, CHECK_TIMEOUT_MS);
     if (!outcome.ok) {
-      if (outcome.exitCode === WRONG_PASSWORD) throw new FleetdeckError('unauthorized', `${where} refused the password (RESTIC_PASSWORD of --repository-env); nothing was written on the target`);
+      if (outcome.exitCode === WRONG_PASSWORD) throw new FleetdeckError('unauthorized', `${where} refused the password (its RESTIC_PASSWORD); nothing was written on the target`);
       throw new FleetdeckError('unreachable', `${where} could not be opened from ${source.context} (${outcome.reason ?? 'failed'})${outcome.logTail ? `: ${outcome.logTail.split('\n').slice(-3).join(' / ')}` : ''}; nothing was written on the target`);
     }
     for (const job of [repositoryCheckJob(namespace, this.mover), repositoryInitJob(namespace, this.mover)]) {
@@ -343,14 +348,17 @@ export class VolumeEngine {
       const seconds = backupSeconds + (Date.now() - started) / 1000;
       if (!outcome.ok || !outcome.pod) return void results.push(this.failedResult(claim, namespace, seconds, `restore Job ${namespace}/${job.metadata.name} failed: ${outcome.reason ?? 'no pod'}`, outcome.logTail));
       const listing = await this.logs(target).read(namespace, outcome.pod, 'verify');
-      const { source, target: restored } = parseManifests(listing);
+      const { source, target: restored, complete } = parseManifests(listing);
+      if (!complete.source) return void results.push(this.failedResult(claim, namespace, seconds, `the snapshot ${snapshot} holds no whole listing of the source volume to verify against`));
+      if (!complete.target) return void results.push(this.failedResult(claim, namespace, seconds, `the listing of the restored volume in the log of ${namespace}/${outcome.pod} (container verify) is cut short`));
       const comparison = compareManifests(source, restored);
-      if (!source.size) return void results.push(this.failedResult(claim, namespace, seconds, `the snapshot ${snapshot} holds no listing of the source volume to verify against`));
       const verified = comparison.mismatches === 0;
       this.update(claim, 'restore', { bytesDone: comparison.bytes, bytesTotal: comparison.bytes, filesDone: comparison.files, filesTotal: comparison.files, eta: 0, done: true });
       this.options.throughput.record('restore', comparison.bytes, (Date.now() - started) / 1000);
       this.record(key, { snapshot, files: comparison.files, bytes: comparison.bytes, seconds, verified, mismatches: comparison.mismatches });
       results.push({ ...base, bytes: comparison.bytes, files: comparison.files, seconds: Math.round(seconds), state: 'restored', verified, mismatches: comparison.mismatches, ...(comparison.named.length ? { mismatched: comparison.named } : {}) });
+      // a restore that does not match its source stays for a look, with its listings in the log
+      if (!verified) return;
       await deleteJob(target, namespace, job.metadata.name);
       this.forget(target, 'Job', namespace, job.metadata.name);
     });
@@ -403,12 +411,16 @@ export class VolumeEngine {
     }
   }
 
-  /** Removes what this run made (Jobs, Secrets) when it succeeded; otherwise names it, for a look. */
+  /**
+   * Removes what this run made when it succeeded; otherwise names the Jobs, for a look. The
+   * repository's Secrets are always removed: left behind they hand the repository to whoever reads
+   * the namespace (a re-run makes them again).
+   */
   async finish(success: boolean): Promise<string[]> {
     const left: string[] = [];
     for (const [client, objects] of this.made) {
       for (const o of objects) {
-        if (success) {
+        if (success || o.kind === 'Secret') {
           const path = o.kind === 'Job' ? undefined : `/api/v1/namespaces/${encodeURIComponent(o.namespace)}/secrets/${encodeURIComponent(o.name)}`;
           try {
             if (path) {

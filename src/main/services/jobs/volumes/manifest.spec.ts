@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,10 +13,22 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-/** The mover's listing script, run with this machine's sh, find, stat, sha256sum and base64 over a folder standing in for /data. */
-function list(dir: string, side: 'S' | 'T'): string {
+/** busybox's applets, as the mover image (Alpine) has them; Debian's busybox package provides them here */
+const busybox = (() => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-busybox-'));
+  const installed = spawnSync('busybox', ['--install', '-s', dir]);
+  return installed.status === 0 ? dir : undefined;
+})();
+
+const maxBuffer = 64 * 2 ** 20;
+
+/**
+ * The mover's listing script over a folder standing in for /data, run with this machine's sh and
+ * coreutils, or with busybox's sh, find, stat, sha256sum, readlink and base64 only.
+ */
+function list(dir: string, side: 'S' | 'T', tools: 'coreutils' | 'busybox' = 'coreutils'): string {
   const script = manifestScript(side).replace(/^cd \/data/, `cd '${dir}'`);
-  const result = spawnSync('/bin/sh', ['-c', script], { encoding: 'utf8' });
+  const result = tools === 'busybox' ? spawnSync(path.join(busybox!, 'sh'), ['-c', script], { encoding: 'utf8', env: { PATH: busybox! }, maxBuffer }) : spawnSync('/bin/sh', ['-c', script], { encoding: 'utf8', maxBuffer });
   expect(result.status, result.stderr).toBe(0);
   return result.stdout;
 }
@@ -81,3 +94,41 @@ it('keeps names that are not UTF-8 apart: two Latin-1 names differing in one byt
   expect([...s.keys()].sort()).toEqual(['caf\\xe8', 'caf\\xe9']);
   expect(compareManifests(s, t)).toMatchObject({ files: 2, mismatches: 1, named: ['"caf\\\\xe8": content differs (3 bytes, 3 on the source)'] });
 });
+
+it.runIf(busybox)('lists the same with busybox (the mover image is Alpine) as with coreutils, names with backslashes and newlines in folders included', () => {
+  const dir = path.join(root, 'volume');
+  volume(dir);
+  mkdirSync(path.join(dir, 'a\\b\nfolder'));
+  writeFileSync(path.join(dir, 'a\\b\nfolder', 'inside'), 'x');
+  writeFileSync(path.join(dir, 'back\\slash'), 'y');
+  const withCoreutils = parseManifests(list(dir, 'S'));
+  const withBusybox = parseManifests(list(dir, 'S', 'busybox'));
+  expect(withBusybox).toEqual(withCoreutils);
+  expect(withBusybox.source.get('a\\b\nfolder/inside')).toMatchObject({ type: 'file', size: 1 });
+  expect(withBusybox.source.get('back\\slash')?.content).toBe(spawnSync('sha256sum', [path.join(dir, 'back\\slash')], { encoding: 'utf8' }).stdout.split(' ')[0].replace(/^\\/, ''));
+  expect(withBusybox.complete).toEqual({ source: true, target: false });
+});
+
+it('reads a listing of many batches, an empty volume, and says when a listing was cut short', () => {
+  // find hands sh at most about 128 KiB to 2 MiB of names at a time: 20,000 long names take several batches
+  const dir = path.join(root, 'many');
+  for (let i = 0; i < 200; i++) {
+    const sub = path.join(dir, `folder-${i}-${'x'.repeat(60)}`);
+    mkdirSync(sub, { recursive: true });
+    for (let j = 0; j < 100; j++) writeFileSync(path.join(sub, `file-${j}-${'y'.repeat(60)}`), `${i}/${j}`);
+  }
+  const text = list(dir, 'S');
+  // several batches (each starts with its N lines after another kind), in short lines: a container runtime splits long ones
+  expect(text.match(/^S M .*\nS N /gm)!.length).toBeGreaterThan(0);
+  expect(text.split('\n').reduce((longest, l) => Math.max(longest, l.length), 0)).toBeLessThan(200);
+  const { source, complete } = parseManifests(text);
+  expect(source.size).toBe(200 + 20_000);
+  expect(source.get(`folder-7-${'x'.repeat(60)}/file-3-${'y'.repeat(60)}`)?.content).toBe(createHash('sha256').update('7/3').digest('hex'));
+  expect(complete.source).toBe(true);
+  // a log that lost its last lines (a rotated container log) is not taken for a whole listing
+  expect(parseManifests(text.slice(0, text.length / 2)).complete.source).toBe(false);
+  const empty = path.join(root, 'empty');
+  mkdirSync(empty);
+  expect(parseManifests(list(empty, 'T'))).toEqual({ source: new Map(), target: new Map(), complete: { source: false, target: true } });
+}, 120_000);
+

@@ -185,7 +185,7 @@ describe("moving a migration's volumes", () => {
     const src = source(12);
     const dst = target();
     const error = await migrate(src, dst).catch((e: Error & { code?: string }) => e);
-    expect(error).toMatchObject({ code: 'unauthorized', message: 'the restic repository s3:s3.example/acme/restic refused the password (RESTIC_PASSWORD of --repository-env); nothing was written on the target (left for a look: aks: Secret shop/fleetdeck-mover-run0123456, aks: Job shop/fleetdeck-check-run0123456)' });
+    expect(error).toMatchObject({ code: 'unauthorized', message: 'the restic repository s3:s3.example/acme/restic refused the password (its RESTIC_PASSWORD); nothing was written on the target (left for a look: aks: Job shop/fleetdeck-check-run0123456)' });
     expect(String(error)).not.toContain(PASSWORD);
     expect(src.scaled).toEqual([]);
     expect(dst.writes).toEqual([]);
@@ -234,7 +234,8 @@ describe("moving a migration's volumes", () => {
     expect(result.volumes?.[0]).toMatchObject({ state: 'failed', verified: false, reason: expect.stringMatching(/^backup Job shop\/fleetdeck-backup-data-db-0 failed: BackoffLimitExceeded: Job has reached the specified backoff limit; container restic exited with 1 \(Error\); the workloads that mount it stay at 0 replicas on the target$/), logTail: 'Fatal: unable to save snapshot: s3 said Forbidden for key ***' });
     expect(src.scaled).toEqual(['shop/statefulsets/db=0', 'shop/statefulsets/db=3']);
     expect(dst.scaled).toEqual([]);
-    expect(result.leftovers).toEqual(['aks: Secret shop/fleetdeck-mover-run0123456', 'aks: Job shop/fleetdeck-backup-data-db-0']);
+    // the repository's Secret is removed even so: only the Job stays
+    expect(result.leftovers).toEqual(['aks: Job shop/fleetdeck-backup-data-db-0']);
   });
 
   it('plans without copying in a dry run, with estimates from the throughput earlier copies measured, and says a claim is recreated empty without --volumes', async () => {

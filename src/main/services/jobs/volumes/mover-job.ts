@@ -118,7 +118,11 @@ export async function runMoverJob(client: ClusterClient, job: KubeObject, option
   options.signal?.addEventListener('abort', cancel, { once: true });
   try {
     for (;;) {
-      if (options.signal?.aborted) throw new FleetdeckError('cancelled', 'cancelled');
+      if (options.signal?.aborted) {
+        // its pod would go on reading (or filling) a volume whose workloads are being put back
+        await deleteJob(client, namespace, name, 30_000).catch(() => undefined);
+        throw new FleetdeckError('cancelled', 'cancelled');
+      }
       const current = await client.ok<Job>('GET', `${jobs(namespace)}/${encodeURIComponent(name)}`);
       const pods = (await client.ok<{ items: Pod[] }>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods?${podQuery}`)).items;
       const pod = pods.sort((a, b) => String(a.metadata.creationTimestamp ?? '').localeCompare(String(b.metadata.creationTimestamp ?? ''))).at(-1);
