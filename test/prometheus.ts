@@ -18,21 +18,21 @@ export interface TestPrometheus {
   stop(): void;
 }
 
-/** Starts Debian's prometheus on a free loopback port and waits until it is ready. */
-export async function startPrometheus(storage: object | undefined, flags: string[]): Promise<TestPrometheus> {
+/** Starts Debian's prometheus with this configuration (prometheus.yml's keys) on a free loopback port, and waits until it is ready. */
+export async function startPrometheus(config: { global?: object; storage?: object }, flags: string[]): Promise<TestPrometheus> {
   const dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-prom-'));
   const port = await freePort();
-  writeFileSync(path.join(dir, 'prometheus.yml'), JSON.stringify({ global: { scrape_interval: '1m' }, ...(storage ? { storage } : {}) }));
+  writeFileSync(path.join(dir, 'prometheus.yml'), JSON.stringify({ ...config, global: { scrape_interval: '1m', ...config.global } }));
   const child: ChildProcess = spawn('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, ...flags], { stdio: 'ignore' });
   const stop = () => {
     child.kill();
     rmSync(dir, { recursive: true, force: true });
   };
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 150; i++) {
+  for (let i = 0; i < 150 && child.exitCode === null; i++) {
     if (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) return { url, stop };
     await new Promise((r) => setTimeout(r, 200));
   }
   stop();
-  throw new Error(`the Prometheus on ${url} did not get ready`);
+  throw new Error(`the Prometheus on ${url} did not get ready${child.exitCode !== null ? ` (it exited with ${child.exitCode}: its configuration?)` : ''}`);
 }

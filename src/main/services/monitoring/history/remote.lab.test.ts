@@ -8,7 +8,7 @@ import { readSeries, writeSeries, type SeriesRun } from './remote.ts';
 const lab = urls(clusterByContext('aks-lab')).prometheus;
 let target: TestPrometheus;
 beforeAll(async () => {
-  target = await startPrometheus({ tsdb: { out_of_order_time_window: '31d' } }, ['--web.enable-remote-write-receiver', '--storage.tsdb.retention.time=35d']);
+  target = await startPrometheus({ storage: { tsdb: { out_of_order_time_window: '31d' } } }, ['--web.enable-remote-write-receiver', '--storage.tsdb.retention.time=35d']);
 }, 60_000);
 afterAll(() => target?.stop());
 

@@ -10,7 +10,7 @@ afterAll(() => started.forEach((p) => p.stop()));
 
 /** A Prometheus with this storage config and these flags, as a target. */
 async function prometheus(storage: object | undefined, flags: string[]) {
-  const server = await startPrometheus(storage, flags);
+  const server = await startPrometheus(storage ? { storage } : {}, flags);
   started.push(server);
   return urlTarget(server.url, 'settings', 'Prometheus');
 }

@@ -1,0 +1,111 @@
+// The history copy between two real Prometheus servers started here: one holding days of history
+// written through remote write, one ready to take it (or not).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPrometheus, type TestPrometheus } from '../../../../../test/prometheus.ts';
+import { urlTarget } from '../endpoints.ts';
+import { copyHistory, type HistoryCopyInput } from './copy.ts';
+import { readSeries, writeSeries, type SeriesRun } from './remote.ts';
+import { namespacesSelector } from './selector.ts';
+
+const DAY = 86_400_000;
+const ready = (cluster: string) => ({ global: { external_labels: { cluster } } });
+const started: TestPrometheus[] = [];
+const start = async (config: object, flags: string[]) => {
+  const server = await startPrometheus(config, flags);
+  started.push(server);
+  return server;
+};
+afterAll(() => started.forEach((p) => p.stop()));
+
+const readyFlags = ['--web.enable-remote-write-receiver', '--storage.tsdb.retention.time=35d'];
+let source: TestPrometheus;
+const now = Date.now();
+/** 3 days at 60 s of three series of shop and one of another namespace */
+const history = [
+  { labels: { __name__: 'container_cpu_usage_seconds_total', namespace: 'shop', pod: 'web-0' }, value: (i: number) => i * 0.5 },
+  { labels: { __name__: 'container_memory_working_set_bytes', namespace: 'shop', pod: 'web-0' }, value: (i: number) => 1e8 + Math.sin(i / 30) * 1e6 },
+  { labels: { __name__: 'kube_pod_status_ready', namespace: 'shop', pod: 'db-0', condition: 'true' }, value: (i: number) => (i % 500 === 0 ? 0 : 1) },
+  { labels: { __name__: 'kube_pod_status_ready', namespace: 'other', pod: 'x-0', condition: 'true' }, value: () => 1 },
+];
+const first = now - 3 * DAY;
+const times = Array.from({ length: (3 * DAY) / 60_000 }, (_, i) => first + i * 60_000);
+
+beforeAll(async () => {
+  // the source's own storage config: it takes this history through remote write as a target would
+  source = await start({ ...ready('src-lab'), storage: { tsdb: { out_of_order_time_window: '31d' } } }, readyFlags);
+  const target = urlTarget(source.url, 'settings', 'Prometheus');
+  for (const s of history) {
+    const labels = Object.entries(s.labels).map(([name, value]) => ({ name, value }));
+    for (let i = 0; i < times.length; i += 2000) await writeSeries(target, [{ labels, samples: times.slice(i, i + 2000).map((t, j) => ({ timestamp: t, value: s.value(i + j) })) }]);
+  }
+}, 120_000);
+
+const readAll = async (url: string, name: string) => {
+  const runs: SeriesRun[] = [];
+  await readSeries(urlTarget(url, 'settings', 'Prometheus'), { start: now - 5 * DAY, end: Date.now(), matchers: [{ type: 'EQ', name: '__name__', value: name }] }, async (run) => void runs.push(run));
+  return runs;
+};
+const labelsOf = (run: SeriesRun) => Object.fromEntries(run.labels.map((l) => [l.name, l.value]));
+
+const input = (target: TestPrometheus, extra: Partial<HistoryCopyInput> = {}): HistoryCopyInput => ({
+  source: urlTarget(source.url, 'settings', 'Prometheus'),
+  target: urlTarget(target.url, 'settings', 'Prometheus'),
+  targetCluster: 'dst-lab',
+  selectors: [namespacesSelector(['shop'])],
+  sinceSeconds: 4 * 86_400,
+  namespaceMap: { shop: 'shop-eu' },
+  dryRun: false,
+  dir: mkdtempSync(path.join(tmpdir(), 'fleetdeck-history-')),
+  ...extra,
+});
+
+describe('metrics history copied between two Prometheus servers', () => {
+  it('plans, then copies the namespace’s series relabelled, verified sample for sample', async () => {
+    const target = await start({ ...ready('dst-lab'), storage: { tsdb: { out_of_order_time_window: '31d' } } }, readyFlags);
+    const plan = await copyHistory(input(target, { dryRun: true }));
+    expect(plan).toMatchObject({ state: 'Completed', dryRun: true, series: 3, samples: 0, target: { problems: [] } });
+    expect(plan.estimatedSamples).toBeGreaterThan(0);
+    expect(await readAll(target.url, 'container_cpu_usage_seconds_total')).toEqual([]);
+
+    const report = await copyHistory(input(target));
+    expect(report).toMatchObject({ state: 'Completed', series: 3, samples: 3 * times.length, skipped: { series: 0, samples: 0 }, verification: { series: 3, samplesMatched: 3 * times.length, mismatches: [] } });
+    const [cpu] = await readAll(target.url, 'container_cpu_usage_seconds_total');
+    // the source's external cluster label is not copied; the target adds its own on reading
+    expect(labelsOf(cpu)).toEqual({ __name__: 'container_cpu_usage_seconds_total', namespace: 'shop-eu', pod: 'web-0', cluster: 'dst-lab' });
+    expect(cpu.timestamps).toEqual(times);
+    expect(cpu.values).toEqual(times.map((_, i) => i * 0.5));
+    expect(await readAll(target.url, 'kube_pod_status_ready').then((runs) => runs.map(labelsOf).map((l) => l.namespace))).toEqual(['shop-eu']);
+  }, 120_000);
+
+  it("keeps the target's own samples where they begin, copying only what comes before", async () => {
+    const target = await start({ ...ready('dst-lab'), storage: { tsdb: { out_of_order_time_window: '31d' } } }, readyFlags);
+    // the migrated workload already runs on the target: its own samples from a day ago on
+    const own = times.filter((t) => t >= now - DAY);
+    await writeSeries(urlTarget(target.url, 'settings', 'Prometheus'), [{ labels: [{ name: '__name__', value: 'container_cpu_usage_seconds_total' }, { name: 'namespace', value: 'shop-eu' }, { name: 'pod', value: 'web-0' }], samples: own.map((t) => ({ timestamp: t, value: -1 })) }]);
+    const report = await copyHistory(input(target));
+    expect(report).toMatchObject({ state: 'Completed', skipped: { series: 1, samples: own.length }, verification: { mismatches: [] } });
+    const [cpu] = await readAll(target.url, 'container_cpu_usage_seconds_total');
+    expect(cpu.timestamps).toEqual(times);
+    expect(cpu.values.filter((v) => v === -1)).toHaveLength(own.length);
+  }, 120_000);
+
+  it('goes on from its journal after an interruption', async () => {
+    const target = await start({ ...ready('dst-lab'), storage: { tsdb: { out_of_order_time_window: '31d' } } }, readyFlags);
+    const dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-history-'));
+    const stop = new AbortController();
+    const interrupted = await copyHistory(input(target, { dir, signal: stop.signal, onProgress: (p) => p.phase === 'copying' && p.done === 2 && stop.abort() })).catch((e: Error) => e);
+    expect(interrupted).toBeInstanceOf(Error);
+    const report = await copyHistory(input(target, { dir }));
+    expect(report).toMatchObject({ state: 'Completed', resumedDays: 2, samples: 3 * times.length, verification: { samplesMatched: 3 * times.length, mismatches: [] } });
+  }, 120_000);
+
+  it('refuses a target that cannot take the history, saying what to set, and writes nothing; passes on a wrong selector in Prometheus’s words', async () => {
+    const plain = await start({}, []);
+    const report = await copyHistory(input(plain));
+    expect(report).toMatchObject({ state: 'Failed', samples: 0, error: expect.stringMatching(/cannot take this history, so nothing was written: its remote-write receiver is off .* --web.enable-remote-write-receiver; with prometheus-operator, set spec.enableRemoteWriteReceiver: true/) });
+    await expect(copyHistory(input(plain, { selectors: ['{namespace=~"("}'] }))).rejects.toThrow(/missing closing \)|error parsing regexp/);
+  }, 120_000);
+});

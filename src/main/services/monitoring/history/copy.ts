@@ -1,0 +1,303 @@
+// Copies the history of the selected series from one Prometheus into another through their HTTP
+// APIs: remote read out of the source, relabelled, remote write into the target, a day at a time,
+// journaled per day so that an interrupted copy goes on where it stopped, then verified by reading
+// the target back. Memory holds one streamed frame and one write batch, whatever the range.
+import path from 'node:path';
+import { parse } from 'yaml';
+import { errorCodeForStatus, FleetdeckError } from '../../../../shared/errors.ts';
+import type { RunState } from '../../../../shared/migration/report.ts';
+import { parseDuration } from '../../../../shared/monitoring/promql.ts';
+import { Journal, runKey } from '../../../base/journal.ts';
+import { request, type Target } from '../endpoints.ts';
+import type { Label, LabelMatcher } from './prompb.ts';
+import { readSeries, seriesName, writeSeries, type SeriesRun } from './remote.ts';
+import { selectorMatchers } from './selector.ts';
+import { checkHistoryTarget, type TargetReadiness } from './target-check.ts';
+
+export interface HistoryCopyInput {
+  source: Target;
+  target: Target;
+  /** what a `cluster` label the series carry themselves becomes (an external label is never copied) */
+  targetCluster: string;
+  selectors: string[];
+  /** how far back; at most the source's retention */
+  sinceSeconds: number;
+  namespaceMap: Record<string, string>;
+  dryRun: boolean;
+  /** Fleetdeck's data dir: the journals */
+  dir: string;
+  onProgress?: (progress: { phase: string; done: number; total?: number; detail?: string }) => void;
+  signal?: AbortSignal;
+}
+
+export interface HistoryReport {
+  state: RunState;
+  dryRun?: boolean;
+  /** series selected on the source */
+  series: number;
+  /** samples written (a dry run writes none) */
+  samples: number;
+  /** a dry run's estimate: the series times the range over the source's scrape interval */
+  estimatedSamples?: number;
+  seconds: number;
+  range: { start: string; end: string };
+  target: TargetReadiness;
+  /** samples not copied because the target already held that series from then on: its own samples win */
+  skipped: { series: number; samples: number };
+  /** staleness markers not copied (a series' last sample then counts for up to 5 minutes on the target) */
+  staleMarkers: number;
+  verification?: { series: number; samplesMatched: number; mismatches: string[] };
+  /** days an earlier run of the same copy had done */
+  resumedDays?: number;
+  error?: string;
+}
+
+const DAY_MS = 86_400_000;
+/** samples per remote-write request: Prometheus's own default is 2,000 per shard; larger batches mean fewer round trips */
+const BATCH_SAMPLES = 10_000;
+const MAX_MISMATCHES_NAMED = 10;
+
+/** A series' sample count and an order-independent checksum of its (timestamp, value) pairs, comparable across days and runs. */
+type Tally = [count: number, a: number, b: number];
+
+const mix = new DataView(new ArrayBuffer(16));
+function addSample(tally: Tally, timestamp: number, value: number): void {
+  mix.setFloat64(0, timestamp);
+  mix.setFloat64(8, value);
+  // two 32-bit FNV-1a hashes of the 16 bytes, summed modulo 2^32: the sum does not depend on order
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < 16; i++) {
+    const byte = mix.getUint8(i);
+    a = Math.imul(a ^ byte, 0x01000193);
+    b = Math.imul(b ^ byte, 0x5bd1e995);
+  }
+  tally[0]++;
+  tally[1] = (tally[1] + (a >>> 0)) % 2 ** 32;
+  tally[2] = (tally[2] + (b >>> 0)) % 2 ** 32;
+}
+
+const keyOf = (labels: Label[]) => JSON.stringify(labels.map((l) => [l.name, l.value]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+const labelsOfKey = (key: string): Label[] => (JSON.parse(key) as [string, string][]).map(([name, value]) => ({ name, value }));
+
+interface Step {
+  /** the range the first run fixed, so that a resumed run copies the same one */
+  range?: { start: number; end: number };
+  /** per target series, the time of the first sample the target held of it before anything was written */
+  first?: Record<string, number>;
+  /** a day done: per target series, its tally */
+  tallies?: Record<string, Tally>;
+  skipped?: number;
+  stale?: number;
+}
+
+async function statusOf<T>(target: Target, what: string): Promise<T> {
+  const answer = await request(target, `api/v1/status/${what}`, { timeoutMs: 15_000 });
+  if (answer.status !== 200) throw new FleetdeckError(errorCodeForStatus(answer.status), `${target.location}: /api/v1/status/${what} answered HTTP ${answer.status}`);
+  return (JSON.parse(answer.body) as { data: T }).data;
+}
+
+/** The series the selectors match on the source, as Prometheus lists them; an invalid selector gets Prometheus's own error. */
+async function sourceSeries(source: Target, selectors: string[], start: number, end: number): Promise<Label[][]> {
+  const params = new URLSearchParams({ start: String(start / 1000), end: String(end / 1000) });
+  for (const s of selectors) params.append('match[]', s);
+  const answer = await request(source, `api/v1/series?${params}`, { timeoutMs: 120_000 });
+  const body = (() => {
+    try {
+      return JSON.parse(answer.body) as { status: string; data?: Record<string, string>[]; error?: string };
+    } catch {
+      return undefined;
+    }
+  })();
+  if (answer.status !== 200 || body?.status !== 'success') throw new FleetdeckError(errorCodeForStatus(answer.status), `${source.location}: ${body?.error ?? `HTTP ${answer.status}`}`);
+  return (body.data ?? []).map((metric) => Object.entries(metric).map(([name, value]) => ({ name, value })));
+}
+
+/** The copy's relabelling: the source's external labels dropped, the namespace map applied, a `cluster` label the series carry made the target's. */
+function relabeller(externalLabels: string[], namespaceMap: Record<string, string>, targetCluster: string): (labels: Label[]) => Label[] {
+  const external = new Set(externalLabels);
+  return (labels) =>
+    labels
+      .filter((l) => !external.has(l.name))
+      .map((l) => (l.name === 'namespace' ? { name: l.name, value: namespaceMap[l.value] ?? l.value } : l.name === 'cluster' ? { name: l.name, value: targetCluster } : l));
+}
+
+const exactly = (labels: Label[]): LabelMatcher[] => labels.map((l) => ({ type: 'EQ', name: l.name, value: l.value }));
+
+/**
+ * Per target series, what the target holds before `until` (its first copied-over sample, else the
+ * end): the first sample's time (its own samples from then on win over the copy) and the tally of
+ * the samples before it (verification).
+ */
+async function onTarget(target: Target, series: Label[][], start: number, end: number, signal: AbortSignal | undefined, until?: Map<string, number>): Promise<Map<string, { first: number; tally: Tally }>> {
+  const found = new Map<string, { first: number; tally: Tally }>();
+  for (const labels of series) {
+    const key = keyOf(labels);
+    const last = until?.get(key) ?? end;
+    await readSeries(
+      target,
+      { start, end: last, matchers: exactly(labels) },
+      async (run) => {
+        // a series with more labels matches too; the target's external labels come with every series
+        if (run.labels.filter((l) => labels.some((w) => w.name === l.name)).length !== labels.length) return;
+        const entry = found.get(key) ?? { first: Infinity, tally: [0, 0, 0] as Tally };
+        for (let j = 0; j < run.timestamps.length && run.timestamps[j] < last; j++) {
+          entry.first = Math.min(entry.first, run.timestamps[j]);
+          addSample(entry.tally, run.timestamps[j], run.values[j]);
+        }
+        found.set(key, entry);
+      },
+      signal,
+    );
+  }
+  return found;
+}
+
+/** Copies the selected history, or with dryRun plans it; refuses before writing anything when the target cannot take it. */
+export async function copyHistory(input: HistoryCopyInput): Promise<HistoryReport> {
+  const begun = Date.now();
+  const progress = input.onProgress ?? (() => undefined);
+  const { source, target, signal } = input;
+  progress({ phase: 'reading the source', done: 0 });
+  const flags = await statusOf<Record<string, string>>(source, 'flags');
+  const sourceConfig = (parse((await statusOf<{ yaml: string }>(source, 'config')).yaml) ?? {}) as { global?: { scrape_interval?: string; external_labels?: Record<string, string> } };
+  const retention = parseDuration(flags['storage.tsdb.retention.time'] ?? '') ?? parseDuration(flags['storage.tsdb.retention'] ?? '');
+  const since = Math.min(input.sinceSeconds, retention ?? input.sinceSeconds);
+  let writing = false;
+  const journal = input.dryRun ? undefined : new Journal<Step>(path.join(input.dir, 'jobs', 'journals'), runKey({ history: [source.location, target.location], selectors: input.selectors, since, namespaceMap: input.namespaceMap, cluster: input.targetCluster }));
+  try {
+    const fixed = journal?.get('range')?.range;
+    // an earlier run wrote already: its journal is kept whatever happens now
+    writing = fixed !== undefined;
+    const end = fixed?.end ?? Date.now();
+    const start = fixed?.start ?? end - since * 1000;
+    const range = { start: new Date(start).toISOString(), end: new Date(end).toISOString() };
+    // Prometheus judges the selectors first: a wrong one gets its own error
+    const series = await sourceSeries(source, input.selectors, start, end);
+    const matchers = input.selectors.map(selectorMatchers);
+    const readiness = await checkHistoryTarget(target, (Date.now() - start) / 1000);
+    const interval = parseDuration(sourceConfig.global?.scrape_interval ?? '') ?? 60;
+    const base = { series: series.length, range, target: readiness, skipped: { series: 0, samples: 0 }, staleMarkers: 0 };
+    if (readiness.problems.length) {
+      if (writing) journal?.close();
+      else journal?.discard();
+      const fixes = readiness.problems.map((p) => `${p.problem} — ${p.prometheus}; with prometheus-operator, ${p.operator}`).join('; ');
+      return { ...base, state: 'Failed', ...(input.dryRun ? { dryRun: true } : {}), samples: 0, seconds: (Date.now() - begun) / 1000, error: `${target.location} cannot take this history, so nothing was written: ${fixes}` };
+    }
+    if (input.dryRun) return { ...base, state: 'Completed', dryRun: true, samples: 0, estimatedSamples: Math.round(series.length * ((end - start) / 1000 / interval)), seconds: (Date.now() - begun) / 1000 };
+
+    const relabel = relabeller(Object.keys(sourceConfig.global?.external_labels ?? {}), input.namespaceMap, input.targetCluster);
+    const targetSeries = new Map(series.map((labels) => [keyOf(relabel(labels)), relabel(labels)]));
+    progress({ phase: "reading the target's own samples", done: 0, total: targetSeries.size });
+    // the target's own samples of a series win from its first one on (asked once, before anything is written)
+    const journaledFirst = journal?.get('target')?.first;
+    const first = journaledFirst
+      ? new Map(Object.entries(journaledFirst))
+      : new Map([...(await onTarget(target, [...targetSeries.values()], start, end + 1, signal))].filter(([, v]) => Number.isFinite(v.first)).map(([k, v]) => [k, v.first]));
+    // from here on the target is written: a run that stops goes on from the journal, with the same range
+    writing = true;
+    if (!fixed) journal?.record('range', { range: { start, end } });
+    if (!journaledFirst) journal?.record('target', { first: Object.fromEntries(first) });
+
+    const tallies = new Map<string, Tally>();
+    let skipped = 0;
+    let stale = 0;
+    let resumedDays = 0;
+    const days = Math.ceil((end - start) / DAY_MS);
+    for (let day = 0; day < days; day++) {
+      const from = start + day * DAY_MS;
+      const to = Math.min(end, from + DAY_MS - 1);
+      const done = journal?.get(`day ${day}`);
+      if (done?.tallies) {
+        resumedDays++;
+        for (const [key, t] of Object.entries(done.tallies)) addTally(tallies, key, t);
+        skipped += done.skipped ?? 0;
+        stale += done.stale ?? 0;
+        continue;
+      }
+      progress({ phase: 'copying', done: day, total: days, detail: new Date(from).toISOString().slice(0, 10) });
+      const today = new Map<string, Tally>();
+      let batch: { labels: Label[]; samples: { value: number; timestamp: number }[] }[] = [];
+      let batched = 0;
+      let daySkipped = 0;
+      let dayStale = 0;
+      const flush = async () => {
+        if (!batched) return;
+        await writeSeries(target, batch, signal);
+        batch = [];
+        batched = 0;
+      };
+      for (const query of matchers) {
+        // a series an earlier selector matched is copied once; a long series comes in several runs of one query
+        const earlier = new Set(today.keys());
+        await readSeries(
+          source,
+          { start: from, end: to, matchers: query },
+          async (run: SeriesRun) => {
+            const labels = relabel(run.labels);
+            const key = keyOf(labels);
+            if (earlier.has(key)) return;
+            dayStale += run.stale;
+            const limit = first.get(key) ?? Infinity;
+            const tally = today.get(key) ?? [0, 0, 0];
+            const samples: { value: number; timestamp: number }[] = [];
+            for (let i = 0; i < run.timestamps.length; i++) {
+              if (run.timestamps[i] >= limit) {
+                daySkipped++;
+                continue;
+              }
+              samples.push({ timestamp: run.timestamps[i], value: run.values[i] });
+              addSample(tally, run.timestamps[i], run.values[i]);
+            }
+            today.set(key, tally);
+            if (!samples.length) return;
+            batch.push({ labels, samples });
+            batched += samples.length;
+            if (batched >= BATCH_SAMPLES) await flush();
+          },
+          signal,
+        );
+      }
+      await flush();
+      journal?.record(`day ${day}`, { tallies: Object.fromEntries(today), skipped: daySkipped, stale: dayStale });
+      for (const [key, t] of today) addTally(tallies, key, t);
+      skipped += daySkipped;
+      stale += dayStale;
+    }
+
+    progress({ phase: 'verifying', done: 0, total: tallies.size });
+    const copied = [...tallies].filter(([, t]) => t[0] > 0);
+    const back = await onTarget(target, copied.map(([key]) => labelsOfKey(key)), start, end + 1, signal, first);
+    const mismatches: string[] = [];
+    let matched = 0;
+    for (const [key, t] of copied) {
+      const found = back.get(key)?.tally ?? [0, 0, 0];
+      if (found[0] === t[0] && found[1] === t[1] && found[2] === t[2]) matched += t[0];
+      else mismatches.push(`${seriesName(labelsOfKey(key))}: ${t[0]} samples copied, ${found[0]} read back${found[0] === t[0] ? ' with other values' : ''}`);
+    }
+    const skippedSeries = [...first.values()].filter((t) => t < end).length;
+    const report: HistoryReport = {
+      ...base,
+      state: mismatches.length ? 'PartiallyFailed' : 'Completed',
+      samples: copied.reduce((n, [, t]) => n + t[0], 0),
+      seconds: (Date.now() - begun) / 1000,
+      skipped: { series: skippedSeries, samples: skipped },
+      staleMarkers: stale,
+      verification: { series: copied.length, samplesMatched: matched, mismatches: mismatches.slice(0, MAX_MISMATCHES_NAMED) },
+      ...(resumedDays ? { resumedDays } : {}),
+    };
+    if (!mismatches.length) journal?.discard();
+    else journal?.close();
+    return report;
+  } catch (error) {
+    // nothing written yet: the next run starts afresh
+    if (writing) journal?.close();
+    else journal?.discard();
+    throw error;
+  }
+}
+
+function addTally(tallies: Map<string, Tally>, key: string, t: Tally): void {
+  const sum = tallies.get(key) ?? [0, 0, 0];
+  tallies.set(key, [sum[0] + t[0], (sum[1] + t[1]) % 2 ** 32, (sum[2] + t[2]) % 2 ** 32]);
+}
