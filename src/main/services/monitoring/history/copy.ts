@@ -12,7 +12,7 @@ import { request, type Target } from '../endpoints.ts';
 import type { Label, LabelMatcher } from './prompb.ts';
 import { readSeries, seriesName, writeSeries, type SeriesRun } from './remote.ts';
 import { selectorMatchers } from './selector.ts';
-import { checkHistoryTarget, type TargetReadiness } from './target-check.ts';
+import { checkHistoryTarget, prometheusStatus, type TargetReadiness } from './target-check.ts';
 
 export interface HistoryCopyInput {
   source: Target;
@@ -35,7 +35,7 @@ export interface HistoryReport {
   dryRun?: boolean;
   /** series selected on the source */
   series: number;
-  /** samples written (a dry run writes none) */
+  /** samples copied, by this run and earlier runs of the same copy (a dry run copies none) */
   samples: number;
   /** a dry run's estimate: the series times the range over the source's scrape interval */
   estimatedSamples?: number;
@@ -89,12 +89,6 @@ interface Step {
   tallies?: Record<string, Tally>;
   skipped?: number;
   stale?: number;
-}
-
-async function statusOf<T>(target: Target, what: string): Promise<T> {
-  const answer = await request(target, `api/v1/status/${what}`, { timeoutMs: 15_000 });
-  if (answer.status !== 200) throw new FleetdeckError(errorCodeForStatus(answer.status), `${target.location}: /api/v1/status/${what} answered HTTP ${answer.status}`);
-  return (JSON.parse(answer.body) as { data: T }).data;
 }
 
 /** The series the selectors match on the source, as Prometheus lists them; an invalid selector gets Prometheus's own error. */
@@ -159,8 +153,8 @@ export async function copyHistory(input: HistoryCopyInput): Promise<HistoryRepor
   const progress = input.onProgress ?? (() => undefined);
   const { source, target, signal } = input;
   progress({ phase: 'reading the source', done: 0 });
-  const flags = await statusOf<Record<string, string>>(source, 'flags');
-  const sourceConfig = (parse((await statusOf<{ yaml: string }>(source, 'config')).yaml) ?? {}) as { global?: { scrape_interval?: string; external_labels?: Record<string, string> } };
+  const flags = await prometheusStatus<Record<string, string>>(source, 'flags');
+  const sourceConfig = (parse((await prometheusStatus<{ yaml: string }>(source, 'config')).yaml) ?? {}) as { global?: { scrape_interval?: string; external_labels?: Record<string, string> } };
   const retention = parseDuration(flags['storage.tsdb.retention.time'] ?? '') ?? parseDuration(flags['storage.tsdb.retention'] ?? '');
   const since = Math.min(input.sinceSeconds, retention ?? input.sinceSeconds);
   let writing = false;

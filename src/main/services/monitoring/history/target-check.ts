@@ -26,7 +26,8 @@ const DAY = 86_400;
 /** A duration as Prometheus and prometheus-operator write it: whole days when it is. */
 const promDuration = (seconds: number) => (seconds % DAY === 0 ? `${seconds / DAY}d` : `${Math.ceil(seconds / 3600)}h`);
 
-async function statusData<T>(target: Target, what: string): Promise<T> {
+/** A Prometheus's /api/v1/status/<what> data (flags, config). */
+export async function prometheusStatus<T>(target: Target, what: 'flags' | 'config'): Promise<T> {
   const answer = await request(target, `api/v1/status/${what}`, { timeoutMs: 15_000 });
   if (answer.status !== 200) throw new FleetdeckError(errorCodeForStatus(answer.status), `${target.location}: /api/v1/status/${what} answered HTTP ${answer.status}`);
   try {
@@ -41,8 +42,8 @@ async function statusData<T>(target: Target, what: string): Promise<T> {
  * problem with the setting that fixes it. An empty list: it can take them.
  */
 export async function checkHistoryTarget(target: Target, oldestSeconds: number): Promise<TargetReadiness> {
-  const flags = await statusData<Record<string, string>>(target, 'flags');
-  const config = (parse((await statusData<{ yaml: string }>(target, 'config')).yaml) ?? {}) as { storage?: { tsdb?: { out_of_order_time_window?: string } } };
+  const flags = await prometheusStatus<Record<string, string>>(target, 'flags');
+  const config = (parse((await prometheusStatus<{ yaml: string }>(target, 'config')).yaml) ?? {}) as { storage?: { tsdb?: { out_of_order_time_window?: string } } };
   const receiver = flags['web.enable-remote-write-receiver'] === 'true';
   const outOfOrderWindowSeconds = parseDuration(config.storage?.tsdb?.out_of_order_time_window ?? '') ?? 0;
   // retention.time wins; the older flag storage.tsdb.retention is its alias; 0s is "no limit set" (15d by default, unless a size limit is set)
