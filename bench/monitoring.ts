@@ -10,7 +10,6 @@ import path from 'node:path';
 import { chromium } from '@playwright/test';
 import { clusters, kubeconfigPath, urls } from '../lab/config.ts';
 import { KubeconfigStore } from '../src/main/kube/kubeconfig-store.ts';
-import { MonitoringSettings } from '../src/main/services/monitoring/endpoints.ts';
 import { KubeMonitoringService } from '../src/main/services/monitoring/monitoring-service.ts';
 import { startWebShell } from '../e2e/web-shell.ts';
 import { median, quantile, rowPrinter } from './report.ts';
@@ -36,7 +35,7 @@ async function direct(prometheus: string, query: string, range?: { start: number
 }
 
 async function federation() {
-  const monitoring = new KubeMonitoringService({ store: new KubeconfigStore([kubeconfigPath]), settings: new MonitoringSettings(mkdtempSync(path.join(tmpdir(), 'fleetdeck-bench-monitoring-'))) });
+  const monitoring = new KubeMonitoringService({ store: new KubeconfigStore([kubeconfigPath]), dataDir: mkdtempSync(path.join(tmpdir(), 'fleetdeck-bench-monitoring-')) });
   const contexts = clusters.map((c) => c.context);
   await monitoring.query({ query: 'up', contexts }); // endpoints resolved once, as in a running app
   const end = Math.floor(Date.now() / 1000);
@@ -105,7 +104,7 @@ async function alertView() {
   const perCluster = syntheticAlerts(ALERTS, new Date(Date.now() + 15 * 60_000));
   log(`posting ${ALERTS} synthetic alerts (${[...perCluster.values()].reduce((n, a) => n + a.length, 0)} across the Alertmanagers)…`);
   await postAlerts(perCluster);
-  const monitoring = new KubeMonitoringService({ store: new KubeconfigStore([kubeconfigPath]), settings: new MonitoringSettings(mkdtempSync(path.join(tmpdir(), 'fleetdeck-bench-monitoring-'))) });
+  const monitoring = new KubeMonitoringService({ store: new KubeconfigStore([kubeconfigPath]), dataDir: mkdtempSync(path.join(tmpdir(), 'fleetdeck-bench-monitoring-')) });
   const fetches = [];
   for (let i = 0; i < 5; i++) fetches.push(await timed(() => monitoring.alerts({})));
   row(`merged alerts from 3 Alertmanagers (${ALERTS} alerts): fetch + merge in main`, `${median(fetches).toFixed(0)} ms`);

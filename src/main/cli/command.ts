@@ -119,3 +119,14 @@ export function oneContext(command: string, contexts: string[] | undefined): str
   if (contexts.length > 1) throw new FleetdeckError('invalid-input', `${command} takes one --context, got ${contexts.length}`);
   return contexts[0];
 }
+
+/** Repeated old=new values (--namespace-map a=b …) as a map. */
+export function pairs(values: string[] | undefined, flag: string): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const value of values ?? []) {
+    const [from, to, ...rest] = value.split('=');
+    if (!from || !to || rest.length) throw new FleetdeckError('invalid-input', `--${flag} takes old=new, got "${value}"`);
+    map[from] = to;
+  }
+  return map;
+}

@@ -10,7 +10,7 @@ import { globalOptions, type Command, type CommandResult } from './command.ts';
 import { gitops } from './gitops.ts';
 import { backup, migrate, restore } from './jobs.ts';
 import { render, scaffold, validate } from './manifests.ts';
-import { alerts, query, rules, silence } from './monitoring.ts';
+import { alerts, metricsCopy, query, rules, silence } from './monitoring.ts';
 import { pods } from './pods.ts';
 import { printable, printableLines } from './table.ts';
 
@@ -40,6 +40,9 @@ commands:
   silence expire ID      (one --context)    silence list
   rules deploy [--namespace N] [--dry-run]
                          the alert-rule pack as a PrometheusRule (server-side apply, dry run first)
+  metrics copy --from-context A --to-context B --selector '<series selector>'… [--since 30d] [--namespace-map a=b]… [--dry-run]
+                         the series' history from A's Prometheus into B's (remote read, remote write),
+                         verified per series; the target must accept it (receiver, out-of-order window)
   gitops status          every Argo CD Application and ApplicationSet and Flux Kustomization, HelmRelease
                          and source of every cluster, once per cluster (read through its most privileged
                          context): source, sync, health, attention (failing, out-of-sync, pending,
@@ -80,7 +83,7 @@ options:
   --output table|json    human table (default) or JSON for scripts
   -h, --help             this help`;
 
-const commands: Command[] = [clusters, pods, backup, restore, migrate, query, alerts, ...silence, rules, ...gitops, render, validate, scaffold];
+const commands: Command[] = [clusters, pods, backup, restore, migrate, query, alerts, ...silence, rules, metricsCopy, ...gitops, render, validate, scaffold];
 
 /** The command its first words name: `alerts`, or a group's `silence create`. */
 function commandNamed([first, second]: string[]): Command {

@@ -8,7 +8,7 @@ import type { TargetOptions } from '../services/jobs/job-runner.ts';
 import type { Progress } from '../services/jobs/progress.ts';
 import { readRepositoryEnv } from '../services/jobs/volumes/repository.ts';
 import { formatBytes } from '../../shared/quantity.ts';
-import { accepted, defineCommand, noArguments, oneContext, secondsOption, type CommandInput, type CommandResult } from './command.ts';
+import { accepted, defineCommand, noArguments, oneContext, pairs, secondsOption, type CommandInput, type CommandResult } from './command.ts';
 import { prettyJson } from './pretty-json.ts';
 import { printable, table } from './table.ts';
 
@@ -103,16 +103,6 @@ const fields = {
 };
 
 /** "--storage-class-map old=new" repeated → {old: new}. */
-function pairs(values: string[] | undefined, flag: string): Record<string, string> {
-  const map: Record<string, string> = {};
-  for (const value of values ?? []) {
-    const [from, to, ...rest] = value.split('=');
-    if (!from || !to || rest.length) throw new FleetdeckError('invalid-input', `--${flag} takes old=new, got "${value}"`);
-    map[from] = to;
-  }
-  return map;
-}
-
 const list = (value: string | undefined) => (value ? value.split(',').map((k) => k.trim()).filter(Boolean) : undefined);
 
 /** "--workload Deployment/web" → {kind, name}, the kind in any case (the contract checks it). */

@@ -1,8 +1,10 @@
-import { alertsInput, createSilenceInput, deployRulePackInput, expireSilenceInput, queryInput, silencesInput } from '../../shared/contract/monitoring.ts';
+import { alertsInput, createSilenceInput, deployRulePackInput, expireSilenceInput, historyCopyInput, queryInput, silencesInput } from '../../shared/contract/monitoring.ts';
 import { FleetdeckError } from '../../shared/errors.ts';
+import { exitCodeFor } from '../../shared/migration/report.ts';
 import { formatMatcher, parseMatchers, silenceMatchersProblem } from '../../shared/monitoring/matchers.ts';
 import { parseDuration, seriesName } from '../../shared/monitoring/promql.ts';
-import { accepted, defineCommand, noArguments, oneContext } from './command.ts';
+import type { HistoryReport } from '../services/monitoring/history/copy.ts';
+import { accepted, defineCommand, noArguments, oneContext, pairs } from './command.ts';
 import { printable, table } from './table.ts';
 
 const clusterErrors = (errors: { cluster: string; message: string }[]) => errors.map((e) => `${e.cluster}: ${e.message}`);
@@ -165,3 +167,52 @@ export const rules = defineCommand({
     };
   },
 });
+
+/** A history copy as a person reads it. */
+function historyLines(report: HistoryReport): string[] {
+  const lines = [`metrics copy: ${report.state}${report.dryRun ? ' (dry run: nothing written)' : ''}`, `range ${report.range.start} → ${report.range.end}`];
+  lines.push(report.dryRun ? `${report.series} series, about ${(report.estimatedSamples ?? 0).toLocaleString('en')} samples` : `${report.series} series, ${report.samples.toLocaleString('en')} samples in ${report.seconds.toFixed(1)} s`);
+  for (const p of report.target.problems) lines.push(`target: ${p.problem}`, `  plain Prometheus: ${p.prometheus}`, `  prometheus-operator: ${p.operator}`);
+  if (report.skipped.samples) lines.push(`skipped: ${report.skipped.samples.toLocaleString('en')} samples of ${report.skipped.series} series the target already had from then on (its own samples win)`);
+  if (report.staleMarkers) lines.push(`not copied: ${report.staleMarkers} staleness marker${report.staleMarkers === 1 ? '' : 's'} (a series' last sample before a gap then counts for up to 5 minutes)`);
+  if (report.verification) {
+    const v = report.verification;
+    lines.push(`verified: ${v.samplesMatched.toLocaleString('en')} samples of ${v.series} series read back identical${v.mismatches.length ? `; mismatches:` : ''}`, ...v.mismatches.map((m) => `  ${printable(m)}`));
+  }
+  if (report.error) lines.push(`error: ${printable(report.error)}`);
+  return lines;
+}
+
+/**
+ * `fleetdeck metrics copy --from-context A --to-context B --selector '<series selector>'… [--since 30d]
+ * [--namespace-map a=b]… [--dry-run]`: the selected series' history read from A's Prometheus and
+ * written into B's, verified; exit 0 Completed, 2 PartiallyFailed (mismatches), 1 Failed or refused.
+ */
+export const metricsCopy = defineCommand({
+  name: 'metrics copy',
+  options: { 'from-context': { type: 'string' }, 'to-context': { type: 'string' }, selector: { type: 'string', multiple: true }, since: { type: 'string', default: '30d' }, 'namespace-map': { type: 'string', multiple: true }, 'dry-run': { type: 'boolean', default: false } },
+  prepare: ({ args, values, json }) => {
+    noArguments('metrics copy', args);
+    if (values.context) throw new FleetdeckError('invalid-input', 'metrics copy takes --from-context and --to-context, not --context');
+    const input = accepted(
+      'metrics copy',
+      historyCopyInput,
+      { fromContext: values['from-context'], toContext: values['to-context'], selectors: values.selector ?? [], sinceSeconds: Math.round(seconds('--since', values.since)), namespaceMap: pairs(values['namespace-map'], 'namespace-map'), dryRun: values['dry-run'] },
+      { fromContext: '--from-context', toContext: '--to-context', selectors: '--selector', sinceSeconds: '--since', namespaceMap: '--namespace-map' },
+    );
+    if (input.fromContext === input.toContext) throw new FleetdeckError('invalid-input', 'metrics copy needs two different contexts (--from-context, --to-context)');
+    return {
+      contexts: [input.fromContext, input.toContext],
+      run: async ({ monitoring }) => {
+        let last = '';
+        const report = await monitoring.copyHistory(input, (p) => {
+          const line = `${p.phase}${p.total ? ` ${p.done}/${p.total}` : ''}${p.detail ? ` · ${p.detail}` : ''}`;
+          if (line !== last) process.stderr.write(`fleetdeck: ${printable(line)}\n`);
+          last = line;
+        });
+        return { output: json ? JSON.stringify(report, null, 2) : historyLines(report).join('\n'), errors: [], exitCode: exitCodeFor(report.state) };
+      },
+    };
+  },
+});
+

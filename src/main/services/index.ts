@@ -10,7 +10,6 @@ import { JobRunner } from './jobs/job-runner.ts';
 import { JobsCenter } from './jobs/jobs-center.ts';
 import { SavedRepositories } from './jobs/saved-repositories.ts';
 import { LocalManifestsService } from './manifests/manifests-service.ts';
-import { MonitoringSettings } from './monitoring/endpoints.ts';
 import { KubeMonitoringService } from './monitoring/monitoring-service.ts';
 
 export interface ServicesOptions {
@@ -48,7 +47,7 @@ export function createServices(options: ServicesOptions): Services {
   const fleet = new KubeFleetService({ store, contexts: options.contexts });
   const gitops = new KubeGitOpsService({ store, render: (workspace, overlay, allowRemote) => manifests.render({ root: workspace, dir: overlay, allowRemote }).then((r) => r.yaml) });
   const jobs = new JobsCenter(runner, options.dataDir, new SavedRepositories(vault));
-  const monitoring = new KubeMonitoringService({ store, settings: new MonitoringSettings(options.dataDir) });
+  const monitoring = new KubeMonitoringService({ store, dataDir: options.dataDir });
   return {
     clusters: new KubeconfigClustersService({ store }),
     fleet,

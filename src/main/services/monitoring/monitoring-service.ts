@@ -17,6 +17,7 @@ import type {
   deployRulePackInput,
   endpointsInput,
   expireSilenceInput,
+  historyCopyInput,
   queryInput,
   routingInput,
   setEndpointsInput,
@@ -35,7 +36,8 @@ import { displayUrl } from '../../kube/redact.ts';
 import { extension, kubeConfigFor, selectEntries, type MergedKubeconfig } from '../../kube/kubeconfig.ts';
 import type { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
 import { alertmanagerCall, externalClusterLabel, prometheusQuery } from './clients.ts';
-import { checkedUrl, describeTarget, discoverCandidates, monitoringUrls, probe, targetKey, urlTarget, type MonitoringSettings, type MonitoringUrls, type Target } from './endpoints.ts';
+import { checkedUrl, describeTarget, discoverCandidates, monitoringUrls, probe, targetKey, urlTarget, MonitoringSettings, type MonitoringUrls, type Target } from './endpoints.ts';
+import { copyHistory, type HistoryCopyInput, type HistoryReport } from './history/copy.ts';
 import { rulePackObject } from './rule-pack.ts';
 
 interface ClusterAnswer {
@@ -56,7 +58,8 @@ const whereSet = { settings: 'set in the app', kubeconfig: "in the kubeconfig's 
 
 export interface MonitoringServiceOptions {
   store: KubeconfigStore;
-  settings: MonitoringSettings;
+  /** Fleetdeck's data: the URLs set in the app (monitoring.json), the journals of history copies */
+  dataDir: string;
 }
 
 /** How long a resolved endpoint (and a Prometheus's external cluster label) is reused. */
@@ -81,8 +84,11 @@ export class KubeMonitoringService implements MonitoringService {
 
   private readonly unsubscribe: () => void;
 
+  private readonly settings: MonitoringSettings;
+
   constructor(options: MonitoringServiceOptions) {
     this.options = options;
+    this.settings = new MonitoringSettings(options.dataDir);
     this.unsubscribe = options.store.onDidChange(() => {
       this.loaded = undefined;
       this.resolved.clear();
@@ -116,7 +122,7 @@ export class KubeMonitoringService implements MonitoringService {
     const cached = this.resolved.get(entry.context);
     if (cached && !refresh && Date.now() - cached.at < RESOLVE_TTL_MS) return cached.value;
     const value = (async (): Promise<Resolved> => {
-      const settings = (await this.options.settings.read())[entry.context] ?? {};
+      const settings = (await this.settings.read())[entry.context] ?? {};
       const fromKubeconfig = monitoringUrls(extension(config.contexts.get(entry.context)?.value.extensions, 'fleetdeck.io/monitoring'));
       const configured = (kind: keyof MonitoringUrls): { raw: string; source: keyof typeof whereSet } | undefined =>
         settings[kind] ? { raw: settings[kind], source: 'settings' } : fromKubeconfig[kind] ? { raw: fromKubeconfig[kind], source: 'kubeconfig' } : undefined;
@@ -203,7 +209,7 @@ export class KubeMonitoringService implements MonitoringService {
     const { entries, config } = await this.entries([input.context]);
     const { context, ...change } = input;
     for (const [kind, raw] of Object.entries(change)) if (raw) checkedUrl(raw, `the ${kind} URL`, kind !== 'grafana');
-    await this.options.settings.update(context, change);
+    await this.settings.update(context, change);
     return this.describe(await this.resolve(entries[0], config, true));
   }
 
@@ -215,6 +221,21 @@ export class KubeMonitoringService implements MonitoringService {
       setTimeout(() => this.clusterLabels.delete(key), RESOLVE_TTL_MS).unref();
     }
     return this.clusterLabels.get(key)!;
+  }
+
+  /** Copies (or with dryRun plans) the history of the selected series from one context's Prometheus into another's. */
+  async copyHistory(input: z.infer<typeof historyCopyInput>, onProgress?: HistoryCopyInput['onProgress'], signal?: AbortSignal): Promise<HistoryReport> {
+    const { entries, config } = await this.entries([input.fromContext, input.toContext]);
+    const prometheusOf = async (context: string) => {
+      const entry = entries.find((e) => e.context === context);
+      if (!entry) throw new FleetdeckError('not-found', `no context ${context} in the kubeconfig`);
+      const resolved = await this.resolve(entry, config);
+      if (!resolved.prometheus) throw new FleetdeckError('not-found', `${context} has no Prometheus Fleetdeck can reach${resolved.problem ? `: ${resolved.problem}` : ''}`);
+      return resolved.prometheus;
+    };
+    const [source, target] = await Promise.all([prometheusOf(input.fromContext), prometheusOf(input.toContext)]);
+    const targetCluster = (await this.clusterLabel(target)) ?? input.toContext;
+    return copyHistory({ ...input, source, target, targetCluster, dir: this.options.dataDir, ...(onProgress ? { onProgress } : {}), ...(signal ? { signal } : {}) });
   }
 
   async query(input: z.infer<typeof queryInput>): Promise<QueryResult> {

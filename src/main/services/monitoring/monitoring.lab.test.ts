@@ -7,12 +7,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { lab, labApi, labKubeconfig, labKubeconfigWith, labUrls } from '../../../../test/lab.ts';
 import type { AlertmanagerAlert } from '../../../shared/monitoring/alerts.ts';
 import { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
-import { MonitoringSettings } from './endpoints.ts';
 import { KubeMonitoringService } from './monitoring-service.ts';
 
 const root = path.resolve(import.meta.dirname, '../../../..');
 const clusters = ['aks-lab', 'eks-lab', 'gke-lab'];
-const service = (kubeconfig = labKubeconfig) => new KubeMonitoringService({ store: new KubeconfigStore([kubeconfig]), settings: new MonitoringSettings(mkdtempSync(path.join(tmpdir(), 'fleetdeck-monitoring-'))) });
+const service = (kubeconfig = labKubeconfig) => new KubeMonitoringService({ store: new KubeconfigStore([kubeconfig]), dataDir: mkdtempSync(path.join(tmpdir(), 'fleetdeck-monitoring-')) });
 
 function cli(...args: string[]): { status: number; json: unknown; stderr: string } {
   const result = spawnSync(process.execPath, [path.join(root, 'bin/fleetdeck.js'), ...args, '--kubeconfig', labKubeconfig, '--output', 'json'], { encoding: 'utf8', env: { ...process.env, FLEETDECK_HOME: mkdtempSync(path.join(tmpdir(), 'fleetdeck-home-')) } });

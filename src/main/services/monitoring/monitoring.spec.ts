@@ -120,7 +120,7 @@ describe('monitoring URLs with credentials', () => {
     );
   });
 
-  const service = (dataDir = mkdtempSync(path.join(dir, 'data-'))) => new KubeMonitoringService({ store: new KubeconfigStore([kubeconfig]), settings: new MonitoringSettings(dataDir) });
+  const service = (dataDir = mkdtempSync(path.join(dir, 'data-'))) => new KubeMonitoringService({ store: new KubeconfigStore([kubeconfig]), dataDir });
 
   it('no result and no error of any method repeats the user, password, query or fragment of a URL', async () => {
     const monitoring = service();
@@ -222,7 +222,7 @@ describe('requests built from cluster data', () => {
     });
     const kubeconfig = path.join(mkdtempSync(path.join(dir, 'discovery-')), 'kubeconfig');
     writeFileSync(kubeconfig, JSON.stringify({ clusters: [{ name: 'c', cluster: { server: `http://127.0.0.1:${apiPort}` } }], users: [{ name: 'u', user: {} }], contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }] }));
-    const monitoring = new KubeMonitoringService({ store: new KubeconfigStore([kubeconfig]), settings: new MonitoringSettings(mkdtempSync(path.join(dir, 'data-'))) });
+    const monitoring = new KubeMonitoringService({ store: new KubeconfigStore([kubeconfig]), dataDir: mkdtempSync(path.join(dir, 'data-')) });
     const [endpoint] = await monitoring.endpoints({ contexts: ['c'] });
     expect(endpoint.prometheus).toEqual({ location: 'monitoring/prom?x#y:web via the API server', source: 'discovered' });
     expect((await monitoring.query({ query: 'up', contexts: ['c'] })).answered).toEqual(['c']);
@@ -240,7 +240,7 @@ describe('answers of a monitoring URL', () => {
     const kubeconfig = path.join(mkdtempSync(path.join(dir, 'big-')), 'kubeconfig');
     const extension = { prometheus: secretUrl(port, '/big'), alertmanager: secretUrl(port, '/big') };
     writeFileSync(kubeconfig, JSON.stringify({ clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }], users: [{ name: 'u', user: {} }], contexts: [{ name: 'big', context: { cluster: 'c', user: 'u', extensions: [{ name: 'fleetdeck.io/monitoring', extension }] } }] }));
-    const monitoring = new KubeMonitoringService({ store: new KubeconfigStore([kubeconfig]), settings: new MonitoringSettings(mkdtempSync(path.join(dir, 'data-'))) });
+    const monitoring = new KubeMonitoringService({ store: new KubeconfigStore([kubeconfig]), dataDir: mkdtempSync(path.join(dir, 'data-')) });
     const limit = `${MAX_BODY_BYTES / 2 ** 20} MiB`;
     expect((await monitoring.query({ query: 'up' })).errors).toEqual([{ cluster: 'big', message: `the answer to GET /api/v1/query?query=up from http://127.0.0.1:${port}/big is larger than ${limit}` }]);
     expect((await monitoring.alerts({})).errors).toEqual([{ cluster: 'big', message: `the answer to GET /api/v2/alerts from http://127.0.0.1:${port}/big is larger than ${limit}` }]);

@@ -1,9 +1,12 @@
 // The history copy between two real Prometheus servers started here: one holding days of history
 // written through remote write, one ready to take it (or not).
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterByContext, urls } from '../../../../../lab/config.ts';
+import { labKubeconfig } from '../../../../../test/lab.ts';
 import { startPrometheus, type TestPrometheus } from '../../../../../test/prometheus.ts';
 import { urlTarget } from '../endpoints.ts';
 import { copyHistory, type HistoryCopyInput } from './copy.ts';
@@ -109,3 +112,41 @@ describe('metrics history copied between two Prometheus servers', () => {
     await expect(copyHistory(input(plain, { selectors: ['{namespace=~"("}'] }))).rejects.toThrow(/missing closing \)|error parsing regexp/);
   }, 120_000);
 });
+
+describe('fleetdeck metrics copy between lab clusters', () => {
+  const cli = path.resolve(import.meta.dirname, '../../../../../bin/fleetdeck.js');
+  const env = { ...process.env, FLEETDECK_HOME: mkdtempSync(path.join(tmpdir(), 'fleetdeck-history-cli-')) };
+  const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'metrics', 'copy', '--kubeconfig', labKubeconfig, ...args], { env, encoding: 'utf8', timeout: 300_000 });
+  const renamed = `hist-${Date.now().toString(36)}`;
+  const common = ['--from-context', 'gke-lab', '--to-context', 'eks-lab', '--selector', '{namespace="shop"}', '--since', '10m', '--namespace-map', `shop=${renamed}`, '--output', 'json'];
+
+  it("copies the last 10 minutes of gke-lab's shop into eks-lab under another namespace, verified", async () => {
+    const plan = run(...common, '--dry-run');
+    expect(plan.status, plan.stderr).toBe(0);
+    const planned = JSON.parse(plan.stdout) as { state: string; series: number; estimatedSamples: number; target: { problems: unknown[] } };
+    expect(planned).toMatchObject({ state: 'Completed', dryRun: true, samples: 0, target: { problems: [] } });
+    expect(planned.series).toBeGreaterThan(10);
+
+    const copy = run(...common);
+    expect(copy.status, copy.stderr).toBe(0);
+    const report = JSON.parse(copy.stdout) as { state: string; series: number; samples: number; seconds: number; verification: { series: number; samplesMatched: number; mismatches: string[] } };
+    expect(report.state).toBe('Completed');
+    expect(report.samples).toBeGreaterThan(planned.series);
+    expect(report.verification).toEqual({ series: expect.any(Number), samplesMatched: report.samples, mismatches: [] });
+    expect(copy.stderr).toMatch(/fleetdeck: copying 0\/1/);
+    // the copied series on eks-lab, under the new namespace
+    // (their newest samples are seconds old: an instant query sees each)
+    const count = (await (await fetch(`${urls(clusterByContext('eks-lab')).prometheus}/api/v1/query?query=${encodeURIComponent(`count({namespace="${renamed}"})`)}`)).json()) as { data: { result: { value: [number, string] }[] } };
+    expect(Number(count.data.result[0]?.value[1])).toBe(report.verification.series);
+  }, 600_000);
+
+  it("passes on Prometheus's own error for a wrong selector, and refuses one context twice", () => {
+    const wrong = run('--from-context', 'gke-lab', '--to-context', 'eks-lab', '--selector', '{namespace=~"("}', '--since', '10m');
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toMatch(/error parsing regexp|missing closing \)/);
+    const same = run('--from-context', 'gke-lab', '--to-context', 'gke-lab', '--selector', 'up');
+    expect(same.status).toBe(1);
+    expect(same.stderr).toContain('two different contexts');
+  });
+});
+
