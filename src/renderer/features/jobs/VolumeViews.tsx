@@ -76,7 +76,7 @@ const resultColumns: Column<VolumeResult>[] = [
 /** The claims of a report: as planned (a dry run), and as the run left them, with verification, failures and what was left on the clusters. */
 export function VolumeReport({ report }: { report: JobReport }) {
   const { volumePlan, volumes, leftovers } = report;
-  const failed = volumes?.filter((v) => v.logTail || (v.reason && !v.verified)) ?? [];
+  const failed = volumes?.filter((v) => v.state === 'failed' || v.logTail) ?? [];
   return (
     <>
       {volumePlan && volumePlan.length > 0 && report.dryRun && (
