@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { clusterByContext, urls } from '../lab/config.ts';
 import { LabApi } from '../lab/kube.ts';
 import { moverRepositoryEnvPath } from '../lab/object-store.ts';
@@ -28,16 +28,20 @@ test.afterAll(async () => {
   for (const api of [aks, eks]) for (const name of [ns, `${ns}-data`, `${ns}-vol`]) await api.request('DELETE', `/api/v1/namespaces/${name}`).catch(() => undefined);
 });
 
-test('drag a namespace onto another cluster: plan, migrate and verify in the window', async ({ page }) => {
-  test.setTimeout(240_000);
+/** Opens the fleet view, drags the namespace from aks-lab's drill-down onto eks-lab's card; the migration dialog that opens. */
+async function dragNamespace(page: Page, namespace: string) {
   await page.goto(shell.url);
   await page.locator('.card[data-context="aks-lab"]').click();
   const browse = page.getByRole('navigation', { name: 'Drill down' });
-  const source = browse.getByRole('button', { name: new RegExp(`Namespace\\s*${ns}`) });
+  const source = browse.getByRole('button', { name: new RegExp(`Namespace\\s*${namespace}`) });
   await expect(source).toBeVisible({ timeout: 30_000 });
   await source.dragTo(page.locator('.card[data-context="eks-lab"]'));
+  return page.getByRole('dialog', { name: `Migrate ${namespace} from aks-lab to eks-lab` });
+}
 
-  const dialog = page.getByRole('dialog', { name: `Migrate ${ns} from aks-lab to eks-lab` });
+test('drag a namespace onto another cluster: plan, migrate and verify in the window', async ({ page }) => {
+  test.setTimeout(240_000);
+  const dialog = await dragNamespace(page, ns);
   await expect(dialog).toBeVisible();
   await expect(dialog).toContainText('AKS → EKS');
   await expect(dialog.getByLabel('Ingress class webapprouting.kubernetes.azure.com on the target')).toHaveValue('alb', { timeout: 30_000 });
@@ -157,13 +161,7 @@ test('drag a namespace with a volume onto another cluster: the data is copied wi
   type Vector = { data: { result: { value: [number, string] }[] } };
   await expect.poll(async () => Number(((await (await fetch(usage)).json()) as Vector).data.result[0]?.value[1] ?? 0), { timeout: 60_000, message: 'the lab Prometheus scraped the volume' }).toBeGreaterThan(300 * 2 ** 20);
 
-  await page.goto(shell.url);
-  await page.locator('.card[data-context="aks-lab"]').click();
-  const browse = page.getByRole('navigation', { name: 'Drill down' });
-  const namespace = browse.getByRole('button', { name: new RegExp(`Namespace\\s*${vol}`) });
-  await expect(namespace).toBeVisible({ timeout: 30_000 });
-  await namespace.dragTo(page.locator('.card[data-context="eks-lab"]'));
-  const dialog = page.getByRole('dialog', { name: `Migrate ${vol} from aks-lab to eks-lab` });
+  const dialog = await dragNamespace(page, vol);
   await expect(dialog.getByLabel('Storage class managed-csi on the target')).toHaveValue('gp3', { timeout: 30_000 });
 
   // the claims' data is copied by default; the repository is added once and kept in the vault
