@@ -98,20 +98,7 @@ async function workload(namespace: string, bytes: number): Promise<string> {
       volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: STORAGE_CLASS, resources: { requests: { storage } } } }],
     },
   });
-  for (const deadline = Date.now() + 120_000; ; await sleep(500)) {
-    const dir = await labPath(SOURCE, namespace, 'data-db-0');
-    if (dir) return dir;
-    if (Date.now() > deadline) throw new Error(`${SOURCE} ${namespace}/data-db-0 was not bound to a volume with a fleetdeck.io/lab-path within 120 s`);
-  }
-}
-
-type Obj = { spec?: { volumeName?: string; csi?: { volumeAttributes?: Record<string, string> } }; status?: { phase?: string } };
-
-async function labPath(context: string, namespace: string, claim: string): Promise<string | undefined> {
-  const pvc = await api(context).request<Obj>('GET', `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${claim}`).catch(() => undefined);
-  if (pvc?.status?.phase !== 'Bound' || !pvc.spec?.volumeName) return undefined;
-  const pv = await api(context).request<Obj>('GET', `/api/v1/persistentvolumes/${pvc.spec.volumeName}`);
-  return pv.spec?.csi?.volumeAttributes?.['fleetdeck.io/lab-path'];
+  return source.volumeDir(namespace, 'data-db-0');
 }
 
 /** The lab's restic binary on a repository of its own (a path next to the lab's repository in the same store). */
@@ -248,7 +235,8 @@ try {
     results.push({ label: c.label, ours, peer, peerBackup, peerHash, tar, ...(error ? { error } : {}) });
     log(`${c.label}: fleetdeck ${ours.seconds.toFixed(1)} s (movers' backup + restore + verify ${volume?.seconds ?? '?'} s), peak RSS ${ours.peakRssMiB.toFixed(0)} MiB${error ? `, FAILED: ${error}` : ''}`);
     log(`${c.label}: phases first seen (s from start): ${ours.phases.map(([p, s]) => `${p} @${s.toFixed(1)}`).join('; ')}`);
-    const target = await labPath(TARGET, targetNamespace, 'data-db-0');
+    // one look: a failed run may have left no bound claim
+    const target = await api(TARGET).volumeDir(targetNamespace, 'data-db-0', 0).catch(() => undefined);
     if (target) dataDirs.push(target);
   }
 } catch (error) {

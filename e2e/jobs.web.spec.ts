@@ -128,17 +128,6 @@ test("the migration dialog shows one row per class in use, chosen among the targ
   await expect(eks.request('GET', `/api/v1/namespaces/${data}`)).rejects.toThrow();
 });
 
-/** The directory of a bound claim's volume on this machine (the lab provisioner's fleetdeck.io/lab-path). */
-async function volumeDir(api: LabApi, namespace: string, claim: string): Promise<string> {
-  type Obj = { status?: { phase?: string }; spec?: { volumeName?: string; csi?: { volumeAttributes?: Record<string, string> } } };
-  await expect
-    .poll(async () => (await api.request<Obj>('GET', `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${claim}`)).status?.phase, { timeout: 60_000, message: `${namespace}/${claim} bound` })
-    .toBe('Bound');
-  const pvc = await api.request<Obj>('GET', `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${claim}`);
-  const pv = await api.request<Obj>('GET', `/api/v1/persistentvolumes/${pvc.spec!.volumeName}`);
-  return pv.spec!.csi!.volumeAttributes!['fleetdeck.io/lab-path'];
-}
-
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 test('drag a namespace with a volume onto another cluster: the data is copied with progress, verified, and the writers run again', async ({ page }) => {
@@ -149,7 +138,7 @@ test('drag a namespace with a volume onto another cluster: the data is copied wi
   await aks.apply({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: vol }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'managed-csi', resources: { requests: { storage: '2Gi' } } } });
   await aks.apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'db', namespace: vol }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'db', image: 'postgres:16.4', volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql/data' }] }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }] } } } });
   // written as the database would: a large file (big enough for the copy to be seen moving), small ones, a symlink
-  const source = await volumeDir(aks, vol, 'data');
+  const source = await aks.volumeDir(vol, 'data', 60_000);
   const large = Buffer.alloc(300 * 2 ** 20);
   for (let i = 0; i < large.length; i += 4096) large.writeUInt32LE((i * 2654435761) >>> 0, i);
   writeFileSync(path.join(source, 'base.bin'), large);
@@ -209,7 +198,7 @@ test('drag a namespace with a volume onto another cluster: the data is copied wi
   await page.screenshot({ path: path.join(screenshotDir, 'migration-volume-done.png'), fullPage: true });
 
   // the data on the target, byte for byte; the writers running on both sides
-  const target = await volumeDir(eks, vol, 'data');
+  const target = await eks.volumeDir(vol, 'data', 60_000);
   expect(sha256(path.join(target, 'base.bin'))).toBe(sha256(path.join(source, 'base.bin')));
   expect(readFileSync(path.join(target, 'latest'), 'utf8')).toBe('wal 7\n'.repeat(8));
   type Scaled = { spec: { replicas: number } };

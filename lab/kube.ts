@@ -115,6 +115,19 @@ export class LabApi {
     }
   }
 
+  /** The directory on this machine holding a claim's data once it is bound (`fleetdeck.io/lab-path` of its CSI PersistentVolume). */
+  async volumeDir(namespace: string, claim: string, timeoutMs = 120_000): Promise<string> {
+    type Obj = { spec?: { volumeName?: string; csi?: { volumeAttributes?: Record<string, string> } }; status?: { phase?: string } };
+    for (const deadline = Date.now() + timeoutMs; ; await new Promise((resolve) => setTimeout(resolve, 500))) {
+      const pvc = await this.request<Obj>('GET', `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${claim}`).catch(() => undefined);
+      if (pvc?.status?.phase === 'Bound' && pvc.spec?.volumeName) {
+        const dir = (await this.request<Obj>('GET', `/api/v1/persistentvolumes/${pvc.spec.volumeName}`)).spec?.csi?.volumeAttributes?.['fleetdeck.io/lab-path'];
+        if (dir) return dir;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${namespace}/${claim} bound to a volume with a fleetdeck.io/lab-path (${timeoutMs / 1000} s)`);
+    }
+  }
+
   async ready(): Promise<boolean> {
     return (await this.request<string>('GET', '/readyz', undefined, undefined, 2_000).catch(() => undefined)) !== undefined;
   }

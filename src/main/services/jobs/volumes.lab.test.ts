@@ -73,18 +73,7 @@ async function statefulSet(context: string, namespace: string, storageClassName:
       volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName, resources: { requests: { storage: '1Gi' } } } }],
     },
   });
-  return Promise.all([0, 1, 2].map((i) => volumeDir(context, namespace, `data-db-${i}`, timeoutMs)));
-}
-
-/** The directory of a bound claim's volume (fleetdeck.io/lab-path of its CSI PersistentVolume). */
-async function volumeDir(context: string, namespace: string, claim: string, timeoutMs = 120_000): Promise<string> {
-  const api = labApi(context);
-  return poll(`${context} ${namespace}/${claim} bound to a volume with a fleetdeck.io/lab-path`, async () => {
-    const pvc = await api.request<Obj>('GET', `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${claim}`);
-    if (pvc.status?.phase !== 'Bound') return undefined;
-    const pv = await api.request<Obj>('GET', `/api/v1/persistentvolumes/${pvc.spec!.volumeName}`);
-    return pv.spec?.csi?.volumeAttributes?.['fleetdeck.io/lab-path'] as string | undefined;
-  }, timeoutMs);
+  return Promise.all([0, 1, 2].map((i) => labApi(context).volumeDir(namespace, `data-db-${i}`, timeoutMs)));
 }
 
 /** Mixed content, different per volume: many small files, one large, empty folders, a symlink, awkward names, several modes. */
@@ -195,7 +184,7 @@ describe('volume data moved by restic movers, verified file by file', () => {
     expect(report.volumes?.map((v) => [v.namespace, v.claim, v.targetNamespace, v.state, v.verified, v.mismatches])).toEqual([0, 1, 2].map((i) => [sourceNs, `data-db-${i}`, targetNs, 'restored', true, 0]));
     for (const v of report.volumes!) expect(v.files).toBeGreaterThan(SMALL_FILES);
     for (let i = 0; i < 3; i++) {
-      const dir = await volumeDir(targetContext, targetNs, `data-db-${i}`);
+      const dir = await labApi(targetContext).volumeDir(targetNs, `data-db-${i}`);
       // every file identical by sha256, modes and the symlink kept, nothing more
       expect(tree(dir)).toEqual(expected.get(`${sourceContext}/${sourceNs}/data-db-${i}`));
     }
