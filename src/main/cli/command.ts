@@ -4,6 +4,7 @@ import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import type { z } from 'zod';
 import type { ClusterList } from '../../shared/contract/clusters.ts';
 import { FleetdeckError } from '../../shared/errors.ts';
+import { parseDuration } from '../../shared/monitoring/promql.ts';
 import type { Services } from '../services/index.ts';
 
 export interface CommandResult {
@@ -102,6 +103,13 @@ export function accepted<S extends z.ZodType>(command: string, schema: S, input:
 }
 
 /** Seconds as typed on the command line (digits, perhaps a fraction); the contract says which numbers it takes. */
+/** A duration as typed: 90s, 15m, 1h, 7d, or seconds. */
+export function durationOption(flag: string, text: string): number {
+  const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : parseDuration(text);
+  if (!value || value <= 0) throw new FleetdeckError('invalid-input', `${flag} must be a duration like 90s, 15m, 1h or 7d, or seconds; got "${text}"`);
+  return value;
+}
+
 export function secondsOption(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+(\.\d+)?$/.test(text)) throw new FleetdeckError('invalid-input', `${flag} takes a number of seconds, got "${text}"`);

@@ -30,8 +30,11 @@ commands:
   restore --context C --from FILE.tar.gz [target options] [--passphrase-file P] [--allow-unsigned]
                          an archive without a signature is refused unless --allow-unsigned (the report says so)
   migrate --from-context A --to-context B [--namespace N]… [--selector L] [target options]
+          [--with-metrics [--metrics-since 30d]]
                          backup and migrate also take --workload Kind/name (repeatable): that workload
-                         and what it uses (config, secrets, claims, Services, Ingresses, autoscaler, RBAC)
+                         and what it uses (config, secrets, claims, Services, Ingresses, autoscaler, RBAC);
+                         --with-metrics copies the migrated namespaces' Prometheus history up to the move
+                         (as metrics copy does; the target's Prometheus must accept it, or nothing moves)
   query '<PromQL>' [--range 1h] [--step 60]
                          the query on every cluster's Prometheus at once, series labelled by cluster
                          (instant without --range; a failing cluster is listed in errors, exit 1 only if all fail)

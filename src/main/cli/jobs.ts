@@ -8,7 +8,8 @@ import type { TargetOptions } from '../services/jobs/job-runner.ts';
 import type { Progress } from '../services/jobs/progress.ts';
 import { readRepositoryEnv } from '../services/jobs/volumes/repository.ts';
 import { formatBytes } from '../../shared/quantity.ts';
-import { accepted, defineCommand, noArguments, oneContext, pairs, secondsOption, type CommandInput, type CommandResult } from './command.ts';
+import { accepted, defineCommand, durationOption, noArguments, oneContext, pairs, secondsOption, type CommandInput, type CommandResult } from './command.ts';
+import { historyLines } from './monitoring.ts';
 import { prettyJson } from './pretty-json.ts';
 import { printable, table } from './table.ts';
 
@@ -100,6 +101,7 @@ const fields = {
   'target.targetCloud': '--target-cloud',
   'target.conflict': '--conflict',
   'target.verifyTimeoutSeconds': '--verify-timeout',
+  'metrics.sinceSeconds': '--metrics-since',
 };
 
 /** "--storage-class-map old=new" repeated → {old: new}. */
@@ -202,6 +204,7 @@ function human(report: JobReport, title: string): string {
       if (v.logTail) lines.push(...v.logTail.split('\n').map((l) => `  | ${printable(l)}`));
     }
   }
+  if (report.metrics) lines.push('', ...historyLines(report.metrics, 'metrics history'));
   if (report.leftovers?.length) lines.push('', 'left on the clusters for a look (remove them once done):', ...report.leftovers.map((l) => `  ${printable(l)}`));
   if (report.verification?.length) {
     lines.push('', 'verification:', table(['OK', 'KIND', 'NAMESPACE', 'NAME', 'STATE'], report.verification.map((v) => [v.ok ? 'yes' : 'NO', v.kind, v.namespace ?? '', v.name, v.detail])));
@@ -266,11 +269,13 @@ export const restore = defineCommand({
 
 export const migrate = defineCommand({
   name: 'migrate',
-  options: { ...selectionOptions, ...targetOptions, 'from-context': { type: 'string' }, 'to-context': { type: 'string' } },
+  options: { ...selectionOptions, ...targetOptions, 'from-context': { type: 'string' }, 'to-context': { type: 'string' }, 'with-metrics': { type: 'boolean', default: false }, 'metrics-since': { type: 'string' } },
   prepare: ({ args, values, json }) => {
     noArguments('migrate', args);
     if (values.context) throw new FleetdeckError('invalid-input', 'migrate takes --from-context and --to-context, not --context');
-    const input = accepted('migrate', migrateInput, { fromContext: values['from-context'], toContext: values['to-context'], selection: selection(values), target: target(values) }, fields);
+    if (values['metrics-since'] && !values['with-metrics']) throw new FleetdeckError('invalid-input', '--metrics-since needs --with-metrics');
+    const metrics = values['with-metrics'] ? { sinceSeconds: Math.round(durationOption('--metrics-since', values['metrics-since'] ?? '30d')) } : undefined;
+    const input = accepted('migrate', migrateInput, { fromContext: values['from-context'], toContext: values['to-context'], selection: selection(values), target: target(values), ...(metrics ? { metrics } : {}) }, fields);
     const moving = volumes(values);
     return { contexts: [input.fromContext, input.toContext], run: ({ runner }) => job(json, 'migrate', async () => runner.migrate({ ...input, target: await runTarget(input.target, moving) }, progressPrinter())) };
   },

@@ -2,19 +2,12 @@ import { alertsInput, createSilenceInput, deployRulePackInput, expireSilenceInpu
 import { FleetdeckError } from '../../shared/errors.ts';
 import { exitCodeFor } from '../../shared/migration/report.ts';
 import { formatMatcher, parseMatchers, silenceMatchersProblem } from '../../shared/monitoring/matchers.ts';
-import { parseDuration, seriesName } from '../../shared/monitoring/promql.ts';
-import type { HistoryReport } from '../services/monitoring/history/copy.ts';
-import { accepted, defineCommand, noArguments, oneContext, pairs } from './command.ts';
+import { seriesName } from '../../shared/monitoring/promql.ts';
+import type { HistoryReport } from '../../shared/monitoring/history.ts';
+import { accepted, defineCommand, durationOption, noArguments, oneContext, pairs } from './command.ts';
 import { printable, table } from './table.ts';
 
 const clusterErrors = (errors: { cluster: string; message: string }[]) => errors.map((e) => `${e.cluster}: ${e.message}`);
-
-/** A duration as typed: 90s, 15m, 1h, 7d, or seconds. */
-function seconds(flag: string, text: string): number {
-  const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : parseDuration(text);
-  if (!value || value <= 0) throw new FleetdeckError('invalid-input', `${flag} must be a duration like 90s, 15m, 1h or 7d, or seconds; got "${text}"`);
-  return value;
-}
 
 /**
  * `fleetdeck query '<PromQL>' [--range 1h] [--step 60] [--context C]…`: the query on every
@@ -27,7 +20,7 @@ export const query = defineCommand({
     if (args.length !== 1) throw new FleetdeckError('invalid-input', `query takes one PromQL expression (quote it), got ${args.length} arguments`);
     if (values.step && !values.range) throw new FleetdeckError('invalid-input', '--step needs --range (an instant query has no step)');
     const now = Date.now() / 1000;
-    const range = values.range ? { start: now - seconds('--range', values.range), end: now, ...(values.step ? { step: seconds('--step', values.step) } : {}) } : undefined;
+    const range = values.range ? { start: now - durationOption('--range', values.range), end: now, ...(values.step ? { step: durationOption('--step', values.step) } : {}) } : undefined;
     const input = accepted('query', queryInput, { query: args[0], contexts: values.context, ...(range ? { range } : {}) }, { query: "'<PromQL>'", contexts: '--context', range: '--range', 'range.step': '--step' });
     return {
       contexts: values.context,
@@ -92,7 +85,7 @@ const silenceCreate = defineCommand({
     const input = accepted(
       'silence create',
       createSilenceInput,
-      { contexts: values.context, matchers, durationMinutes: Math.ceil(seconds('--duration', values.duration) / 60), createdBy: values.author ?? process.env.USER ?? 'fleetdeck', comment: values.comment },
+      { contexts: values.context, matchers, durationMinutes: Math.ceil(durationOption('--duration', values.duration) / 60), createdBy: values.author ?? process.env.USER ?? 'fleetdeck', comment: values.comment },
       { contexts: '--context', matchers: '--matcher', durationMinutes: '--duration', createdBy: '--author', comment: '--comment' },
     );
     return {
@@ -169,8 +162,8 @@ export const rules = defineCommand({
 });
 
 /** A history copy as a person reads it. */
-function historyLines(report: HistoryReport): string[] {
-  const lines = [`metrics copy: ${report.state}${report.dryRun ? ' (dry run: nothing written)' : ''}`, `range ${report.range.start} → ${report.range.end}`];
+export function historyLines(report: HistoryReport, title = 'metrics copy'): string[] {
+  const lines = [`${title}: ${report.state}${report.dryRun ? ' (dry run: nothing written)' : ''}`, `range ${report.range.start} → ${report.range.end}`];
   lines.push(report.dryRun ? `${report.series} series, about ${(report.estimatedSamples ?? 0).toLocaleString('en')} samples` : `${report.series} series, ${report.samples.toLocaleString('en')} samples in ${report.seconds.toFixed(1)} s`);
   for (const p of report.target.problems) lines.push(`target: ${p.problem}`, `  plain Prometheus: ${p.prometheus}`, `  prometheus-operator: ${p.operator}`);
   if (report.skipped.samples) lines.push(`skipped: ${report.skipped.samples.toLocaleString('en')} samples of ${report.skipped.series} series the target already had from then on (its own samples win)`);
@@ -197,7 +190,7 @@ export const metricsCopy = defineCommand({
     const input = accepted(
       'metrics copy',
       historyCopyInput,
-      { fromContext: values['from-context'], toContext: values['to-context'], selectors: values.selector ?? [], sinceSeconds: Math.round(seconds('--since', values.since)), namespaceMap: pairs(values['namespace-map'], 'namespace-map'), dryRun: values['dry-run'] },
+      { fromContext: values['from-context'], toContext: values['to-context'], selectors: values.selector ?? [], sinceSeconds: Math.round(durationOption('--since', values.since)), namespaceMap: pairs(values['namespace-map'], 'namespace-map'), dryRun: values['dry-run'] },
       { fromContext: '--from-context', toContext: '--to-context', selectors: '--selector', sinceSeconds: '--since', namespaceMap: '--namespace-map' },
     );
     if (input.fromContext === input.toContext) throw new FleetdeckError('invalid-input', 'metrics copy needs two different contexts (--from-context, --to-context)');

@@ -42,7 +42,7 @@ export type Services = FleetdeckApi & {
 export function createServices(options: ServicesOptions): Services {
   const vault = new Vault(options.dataDir, options.keys);
   const store = new KubeconfigStore(kubeconfigPaths(options.kubeconfig), vault);
-  const runner = new JobRunner({ store, keys: options.keys, dir: options.dataDir, usedBytes: (context) => claimsUsedBytes(monitoring, context) });
+  const runner = new JobRunner({ store, keys: options.keys, dir: options.dataDir, usedBytes: (context) => claimsUsedBytes(monitoring, context), copyHistory: (input, onProgress, signal) => monitoring.copyHistory(input, onProgress, signal) });
   const manifests = new LocalManifestsService({ dataDir: options.dataDir, workspaces: options.workspaces, pickFolder: options.pickFolder });
   const fleet = new KubeFleetService({ store, contexts: options.contexts });
   const gitops = new KubeGitOpsService({ store, render: (workspace, overlay, allowRemote) => manifests.render({ root: workspace, dir: overlay, allowRemote }).then((r) => r.yaml) });

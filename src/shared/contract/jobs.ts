@@ -6,6 +6,7 @@ import type { JobReport, ObjectResult } from '../migration/report.ts';
 import type { ResticCommand, ResticProgress } from '../migration/restic-progress.ts';
 import { backupWorkloadKinds } from '../kube-object.ts';
 import { defineService, type Event } from '../rpc.ts';
+import { historySince } from './monitoring.ts';
 import { namespaceName } from './names.ts';
 
 export type TaskKind = 'backup' | 'restore' | 'migrate';
@@ -133,7 +134,9 @@ const archiveName = z.string().regex(/^[A-Za-z0-9._-]+\.tar\.gz$/, 'an archive n
 export const backupInput = z.object({ context: name, selection: selectionInput, archive: archiveName.optional(), passphrase: passphrase.optional(), volumes: volumesInput.optional() }).strict();
 /** allowUnsigned: the user was told the archive is unsigned and chose to restore it anyway */
 export const restoreInput = z.object({ context: name, archive: archiveName, passphrase: passphrase.optional(), allowUnsigned: z.boolean().optional(), target: targetInput }).strict();
-export const migrateInput = z.object({ fromContext: name, toContext: name, selection: selectionInput, target: targetInput }).strict();
+/** the migrated namespaces' Prometheus history, this far back (at most the source's retention), copied into the target's Prometheus up to the move */
+export const carryMetricsInput = z.object({ sinceSeconds: historySince }).strict();
+export const migrateInput = z.object({ fromContext: name, toContext: name, selection: selectionInput, target: targetInput, metrics: carryMetricsInput.optional() }).strict();
 export const taskRef = z.object({ id: z.string().regex(/^[a-z0-9-]{8,64}$/) }).strict();
 export const resumeInput = taskRef.extend({ passphrase: passphrase.optional() }).strict();
 export const classesInput = z.object({ fromContext: name, toContext: name, selection: selectionInput.extend({ namespaces: z.array(namespaceName).min(1, 'name the namespaces to migrate').max(1000) }).strict() }).strict();

@@ -87,6 +87,8 @@ export const createSilenceInput = z
   .strict();
 export const expireSilenceInput = z.object({ context, id: z.string().regex(/^[0-9a-f-]{8,64}$/i, 'a silence id') }).strict();
 export const routingInput = z.object({ contexts }).strict();
+/** how far back a copy of metrics history reaches, in seconds (at most the source's retention) */
+export const historySince = z.number().int('whole seconds').min(60, 'at least a minute').max(366 * 86_400, 'at most a year');
 /** A copy of metrics history from one context's Prometheus into another's (remote read, remote write). */
 export const historyCopyInput = z
   .object({
@@ -94,8 +96,9 @@ export const historyCopyInput = z
     toContext: context,
     /** PromQL series selectors, at least one */
     selectors: z.array(z.string().min(1).max(2000)).min(1, 'at least one --selector').max(50),
-    /** how far back, in seconds (at most the source's retention) */
-    sinceSeconds: z.number().int('whole seconds').min(60, 'at least a minute').max(366 * 86_400, 'at most a year'),
+    sinceSeconds: historySince,
+    /** the copy's end in ms since the epoch (now when not given) */
+    until: z.number().int().positive().optional(),
     namespaceMap: z.record(namespaceName, namespaceName),
     dryRun: z.boolean(),
   })

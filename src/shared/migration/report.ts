@@ -1,4 +1,5 @@
 // The result of a backup, restore or migration, as the CLI prints it and the jobs center shows it.
+import type { HistoryReport } from '../monitoring/history.ts';
 import type { ClassChoice } from './class-choice.ts';
 import type { TransformRecord } from './transforms.ts';
 
@@ -114,6 +115,8 @@ export interface JobReport {
   volumes?: VolumeResult[];
   /** objects a failed volume copy left on the clusters for a look (Jobs, Secrets), as cluster: Kind namespace/name */
   leftovers?: string[];
+  /** a migration's metrics history: the plan (dry run), or the copy and its verification */
+  metrics?: HistoryReport;
   /** why the run failed as a whole (refused, cancelled, target gone) */
   error?: string;
   /** the archive carried no signature (nothing shows who wrote it or that it is unchanged): restored only because the user allowed it */
@@ -138,6 +141,12 @@ export function runState(counts: Record<ObjectResult, number>, error?: string): 
 export function withVolumes(state: RunState, volumes: VolumeResult[] | undefined): RunState {
   if (state !== 'Completed') return state;
   return volumes?.some((v) => v.state === 'failed' || v.mismatches > 0) ? 'PartiallyFailed' : state;
+}
+
+/** A run whose objects all went through is PartiallyFailed when its metrics history did not arrive whole. */
+export function withMetrics(state: RunState, metrics: HistoryReport | undefined): RunState {
+  if (state !== 'Completed' || !metrics) return state;
+  return metrics.state === 'Completed' ? state : 'PartiallyFailed';
 }
 
 export const exitCodeFor = (state: RunState) => (state === 'Completed' ? 0 : state === 'PartiallyFailed' ? 2 : 1);

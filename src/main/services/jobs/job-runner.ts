@@ -3,9 +3,11 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { detectCloudFromNode, type Cloud } from '../../../shared/cloud.ts';
-import type { ClassOptions, targetInput } from '../../../shared/contract/jobs.ts';
-import { FleetdeckError } from '../../../shared/errors.ts';
-import type { JobReport } from '../../../shared/migration/report.ts';
+import type { carryMetricsInput, ClassOptions, targetInput } from '../../../shared/contract/jobs.ts';
+import type { historyCopyInput } from '../../../shared/contract/monitoring.ts';
+import { FleetdeckError, messageOf } from '../../../shared/errors.ts';
+import { countResults, withMetrics, type JobReport } from '../../../shared/migration/report.ts';
+import { namespacesSelector, type HistoryReport } from '../../../shared/monitoring/history.ts';
 import { resolveMappings, type Mappings } from '../../../shared/migration/transforms.ts';
 import { kubeConfigFor, listEntries } from '../../kube/kubeconfig.ts';
 import type { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
@@ -31,7 +33,11 @@ export interface JobRunnerOptions {
   dir: string;
   /** the bytes a context's claims use (its Prometheus), for the plan of their copy */
   usedBytes?: UsedBytes;
+  /** copies (or plans) metrics history between two contexts' Prometheus servers, for migrate --with-metrics */
+  copyHistory?: (input: z.infer<typeof historyCopyInput>, onProgress: (p: Progress) => void, signal?: AbortSignal) => Promise<HistoryReport>;
 }
+
+type MigrateInput = { fromContext: string; toContext: string; selection: Selection; target: TargetOptions; metrics?: z.infer<typeof carryMetricsInput>; signal?: AbortSignal };
 
 /** The archive key derived from a machine key (the vault's), never the vault key itself. */
 function archiveKeyOf(machineKey: Buffer): ArchiveKey {
@@ -126,7 +132,7 @@ export class JobRunner {
   }
 
   /** A migration is a backup into a working archive, then its restore: one code path, and the archive is the snapshot a resumed run restores from. */
-  async migrate(input: { fromContext: string; toContext: string; selection: Selection; target: TargetOptions; signal?: AbortSignal }, onProgress: (p: Progress) => void = () => undefined): Promise<JobReport> {
+  async migrate(input: MigrateInput, onProgress: (p: Progress) => void = () => undefined): Promise<JobReport> {
     if (input.fromContext === input.toContext && !Object.keys(input.target.namespaceMap).length) throw new FleetdeckError('invalid-input', 'migrating a context onto itself needs --namespace-map');
     const { dryRun: _, verifyTimeoutSeconds: __, volumes, ...plan } = input.target;
     // the repository's settings are not part of what the run is: a corrected password resumes it
@@ -139,13 +145,29 @@ export class JobRunner {
     await this.backup({ ...input.selection, context: input.fromContext, out: archive, ...(input.signal ? { signal: input.signal } : {}) }, onProgress);
     try {
       const reader = await ArchiveReader.open(archive, { passphrase: (await this.machineKey()).passphrase });
+      // the history reaches up to the move: from then on the target's own samples carry the line
+      const moment = Date.now();
+      const history = input.metrics ? this.historyOf(input, input.metrics, reader, moment, onProgress) : undefined;
+      // planned before anything moves: a target Prometheus that cannot take the history refuses the run
+      const plan = await history?.(true);
+      if (plan?.state === 'Failed' && !input.target.dryRun) return { state: 'Failed', counts: countResults([]), items: [], transforms: [], metrics: plan, ...(plan.error ? { error: plan.error } : {}) };
       const { client: source } = volumes ? await this.connect(input.fromContext, onProgress) : {};
       let claims: VolumeMigration | undefined;
       try {
         claims = await VolumeMigration.open(reader, { dir: this.options.dir, id, dryRun: input.target.dryRun, sourceContext: input.fromContext, onProgress, ...(volumes ? { volumes } : {}), ...(source ? { source } : {}), ...(this.options.usedBytes ? { usedBytes: this.options.usedBytes } : {}), ...(input.signal ? { signal: input.signal } : {}) });
         // the source's side first: a repository that refuses the password stops the run before the target is touched
         await claims.copyOut();
-        return await this.restoreFrom(reader, input.toContext, input.target, { kind: 'migrate', id }, onProgress, input.signal, claims.hooks());
+        const report = await this.restoreFrom(reader, input.toContext, input.target, { kind: 'migrate', id }, onProgress, input.signal, claims.hooks());
+        if (!plan || !history) return report;
+        if (input.target.dryRun) return { ...report, metrics: plan, ...(plan.state === 'Failed' ? { state: 'Failed', error: report.error ?? plan.error ?? '' } : {}) };
+        // objects that did not arrive get no history
+        if (report.state === 'Failed') return report;
+        const { dryRun: _, estimatedSamples: __, ...planned } = plan;
+        const metrics = await history(false).catch((error: unknown): HistoryReport => {
+          if (input.signal?.aborted) throw error;
+          return { ...planned, state: 'Failed', error: `the metrics history was not copied: ${messageOf(error)}` };
+        });
+        return { ...report, metrics, state: withMetrics(report.state, metrics) };
       } finally {
         claims?.close();
         source?.close();
@@ -153,6 +175,17 @@ export class JobRunner {
     } finally {
       rmSync(archive, { force: true });
     }
+  }
+
+  /** The copy (or plan) of the migrated namespaces' history from the source's Prometheus into the target's, up to `until`. */
+  private historyOf(input: MigrateInput, metrics: z.infer<typeof carryMetricsInput>, reader: ArchiveReader, until: number, onProgress: (p: Progress) => void): (dryRun: boolean) => Promise<HistoryReport> {
+    const copy = this.options.copyHistory;
+    if (!copy) throw new FleetdeckError('internal', 'this runner cannot copy metrics history');
+    const namespaces = [...new Set(reader.manifest.entries.flatMap((e) => (e.namespace ? [e.namespace] : e.resource === 'namespaces' ? [e.name] : [])))].sort();
+    if (!namespaces.length) throw new FleetdeckError('invalid-input', '--with-metrics carries the history of the migrated namespaces, and this migration moves no namespaced object');
+    const { fromContext, toContext } = input;
+    return (dryRun) =>
+      copy({ fromContext, toContext, selectors: [namespacesSelector(namespaces)], sinceSeconds: metrics.sinceSeconds, until, namespaceMap: input.target.namespaceMap, dryRun }, (p) => onProgress({ ...p, phase: `metrics history: ${p.phase}` }), input.signal);
   }
 
   private async restoreFrom(reader: ArchiveReader, context: string, target: TargetOptions, identity: unknown, onProgress: (p: Progress) => void, signal?: AbortSignal, volumes?: RestoreVolumes): Promise<JobReport> {

@@ -37,7 +37,8 @@ import { extension, kubeConfigFor, selectEntries, type MergedKubeconfig } from '
 import type { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
 import { alertmanagerCall, externalClusterLabel, prometheusQuery } from './clients.ts';
 import { checkedUrl, describeTarget, discoverCandidates, monitoringUrls, probe, targetKey, urlTarget, MonitoringSettings, type MonitoringUrls, type Target } from './endpoints.ts';
-import { copyHistory, type HistoryCopyInput, type HistoryReport } from './history/copy.ts';
+import type { HistoryReport } from '../../../shared/monitoring/history.ts';
+import { copyHistory, type HistoryCopyInput } from './history/copy.ts';
 import { rulePackObject } from './rule-pack.ts';
 
 interface ClusterAnswer {

@@ -11,7 +11,7 @@ import { startPrometheus, type TestPrometheus } from '../../../../../test/promet
 import { urlTarget } from '../endpoints.ts';
 import { copyHistory, type HistoryCopyInput } from './copy.ts';
 import { readSeries, writeSeries, type SeriesRun } from './remote.ts';
-import { namespacesSelector } from './selector.ts';
+import { namespacesSelector } from '../../../../shared/monitoring/history.ts';
 
 const DAY = 86_400_000;
 const ready = (cluster: string) => ({ global: { external_labels: { cluster } } });

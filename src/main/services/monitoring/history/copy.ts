@@ -5,14 +5,14 @@
 import path from 'node:path';
 import { parse } from 'yaml';
 import { errorCodeForStatus, FleetdeckError } from '../../../../shared/errors.ts';
-import type { RunState } from '../../../../shared/migration/report.ts';
+import type { HistoryReport } from '../../../../shared/monitoring/history.ts';
 import { parseDuration } from '../../../../shared/monitoring/promql.ts';
 import { Journal, runKey } from '../../../base/journal.ts';
 import { request, type Target } from '../endpoints.ts';
 import type { Label, LabelMatcher } from './prompb.ts';
 import { readSeries, seriesName, writeSeries, type SeriesRun } from './remote.ts';
 import { selectorMatchers } from './selector.ts';
-import { checkHistoryTarget, prometheusStatus, type TargetReadiness } from './target-check.ts';
+import { checkHistoryTarget, prometheusStatus } from './target-check.ts';
 
 export interface HistoryCopyInput {
   source: Target;
@@ -22,34 +22,14 @@ export interface HistoryCopyInput {
   selectors: string[];
   /** how far back; at most the source's retention */
   sinceSeconds: number;
+  /** the copy's end (ms since the epoch), now by default: a migration copies up to the moment of its move */
+  until?: number;
   namespaceMap: Record<string, string>;
   dryRun: boolean;
   /** Fleetdeck's data dir: the journals */
   dir: string;
   onProgress?: (progress: { phase: string; done: number; total?: number; detail?: string }) => void;
   signal?: AbortSignal;
-}
-
-export interface HistoryReport {
-  state: RunState;
-  dryRun?: boolean;
-  /** series selected on the source */
-  series: number;
-  /** samples copied, by this run and earlier runs of the same copy (a dry run copies none) */
-  samples: number;
-  /** a dry run's estimate: the series times the range over the source's scrape interval */
-  estimatedSamples?: number;
-  seconds: number;
-  range: { start: string; end: string };
-  target: TargetReadiness;
-  /** samples not copied because the target already held that series from then on: its own samples win */
-  skipped: { series: number; samples: number };
-  /** staleness markers not copied (a series' last sample then counts for up to 5 minutes on the target) */
-  staleMarkers: number;
-  verification?: { series: number; samplesMatched: number; mismatches: string[] };
-  /** days an earlier run of the same copy had done */
-  resumedDays?: number;
-  error?: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -163,7 +143,7 @@ export async function copyHistory(input: HistoryCopyInput): Promise<HistoryRepor
     const fixed = journal?.get('range')?.range;
     // an earlier run wrote already: its journal is kept whatever happens now
     writing = fixed !== undefined;
-    const end = fixed?.end ?? Date.now();
+    const end = fixed?.end ?? input.until ?? Date.now();
     const start = fixed?.start ?? end - since * 1000;
     const range = { start: new Date(start).toISOString(), end: new Date(end).toISOString() };
     // Prometheus judges the selectors first: a wrong one gets its own error

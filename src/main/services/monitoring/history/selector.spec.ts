@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { namespacesSelector, selectorMatchers } from './selector.ts';
+import { namespacesSelector } from '../../../../shared/monitoring/history.ts';
+import { selectorMatchers } from './selector.ts';
 
 describe('series selectors as remote-read matchers', () => {
   it('reads a metric name, each operator and each quote', () => {

@@ -66,9 +66,3 @@ export function selectorMatchers(selector: string): LabelMatcher[] {
   if (rest || !matchers.length) fail();
   return matchers;
 }
-
-/** The selector of the series of these namespaces (kube-state-metrics, cAdvisor and the workloads' own). */
-export function namespacesSelector(namespaces: string[]): string {
-  // namespace names are DNS labels: no character of theirs means anything in a regular expression
-  return `{namespace=~"${namespaces.join('|')}"}`;
-}

@@ -4,23 +4,8 @@
 import { parse } from 'yaml';
 import { errorCodeForStatus, FleetdeckError } from '../../../../shared/errors.ts';
 import { parseDuration } from '../../../../shared/monitoring/promql.ts';
+import type { TargetProblem, TargetReadiness } from '../../../../shared/monitoring/history.ts';
 import { request, type Target } from '../endpoints.ts';
-
-export interface TargetProblem {
-  /** what is missing, with the value found */
-  problem: string;
-  /** what to set on a Prometheus run by hand, and on one run by prometheus-operator */
-  prometheus: string;
-  operator: string;
-}
-
-export interface TargetReadiness {
-  receiver: boolean;
-  outOfOrderWindowSeconds: number;
-  /** undefined: no time limit */
-  retentionSeconds?: number;
-  problems: TargetProblem[];
-}
 
 const DAY = 86_400;
 /** A duration as Prometheus and prometheus-operator write it: whole days when it is. */
