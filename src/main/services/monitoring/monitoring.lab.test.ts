@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import net from 'node:net';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lab, labApi, labKubeconfig, labKubeconfigWith, labUrls } from '../../../../test/lab.ts';
+import { hostAddress, lab, labApi, labKubeconfig, labKubeconfigWith, labUrls, prometheusBehindServiceProxy } from '../../../../test/lab.ts';
 import type { AlertmanagerAlert } from '../../../shared/monitoring/alerts.ts';
 import { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
 import { KubeMonitoringService } from './monitoring-service.ts';
@@ -227,34 +226,10 @@ describe('merged alerts and silences against the lab Alertmanagers', () => {
   });
 });
 
-/** A non-loopback IPv4 of this machine: the API server refuses to proxy to loopback addresses. */
-const hostAddress = Object.values(networkInterfaces())
-  .flat()
-  .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
-
 describe.skipIf(!hostAddress)('discovery through the API server service proxy', () => {
   it('finds prometheus-operated in the monitoring namespace when the kubeconfig names no URL, and queries through the proxy', async () => {
-    // a forwarder on the host address stands in for the Prometheus pod behind the Service
-    const target = new URL(labUrls('gke-lab').prometheus);
-    const forwarder = net.createServer((socket) => socket.pipe(net.connect(Number(target.port), '127.0.0.1')).pipe(socket));
-    await new Promise<void>((resolve) => forwarder.listen(0, hostAddress, resolve));
-    const port = (forwarder.address() as net.AddressInfo).port;
-    const api = labApi('gke-lab');
+    const takeDown = await prometheusBehindServiceProxy('gke-lab');
     try {
-      // the API server proxies only to an EndpointSlice address that is a Pod's IP: a Prometheus pod on a host node
-      await api.apply({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'lab-monitoring-host' } });
-      await api.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'monitoring' } });
-      await api.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'prometheus-lab-0', namespace: 'monitoring' }, spec: { nodeName: 'lab-monitoring-host', containers: [{ name: 'prometheus', image: 'quay.io/prometheus/prometheus:v2.53.0' }] } });
-      await api.request('PATCH', '/api/v1/namespaces/monitoring/pods/prometheus-lab-0/status', { status: { phase: 'Running', podIP: hostAddress, podIPs: [{ ip: hostAddress }] } }, 'application/merge-patch+json');
-      await api.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'prometheus-operated', namespace: 'monitoring' }, spec: { ports: [{ name: 'web', port: 9090, targetPort: port }] } });
-      await api.apply({
-        apiVersion: 'discovery.k8s.io/v1',
-        kind: 'EndpointSlice',
-        metadata: { name: 'prometheus-operated-lab', namespace: 'monitoring', labels: { 'kubernetes.io/service-name': 'prometheus-operated' } },
-        addressType: 'IPv4',
-        endpoints: [{ addresses: [hostAddress!], conditions: { ready: true }, targetRef: { kind: 'Pod', namespace: 'monitoring', name: 'prometheus-lab-0' } }],
-        ports: [{ name: 'web', port, protocol: 'TCP' }],
-      });
       // the lab kubeconfig without the monitoring extension
       const bare = labKubeconfigWith((config) => config.contexts.forEach((c) => delete c.context.extensions));
       const monitoring = service(bare);
@@ -267,9 +242,7 @@ describe.skipIf(!hostAddress)('discovery through the API server service proxy', 
       expect(result.series.map((s) => s.metric.cluster)).toEqual(['gke-lab']);
       expect(result.errors).toEqual([{ cluster: 'aks-lab', message: expect.stringMatching(/no prometheus configured, and none found in the monitoring or prometheus namespaces/) }]);
     } finally {
-      forwarder.close();
-      await api.request('DELETE', '/api/v1/namespaces/monitoring');
-      await api.request('DELETE', '/api/v1/nodes/lab-monitoring-host');
+      await takeDown();
     }
   });
 });
