@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { buildBinaries } from './build.ts';
 import { apiserver, controlPlane, ensure, etcd, objectStore, stop, webhook } from './components.ts';
 import { clusterByContext, clusters, kubeconfigPath, stateDir, urls, type LabCluster } from './config.ts';
+import { giveHistory, labHistoryTarget } from './history.ts';
 import { ApiError, LabApi, type KubeObject } from './kube.ts';
 import { viewerToken, writeKubeconfigs } from './kubeconfig.ts';
 import { initMoverRepository, moverRepositoryEnvPath, writeMoverRepositoryEnv } from './object-store.ts';
@@ -18,6 +19,7 @@ const log = (line: string) => console.error(`lab: ${line}`);
 
 const debianPackages: Record<string, string> = {
   '/usr/bin/prometheus': 'prometheus',
+  '/usr/bin/promtool': 'prometheus',
   '/usr/bin/prometheus-alertmanager': 'prometheus-alertmanager',
   '/usr/bin/openssl': 'openssl',
 };
@@ -231,10 +233,10 @@ async function fault(kind: string | undefined, args: string[]) {
   }
 }
 
-const usage = 'usage: npm run lab -- up | down | status [--output json] | fault <kind> …';
+const usage = 'usage: npm run lab -- up | down | status [--output json] | fault <kind> … | history <context> --days 30 --series N [--namespace shop]';
 
 async function main() {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { output: { type: 'string', short: 'o', default: 'table' } } });
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { output: { type: 'string', short: 'o', default: 'table' }, days: { type: 'string', default: '30' }, series: { type: 'string', default: '100' }, namespace: { type: 'string', default: 'shop' } } });
   const [command, ...rest] = positionals;
   switch (command) {
     case 'up':
@@ -245,6 +247,11 @@ async function main() {
       return status(values.output === 'json');
     case 'fault':
       return fault(rest[0], rest.slice(1));
+    case 'history': {
+      const c = clusterByContext(rest[0] ?? '');
+      const result = await giveHistory(c, labHistoryTarget(c), { namespace: values.namespace, days: Number(values.days), series: Number(values.series) }, log);
+      return console.log(JSON.stringify(result, null, 2));
+    }
     default:
       console.error(usage);
       process.exitCode = 2;

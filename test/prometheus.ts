@@ -15,6 +15,8 @@ const freePort = () =>
 
 export interface TestPrometheus {
   url: string;
+  /** its --storage.tsdb.path */
+  dataDir: string;
   stop(): void;
 }
 
@@ -30,7 +32,7 @@ export async function startPrometheus(config: { global?: object; storage?: objec
   };
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 150 && child.exitCode === null; i++) {
-    if (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) return { url, stop };
+    if (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) return { url, dataDir: path.join(dir, 'data'), stop };
     await new Promise((r) => setTimeout(r, 200));
   }
   stop();
