@@ -253,7 +253,7 @@ export async function giveHistory(cluster: LabCluster, target: HistoryTarget, op
     begun = performance.now();
     const blocks = createBlocks(file, path.join(staging, 'blocks'));
     seconds.promtool = (performance.now() - begun) / 1000;
-    log(`promtool made ${blocks.length} blocks in ${seconds.promtool.toFixed(1)} s`);
+    log(`promtool made ${blocks.length} block(s) in ${seconds.promtool.toFixed(1)} s`);
     begun = performance.now();
     for (const block of blocks) renameSync(path.join(staging, 'blocks', block), path.join(target.dataDir, block));
     // Prometheus reloads its blocks once a minute; a compaction running then delays it
