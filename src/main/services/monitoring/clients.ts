@@ -25,6 +25,16 @@ function prometheusError(answer: KubeResponse, where: string): FleetdeckError {
   return new FleetdeckError(errorCodeForStatus(answer.status), `${where}: HTTP ${answer.status}${answer.body.trim() ? `: ${answer.body.trim().slice(0, 200)}` : ''}`);
 }
 
+/** The `data` of a GET of Prometheus's HTTP API (`api/v1/…`); a failed answer in Prometheus's own words. */
+export async function prometheusApi<T>(target: Target, relative: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<T> {
+  const where = `${target.location}: /${relative.split('?')[0]}`;
+  const answer = await request(target, relative, options);
+  if (answer.status !== 200) throw prometheusError(answer, where);
+  const body = json<{ status?: string; data?: T } | null>(answer, where);
+  if (body?.status !== 'success' || body.data === undefined) throw new FleetdeckError('internal', `${where} did not answer Prometheus's JSON`);
+  return body.data;
+}
+
 /** An instant query (`time` absent: now) or a range query; answers with Prometheus's `data`. */
 export async function prometheusQuery(target: Target, query: string, options: { range?: { start: number; end: number; step: number }; time?: number; signal?: AbortSignal }): Promise<PromData> {
   const params = new URLSearchParams({ query });
@@ -33,10 +43,8 @@ export async function prometheusQuery(target: Target, query: string, options: { 
     params.set('end', String(options.range.end));
     params.set('step', String(options.range.step));
   } else if (options.time !== undefined) params.set('time', String(options.time));
-  const answer = await request(target, `api/v1/${options.range ? 'query_range' : 'query'}?${params}`, { ...(options.signal ? { signal: options.signal } : {}), timeoutMs: 120_000 });
-  if (answer.status !== 200) throw prometheusError(answer, 'Prometheus');
-  const data = json<{ data?: PromData } | null>(answer, 'Prometheus')?.data;
-  if (!data || !Array.isArray(data.result)) throw new FleetdeckError('internal', 'Prometheus answered without a query result');
+  const data = await prometheusApi<PromData>(target, `api/v1/${options.range ? 'query_range' : 'query'}?${params}`, { ...(options.signal ? { signal: options.signal } : {}), timeoutMs: 120_000 });
+  if (!Array.isArray(data.result)) throw new FleetdeckError('internal', 'Prometheus answered without a query result');
   return data;
 }
 

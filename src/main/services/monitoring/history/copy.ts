@@ -4,11 +4,11 @@
 // the target back. Memory holds one streamed frame and one write batch, whatever the range.
 import path from 'node:path';
 import { parse } from 'yaml';
-import { errorCodeForStatus, FleetdeckError } from '../../../../shared/errors.ts';
 import type { HistoryReport } from '../../../../shared/monitoring/history.ts';
 import { parseDuration } from '../../../../shared/monitoring/promql.ts';
 import { Journal, runKey } from '../../../base/journal.ts';
-import { request, type Target } from '../endpoints.ts';
+import { prometheusApi } from '../clients.ts';
+import type { Target } from '../endpoints.ts';
 import type { Label, LabelMatcher } from './prompb.ts';
 import { readSeries, seriesName, writeSeries, type SeriesRun } from './remote.ts';
 import { selectorMatchers } from './selector.ts';
@@ -75,16 +75,8 @@ interface Step {
 async function sourceSeries(source: Target, selectors: string[], start: number, end: number): Promise<Label[][]> {
   const params = new URLSearchParams({ start: String(start / 1000), end: String(end / 1000) });
   for (const s of selectors) params.append('match[]', s);
-  const answer = await request(source, `api/v1/series?${params}`, { timeoutMs: 120_000 });
-  const body = (() => {
-    try {
-      return JSON.parse(answer.body) as { status: string; data?: Record<string, string>[]; error?: string };
-    } catch {
-      return undefined;
-    }
-  })();
-  if (answer.status !== 200 || body?.status !== 'success') throw new FleetdeckError(errorCodeForStatus(answer.status), `${source.location}: ${body?.error ?? `HTTP ${answer.status}`}`);
-  return (body.data ?? []).map((metric) => Object.entries(metric).map(([name, value]) => ({ name, value })));
+  const series = await prometheusApi<Record<string, string>[]>(source, `api/v1/series?${params}`, { timeoutMs: 120_000 });
+  return series.map((metric) => Object.entries(metric).map(([name, value]) => ({ name, value })));
 }
 
 /** The copy's relabelling: the source's external labels dropped, the namespace map applied, a `cluster` label the series carry made the target's. */

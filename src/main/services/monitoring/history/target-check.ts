@@ -2,25 +2,17 @@
 // its remote-write receiver, an out-of-order window that reaches the oldest sample (remote write
 // drops samples older than the head's window otherwise), and a retention that keeps them.
 import { parse } from 'yaml';
-import { errorCodeForStatus, FleetdeckError } from '../../../../shared/errors.ts';
 import { parseDuration } from '../../../../shared/monitoring/promql.ts';
 import type { TargetProblem, TargetReadiness } from '../../../../shared/monitoring/history.ts';
-import { request, type Target } from '../endpoints.ts';
+import { prometheusApi } from '../clients.ts';
+import type { Target } from '../endpoints.ts';
 
 const DAY = 86_400;
 /** A duration as Prometheus and prometheus-operator write it: whole days when it is. */
 const promDuration = (seconds: number) => (seconds % DAY === 0 ? `${seconds / DAY}d` : `${Math.ceil(seconds / 3600)}h`);
 
 /** A Prometheus's /api/v1/status/<what> data (flags, config). */
-export async function prometheusStatus<T>(target: Target, what: 'flags' | 'config'): Promise<T> {
-  const answer = await request(target, `api/v1/status/${what}`, { timeoutMs: 15_000 });
-  if (answer.status !== 200) throw new FleetdeckError(errorCodeForStatus(answer.status), `${target.location}: /api/v1/status/${what} answered HTTP ${answer.status}`);
-  try {
-    return (JSON.parse(answer.body) as { data: T }).data;
-  } catch {
-    throw new FleetdeckError('internal', `${target.location}: /api/v1/status/${what} did not answer Prometheus's JSON`);
-  }
-}
+export const prometheusStatus = <T>(target: Target, what: 'flags' | 'config'): Promise<T> => prometheusApi<T>(target, `api/v1/status/${what}`, { timeoutMs: 15_000 });
 
 /**
  * What the target needs to keep samples as old as `oldestSeconds` (seconds before now): each
