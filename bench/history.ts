@@ -37,12 +37,21 @@ const ooo = { storage: { tsdb: { out_of_order_time_window: '31d' } } };
 interface CopyRun {
   seconds: number;
   peakRssMiB: number;
+  /** seconds spent in each of copyHistory's progress phases */
+  phases: Record<string, number>;
   report: Awaited<ReturnType<typeof copyHistory>>;
 }
 
 // The child: one copy, its report and this process's peak RSS on stdout.
 async function copyRunner(args: { source: string; target: string; selector: string; since: number }) {
   const started = performance.now();
+  const phases: Record<string, number> = {};
+  let phase = { name: 'checks', since: started };
+  const enter = (name: string) => {
+    const now = performance.now();
+    phases[phase.name] = (phases[phase.name] ?? 0) + (now - phase.since) / 1000;
+    phase = { name, since: now };
+  };
   const report = await copyHistory({
     source: urlTarget(args.source, 'settings', 'Prometheus'),
     target: urlTarget(args.target, 'settings', 'Prometheus'),
@@ -52,8 +61,10 @@ async function copyRunner(args: { source: string; target: string; selector: stri
     namespaceMap: { [NAMESPACE]: `${NAMESPACE}-copy` },
     dryRun: false,
     dir: mkdtempSync(path.join(tmpdir(), 'fleetdeck-bench-history-journal-')),
+    onProgress: (p) => p.phase !== phase.name && enter(p.phase),
   });
-  console.log(JSON.stringify({ seconds: seconds(started), peakRssMiB: process.resourceUsage().maxRSS / 1024, report }));
+  enter('');
+  console.log(JSON.stringify({ seconds: seconds(started), peakRssMiB: process.resourceUsage().maxRSS / 1024, phases, report }));
 }
 
 async function copyInChild(source: TestPrometheus, to: TestPrometheus, selector: string, since: number): Promise<CopyRun> {
@@ -161,6 +172,7 @@ async function main() {
     console.log(`\nmetrics history: ${count} series × ${days} days at 30 s = ${history.samples.toLocaleString('en')} samples (Prometheus 2.42, throwaway servers)`);
     row('measure', 'ours', 'limit / peer', 'ratio');
     row(`Fleetdeck copyHistory, ${days} days (read, write, verify)`, `${full.seconds.toFixed(1)} s`, '', perSecond(full.report.samples, full.seconds));
+    for (const [name, s] of Object.entries(full.phases)) row(`  of which ${name}`, `${s.toFixed(1)} s`);
     row('  its state, verification', full.report.state, `${full.report.verification?.samplesMatched.toLocaleString('en')} matched`, full.report.verification?.mismatches.length ? 'MISMATCHES' : '');
     row('remote read of the range alone', '', `${read.seconds.toFixed(1)} s`, perSecond(read.samples, read.seconds));
     row('remote write of the same samples alone', '', `${write.seconds.toFixed(1)} s`, perSecond(write.samples, write.seconds));

@@ -36,6 +36,8 @@ describe('30 days of a namespace’s history copied gke-lab → eks-lab', () => 
     const history = await giveHistory(source, labHistoryTarget(source), { namespace: NAMESPACE, days: DAYS, series: SERIES });
     const perSeries = (DAYS * 86_400_000) / STEP_MS;
     expect(history).toMatchObject({ series: SERIES, samples: SERIES * perSeries });
+    // given again, it is found in place: nothing imported, the same range (the raw samples below are counted once)
+    expect(await giveHistory(source, labHistoryTarget(source), { namespace: NAMESPACE, days: DAYS, series: SERIES })).toMatchObject({ unchanged: true, start: history.start, end: history.end });
 
     const dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-history-30d-'));
     const since = Math.ceil((Date.now() - history.start) / 1000) + 60;
