@@ -25,7 +25,7 @@ test.beforeAll(async () => {
 });
 test.afterAll(async () => {
   await shell.stop();
-  for (const api of [aks, eks]) for (const name of [ns, `${ns}-data`, `${ns}-vol`]) await api.request('DELETE', `/api/v1/namespaces/${name}`).catch(() => undefined);
+  for (const api of [aks, eks]) for (const name of [ns, `${ns}-data`, `${ns}-vol`, `${ns}-hist`]) await api.request('DELETE', `/api/v1/namespaces/${name}`).catch(() => undefined);
 });
 
 /** Opens the fleet view, drags the namespace from aks-lab's drill-down onto eks-lab's card; the migration dialog that opens. */
@@ -306,4 +306,95 @@ test('restore and migration are reached from the jobs center by keyboard: dry ru
   const tasks = page.getByRole('list', { name: 'Tasks' });
   await expect(tasks).toContainText(`Plan restore ${archive} to gke-lab`);
   await expect(tasks).toContainText(`Plan migration ${ns} from aks-lab to gke-lab`);
+});
+
+/** The points of a rendered recharts line, in pixels: the path's "M x,y L x,y …". */
+const pointsOf = (d: string) => [...d.matchAll(/[ML]\s*(-?[\d.]+)[ ,](-?[\d.]+)/g)].map((m) => ({ x: Number(m[1]), y: Number(m[2]) }));
+
+test("a namespace migrated with its metrics history: the plan checks the target's Prometheus, the copy is verified, and the Metrics screen draws one line across the move", async ({ page }) => {
+  test.setTimeout(480_000);
+  // payments runs in every lab cluster: aks-lab's Prometheus has scraped its pods (cAdvisor, kube-state-metrics) since the lab started
+  const moved = `${ns}-hist`;
+  const dialog = await dragNamespace(page, 'payments');
+  await expect(dialog).toContainText('The objects use no storage class', { timeout: 30_000 });
+  await dialog.getByLabel('Target namespace').fill(moved);
+  const carry = dialog.getByRole('checkbox', { name: 'Carry metrics history' });
+  await expect(dialog.getByLabel('Metrics history to carry')).toBeDisabled();
+  await carry.focus();
+  await page.keyboard.press('Space');
+  await expect(carry).toBeChecked();
+  await expect(dialog.getByLabel('Metrics history to carry')).toHaveValue('30');
+  await dialog.getByLabel('Metrics history to carry').selectOption('7');
+
+  await dialog.getByRole('button', { name: 'Plan (dry run)' }).click();
+  const history = dialog.getByRole('region', { name: 'Metrics history' });
+  await expect(history).toContainText(/[1-9][\d,]* series · about [1-9][\d,]* samples to copy/, { timeout: 90_000 });
+  await expect(history).toContainText("✓ the target's Prometheus is ready: remote-write receiver on, out-of-order window 31 days, retention 35 days");
+  await expect(history.locator('h3 .status')).toHaveText('ready');
+  await expect(dialog.getByRole('button', { name: 'Migrate', exact: true })).toBeEnabled();
+  await history.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshotDir, 'migration-history-plan.png'), fullPage: true });
+
+  // the namespace did not exist on eks-lab before this: its samples older than now can only be the copied history
+  const beforeMove = Date.now() / 1000;
+  await dialog.getByRole('button', { name: 'Migrate', exact: true }).click();
+  const verified = history.locator('li', { hasText: 'verified by reading it back' });
+  await expect(verified).toHaveClass('good', { timeout: 300_000 });
+  await expect(dialog.locator('.task-progress .status').first()).toHaveText('Completed');
+  await expect(history).toContainText(/[1-9][\d,]* samples copied in/);
+  await expect(verified).toContainText(/✓ verified by reading it back: [1-9][\d,]* samples of [1-9][\d,]* series identical$/);
+  await history.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshotDir, 'migration-history-report.png'), fullPage: true });
+
+  // the Metrics screen on the target's namespace: the copied history, then eks-lab's own samples, with the move marked
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('button', { name: 'Metrics' }).click();
+  await expect(page.getByLabel('Namespace scope').locator('option', { hasText: `namespace ${moved}` })).toHaveCount(1, { timeout: 60_000 });
+  await page.getByLabel('Namespace scope').selectOption(moved);
+  await page.getByRole('radio', { name: '6h' }).click();
+  const cpu = page.getByRole('article', { name: 'CPU usage vs requests' });
+  const marker = cpu.locator('.move-marker');
+  await expect(marker).toHaveCount(1, { timeout: 30_000 });
+  await expect(cpu.locator('.recharts-label', { hasText: 'moved from aks-lab' })).toBeVisible();
+  // only eks-lab holds the namespace: its usage line starts before the move (the copied history) and goes on after it (eks-lab's own pods)
+  await expect(cpu.locator('.recharts-legend-item')).toHaveText(['eks-lab requests', 'eks-lab usage']);
+  const curves = cpu.locator('.recharts-line-curve');
+  await expect(curves).toHaveCount(2);
+  // the axis moves as the panel refreshes: the marker's place is read with the lines
+  const sides = async () => {
+    const markerX = Number(await marker.locator('line').getAttribute('x1'));
+    return Promise.all(
+      (await curves.all()).map(async (curve) => {
+        const points = pointsOf((await curve.getAttribute('d')) ?? '');
+        return { before: points.filter((p) => p.x < markerX - 2).length, after: points.filter((p) => p.x > markerX + 2).length };
+      }),
+    );
+  };
+  // eks-lab's pods are scraped, the next step of the range query passes, the panel refreshes (every 30 s)
+  await expect.poll(async () => Math.min(...(await sides()).map((s) => s.after)), { timeout: 240_000, intervals: [5_000], message: "eks-lab's own samples after the move" }).toBeGreaterThan(0);
+  for (const side of await sides()) expect(side.before).toBeGreaterThan(3);
+  await cpu.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshotDir, 'metrics-history-move.png'), fullPage: true });
+
+  // in eks-lab's Prometheus, the panel's query over the renamed namespace: aks-lab's line (gaps of the lab's own included) up to the move, then eks-lab's own
+  const rangeOf = async (context: string, namespace: string) => {
+    const query = `sum(rate(container_cpu_usage_seconds_total{namespace="${namespace}",container!=""}[5m]))`;
+    const answer = (await (await fetch(`${urls(clusterByContext(context)).prometheus}/api/v1/query_range?query=${encodeURIComponent(query)}&start=${end - 6 * 3600}&end=${end}&step=60`)).json()) as Matrix;
+    return answer.data.result[0]?.values.map(([t, v]) => ({ t, v: Number(v) })) ?? [];
+  };
+  type Matrix = { data: { result: { values: [number, string][] }[] } };
+  const end = Math.floor(Date.now() / 1000);
+  const [source, target] = [await rangeOf('aks-lab', 'payments'), await rangeOf('eks-lab', moved)];
+  const before = <T extends { t: number }>(points: T[]) => points.filter((p) => p.t < beforeMove);
+  expect(before(target).length).toBeGreaterThan(5);
+  expect(before(target).map((p) => p.t)).toEqual(before(source).map((p) => p.t));
+  before(target).forEach((p, i) => expect(p.v).toBeCloseTo(before(source)[i].v, 9));
+  const after = target.filter((p) => p.t >= beforeMove);
+  expect(end - after.at(-1)!.t).toBeLessThan(180);
+  // sampled up to the move on aks-lab: no step missing on eks-lab from there on
+  const last = before(source).at(-1)!;
+  if (beforeMove - last.t <= 120) {
+    const across = target.filter((p) => p.t >= last.t);
+    expect(Math.max(...across.slice(1).map((p, i) => p.t - across[i].t))).toBe(60);
+  }
 });

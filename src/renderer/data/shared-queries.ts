@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQueries, useQuery } from '@tanstack/react-query';
 import type { ClusterList, ConnectionChange } from '../../shared/contract/clusters.ts';
 import { api } from '../api.ts';
 import { keys } from './keys.ts';
@@ -19,6 +19,12 @@ export function useClusters() {
 
 /** Every watched cluster's health; main's fleet events refresh it (see the fleet feature's live wiring). */
 export const useSummaries = () => useQuery({ queryKey: keys.fleet.summaries(), queryFn: () => api.fleet.summaries(), refetchInterval: 30_000 });
+
+/** The jobs center's tasks, newest first (the jobs feature keeps it live with main's task events). */
+export const useTasks = () => useQuery({ queryKey: keys.jobs.tasks(), queryFn: () => api.jobs.list() });
+
+/** Several tasks' details (report, a migration's clusters and namespaces), under the same keys the jobs center reads one by. */
+export const useTaskDetails = (ids: string[]) => useQueries({ queries: ids.map((id) => ({ queryKey: keys.jobs.task(id), queryFn: () => api.jobs.get({ id }), staleTime: 60_000 })) });
 
 /** The folders main lets the renderer open, and whether it can show a folder dialog. */
 export const useFolders = () => useQuery({ queryKey: keys.workspace.folders(), queryFn: () => api.manifests.folders({}) });

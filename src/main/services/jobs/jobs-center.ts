@@ -100,7 +100,9 @@ export class JobsCenter implements JobsService {
   async get({ id }: { id: string }): Promise<TaskDetail> {
     const task = this.tasks.get(id);
     if (!task) throw new FleetdeckError('not-found', `no task ${id}`);
-    return { info: task.info, ...(task.report ? { report: task.report } : {}), ...(task.archive ? { archive: task.archive } : {}) };
+    const { request } = task;
+    const migration = request.kind === 'migrate' ? { fromContext: request.input.fromContext, toContext: request.input.toContext, namespaces: request.input.selection.namespaces, namespaceMap: request.input.target.namespaceMap } : undefined;
+    return { info: task.info, ...(task.report ? { report: task.report } : {}), ...(task.archive ? { archive: task.archive } : {}), ...(migration ? { migration } : {}) };
   }
 
   async archives(): Promise<ArchiveSummary[]> {

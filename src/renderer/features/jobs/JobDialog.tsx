@@ -41,7 +41,9 @@ export function JobDialog(props: {
   const info = current.data?.info ?? run ?? plan;
   const busy = info?.state === 'running' || starting;
   const planned = plan && current.data?.info.id === plan.id && current.data.info.state !== 'running' && !run;
-  const planOk = planned && current.data?.report && !current.data.report.error && current.data.report.counts.failed === 0;
+  const report = current.data?.report;
+  // a target Prometheus that cannot take the metrics history refuses the run: the plan says what to set
+  const planOk = planned && report && !report.error && report.counts.failed === 0 && report.metrics?.state !== 'Failed';
 
   return (
     <div className="backdrop" onMouseDown={(e) => e.target === e.currentTarget && !busy && onClose()}>

@@ -1,11 +1,12 @@
 import { useState } from 'react';
 import type { TaskInfo } from '../../../shared/contract/jobs.ts';
 import { useUi } from '../../app/ui-store.ts';
+import { useTasks } from '../../data/shared-queries.ts';
 import { ErrorBanner } from '../../ui/Banner.tsx';
 import { ScreenHeader } from '../../ui/ScreenHeader.tsx';
 import { ArchiveList } from './ArchiveList.tsx';
 import { BackupForm } from './BackupForm.tsx';
-import { useJobActions, useTask, useTasks, useTasksLive } from './queries.ts';
+import { useJobActions, useTask, useTasksLive } from './queries.ts';
 import { RestoreDialog } from './RestoreDialog.tsx';
 import { TaskProgress, TaskReport } from './TaskReport.tsx';
 

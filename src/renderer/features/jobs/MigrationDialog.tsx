@@ -3,6 +3,7 @@ import type { MigrationRequest } from '../../app/ui-store.ts';
 import { useClusters } from '../../data/shared-queries.ts';
 import { ErrorBanner } from '../../ui/Banner.tsx';
 import { ContextPicker } from '../../ui/ContextPicker.tsx';
+import { defaultHistoryChoice, HistoryFields, historyOf, type HistoryChoice } from './HistoryViews.tsx';
 import { JobDialog } from './JobDialog.tsx';
 import { useJobActions, useMigrationClasses, useRepositories } from './queries.ts';
 import { ClassRows, classOverrides, emptyTargetOptions, TargetFields, targetOf, toLines, type TargetOptions } from './target-options.tsx';
@@ -14,6 +15,7 @@ import { VolumeFields, volumeChoiceOf, volumesMissing, volumesOf, type VolumeCho
  * the user picks both. Each class the objects use gets a row: the target's best match is chosen,
  * and the user may pick another of the target's classes. The claims' data is copied by restic
  * movers through a repository saved in the vault; the plan lists each volume with its estimate.
+ * The namespaces' Prometheus history may go along: the plan says how much and whether the target can take it.
  */
 export function MigrationDialog({ request, onClose }: { request: MigrationRequest; onClose(): void }) {
   const clusters = useClusters();
@@ -39,6 +41,8 @@ export function MigrationDialog({ request, onClose }: { request: MigrationReques
   const volumeChoice = volumeChoiceOf(volumePicks, hasClaims, repositories.data ?? []);
   const volumes = volumesOf(volumeChoice);
   const missing = ready ? volumesMissing(volumeChoice) : undefined;
+  const [history, setHistory] = useState<HistoryChoice>(defaultHistoryChoice);
+  const metrics = historyOf(history);
   const toNamespace = targetNamespace ?? namespace;
   const what = request.workload ? `${request.workload.kind}/${request.workload.name}` : namespace;
   const start = (dryRun: boolean) =>
@@ -47,6 +51,7 @@ export function MigrationDialog({ request, onClose }: { request: MigrationReques
       toContext,
       selection,
       target: { ...targetOf(target, toNamespace && toNamespace !== namespace ? { [namespace]: toNamespace } : {}, dryRun), ...(volumes ? { volumes } : {}) },
+      ...(metrics ? { metrics } : {}),
     });
   const cloudOf = (context: string) => (classes.data ? classes.data[context === fromContext ? 'sourceCloud' : 'targetCloud'] : contexts.find((c) => c.context === context)?.cloud ?? 'other').toUpperCase();
   const note = !ready
@@ -69,7 +74,7 @@ export function MigrationDialog({ request, onClose }: { request: MigrationReques
         </>
       }
       note={note}
-      planKey={JSON.stringify([fromContext, namespace, toContext, toNamespace, target, volumes])}
+      planKey={JSON.stringify([fromContext, namespace, toContext, toNamespace, target, volumes, metrics])}
       canStart={ready && !missing}
       start={start}
       starting={migrate.isPending}
@@ -95,6 +100,7 @@ export function MigrationDialog({ request, onClose }: { request: MigrationReques
       </label>
       <TargetFields value={target} onChange={(change) => setOptions({ ...options, ...change })} classes={classRows} />
       <VolumeFields value={volumeChoice} onChange={(change) => setVolumePicks({ ...volumePicks, ...change })} />
+      <HistoryFields value={history} onChange={(change) => setHistory({ ...history, ...change })} />
     </JobDialog>
   );
 }

@@ -5,6 +5,7 @@ import type { TransformRecord } from '../../../shared/migration/transforms.ts';
 import { Banner, ErrorBanner } from '../../ui/Banner.tsx';
 import { DataTable, type Column } from '../../ui/DataTable.tsx';
 import { objectResults, type ObjectResult, type ReportItem } from '../../../shared/migration/report.ts';
+import { HistoryReportView } from './HistoryViews.tsx';
 import { VolumeProgressList, VolumeReport } from './VolumeViews.tsx';
 
 const stateClass = (state: TaskInfo['state']) => (state === 'Completed' ? 'ok' : state === 'running' ? 'pending' : 'failed');
@@ -12,16 +13,18 @@ const stateClass = (state: TaskInfo['state']) => (state === 'Completed' ? 'ok' :
 export function TaskProgress({ info }: { info: TaskInfo }) {
   const { phase, done, total, detail, volumes } = info.progress;
   const percent = total ? Math.round((done / total) * 100) : undefined;
+  // the history copy's detail is short (the day being copied): it reads best beside its count
+  const inline = phase.startsWith('metrics history: ') && detail ? ` · ${detail}` : '';
   return (
     <div className="task-progress">
       <div className="task-line">
         <span className={`status ${stateClass(info.state)}`}>{info.state === 'running' ? phase : info.state}</span>
         {info.dryRun && <span className="tag">dry run</span>}
         {/* while volumes move, their rows say what is done */}
-        {info.state === 'running' && !volumes?.length && <span className="muted small">{total ? `${done}/${total}` : done ? `${done}` : ''}</span>}
+        {info.state === 'running' && !volumes?.length && <span className="muted small">{total ? `${done}/${total}` : done ? `${done}` : ''}{inline}</span>}
       </div>
       {info.state === 'running' && <progress max={100} value={percent} aria-label={`${info.title}: ${phase}`} />}
-      {info.state === 'running' && detail && <div className="muted small ellipsis">{detail}</div>}
+      {info.state === 'running' && detail && !inline && <div className="muted small ellipsis">{detail}</div>}
       {info.state === 'running' && volumes?.length ? <VolumeProgressList volumes={volumes} /> : null}
       {info.state !== 'running' && <ErrorBanner error={info.error} small />}
     </div>
@@ -69,6 +72,7 @@ export function TaskReport({ detail }: { detail: TaskDetail }) {
           ))}
         </section>
       )}
+      {report.metrics && <HistoryReportView metrics={report.metrics} />}
       {report.classes && report.classes.length > 0 && (
         <section aria-label="Classes">
           <h3>Classes on the target</h3>

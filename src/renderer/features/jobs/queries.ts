@@ -15,7 +15,6 @@ export const applyTaskEvent: LiveHandler<TaskInfo> = (info, { queryClient, refet
 
 export const useTasksLive = () => useLive(api.jobs.onDidChangeTask, applyTaskEvent);
 
-export const useTasks = () => useQuery({ queryKey: keys.jobs.tasks(), queryFn: () => api.jobs.list() });
 export const useTask = (id: string | undefined) => useQuery({ queryKey: keys.jobs.task(id), queryFn: () => api.jobs.get({ id: id! }), enabled: !!id });
 export const useArchives = () => useQuery({ queryKey: keys.jobs.archives(), queryFn: () => api.jobs.archives() });
 /** The classes the selected objects use, what each becomes on the target, and the target's classes to choose from instead. */

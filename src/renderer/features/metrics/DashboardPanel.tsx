@@ -2,10 +2,11 @@ import type { Panel } from '../../../shared/monitoring/dashboards.ts';
 import { ErrorBanner } from '../../ui/Banner.tsx';
 import { ClusterErrors } from './ClusterErrors.tsx';
 import { useRangeQueries } from './queries.ts';
+import type { MoveMarker } from './moves.ts';
 import { TimeSeriesChart, type ChartLine } from './TimeSeriesChart.tsx';
 
-/** One golden-signal panel: each of its lines queried on every selected cluster. */
-export function DashboardPanel({ panel, namespace, seconds, contexts }: { panel: Panel; namespace?: string; seconds: number; contexts: string[] }) {
+/** One golden-signal panel: each of its lines queried on every selected cluster; a namespace's moves marked on it. */
+export function DashboardPanel({ panel, namespace, seconds, contexts, markers }: { panel: Panel; namespace?: string; seconds: number; contexts: string[]; markers?: MoveMarker[] }) {
   const queries = useRangeQueries(panel.lines.map((line) => ({ query: line.query(namespace), panel: `${panel.id}:${line.id}` })), seconds, contexts);
   const results = panel.lines.map((line, i) => ({ line, result: queries[i] }));
   const lines: ChartLine[] = results.flatMap(({ line, result }) =>
@@ -22,7 +23,7 @@ export function DashboardPanel({ panel, namespace, seconds, contexts }: { panel:
         {loading && <span className="muted"> · loading…</span>}
       </h2>
       <ErrorBanner error={failure} />
-      <TimeSeriesChart lines={lines} unit={panel.unit} spanSeconds={seconds} />
+      <TimeSeriesChart lines={lines} unit={panel.unit} spanSeconds={seconds} markers={markers} />
       <ClusterErrors errors={errors} />
     </article>
   );

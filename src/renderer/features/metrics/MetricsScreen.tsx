@@ -6,7 +6,8 @@ import { ClusterToggles } from './ClusterToggles.tsx';
 import { DashboardPanel } from './DashboardPanel.tsx';
 import { EndpointSettings } from './EndpointSettings.tsx';
 import { Explorer } from './Explorer.tsx';
-import { useMetricNamespaces, useMonitoringEndpoints } from './queries.ts';
+import { markersOf } from './moves.ts';
+import { useMetricNamespaces, useMonitoringEndpoints, useMoveMarkers } from './queries.ts';
 
 /** The golden signals of every selected cluster over a time range, free PromQL, and where each Prometheus is. */
 export function MetricsScreen() {
@@ -18,6 +19,7 @@ export function MetricsScreen() {
   const withPrometheus = endpoints.data?.filter((e) => e.prometheus && !e.sameAs) ?? [];
   const contexts = withPrometheus.map((e) => e.context).filter((c) => !deselected.has(c));
   const namespaces = useMetricNamespaces(contexts);
+  const moves = markersOf(useMoveMarkers(), namespace || undefined, contexts);
   const namespaceOptions = [...new Set(namespaces.data?.series.map((s) => s.metric.namespace).filter(Boolean))].sort();
 
   return (
@@ -46,7 +48,7 @@ export function MetricsScreen() {
       <ClusterToggles endpoints={endpoints.data ?? []} deselected={deselected} onToggle={(c) => setDeselected((d) => (d.has(c) ? new Set([...d].filter((x) => x !== c)) : new Set([...d, c])))} />
       <div className="panels">
         {dashboardPanels.map((panel) => (
-          <DashboardPanel key={panel.id} panel={panel} namespace={panel.namespaced ? namespace || undefined : undefined} seconds={range.seconds} contexts={contexts} />
+          <DashboardPanel key={panel.id} panel={panel} namespace={panel.namespaced ? namespace || undefined : undefined} seconds={range.seconds} contexts={contexts} markers={panel.namespaced ? moves : []} />
         ))}
       </div>
       <Explorer contexts={contexts} seconds={range.seconds} rangeId={rangeId} endpoints={endpoints.data ?? []} />

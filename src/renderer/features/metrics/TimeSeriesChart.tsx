@@ -1,9 +1,10 @@
 import { useMemo, useState } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useClusterColor } from '../../app/cluster-color.ts';
 import { formatValue, type PanelUnit } from '../../../shared/monitoring/dashboards.ts';
 import type { Series } from '../../../shared/monitoring/promql.ts';
 import { valueDomain } from './axis.ts';
+import type { MoveMarker } from './moves.ts';
 
 export interface ChartLine {
   key: string;
@@ -15,8 +16,8 @@ export interface ChartLine {
 
 const time = (t: number, spanSeconds: number) => new Date(t * 1000).toLocaleString(undefined, spanSeconds > 172800 ? { month: 'short', day: 'numeric', hour: '2-digit' } : { hour: '2-digit', minute: '2-digit' });
 
-/** Lines sharing one time axis; a legend click hides or shows a line. */
-export function TimeSeriesChart({ lines, unit, spanSeconds, height = 200 }: { lines: ChartLine[]; unit: PanelUnit; spanSeconds: number; height?: number }) {
+/** Lines sharing one time axis; a legend click hides or shows a line; a vertical marker at each move. */
+export function TimeSeriesChart({ lines, unit, spanSeconds, height = 200, markers = [] }: { lines: ChartLine[]; unit: PanelUnit; spanSeconds: number; height?: number; markers?: MoveMarker[] }) {
   const clusterColor = useClusterColor();
   const [hidden, setHidden] = useState<Set<string>>(new Set());
   const data = useMemo(() => {
@@ -49,6 +50,9 @@ export function TimeSeriesChart({ lines, unit, spanSeconds, height = 200 }: { li
           onClick={(entry) => toggle(String(entry.dataKey))}
           formatter={(value: string) => <span style={{ opacity: hidden.has(value) ? 0.4 : 1 }}>{lines.find((l) => l.key === value)?.label ?? value}</span>}
         />
+        {markers.map((m) => (
+          <ReferenceLine key={`${m.context} ${m.t}`} className="move-marker" x={m.t} ifOverflow="extendDomain" stroke={clusterColor(m.context)} strokeDasharray="4 3" label={{ value: m.label, position: 'insideTopRight', fill: '#c9d1d9', fontSize: 11 }} />
+        ))}
         {lines.map((line) => (
           <Line key={line.key} dataKey={line.key} hide={hidden.has(line.key)} stroke={clusterColor(line.cluster)} strokeDasharray={line.dashed ? '5 4' : undefined} dot={false} isAnimationActive={false} connectNulls strokeWidth={1.6} />
         ))}

@@ -2,6 +2,8 @@ import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } f
 import { chooseStep } from '../../../shared/monitoring/promql.ts';
 import { api } from '../../api.ts';
 import { keys } from '../../data/keys.ts';
+import { useTaskDetails, useTasks } from '../../data/shared-queries.ts';
+import { moveMarkers, movedTasks } from './moves.ts';
 
 export const useMonitoringEndpoints = () => useQuery({ queryKey: keys.monitoring.endpoints(), queryFn: () => api.monitoring.endpoints({}), staleTime: 5 * 60_000 });
 
@@ -43,3 +45,10 @@ export const useRangeQuery = (query: string | undefined, seconds: number, contex
 
 export const useRangeQueries = (queries: { query: string; panel: string }[], seconds: number, contexts: string[]) =>
   useQueries({ queries: queries.map((q) => rangeQuery(q.query, seconds, contexts, q.panel)) });
+
+/** Where migrations carried metrics history: a marker per moved namespace on its target cluster, at the moment of the move. */
+export function useMoveMarkers() {
+  const tasks = useTasks();
+  const details = useTaskDetails(movedTasks(tasks.data ?? []).map((t) => t.id));
+  return moveMarkers(details.flatMap((d) => (d.data ? [d.data] : [])));
+}
