@@ -6,6 +6,7 @@ import { clusterByContext, urls } from '../lab/config.ts';
 import { LabApi } from '../lab/kube.ts';
 import { moverRepositoryEnvPath } from '../lab/object-store.ts';
 import { ArchiveWriter } from '../src/main/services/jobs/archive.ts';
+import { startPrometheus } from '../test/prometheus.ts';
 import { root, screenshotDir, startWebShell, type RunningShell } from './web-shell.ts';
 
 // Drag a namespace from aks-lab onto eks-lab: plan (server-side dry run), migrate, verify; all in the window.
@@ -338,6 +339,9 @@ test("a namespace migrated with its metrics history: the plan checks the target'
   // the namespace did not exist on eks-lab before this: its samples older than now can only be the copied history
   const beforeMove = Date.now() / 1000;
   await dialog.getByRole('button', { name: 'Migrate', exact: true }).click();
+  // after the objects, the history: its phases with their counts in the task's progress
+  await expect(dialog.locator('.task-progress')).toContainText(/metrics history: (reading the source|reading the target's own samples|copying|verifying)/, { timeout: 300_000 });
+  await page.screenshot({ path: path.join(screenshotDir, 'migration-history-progress.png'), fullPage: true });
   const verified = history.locator('li', { hasText: 'verified by reading it back' });
   await expect(verified).toHaveClass('good', { timeout: 300_000 });
   await expect(dialog.locator('.task-progress .status').first()).toHaveText('Completed');
@@ -397,4 +401,50 @@ test("a namespace migrated with its metrics history: the plan checks the target'
     const across = target.filter((p) => p.t >= last.t);
     expect(Math.max(...across.slice(1).map((p, i) => p.t - across[i].t))).toBe(60);
   }
+});
+
+test("a target Prometheus that cannot take the history: the plan says so, with the fixes for Prometheus and prometheus-operator, and the migration cannot start", async ({ page }) => {
+  test.setTimeout(180_000);
+  // eks-lab's Prometheus as set in Fleetdeck's endpoint settings: one without the remote-write receiver or an out-of-order window
+  const bare = await startPrometheus({ global: { external_labels: { cluster: 'eks-lab' } } }, []);
+  await page.goto(shell.url);
+  const setPrometheus = async (url: string) => {
+    await page.getByRole('button', { name: 'Metrics' }).click();
+    const endpoints = page.locator('details.endpoints');
+    if (!(await endpoints.getAttribute('open'))) await endpoints.locator('summary').click();
+    await endpoints.getByLabel('Cluster to configure').selectOption('eks-lab');
+    await endpoints.getByLabel('prometheus URL').fill(url);
+    await endpoints.getByRole('button', { name: 'Save' }).click();
+    const row = endpoints.getByRole('table', { name: 'Monitoring endpoints' }).locator('tr', { hasText: 'eks-lab' }).first();
+    if (url) await expect(row).toContainText(url);
+    else await expect(row).not.toContainText(bare.url);
+  };
+  try {
+    await setPrometheus(bare.url);
+    await page.getByRole('button', { name: 'Jobs' }).click();
+    await page.getByRole('button', { name: 'Migrate…' }).click();
+    const dialog = page.getByRole('dialog', { name: /^Migrate / });
+    await dialog.getByLabel('Source cluster').selectOption('aks-lab');
+    await dialog.getByLabel('Namespace to migrate').fill('payments');
+    await dialog.getByLabel('Target cluster').selectOption('eks-lab');
+    await dialog.getByLabel('Target namespace').fill(`${ns}-refused`);
+    await dialog.getByRole('checkbox', { name: 'Carry metrics history' }).check();
+    await dialog.getByRole('button', { name: 'Plan (dry run)' }).click();
+    const history = dialog.getByRole('region', { name: 'Metrics history' });
+    await expect(history.getByRole('alert')).toContainText("The target's Prometheus cannot take this history", { timeout: 90_000 });
+    const receiver = history.locator('li.bad', { hasText: 'remote-write receiver is off' });
+    await expect(receiver).toContainText('Prometheus: start it with --web.enable-remote-write-receiver');
+    await expect(receiver).toContainText('prometheus-operator: set spec.enableRemoteWriteReceiver: true in the Prometheus resource');
+    // said once, in the history's section, not again as the task's error
+    await expect(dialog.locator('.task-progress').getByRole('alert')).toHaveCount(0);
+    await expect(history.locator('li.bad', { hasText: 'out-of-order window' })).toContainText('spec.tsdb.outOfOrderTimeWindow');
+    await expect(dialog.getByRole('button', { name: 'Migrate', exact: true })).toBeDisabled();
+    await history.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(screenshotDir, 'migration-history-refused.png'), fullPage: true });
+    await page.keyboard.press('Escape');
+  } finally {
+    await setPrometheus('');
+    bare.stop();
+  }
+  await expect(eks.request('GET', `/api/v1/namespaces/${ns}-refused`)).rejects.toThrow();
 });

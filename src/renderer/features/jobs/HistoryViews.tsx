@@ -64,7 +64,7 @@ export function HistoryReportView({ metrics }: { metrics: HistoryReport }) {
       <ul className="verification">
         <li>
           {count(metrics.series)} series ·{' '}
-          {metrics.dryRun ? `about ${count(metrics.estimatedSamples ?? 0)} samples to copy` : `${count(metrics.samples)} samples copied in ${duration(metrics.seconds)}`}
+          {refused ? 'nothing copied' : metrics.dryRun ? `about ${count(metrics.estimatedSamples ?? 0)} samples to copy` : `${count(metrics.samples)} samples copied in ${duration(metrics.seconds)}`}
           <span className="muted">
             {' '}
             · {day(metrics.range.start)} → {day(metrics.range.end)} ({metrics.dryRun ? 'now; a run copies up to the move' : 'the move'})

@@ -54,7 +54,7 @@ export function JobDialog(props: {
           {children}
         </fieldset>
         <ErrorBanner error={error} />
-        {info && <TaskProgress info={info} />}
+        {info && <TaskProgress info={info} report={current.data?.info.state === 'running' ? undefined : report} />}
         {current.data && current.data.info.state !== 'running' && (
           <div className="dialog-report">
             <TaskReport detail={current.data} />

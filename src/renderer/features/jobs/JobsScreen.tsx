@@ -77,7 +77,7 @@ function TaskDetailView({ id }: { id: string }) {
   return (
     <article aria-label={data.info.title}>
       <h2>{data.info.title}</h2>
-      <TaskProgress info={data.info} />
+      <TaskProgress info={data.info} report={data.report} />
       <TaskReport detail={data} />
     </article>
   );

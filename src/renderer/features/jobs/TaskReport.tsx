@@ -4,13 +4,14 @@ import type { TaskDetail, TaskInfo } from '../../../shared/contract/jobs.ts';
 import type { TransformRecord } from '../../../shared/migration/transforms.ts';
 import { Banner, ErrorBanner } from '../../ui/Banner.tsx';
 import { DataTable, type Column } from '../../ui/DataTable.tsx';
-import { objectResults, type ObjectResult, type ReportItem } from '../../../shared/migration/report.ts';
+import { objectResults, type JobReport, type ObjectResult, type ReportItem } from '../../../shared/migration/report.ts';
 import { HistoryReportView } from './HistoryViews.tsx';
 import { VolumeProgressList, VolumeReport } from './VolumeViews.tsx';
 
 const stateClass = (state: TaskInfo['state']) => (state === 'Completed' ? 'ok' : state === 'running' ? 'pending' : 'failed');
 
-export function TaskProgress({ info }: { info: TaskInfo }) {
+/** `report`: the run's report below it, whose metrics history section already says why the history refused the run */
+export function TaskProgress({ info, report }: { info: TaskInfo; report?: JobReport }) {
   const { phase, done, total, detail, volumes } = info.progress;
   const percent = total ? Math.round((done / total) * 100) : undefined;
   // the history copy's detail is short (the day being copied): it reads best beside its count
@@ -26,7 +27,7 @@ export function TaskProgress({ info }: { info: TaskInfo }) {
       {info.state === 'running' && <progress max={100} value={percent} aria-label={`${info.title}: ${phase}`} />}
       {info.state === 'running' && detail && !inline && <div className="muted small ellipsis">{detail}</div>}
       {info.state === 'running' && volumes?.length ? <VolumeProgressList volumes={volumes} /> : null}
-      {info.state !== 'running' && <ErrorBanner error={info.error} small />}
+      {info.state !== 'running' && info.error !== report?.metrics?.error && <ErrorBanner error={info.error} small />}
     </div>
   );
 }
