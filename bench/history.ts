@@ -43,7 +43,7 @@ interface CopyRun {
 }
 
 // The child: one copy, its report and this process's peak RSS on stdout.
-async function copyRunner(args: { source: string; target: string; selector: string; since: number }) {
+async function copyRunner(args: { source: string; target: string; selector: string; since: number; dir: string }) {
   const started = performance.now();
   const phases: Record<string, number> = {};
   let phase = { name: 'checks', since: started };
@@ -60,15 +60,15 @@ async function copyRunner(args: { source: string; target: string; selector: stri
     sinceSeconds: args.since,
     namespaceMap: { [NAMESPACE]: `${NAMESPACE}-copy` },
     dryRun: false,
-    dir: mkdtempSync(path.join(tmpdir(), 'fleetdeck-bench-history-journal-')),
+    dir: args.dir,
     onProgress: (p) => p.phase !== phase.name && enter(p.phase),
   });
   enter('');
   console.log(JSON.stringify({ seconds: seconds(started), peakRssMiB: process.resourceUsage().maxRSS / 1024, phases, report }));
 }
 
-async function copyInChild(source: TestPrometheus, to: TestPrometheus, selector: string, since: number): Promise<CopyRun> {
-  const child = spawn(process.execPath, [import.meta.filename, '--copy-runner', JSON.stringify({ source: source.url, target: to.url, selector, since })], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function copyInChild(source: TestPrometheus, to: TestPrometheus, selector: string, since: number, dir: string): Promise<CopyRun> {
+  const child = spawn(process.execPath, [import.meta.filename, '--copy-runner', JSON.stringify({ source: source.url, target: to.url, selector, since, dir })], { stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
   const [code] = (await once(child, 'exit')) as [number | null];
@@ -161,9 +161,9 @@ async function main() {
     log(`read ${read.samples.toLocaleString('en')} samples in ${read.seconds.toFixed(1)} s; the remote write of the same samples alone…`);
     const write = await writeAlone(await start(ooo), cluster, count, history.start, history.end);
     log(`wrote ${write.samples.toLocaleString('en')} samples in ${write.seconds.toFixed(1)} s; Fleetdeck's copy of ${shortDays} days…`);
-    const short = await copyInChild(source, await start(ooo), history.selector, since(history.end - shortDays * DAY_MS));
+    const short = await copyInChild(source, await start(ooo), history.selector, since(history.end - shortDays * DAY_MS), work);
     log(`${short.report.state}: ${short.report.samples.toLocaleString('en')} samples in ${short.seconds.toFixed(1)} s; Fleetdeck's copy of ${days} days…`);
-    const full = await copyInChild(source, await start(ooo), history.selector, since(history.start));
+    const full = await copyInChild(source, await start(ooo), history.selector, since(history.start), work);
     log(`${full.report.state}: ${full.report.samples.toLocaleString('en')} samples in ${full.seconds.toFixed(1)} s; the block path…`);
     const blocks = await blockPath(source, history.selector, history.start, history.end, work);
 

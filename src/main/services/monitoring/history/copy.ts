@@ -1,7 +1,7 @@
 // Copies the history of the selected series from one Prometheus into another through their HTTP
 // APIs: remote read out of the source, relabelled, remote write into the target, a day at a time,
 // journaled per day so that an interrupted copy goes on where it stopped, then verified by reading
-// the target back. Memory holds one streamed frame and one write batch, whatever the range.
+// the target back. Memory holds one streamed frame and two write batches (one in flight), whatever the range.
 import path from 'node:path';
 import { parse } from 'yaml';
 import type { HistoryReport } from '../../../../shared/monitoring/history.ts';
@@ -36,6 +36,8 @@ const DAY_MS = 86_400_000;
 /** samples per remote-write request: Prometheus's own default is 2,000 per shard; larger batches mean fewer round trips */
 const BATCH_SAMPLES = 10_000;
 const MAX_MISMATCHES_NAMED = 10;
+/** exact-series queries per remote-read request when the target is read series by series: one round trip and one querier for many */
+const QUERIES_PER_READ = 100;
 
 /** A series' sample count and an order-independent checksum of its (timestamp, value) pairs, comparable across days and runs. */
 type Tally = [count: number, a: number, b: number];
@@ -97,13 +99,16 @@ const exactly = (labels: Label[]): LabelMatcher[] => labels.map((l) => ({ type: 
  */
 async function onTarget(target: Target, series: Label[][], start: number, end: number, signal: AbortSignal | undefined, until?: Map<string, number>): Promise<Map<string, { first: number; tally: Tally }>> {
   const found = new Map<string, { first: number; tally: Tally }>();
-  for (const labels of series) {
-    const key = keyOf(labels);
-    const last = until?.get(key) ?? end;
+  for (let i = 0; i < series.length; i += QUERIES_PER_READ) {
+    const group = series.slice(i, i + QUERIES_PER_READ).map((labels) => {
+      const key = keyOf(labels);
+      return { labels, key, last: until?.get(key) ?? end };
+    });
     await readSeries(
       target,
-      { start, end: last, matchers: exactly(labels) },
-      async (run) => {
+      group.map(({ labels, last }) => ({ start, end: last, matchers: exactly(labels) })),
+      async (run, index) => {
+        const { labels, key, last } = group[index];
         // a series with more labels matches too; the target's external labels come with every series
         if (run.labels.filter((l) => labels.some((w) => w.name === l.name)).length !== labels.length) return;
         const entry = found.get(key) ?? { first: Infinity, tally: [0, 0, 0] as Tally };
@@ -187,11 +192,17 @@ export async function copyHistory(input: HistoryCopyInput): Promise<HistoryRepor
       let batched = 0;
       let daySkipped = 0;
       let dayStale = 0;
+      // one write in flight while the next batch is read and built: the source and the target work at once
+      let sending: Promise<unknown> = Promise.resolve();
+      let failed = undefined as { error: unknown } | undefined;
       const flush = async () => {
         if (!batched) return;
-        await writeSeries(target, batch, signal);
+        const full = batch;
         batch = [];
         batched = 0;
+        await sending;
+        if (failed) throw failed.error;
+        sending = writeSeries(target, full, signal).catch((error: unknown) => (failed = { error }));
       };
       for (const query of matchers) {
         // a series an earlier selector matched is copied once; a long series comes in several runs of one query
@@ -225,6 +236,8 @@ export async function copyHistory(input: HistoryCopyInput): Promise<HistoryRepor
         );
       }
       await flush();
+      await sending;
+      if (failed) throw failed.error;
       journal?.record(`day ${day}`, { tallies: Object.fromEntries(today), skipped: daySkipped, stale: dayStale });
       for (const [key, t] of today) addTally(tallies, key, t);
       skipped += daySkipped;
