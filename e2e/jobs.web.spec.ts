@@ -401,6 +401,14 @@ test("a namespace migrated with its metrics history: the plan checks the target'
     const across = target.filter((p) => p.t >= last.t);
     expect(Math.max(...across.slice(1).map((p, i) => p.t - across[i].t))).toBe(60);
   }
+
+  // the jobs center keeps the run's report, its history section with it
+  await page.getByRole('button', { name: 'Jobs' }).click();
+  await page.getByRole('list', { name: 'Tasks' }).getByText('Migrate payments from aks-lab to eks-lab', { exact: true }).click();
+  const kept = page.getByRole('article', { name: 'Migrate payments from aks-lab to eks-lab' }).getByRole('region', { name: 'Metrics history' });
+  await expect(kept.locator('li.good', { hasText: 'verified by reading it back' })).toBeVisible();
+  await kept.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshotDir, 'jobs-center-history.png'), fullPage: true });
 });
 
 test("a target Prometheus that cannot take the history: the plan says so, with the fixes for Prometheus and prometheus-operator, and the migration cannot start", async ({ page }) => {
