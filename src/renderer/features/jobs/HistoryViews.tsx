@@ -17,8 +17,8 @@ export const historyOf = (choice: HistoryChoice) => (choice.carry ? { sinceSecon
 /** The migration dialog's metrics history option: on or off, and how many days back. */
 export function HistoryFields({ value, onChange }: { value: HistoryChoice; onChange(change: Partial<HistoryChoice>): void }) {
   return (
-    <div className="volume-fields" role="group" aria-label="Metrics history">
-      <div className="volume-row">
+    <div className="history-fields" role="group" aria-label="Metrics history">
+      <div className="history-row">
         <label className="check">
           <input type="checkbox" checked={value.carry} onChange={(e) => onChange({ carry: e.target.checked })} /> Carry metrics history
         </label>
