@@ -54,8 +54,8 @@ export interface TaskDetail {
   report?: JobReport;
   /** the archive a backup wrote or a restore read */
   archive?: ArchiveSummary;
-  /** a migration's clusters and namespaces (the Metrics screen marks the move on the target's charts) */
-  migration?: { fromContext: string; toContext: string; namespaces: string[]; namespaceMap: Record<string, string> };
+  /** a migration's clusters (the Metrics screen marks the move on the target's charts) */
+  migration?: { fromContext: string; toContext: string };
 }
 
 /**

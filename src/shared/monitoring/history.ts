@@ -35,6 +35,8 @@ export interface HistoryReport {
   /** staleness markers not copied (a series' last sample then counts for up to 5 minutes on the target) */
   staleMarkers: number;
   verification?: { series: number; samplesMatched: number; mismatches: string[] };
+  /** a migration's: the namespaces whose series were carried, as the target names them */
+  namespaces?: string[];
   /** days an earlier run of the same copy had done */
   resumedDays?: number;
   error?: string;

@@ -184,8 +184,11 @@ export class JobRunner {
     const namespaces = [...new Set(reader.manifest.entries.flatMap((e) => (e.namespace ? [e.namespace] : e.resource === 'namespaces' ? [e.name] : [])))].sort();
     if (!namespaces.length) throw new FleetdeckError('invalid-input', '--with-metrics carries the history of the migrated namespaces, and this migration moves no namespaced object');
     const { fromContext, toContext } = input;
-    return (dryRun) =>
-      copy({ fromContext, toContext, selectors: [namespacesSelector(namespaces)], sinceSeconds: metrics.sinceSeconds, until, namespaceMap: input.target.namespaceMap, dryRun }, (p) => onProgress({ ...p, phase: `metrics history: ${p.phase}` }), input.signal);
+    const carried = namespaces.map((n) => input.target.namespaceMap[n] ?? n);
+    return async (dryRun) => ({
+      ...(await copy({ fromContext, toContext, selectors: [namespacesSelector(namespaces)], sinceSeconds: metrics.sinceSeconds, until, namespaceMap: input.target.namespaceMap, dryRun }, (p) => onProgress({ ...p, phase: `metrics history: ${p.phase}` }), input.signal)),
+      namespaces: carried,
+    });
   }
 
   private async restoreFrom(reader: ArchiveReader, context: string, target: TargetOptions, identity: unknown, onProgress: (p: Progress) => void, signal?: AbortSignal, volumes?: RestoreVolumes): Promise<JobReport> {

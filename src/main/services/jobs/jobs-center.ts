@@ -101,7 +101,7 @@ export class JobsCenter implements JobsService {
     const task = this.tasks.get(id);
     if (!task) throw new FleetdeckError('not-found', `no task ${id}`);
     const { request } = task;
-    const migration = request.kind === 'migrate' ? { fromContext: request.input.fromContext, toContext: request.input.toContext, namespaces: request.input.selection.namespaces, namespaceMap: request.input.target.namespaceMap } : undefined;
+    const migration = request.kind === 'migrate' ? { fromContext: request.input.fromContext, toContext: request.input.toContext } : undefined;
     return { info: task.info, ...(task.report ? { report: task.report } : {}), ...(task.archive ? { archive: task.archive } : {}), ...(migration ? { migration } : {}) };
   }
 

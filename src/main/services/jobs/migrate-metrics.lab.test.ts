@@ -79,7 +79,7 @@ describe('migrate --with-metrics', () => {
     expect(status, report.error ?? report.metrics?.error).toBe(0);
     expect(stderr).toMatch(/metrics history: copying/);
     const metrics = report.metrics!;
-    expect(metrics).toMatchObject({ state: 'Completed', verification: { mismatches: [] } });
+    expect(metrics).toMatchObject({ state: 'Completed', namespaces: [moved], verification: { mismatches: [] } });
     expect(metrics.samples).toBeGreaterThan(metrics.series);
     expect(metrics.verification!.samplesMatched).toBe(metrics.samples);
     const move = Date.parse(metrics.range.end) / 1000;

@@ -13,18 +13,19 @@ const metrics = (extra: Partial<HistoryReport> = {}): HistoryReport => ({
   target: { receiver: true, outOfOrderWindowSeconds: 31 * 86_400, problems: [] },
   skipped: { series: 0, samples: 0 },
   staleMarkers: 0,
+  namespaces: ['shop-eu', 'payments'],
   ...extra,
 });
 const detail = (extra: Partial<TaskDetail> = {}, report: Partial<NonNullable<TaskDetail['report']>> = {}): TaskDetail => ({
   info: info('t1'),
   report: { state: 'Completed', counts: { created: 1, updated: 0, unchanged: 0, skipped: 0, failed: 0 }, items: [], transforms: [], metrics: metrics(), ...report },
-  migration: { fromContext: 'gke-lab', toContext: 'eks-lab', namespaces: ['shop', 'payments'], namespaceMap: { shop: 'shop-eu' } },
+  migration: { fromContext: 'gke-lab', toContext: 'eks-lab' },
   ...extra,
 });
 const move = Date.parse('2026-12-01T10:00:00.000Z') / 1000;
 
 describe('moveMarkers', () => {
-  it('marks each moved namespace, renamed by the namespace map, on the target at the end of the copied history', () => {
+  it('marks each namespace whose history was carried, as the target names it, on the target at the end of the copied history', () => {
     expect(moveMarkers([detail()])).toEqual([
       { context: 'eks-lab', namespace: 'shop-eu', t: move, label: 'moved from gke-lab' },
       { context: 'eks-lab', namespace: 'payments', t: move, label: 'moved from gke-lab' },

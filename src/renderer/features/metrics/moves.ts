@@ -19,7 +19,7 @@ export function moveMarkers(details: TaskDetail[]): MoveMarker[] {
     if (!migration || !metrics || metrics.dryRun || report.dryRun) return [];
     const t = Date.parse(metrics.range.end) / 1000;
     const label = `moved from ${migration.fromContext}${metrics.state === 'Failed' ? ' (history not copied)' : ''}`;
-    return migration.namespaces.map((n) => ({ context: migration.toContext, namespace: migration.namespaceMap[n] ?? n, t, label }));
+    return (metrics.namespaces ?? []).map((namespace) => ({ context: migration.toContext, namespace, t, label }));
   });
 }
 
