@@ -23,7 +23,7 @@ describe('whether a Prometheus can take 30 days of copied history', () => {
     expect(readiness).toMatchObject({ receiver: false, outOfOrderWindowSeconds: 0, retentionSeconds: 15 * DAY });
     expect(readiness.problems).toEqual([
       { problem: expect.stringContaining('remote-write receiver is off'), prometheus: 'start it with --web.enable-remote-write-receiver', operator: 'set spec.enableRemoteWriteReceiver: true in the Prometheus resource' },
-      { problem: expect.stringMatching(/out-of-order window .* is not set, and the oldest sample to copy is 30d old/), prometheus: 'set storage: { tsdb: { out_of_order_time_window: 31d } } in prometheus.yml', operator: 'set spec.tsdb.outOfOrderTimeWindow: 31d in the Prometheus resource' },
+      { problem: expect.stringMatching(/out-of-order window .* is not set, and the oldest sample to copy is 30 days old/), prometheus: 'set storage: { tsdb: { out_of_order_time_window: 31d } } in prometheus.yml', operator: 'set spec.tsdb.outOfOrderTimeWindow: 31d in the Prometheus resource' },
       { problem: expect.stringContaining('its retention is 15d'), prometheus: 'start it with --storage.tsdb.retention.time=31d', operator: 'set spec.retention: 31d in the Prometheus resource' },
     ]);
   }, 60_000);

@@ -10,6 +10,8 @@ import type { Target } from '../endpoints.ts';
 const DAY = 86_400;
 /** A duration as Prometheus and prometheus-operator write it: whole days when it is. */
 const promDuration = (seconds: number) => (seconds % DAY === 0 ? `${seconds / DAY}d` : `${Math.ceil(seconds / 3600)}h`);
+/** An age as a person says it: hours up to two days, then days. */
+const age = (seconds: number) => (seconds < 2 * DAY ? `${Math.ceil(seconds / 3600)} hours` : `${Math.round(seconds / DAY)} days`);
 
 /** A Prometheus's /api/v1/status/<what> data (flags, config). */
 export const prometheusStatus = <T>(target: Target, what: 'flags' | 'config'): Promise<T> => prometheusApi<T>(target, `api/v1/status/${what}`, { timeoutMs: 15_000 });
@@ -39,7 +41,7 @@ export async function checkHistoryTarget(target: Target, oldestSeconds: number):
   }
   if (outOfOrderWindowSeconds < oldestSeconds) {
     problems.push({
-      problem: `its out-of-order window (storage.tsdb.out_of_order_time_window) is ${outOfOrderWindowSeconds ? promDuration(outOfOrderWindowSeconds) : 'not set'}, and the oldest sample to copy is ${promDuration(Math.ceil(oldestSeconds / 3600) * 3600)} old: remote write would drop the older ones`,
+      problem: `its out-of-order window (storage.tsdb.out_of_order_time_window) is ${outOfOrderWindowSeconds ? promDuration(outOfOrderWindowSeconds) : 'not set'}, and the oldest sample to copy is ${age(oldestSeconds)} old: remote write would drop the older ones`,
       prometheus: `set storage: { tsdb: { out_of_order_time_window: ${promDuration(wanted)} } } in prometheus.yml`,
       operator: `set spec.tsdb.outOfOrderTimeWindow: ${promDuration(wanted)} in the Prometheus resource`,
     });
