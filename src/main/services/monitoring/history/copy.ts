@@ -36,8 +36,6 @@ const DAY_MS = 86_400_000;
 /** samples per remote-write request: Prometheus's own default is 2,000 per shard; larger batches mean fewer round trips */
 const BATCH_SAMPLES = 10_000;
 const MAX_MISMATCHES_NAMED = 10;
-/** exact-series queries per remote-read request when the target is read series by series: one round trip and one querier for many */
-const QUERIES_PER_READ = 100;
 
 /** A series' sample count and an order-independent checksum of its (timestamp, value) pairs, comparable across days and runs. */
 type Tally = [count: number, a: number, b: number];
@@ -99,16 +97,13 @@ const exactly = (labels: Label[]): LabelMatcher[] => labels.map((l) => ({ type: 
  */
 async function onTarget(target: Target, series: Label[][], start: number, end: number, signal: AbortSignal | undefined, until?: Map<string, number>): Promise<Map<string, { first: number; tally: Tally }>> {
   const found = new Map<string, { first: number; tally: Tally }>();
-  for (let i = 0; i < series.length; i += QUERIES_PER_READ) {
-    const group = series.slice(i, i + QUERIES_PER_READ).map((labels) => {
-      const key = keyOf(labels);
-      return { labels, key, last: until?.get(key) ?? end };
-    });
+  for (const labels of series) {
+    const key = keyOf(labels);
+    const last = until?.get(key) ?? end;
     await readSeries(
       target,
-      group.map(({ labels, last }) => ({ start, end: last, matchers: exactly(labels) })),
-      async (run, index) => {
-        const { labels, key, last } = group[index];
+      { start, end: last, matchers: exactly(labels) },
+      async (run) => {
         // a series with more labels matches too; the target's external labels come with every series
         if (run.labels.filter((l) => labels.some((w) => w.name === l.name)).length !== labels.length) return;
         const entry = found.get(key) ?? { first: Infinity, tally: [0, 0, 0] as Tally };

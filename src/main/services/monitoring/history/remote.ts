@@ -21,30 +21,19 @@ export interface SeriesRun {
 /** A remote read may stay silent while Prometheus gathers the next series: a minute is generous. */
 const READ_IDLE_MS = 60_000;
 
-export interface RangeQuery {
-  start: number;
-  end: number;
-  matchers: LabelMatcher[];
-}
-
 /**
  * The series matching a query between start and end (ms), handed to onRun as Prometheus streams
  * them: one run per frame (Prometheus cuts a series' chunks into frames of about 1 MB), samples
  * outside the range left out. The next frame is read once onRun is done with this one. Only float
- * chunks are read; a native histogram series is refused by name. Several queries go in one request
- * (one round trip, one querier): onRun is told which query a run answers.
+ * chunks are read; a native histogram series is refused by name.
  */
-export async function readSeries(target: Target, query: RangeQuery | RangeQuery[], onRun: (run: SeriesRun, queryIndex: number) => Promise<void>, signal?: AbortSignal): Promise<void> {
+export async function readSeries(target: Target, query: { start: number; end: number; matchers: LabelMatcher[] }, onRun: (run: SeriesRun) => Promise<void>, signal?: AbortSignal): Promise<void> {
   const where = `${target.location} (remote read)`;
-  const queries = Array.isArray(query) ? query : [query];
-  const body = snappy.compressSync(Buffer.from(encodeReadRequest(queries)));
+  const body = snappy.compressSync(Buffer.from(encodeReadRequest([query])));
   const headers = { 'Content-Encoding': 'snappy', 'X-Prometheus-Remote-Read-Version': '0.1.0' };
   await kubeReadStream(target.kc, `${target.base}/api/v1/read`, { method: 'POST', body, contentType: 'application/x-protobuf', headers, idleMs: READ_IDLE_MS, ...(signal ? { signal } : {}) }, async (stream) => {
     for await (const frame of readFrames(stream, where)) {
-      const { series: frameSeries, queryIndex } = decodeChunkedReadResponse(frame);
-      const range = queries[queryIndex];
-      if (!range) throw new FleetdeckError('internal', `${where}: an answer to query ${queryIndex} of ${queries.length}`);
-      for (const series of frameSeries) await onRun(runOf(series.labels, series.chunks, range, where), queryIndex);
+      for (const series of decodeChunkedReadResponse(frame).series) await onRun(runOf(series.labels, series.chunks, query, where));
     }
   });
 }
