@@ -4,6 +4,7 @@
 // the target back. Memory holds one streamed frame and two write batches (one in flight), whatever the range.
 import path from 'node:path';
 import { parse } from 'yaml';
+import { FleetdeckError } from '../../../../shared/errors.ts';
 import type { HistoryReport } from '../../../../shared/monitoring/history.ts';
 import { parseDuration } from '../../../../shared/monitoring/promql.ts';
 import { Journal, runKey } from '../../../base/journal.ts';
@@ -36,6 +37,8 @@ const DAY_MS = 86_400_000;
 /** samples per remote-write request: Prometheus's own default is 2,000 per shard; larger batches mean fewer round trips */
 const BATCH_SAMPLES = 10_000;
 const MAX_MISMATCHES_NAMED = 10;
+/** how long a read of the target that broke off is tried again */
+const READ_RETRY_MS = 120_000;
 
 /** A series' sample count and an order-independent checksum of its (timestamp, value) pairs, comparable across days and runs. */
 type Tally = [count: number, a: number, b: number];
@@ -100,21 +103,33 @@ async function onTarget(target: Target, series: Label[][], start: number, end: n
   for (const labels of series) {
     const key = keyOf(labels);
     const last = until?.get(key) ?? end;
-    await readSeries(
-      target,
-      { start, end: last, matchers: exactly(labels) },
-      async (run) => {
-        // a series with more labels matches too; the target's external labels come with every series
-        if (run.labels.filter((l) => labels.some((w) => w.name === l.name)).length !== labels.length) return;
-        const entry = found.get(key) ?? { first: Infinity, tally: [0, 0, 0] as Tally };
-        for (let j = 0; j < run.timestamps.length && run.timestamps[j] < last; j++) {
-          entry.first = Math.min(entry.first, run.timestamps[j]);
-          addSample(entry.tally, run.timestamps[j], run.values[j]);
-        }
-        found.set(key, entry);
-      },
-      signal,
-    );
+    const deadline = Date.now() + READ_RETRY_MS;
+    for (let attempt = 1; ; attempt++) {
+      found.delete(key);
+      try {
+        await readSeries(
+          target,
+          { start, end: last, matchers: exactly(labels) },
+          async (run) => {
+            // a series with more labels matches too; the target's external labels come with every series
+            if (run.labels.filter((l) => labels.some((w) => w.name === l.name)).length !== labels.length) return;
+            const entry = found.get(key) ?? { first: Infinity, tally: [0, 0, 0] as Tally };
+            for (let j = 0; j < run.timestamps.length && run.timestamps[j] < last; j++) {
+              entry.first = Math.min(entry.first, run.timestamps[j]);
+              addSample(entry.tally, run.timestamps[j], run.values[j]);
+            }
+            found.set(key, entry);
+          },
+          signal,
+        );
+        break;
+      } catch (error) {
+        // Prometheus (2.42) may break a remote read off mid-stream while it compacts the out-of-order samples just written: the series is read again
+        const transient = error instanceof FleetdeckError && (error.code === 'unreachable' || error.code === 'timeout');
+        if (!transient || signal?.aborted || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 500 * 2 ** attempt)));
+      }
+    }
   }
   return found;
 }
