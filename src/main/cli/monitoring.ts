@@ -167,7 +167,7 @@ export function historyLines(report: HistoryReport, title = 'metrics copy'): str
   lines.push(report.dryRun ? `${report.series} series, about ${(report.estimatedSamples ?? 0).toLocaleString('en')} samples` : `${report.series} series, ${report.samples.toLocaleString('en')} samples in ${report.seconds.toFixed(1)} s`);
   for (const p of report.target.problems) lines.push(`target: ${p.problem}`, `  plain Prometheus: ${p.prometheus}`, `  prometheus-operator: ${p.operator}`);
   if (report.skipped.samples) lines.push(`skipped: ${report.skipped.samples.toLocaleString('en')} samples of ${report.skipped.series} series the target already had from then on (its own samples win)`);
-  if (report.staleMarkers) lines.push(`not copied: ${report.staleMarkers} staleness marker${report.staleMarkers === 1 ? '' : 's'} (a series' last sample before a gap then counts for up to 5 minutes)`);
+  if (report.staleMarkers) lines.push(`staleness markers: ${report.staleMarkers} (the source's, and where a copied series ends with the range)`);
   if (report.verification) {
     const v = report.verification;
     lines.push(`verified: ${v.samplesMatched.toLocaleString('en')} samples of ${v.series} series read back identical${v.mismatches.length ? `; mismatches:` : ''}`, ...v.mismatches.map((m) => `  ${printable(m)}`));

@@ -32,7 +32,7 @@ export interface HistoryReport {
   target: TargetReadiness;
   /** samples not copied because the target already held that series from then on: its own samples win */
   skipped: { series: number; samples: number };
-  /** staleness markers not copied (a series' last sample then counts for up to 5 minutes on the target) */
+  /** staleness markers written: the source's, and one at the end of the range for each series still going there that the target does not go on with */
   staleMarkers: number;
   verification?: { series: number; samplesMatched: number; mismatches: string[] };
   /** a migration's: the namespaces whose series were carried, as the target names them */

@@ -96,7 +96,7 @@ export function HistoryReportView({ metrics }: { metrics: HistoryReport }) {
             {count(skipped.samples)} samples of {count(skipped.series)} series not copied: the target already held those series from then on, and its own samples win
           </li>
         )}
-        {metrics.staleMarkers > 0 && <li className="muted">{count(metrics.staleMarkers)} staleness markers not copied</li>}
+        {metrics.staleMarkers > 0 && <li className="muted">{count(metrics.staleMarkers)} staleness markers (the source's, and where copied series end at the move)</li>}
         {metrics.resumedDays ? <li className="muted">{metrics.resumedDays} days were copied by an earlier run and kept</li> : null}
       </ul>
       {metrics.error && !refused && (

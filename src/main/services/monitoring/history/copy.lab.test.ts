@@ -10,6 +10,7 @@ import { labKubeconfig } from '../../../../../test/lab.ts';
 import { startPrometheus, type TestPrometheus } from '../../../../../test/prometheus.ts';
 import { urlTarget } from '../endpoints.ts';
 import { copyHistory, type HistoryCopyInput } from './copy.ts';
+import { STALE_NAN } from './prompb.ts';
 import { readSeries, writeSeries, type SeriesRun } from './remote.ts';
 import { namespacesSelector } from '../../../../shared/monitoring/history.ts';
 
@@ -35,6 +36,8 @@ const history = [
 ];
 const first = now - 3 * DAY;
 const times = Array.from({ length: (3 * DAY) / 60_000 }, (_, i) => first + i * 60_000);
+/** db-0 went away for a while once: Prometheus marked its readiness stale 30 s after the last scrape */
+const gone = first + 1000 * 60_000 + 30_000;
 
 beforeAll(async () => {
   // the source's own storage config: it takes this history through remote write as a target would
@@ -44,6 +47,7 @@ beforeAll(async () => {
     const labels = Object.entries(s.labels).map(([name, value]) => ({ name, value }));
     for (let i = 0; i < times.length; i += 2000) await writeSeries(target, [{ labels, samples: times.slice(i, i + 2000).map((t, j) => ({ timestamp: t, value: s.value(i + j) })) }]);
   }
+  await writeSeries(target, [{ labels: Object.entries(history[2].labels).map(([name, value]) => ({ name, value })), samples: [{ timestamp: gone, value: STALE_NAN }] }]);
 }, 120_000);
 
 const readAll = async (url: string, name: string) => {
@@ -80,7 +84,15 @@ describe('metrics history copied between two Prometheus servers', () => {
     expect(labelsOf(cpu)).toEqual({ __name__: 'container_cpu_usage_seconds_total', namespace: 'shop-eu', pod: 'web-0', cluster: 'dst-lab' });
     expect(cpu.timestamps).toEqual(times);
     expect(cpu.values).toEqual(times.map((_, i) => i * 0.5));
-    expect(await readAll(target.url, 'kube_pod_status_ready').then((runs) => runs.map(labelsOf).map((l) => l.namespace))).toEqual(['shop-eu']);
+    const [podReady] = await readAll(target.url, 'kube_pod_status_ready');
+    expect(labelsOf(podReady).namespace).toBe('shop-eu');
+    // the source's staleness marker is copied; each series ends at the end of the range, so it is not shown 5 minutes past it
+    const ended = Date.parse(report.range.end) + 1;
+    expect(podReady.stale).toEqual([gone, ended]);
+    expect(cpu.stale).toEqual([ended]);
+    expect(report.staleMarkers).toBe(4);
+    const shown = (await (await fetch(`${target.url}/api/v1/query?query=container_cpu_usage_seconds_total&time=${(ended + 60_000) / 1000}`)).json()) as { data: { result: unknown[] } };
+    expect(shown.data.result).toEqual([]);
   }, 120_000);
 
   it("keeps the target's own samples where they begin, copying only what comes before", async () => {

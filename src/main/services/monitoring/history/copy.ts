@@ -10,7 +10,7 @@ import { parseDuration } from '../../../../shared/monitoring/promql.ts';
 import { Journal, runKey } from '../../../base/journal.ts';
 import { prometheusApi } from '../clients.ts';
 import type { Target } from '../endpoints.ts';
-import type { Label, LabelMatcher } from './prompb.ts';
+import { STALE_NAN, type Label, type LabelMatcher } from './prompb.ts';
 import { readSeries, seriesName, writeSeries, type SeriesRun } from './remote.ts';
 import { selectorMatchers } from './selector.ts';
 import { checkHistoryTarget, prometheusStatus } from './target-check.ts';
@@ -72,6 +72,9 @@ interface Step {
   tallies?: Record<string, Tally>;
   skipped?: number;
   stale?: number;
+  /** series whose last sample that day was not followed by a staleness marker, and series whose was */
+  open?: string[];
+  closed?: string[];
 }
 
 /** The series the selectors match on the source, as Prometheus lists them; an invalid selector gets Prometheus's own error. */
@@ -184,6 +187,12 @@ export async function copyHistory(input: HistoryCopyInput): Promise<HistoryRepor
     let skipped = 0;
     let stale = 0;
     let resumedDays = 0;
+    // the copied series still going at the day's end, that is at the move: they get a staleness marker there
+    const open = new Set<string>();
+    const endDay = (record: Step) => {
+      for (const key of record.closed ?? []) open.delete(key);
+      for (const key of record.open ?? []) open.add(key);
+    };
     const days = Math.ceil((end - start) / DAY_MS);
     for (let day = 0; day < days; day++) {
       const from = start + day * DAY_MS;
@@ -194,6 +203,7 @@ export async function copyHistory(input: HistoryCopyInput): Promise<HistoryRepor
         for (const [key, t] of Object.entries(done.tallies)) addTally(tallies, key, t);
         skipped += done.skipped ?? 0;
         stale += done.stale ?? 0;
+        endDay(done);
         continue;
       }
       progress({ phase: 'copying', done: day, total: days, detail: new Date(from).toISOString().slice(0, 10) });
@@ -202,6 +212,8 @@ export async function copyHistory(input: HistoryCopyInput): Promise<HistoryRepor
       let batched = 0;
       let daySkipped = 0;
       let dayStale = 0;
+      /** per series, its last sample or staleness marker of the day */
+      const last = new Map<string, { t: number; stale: boolean }>();
       // one write in flight while the next batch is read and built: the source and the target work at once
       let sending: Promise<unknown> = Promise.resolve();
       let failed = undefined as { error: unknown } | undefined;
@@ -224,7 +236,6 @@ export async function copyHistory(input: HistoryCopyInput): Promise<HistoryRepor
             const labels = relabel(run.labels);
             const key = keyOf(labels);
             if (earlier.has(key)) return;
-            dayStale += run.stale;
             const limit = first.get(key) ?? Infinity;
             const tally = today.get(key) ?? [0, 0, 0];
             const samples: { value: number; timestamp: number }[] = [];
@@ -236,8 +247,16 @@ export async function copyHistory(input: HistoryCopyInput): Promise<HistoryRepor
               samples.push({ timestamp: run.timestamps[i], value: run.values[i] });
               addSample(tally, run.timestamps[i], run.values[i]);
             }
+            const markers = run.stale.filter((t) => t < limit);
+            if (markers.length) {
+              dayStale += markers.length;
+              for (const t of markers) samples.push({ timestamp: t, value: STALE_NAN });
+              samples.sort((a, b) => a.timestamp - b.timestamp);
+            }
             today.set(key, tally);
             if (!samples.length) return;
+            const newest = samples[samples.length - 1];
+            if (newest.timestamp >= (last.get(key)?.t ?? -Infinity)) last.set(key, { t: newest.timestamp, stale: markers.at(-1) === newest.timestamp });
             batch.push({ labels, samples });
             batched += samples.length;
             if (batched >= BATCH_SAMPLES) await flush();
@@ -248,11 +267,21 @@ export async function copyHistory(input: HistoryCopyInput): Promise<HistoryRepor
       await flush();
       await sending;
       if (failed) throw failed.error;
-      journal?.record(`day ${day}`, { tallies: Object.fromEntries(today), skipped: daySkipped, stale: dayStale });
+      const record: Step = { tallies: Object.fromEntries(today), skipped: daySkipped, stale: dayStale, open: [...last].filter(([, e]) => !e.stale).map(([key]) => key), closed: [...last].filter(([, e]) => e.stale).map(([key]) => key) };
+      journal?.record(`day ${day}`, record);
       for (const [key, t] of today) addTally(tallies, key, t);
       skipped += daySkipped;
       stale += dayStale;
+      endDay(record);
     }
+
+    // a series the target does not go on with ends at the move, as a scrape that stopped finding it would end it
+    const ending = [...open].filter((key) => !first.has(key));
+    for (let i = 0; i < ending.length; i += BATCH_SAMPLES) {
+      progress({ phase: 'ending the copied series', done: i, total: ending.length });
+      await writeSeries(target, ending.slice(i, i + BATCH_SAMPLES).map((key) => ({ labels: labelsOfKey(key), samples: [{ timestamp: end + 1, value: STALE_NAN }] })), signal);
+    }
+    stale += ending.length;
 
     progress({ phase: 'verifying', done: 0, total: tallies.size });
     const copied = [...tallies].filter(([, t]) => t[0] > 0);

@@ -63,6 +63,16 @@ const readRequest = root.lookupType('prometheus.ReadRequest');
 const chunkedReadResponse = root.lookupType('prometheus.ChunkedReadResponse');
 const matchTypes = root.lookupEnum('prometheus.LabelMatcher.MatchType').values;
 
+/**
+ * Prometheus's staleness marker (the NaN 0x7ff0000000000002) as a number for a sample's value: it
+ * keeps its bits held in an object, not in an array of numbers (the engine quiets a NaN stored there).
+ */
+export const STALE_NAN = (() => {
+  const bits = new DataView(new ArrayBuffer(8));
+  bits.setBigUint64(0, 0x7ff0000000000002n);
+  return bits.getFloat64(0);
+})();
+
 /** A remote-write body before snappy: series with their samples in time order. */
 export function encodeWriteRequest(timeseries: { labels: Label[]; samples: { value: number; timestamp: number }[] }[]): Uint8Array {
   return writeRequest.encode(writeRequest.fromObject({ timeseries })).finish();

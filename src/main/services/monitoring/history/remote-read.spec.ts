@@ -25,7 +25,7 @@ async function series(size: number) {
       for (const chunk of s.chunks) {
         expect(chunk.type).toBe(1);
         const { timestamps, values, stale } = decodeXorChunk(chunk.data);
-        staleMarkers += stale;
+        staleMarkers += stale.length;
         (found[name] ??= []).push(...timestamps.map((t, i): [number, number] => [t, values[i]]));
       }
     }

@@ -14,8 +14,8 @@ export interface SeriesRun {
   labels: Label[];
   timestamps: number[];
   values: number[];
-  /** staleness markers in the range, left out (xor-chunk.ts says why) */
-  stale: number;
+  /** the times of the staleness markers in the range, which are not among the samples (xor-chunk.ts says why) */
+  stale: number[];
 }
 
 /** A remote read may stay silent while Prometheus gathers the next series: a minute is generous. */
@@ -39,11 +39,11 @@ export async function readSeries(target: Target, query: { start: number; end: nu
 }
 
 function runOf(labels: Label[], chunks: { type: number; data: Uint8Array }[], range: { start: number; end: number }, where: string): SeriesRun {
-  const run: SeriesRun = { labels, timestamps: [], values: [], stale: 0 };
+  const run: SeriesRun = { labels, timestamps: [], values: [], stale: [] };
   for (const chunk of chunks) {
     if (chunk.type !== 1) throw new FleetdeckError('invalid-input', `${where}: ${seriesName(labels)} is a native histogram, which Fleetdeck does not copy`);
     const { timestamps, values, stale } = decodeXorChunk(chunk.data);
-    run.stale += stale;
+    run.stale.push(...stale.filter((t) => t >= range.start && t <= range.end));
     for (let i = 0; i < timestamps.length; i++) {
       if (timestamps[i] < range.start || timestamps[i] > range.end) continue;
       run.timestamps.push(timestamps[i]);

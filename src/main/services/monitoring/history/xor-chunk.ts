@@ -3,8 +3,8 @@
 // varint timestamp and 64 raw value bits; the second a uvarint time delta and an XOR'd value; the
 // others a delta-of-delta in one of five buckets and an XOR'd value. 64-bit words are kept as two
 // 32-bit halves: BigInt would cost several times as much per sample. Staleness markers (a NaN with
-// the payload 2) are counted, not returned: a JavaScript number cannot carry their exact bits (the
-// engine quiets a signalling NaN), and written back they would be ordinary NaN samples.
+// the payload 2) come apart from the values, as their times: an array of numbers cannot carry their
+// exact bits (the engine quiets a signalling NaN stored in it), and they would be ordinary NaNs.
 
 const float = new DataView(new ArrayBuffer(8));
 
@@ -58,8 +58,8 @@ class BitReader {
 export interface Samples {
   timestamps: number[];
   values: number[];
-  /** staleness markers left out */
-  stale: number;
+  /** the times of the staleness markers, which are not among the samples */
+  stale: number[];
 }
 
 /** Prometheus's staleness marker: 0x7ff0000000000002 */
@@ -71,7 +71,7 @@ export function decodeXorChunk(data: Uint8Array): Samples {
   const count = (data[0] << 8) | data[1];
   const timestamps: number[] = [];
   const values: number[] = [];
-  let stale = 0;
+  const stale: number[] = [];
   if (!count) return { timestamps, values, stale };
   const reader = new BitReader(data, 2);
   let t = reader.varint();
@@ -82,7 +82,7 @@ export function decodeXorChunk(data: Uint8Array): Samples {
   let trailing = 0;
   let delta = 0;
   const add = () => {
-    if (isStale(hi, lo)) return void stale++;
+    if (isStale(hi, lo)) return void stale.push(t);
     float.setUint32(0, hi);
     float.setUint32(4, lo);
     timestamps.push(t);
