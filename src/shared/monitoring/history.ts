@@ -25,7 +25,7 @@ export interface HistoryReport {
   series: number;
   /** samples copied, by this run and earlier runs of the same copy (a dry run copies none) */
   samples: number;
-  /** a dry run's estimate: the series times the range over the source's scrape interval */
+  /** a dry run's estimate: the samples of the selected series' chunks in the range (a chunk reaching past it counts whole; a series two selectors match, twice) */
   estimatedSamples?: number;
   seconds: number;
   range: { start: string; end: string };

@@ -11,7 +11,7 @@ import { Journal, runKey } from '../../../base/journal.ts';
 import { prometheusApi } from '../clients.ts';
 import type { Target } from '../endpoints.ts';
 import { STALE_NAN, type Label, type LabelMatcher } from './prompb.ts';
-import { readSeries, seriesName, writeSeries, type SeriesRun } from './remote.ts';
+import { countSamples, readSeries, seriesName, writeSeries, type SeriesRun } from './remote.ts';
 import { selectorMatchers } from './selector.ts';
 import { checkHistoryTarget, prometheusStatus } from './target-check.ts';
 
@@ -144,7 +144,7 @@ export async function copyHistory(input: HistoryCopyInput): Promise<HistoryRepor
   const { source, target, signal } = input;
   progress({ phase: 'reading the source', done: 0 });
   const flags = await prometheusStatus<Record<string, string>>(source, 'flags');
-  const sourceConfig = (parse((await prometheusStatus<{ yaml: string }>(source, 'config')).yaml) ?? {}) as { global?: { scrape_interval?: string; external_labels?: Record<string, string> } };
+  const sourceConfig = (parse((await prometheusStatus<{ yaml: string }>(source, 'config')).yaml) ?? {}) as { global?: { external_labels?: Record<string, string> } };
   const retention = parseDuration(flags['storage.tsdb.retention.time'] ?? '') ?? parseDuration(flags['storage.tsdb.retention'] ?? '');
   const since = Math.min(input.sinceSeconds, retention ?? input.sinceSeconds);
   let writing = false;
@@ -160,7 +160,6 @@ export async function copyHistory(input: HistoryCopyInput): Promise<HistoryRepor
     const series = await sourceSeries(source, input.selectors, start, end);
     const matchers = input.selectors.map(selectorMatchers);
     const readiness = await checkHistoryTarget(target, (Date.now() - start) / 1000);
-    const interval = parseDuration(sourceConfig.global?.scrape_interval ?? '') ?? 60;
     const base = { series: series.length, range, target: readiness, skipped: { series: 0, samples: 0 }, staleMarkers: 0 };
     if (readiness.problems.length) {
       if (writing) journal?.close();
@@ -168,7 +167,11 @@ export async function copyHistory(input: HistoryCopyInput): Promise<HistoryRepor
       const fixes = readiness.problems.map((p) => `${p.problem} — ${p.prometheus}; with prometheus-operator, ${p.operator}`).join('; ');
       return { ...base, state: 'Failed', ...(input.dryRun ? { dryRun: true } : {}), samples: 0, seconds: (Date.now() - begun) / 1000, error: `${target.location} cannot take this history, so nothing was written: ${fixes}` };
     }
-    if (input.dryRun) return { ...base, state: 'Completed', dryRun: true, samples: 0, estimatedSamples: Math.round(series.length * ((end - start) / 1000 / interval)), seconds: (Date.now() - begun) / 1000 };
+    if (input.dryRun) {
+      let estimatedSamples = 0;
+      for (const query of matchers) estimatedSamples += await countSamples(source, { start, end, matchers: query }, signal);
+      return { ...base, state: 'Completed', dryRun: true, samples: 0, estimatedSamples, seconds: (Date.now() - begun) / 1000 };
+    }
 
     const relabel = relabeller(Object.keys(sourceConfig.global?.external_labels ?? {}), input.namespaceMap, input.targetCluster);
     const targetSeries = new Map(series.map((labels) => [keyOf(relabel(labels)), relabel(labels)]));

@@ -49,6 +49,8 @@ export interface LabelMatcher {
   value: string;
 }
 export interface Chunk {
+  minTimeMs: number;
+  maxTimeMs: number;
   /** 1: XOR, the float encoding; histograms are 2 and 3 */
   type: number;
   data: Uint8Array;

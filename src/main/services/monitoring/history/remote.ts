@@ -6,7 +6,7 @@ import { kubeReadStream, kubeRequest, statusMessage } from '../../../kube/http.t
 import { withRetries } from '../../../kube/retry.ts';
 import type { Target } from '../endpoints.ts';
 import { readFrames } from './frames.ts';
-import { decodeChunkedReadResponse, encodeReadRequest, encodeWriteRequest, type Label, type LabelMatcher } from './prompb.ts';
+import { decodeChunkedReadResponse, encodeReadRequest, encodeWriteRequest, type ChunkedSeries, type Label, type LabelMatcher } from './prompb.ts';
 import { decodeXorChunk } from './xor-chunk.ts';
 
 /** A run of one series' samples in time order; a long series comes in several runs with the same labels. */
@@ -27,13 +27,33 @@ const READ_IDLE_MS = 60_000;
  * outside the range left out. The next frame is read once onRun is done with this one. Only float
  * chunks are read; a native histogram series is refused by name.
  */
-export async function readSeries(target: Target, query: { start: number; end: number; matchers: LabelMatcher[] }, onRun: (run: SeriesRun) => Promise<void>, signal?: AbortSignal): Promise<void> {
+export async function readSeries(target: Target, query: Query, onRun: (run: SeriesRun) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  await readChunks(target, query, (series, where) => onRun(runOf(series.labels, series.chunks, query, where)), signal);
+}
+
+/** The samples the query's series hold, from their chunks' headers without decoding them (a chunk reaching past the range counts whole). */
+export async function countSamples(target: Target, query: Query, signal?: AbortSignal): Promise<number> {
+  let count = 0;
+  await readChunks(
+    target,
+    query,
+    async (series) => {
+      for (const chunk of series.chunks) if (chunk.maxTimeMs >= query.start && chunk.minTimeMs <= query.end && chunk.data.length >= 2) count += (chunk.data[0] << 8) | chunk.data[1];
+    },
+    signal,
+  );
+  return count;
+}
+
+type Query = { start: number; end: number; matchers: LabelMatcher[] };
+
+async function readChunks(target: Target, query: Query, onSeries: (series: ChunkedSeries, where: string) => Promise<void>, signal?: AbortSignal): Promise<void> {
   const where = `${target.location} (remote read)`;
   const body = snappy.compressSync(Buffer.from(encodeReadRequest([query])));
   const headers = { 'Content-Encoding': 'snappy', 'X-Prometheus-Remote-Read-Version': '0.1.0' };
   await kubeReadStream(target.kc, `${target.base}/api/v1/read`, { method: 'POST', body, contentType: 'application/x-protobuf', headers, idleMs: READ_IDLE_MS, ...(signal ? { signal } : {}) }, async (stream) => {
     for await (const frame of readFrames(stream, where)) {
-      for (const series of decodeChunkedReadResponse(frame).series) await onRun(runOf(series.labels, series.chunks, query, where));
+      for (const series of decodeChunkedReadResponse(frame).series) await onSeries(series, where);
     }
   });
 }
