@@ -11,7 +11,8 @@ import type { ArchiveManifest, ArchiveManifestSummary, ArchiveWriter } from './a
 import type { ClusterClient } from '../../kube/cluster-client.ts';
 import { discoverResources, listAll, objectPath, type ResourceType } from '../../kube/discovery.ts';
 import { classifyStatus } from '../../kube/http.ts';
-import { inParallel, type Progress } from './progress.ts';
+import { inParallel } from '../../base/parallel.ts';
+import type { Progress } from './progress.ts';
 
 /** Which namespaces (none: every namespace but kube-system, kube-public, kube-node-lease), labels and kinds. */
 export type Selection = z.infer<typeof selectionInput>;

@@ -12,7 +12,8 @@ import { collectionPath, discoverResources, objectPath, resolveType, type Resour
 import { sleep } from '../../base/clock.ts';
 import type { Journal } from './journal.ts';
 import { preflight } from './preflight.ts';
-import { inParallel, type Progress } from './progress.ts';
+import { inParallel } from '../../base/parallel.ts';
+import type { Progress } from './progress.ts';
 import { verify } from './verify.ts';
 
 export type ConflictPolicy = 'skip' | 'update' | 'fail';

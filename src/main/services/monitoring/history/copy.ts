@@ -8,6 +8,7 @@ import { FleetdeckError } from '../../../../shared/errors.ts';
 import type { HistoryReport } from '../../../../shared/monitoring/history.ts';
 import { parseDuration } from '../../../../shared/monitoring/promql.ts';
 import { Journal, runKey } from '../../../base/journal.ts';
+import { inParallel } from '../../../base/parallel.ts';
 import { prometheusApi } from '../clients.ts';
 import type { Target } from '../endpoints.ts';
 import { STALE_NAN, type Label, type LabelMatcher } from './prompb.ts';
@@ -37,6 +38,8 @@ const DAY_MS = 86_400_000;
 /** samples per remote-write request: Prometheus's own default is 2,000 per shard; larger batches mean fewer round trips */
 const BATCH_SAMPLES = 10_000;
 const MAX_MISMATCHES_NAMED = 10;
+/** series read from the target at once: Prometheus answers each on a core of its own */
+const READS_AT_ONCE = 4;
 /** how long a read of the target that broke off is tried again */
 const READ_RETRY_MS = 120_000;
 
@@ -103,7 +106,7 @@ const exactly = (labels: Label[]): LabelMatcher[] => labels.map((l) => ({ type: 
  */
 async function onTarget(target: Target, series: Label[][], start: number, end: number, signal: AbortSignal | undefined, until?: Map<string, number>): Promise<Map<string, { first: number; tally: Tally }>> {
   const found = new Map<string, { first: number; tally: Tally }>();
-  for (const labels of series) {
+  await inParallel(series, READS_AT_ONCE, async (labels) => {
     const key = keyOf(labels);
     const last = until?.get(key) ?? end;
     const deadline = Date.now() + READ_RETRY_MS;
@@ -125,7 +128,7 @@ async function onTarget(target: Target, series: Label[][], start: number, end: n
           },
           signal,
         );
-        break;
+        return;
       } catch (error) {
         // Prometheus (2.42) may break a remote read off mid-stream while it compacts the out-of-order samples just written: the series is read again
         const transient = error instanceof FleetdeckError && (error.code === 'unreachable' || error.code === 'timeout');
@@ -133,7 +136,7 @@ async function onTarget(target: Target, series: Label[][], start: number, end: n
         await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 500 * 2 ** attempt)));
       }
     }
-  }
+  });
   return found;
 }
 
