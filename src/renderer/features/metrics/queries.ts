@@ -12,13 +12,17 @@ export function useSetEndpoints() {
   return useMutation({ mutationFn: api.monitoring.setEndpoints, onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.monitoring.all() }) });
 }
 
-/** The namespaces the selected clusters' Prometheus servers know, for the namespace picker. */
+/**
+ * The namespaces with pods in the last hour on the selected clusters, for the namespace picker: one
+ * just migrated is there with its copied history before its own pods are scraped.
+ */
 export const useMetricNamespaces = (contexts: string[]) =>
   useQuery({
     queryKey: keys.monitoring.namespaces(contexts),
-    queryFn: () => api.monitoring.query({ query: 'count by (namespace) (kube_pod_info)', contexts }),
+    queryFn: () => api.monitoring.query({ query: 'count by (namespace) (last_over_time(kube_pod_info[1h]))', contexts }),
     enabled: contexts.length > 0,
     staleTime: 60_000,
+    refetchInterval: 60_000,
   });
 
 /**
