@@ -3,7 +3,7 @@ import type { KubeObject } from '../kube-object.ts';
 import { backupJob, jobName, moverSecret, repositoryCheckJob, restoreJob, RUN_LABEL } from './movers.ts';
 
 type Container = { name: string; image: string; args?: string[]; command?: string[]; envFrom?: { secretRef: { name: string } }[]; env?: { name: string; value: string }[]; volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[] };
-type PodSpec = { initContainers?: Container[]; containers: Container[]; volumes: { name: string; persistentVolumeClaim?: { claimName: string; readOnly?: boolean }; emptyDir?: object }[] };
+type PodSpec = { initContainers?: Container[]; containers: Container[]; volumes: { name: string; persistentVolumeClaim?: { claimName: string; readOnly?: boolean }; emptyDir?: object; secret?: { secretName: string; defaultMode?: number } }[] };
 const pod = (job: KubeObject) => (job.spec as { backoffLimit: number; template: { spec: PodSpec } }).template.spec;
 const run = { run: 'abc123', secretName: 'fleetdeck-mover-abc123' };
 
@@ -13,7 +13,7 @@ describe('volume movers', () => {
     expect(job.metadata).toMatchObject({ name: 'fleetdeck-backup-data', namespace: 'shop', labels: { [RUN_LABEL]: 'abc123', 'fleetdeck.io/claim': 'data' } });
     const spec = pod(job);
     expect(spec.initContainers![0].command!.slice(0, 2)).toEqual(['/bin/sh', '-c']);
-    expect(spec.initContainers![0].command![2]).toMatch(/> \/fleetdeck\/manifest$/);
+    expect(spec.initContainers![0]).toMatchObject({ name: 'listing', command: ['/bin/sh', '-c', expect.stringMatching(/^set -e; cd \/data && .*sort \/fleetdeck\/listing.part > \/fleetdeck\/listing && rm \/fleetdeck\/listing.part$/s)] });
     expect(spec.containers[0].args).toEqual(['backup', '/data', '/fleetdeck', '--json', '--host', 'fleetdeck', '--tag', 'fleetdeck:shop/data', '--tag', 'fleetdeck-run:abc123']);
     // the repository and its password come from the run's Secret only
     expect(spec.containers[0].envFrom).toEqual([{ secretRef: { name: 'fleetdeck-mover-abc123' } }]);
@@ -25,14 +25,18 @@ describe('volume movers', () => {
     ]);
   });
 
-  it('restores a snapshot into the target claim, then prints both listings', () => {
+  it('restores the source’s listing and the volume (removing what the snapshot does not hold), then compares them', () => {
     const job = restoreJob('shop-eu', 'data', '4f2a9c1d', run);
     expect(job.metadata).toMatchObject({ name: 'fleetdeck-restore-data', namespace: 'shop-eu' });
     const spec = pod(job);
-    expect(spec.initContainers![0]).toMatchObject({ name: 'restic', args: ['restore', '4f2a9c1d', '--target', '/', '--json'] });
-    expect(spec.initContainers![0].volumeMounts.find((m) => m.name === 'data')?.readOnly).toBeUndefined();
+    expect(spec.initContainers!.map((c) => [c.name, c.args])).toEqual([
+      ['listing', ['restore', '4f2a9c1d:/fleetdeck', '--target', '/fleetdeck']],
+      ['restic', ['restore', '4f2a9c1d:/data', '--target', '/data', '--delete', '--json']],
+    ]);
+    expect(spec.initContainers![1].volumeMounts.find((m) => m.name === 'data')?.readOnly).toBeUndefined();
     expect(spec.containers[0].name).toBe('verify');
-    expect(spec.containers[0].command![2]).toMatch(/^set -e; cat \/fleetdeck\/manifest; cd \/data/);
+    expect(spec.containers[0].volumeMounts.find((m) => m.name === 'data')?.readOnly).toBe(true);
+    expect(spec.containers[0].command![2]).toMatch(/^set -e; \[ -f \/fleetdeck\/listing \] \|\| \{ echo "V N"; exit 0; \}\ncd \/data/);
     expect(spec.volumes[0]).toEqual({ name: 'data', persistentVolumeClaim: { claimName: 'data' } });
   });
 

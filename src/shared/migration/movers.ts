@@ -24,42 +24,81 @@ export const RUN_LABEL = 'fleetdeck.io/mover-run';
 /** on a workload created on the target at 0 replicas: the replicas it is scaled to once its volumes are filled */
 export const REPLICAS_ANNOTATION = 'fleetdeck.io/replicas';
 /** where a mover mounts the claim, and the listing of the source volume that travels in the snapshot */
-const DATA = '/data';
-const META = '/fleetdeck';
+export const MOVER_PATHS = { data: '/data', meta: '/fleetdeck' };
+const { data: DATA, meta: META } = MOVER_PATHS;
+
+/** Joins a batch's `s MODE SIZE PATH` lines (stat) with sha256sum's; GNU's sha256sum escapes a name holding a backslash, and marks it with a leading one. */
+const JOIN_HASHES = String.raw`
+function unescape(s,   o, i, c) { o = ""; for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); if (c == "\\") { i++; c = substr(s, i, 1); if (c == "n") c = "\n"; else if (c == "r") c = "\r" } o = o c } return o }
+/^s / { p = substr($0, length($1 " " $2 " " $3 " ") + 1); m[p] = $2 " " $3; next }
+{ h = $0; e = substr(h, 1, 1) == "\\"; if (e) h = substr(h, 2); p = substr(h, 67); if (e) p = unescape(p); if (p in m) print "f " m[p] " " substr(h, 1, 64) " " p }`;
 
 /**
- * Lists the volume mounted at /data, for verification, in batches that cost a few processes each
- * (a loop forking per file took 4–7 ms a file). find hands each pass's paths over in batches
- * (-exec … {} +); lines are SIDE and a kind: `N` lines the base64 of a batch's paths, each ended
- * by a NUL (names may hold any byte but NUL), then `M` the raw mode in hex (`stat %f`: type and
- * permission bits) and the size of each, in order; `L` a symlink's base64 path and target; `F`
- * lines a batch of regular files (as `N`), then `H` the sha256 of each, in order. Paths holding a
- * newline (which would split sha256sum's lines) are listed one per line instead: SIDE, mode,
- * size, sha256 or base64 target ("-" for others) and the base64 path. `E` ends the listing (an
- * empty volume's is that line alone). Uses only sh, find, stat, sha256sum, readlink and base64,
- * which busybox (the restic image is Alpine) and coreutils both have.
+ * Lists the volume at `data` into the file `out`, one line per entry, sorted byte-wise so that
+ * two listings compare line by line: `f MODE SIZE SHA256 PATH` for a file, `l - - TARGET PATH`
+ * for a symlink (its target in base64), and for the rest `ls -l`'s type letter, MODE, `- -` and
+ * PATH. PATH is find's (./…), or = and its base64 when it holds a newline. Files are listed in
+ * batches (find -exec … {} +) that cost a few processes each: a loop forking per file took 4–7 ms
+ * a file. lost+found, a file system's own folder, is left out. Uses only sh, find, stat,
+ * sha256sum, readlink, base64, sed, awk and sort, which busybox (the restic image is Alpine) and
+ * coreutils both have.
  */
-export function manifestScript(side: 'S' | 'T'): string {
-  // base64 wraps at 76 characters: a log line stays short (a container runtime splits long ones)
-  const batch = (kind: string) => `printf "%s\\0" "$@" | base64 | while read -r l; do printf "${side} ${kind} %s\\n" "$l"; done`;
-  return `cd ${DATA} && nl='
-' && find . -mindepth 1 ! -path "*$nl*" -exec sh -c '
-${batch('N')}
-stat -c "${side} M %f %s" "$@"' sh {} + && find . -mindepth 1 -type l ! -path "*$nl*" -exec sh -c '
-for f do printf "${side} L %s %s\\n" "$(printf %s "$f" | base64 -w 0)" "$(readlink "$f" | base64 -w 0)"; done' sh {} + && find . -mindepth 1 -type f ! -path "*$nl*" -exec sh -c '
-${batch('F')}
-sha256sum "$@" | while read -r h rest; do printf "${side} H %s\\n" "\${h#\\\\}"; done' sh {} + && find . -mindepth 1 -path "*$nl*" -exec sh -c '
+function listingScript(data: string, out: string): string {
+  const find = `find . -mindepth 1 -path ./lost+found -prune -o`;
+  return `cd ${data} && nl='
+' && ${find} ! -type f ! -type l ! -path "*$nl*" -exec stat -c "%A %a - - %n" {} + > ${out}.part && sed -i 's/^\\(.\\)[^ ]* /\\1 /' ${out}.part && ${find} -type f ! -path "*$nl*" -exec sh -c '{ stat -c "s %a %s %n" "$@"; sha256sum "$@"; } | awk "$0"' '${JOIN_HASHES}' {} + >> ${out}.part && ${find} -type l ! -path "*$nl*" -exec sh -c '
+for f do printf "l - - %s %s\\n" "$(readlink "$f" | base64 -w 0)" "$f"; done' sh {} + >> ${out}.part && ${find} -path "*$nl*" -exec sh -c '
 for f do
-  m=$(stat -c "%f %s" "$f")
-  n=$(printf %s "\${f#./}" | base64 -w 0)
-  case $m in
-    8*) h=$(sha256sum < "$f"); h=\${h%% *};;
-    a*) h=$(readlink "$f" | base64 -w 0);;
-    *) h=-;;
-  esac
-  printf "${side} %s %s %s\\n" "$m" "$h" "$n"
-done' sh {} + && echo "${side} E"`;
+  n=$(printf %s "$f" | base64 -w 0)
+  s=$(stat -c "%a %s" "$f")
+  if [ -L "$f" ]; then printf "l - - %s =%s\\n" "$(readlink "$f" | base64 -w 0)" "$n"
+  elif [ -f "$f" ]; then h=$(sha256sum < "$f"); printf "f %s %s =%s\\n" "$s" "\${h%% *}" "$n"
+  elif [ -d "$f" ]; then printf "d %s - - =%s\\n" "\${s%% *}" "$n"
+  else printf "o %s - - =%s\\n" "\${s%% *}" "$n"; fi
+done' sh {} + >> ${out}.part && LC_ALL=C sort ${out}.part > ${out} && rm ${out}.part`;
 }
+
+/**
+ * Walks the source's sorted listing and the target's side by side: prints the first few entries
+ * that differ (S or T, the line's fields, a tab, the path) and then `C` and how many paths differ.
+ */
+const MERGE = String.raw`
+function step() { more = (getline t < T) > 0 }
+function differ(side, l,   p, i) {
+  p = l; for (i = 0; i < 4; i++) sub(/^[^ ]* /, "", p)
+  if (!(p in seen)) seen[p] = ++n
+  if (seen[p] <= 10) print side " " substr(l, 1, length(l) - length(p) - 1) "\t" p
+}
+BEGIN { step() }
+{ while (more && t < $0) { differ("T", t); step() } if (more && t == $0) step(); else differ("S", $0) }
+END { while (more) { differ("T", t); step() } print "C " n + 0 }`;
+
+/** The source side: the volume's listing, kept beside it in the snapshot. */
+export const sourceListingScript = (paths = MOVER_PATHS) => `set -e; ${listingScript(paths.data, `${paths.meta}/listing`)}`;
+
+/**
+ * The target side, after the restore: the restored volume listed as the source was and compared
+ * with the source's listing in the pod, so that only a summary reaches the log (a volume's whole
+ * listing would grow with its files, and the kubelet rotates container logs at 10 MiB). Lines:
+ * `V T` the source's files and bytes, `V X` a differing entry (its fields and its path's base64),
+ * `V C` how many paths differ, `V E` the end; `V N` when the snapshot holds no listing.
+ */
+export const verifyScript = (paths = MOVER_PATHS) => {
+  const listing = `${paths.meta}/listing`;
+  return `set -e; [ -f ${listing} ] || { echo "V N"; exit 0; }
+${listingScript(paths.data, `${paths.meta}/restored`)}
+awk '$1 == "f" { n++; b += $3 } END { printf "V T %d %.0f\\n", n, b }' ${listing}
+awk -v T=${paths.meta}/restored '${MERGE}' ${listing} > ${paths.meta}/differences
+while IFS= read -r l; do
+  case $l in
+    "C "*) printf "V %s\\n" "$l";;
+    *) m=\${l%%\t*}; p=\${l#*\t}
+      case $p in =*) b=\${p#=};; *) b=$(printf %s "\${p#./}" | base64 -w 0);; esac
+      printf "V X %s %s\\n" "$m" "$b";;
+  esac
+done < ${paths.meta}/differences
+echo "V E"`;
+};
 
 /** Job names are DNS labels of at most 63 characters; long claim names are cut and keep a hash for uniqueness. */
 export function jobName(action: string, claim: string): string {
@@ -132,7 +171,7 @@ export function backupJob(claim: Claim, run: MoverRun): KubeObject {
     run,
     claim.name,
     {
-      initContainers: [shell(run, 'manifest', `set -e; (${manifestScript('S')}) > ${META}/manifest`, [data, { name: 'meta', mountPath: META }])],
+      initContainers: [shell(run, 'listing', sourceListingScript(), [data, { name: 'meta', mountPath: META }])],
       containers: [restic(run, ['backup', DATA, META, '--json', '--host', 'fleetdeck', '--tag', snapshotTag(claim), '--tag', `fleetdeck-run:${run.run}`], [data, { name: 'meta', mountPath: META, readOnly: true }])],
       volumes: [
         { name: 'data', persistentVolumeClaim: { claimName: claim.name, readOnly: true } },
@@ -144,8 +183,9 @@ export function backupJob(claim: Claim, run: MoverRun): KubeObject {
 }
 
 /**
- * On the target: `restic restore` of the snapshot into the claim (and the source's listing into
- * an emptyDir), then a container that prints the source's listing and the restored volume's.
+ * On the target: the source's listing restored from the snapshot into an emptyDir, the volume's
+ * data into the claim (what the snapshot does not hold removed: a re-run restores into a claim an
+ * earlier run began to fill), then the verify container compares the two.
  */
 export function restoreJob(namespace: string, claim: string, snapshot: string, run: MoverRun): KubeObject {
   const data = { name: 'data', mountPath: DATA };
@@ -156,8 +196,11 @@ export function restoreJob(namespace: string, claim: string, snapshot: string, r
     run,
     claim,
     {
-      initContainers: [restic(run, ['restore', snapshot, '--target', '/', '--json'], [data, meta])],
-      containers: [shell(run, 'verify', `set -e; cat ${META}/manifest; ${manifestScript('T')}`, [{ ...data, readOnly: true }, { ...meta, readOnly: true }])],
+      initContainers: [
+        { ...restic(run, ['restore', `${snapshot}:${META}`, '--target', META], [meta]), name: 'listing' },
+        restic(run, ['restore', `${snapshot}:${DATA}`, '--target', DATA, '--delete', '--json'], [data]),
+      ],
+      containers: [shell(run, 'verify', verifyScript(), [{ ...data, readOnly: true }, meta])],
       volumes: [
         { name: 'data', persistentVolumeClaim: { claimName: claim } },
         { name: 'meta', emptyDir: {} },

@@ -2,7 +2,7 @@
 // of this machine (the lab's CSI provisioner), through the lab's S3 store.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -221,7 +221,7 @@ describe('volume data moved by restic movers, verified file by file', () => {
     await expectArrived('gke-lab', gkeNs, 'aks-lab', gkeTarget, report);
   }, 1_800_000);
 
-  it('finishes a migration whose Fleetdeck process was killed while it restored, from its journal', async (ctx) => {
+  it('finishes a migration whose Fleetdeck process was killed while it restored, from its journal, with what the writers changed since', async (ctx) => {
     ctx.skip(Boolean(noRuntime), noRuntime);
     const target = `${aksNs}-resumed`;
     cleanup.push(['eks-lab', target]);
@@ -230,6 +230,12 @@ describe('volume data moved by restic movers, verified file by file', () => {
       void poll('a restore Job', async () => ((await labApi('eks-lab').request<Obj>('GET', `/apis/batch/v1/namespaces/${target}/jobs/fleetdeck-restore-data-db-0`)) ? true : undefined), 900_000).then(() => child.kill('SIGKILL'));
     });
     expect(first.status).not.toBe(0);
+    // the writers ran again after the first backup: the re-run backs up again, and the restore
+    // removes from the claim the first run began to fill what the source no longer has
+    const changed = await labApi('aks-lab').volumeDir(aksNs, 'data-db-0');
+    writeFileSync(path.join(changed, 'written after the first backup.txt'), 'new data');
+    rmSync(path.join(changed, 'run.sh'));
+    expected.set(`aks-lab/${aksNs}/data-db-0`, tree(changed));
     const { status, report } = await run(args);
     expect(status, report.error ?? JSON.stringify(report.volumes)).toBe(0);
     await expectArrived('aks-lab', aksNs, 'eks-lab', target, report);

@@ -16,7 +16,7 @@ import type { VolumeProgress } from '../../../../shared/contract/jobs.ts';
 import { inParallel } from '../../../base/parallel.ts';
 import type { Progress } from '../progress.ts';
 import { HELD_ANNOTATION, isHeld, stoppable, type ClaimInfo, type HeldKind, type ScalableKind } from './claims.ts';
-import { compareManifests, parseManifests } from './manifest.ts';
+import { readVerification } from './manifest.ts';
 import { apiPodLogs, deleteJob, runMoverJob, selectorQuery, type LabelSelector, type MoverOutcome, type PodLogs } from './mover-job.ts';
 import { displayRepository, redactor, type RepositoryEnv } from './repository.ts';
 import type { ThroughputStore } from './throughput.ts';
@@ -102,9 +102,10 @@ export class VolumeEngine {
     this.options.onProgress({ phase: this.phase, done, ...(total ? { total } : {}), ...(detail ? { detail } : {}), volumes: all });
   }
 
-  /** Whether an earlier run of the same command already backed the claim up. */
-  backedUp(claim: Claim): boolean {
-    return Boolean(this.journal(`backup/${claimKey(claim)}`)?.snapshot);
+  /** A claim an earlier run of the same command restored and verified: the target has its data, it is not copied again. */
+  verifiedEarlier(claim: ClaimInfo): Backed | undefined {
+    const earlier = this.journal(`restore/${claimKey(claim)}`);
+    return earlier?.verified && earlier.snapshot ? { claim, snapshot: earlier.snapshot, seconds: earlier.seconds ?? 0 } : undefined;
   }
 
   /** The replicas an earlier, interrupted run found before it stopped the workload (the workload itself may still be at 0). */
@@ -274,16 +275,16 @@ export class VolumeEngine {
     return outcome.value;
   }
 
-  /** A backup Job per claim, at most `parallel` at once; a claim an earlier run backed up is not copied again. */
+  /**
+   * A backup Job per claim, at most `parallel` at once. A re-run backs a claim up again even when
+   * an earlier run did: its writers ran again since (restic sends only what changed).
+   */
   async backup(source: ClusterClient, claims: ClaimInfo[]): Promise<{ backed: Backed[]; failed: VolumeResult[] }> {
     const backed: Backed[] = [];
     const failed: VolumeResult[] = [];
     this.phase = 'volumes: backing up';
     await inParallel(claims, this.options.parallel, async (claim) => {
       this.cancelled();
-      const key = `backup/${claimKey(claim)}`;
-      const earlier = this.journal(key);
-      if (earlier?.snapshot) return void backed.push({ claim, snapshot: earlier.snapshot, seconds: earlier.seconds ?? 0, ...(earlier.files !== undefined ? { files: earlier.files } : {}), ...(earlier.bytes !== undefined ? { bytes: earlier.bytes } : {}) });
       await this.secret(source, claim.namespace);
       const started = Date.now();
       const job = backupJob(claim, this.mover);
@@ -296,7 +297,6 @@ export class VolumeEngine {
         return;
       }
       this.options.throughput.record('backup', summary.bytesTotal, seconds);
-      this.record(key, { snapshot: summary.snapshotId, seconds, files: summary.filesTotal, bytes: summary.bytesTotal });
       backed.push({ claim, snapshot: summary.snapshotId, seconds, files: summary.filesTotal, bytes: summary.bytesTotal });
       await deleteJob(source, claim.namespace, job.metadata.name);
       this.forget(source, 'Job', claim.namespace, job.metadata.name);
@@ -326,8 +326,8 @@ export class VolumeEngine {
 
   /**
    * A restore Job per backed-up claim in its target namespace: restic fills the claim, then the
-   * Job's verify container lists the source's listing (restored from the snapshot) and the
-   * volume's; they are compared here. A claim an earlier run verified is not restored again.
+   * Job's verify container compares the volume with the source's listing (restored from the
+   * snapshot) and prints what differs. A claim an earlier run verified is not restored again.
    */
   async restore(target: ClusterClient, backed: Backed[], targetNamespace: (namespace: string) => string): Promise<VolumeResult[]> {
     const results: VolumeResult[] = [];
@@ -348,11 +348,11 @@ export class VolumeEngine {
       const outcome = await this.job(target, job, { container: 'restic', command: 'restore', claim, step: 'restore' });
       const seconds = backupSeconds + (Date.now() - started) / 1000;
       if (!outcome.ok || !outcome.pod) return void results.push(this.failedResult(claim, namespace, seconds, `restore Job ${namespace}/${job.metadata.name} failed: ${outcome.reason ?? 'no pod'}`, outcome.logTail));
-      const listing = await this.logs(target).read(namespace, outcome.pod, 'verify');
-      const { source, target: restored, complete } = parseManifests(listing);
-      if (!complete.source) return void results.push(this.failedResult(claim, namespace, seconds, `the snapshot ${snapshot} holds no whole listing of the source volume to verify against`));
-      if (!complete.target) return void results.push(this.failedResult(claim, namespace, seconds, `the listing of the restored volume in the log of ${namespace}/${outcome.pod} (container verify) is cut short`));
-      const comparison = compareManifests(source, restored);
+      const comparison = readVerification(await this.logs(target).read(namespace, outcome.pod, 'verify'));
+      if ('problem' in comparison) {
+        const why = comparison.problem === 'no-listing' ? `the snapshot ${snapshot} holds no listing of the source volume to verify against (taken by an older Fleetdeck: back it up again)` : `the verification in the log of ${namespace}/${outcome.pod} (container verify) is cut short`;
+        return void results.push(this.failedResult(claim, namespace, seconds, why));
+      }
       const verified = comparison.mismatches === 0;
       this.update(claim, 'restore', { bytesDone: comparison.bytes, bytesTotal: comparison.bytes, filesDone: comparison.files, filesTotal: comparison.files, eta: 0, done: true });
       this.options.throughput.record('restore', comparison.bytes, (Date.now() - started) / 1000);

@@ -1,11 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { manifestScript } from '../../../../shared/migration/movers.ts';
-import { compareManifests, parseManifests } from './manifest.ts';
+import { sourceListingScript, verifyScript } from '../../../../shared/migration/movers.ts';
+import { readVerification } from './manifest.ts';
 
 let root: string;
 beforeEach(() => {
@@ -20,17 +19,20 @@ const busybox = (() => {
   return installed.status === 0 ? dir : undefined;
 })();
 
-const maxBuffer = 64 * 2 ** 20;
+type Tools = 'coreutils' | 'busybox';
 
-/**
- * The mover's listing script over a folder standing in for /data, run with this machine's sh and
- * coreutils, or with busybox's sh, find, stat, sha256sum, readlink and base64 only.
- */
-function list(dir: string, side: 'S' | 'T', tools: 'coreutils' | 'busybox' = 'coreutils'): string {
-  const script = manifestScript(side).replace(/^cd \/data/, `cd '${dir}'`);
-  const result = tools === 'busybox' ? spawnSync(path.join(busybox!, 'sh'), ['-c', script], { encoding: 'utf8', env: { PATH: busybox! }, maxBuffer }) : spawnSync('/bin/sh', ['-c', script], { encoding: 'utf8', maxBuffer });
+/** A mover's script over folders standing in for /data and /fleetdeck, with this machine's sh and coreutils, or with busybox's applets only. */
+function run(script: string, tools: Tools): string {
+  const result = tools === 'busybox' ? spawnSync(path.join(busybox!, 'sh'), ['-c', script], { encoding: 'utf8', env: { PATH: busybox! } }) : spawnSync('/bin/sh', ['-c', script], { encoding: 'utf8' });
   expect(result.status, result.stderr).toBe(0);
   return result.stdout;
+}
+
+/** The backup's listing of `source`, then the restore's verify container over `target`: its log, and the listing kept in the snapshot. */
+function verify(source: string, target: string, tools: Tools = 'coreutils'): { log: string; listing: string } {
+  const meta = mkdtempSync(path.join(root, 'meta-'));
+  run(sourceListingScript({ data: source, meta }), tools);
+  return { log: run(verifyScript({ data: target, meta }), tools), listing: readFileSync(path.join(meta, 'listing'), 'utf8') };
 }
 
 function volume(dir: string) {
@@ -44,25 +46,28 @@ function volume(dir: string) {
   writeFileSync(path.join(dir, 'secret'), 'x');
   chmodSync(path.join(dir, 'secret'), 0o600);
   writeFileSync(path.join(dir, 'empty'), '');
+  writeFileSync(path.join(dir, 'back\\slash and\ttab'), 'y');
   symlinkSync('données/ünïcødé/fichier été.txt', path.join(dir, 'link to file'));
 }
 
-it('lists every file, folder and symlink with names of spaces, newlines and non-ASCII intact, and finds two copies identical', () => {
+const BYTES = 3 * 1024 * 1024 + 8 + 20 + 18 + 1 + 1;
+
+it('finds two copies identical: names with spaces, tabs, backslashes, newlines and non-ASCII, modes, a symlink; a lost+found on one side only is the file system’s', () => {
   const source = path.join(root, 'source');
   const target = path.join(root, 'target');
   volume(source);
   volume(target);
-  const { source: s, target: t } = parseManifests(`${list(source, 'S')}some other line\n${list(target, 'T')}`);
-  expect([...s.keys()].sort()).toEqual(['big.bin', 'données', 'données/ünïcødé', 'données/ünïcødé/fichier été.txt', 'empty', 'empty folder', 'line\nbreak', 'link to file', 'script.sh', 'secret'].sort());
-  expect(s.get('script.sh')).toMatchObject({ type: 'file', mode: 0o750, size: 18 });
-  expect(s.get('secret')?.mode).toBe(0o600);
-  expect(s.get('empty folder')?.type).toBe('directory');
-  expect(s.get('link to file')).toMatchObject({ type: 'symlink', content: 'données/ünïcødé/fichier été.txt' });
-  expect(s.get('big.bin')?.content).toBe(spawnSync('sha256sum', [path.join(source, 'big.bin')], { encoding: 'utf8' }).stdout.slice(0, 64));
-  expect(compareManifests(s, t)).toEqual({ files: 6, bytes: 3 * 1024 * 1024 + 8 + 20 + 18 + 1, mismatches: 0, named: [] });
+  mkdirSync(path.join(target, 'lost+found'));
+  const { log, listing } = verify(source, target);
+  expect(readVerification(log)).toEqual({ files: 7, bytes: BYTES, mismatches: 0, named: [] });
+  // the listing kept in the snapshot: one sorted line per entry
+  const sha = (file: string) => spawnSync('sha256sum', [path.join(source, file)], { encoding: 'utf8' }).stdout.replace(/^\\/, '').slice(0, 64);
+  expect(listing.split('\n')).toEqual(expect.arrayContaining(['d 755 - - ./empty folder', `f 750 18 ${sha('script.sh')} ./script.sh`, `f 600 1 ${sha('secret')} ./secret`, `f 644 1 ${sha('back\\slash and\ttab')} ./back\\slash and\ttab`]));
+  expect(listing.split('\n').filter(Boolean)).toHaveLength(11);
+  expect([...listing.trimEnd().split('\n')].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))).toEqual(listing.trimEnd().split('\n'));
 });
 
-it('names what differs: content, mode, a symlink target, a missing and an extra entry', () => {
+it('names what differs: content, mode, a symlink target, a type, a missing and an extra entry', () => {
   const source = path.join(root, 'source');
   const target = path.join(root, 'target');
   volume(source);
@@ -72,12 +77,20 @@ it('names what differs: content, mode, a symlink target, a missing and an extra 
   rmSync(path.join(target, 'link to file'));
   symlinkSync('elsewhere', path.join(target, 'link to file'));
   rmSync(path.join(target, 'line\nbreak'));
+  rmSync(path.join(target, 'empty'));
+  mkdirSync(path.join(target, 'empty'));
   writeFileSync(path.join(target, 'stray'), '');
-  const { source: s, target: t } = parseManifests(list(source, 'S') + list(target, 'T'));
-  const result = compareManifests(s, t);
-  expect(result.mismatches).toBe(5);
-  expect(result.named.sort()).toEqual(
-    ['"big.bin": content differs (3145728 bytes, 3145728 on the source)', '"secret": mode 0644, 0600 on the source', '"link to file": points to "elsewhere", not "données/ünïcødé/fichier été.txt"', '"line\\nbreak": missing on the target', '"stray": on the target only'].sort(),
+  const result = readVerification(verify(source, target).log);
+  expect(result).toMatchObject({ files: 7, bytes: BYTES, mismatches: 6 });
+  expect('named' in result && result.named.sort()).toEqual(
+    [
+      '"big.bin": content differs (3145728 bytes, 3145728 on the source)',
+      '"secret": mode 0644, 0600 on the source',
+      '"link to file": points to "elsewhere", not "données/ünïcødé/fichier été.txt"',
+      '"line\\nbreak": missing on the target',
+      '"empty": a directory on the target, a file on the source',
+      '"stray": on the target only',
+    ].sort(),
   );
 });
 
@@ -90,45 +103,46 @@ it('keeps names that are not UTF-8 apart: two Latin-1 names differing in one byt
     writeFileSync(Buffer.from(`${dir}/caf\xe9`, 'latin1'), 'one');
     writeFileSync(Buffer.from(`${dir}/caf\xe8`, 'latin1'), dir === source ? 'two' : 'TWO');
   }
-  const { source: s, target: t } = parseManifests(list(source, 'S') + list(target, 'T'));
-  expect([...s.keys()].sort()).toEqual(['caf\\xe8', 'caf\\xe9']);
-  expect(compareManifests(s, t)).toMatchObject({ files: 2, mismatches: 1, named: ['"caf\\\\xe8": content differs (3 bytes, 3 on the source)'] });
+  expect(readVerification(verify(source, target).log)).toEqual({ files: 2, bytes: 6, mismatches: 1, named: ['"caf\\\\xe8": content differs (3 bytes, 3 on the source)'] });
 });
 
-it.runIf(busybox)('lists the same with busybox (the mover image is Alpine) as with coreutils, names with backslashes and newlines in folders included', () => {
-  const dir = path.join(root, 'volume');
-  volume(dir);
-  mkdirSync(path.join(dir, 'a\\b\nfolder'));
-  writeFileSync(path.join(dir, 'a\\b\nfolder', 'inside'), 'x');
-  writeFileSync(path.join(dir, 'back\\slash'), 'y');
-  const withCoreutils = parseManifests(list(dir, 'S'));
-  const withBusybox = parseManifests(list(dir, 'S', 'busybox'));
-  expect(withBusybox).toEqual(withCoreutils);
-  expect(withBusybox.source.get('a\\b\nfolder/inside')).toMatchObject({ type: 'file', size: 1 });
-  expect(withBusybox.source.get('back\\slash')?.content).toBe(spawnSync('sha256sum', [path.join(dir, 'back\\slash')], { encoding: 'utf8' }).stdout.split(' ')[0].replace(/^\\/, ''));
-  expect(withBusybox.complete).toEqual({ source: true, target: false });
+it.runIf(busybox)('lists and compares the same with busybox (the mover image is Alpine) as with coreutils', () => {
+  const source = path.join(root, 'source');
+  const target = path.join(root, 'target');
+  volume(source);
+  volume(target);
+  mkdirSync(path.join(source, 'a\\b\nfolder'));
+  writeFileSync(path.join(source, 'a\\b\nfolder', 'inside'), 'x');
+  chmodSync(path.join(target, 'script.sh'), 0o700);
+  const withCoreutils = verify(source, target);
+  const withBusybox = verify(source, target, 'busybox');
+  expect(withBusybox.listing).toBe(withCoreutils.listing);
+  expect(readVerification(withBusybox.log)).toEqual(readVerification(withCoreutils.log));
+  expect(readVerification(withBusybox.log)).toMatchObject({ mismatches: 3, named: expect.arrayContaining(['"a\\\\b\\nfolder/inside": missing on the target', '"script.sh": mode 0700, 0750 on the source']) });
 });
 
-it('reads a listing of many batches, an empty volume, and says when a listing was cut short', () => {
-  // find hands sh at most about 128 KiB to 2 MiB of names at a time: 20,000 long names take several batches
-  const dir = path.join(root, 'many');
-  for (let i = 0; i < 200; i++) {
-    const sub = path.join(dir, `folder-${i}-${'x'.repeat(60)}`);
-    mkdirSync(sub, { recursive: true });
-    for (let j = 0; j < 100; j++) writeFileSync(path.join(sub, `file-${j}-${'y'.repeat(60)}`), `${i}/${j}`);
+it('keeps the log short however many entries the volume has: 20,000 files, 25 different, 10 of them named; an empty volume; a log cut short; a snapshot without a listing', () => {
+  const source = path.join(root, 'many');
+  const target = path.join(root, 'copy');
+  for (const dir of [source, target]) {
+    for (let i = 0; i < 200; i++) {
+      const sub = path.join(dir, `folder-${i}-${'x'.repeat(60)}`);
+      mkdirSync(sub, { recursive: true });
+      for (let j = 0; j < 100; j++) writeFileSync(path.join(sub, `file-${j}-${'y'.repeat(60)}`), dir === target && i === 7 && j < 25 ? 'changed' : `${i}/${j}`);
+    }
   }
-  const text = list(dir, 'S');
-  // several batches (each starts with its N lines after another kind), in short lines: a container runtime splits long ones
-  expect(text.match(/^S M .*\nS N /gm)!.length).toBeGreaterThan(0);
-  expect(text.split('\n').reduce((longest, l) => Math.max(longest, l.length), 0)).toBeLessThan(200);
-  const { source, complete } = parseManifests(text);
-  expect(source.size).toBe(200 + 20_000);
-  expect(source.get(`folder-7-${'x'.repeat(60)}/file-3-${'y'.repeat(60)}`)?.content).toBe(createHash('sha256').update('7/3').digest('hex'));
-  expect(complete.source).toBe(true);
-  // a log that lost its last lines (a rotated container log) is not taken for a whole listing
-  expect(parseManifests(text.slice(0, text.length / 2)).complete.source).toBe(false);
+  const { log, listing } = verify(source, target);
+  expect(listing.split('\n').filter(Boolean)).toHaveLength(20_200);
+  expect(log.length).toBeLessThan(8_000);
+  const result = readVerification(log);
+  expect(result).toMatchObject({ files: 20_000, mismatches: 25 });
+  expect('named' in result && result.named).toHaveLength(10);
+  // a log that lost its last lines is not taken for a whole verification
+  expect(readVerification(log.slice(0, log.indexOf('V C')))).toEqual({ problem: 'cut-short' });
   const empty = path.join(root, 'empty');
   mkdirSync(empty);
-  expect(parseManifests(list(empty, 'T'))).toEqual({ source: new Map(), target: new Map(), complete: { source: false, target: true } });
+  expect(readVerification(verify(empty, empty).log)).toEqual({ files: 0, bytes: 0, mismatches: 0, named: [] });
+  // a snapshot taken by an older Fleetdeck holds no listing
+  const meta = mkdtempSync(path.join(root, 'meta-'));
+  expect(readVerification(run(verifyScript({ data: empty, meta }), 'coreutils'))).toEqual({ problem: 'no-listing' });
 }, 120_000);
-

@@ -1,46 +1,31 @@
-// The listings a mover prints (shared/migration/movers.ts manifestScript), read and compared.
-
-export interface ManifestEntry {
-  type: 'file' | 'directory' | 'symlink' | 'other';
-  /** permission bits, setuid/setgid/sticky included */
-  mode: number;
-  size: number;
-  /** sha256 of a file, target of a symlink */
-  content?: string;
-}
-
-export type Manifest = Map<string, ManifestEntry>;
+// What a restore's verify container printed (shared/migration/movers.ts verifyScript): the
+// source's totals and the entries that differ, compared in the pod; read and named here.
 
 export interface Comparison {
   /** regular files in the source volume, and their bytes */
   files: number;
   bytes: number;
+  /** paths that differ */
   mismatches: number;
   /** the first few, named */
   named: string[];
 }
 
-const NAMED = 10;
-/** a path holding a newline, listed on a line of its own: SIDE, mode, size, sha256 or base64 target or "-", base64 path */
-const perEntry = /^[ST] ([0-9a-f]+) (\d+) (\S+) (\S*)$/;
+export type Verification = Comparison | { problem: 'no-listing' | 'cut-short' };
 
-function typeOf(raw: number): ManifestEntry['type'] {
-  switch (raw & 0o170000) {
-    case 0o100000:
-      return 'file';
-    case 0o040000:
-      return 'directory';
-    case 0o120000:
-      return 'symlink';
-    default:
-      return 'other';
-  }
+/** A differing entry as a listing line has it: type letter, mode, size, sha256 or base64 target ("-" where none). */
+interface Entry {
+  type: string;
+  mode: string;
+  size: string;
+  content: string;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** A name (or symlink target) as its bytes: UTF-8 text, or (not UTF-8) its bytes past ASCII as \xNN, so that two such names never fold into one. */
-function decodeBytes(bytes: Buffer): string {
+function decodeBytes(base64: string): string {
+  const bytes = Buffer.from(base64, 'base64');
   try {
     return utf8.decode(bytes);
   } catch {
@@ -48,104 +33,42 @@ function decodeBytes(bytes: Buffer): string {
   }
 }
 
-const decodeName = (base64: string) => decodeBytes(Buffer.from(base64, 'base64'));
-
-/** The NUL-ended paths of a batch, without find's leading ./ */
-function batchPaths(base64: string): string[] {
-  const bytes = Buffer.from(base64, 'base64');
-  const paths: string[] = [];
-  for (let start = 0, end = bytes.indexOf(0); end >= 0; start = end + 1, end = bytes.indexOf(0, start)) paths.push(decodeBytes(bytes.subarray(start, end)).replace(/^\.\//, ''));
-  return paths;
-}
-
-/** A listing as it is read: the entries so far, the batch whose lines are coming, whether its end was seen. */
-interface Listing {
-  entries: Manifest;
-  complete: boolean;
-  /** the base64 of the batch whose N (paths) or F (files) lines are coming */
-  blob: string;
-  blobOf: 'N' | 'F';
-  /** the current batch's paths, which get their modes in order, and its files, which get their hashes */
-  paths: string[];
-  nextPath: number;
-  files: string[];
-  nextFile: number;
-}
-
-const newListing = (): Listing => ({ entries: new Map(), complete: false, blob: '', blobOf: 'N', paths: [], nextPath: 0, files: [], nextFile: 0 });
-
-/** A file system's own folder (ext4), present on one side's disks and not the other's. */
-const ownFolder = (path: string) => path === 'lost+found' || path.startsWith('lost+found/');
-
-function add(listing: Listing, path: string, rawMode: number, size: number, content: string | undefined): void {
-  const type = typeOf(rawMode);
-  const entry: ManifestEntry = { type, mode: rawMode & 0o7777, size };
-  // readlink's own newline is part of what was encoded
-  if (type === 'symlink' && content !== undefined) entry.content = decodeName(content).replace(/\n$/, '');
-  else if (type === 'file' && content !== undefined) entry.content = content;
-  if (!ownFolder(path)) listing.entries.set(path, entry);
-}
-
-/**
- * The source (S) and target (T) listings in a mover's log (manifestScript's lines); other lines
- * are ignored. A side whose listing did not reach its end line is reported as incomplete.
- */
-export function parseManifests(text: string): { source: Manifest; target: Manifest; complete: { source: boolean; target: boolean } } {
-  const sides = { S: newListing(), T: newListing() };
-  for (const raw of text.split('\n')) {
-    const line = raw.trimEnd();
-    const side = line[0] === 'S' || line[0] === 'T' ? sides[line[0]] : undefined;
-    if (!side || line[1] !== ' ') continue;
-    const [kind, ...fields] = line.slice(2).split(' ');
-    // a batch's paths come in lines of base64; the first line after them ends the batch
-    if (kind === 'N' || kind === 'F') {
-      side.blob += fields[0] ?? '';
-      side.blobOf = kind;
-      continue;
-    }
-    if (side.blob) {
-      const paths = batchPaths(side.blob);
-      side.blob = '';
-      if (side.blobOf === 'N') [side.paths, side.nextPath] = [paths, 0];
-      else [side.files, side.nextFile] = [paths, 0];
-    }
-    if (kind === 'M') {
-      const path = side.paths[side.nextPath++];
-      if (path !== undefined) add(side, path, Number.parseInt(fields[0], 16), Number(fields[1]), undefined);
-    } else if (kind === 'L' || kind === 'H') {
-      const path = kind === 'L' ? decodeName(fields[0] ?? '').replace(/^\.\//, '') : side.files[side.nextFile++];
-      const entry = path === undefined ? undefined : side.entries.get(path);
-      if (entry?.type === 'symlink' && kind === 'L') entry.content = decodeName(fields[1] ?? '').replace(/\n$/, '');
-      if (entry?.type === 'file' && kind === 'H') entry.content = fields[0];
-    } else if (kind === 'E') side.complete = true;
-    else {
-      const match = perEntry.exec(line);
-      if (match) add(side, decodeName(match[4]), Number.parseInt(match[1], 16), Number(match[2]), match[3]);
-    }
-  }
-  return { source: sides.S.entries, target: sides.T.entries, complete: { source: sides.S.complete, target: sides.T.complete } };
-}
-
+const TYPES: Record<string, string> = { f: 'file', d: 'directory', l: 'symlink' };
+const typeName = (letter: string) => TYPES[letter] ?? 'special file';
 const shown = (path: string) => JSON.stringify(path);
-const octal = (mode: number) => mode.toString(8).padStart(4, '0');
+const octal = (mode: string) => mode.padStart(4, '0');
+// readlink's own newline is part of what was encoded
+const linkTarget = (entry: Entry) => decodeBytes(entry.content).replace(/\n$/, '');
 
-/** Every source entry must be on the target with the same type, mode and content; the target holds nothing more. */
-export function compareManifests(source: Manifest, target: Manifest): Comparison {
+function describe(path: string, source: Entry | undefined, target: Entry | undefined): string {
+  if (!target) return `${shown(path)}: missing on the target`;
+  if (!source) return `${shown(path)}: on the target only`;
+  if (source.type !== target.type) return `${shown(path)}: a ${typeName(target.type)} on the target, a ${typeName(source.type)} on the source`;
+  if (source.type === 'l') return `${shown(path)}: points to ${shown(linkTarget(target))}, not ${shown(linkTarget(source))}`;
+  if (source.type === 'f' && (source.size !== target.size || source.content !== target.content)) return `${shown(path)}: content differs (${target.size} bytes, ${source.size} on the source)`;
+  return `${shown(path)}: mode ${octal(target.mode)}, ${octal(source.mode)} on the source`;
+}
+
+/** The verify container's `V` lines; other lines are ignored. A log without its end line was cut short. */
+export function readVerification(log: string): Verification {
   let files = 0;
   let bytes = 0;
-  const problems: string[] = [];
-  for (const [path, want] of source) {
-    if (want.type === 'file') {
-      files++;
-      bytes += want.size;
+  let mismatches = 0;
+  let ended = false;
+  const differing = new Map<string, { S?: Entry; T?: Entry }>();
+  for (const raw of log.split('\n')) {
+    const [tag, kind, ...fields] = raw.trimEnd().split(' ');
+    if (tag !== 'V') continue;
+    if (kind === 'N') return { problem: 'no-listing' };
+    if (kind === 'T') [files, bytes] = [Number(fields[0]), Number(fields[1])];
+    else if (kind === 'C') mismatches = Number(fields[0]);
+    else if (kind === 'E') ended = true;
+    else if (kind === 'X' && (fields[0] === 'S' || fields[0] === 'T') && fields.length === 6) {
+      const [side, type, mode, size, content, path] = fields;
+      const name = decodeBytes(path).replace(/^\.\//, '');
+      differing.set(name, { ...differing.get(name), [side]: { type, mode, size, content } });
     }
-    const have = target.get(path);
-    if (!have) problems.push(`${shown(path)}: missing on the target`);
-    else if (have.type !== want.type) problems.push(`${shown(path)}: a ${have.type} on the target, a ${want.type} on the source`);
-    else if (want.type === 'symlink' && have.content !== want.content) problems.push(`${shown(path)}: points to ${shown(have.content ?? '')}, not ${shown(want.content ?? '')}`);
-    else if (want.type === 'file' && (have.size !== want.size || have.content !== want.content)) problems.push(`${shown(path)}: content differs (${have.size} bytes, ${want.size} on the source)`);
-    else if (want.type !== 'symlink' && have.mode !== want.mode) problems.push(`${shown(path)}: mode ${octal(have.mode)}, ${octal(want.mode)} on the source`);
   }
-  for (const path of target.keys()) if (!source.has(path)) problems.push(`${shown(path)}: on the target only`);
-  return { files, bytes, mismatches: problems.length, named: problems.slice(0, NAMED) };
+  if (!ended) return { problem: 'cut-short' };
+  return { files, bytes, mismatches, named: [...differing].map(([path, { S, T }]) => describe(path, S, T)) };
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../../shared/kube-object.ts';
-import { manifestScript, REPLICAS_ANNOTATION } from '../../../../shared/migration/movers.ts';
+import { REPLICAS_ANNOTATION, sourceListingScript, verifyScript } from '../../../../shared/migration/movers.ts';
 import { resolveMappings } from '../../../../shared/migration/transforms.ts';
 import type { ApiResponse, ClusterClient } from '../../../kube/cluster-client.ts';
 import type { ArchiveReader } from '../archive.ts';
@@ -25,15 +25,22 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const PASSWORD = 'correct horse battery staple';
 const volumes = (extra: Partial<VolumesInput> = {}): VolumesInput => ({ mover: 'restic', repository: { RESTIC_REPOSITORY: 's3:s3.example/acme/restic', RESTIC_PASSWORD: PASSWORD, AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMIK7MDENG' }, live: false, parallel: 2, ...extra });
 
-/** A volume as a folder of this machine, listed by the mover's own script. */
-function listing(side: 'S' | 'T', files: Record<string, string>): string {
+/** A volume as a folder of this machine. */
+function folder(files: Record<string, string>): string {
   const root = mkdtempSync(path.join(dir, 'volume-'));
   for (const [name, content] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
     if (content.startsWith('->')) symlinkSync(content.slice(2), path.join(root, name));
     else writeFileSync(path.join(root, name), content);
   }
-  return spawnSync('/bin/sh', ['-c', manifestScript(side).replace(/^cd \/data/, `cd '${root}'`)], { encoding: 'utf8' }).stdout;
+  return root;
+}
+
+/** The verify container's log for a restore of `source` that left `restored`: the movers' own scripts over folders of this machine. */
+function verifyLog(source: Record<string, string>, restored: Record<string, string>): string {
+  const meta = mkdtempSync(path.join(dir, 'meta-'));
+  spawnSync('/bin/sh', ['-c', sourceListingScript({ data: folder(source), meta })]);
+  return spawnSync('/bin/sh', ['-c', verifyScript({ data: folder(restored), meta })], { encoding: 'utf8' }).stdout;
 }
 
 type Behaviour = { exitCode: number; log: Record<string, string> };
@@ -121,7 +128,7 @@ function source(check = 0, backup: Partial<Behaviour> = {}) {
   }, { 'shop/statefulsets/db': 3 });
 }
 
-const target = (restored: Record<string, string> = data) => fakeCluster('eks', () => ({ exitCode: 0, log: { restic: JSON.stringify({ message_type: 'summary', total_files: 2, files_restored: 2, total_bytes: 9, bytes_restored: 9 }), verify: listing('S', data) + listing('T', restored) } }), { 'shop-eu/statefulsets/db': 0 });
+const target = (restored: Record<string, string> = data) => fakeCluster('eks', () => ({ exitCode: 0, log: { restic: JSON.stringify({ message_type: 'summary', total_files: 2, files_restored: 2, total_bytes: 9, bytes_restored: 9 }), verify: verifyLog(data, restored) } }), { 'shop-eu/statefulsets/db': 0 });
 
 const objects: KubeObject[] = [
   { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data-db-0', namespace: 'shop' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'managed-premium', volumeName: 'pvc-1234', resources: { requests: { storage: '10Gi' } } } },
@@ -191,21 +198,21 @@ describe("moving a migration's volumes", () => {
     expect(dst.writes).toEqual([]);
   });
 
-  it('names mismatches, keeps the workload at 0 and the run PartiallyFailed; a re-run skips what was verified', async () => {
+  it('names mismatches, keeps the workload at 0 and the run PartiallyFailed; a re-run backs the claim up again, and one after a verified run starts afresh', async () => {
     const src = source();
     const dst = target({ ...data, 'dir/b.bin': 'BETA' });
     const { result } = await migrate(src, dst);
     expect(result.volumes?.[0]).toMatchObject({ state: 'restored', verified: false, mismatches: 1, mismatched: ['"dir/b.bin": content differs (4 bytes, 4 on the source)'], reason: 'the workloads that mount it stay at 0 replicas on the target' });
     expect(dst.scaled).toEqual([]);
 
-    // resumed with the same id: the snapshot is reused (no backup Job), the claim restored again
-    const again = source();
+    // resumed with the same id: the writers ran since the first backup, so the claim is backed up
+    // again (with them stopped) and that snapshot restored
+    const again = source(0, { log: { restic: summary('fedcba98') } });
     const fixed = target();
     const { result: second } = await migrate(again, fixed);
-    expect(again.writes.filter((w) => w.startsWith('POST') && w.includes('/jobs'))).toEqual(['POST /apis/batch/v1/namespaces/shop/jobs']);
-    // nothing to back up again: the writers keep running
-    expect(again.scaled).toEqual([]);
-    expect(second.volumes?.[0]).toMatchObject({ verified: true, snapshot: 'abcdef12' });
+    expect(again.writes.filter((w) => w.startsWith('POST') && w.includes('/jobs'))).toEqual(['POST /apis/batch/v1/namespaces/shop/jobs', 'POST /apis/batch/v1/namespaces/shop/jobs']);
+    expect(again.scaled).toEqual(['shop/statefulsets/db=0', 'shop/statefulsets/db=3']);
+    expect(second.volumes?.[0]).toMatchObject({ verified: true, snapshot: 'fedcba98' });
     // verified and done: a third run starts afresh
     const third = source();
     await migrate(third, target());

@@ -106,10 +106,11 @@ export class VolumeMigration {
     const source = options.source;
     try {
       await engine.checkRepository(source, this.claims[0].namespace);
-      // writers of claims an earlier run backed up keep running: their snapshot is reused
-      const pending = this.claims.filter((c) => !engine.backedUp(c));
-      const { backed, failed } = await engine.withWritersStopped(source, pending, () => engine.backup(source, this.claims));
-      this.backed = backed;
+      // the writers of claims an earlier run restored and verified keep running: the target has their data
+      const earlier = this.claims.flatMap((c) => engine.verifiedEarlier(c) ?? []);
+      const pending = this.claims.filter((c) => !earlier.some((b) => b.claim === c));
+      const { backed, failed } = await engine.withWritersStopped(source, pending, () => engine.backup(source, pending));
+      this.backed = [...earlier, ...backed];
       this.failed = failed;
     } catch (error) {
       const leftovers = await engine.finish(false);
@@ -222,7 +223,7 @@ export async function backupVolumes(source: ClusterClient, objects: KubeObject[]
   let outcome: { backed: Backed[]; failed: VolumeResult[] };
   try {
     await engine.checkRepository(source, claims[0].namespace);
-    outcome = await engine.withWritersStopped(source, claims.filter((c) => !engine.backedUp(c)), () => engine.backup(source, claims));
+    outcome = await engine.withWritersStopped(source, claims, () => engine.backup(source, claims));
   } catch (error) {
     journal.close();
     const leftovers = await engine.finish(false);
