@@ -76,7 +76,8 @@ target options (restore, migrate):
 volume options (backup, restore, migrate):
   --volumes restic --repository-env FILE   move the claims' data with restic Jobs in the clusters; FILE holds
                          RESTIC_REPOSITORY (s3:, gs:, azure:, rest:), RESTIC_PASSWORD and the store's credentials
-                         (AWS_*, AZURE_*, GOOGLE_*). Without --volumes, claims are recreated empty
+                         (AWS_*, AZURE_*, GOOGLE_*; GOOGLE_APPLICATION_CREDENTIALS names the key's JSON file, which
+                         the movers get as a file). Without --volumes, claims are recreated empty
   --volumes-live         copy while the writers run (crash-consistent) instead of scaling them to 0
   --parallel N           claims copied at once (default 2)
   exit 0 Completed, 2 PartiallyFailed, 1 Failed or refused; progress on stderr

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../kube-object.ts';
-import { backupJob, jobName, moverSecret, repositoryCheckJob, restoreJob, RUN_LABEL } from './movers.ts';
+import { backupJob, jobName, moverKeySecret, moverSecret, repositoryCheckJob, repositoryInitJob, restoreJob, RUN_LABEL } from './movers.ts';
 
 type Container = { name: string; image: string; args?: string[]; command?: string[]; envFrom?: { secretRef: { name: string } }[]; env?: { name: string; value: string }[]; volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[] };
 type PodSpec = { initContainers?: Container[]; containers: Container[]; volumes: { name: string; persistentVolumeClaim?: { claimName: string; readOnly?: boolean }; emptyDir?: object; secret?: { secretName: string; defaultMode?: number } }[] };
@@ -54,5 +54,52 @@ describe('volume movers', () => {
     expect(jobName('backup', long).length).toBeLessThanOrEqual(63);
     expect(jobName('backup', long)).not.toBe(jobName('backup', `${long}y`));
     expect(jobName('backup', 'data')).toBe('fleetdeck-backup-data');
+  });
+});
+
+describe("the Google credentials file of a gs: repository's movers", () => {
+  const keyed = { ...run, keySecretName: 'fleetdeck-mover-abc123-google' };
+  const key = '{"type":"service_account","private_key":"-----BEGIN PRIVATE KEY-----\\nMIIE\\n-----END PRIVATE KEY-----\\n"}';
+  const env = { RESTIC_REPOSITORY: 'gs:bucket:/restic', RESTIC_PASSWORD: 'pw', GOOGLE_PROJECT_ID: 'acme', GOOGLE_APPLICATION_CREDENTIALS: key };
+  const all = (r: typeof run) => [repositoryCheckJob('shop', r), repositoryInitJob('shop', r), backupJob({ namespace: 'shop', name: 'data' }, r), restoreJob('shop', 'data', '4f2a9c1d', r)];
+  const containers = (job: KubeObject) => [...(pod(job).initContainers ?? []), ...pod(job).containers];
+  /** the image's entrypoint, restic, runs the containers without a command */
+  const restic = (job: KubeObject) => containers(job).filter((c) => !c.command);
+
+  it('is a file in every restic container, read-only and 0400 from a Secret of its own, which GOOGLE_APPLICATION_CREDENTIALS names', () => {
+    for (const job of all(keyed)) {
+      expect(restic(job).length).toBeGreaterThan(0);
+      for (const c of restic(job)) {
+        const mount = c.volumeMounts.find((m) => m.name === 'google-credentials');
+        expect(mount).toEqual({ name: 'google-credentials', mountPath: '/var/run/secrets/fleetdeck.io/google', readOnly: true });
+        // not in the folders restic backs up or restores into
+        expect(mount!.mountPath).not.toMatch(/^\/(?:data|fleetdeck)(?:\/|$)/);
+        expect(c.env).toEqual([
+          { name: 'RESTIC_PROGRESS_FPS', value: '1' },
+          { name: 'GOOGLE_APPLICATION_CREDENTIALS', value: '/var/run/secrets/fleetdeck.io/google/credentials.json' },
+        ]);
+        expect(c.envFrom).toEqual([{ secretRef: { name: 'fleetdeck-mover-abc123' } }]);
+      }
+      // the shell containers (listings) have no use for it
+      for (const other of containers(job).filter((c) => c.command)) expect(other.volumeMounts.map((m) => m.name)).not.toContain('google-credentials');
+      expect(pod(job).volumes.filter((v) => v.name === 'google-credentials')).toEqual([{ name: 'google-credentials', secret: { secretName: 'fleetdeck-mover-abc123-google', defaultMode: 0o400 } }]);
+    }
+  });
+
+  it('travels in its own Secret, not in the one envFrom exports as variables', () => {
+    const variables = moverSecret('shop', keyed, env) as KubeObject & { stringData: Record<string, string> };
+    expect(variables.stringData).toEqual({ RESTIC_REPOSITORY: 'gs:bucket:/restic', RESTIC_PASSWORD: 'pw', GOOGLE_PROJECT_ID: 'acme' });
+    const file = moverKeySecret('shop', keyed, env) as KubeObject & { stringData: Record<string, string> };
+    expect(file.metadata).toMatchObject({ name: 'fleetdeck-mover-abc123-google', namespace: 'shop', labels: { [RUN_LABEL]: 'abc123' } });
+    expect(file.stringData).toEqual({ 'credentials.json': key });
+  });
+
+  it('changes nothing for a run without one', () => {
+    expect(moverKeySecret('shop', run, { RESTIC_REPOSITORY: 's3:host/bucket', RESTIC_PASSWORD: 'pw' })).toBeUndefined();
+    for (const job of all(run)) {
+      expect(JSON.stringify(job)).not.toMatch(/google|GOOGLE/);
+      for (const c of restic(job)) expect(c.env).toEqual([{ name: 'RESTIC_PROGRESS_FPS', value: '1' }]);
+    }
+    expect(pod(repositoryCheckJob('shop', run)).volumes).toBeUndefined();
   });
 });

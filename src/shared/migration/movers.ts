@@ -2,6 +2,7 @@
 // volume up into a repository both clusters reach (S3, GCS, Azure Blob, a REST server), and a
 // Job on the target restores it into the new claim before the workloads use it. Both sides list
 // the volume (path, type, mode, size, sha256 per file, symlink targets) so the copy is verified.
+import { FleetdeckError } from '../errors.ts';
 import type { KubeObject } from '../kube-object.ts';
 
 export interface Claim {
@@ -15,6 +16,8 @@ export interface MoverRun {
   run: string;
   /** the Secret with RESTIC_REPOSITORY, RESTIC_PASSWORD and the store's credentials, in the Job's namespace */
   secretName: string;
+  /** the Secret holding the Google credentials file of a gs: repository, mounted into every restic container; none without one */
+  keySecretName?: string;
   image?: string;
 }
 
@@ -26,6 +29,11 @@ export const REPLICAS_ANNOTATION = 'fleetdeck.io/replicas';
 /** where a mover mounts the claim, and the listing of the source volume that travels in the snapshot */
 export const MOVER_PATHS = { data: '/data', meta: '/fleetdeck' };
 const { data: DATA, meta: META } = MOVER_PATHS;
+/** restic's gs: client reads the key from the file this variable names: it goes into a Secret of its own, mounted, since envFrom exports every key of a Secret (any printable name is a variable since Kubernetes 1.34) */
+export const GOOGLE_CREDENTIALS = 'GOOGLE_APPLICATION_CREDENTIALS';
+/** outside /fleetdeck and /data, which the snapshots hold */
+const KEY_DIR = '/var/run/secrets/fleetdeck.io/google';
+const KEY_FILE = 'credentials.json';
 
 /** Joins a batch's `s MODE SIZE PATH` lines (stat) with sha256sum's; GNU's sha256sum escapes a name holding a backslash, and marks it with a leading one. */
 const JOIN_HASHES = String.raw`
@@ -119,10 +127,10 @@ function restic(run: MoverRun, args: string[], volumeMounts: unknown[] = []): Co
     image: run.image ?? MOVER_IMAGE,
     args,
     // one status line a second in the log, not sixty
-    env: [{ name: 'RESTIC_PROGRESS_FPS', value: '1' }],
+    env: [{ name: 'RESTIC_PROGRESS_FPS', value: '1' }, ...(run.keySecretName ? [{ name: GOOGLE_CREDENTIALS, value: `${KEY_DIR}/${KEY_FILE}` }] : [])],
     envFrom: [{ secretRef: { name: run.secretName } }],
     resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
-    volumeMounts,
+    volumeMounts: run.keySecretName ? [...volumeMounts, { name: 'google-credentials', mountPath: KEY_DIR, readOnly: true }] : volumeMounts,
   };
 }
 
@@ -139,15 +147,29 @@ function job(namespace: string, name: string, run: MoverRun, claim: string | und
       backoffLimit,
       template: {
         metadata: { labels: labels(run, claim) },
-        spec: { restartPolicy: 'Never', securityContext: { runAsUser: 0, fsGroup: 0 }, ...pod },
+        spec: {
+          restartPolicy: 'Never',
+          securityContext: { runAsUser: 0, fsGroup: 0 },
+          ...pod,
+          ...(run.keySecretName ? { volumes: [...(pod.volumes ?? []), { name: 'google-credentials', secret: { secretName: run.keySecretName, defaultMode: 0o400 } }] } : {}),
+        },
       },
     },
   };
 }
 
-/** The per-run Secret a mover reads its repository and credentials from. */
+/** The per-run Secret a mover reads its repository and credentials from as variables: all of the settings but the Google credentials file. */
 export function moverSecret(namespace: string, run: MoverRun, env: Record<string, string>): KubeObject {
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: run.secretName, namespace, labels: labels(run) }, type: 'Opaque', stringData: env } as KubeObject;
+  const { [GOOGLE_CREDENTIALS]: _key, ...variables } = env;
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: run.secretName, namespace, labels: labels(run) }, type: 'Opaque', stringData: variables } as KubeObject;
+}
+
+/** The per-run Secret with the Google credentials file (the settings hold its content), for a run that has one. */
+export function moverKeySecret(namespace: string, run: MoverRun, env: Record<string, string>): KubeObject | undefined {
+  if (!run.keySecretName) return undefined;
+  const key = env[GOOGLE_CREDENTIALS];
+  if (key === undefined) throw new FleetdeckError('internal', `the run's settings have no ${GOOGLE_CREDENTIALS} for the Secret ${run.keySecretName}`);
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: run.keySecretName, namespace, labels: labels(run) }, type: 'Opaque', stringData: { [KEY_FILE]: key } } as KubeObject;
 }
 
 /** `restic cat config`: exit 0 the repository opens, 10 it does not exist, 12 the password is wrong. Writes nothing. */

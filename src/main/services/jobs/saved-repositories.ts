@@ -1,7 +1,7 @@
 import type { RepositorySummary } from '../../../shared/contract/jobs.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import type { Vault, VaultRepository } from '../../kube/vault.ts';
-import { checkRepositoryEnv, displayRepository, parseRepositoryEnv, type RepositoryEnv } from './volumes/repository.ts';
+import { checkRepositoryEnv, displayRepository, parseRepositoryEnv, readGoogleCredentials, type RepositoryEnv } from './volumes/repository.ts';
 
 const summary = (r: VaultRepository): RepositorySummary => ({ name: r.name, location: displayRepository(r.env.RESTIC_REPOSITORY ?? ''), variables: Object.keys(r.env).sort(), addedAt: r.addedAt });
 
@@ -23,9 +23,14 @@ export class SavedRepositories {
     return (await this.all()).map(summary).sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Checks the env text as the CLI checks --repository-env, then saves it, replacing a repository of the same name. */
+  /**
+   * Checks the env text as the CLI checks --repository-env, then saves it, replacing a repository of
+   * the same name. A Google credentials file it names is saved too, its content (the path may be
+   * gone by the time it is used); the renderer sees only the names of the settings.
+   */
   async save(name: string, envText: string): Promise<RepositorySummary> {
-    const saved: VaultRepository = { name, addedAt: new Date().toISOString(), env: parseRepositoryEnv(envText, `the settings of repository "${name}"`) };
+    const source = `the settings of repository "${name}"`;
+    const saved: VaultRepository = { name, addedAt: new Date().toISOString(), env: await readGoogleCredentials(parseRepositoryEnv(envText, source), source) };
     await this.vault.update((data) => {
       data.repositories = [...(data.repositories ?? []).filter((r) => r.name !== name), saved];
     });

@@ -5,7 +5,7 @@
 // with the source's, and only then are the workloads scaled up.
 import { FleetdeckError, messageOf } from '../../../../shared/errors.ts';
 import type { KubeObject } from '../../../../shared/kube-object.ts';
-import { backupJob, moverSecret, REPLICAS_ANNOTATION, repositoryCheckJob, repositoryInitJob, restoreJob, type Claim, type MoverRun } from '../../../../shared/migration/movers.ts';
+import { backupJob, GOOGLE_CREDENTIALS, moverKeySecret, moverSecret, REPLICAS_ANNOTATION, repositoryCheckJob, repositoryInitJob, restoreJob, type Claim, type MoverRun } from '../../../../shared/migration/movers.ts';
 import type { MoverItem, VolumeResult } from '../../../../shared/migration/report.ts';
 import { parseResticLine, type ResticCommand, type ResticProgress } from '../../../../shared/migration/restic-progress.ts';
 import { sleep } from '../../../base/clock.ts';
@@ -78,7 +78,8 @@ export class VolumeEngine {
   }
 
   private get mover(): MoverRun {
-    return { run: this.options.run, secretName: `fleetdeck-mover-${this.options.run}`, ...(this.options.image ? { image: this.options.image } : {}) };
+    const secretName = `fleetdeck-mover-${this.options.run}`;
+    return { run: this.options.run, secretName, ...(GOOGLE_CREDENTIALS in this.options.env ? { keySecretName: `${secretName}-google` } : {}), ...(this.options.image ? { image: this.options.image } : {}) };
   }
 
   private logs(client: ClusterClient): PodLogs {
@@ -133,17 +134,20 @@ export class VolumeEngine {
     return made.get(namespace)!;
   }
 
+  /** The settings' Secret, and the Google credentials file's when the settings have one. */
   private async createSecret(client: ClusterClient, namespace: string): Promise<void> {
-    const secret = moverSecret(namespace, this.mover, this.options.env);
     const collection = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
-    let res = await client.request('POST', collection, { body: secret });
-    if (res.status === 409) {
-      await client.request('DELETE', `${collection}/${encodeURIComponent(secret.metadata.name)}`);
-      res = await client.request('POST', collection, { body: secret });
+    for (const secret of [moverSecret(namespace, this.mover, this.options.env), moverKeySecret(namespace, this.mover, this.options.env)]) {
+      if (!secret) continue;
+      let res = await client.request('POST', collection, { body: secret });
+      if (res.status === 409) {
+        await client.request('DELETE', `${collection}/${encodeURIComponent(secret.metadata.name)}`);
+        res = await client.request('POST', collection, { body: secret });
+      }
+      // the API server's message may quote the object: never the Secret's values in a report
+      if (res.status >= 300) throw new FleetdeckError(classifyStatus(res.status, '', '').code, `cannot create the mover Secret ${namespace}/${secret.metadata.name} on ${client.context}: HTTP ${res.status}`);
+      this.note(client, 'Secret', namespace, secret.metadata.name);
     }
-    // the API server's message may quote the object: never the Secret's values in a report
-    if (res.status >= 300) throw new FleetdeckError(classifyStatus(res.status, '', '').code, `cannot create the mover Secret ${namespace}/${secret.metadata.name} on ${client.context}: HTTP ${res.status}`);
-    this.note(client, 'Secret', namespace, secret.metadata.name);
   }
 
   private async job(client: ClusterClient, job: KubeObject, follow?: { container: string; command: ResticCommand; claim: Claim; step: VolumeProgress['step'] }, timeoutMs?: number): Promise<MoverOutcome> {

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkRepositoryEnv, displayRepository, parseRepositoryEnv, readRepositoryEnv, redactor } from './repository.ts';
+import { fakeServiceAccount } from '../../../../../test/google-credentials.ts';
+import { FleetdeckError } from '../../../../shared/errors.ts';
+import { checkRepositoryEnv, displayRepository, parseRepositoryEnv, readGoogleCredentials, readRepositoryEnv, redactor } from './repository.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -76,5 +78,83 @@ describe('the repository env file', () => {
     expect(displayRepository('azure:container:/path')).toBe('azure:container:/path');
     const redact = redactor({ RESTIC_REPOSITORY: 'rest:https://user:secret@h/r', RESTIC_PASSWORD: 'correct horse', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI', X: 'ab' });
     expect(redact('Fatal: wrong password correct horse for rest:https://user:secret@h/r (key wJalrXUtnFEMI) ab')).toBe('Fatal: wrong password *** for *** (key ***) ab');
+  });
+});
+
+describe('the Google credentials file of a gs: repository', () => {
+  const base = 'RESTIC_REPOSITORY=gs:fleetdeck-backups:/restic\nRESTIC_PASSWORD=hunter22\nGOOGLE_PROJECT_ID=fleetdeck-lab\n';
+
+  it('is read into the settings: its content (on one line), not its path, which means nothing in a mover pod', async () => {
+    const key = fakeServiceAccount();
+    writeFileSync(path.join(dir, 'sa.json'), JSON.stringify(key, null, 2));
+    const envFile = path.join(dir, 'gcs.env');
+    writeFileSync(envFile, `${base}GOOGLE_APPLICATION_CREDENTIALS=${path.join(dir, 'sa.json')}\n`);
+    const env = await readRepositoryEnv(envFile);
+    expect(Object.keys(env)).toEqual(['RESTIC_REPOSITORY', 'RESTIC_PASSWORD', 'GOOGLE_PROJECT_ID', 'GOOGLE_APPLICATION_CREDENTIALS']);
+    expect(JSON.parse(env.GOOGLE_APPLICATION_CREDENTIALS)).toEqual(key);
+    expect(env.GOOGLE_APPLICATION_CREDENTIALS).not.toMatch(/[\n\r]/);
+    // what a run checks the settings with again
+    expect(checkRepositoryEnv(env, 'the repository settings')).toBe(env);
+    // read again (a saved repository re-checked): unchanged
+    await expect(readGoogleCredentials(env, 'again')).resolves.toEqual(env);
+  });
+
+  it("takes a relative path from the CLI's folder, and refuses one where there is no folder (the app's dialog)", async () => {
+    writeFileSync(path.join(dir, 'sa.json'), JSON.stringify(fakeServiceAccount()));
+    const env = parseRepositoryEnv(`${base}GOOGLE_APPLICATION_CREDENTIALS=sa.json`, 'f.env');
+    await expect(readGoogleCredentials(env, 'f.env', dir)).resolves.toMatchObject({ GOOGLE_APPLICATION_CREDENTIALS: expect.stringMatching(/^\{"type":"service_account"/) });
+    await expect(readGoogleCredentials(env, 'the settings')).rejects.toMatchObject({ code: 'invalid-input', message: 'the settings: GOOGLE_APPLICATION_CREDENTIALS must be an absolute path (or start with ~/), got "sa.json"' });
+  });
+
+  it('refuses any other file, saying what is wrong and never what it holds', async () => {
+    const token = 'kubeconfig-token-c2VjcmV0LXRva2Vu';
+    const refused = async (name: string, content: string | object) => {
+      const file = path.join(dir, name);
+      writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+      const error = await readGoogleCredentials(parseRepositoryEnv(`${base}GOOGLE_APPLICATION_CREDENTIALS=${file}`, 'f.env'), 'f.env').then(
+        () => undefined,
+        (e: unknown) => e as FleetdeckError,
+      );
+      expect(error).toBeInstanceOf(FleetdeckError);
+      expect(error!.message).not.toMatch(/kubeconfig-token|BEGIN|3f1c0ffee|hunter22|refresh-me/);
+      return `${error!.code}: ${error!.message.replace(`f.env: GOOGLE_APPLICATION_CREDENTIALS ${file} `, '')}`;
+    };
+    const key = fakeServiceAccount();
+    expect(await refused('config', `apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user:\n    token: ${token}\n`)).toBe('invalid-input: is not JSON');
+    expect(await refused('kubeconfig.json', { apiVersion: 'v1', kind: 'Config', users: [{ name: 'admin', user: { token } }] })).toBe('invalid-input: has no "type" (a Google credentials file has one: service_account, authorized_user, external_account, external_account_authorized_user, impersonated_service_account)');
+    expect(await refused('package.json', { name: 'x', type: 'module' })).toBe('invalid-input: has a "type" that is not one of service_account, authorized_user, external_account, external_account_authorized_user, impersonated_service_account');
+    expect(await refused('list.json', [key])).toBe('invalid-input: is not a JSON object');
+    expect(await refused('no-key.json', { ...key, private_key: '' })).toBe('invalid-input: is a service_account key without "private_key"');
+    expect(await refused('not-pem.json', { ...key, private_key: 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC' })).toBe('invalid-input: is a service_account key whose "private_key" is not a PEM private key');
+    expect(await refused('user.json', { type: 'authorized_user', client_id: 'id', refresh_token: 'refresh-me-please' })).toBe('invalid-input: is an authorized_user key without "client_secret"');
+    const federated = { type: 'external_account', audience: '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/aks', subject_token_type: 'urn:ietf:params:oauth:token-type:jwt', token_url: 'https://sts.googleapis.com/v1/token' };
+    expect(await refused('federated-file.json', { ...federated, credential_source: { file: '/var/run/secrets/azure/tokens/azure-identity-token' } })).toBe('invalid-input: is an external_account key whose credential source is a file in the mover (give a source the pod reaches, such as a URL, or a service account key)');
+    expect(await refused('federated-command.json', { ...federated, credential_source: { executable: { command: '/bin/sh -c id' } } })).toBe('invalid-input: is an external_account key whose credential source is a command in the mover (give a source the pod reaches, such as a URL, or a service account key)');
+    expect(await refused('impersonated.json', { type: 'impersonated_service_account', service_account_impersonation_url: 'https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/r@p.iam.gserviceaccount.com:generateAccessToken', source_credentials: { type: 'authorized_user', client_id: 'id', client_secret: 's', refresh_token: '' } })).toBe(
+      'invalid-input: is an authorized_user key in its "source_credentials" without "refresh_token"',
+    );
+    writeFileSync(path.join(dir, 'huge.json'), JSON.stringify({ ...key, padding: 'x'.repeat(20_000) }));
+    await expect(readGoogleCredentials(parseRepositoryEnv(`${base}GOOGLE_APPLICATION_CREDENTIALS=${path.join(dir, 'huge.json')}`, 'f.env'), 'f.env')).rejects.toMatchObject({ code: 'too-large', message: `f.env: GOOGLE_APPLICATION_CREDENTIALS ${path.join(dir, 'huge.json')} is larger than 16 KiB` });
+    await expect(readGoogleCredentials(parseRepositoryEnv(`${base}GOOGLE_APPLICATION_CREDENTIALS=${dir}`, 'f.env'), 'f.env')).rejects.toMatchObject({ code: 'invalid-input', message: `f.env: GOOGLE_APPLICATION_CREDENTIALS ${dir} is not a regular file` });
+    await expect(readGoogleCredentials(parseRepositoryEnv(`${base}GOOGLE_APPLICATION_CREDENTIALS=${path.join(dir, 'gone.json')}`, 'f.env'), 'f.env')).rejects.toMatchObject({ code: 'invalid-input', message: `f.env: GOOGLE_APPLICATION_CREDENTIALS cannot read ${path.join(dir, 'gone.json')}: ENOENT` });
+    // the settings of a run hold the content: a path there (the renderer sends settings too) is refused, not read
+    expect(() => checkRepositoryEnv({ RESTIC_REPOSITORY: 'gs:b:/r', RESTIC_PASSWORD: 'hunter22', GOOGLE_APPLICATION_CREDENTIALS: path.join(homedir(), '.kube/config') }, 'the repository settings')).toThrow(
+      "the repository settings: GOOGLE_APPLICATION_CREDENTIALS names a file on this computer, which the movers cannot read: its content belongs in the settings (the CLI's --repository-env and a repository saved in the app read the file)",
+    );
+    expect(() => checkRepositoryEnv({ RESTIC_REPOSITORY: 'gs:b:/r', RESTIC_PASSWORD: 'hunter22', GOOGLE_APPLICATION_CREDENTIALS: JSON.stringify({ kind: 'Config', token }) }, 'the repository settings')).toThrow(/^the repository settings: GOOGLE_APPLICATION_CREDENTIALS has no "type"/);
+  });
+
+  it("hides the key's secrets from what a mover printed, as written, as JSON escapes them, and line by line", () => {
+    const key = { ...fakeServiceAccount(), client_secret: 'GOCSPX-clientsecretvalue', refresh_token: '1//0refreshtokenvalue' };
+    const redact = redactor({ RESTIC_REPOSITORY: 'gs:b:/r', RESTIC_PASSWORD: 'hunter22', GOOGLE_APPLICATION_CREDENTIALS: JSON.stringify(key) });
+    const pemLine = key.private_key.split('\n')[3];
+    const printed = `key ${key.private_key_id}: ${JSON.stringify(key.private_key)} / ${pemLine} / ${key.client_secret} ${key.refresh_token} ${key.client_email}`;
+    const out = redact(printed);
+    expect(out).not.toContain(key.private_key_id);
+    expect(out).not.toContain(pemLine);
+    expect(out).not.toContain(key.client_secret);
+    expect(out).not.toContain(key.refresh_token);
+    expect(out).toBe(`key ***: "***" / *** / *** *** ${key.client_email}`);
+    expect(redact(key.private_key)).toBe('***');
   });
 });
