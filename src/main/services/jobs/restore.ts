@@ -36,7 +36,7 @@ export interface RestoreVolumes {
   /** the object to write: a workload mounting a filled claim waits at 0 replicas; a string is why it is skipped */
   hold(object: KubeObject, sourceNamespace: string | undefined): KubeObject | string;
   /** once pre-flight passed, before the first write */
-  before(client: ClusterClient): Promise<void>;
+  before(client: ClusterClient, mappings: Mappings): Promise<void>;
   /** after every object is written (or checked, in a dry run) and before verification */
   fill(client: ClusterClient, mappings: Mappings): Promise<Pick<JobReport, 'volumes' | 'volumePlan' | 'movers' | 'leftovers'>>;
 }
@@ -84,7 +84,7 @@ export async function restore(reader: ArchiveReader, client: ClusterClient, opti
 
   if (options.volumes && !dryRun) {
     try {
-      await options.volumes.before(client);
+      await options.volumes.before(client, mappings);
     } catch (error) {
       return { state: 'Failed', counts: countResults([]), items: [], transforms: [], preflight: findings, classes, error: (error as Error).message };
     }

@@ -55,6 +55,7 @@ function fakeCluster(context: string, behave: (job: KubeObject) => Behaviour, wo
   const logs = new Map<string, Record<string, string>>();
   const replicas = new Map(Object.entries(workloads));
   const scaled: string[] = [];
+  const namespaces = new Set<string>();
   let pods = 0;
   const respond = (status: number, body: unknown = {}): ApiResponse => ({ status, body, text: JSON.stringify(body), resent: false });
   const request = async (method: string, url: string, options: { body?: unknown } = {}): Promise<ApiResponse> => {
@@ -77,6 +78,8 @@ function fakeCluster(context: string, behave: (job: KubeObject) => Behaviour, wo
       const job = decodeURIComponent(query).replace('labelSelector=job-name=', '');
       return respond(200, { items: [...objects.values()].filter((o) => o.kind === 'Pod' && o.metadata.labels?.['job-name'] === job) });
     }
+    const namespace = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(p);
+    if (namespace) return respond(namespaces.has(namespace[1]) ? 200 : 404);
     const collection = /^\/(?:api\/v1|apis\/batch\/v1)\/namespaces\/([^/]+)\/(secrets|jobs)(?:\/([^/]+))?$/.exec(p);
     if (!collection) return respond(404);
     const [, ns, resource, name] = collection;
@@ -112,7 +115,7 @@ function fakeCluster(context: string, behave: (job: KubeObject) => Behaviour, wo
     },
   };
   const left = () => [...objects.keys()].filter((k) => !k.startsWith('pods/'));
-  return { client, podLogs, writes, scaled, left, replicas };
+  return { client, podLogs, writes, scaled, left, replicas, namespaces };
 }
 
 const summary = (snapshot: string) => [JSON.stringify({ message_type: 'status', percent_done: 0.5, total_files: 2, files_done: 1, total_bytes: 200, bytes_done: 100, seconds_elapsed: 1 }), JSON.stringify({ message_type: 'summary', total_files_processed: 2, total_bytes_processed: 200, total_duration: 2, snapshot_id: snapshot })].join('\n');
@@ -154,7 +157,7 @@ async function migrate(src: ReturnType<typeof fakeCluster>, dst: ReturnType<type
     await migration.copyOut();
     const hooks = migration.hooks();
     const written = (options.archive ? archived : objects).map((o) => hooks.hold({ ...o, metadata: { ...o.metadata, namespace: 'shop-eu' } }, 'shop'));
-    await hooks.before(dst.client);
+    await hooks.before(dst.client, mappings);
     return { written, progress, result: await hooks.fill(dst.client, mappings) };
   } finally {
     migration.close();
@@ -217,6 +220,17 @@ describe("moving a migration's volumes", () => {
     const third = source();
     await migrate(third, target());
     expect(third.writes.filter((w) => w.startsWith('POST') && w.includes('/jobs')).length).toBe(2);
+  });
+
+  it('restores from an archive: checks the repository in the target namespace when it exists there (the user may have no rights in default), else in default', async () => {
+    for (const [exists, where] of [[true, 'shop-eu'], [false, 'default']] as const) {
+      const dst = target();
+      if (exists) dst.namespaces.add('shop-eu');
+      const migration = await VolumeMigration.open(reader, { dir, id: `restore-${where}`, dryRun: false, volumes: volumes(), snapshots: [{ namespace: 'shop', claim: 'data-db-0', snapshot: 'abcdef12' }], onProgress: () => undefined, engine: { logs: () => dst.podLogs, pollMs: 1 } });
+      await migration.hooks().before(dst.client, mappings);
+      migration.close();
+      expect(dst.writes.filter((w) => w.endsWith('/jobs'))).toEqual([`POST /apis/batch/v1/namespaces/${where}/jobs`]);
+    }
   });
 
   it('takes the replicas an interrupted run recorded, not the 0 it left the source at', async () => {

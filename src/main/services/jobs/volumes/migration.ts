@@ -130,14 +130,21 @@ export class VolumeMigration {
 
   /** The restore's hooks: volumes filled by movers start on fresh claims, their writers wait at 0 replicas. */
   hooks(): RestoreVolumes {
-    return { hold: (object, sourceNamespace) => this.hold(object, sourceNamespace), before: (client) => this.before(client), fill: (client, mappings) => this.fill(client, mappings) };
+    return { hold: (object, sourceNamespace) => this.hold(object, sourceNamespace), before: (client, mappings) => this.before(client, mappings), fill: (client, mappings) => this.fill(client, mappings) };
   }
 
-  /** A restore from an archive has no source to check the repository on: it is checked on the target, before its objects are written. */
-  private async before(target: ClusterClient): Promise<void> {
+  /**
+   * A restore from an archive has no source to check the repository on: it is checked on the
+   * target, before its objects are written, in the first claim's namespace when it exists there
+   * (the user may have no rights in default), else in default.
+   */
+  private async before(target: ClusterClient, mappings: Mappings): Promise<void> {
     if (!this.engine || !this.options.snapshots || this.options.dryRun) return;
+    const first = this.claims[0].namespace;
+    const namespace = mappings.namespaces[first] ?? first;
+    const exists = (await target.request('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}`)).status === 200;
     try {
-      await this.engine.checkRepository(target, 'default');
+      await this.engine.checkRepository(target, exists ? namespace : 'default');
     } catch (error) {
       await this.engine.finish(false);
       throw error;
