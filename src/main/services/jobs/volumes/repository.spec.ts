@@ -35,7 +35,7 @@ describe('the repository env file', () => {
     const base = 'RESTIC_REPOSITORY=s3:s3.amazonaws.com/acme/restic\nRESTIC_PASSWORD=hunter22\n';
     // restic prefers RESTIC_PASSWORD_COMMAND to RESTIC_PASSWORD: the command would run in the mover, as root, beside the claim;
     // the S3 client runs a credential_process named in AWS_SHARED_CREDENTIALS_FILE (a file on the claim the backup mounts)
-    for (const key of ['RESTIC_PASSWORD_COMMAND', 'RESTIC_PASSWORD_FILE', 'RESTIC_REPOSITORY_FILE', 'RESTIC_FROM_PASSWORD_COMMAND', 'RESTIC_FROM_REPOSITORY', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE']) {
+    for (const key of ['RESTIC_PASSWORD_COMMAND', 'RESTIC_PASSWORD_FILE', 'RESTIC_REPOSITORY_FILE', 'RESTIC_FROM_PASSWORD_COMMAND', 'RESTIC_FROM_REPOSITORY', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AZURE_FEDERATED_TOKEN_FILE', 'AZURE_CLIENT_CERTIFICATE_PATH', 'GOOGLE_API_CERTIFICATE_CONFIG', 'RESTIC_CACERT', 'RESTIC_TLS_CLIENT_CERT']) {
       expect(() => parseRepositoryEnv(`${base}${key}=sh -c id`, 'f.env')).toThrow(`f.env: ${key} is not allowed: it makes restic or its store read a file or run a command in the mover (give the repository, its password and the store's credentials as variables)`);
     }
     for (const key of ['LD_PRELOAD', 'PATH', 'HOME', 'GODEBUG', 'constructor']) {

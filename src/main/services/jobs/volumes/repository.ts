@@ -30,9 +30,11 @@ const READ_NAMES = 'RESTIC_*, AWS_*, AZURE_*, GOOGLE_*, HTTP_PROXY, HTTPS_PROXY,
  * Read instead of RESTIC_PASSWORD or the store's keys, from a file or a command in the mover's pod
  * (which mounts the claim as root): restic runs RESTIC_PASSWORD_COMMAND even with RESTIC_PASSWORD
  * set, `init` opens RESTIC_FROM_*, and the S3 client runs a credential_process of
- * AWS_SHARED_CREDENTIALS_FILE.
+ * AWS_SHARED_CREDENTIALS_FILE. Any *_FILE, *_PATH, *_COMMAND or *_CONFIG (AZURE_FEDERATED_TOKEN_FILE,
+ * AZURE_CLIENT_CERTIFICATE_PATH, GOOGLE_API_CERTIFICATE_CONFIG…) and restic's certificate paths
+ * name a file in the pod as well. GOOGLE_APPLICATION_CREDENTIALS is read here instead (readGoogleCredentials).
  */
-const FILE_OR_COMMAND = /^(?:RESTIC_PASSWORD_(?:FILE|COMMAND)|RESTIC_REPOSITORY_FILE|RESTIC_FROM_[A-Z0-9_]+|AWS_SHARED_CREDENTIALS_FILE|AWS_CONFIG_FILE)$/;
+const FILE_OR_COMMAND = /^(?:RESTIC_FROM_[A-Z0-9_]+|RESTIC_CACERT|RESTIC_TLS_CLIENT_CERT|RESTIC_CACHE_DIR|[A-Z0-9_]+_(?:FILE|PATH|COMMAND|CONFIG))$/;
 
 /** Why a variable is not passed to the movers; its name is repeated only in capitals (a lower-case one may be a pasted secret). */
 function refusal(key: string, unnamed: string): string | undefined {
