@@ -4,11 +4,11 @@
 // the target back. Memory holds one streamed frame and two write batches (one in flight), whatever the range.
 import path from 'node:path';
 import { parse } from 'yaml';
-import { FleetdeckError } from '../../../../shared/errors.ts';
 import type { HistoryReport } from '../../../../shared/monitoring/history.ts';
 import { parseDuration } from '../../../../shared/monitoring/promql.ts';
 import { Journal, runKey } from '../../../base/journal.ts';
 import { inParallel } from '../../../base/parallel.ts';
+import { retrying } from '../../../kube/retry.ts';
 import { prometheusApi } from '../clients.ts';
 import type { Target } from '../endpoints.ts';
 import { STALE_NAN, type Label, type LabelMatcher } from './prompb.ts';
@@ -109,33 +109,25 @@ async function onTarget(target: Target, series: Label[][], start: number, end: n
   await inParallel(series, READS_AT_ONCE, async (labels) => {
     const key = keyOf(labels);
     const last = until?.get(key) ?? end;
-    const deadline = Date.now() + READ_RETRY_MS;
-    for (let attempt = 1; ; attempt++) {
+    // Prometheus (2.42) may break a remote read off mid-stream while it compacts the out-of-order samples just written: the series is read again
+    await retrying(async () => {
       found.delete(key);
-      try {
-        await readSeries(
-          target,
-          { start, end: last, matchers: exactly(labels) },
-          async (run) => {
-            // a series with more labels matches too; the target's external labels come with every series
-            if (run.labels.filter((l) => labels.some((w) => w.name === l.name)).length !== labels.length) return;
-            const entry = found.get(key) ?? { first: Infinity, tally: [0, 0, 0] as Tally };
-            for (let j = 0; j < run.timestamps.length && run.timestamps[j] < last; j++) {
-              entry.first = Math.min(entry.first, run.timestamps[j]);
-              addSample(entry.tally, run.timestamps[j], run.values[j]);
-            }
-            found.set(key, entry);
-          },
-          signal,
-        );
-        return;
-      } catch (error) {
-        // Prometheus (2.42) may break a remote read off mid-stream while it compacts the out-of-order samples just written: the series is read again
-        const transient = error instanceof FleetdeckError && (error.code === 'unreachable' || error.code === 'timeout');
-        if (!transient || signal?.aborted || Date.now() > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 500 * 2 ** attempt)));
-      }
-    }
+      await readSeries(
+        target,
+        { start, end: last, matchers: exactly(labels) },
+        async (run) => {
+          // a series with more labels matches too; the target's external labels come with every series
+          if (run.labels.filter((l) => labels.some((w) => w.name === l.name)).length !== labels.length) return;
+          const entry = found.get(key) ?? { first: Infinity, tally: [0, 0, 0] as Tally };
+          for (let j = 0; j < run.timestamps.length && run.timestamps[j] < last; j++) {
+            entry.first = Math.min(entry.first, run.timestamps[j]);
+            addSample(entry.tally, run.timestamps[j], run.values[j]);
+          }
+          found.set(key, entry);
+        },
+        signal,
+      );
+    }, { retryForMs: READ_RETRY_MS });
   });
   return found;
 }
