@@ -47,12 +47,13 @@ function unescape(s,   o, i, c) { o = ""; for (i = 1; i <= length(s); i++) { c =
  * for a symlink (its target in base64), and for the rest `ls -l`'s type letter, MODE, `- -` and
  * PATH. PATH is find's (./…), or = and its base64 when it holds a newline. Files are listed in
  * batches (find -exec … {} +) that cost a few processes each: a loop forking per file took 4–7 ms
- * a file. lost+found, a file system's own folder, is left out. Uses only sh, find, stat,
+ * a file. lost+found, a file system's own folder, is left out but not what it holds (restic
+ * copies that), and so are sockets, which restic does not restore. Uses only sh, find, stat,
  * sha256sum, readlink, base64, sed, awk and sort, which busybox (the restic image is Alpine) and
  * coreutils both have.
  */
 function listingScript(data: string, out: string): string {
-  const find = `find . -mindepth 1 -path ./lost+found -prune -o`;
+  const find = `find . -mindepth 1 ! -path ./lost+found ! -type s`;
   return `cd ${data} && nl='
 ' && ${find} ! -type f ! -type l ! -path "*$nl*" -exec stat -c "%A %a - - %n" {} + > ${out}.part && sed -i 's/^\\(.\\)[^ ]* /\\1 /' ${out}.part && ${find} -type f ! -path "*$nl*" -exec sh -c '{ stat -c "s %a %s %n" "$@"; sha256sum "$@"; } | awk "$0"' '${JOIN_HASHES}' {} + >> ${out}.part && ${find} -type l ! -path "*$nl*" -exec sh -c '
 for f do printf "l - - %s %s\\n" "$(readlink "$f" | base64 -w 0)" "$f"; done' sh {} + >> ${out}.part && ${find} -path "*$nl*" -exec sh -c '
