@@ -12,7 +12,7 @@ import { viewerToken, writeKubeconfigs } from './kubeconfig.ts';
 import { initMoverRepository, moverRepositoryEnvPath, writeMoverRepositoryEnv } from './object-store.ts';
 import { ensurePki } from './pki.ts';
 import { isRunning, memoryBytes, readRecords, stopAll, stopPids, waitFor } from './processes.ts';
-import { crds, gitops, nodes, workloads } from './seed.ts';
+import { crds, gitops, nodes, securityMistakes, workloads } from './seed.ts';
 
 const FAULT = 'lab.fleetdeck.io/fault';
 const log = (line: string) => console.error(`lab: ${line}`);
@@ -60,7 +60,7 @@ async function seed(c: LabCluster) {
       return live.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True');
     });
   }
-  for (const obj of [...nodes(c), ...workloads(c)]) await api.apply(obj);
+  for (const obj of [...nodes(c), ...workloads(c), ...securityMistakes(c)]) await api.apply(obj);
   const uids = new Map<string, string>();
   for (const [obj, status] of gitops(c)) {
     // an owner seeded earlier in the list: its uid is known only now

@@ -191,6 +191,54 @@ export function workloads(cluster: LabCluster): KubeObject[] {
   ];
 }
 
+/**
+ * Security mistakes as real clusters have them, different per cluster, in a namespace of their own
+ * (legacy-tools) and cluster-scoped RBAC objects, so that the audit has something to find.
+ */
+export function securityMistakes(cluster: LabCluster): KubeObject[] {
+  const rbac = 'rbac.authorization.k8s.io/v1';
+  const namespace: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'legacy-tools', labels: { 'fleetdeck.io/team': 'platform' } } };
+  const tool = (name: string, podSpec: Record<string, unknown>, container: Record<string, unknown>): KubeObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: 'legacy-tools', labels: labels(name) },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { 'app.kubernetes.io/name': name } },
+      template: { metadata: { labels: labels(name) }, spec: { ...podSpec, containers: [{ name, image: `${flavours[cluster.cloud].registry}/platform/${name}:0.9.1`, resources: { requests: { cpu: '50m', memory: '64Mi' } }, ...container }] } },
+    },
+  });
+  switch (cluster.cloud) {
+    case 'aks':
+      return [
+        namespace,
+        // a wildcard role someone bound to a person "for now"
+        { apiVersion: rbac, kind: 'ClusterRole', metadata: { name: 'ops-everything' }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] },
+        { apiVersion: rbac, kind: 'ClusterRoleBinding', metadata: { name: 'ops-everything-alice' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'ops-everything' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice@contoso.example' }] },
+        // a binding left after its service account was deleted
+        { apiVersion: rbac, kind: 'RoleBinding', metadata: { name: 'legacy-deployer', namespace: 'legacy-tools' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' }, subjects: [{ kind: 'ServiceAccount', name: 'legacy-deployer', namespace: 'legacy-tools' }] },
+        tool('report-server', {}, { ports: [{ containerPort: 8080, name: 'http' }] }),
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'report-server', namespace: 'legacy-tools', labels: labels('report-server') }, spec: { type: 'LoadBalancer', selector: { 'app.kubernetes.io/name': 'report-server' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } },
+      ];
+    case 'gke':
+      return [
+        namespace,
+        // a node debugging tool: the node's processes and logs, privileged, as root
+        tool('node-debugger', { hostPID: true, volumes: [{ name: 'logs', hostPath: { path: '/var/log' } }] }, { securityContext: { privileged: true, runAsUser: 0 }, volumeMounts: [{ name: 'logs', mountPath: '/host/var/log' }] }),
+        // a status page that reads the version without credentials
+        { apiVersion: rbac, kind: 'ClusterRole', metadata: { name: 'status-page' }, rules: [{ nonResourceURLs: ['/version'], verbs: ['get'] }] },
+        { apiVersion: rbac, kind: 'ClusterRoleBinding', metadata: { name: 'status-page-anonymous' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'status-page' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:unauthenticated' }] },
+      ];
+    case 'eks':
+      return [
+        namespace,
+        tool('packet-capture', {}, { securityContext: { capabilities: { add: ['NET_ADMIN', 'NET_RAW'] } } }),
+        // a policy whose selector has a typo: it protects nothing
+        { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'packet-capture-ingress', namespace: 'legacy-tools' }, spec: { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'packet-captrue' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] }] } },
+      ];
+  }
+}
+
 const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 const condition = (type: string, status: string, reason: string, message: string, minutes = 5) => ({ type, status, reason, message, lastTransitionTime: ago(minutes) });
 const revision = (cluster: LabCluster, n: number) => `main@sha1:${(cluster.index * 7919 + n * 104729).toString(16).padStart(8, '0')}c0ffee${n}`;

@@ -12,6 +12,7 @@ import { backup, migrate, restore } from './jobs.ts';
 import { render, scaffold, validate } from './manifests.ts';
 import { alerts, metricsCopy, query, rules, silence } from './monitoring.ts';
 import { pods } from './pods.ts';
+import { audit } from './security.ts';
 import { printable, printableLines } from './table.ts';
 
 export type { CommandResult } from './command.ts';
@@ -24,6 +25,10 @@ commands:
   pods --problems [--timeout SECONDS (default 30)]
                          every broken pod in every namespace, with reason and hint (--context C, repeatable);
                          a cluster not listed in time is named on stderr (exit 1 only if none answered)
+  audit                  where each cluster falls short on RBAC, network policies, workloads and encryption:
+                         each finding with its check, severity, resource, why it matters and the fix
+                         (--output json: [{context, check, severity, namespace, kind, name, message, fix}]);
+                         exit 1 when a finding is an error or a cluster could not be audited
   backup --context C --out FILE.tar.gz [--namespace N]… [--selector L] [--include-kinds K,…] [--exclude-kinds K,…] [--passphrase-file P]
                          the selected namespaces (default: all but kube-*) with what they need from the cluster,
                          signed with the passphrase or this machine's key; an existing FILE is never overwritten
@@ -87,7 +92,7 @@ options:
   --output table|json    human table (default) or JSON for scripts
   -h, --help             this help`;
 
-const commands: Command[] = [clusters, pods, backup, restore, migrate, query, alerts, ...silence, rules, metricsCopy, ...gitops, render, validate, scaffold];
+const commands: Command[] = [clusters, pods, audit, backup, restore, migrate, query, alerts, ...silence, rules, metricsCopy, ...gitops, render, validate, scaffold];
 
 /** The command its first words name: `alerts`, or a group's `silence create`. */
 function commandNamed([first, second]: string[]): Command {

@@ -11,6 +11,7 @@ import { JobsCenter } from './jobs/jobs-center.ts';
 import { SavedRepositories } from './jobs/saved-repositories.ts';
 import { LocalManifestsService } from './manifests/manifests-service.ts';
 import { KubeMonitoringService } from './monitoring/monitoring-service.ts';
+import { KubeSecurityService } from './security/security-service.ts';
 
 export interface ServicesOptions {
   /** an explicit kubeconfig file; otherwise $KUBECONFIG, then ~/.kube/config */
@@ -33,6 +34,7 @@ export type Services = FleetdeckApi & {
   jobs: JobsCenter;
   manifests: LocalManifestsService;
   monitoring: KubeMonitoringService;
+  security: KubeSecurityService;
   runner: JobRunner;
   /** Stops what the services keep running (caches, watches, the kubeconfig watch, queries and jobs in flight); the host calls it on exit. */
   dispose(): void;
@@ -55,6 +57,7 @@ export function createServices(options: ServicesOptions): Services {
     jobs,
     manifests,
     monitoring,
+    security: new KubeSecurityService({ store }),
     runner,
     dispose: () => [fleet, gitops, jobs, monitoring, store].forEach((part) => part.dispose()),
   };

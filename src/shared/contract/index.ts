@@ -5,6 +5,7 @@ import { gitopsContract, type GitOpsService } from './gitops.ts';
 import { jobsContract, type JobsService } from './jobs.ts';
 import { manifestsContract, type ManifestsService } from './manifests.ts';
 import { monitoringContract, type MonitoringService } from './monitoring.ts';
+import { securityContract, type SecurityService } from './security.ts';
 
 /** Every service the renderer, the web shell and the CLI can reach. */
 export interface FleetdeckApi {
@@ -14,6 +15,7 @@ export interface FleetdeckApi {
   jobs: JobsService;
   manifests: ManifestsService;
   monitoring: MonitoringService;
+  security: SecurityService;
 }
 
 export const contracts = {
@@ -23,6 +25,7 @@ export const contracts = {
   jobs: jobsContract,
   manifests: manifestsContract,
   monitoring: monitoringContract,
+  security: securityContract,
 } as const satisfies { [K in keyof FleetdeckApi]: ServiceContract<FleetdeckApi[K]> };
 
 /** A client for every service over one transport. */

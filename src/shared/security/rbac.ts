@@ -1,0 +1,98 @@
+// RBAC checks: who holds cluster-admin or wildcard roles, who may read Secrets, bindings to
+// subjects that do not exist or to anonymous users, and service-account tokens nobody needs.
+import type { KubeObject } from '../kube-object.ts';
+import { isSystemNamespace, ownerOf, someOf, type ClusterObjects, type Finding } from './model.ts';
+import { podSpec } from './pods.ts';
+
+interface Subject {
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+interface Rule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs?: string[];
+}
+
+interface Binding {
+  object: KubeObject;
+  roleRef: { kind: string; name: string };
+  subjects: Subject[];
+}
+
+const ANONYMOUS = new Set(['system:anonymous', 'system:unauthenticated']);
+/** The defaults the API server creates (and reconciles) are the system's own. */
+const bootstrapped = (object: KubeObject) => object.metadata.labels?.['kubernetes.io/bootstrapping'] === 'rbac-defaults' || object.metadata.name.startsWith('system:');
+/** Subjects the control plane runs as: its users and groups, and the service accounts of its namespaces. */
+const systemSubject = (s: Subject, namespace?: string) => s.name.startsWith('system:') || (s.kind === 'ServiceAccount' && isSystemNamespace(s.namespace ?? namespace));
+const shown = (s: Subject, namespace?: string) => (s.kind === 'ServiceAccount' ? `ServiceAccount ${s.namespace ?? namespace}/${s.name}` : `${s.kind} ${s.name}`);
+
+const bindingOf = (object: KubeObject): Binding => ({ object, roleRef: (object.roleRef ?? { kind: '', name: '' }) as Binding['roleRef'], subjects: (object.subjects ?? []) as Subject[] });
+const rulesOf = (role: KubeObject | undefined) => ((role?.rules ?? []) as Rule[]);
+const has = (list: string[] | undefined, ...values: string[]) => values.some((v) => list?.includes(v));
+/** Every verb, or every resource of every group or of the core group (Secrets included): not read access to one add-on's own resources, as the default view role aggregates. */
+const wildcard = (rules: Rule[]) => rules.some((r) => has(r.verbs, '*') || (has(r.resources, '*') && has(r.apiGroups, '*', '')));
+const readsSecrets = (rules: Rule[]) => rules.some((r) => has(r.apiGroups, '', '*') && has(r.resources, 'secrets', '*') && has(r.verbs, 'get', 'list', 'watch', '*'));
+
+export function rbacFindings(objects: ClusterObjects): Omit<Finding, 'context'>[] {
+  const findings: Omit<Finding, 'context'>[] = [];
+  const clusterRoles = new Map(objects.clusterRoles.map((r) => [r.metadata.name, r]));
+  const roles = new Map(objects.roles.map((r) => [`${r.metadata.namespace}/${r.metadata.name}`, r]));
+  const serviceAccounts = new Set(objects.serviceAccounts.map((sa) => `${sa.metadata.namespace}/${sa.metadata.name}`));
+  const bindings = [...objects.clusterRoleBindings, ...objects.roleBindings].map(bindingOf);
+  const roleOf = (b: Binding) => (b.roleRef.kind === 'ClusterRole' ? clusterRoles.get(b.roleRef.name) : roles.get(`${b.object.metadata.namespace}/${b.roleRef.name}`));
+  /** service accounts some binding names: their pods are likely to call the API */
+  const boundAccounts = new Set<string>();
+
+  for (const b of bindings) {
+    const namespace = b.object.metadata.namespace;
+    const where = { namespace: namespace ?? null, kind: b.object.kind, name: b.object.metadata.name };
+    const role = roleOf(b);
+    const rules = rulesOf(role);
+    for (const s of b.subjects) if (s.kind === 'ServiceAccount') boundAccounts.add(`${s.namespace ?? namespace}/${s.name}`);
+    const anonymous = b.subjects.filter((s) => ANONYMOUS.has(s.name));
+    if (anonymous.length && !bootstrapped(b.object)) {
+      findings.push({ ...where, check: 'rbac.anonymous', severity: 'error', message: `grants ${b.roleRef.kind} ${b.roleRef.name} to ${someOf(anonymous.map((s) => s.name))}: anyone who reaches the API server without credentials gets it`, fix: 'remove these subjects from the binding; grant the role to authenticated users or groups only' });
+    }
+    if (bootstrapped(b.object)) continue;
+    const people = b.subjects.filter((s) => !systemSubject(s, namespace) && !ANONYMOUS.has(s.name));
+    const who = someOf(people.map((s) => shown(s, namespace)));
+    const scope = namespace ? `in ${namespace}` : 'in every namespace';
+    let broad = false;
+    if (people.length && b.roleRef.kind === 'ClusterRole' && b.roleRef.name === 'cluster-admin') {
+      broad = true;
+      findings.push({ ...where, check: 'rbac.cluster-admin', severity: 'error', message: `binds cluster-admin ${scope} to ${who}: full control, Secrets and RBAC included`, fix: 'bind a role with only the verbs and resources these subjects need; keep cluster-admin for break-glass accounts' });
+    } else if (people.length && wildcard(rules)) {
+      broad = true;
+      findings.push({ ...where, check: 'rbac.wildcard', severity: namespace ? 'warning' : 'error', message: `binds ${b.roleRef.kind} ${b.roleRef.name}, whose rules allow * (every verb or every resource, including those added later), ${scope} to ${who}`, fix: `list the verbs and resources ${b.roleRef.name} needs instead of *` });
+    }
+    if (people.length && !broad && readsSecrets(rules)) {
+      findings.push({ ...where, check: 'rbac.secret-readers', severity: 'info', message: `${who} may read Secrets ${scope} through ${b.roleRef.kind} ${b.roleRef.name}`, fix: 'grant get on the named Secrets the workload needs (resourceNames), not every Secret' });
+    }
+    const missing = b.subjects.filter((s) => s.kind === 'ServiceAccount' && !serviceAccounts.has(`${s.namespace ?? namespace}/${s.name}`));
+    if (missing.length) {
+      findings.push({ ...where, check: 'rbac.missing-subject', severity: 'warning', message: `names ${someOf(missing.map((s) => shown(s, namespace)))}, which does not exist: whoever creates it later gets ${b.roleRef.kind} ${b.roleRef.name}`, fix: 'remove the subject from the binding, or delete the binding' });
+    }
+    if (!role && b.roleRef.name) {
+      findings.push({ ...where, check: 'rbac.missing-role', severity: 'info', message: `refers to ${b.roleRef.kind} ${b.roleRef.name}, which does not exist: it grants nothing until a role of that name is created`, fix: 'delete the binding, or create the role it is meant for' });
+    }
+  }
+
+  const automountOff = new Set(objects.serviceAccounts.filter((sa) => sa.automountServiceAccountToken === false).map((sa) => `${sa.metadata.namespace}/${sa.metadata.name}`));
+  const seen = new Set<string>();
+  for (const pod of objects.pods) {
+    const namespace = pod.metadata.namespace ?? '';
+    if (isSystemNamespace(namespace)) continue;
+    const spec = podSpec(pod);
+    const account = `${namespace}/${spec.serviceAccountName ?? 'default'}`;
+    const mounted = spec.automountServiceAccountToken ?? !automountOff.has(account);
+    const owner = ownerOf(pod);
+    const key = `${namespace}/${owner.kind}/${owner.name}`;
+    if (!mounted || boundAccounts.has(account) || seen.has(key)) continue;
+    seen.add(key);
+    findings.push({ namespace, kind: owner.kind, name: owner.name, check: 'rbac.automount-token', severity: 'info', message: `mounts the token of ServiceAccount ${account}, which no binding names: it probably does not call the API (a heuristic), yet a compromise hands the token out`, fix: 'set automountServiceAccountToken: false on the pod spec (or on the ServiceAccount)' });
+  }
+  return findings;
+}
