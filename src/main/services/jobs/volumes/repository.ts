@@ -65,6 +65,37 @@ export function parseRepositoryEnv(text: string, source: string): RepositoryEnv 
 }
 
 /**
+ * Why Go's JSON reader (restic's gs: client) could read the key otherwise than JSON.parse does: it
+ * takes a field's name in any case (and folds ſ to s, K to k), and decodes an object given twice
+ * into the first, where JSON.parse keeps the last; either would hide a file or command source
+ * from the check. Field names Google writes are lower case; a URL source's headers may be any.
+ */
+function keyNamesProblem(text: string): string | undefined {
+  const open: { names?: Set<string>; headers: boolean }[] = [];
+  let name = '';
+  let expectName = false;
+  // JSON.parse took the text: a quote always starts a whole string token here
+  for (const [token] of text.matchAll(/"(?:[^"\\]|\\.)*"|[{}[\],]/g)) {
+    const inner = open.at(-1);
+    if (token === '{' || token === '[') {
+      open.push(token === '{' ? { names: new Set(), headers: name === 'headers' } : { headers: false });
+      expectName = token === '{';
+    } else if (token === '}' || token === ']') {
+      open.pop();
+      expectName = false;
+    } else if (token === ',') expectName = Boolean(inner?.names);
+    else if (expectName && inner?.names) {
+      name = JSON.parse(token) as string;
+      expectName = false;
+      if (!inner.headers && !/^[a-z0-9_]+$/.test(name)) return 'has a field whose name is not in lower case (Go reads any case as the lower-case field)';
+      if (inner.names.has(name.toLowerCase())) return 'has a field twice (Go and this check would read different ones)';
+      inner.names.add(name.toLowerCase());
+    }
+  }
+  return undefined;
+}
+
+/**
  * Why a Google credentials file is not one restic's gs: client can use in a mover (undefined when
  * it is); never quotes the content. A credential source that is a file or a command in the pod is
  * refused as the variables that name one are.
@@ -90,7 +121,7 @@ function googleCredentialsProblem(text: string): string | undefined {
     if (source?.file !== undefined || source?.executable !== undefined) return `is an external_account key${where} whose credential source is ${source.file !== undefined ? 'a file' : 'a command'} in the mover (give a source the pod reaches, such as a URL, or a service account key)`;
     return fields.type === 'impersonated_service_account' ? problem(fields.source_credentials, `${where} in its "source_credentials"`) : undefined;
   };
-  return problem(key, '');
+  return problem(key, '') ?? keyNamesProblem(text);
 }
 
 /** A repository both clusters can reach (s3:, gs:, azure:, rest:) and its password; never echoes a value but the repository's place. */

@@ -1,0 +1,58 @@
+// Attempts to make restic's gs: client in a mover read a file or run a command through the Google
+// credentials Fleetdeck checks: Go's JSON reader (golang.org/x/oauth2/google) takes a field's name
+// in any case, and decodes a repeated object into the first, where JSON.parse keeps only the last.
+// Both were seen to work against the lab's restic 0.17.3 (a command run, a file sent to token_url).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fakeServiceAccount } from '../../../../../test/google-credentials.ts';
+import { checkRepositoryEnv, parseRepositoryEnv, readGoogleCredentials } from './repository.ts';
+
+const base = 'RESTIC_REPOSITORY=gs:bucket:/restic\nRESTIC_PASSWORD=correct horse\n';
+const federated = { type: 'external_account', audience: '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/aks', subject_token_type: 'urn:ietf:params:oauth:token-type:jwt', token_url: 'https://sts.googleapis.com/v1/token' };
+const head = JSON.stringify(federated).slice(0, -1);
+
+/** Key files as text: each read by Go as a file or command source, each seen by JSON.parse as something else. */
+const smuggled: [string, string][] = [
+  ['a "File" source (Go takes it for "file")', JSON.stringify({ ...federated, credential_source: { File: '/var/run/secrets/kubernetes.io/serviceaccount/token' } })],
+  ['an "EXECUTABLE" source', JSON.stringify({ ...federated, credential_source: { EXECUTABLE: { command: '/bin/touch /data/x' } } })],
+  ['a "Credential_Source" with a file beside a credential_source with a URL (Go decodes both into one)', JSON.stringify({ ...federated, credential_source: { url: 'https://example.com' }, Credential_Source: { file: '/etc/hostname' } })],
+  ['a file source under a name with a long s, which Go folds to s', JSON.stringify({ ...federated, credential_source: { url: 'https://example.com' }, credential_\u017fource: { file: '/etc/hostname' } })],
+  ['a command in a credential_source repeated without it (Go merges the two)', `${head},"credential_source":{"executable":{"command":"/bin/touch /data/x"}},"credential_source":{"url":"https://example.com"}}`],
+];
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-repository-attack-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.each(smuggled)('refuses %s', (_, key) => {
+  it('as a file the env names', async () => {
+    writeFileSync(path.join(dir, 'key.json'), key);
+    await expect(readGoogleCredentials(parseRepositoryEnv(`${base}GOOGLE_APPLICATION_CREDENTIALS=${path.join(dir, 'key.json')}`, 'f.env'), 'f.env')).rejects.toMatchObject({ code: 'invalid-input' });
+  });
+
+  it('inline in the env text', async () => {
+    await expect(readGoogleCredentials(parseRepositoryEnv(`${base}GOOGLE_APPLICATION_CREDENTIALS=${key}`, 'f.env'), 'f.env')).rejects.toMatchObject({ code: 'invalid-input' });
+  });
+
+  it("in a run's settings (the renderer's)", () => {
+    expect(() => checkRepositoryEnv({ RESTIC_REPOSITORY: 'gs:bucket:/restic', RESTIC_PASSWORD: 'pw', GOOGLE_APPLICATION_CREDENTIALS: key }, 'the settings')).toThrow(/GOOGLE_APPLICATION_CREDENTIALS .*(field|twice)/);
+  });
+});
+
+it('still takes the keys Google hands out, headers of a URL source in any case among them', async () => {
+  const keys = [
+    fakeServiceAccount(),
+    { ...federated, credential_source: { url: 'http://169.254.169.254/token', headers: { 'Metadata-Flavor': 'Google', Authorization: 'Bearer x' }, format: { type: 'json', subject_token_field_name: 'access_token' } }, service_account_impersonation: { token_lifetime_seconds: 3600 } },
+    { type: 'authorized_user', client_id: 'i', client_secret: 's', refresh_token: 'r', quota_project_id: 'p', universe_domain: 'googleapis.com', account: '' },
+    { type: 'impersonated_service_account', service_account_impersonation_url: 'https://iamcredentials.googleapis.com/v1/x', delegates: ['a@b'], source_credentials: { type: 'authorized_user', client_id: 'i', client_secret: 's', refresh_token: 'r' } },
+  ];
+  for (const key of keys) {
+    writeFileSync(path.join(dir, 'key.json'), JSON.stringify(key, null, 2));
+    await expect(readGoogleCredentials(parseRepositoryEnv(`${base}GOOGLE_APPLICATION_CREDENTIALS=${path.join(dir, 'key.json')}`, 'f.env'), 'f.env')).resolves.toMatchObject({ GOOGLE_APPLICATION_CREDENTIALS: JSON.stringify(key) });
+    expect(checkRepositoryEnv({ ...parseRepositoryEnv(base, 'f.env'), GOOGLE_APPLICATION_CREDENTIALS: JSON.stringify(key) }, 'the settings')).toBeDefined();
+  }
+});
