@@ -57,7 +57,7 @@ export function createServices(options: ServicesOptions): Services {
     jobs,
     manifests,
     monitoring,
-    security: new KubeSecurityService({ store }),
+    security: new KubeSecurityService({ store, dataDir: options.dataDir }),
     runner,
     dispose: () => [fleet, gitops, jobs, monitoring, store].forEach((part) => part.dispose()),
   };

@@ -2,8 +2,20 @@ import { z } from 'zod';
 import { defineService } from '../rpc.ts';
 import type { Finding } from '../security/model.ts';
 
+/** What changed since the last earlier day a cluster was audited. */
+export interface AuditChanges {
+  /** that day (YYYY-MM-DD, UTC) */
+  since: string;
+  /** the contexts both audits cover: only their findings are compared */
+  contexts: string[];
+  appeared: Finding[];
+  resolved: Finding[];
+}
+
 export interface AuditResult {
   findings: Finding[];
+  /** against the last earlier day with an audit of these clusters; none before the first such day */
+  changes?: AuditChanges;
   /** the contexts audited whole */
   answered: string[];
   /** a context that could not be read (unreachable, expired credentials…): no finding of it is shown */

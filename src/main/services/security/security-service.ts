@@ -13,6 +13,7 @@ import { kubeOk } from '../../kube/http.ts';
 import { kubeConfigFor, selectEntries } from '../../kube/kubeconfig.ts';
 import type { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
 import { parseListPage } from '../../kube/list-watch.ts';
+import { AuditHistory } from './history.ts';
 
 type Collection = keyof typeof auditedCollections;
 
@@ -75,9 +76,12 @@ async function auditContext(kc: ContextConfig, context: string, cloud: ClusterOb
 
 export class KubeSecurityService implements SecurityService {
   private readonly store: KubeconfigStore;
+  private readonly history: AuditHistory;
 
-  constructor(options: { store: KubeconfigStore }) {
+  /** dataDir: Fleetdeck's data folder, where each day's audit is kept */
+  constructor(options: { store: KubeconfigStore; dataDir: string }) {
     this.store = options.store;
+    this.history = new AuditHistory(options.dataDir);
   }
 
   /**
@@ -107,6 +111,8 @@ export class KubeSecurityService implements SecurityService {
       if (best) audited.set(best.context, best.audit.findings);
     });
     const answered = [...audited.keys()].sort();
-    return { findings: answered.flatMap((context) => audited.get(context)!), answered, errors: errors.sort((a, b) => a.context.localeCompare(b.context)) };
+    const findings = answered.flatMap((context) => audited.get(context)!);
+    const changes = await this.history.record(findings, answered);
+    return { findings, ...(changes ? { changes } : {}), answered, errors: errors.sort((a, b) => a.context.localeCompare(b.context)) };
   }
 }

@@ -1,6 +1,7 @@
 // The audit against the lab's three clusters: each family finds the mistakes the lab seeds on
 // that cluster (lab/seed.ts securityMistakes), a fix makes its finding go, and a viewer context
 // gets "forbidden", never an empty, reassuring result.
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import { run } from '../../cli/index.ts';
 import { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
 import { KubeSecurityService } from './security-service.ts';
 
-const security = new KubeSecurityService({ store: new KubeconfigStore([labKubeconfig]) });
+const security = new KubeSecurityService({ store: new KubeconfigStore([labKubeconfig]), dataDir: mkdtempSync(path.join(tmpdir(), 'fleetdeck-audit-')) });
 const namespace = `audit-${Date.now().toString(36)}`;
 let findings: Finding[];
 
