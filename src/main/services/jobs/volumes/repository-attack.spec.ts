@@ -56,3 +56,38 @@ it('still takes the keys Google hands out, headers of a URL source in any case a
     expect(checkRepositoryEnv({ ...parseRepositoryEnv(base, 'f.env'), GOOGLE_APPLICATION_CREDENTIALS: JSON.stringify(key) }, 'the settings')).toBeDefined();
   }
 });
+
+it('refuses a variable that names a file or a command in the pod however the env text writes it, and quotes no value', () => {
+  const secret = 's3cr3t-value-in-the-line';
+  for (const line of [
+    `export RESTIC_PASSWORD_COMMAND=cat /data/${secret}`,
+    `export\tRESTIC_PASSWORD_FILE=/data/${secret}`,
+    `  RESTIC_PASSWORD_COMMAND =  "sh -c ${secret}"`,
+    `RESTIC_PASSWORD_COMMAND='${secret}'`,
+    `restic_password_command=${secret}`,
+    `Restic_Password_Command=${secret}`,
+    `RESTIC_PASSWORD_COMM\u0410ND=${secret}`,
+    `\uFEFFRESTIC_PASSWORD_FILE=${secret}`,
+    `RESTIC_PASSWORD_COMMAND\u00a0=${secret}`,
+    `"RESTIC_PASSWORD_COMMAND"=${secret}`,
+    `AWS_SHARED_CREDENTIALS_FILE=/data/${secret}`,
+    `AZURE_FEDERATED_TOKEN_FILE=/data/${secret}`,
+    `SSL_CERT_FILE=/data/${secret}`,
+    `HOME=/data/${secret}`,
+    `PATH=/data:${secret}`,
+    `RESTIC_PASSWORD=${secret}\r\nRESTIC_PASSWORD=other`,
+  ]) {
+    let message = '';
+    try {
+      parseRepositoryEnv(`RESTIC_REPOSITORY=s3:https://s3.example.com/b\n${line.includes('RESTIC_PASSWORD=') ? '' : 'RESTIC_PASSWORD=pw\n'}${line}\n`, 'f.env');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message, line).toMatch(/^f\.env/);
+    expect(message).not.toContain(secret);
+  }
+  // the renderer's run settings hold the variables as a record
+  for (const name of ['RESTIC_PASSWORD_COMMAND', 'restic_password_command', 'RESTIC_FROM_PASSWORD_FILE', 'GOOGLE_API_CERTIFICATE_CONFIG', 'RESTIC_CACERT']) {
+    expect(() => checkRepositoryEnv({ RESTIC_REPOSITORY: 's3:https://s3.example.com/b', RESTIC_PASSWORD: 'pw', [name]: secret }, 'the settings')).toThrow(/^the settings: /);
+  }
+});
