@@ -8,6 +8,7 @@ const FleetScreen = lazy(() => import('../features/fleet/FleetScreen.tsx').then(
 const MetricsScreen = lazy(() => import('../features/metrics/MetricsScreen.tsx').then((m) => ({ default: m.MetricsScreen })));
 const AlertsScreen = lazy(() => import('../features/alerts/AlertsScreen.tsx').then((m) => ({ default: m.AlertsScreen })));
 const GitOpsScreen = lazy(() => import('../features/gitops/GitOpsScreen.tsx').then((m) => ({ default: m.GitOpsScreen })));
+const SecurityScreen = lazy(() => import('../features/security/SecurityScreen.tsx').then((m) => ({ default: m.SecurityScreen })));
 const JobsScreen = lazy(() => import('../features/jobs/JobsScreen.tsx').then((m) => ({ default: m.JobsScreen })));
 const ClustersScreen = lazy(() => import('../features/clusters/ClustersScreen.tsx').then((m) => ({ default: m.ClustersScreen })));
 const WorkspaceScreen = lazy(() => import('../features/workspace/WorkspaceScreen.tsx').then((m) => ({ default: m.WorkspaceScreen })));
@@ -18,6 +19,7 @@ const screens: { id: Screen; label: string }[] = [
   { id: 'metrics', label: 'Metrics' },
   { id: 'alerts', label: 'Alerts' },
   { id: 'gitops', label: 'GitOps' },
+  { id: 'security', label: 'Security' },
   { id: 'jobs', label: 'Jobs' },
   { id: 'workspace', label: 'Workspace' },
   { id: 'clusters', label: 'Clusters' },
@@ -54,6 +56,7 @@ export function App() {
           {screen === 'metrics' && <MetricsScreen />}
           {screen === 'alerts' && <AlertsScreen />}
           {screen === 'gitops' && <GitOpsScreen />}
+          {screen === 'security' && <SecurityScreen />}
           {screen === 'jobs' && <JobsScreen />}
           {screen === 'clusters' && <ClustersScreen />}
           {screen === 'workspace' && <WorkspaceScreen />}

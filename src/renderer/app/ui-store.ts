@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import type { WorkloadKind } from '../../shared/kube-object.ts';
 import type { AlertGrouping, AlertState } from '../../shared/monitoring/alerts.ts';
 
-export type Screen = 'fleet' | 'metrics' | 'alerts' | 'gitops' | 'jobs' | 'clusters' | 'workspace';
+export type Screen = 'fleet' | 'metrics' | 'alerts' | 'gitops' | 'security' | 'jobs' | 'clusters' | 'workspace';
 
 export type WorkspacePanel = 'problems' | 'render' | 'compare' | 'git';
 

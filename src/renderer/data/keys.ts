@@ -45,6 +45,10 @@ export const keys = {
     range: (query: string | undefined, seconds: number, contexts: string[]) => ['monitoring', 'range', query, seconds, contexts] as const,
     namespaces: (contexts: string[]) => ['monitoring', 'namespaces', contexts] as const,
   },
+  security: {
+    all: () => ['security'] as const,
+    audit: () => ['security', 'audit'] as const,
+  },
   workspace: {
     all: () => ['workspace'] as const,
     /** manifests.open: one entry per folder (undefined: the last one, else the sample), whichever screen opened it */

@@ -16,7 +16,8 @@ function podChecks(spec: PodSpec): Check[] {
   }
   const host = (['hostNetwork', 'hostPID', 'hostIPC'] as const).filter((flag) => spec[flag]);
   if (host.length) {
-    found.push({ check: 'workloads.host-namespaces', severity: 'error', message: `shares the node's ${host.join(', ')}: it sees the node's network, processes or shared memory`, fix: `remove ${host.join(', ')} from the pod spec` });
+    const shared = { hostNetwork: 'network (hostNetwork)', hostPID: 'processes (hostPID)', hostIPC: 'shared memory (hostIPC)' };
+    found.push({ check: 'workloads.host-namespaces', severity: 'error', message: `shares the node's ${host.map((flag) => shared[flag]).join(', ')}: it sees, and can interfere with, what else runs on the node`, fix: `remove ${host.join(', ')} from the pod spec` });
   }
   const hostPaths = (spec.volumes ?? []).filter((v) => v.hostPath).map((v) => `${v.name} (${v.hostPath!.path})`);
   if (hostPaths.length) {

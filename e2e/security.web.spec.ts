@@ -1,0 +1,43 @@
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { root, screenshotDir, startWebShell, type RunningShell } from './web-shell.ts';
+
+// The Security screen over the lab's three clusters and the mistakes the lab seeds in each (lab/seed.ts securityMistakes).
+let shell: RunningShell;
+
+test.beforeAll(async () => {
+  shell = await startWebShell(['--kubeconfig', path.join(root, 'lab/.state/kubeconfig')]);
+});
+test.afterAll(async () => {
+  await shell.stop();
+});
+
+test('a fleet matrix of findings per cluster and family, the drill-down to the resources with their fixes, keyboard first', async ({ page }) => {
+  await page.goto(shell.url);
+  await page.getByRole('button', { name: 'Security' }).click();
+  const matrix = page.getByRole('table', { name: 'Findings per cluster and check family' });
+  await expect(matrix.getByRole('rowheader')).toHaveText(['aks-lab', 'eks-lab', 'gke-lab'], { timeout: 60_000 });
+  await expect(page.getByText(/\d+ errors?, \d+ other findings in 3 clusters/)).toBeVisible();
+  await page.screenshot({ path: path.join(screenshotDir, 'security-matrix.png') });
+
+  // gke-lab's workloads: the privileged node debugger, as errors, with the fix
+  const workloads = matrix.getByRole('button', { name: /^gke-lab, Workloads: [1-9]\d* error/ });
+  await workloads.focus();
+  await page.keyboard.press('Enter');
+  await expect(workloads).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByRole('heading', { name: /gke-lab · workloads/ })).toBeVisible();
+  const findings = page.getByRole('table', { name: 'Findings', exact: true });
+  const privileged = findings.getByRole('row').filter({ hasText: 'workloads.privileged' });
+  await expect(privileged).toContainText('Deployment legacy-tools/node-debugger');
+  await expect(privileged).toContainText('fix: remove securityContext.privileged');
+  await expect(findings.getByRole('row').filter({ hasText: 'aks-lab' })).toHaveCount(0);
+  await page.screenshot({ path: path.join(screenshotDir, 'security-drilldown.png') });
+
+  // the filter narrows every cluster's findings; eks-lab's unencrypted gp2 class
+  await page.getByRole('button', { name: 'show all' }).click();
+  await page.getByLabel('Filter findings').fill('gp2');
+  await expect(findings.locator('tbody tr')).toHaveCount(1);
+  await expect(findings.locator('tbody tr')).toContainText('StorageClass gp2');
+  await expect(findings.locator('tbody tr')).toContainText('encrypted: "true"');
+  await page.screenshot({ path: path.join(screenshotDir, 'security-filtered.png') });
+});
