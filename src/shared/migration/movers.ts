@@ -45,7 +45,8 @@ function unescape(s,   o, i, c) { o = ""; for (i = 1; i <= length(s); i++) { c =
  * Lists the volume at `data` into the file `out`, one line per entry, sorted byte-wise so that
  * two listings compare line by line: `f MODE SIZE SHA256 PATH` for a file, `l - - TARGET PATH`
  * for a symlink (its target in base64), and for the rest `ls -l`'s type letter, MODE, `- -` and
- * PATH. PATH is find's (./…), or = and its base64 when it holds a newline. Files are listed in
+ * PATH; MODE is the permission bits and the owner, `755:999:999` (a database refuses a data
+ * folder that is not its user's). PATH is find's (./…), or = and its base64 when it holds a newline. Files are listed in
  * batches (find -exec … {} +) that cost a few processes each: a loop forking per file took 4–7 ms
  * a file. lost+found, a file system's own folder, is left out but not what it holds (restic
  * copies that), and so are sockets, which restic does not restore. Uses only sh, find, stat,
@@ -55,11 +56,11 @@ function unescape(s,   o, i, c) { o = ""; for (i = 1; i <= length(s); i++) { c =
 function listingScript(data: string, out: string): string {
   const find = `find . -mindepth 1 ! -path ./lost+found ! -type s`;
   return `cd ${data} && nl='
-' && ${find} ! -type f ! -type l ! -path "*$nl*" -exec stat -c "%A %a - - %n" {} + > ${out}.part && sed -i 's/^\\(.\\)[^ ]* /\\1 /' ${out}.part && ${find} -type f ! -path "*$nl*" -exec sh -c '{ stat -c "s %a %s %n" "$@"; sha256sum "$@"; } | awk "$0"' '${JOIN_HASHES}' {} + >> ${out}.part && ${find} -type l ! -path "*$nl*" -exec sh -c '
+' && ${find} ! -type f ! -type l ! -path "*$nl*" -exec stat -c "%A %a:%u:%g - - %n" {} + > ${out}.part && sed -i 's/^\\(.\\)[^ ]* /\\1 /' ${out}.part && ${find} -type f ! -path "*$nl*" -exec sh -c '{ stat -c "s %a:%u:%g %s %n" "$@"; sha256sum "$@"; } | awk "$0"' '${JOIN_HASHES}' {} + >> ${out}.part && ${find} -type l ! -path "*$nl*" -exec sh -c '
 for f do printf "l - - %s %s\\n" "$(readlink "$f" | base64 -w 0)" "$f"; done' sh {} + >> ${out}.part && ${find} -path "*$nl*" -exec sh -c '
 for f do
   n=$(printf %s "$f" | base64 -w 0)
-  s=$(stat -c "%a %s" "$f")
+  s=$(stat -c "%a:%u:%g %s" "$f")
   if [ -L "$f" ]; then printf "l - - %s =%s\\n" "$(readlink "$f" | base64 -w 0)" "$n"
   elif [ -f "$f" ]; then h=$(sha256sum < "$f"); printf "f %s %s =%s\\n" "$s" "\${h%% *}" "$n"
   elif [ -d "$f" ]; then printf "d %s - - =%s\\n" "\${s%% *}" "$n"

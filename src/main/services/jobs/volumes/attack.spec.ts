@@ -2,7 +2,7 @@
 // sourceListingScript, verifyScript): a copy of identical content verifies, and every real
 // difference is named, with coreutils and with busybox (the mover image is Alpine).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -138,6 +138,20 @@ describe.each(toolsets)('with %s', (tools) => {
     adversarial(path.join(root, 'target'));
     change(path.join(root, 'target'));
     expect(verify(path.join(root, 'source'), path.join(root, 'target'), tools)).toMatchObject({ mismatches: 1, named: [named] });
+  });
+
+  it.runIf(process.getuid?.() === 0)('names an owner changed, of a file and of a folder (a database refuses a data folder that is not its user\'s)', () => {
+    for (const dir of ['source', 'target']) {
+      mkdirSync(path.join(root, dir, 'pgdata'), { recursive: true });
+      writeFileSync(path.join(root, dir, 'pgdata', 'PG_VERSION'), '16');
+    }
+    chownSync(path.join(root, 'target', 'pgdata'), 999, 999);
+    chownSync(path.join(root, 'target', 'pgdata', 'PG_VERSION'), 999, 0);
+    chmodSync(path.join(root, 'target', 'pgdata', 'PG_VERSION'), 0o600);
+    expect(verify(path.join(root, 'source'), path.join(root, 'target'), tools)).toMatchObject({
+      mismatches: 2,
+      named: expect.arrayContaining([`"pgdata": owner 999:999, 0:${process.getgid!()} on the source`, `"pgdata/PG_VERSION": mode 0600, 0644 on the source; owner 999:0, 0:${process.getgid!()} on the source`]),
+    });
   });
 
   it('leaves sockets out: restic does not restore them, and they hold no data', async () => {

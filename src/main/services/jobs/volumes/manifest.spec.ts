@@ -62,7 +62,8 @@ it('finds two copies identical: names with spaces, tabs, backslashes, newlines a
   expect(readVerification(log)).toEqual({ files: 7, bytes: BYTES, mismatches: 0, named: [] });
   // the listing kept in the snapshot: one sorted line per entry
   const sha = (file: string) => spawnSync('sha256sum', [path.join(source, file)], { encoding: 'utf8' }).stdout.replace(/^\\/, '').slice(0, 64);
-  expect(listing.split('\n')).toEqual(expect.arrayContaining(['d 755 - - ./empty folder', `f 750 18 ${sha('script.sh')} ./script.sh`, `f 600 1 ${sha('secret')} ./secret`, `f 644 1 ${sha('back\\slash and\ttab')} ./back\\slash and\ttab`]));
+  const owner = `${process.getuid!()}:${process.getgid!()}`;
+  expect(listing.split('\n')).toEqual(expect.arrayContaining([`d 755:${owner} - - ./empty folder`, `f 750:${owner} 18 ${sha('script.sh')} ./script.sh`, `f 600:${owner} 1 ${sha('secret')} ./secret`, `f 644:${owner} 1 ${sha('back\\slash and\ttab')} ./back\\slash and\ttab`]));
   expect(listing.split('\n').filter(Boolean)).toHaveLength(11);
   expect([...listing.trimEnd().split('\n')].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))).toEqual(listing.trimEnd().split('\n'));
 });

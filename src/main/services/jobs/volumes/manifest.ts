@@ -13,7 +13,7 @@ export interface Comparison {
 
 export type Verification = Comparison | { problem: 'no-listing' | 'cut-short' };
 
-/** A differing entry as a listing line has it: type letter, mode, size, sha256 or base64 target ("-" where none). */
+/** A differing entry as a listing line has it: type letter, mode (permissions:uid:gid), size, sha256 or base64 target ("-" where none). */
 interface Entry {
   type: string;
   mode: string;
@@ -46,7 +46,10 @@ function describe(path: string, source: Entry | undefined, target: Entry | undef
   if (source.type !== target.type) return `${shown(path)}: a ${typeName(target.type)} on the target, a ${typeName(source.type)} on the source`;
   if (source.type === 'l') return `${shown(path)}: points to ${shown(linkTarget(target))}, not ${shown(linkTarget(source))}`;
   if (source.type === 'f' && (source.size !== target.size || source.content !== target.content)) return `${shown(path)}: content differs (${target.size} bytes, ${source.size} on the source)`;
-  return `${shown(path)}: mode ${octal(target.mode)}, ${octal(source.mode)} on the source`;
+  const [[sourceMode, sourceOwner], [targetMode, targetOwner]] = [source.mode.split(/:(.*)/), target.mode.split(/:(.*)/)];
+  const modes = sourceMode !== targetMode ? [`mode ${octal(targetMode)}, ${octal(sourceMode)} on the source`] : [];
+  const owners = sourceOwner !== targetOwner ? [`owner ${targetOwner}, ${sourceOwner} on the source`] : [];
+  return `${shown(path)}: ${[...modes, ...owners].join('; ')}`;
 }
 
 /** The verify container's `V` lines; other lines are ignored. A log without its end line was cut short. */
