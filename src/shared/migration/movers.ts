@@ -46,12 +46,12 @@ function unescape(s,   o, i, c) { o = ""; for (i = 1; i <= length(s); i++) { c =
  * two listings compare line by line: `f MODE SIZE SHA256 PATH` for a file, `l - - TARGET PATH`
  * for a symlink (its target in base64), and for the rest `ls -l`'s type letter, MODE, `- -` and
  * PATH; MODE is the permission bits and the owner, `755:999:999` (a database refuses a data
- * folder that is not its user's). PATH is find's (./…), or = and its base64 when it holds a newline. Files are listed in
- * batches (find -exec … {} +) that cost a few processes each: a loop forking per file took 4–7 ms
- * a file. lost+found, a file system's own folder, is left out but not what it holds (restic
- * copies that), and so are sockets, which restic does not restore. Uses only sh, find, stat,
- * sha256sum, readlink, base64, sed, awk and sort, which busybox (the restic image is Alpine) and
- * coreutils both have.
+ * folder that is not its user's). PATH is find's (./…), or = and its base64 when it holds a
+ * newline. Files are listed in batches (find -exec … {} +) that cost a few processes each: a
+ * loop forking per file took 4–7 ms a file. lost+found, a file system's own folder, is left out
+ * but not what it holds (restic copies that), and so are sockets, which restic does not restore.
+ * Uses only sh, find, stat, sha256sum, readlink, base64, sed, awk and sort, which busybox (the
+ * restic image is Alpine) and coreutils both have.
  */
 function listingScript(data: string, out: string): string {
   const find = `find . -mindepth 1 ! -path ./lost+found ! -type s`;
