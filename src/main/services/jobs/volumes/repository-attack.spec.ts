@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeServiceAccount } from '../../../../../test/google-credentials.ts';
-import { checkRepositoryEnv, parseRepositoryEnv, readGoogleCredentials } from './repository.ts';
+import { checkRepositoryEnv, displayRepository, parseRepositoryEnv, readGoogleCredentials, redactor } from './repository.ts';
 
 const base = 'RESTIC_REPOSITORY=gs:bucket:/restic\nRESTIC_PASSWORD=correct horse\n';
 const federated = { type: 'external_account', audience: '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/aks', subject_token_type: 'urn:ietf:params:oauth:token-type:jwt', token_url: 'https://sts.googleapis.com/v1/token' };
@@ -90,4 +90,14 @@ it('refuses a variable that names a file or a command in the pod however the env
   for (const name of ['RESTIC_PASSWORD_COMMAND', 'restic_password_command', 'RESTIC_FROM_PASSWORD_FILE', 'GOOGLE_API_CERTIFICATE_CONFIG', 'RESTIC_CACERT']) {
     expect(() => checkRepositoryEnv({ RESTIC_REPOSITORY: 's3:https://s3.example.com/b', RESTIC_PASSWORD: 'pw', [name]: secret }, 'the settings')).toThrow(/^the settings: /);
   }
+});
+
+it('shows no password of a repository URL the env text writes with a space before it or without its //, and hides its user in what restic prints', () => {
+  for (const repository of ['rest: https://backup:hunter22@rest.example.com/repo', 'rest:  HTTPS://backup:hunter22@rest.example.com/repo', 'rest:https:backup:hunter22@rest.example.com/repo', 's3:backup:hunter22@s3.example.com/bucket']) {
+    const env = parseRepositoryEnv(`RESTIC_REPOSITORY=${repository}\nRESTIC_PASSWORD=pw-of-the-repo\n`, 'f.env');
+    expect(displayRepository(env.RESTIC_REPOSITORY), repository).not.toMatch(/hunter22|backup/);
+  }
+  // restic prints a rest: URL with its user and *** for the password
+  const redact = redactor({ RESTIC_REPOSITORY: 'rest: https://backup-user:hunter22@rest.example.com/repo', RESTIC_PASSWORD: 'pw-of-the-repo' });
+  expect(redact('Fatal: unable to open repository at rest:https://backup-user:***@rest.example.com/repo/')).not.toContain('backup-user');
 });

@@ -193,7 +193,8 @@ export async function readGoogleCredentials(env: RepositoryEnv, source: string, 
 function splitRepository(repository: string): { scheme: string; rest: string; url?: URL | 'malformed' } {
   const scheme = repository.slice(0, repository.indexOf(':') + 1);
   const rest = repository.slice(scheme.length);
-  if (!/^https?:\/\//i.test(rest)) return { scheme, rest };
+  // the URL parser skips leading spaces, as may a reader of the settings
+  if (!/^\s*https?:\/\//i.test(rest)) return { scheme, rest };
   try {
     return { scheme, rest, url: new URL(rest) };
   } catch {
@@ -206,7 +207,8 @@ export function displayRepository(repository: string): string {
   const { scheme, rest, url } = splitRepository(repository);
   if (url === 'malformed') return `${scheme}(malformed URL)`;
   if (url) return `${scheme}${url.protocol}//${url.host}${url.pathname}`;
-  return `${scheme}${rest.replace(/[?#].*$/, '')}`;
+  // a place that is no URL (bucket:/path, host/bucket) has no @ before its first /: what is there is a user and password
+  return `${scheme}${rest.replace(/^[^/]*@/, '').replace(/[?#].*$/, '')}`;
 }
 
 /** The user and password in the repository's URL, as written and decoded: restic prints the URL with the user and *** for the password. */
