@@ -69,7 +69,7 @@ describe('a mover Job', () => {
     const outcome = await runMoverJob(client, job, { logs: logs({}), pollMs: 1, stuckMs: 5, onWaiting: (d) => waiting.push(d) });
     expect(outcome).toEqual({ ok: false, pod: 'fleetdeck-backup-data-x1', reason: 'ImagePullBackOff: Back-off pulling image "restic/restic:0.17.3"' });
     expect(waiting[0]).toBe('fleetdeck-backup-data-x1: ImagePullBackOff');
-    expect(requests.slice(0, 3)).toEqual(['POST /apis/batch/v1/namespaces/shop/jobs', 'DELETE /apis/batch/v1/namespaces/shop/jobs/fleetdeck-backup-data?propagationPolicy=Background', 'GET /apis/batch/v1/namespaces/shop/jobs/fleetdeck-backup-data']);
+    expect(requests.slice(0, 3)).toEqual(['POST /apis/batch/v1/namespaces/shop/jobs', 'DELETE /apis/batch/v1/namespaces/shop/jobs/fleetdeck-backup-data?propagationPolicy=Foreground', 'GET /apis/batch/v1/namespaces/shop/jobs/fleetdeck-backup-data']);
   });
 
   it('fails a Job that does not end in its time, saying how its pod is', async () => {

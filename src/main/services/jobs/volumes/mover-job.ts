@@ -77,9 +77,13 @@ const TAIL_LINES = 20;
 /** room for a cluster autoscaler to add a node and a volume to attach */
 const START_MS = 10 * 60_000;
 
-/** Deletes a Job and its pods; resolves once the Job is gone (its pods follow it). */
+/**
+ * Deletes a Job and its pods; resolves once the Job is gone, which in the foreground is once its
+ * pods are: a mover still running from an interrupted run must not fill or read a claim beside the
+ * next one.
+ */
 export async function deleteJob(client: ClusterClient, namespace: string, name: string, waitMs = 60_000): Promise<void> {
-  const res = await client.request('DELETE', `${jobs(namespace)}/${encodeURIComponent(name)}?propagationPolicy=Background`);
+  const res = await client.request('DELETE', `${jobs(namespace)}/${encodeURIComponent(name)}?propagationPolicy=Foreground`);
   if (res.status === 404) return;
   if (res.status >= 300) throw classifyStatus(res.status, res.text, `delete Job ${namespace}/${name} on ${client.context}`);
   const deadline = Date.now() + waitMs;
