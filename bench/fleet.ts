@@ -3,64 +3,29 @@
 //   main-process RSS ≤ 350 MB with all three watched (the web shell's own process, bundled as
 //   Electron's main is); API change → renderer update (painted in Chromium) p95 ≤ 300 ms;
 //   a 15,000-row problem table scrolled in Chromium, frame times measured.
-// Every bench pod carries the lab's imagepull fault, so the whole fleet is "on fire" and each of
-// the 15,000 pods is a problem row. It measures and prints; it does not assert.
-// The lab's monitoring stack is stopped while it measures: the fleet view reads only the API
-// servers, and three Prometheus servers and kube-state-metrics taking in 15,000 pods' series use
-// most of this machine's CPU, which in a real fleet belongs to the clusters' own nodes, not to
-// the SRE's machine. The control planes, node simulators and the fault churn keep running.
+// The whole fleet is "on fire" (bench-pods.ts): each of the 15,000 pods is a problem row. It
+// measures and prints; it does not assert. The fleet view reads only the API servers: the lab's
+// monitoring is stopped while it measures; the control planes, node simulators and the fault
+// churn keep running.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
 import { availableParallelism, loadavg } from 'node:os';
-import { clusters, kubeconfigPath, type LabCluster } from '../lab/config.ts';
+import { clusters, kubeconfigPath } from '../lab/config.ts';
 import { LabApi } from '../lab/kube.ts';
-import { stopRecord } from '../lab/processes.ts';
 import { createApiClient } from '../src/shared/contract/index.ts';
 import { webTransport } from '../src/renderer/web-transport.ts';
 import { startWebShell } from '../e2e/web-shell.ts';
 import { serviceProcessNodeFlags } from '../src/main/web/node-flags.ts';
+import { PODS, scaleLab, unscaleLab } from './bench-pods.ts';
 import { median, quantile, rowPrinter } from './report.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
-const PODS = Number(process.env.BENCH_PODS ?? 5000);
-const PER_DEPLOYMENT = 100;
 const NS = 'fleet-bench';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (line: string) => console.error(`bench: ${line}`);
 const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-async function scale(c: LabCluster) {
-  const api = new LabApi(c);
-  // a previous run's namespace may still be terminating
-  const terminating = () => api.request<{ status?: { phase?: string } }>('GET', `/api/v1/namespaces/${NS}`).then((ns) => ns.status?.phase === 'Terminating', () => false);
-  while (await terminating()) await sleep(2_000);
-  const nodes = Math.ceil(PODS / 100) + 1;
-  for (let i = 0; i < nodes; i++) {
-    await api.apply({ apiVersion: 'v1', kind: 'Node', metadata: { name: `bench-${c.cloud}-${i}`, labels: { 'lab.fleetdeck.io/simulated': 'true', 'fleetdeck.io/bench': 'true' } } });
-  }
-  await api.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-  for (let i = 0; i < PODS / PER_DEPLOYMENT; i++) {
-    const name = `app-${i}`;
-    await api.apply({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name, namespace: NS },
-      spec: {
-        replicas: PER_DEPLOYMENT,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: { labels: { app: name }, annotations: { 'lab.fleetdeck.io/fault': 'imagepull' } },
-          spec: { containers: [{ name: 'app', image: `registry.example/bench/${name}:1.0.0`, resources: { requests: { cpu: '1m', memory: '1Mi' } } }] },
-        },
-      },
-    });
-  }
-  // a loaded API server may time out while the pods are created: ask again
-  const count = async () => (await api.request<{ metadata: { remainingItemCount?: number }; items: unknown[] }>('GET', `/api/v1/namespaces/${NS}/pods?limit=1`).catch(() => undefined))?.metadata.remainingItemCount ?? 0;
-  while ((await count()) + 1 < PODS) await sleep(2_000);
-}
 
 function kubectlSeconds(context: string): number {
   const started = performance.now();
@@ -212,29 +177,7 @@ async function scrollFrames(): Promise<{ rows: number; frames: number[] }> {
   }
 }
 
-async function cleanup() {
-  for (const c of clusters) {
-    const api = new LabApi(c);
-    await api.request('DELETE', `/api/v1/namespaces/${NS}`).catch(() => undefined);
-    const nodes = await api.list<{ metadata: { name: string; labels?: Record<string, string> } }>('v1', 'Node');
-    for (const n of nodes.filter((n) => n.metadata.labels?.['fleetdeck.io/bench'])) await api.request('DELETE', `/api/v1/nodes/${n.metadata.name}`);
-  }
-}
-
-const labUp = () => spawnSync(process.execPath, [path.join(root, 'lab/lab.ts'), 'up'], { stdio: ['ignore', 'ignore', 'inherit'] });
-labUp();
-for (const c of clusters) for (const name of ['prometheus', 'alertmanager', 'kube-state-metrics']) await stopRecord(`${c.context}-${name}`);
-log('monitoring stopped for the measurement (`lab up` brings it back at the end)');
-log(`scaling every lab cluster to ${PODS} bench pods (${clusters.length * PODS} in all)…`);
-const scaleStart = performance.now();
-await Promise.all(clusters.map(scale));
-log(`scaled in ${((performance.now() - scaleStart) / 1000).toFixed(0)} s; letting node-sim settle`);
-// 15,000 pods created at once fail their first pulls together, again and again until their
-// back-offs reach the kubelet's 5 minutes (after about as long): wait for the lab to calm down
-const settleStart = performance.now();
-do await sleep(20_000);
-while (loadavg()[0] > availableParallelism() && performance.now() - settleStart < 600_000);
-log(`settled after ${((performance.now() - settleStart) / 1000).toFixed(0)} s`);
+await scaleLab(NS);
 
 const row = rowPrinter(78, 10, 26);
 /** BENCH_PHASES=sync,rss,latency,scroll picks phases (default all). */
@@ -286,6 +229,5 @@ try {
     row('problem table scroll: frames over 50 ms', `${scroll.frames.filter((f) => f > 50).length} of ${scroll.frames.length}`);
   });
 } finally {
-  if (!process.env.BENCH_KEEP) await cleanup();
-  labUp();
+  await unscaleLab(NS);
 }

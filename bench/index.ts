@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const benches: Record<string, string> = { lab: './lab.ts', fleet: './fleet.ts', jobs: './jobs.ts', monitoring: './monitoring.ts', workspace: './workspace.ts', volumes: './volumes.ts', history: './history.ts' };
+const benches: Record<string, string> = { lab: './lab.ts', fleet: './fleet.ts', jobs: './jobs.ts', monitoring: './monitoring.ts', workspace: './workspace.ts', volumes: './volumes.ts', history: './history.ts', audit: './audit.ts' };
 // names first, then the options of the benchmarks they name (e.g. `history --series 10 --days 1`)
 const args = process.argv.slice(2);
 const firstOption = args.findIndex((a) => a.startsWith('--'));
