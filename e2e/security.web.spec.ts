@@ -1,12 +1,24 @@
+import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { root, screenshotDir, startWebShell, type RunningShell } from './web-shell.ts';
 
 // The Security screen over the lab's three clusters and the mistakes the lab seeds in each (lab/seed.ts securityMistakes).
 let shell: RunningShell;
+// a GitOps workspace whose EKS overlay declares eks-lab's packet-capture Deployment (seeded with added capabilities)
+const workspace = realpathSync(mkdtempSync(path.join(tmpdir(), 'fleetdeck-ws-security-')));
 
 test.beforeAll(async () => {
-  shell = await startWebShell(['--kubeconfig', path.join(root, 'lab/.state/kubeconfig')]);
+  mkdirSync(path.join(workspace, 'overlays/eks'), { recursive: true });
+  writeFileSync(path.join(workspace, 'overlays/eks/kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: legacy-tools\nresources:\n  - packet-capture.yaml\n');
+  writeFileSync(
+    path.join(workspace, 'overlays/eks/packet-capture.yaml'),
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: packet-capture\nspec:\n  selector:\n    matchLabels: {app: packet-capture}\n  template:\n    metadata:\n      labels: {app: packet-capture}\n    spec:\n      containers:\n        - name: packet-capture\n          image: registry.example/packet-capture:0.9.1\n          securityContext:\n            capabilities:\n              add: [NET_ADMIN, NET_RAW]\n',
+  );
+  // the lab's kustomize renders the overlay in the web shell
+  process.env.PATH = `${path.join(root, 'lab/bin')}${path.delimiter}${process.env.PATH}`;
+  shell = await startWebShell(['--kubeconfig', path.join(root, 'lab/.state/kubeconfig'), '--workspace', workspace]);
 });
 test.afterAll(async () => {
   await shell.stop();
@@ -40,4 +52,20 @@ test('a fleet matrix of findings per cluster and family, the drill-down to the r
   await expect(findings.locator('tbody tr')).toContainText('StorageClass gp2');
   await expect(findings.locator('tbody tr')).toContainText('encrypted: "true"');
   await page.screenshot({ path: path.join(screenshotDir, 'security-filtered.png') });
+});
+
+test('a finding whose resource the open workspace declares links to the file and line that should change', async ({ page }) => {
+  await page.goto(shell.url);
+  await page.getByRole('button', { name: 'Security' }).click();
+  await page.getByLabel('Filter findings').fill('packet-capture');
+  const findings = page.getByRole('table', { name: 'Findings', exact: true });
+  const capabilities = findings.locator('tbody tr').filter({ hasText: 'workloads.added-capabilities' });
+  await expect(capabilities).toContainText('eks-lab', { timeout: 60_000 });
+  const link = capabilities.getByRole('button', { name: 'overlays/eks/packet-capture.yaml:4' });
+  await expect(link).toBeVisible({ timeout: 30_000 });
+  await page.screenshot({ path: path.join(screenshotDir, 'security-source-link.png') });
+  await link.click();
+  await expect(page.getByRole('heading', { name: 'Workspace' })).toBeVisible();
+  await expect(page.getByText('add: [NET_ADMIN, NET_RAW]')).toBeVisible();
+  await page.screenshot({ path: path.join(screenshotDir, 'security-source-opened.png') });
 });

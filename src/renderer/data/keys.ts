@@ -48,6 +48,7 @@ export const keys = {
   security: {
     all: () => ['security'] as const,
     audit: () => ['security', 'audit'] as const,
+    locations: (root: string | undefined, dir: string, objects: unknown) => ['security', 'locations', root, dir, objects] as const,
   },
   workspace: {
     all: () => ['workspace'] as const,

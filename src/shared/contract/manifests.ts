@@ -53,6 +53,12 @@ export interface FileVersion {
   version: string;
 }
 
+/** A line of a workspace file: path relative to the workspace's root, line 1-based. */
+export interface SourceLocation {
+  path: string;
+  line: number;
+}
+
 export interface RenderResult {
   yaml: string;
   objects: number;
@@ -92,6 +98,9 @@ export const validateInput = z.object({ root, kubernetesVersion }).strict();
 /** allowRemote: let kustomize fetch remote resources and bases (rendering is offline otherwise) */
 const allowRemote = z.boolean().optional();
 export const renderInput = z.object({ root, dir: relativePath, allowRemote }).strict();
+const objectRef = z.object({ kind: z.string().min(1).max(100), namespace: z.string().min(1).max(253).nullable(), name: z.string().min(1).max(253) }).strict();
+/** objects of a cluster (security findings): where the overlay `dir` declares them */
+export const locateInput = z.object({ root, dir: relativePath, objects: z.array(objectRef).max(10_000) }).strict();
 export const compareInput = z.object({ root, overlays: z.array(relativePath).min(2).max(6), allowRemote }).strict();
 export const gitInput = z.object({ root }).strict();
 export const gitDiffInput = z.object({ root, path: relativePath.optional(), staged: z.boolean().optional() }).strict();
@@ -119,6 +128,8 @@ export interface ManifestsService {
   schemas(input: Record<string, never>): Promise<SchemaBundle>;
   validate(input: z.infer<typeof validateInput>): Promise<{ problems: Problem[]; files: number }>;
   render(input: z.infer<typeof renderInput>): Promise<RenderResult>;
+  /** for each object, the file and line declaring it, when the rendered overlay (offline) holds it; null otherwise */
+  locate(input: z.infer<typeof locateInput>): Promise<{ locations: (SourceLocation | null)[] }>;
   compareOverlays(input: z.infer<typeof compareInput>): Promise<OverlayComparison>;
   gitStatus(input: z.infer<typeof gitInput>): Promise<GitStatus>;
   gitDiff(input: z.infer<typeof gitDiffInput>): Promise<{ diff: string }>;
@@ -144,6 +155,7 @@ export const manifestsContract = defineService<ManifestsService>({
     schemas: z.object({}).strict(),
     validate: validateInput,
     render: renderInput,
+    locate: locateInput,
     compareOverlays: compareInput,
     gitStatus: gitInput,
     gitDiff: gitDiffInput,

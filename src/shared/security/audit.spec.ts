@@ -123,7 +123,7 @@ describe('workloads', () => {
     });
     const byNamespace = Object.fromEntries(findings.filter((f) => f.check === 'workloads.pod-security-admission').map((f) => [f.name, `${f.severity}: ${f.message}`]));
     expect(byNamespace).toEqual({
-      strict: 'error: enforces restricted, but Deployment/agent need privileged: their pods are refused when they are created again (a rollout, a node drain)',
+      strict: 'error: enforces restricted, but Deployment/agent needs privileged: their pods are refused when they are created again (a rollout, a node drain)',
       open: 'warning: no Pod Security Admission level is enforced: any pod may be created; its pods would pass restricted',
       loose: 'info: enforces privileged, and every pod passes restricted',
     });

@@ -49,16 +49,19 @@ function podSecurityAdmission(namespace: KubeObject, pods: KubeObject[]): Omit<F
   const enforced = namespace.metadata.labels?.[ENFORCE] as PsaLevel | undefined;
   const needs = pods.map((pod) => ({ owner: ownerOf(pod), ...podSecurityLevel(podSpec(pod)) }));
   const needed = needs.reduce<PsaLevel>((least, n) => (rank(n.level) < rank(least) ? n.level : least), 'restricted');
-  const at = (level: PsaLevel) => someOf([...new Set(needs.filter((n) => n.level === level).map((n) => `${n.owner.kind}/${n.owner.name}`))]);
+  const need = (level: PsaLevel) => {
+    const owners = [...new Set(needs.filter((n) => n.level === level).map((n) => `${n.owner.kind}/${n.owner.name}`))];
+    return `${someOf(owners)} need${owners.length === 1 ? 's' : ''} ${level}`;
+  };
   const base = { check: 'workloads.pod-security-admission', namespace: name, kind: 'Namespace', name };
   const label = (level: PsaLevel) => `label the namespace ${ENFORCE}=${level}`;
   if (!enforced || !psaLevels.includes(enforced)) {
     if (!pods.length) return undefined;
-    const why = needed === 'privileged' ? `; ${at('privileged')} need privileged (${someOf(needs.filter((n) => n.level === 'privileged').flatMap((n) => n.because), 3)})` : '';
+    const why = needed === 'privileged' ? `; ${need('privileged')} (${someOf(needs.filter((n) => n.level === 'privileged').flatMap((n) => n.because), 3)})` : '';
     return { ...base, severity: 'warning', message: `no Pod Security Admission level is enforced${enforced ? ` (${ENFORCE}=${enforced} is not a level)` : ''}: any pod may be created; its pods would pass ${needed}${why}`, fix: needed === 'privileged' ? `make those pods pass baseline, then ${label('baseline')}` : label(needed) };
   }
   if (rank(enforced) > rank(needed)) {
-    return { ...base, severity: 'error', message: `enforces ${enforced}, but ${at(needed)} need${needed === 'privileged' ? '' : 's'} ${needed}: their pods are refused when they are created again (a rollout, a node drain)`, fix: `change those workloads to pass ${enforced}, or ${label(needed)}` };
+    return { ...base, severity: 'error', message: `enforces ${enforced}, but ${need(needed)}: their pods are refused when they are created again (a rollout, a node drain)`, fix: `change those workloads to pass ${enforced}, or ${label(needed)}` };
   }
   if (rank(enforced) < rank(needed) && pods.length) return { ...base, severity: 'info', message: `enforces ${enforced}, and every pod passes ${needed}`, fix: label(needed) };
   return undefined;

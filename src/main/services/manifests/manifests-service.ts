@@ -3,7 +3,7 @@
 import { cp, mkdir, readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { maxWorkspaceFileChars } from '../../../shared/contract/limits.ts';
-import type { FileVersion, ManifestsService, RenderResult, WorkspaceFolders, WorkspaceInfo } from '../../../shared/contract/manifests.ts';
+import type { FileVersion, ManifestsService, RenderResult, SourceLocation, WorkspaceFolders, WorkspaceInfo } from '../../../shared/contract/manifests.ts';
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { formatBytes } from '../../../shared/quantity.ts';
 import { parseManifests, streamObjects } from '../../../shared/manifests/documents.ts';
@@ -198,6 +198,41 @@ export class LocalManifestsService implements ManifestsService {
     const tool = await this.tool();
     const yaml = await kustomizeBuild(tool, full, allowRemote);
     return { yaml, objects: streamObjects(yaml).length, tool: tool.label };
+  }
+
+  /**
+   * Where the overlay's objects are declared: for each object the rendered overlay holds (offline),
+   * the line of `metadata.name` in the workspace document of the same kind and name, the overlay's
+   * own folder first (its patch is where a cloud's fix goes), else the first by path.
+   */
+  async locate({ root, dir, objects }: { root: string; dir: string; objects: { kind: string; namespace: string | null; name: string }[] }): Promise<{ locations: (SourceLocation | null)[] }> {
+    const real = await this.grants.check(root);
+    const key = (kind: unknown, namespace: unknown, name: unknown) => `${String(kind)}/${typeof namespace === 'string' ? namespace : ''}/${String(name)}`;
+    return workTrees.shared(async () => {
+      const rendered = new Set(
+        streamObjects((await this.renderIn(real, dir, false)).yaml).map((o) => {
+          const m = (o.metadata ?? {}) as { namespace?: unknown; name?: unknown };
+          return key(o.kind, m.namespace, m.name);
+        }),
+      );
+      const declared = new Map<string, SourceLocation[]>();
+      for (const file of await readYamlFiles(real, (await listWorkspace(real)).files)) {
+        for (const doc of parseManifests(file.text)) {
+          const v = doc.value as { kind?: unknown; metadata?: { name?: unknown } } | undefined;
+          if (typeof v?.kind !== 'string' || typeof v.metadata?.name !== 'string') continue;
+          const at = `${v.kind}/${v.metadata.name}`;
+          declared.set(at, [...(declared.get(at) ?? []), { path: file.path, line: doc.lineOf(['metadata', 'name']) }]);
+        }
+      }
+      const inOverlay = (l: SourceLocation) => !dir || l.path.startsWith(`${dir.replace(/\/+$/, '')}/`);
+      return {
+        locations: objects.map((o) => {
+          if (!rendered.has(key(o.kind, o.namespace, o.name))) return null;
+          const found = [...(declared.get(`${o.kind}/${o.name}`) ?? [])].sort((a, b) => a.path.localeCompare(b.path));
+          return found.find(inOverlay) ?? found[0] ?? null;
+        }),
+      };
+    });
   }
 
   async compareOverlays({ root, overlays, allowRemote }: { root: string; overlays: string[]; allowRemote?: boolean }): Promise<OverlayComparison> {

@@ -28,6 +28,29 @@ describe('kustomize rendering and overlay comparison', () => {
     process.env.PATH = savedPath;
   });
 
+  it('locates the objects of a rendered overlay: the overlay’s own patch first, else the base; null for what it does not hold', async () => {
+    const { locations } = await service.locate({
+      root: workspace,
+      dir: 'overlays/eks',
+      objects: [
+        { kind: 'Deployment', namespace: 'shop', name: 'shop' },
+        { kind: 'Ingress', namespace: 'shop', name: 'shop' },
+        { kind: 'Namespace', namespace: null, name: 'shop' },
+        { kind: 'Deployment', namespace: 'payments', name: 'shop' },
+        { kind: 'Deployment', namespace: 'shop', name: 'elsewhere' },
+      ],
+    });
+    const line = (file: string, text: string) => readFileSync(path.join(workspace, file), 'utf8').split('\n').indexOf(text) + 1;
+    expect(locations).toEqual([
+      { path: 'base/deployment.yaml', line: line('base/deployment.yaml', '  name: shop') },
+      { path: 'overlays/eks/ingress-class.yaml', line: line('overlays/eks/ingress-class.yaml', '  name: shop') },
+      { path: 'base/namespace.yaml', line: line('base/namespace.yaml', '  name: shop') },
+      null,
+      null,
+    ]);
+    expect(locations[0]!.line).toBeGreaterThan(1);
+  });
+
   it('renders an overlay: base, patches and labels applied', async () => {
     const result = await service.render({ root: workspace, dir: 'overlays/eks' });
     expect(result.tool).toBe('kustomize v5.7.1');

@@ -1,10 +1,14 @@
 import { useDeferredValue, useMemo, useState } from 'react';
+import type { SourceLocation } from '../../../shared/contract/manifests.ts';
 import type { AuditChanges } from '../../../shared/contract/security.ts';
+import type { Finding } from '../../../shared/security/model.ts';
+import { useUi } from '../../app/ui-store.ts';
+import { useClusters, useOpenWorkspace } from '../../data/shared-queries.ts';
 import { ErrorBanner, Banner } from '../../ui/Banner.tsx';
 import { EmptyState } from '../../ui/EmptyState.tsx';
 import { ScreenHeader } from '../../ui/ScreenHeader.tsx';
 import { FindingsTable } from './FindingsTable.tsx';
-import { useAudit } from './queries.ts';
+import { resourceKey, useAudit, useSourceLocations } from './queries.ts';
 import { familyOf, SecurityMatrix, type Cell } from './SecurityMatrix.tsx';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -38,6 +42,18 @@ export function SecurityScreen() {
       ),
     [checked, cell, deferred],
   );
+  // the workspace the Workspace screen has open: its files declare the resources of the findings
+  const workspace = useOpenWorkspace(useUi((s) => s.workspacePath));
+  const clusters = useClusters();
+  const cloudOf = (context: string) => clusters.data?.clusters.find((c) => c.context === context)?.cloud ?? 'other';
+  const located = useSourceLocations(workspace.data, checked, cloudOf);
+  const sourceOf = (f: Finding) => located.get(resourceKey(f));
+  const openSource = ({ path, line }: SourceLocation) => {
+    const ui = useUi.getState();
+    ui.setWorkspacePath(workspace.data!.root);
+    ui.openWorkspaceFile(path, line);
+    ui.setScreen('workspace');
+  };
   const errors = checked.filter((f) => f.severity === 'error').length;
   const summary = audit.data ? `${plural(errors, 'error')}, ${plural(checked.length - errors, 'other finding')} in ${plural(audit.data.answered.length, 'cluster')}` : 'auditing every cluster…';
   return (
@@ -67,7 +83,7 @@ export function SecurityScreen() {
               </button>
             )}
           </h2>
-          <FindingsTable label="Findings" findings={shown} />
+          <FindingsTable label="Findings" findings={shown} sourceOf={sourceOf} onOpenSource={openSource} />
         </>
       )}
       {!audit.data && !audit.error && <EmptyState>Reading RBAC, network policies, workloads and storage classes of every cluster…</EmptyState>}
