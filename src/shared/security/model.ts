@@ -40,20 +40,20 @@ export interface ClusterObjects {
   services: KubeObject[];
 }
 
-/** The collections behind ClusterObjects, as the API serves them. */
+/** The collections behind ClusterObjects, as the API serves them, and the kind of their items (a list's items carry none). */
 export const auditedCollections = {
-  namespaces: { path: '/api/v1/namespaces', resource: 'namespaces', group: '' },
-  pods: { path: '/api/v1/pods', resource: 'pods', group: '' },
-  serviceAccounts: { path: '/api/v1/serviceaccounts', resource: 'serviceaccounts', group: '' },
-  networkPolicies: { path: '/apis/networking.k8s.io/v1/networkpolicies', resource: 'networkpolicies', group: 'networking.k8s.io' },
-  clusterRoles: { path: '/apis/rbac.authorization.k8s.io/v1/clusterroles', resource: 'clusterroles', group: 'rbac.authorization.k8s.io' },
-  roles: { path: '/apis/rbac.authorization.k8s.io/v1/roles', resource: 'roles', group: 'rbac.authorization.k8s.io' },
-  clusterRoleBindings: { path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', resource: 'clusterrolebindings', group: 'rbac.authorization.k8s.io' },
-  roleBindings: { path: '/apis/rbac.authorization.k8s.io/v1/rolebindings', resource: 'rolebindings', group: 'rbac.authorization.k8s.io' },
-  storageClasses: { path: '/apis/storage.k8s.io/v1/storageclasses', resource: 'storageclasses', group: 'storage.k8s.io' },
-  ingresses: { path: '/apis/networking.k8s.io/v1/ingresses', resource: 'ingresses', group: 'networking.k8s.io' },
-  services: { path: '/api/v1/services', resource: 'services', group: '' },
-} as const satisfies Record<Exclude<keyof ClusterObjects, 'context' | 'cloud'>, { path: string; resource: string; group: string }>;
+  namespaces: { path: '/api/v1/namespaces', resource: 'namespaces', group: '', kind: 'Namespace' },
+  pods: { path: '/api/v1/pods', resource: 'pods', group: '', kind: 'Pod' },
+  serviceAccounts: { path: '/api/v1/serviceaccounts', resource: 'serviceaccounts', group: '', kind: 'ServiceAccount' },
+  networkPolicies: { path: '/apis/networking.k8s.io/v1/networkpolicies', resource: 'networkpolicies', group: 'networking.k8s.io', kind: 'NetworkPolicy' },
+  clusterRoles: { path: '/apis/rbac.authorization.k8s.io/v1/clusterroles', resource: 'clusterroles', group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+  roles: { path: '/apis/rbac.authorization.k8s.io/v1/roles', resource: 'roles', group: 'rbac.authorization.k8s.io', kind: 'Role' },
+  clusterRoleBindings: { path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', resource: 'clusterrolebindings', group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+  roleBindings: { path: '/apis/rbac.authorization.k8s.io/v1/rolebindings', resource: 'rolebindings', group: 'rbac.authorization.k8s.io', kind: 'RoleBinding' },
+  storageClasses: { path: '/apis/storage.k8s.io/v1/storageclasses', resource: 'storageclasses', group: 'storage.k8s.io', kind: 'StorageClass' },
+  ingresses: { path: '/apis/networking.k8s.io/v1/ingresses', resource: 'ingresses', group: 'networking.k8s.io', kind: 'Ingress' },
+  services: { path: '/api/v1/services', resource: 'services', group: '', kind: 'Service' },
+} as const satisfies Record<Exclude<keyof ClusterObjects, 'context' | 'cloud'>, { path: string; resource: string; group: string; kind: string }>;
 
 /** The control plane's own namespaces: their pods need what the checks flag (kube-proxy runs privileged). */
 const SYSTEM_NAMESPACES = new Set(['kube-system', 'kube-public', 'kube-node-lease']);

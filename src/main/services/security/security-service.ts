@@ -21,29 +21,14 @@ const PAGE = 500;
 /** collections listed at once per cluster */
 const LISTS_AT_ONCE = 4;
 
-/** The kind of a collection's items (a list's items carry none). */
-const kinds: Record<Collection, string> = {
-  namespaces: 'Namespace',
-  pods: 'Pod',
-  serviceAccounts: 'ServiceAccount',
-  networkPolicies: 'NetworkPolicy',
-  clusterRoles: 'ClusterRole',
-  roles: 'Role',
-  clusterRoleBindings: 'ClusterRoleBinding',
-  roleBindings: 'RoleBinding',
-  storageClasses: 'StorageClass',
-  ingresses: 'Ingress',
-  services: 'Service',
-};
-
 /** Every item of a collection, page by page. */
 async function listAll(kc: ContextConfig, collection: Collection): Promise<KubeObject[]> {
-  const { path } = auditedCollections[collection];
+  const { path, kind } = auditedCollections[collection];
   const items: KubeObject[] = [];
   let next = '';
   do {
     const page = parseListPage(await kubeOk(kc, `${path}?limit=${PAGE}${next ? `&continue=${encodeURIComponent(next)}` : ''}`, { timeoutMs: 60_000 }), path);
-    for (const item of page.items) items.push({ ...item, apiVersion: item.apiVersion ?? '', kind: kinds[collection] });
+    for (const item of page.items) items.push({ ...item, apiVersion: item.apiVersion ?? '', kind });
     next = page.continue;
   } while (next);
   return items;
@@ -67,8 +52,8 @@ async function auditContext(kc: ContextConfig, context: string, cloud: ClusterOb
       if (!(error instanceof FleetdeckError) || error.code !== 'forbidden') throw error;
       objects[collection] = [];
       unread.push(collection);
-      const { resource, group } = auditedCollections[collection];
-      refused.push({ context, check: 'audit.forbidden', severity: 'error', namespace: null, kind: kinds[collection], name: '*', message: `forbidden: list ${resource}: the checks that read them did not run on ${context}`, fix: `audit with a context that may list ${resource}${group ? `.${group}` : ''} in every namespace, or grant this one list on them` });
+      const { resource, group, kind } = auditedCollections[collection];
+      refused.push({ context, check: 'audit.forbidden', severity: 'error', namespace: null, kind, name: '*', message: `forbidden: list ${resource}: the checks that read them did not run on ${context}`, fix: `audit with a context that may list ${resource}${group ? `.${group}` : ''} in every namespace, or grant this one list on them` });
     }
   });
   return { findings: [...refused.sort((a, b) => a.kind.localeCompare(b.kind)), ...auditCluster(objects, unread)], unread: unread.length };

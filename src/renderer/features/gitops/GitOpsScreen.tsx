@@ -3,6 +3,7 @@ import { kindInfo, needsAttention } from '../../../shared/gitops/status.ts';
 import { useClusters } from '../../data/shared-queries.ts';
 import { ErrorBanner } from '../../ui/Banner.tsx';
 import { EmptyState } from '../../ui/EmptyState.tsx';
+import { plural } from '../../ui/format.ts';
 import { ScreenHeader } from '../../ui/ScreenHeader.tsx';
 import { DriftPanel } from './DriftPanel.tsx';
 import { GitOpsDetail } from './GitOpsDetail.tsx';
@@ -11,7 +12,6 @@ import { useGitOpsStatus } from './queries.ts';
 import { keyOf } from './rows.ts';
 
 type Tool = 'all' | 'argo' | 'flux';
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export function GitOpsScreen() {
   const status = useGitOpsStatus();

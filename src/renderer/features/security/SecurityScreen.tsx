@@ -6,12 +6,12 @@ import { useUi } from '../../app/ui-store.ts';
 import { useClusters, useOpenWorkspace } from '../../data/shared-queries.ts';
 import { ErrorBanner, Banner } from '../../ui/Banner.tsx';
 import { EmptyState } from '../../ui/EmptyState.tsx';
+import { plural } from '../../ui/format.ts';
 import { ScreenHeader } from '../../ui/ScreenHeader.tsx';
 import { FindingsTable } from './FindingsTable.tsx';
 import { resourceKey, useAudit, useSourceLocations } from './queries.ts';
 import { familyOf, SecurityMatrix, type Cell } from './SecurityMatrix.tsx';
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function Changes({ changes }: { changes: AuditChanges }) {
   const { appeared, resolved, since } = changes;
