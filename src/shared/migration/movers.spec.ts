@@ -25,15 +25,16 @@ describe('volume movers', () => {
     ]);
   });
 
-  it('restores the source’s listing and the volume (removing what the snapshot does not hold), then compares them', () => {
+  it('restores the volume and the source’s listing in one restic run (removing what the snapshot does not hold), then compares them', () => {
     const job = restoreJob('shop-eu', 'data', '4f2a9c1d', run);
     expect(job.metadata).toMatchObject({ name: 'fleetdeck-restore-data', namespace: 'shop-eu' });
     const spec = pod(job);
-    expect(spec.initContainers!.map((c) => [c.name, c.args])).toEqual([
-      ['listing', ['restore', '4f2a9c1d:/fleetdeck', '--target', '/fleetdeck']],
-      ['restic', ['restore', '4f2a9c1d:/data', '--target', '/data', '--delete', '--json']],
+    expect(spec.initContainers!.map((c) => [c.name, c.args])).toEqual([['restic', ['restore', '4f2a9c1d', '--target', '/restore', '--delete', '--json']]]);
+    // the snapshot holds /data and /fleetdeck: nothing else is below the target for --delete to remove
+    expect(spec.initContainers![0].volumeMounts).toEqual([
+      { name: 'data', mountPath: '/restore/data' },
+      { name: 'meta', mountPath: '/restore/fleetdeck' },
     ]);
-    expect(spec.initContainers![1].volumeMounts.find((m) => m.name === 'data')?.readOnly).toBeUndefined();
     expect(spec.containers[0].name).toBe('verify');
     expect(spec.containers[0].volumeMounts.find((m) => m.name === 'data')?.readOnly).toBe(true);
     expect(spec.containers[0].command![2]).toMatch(/^set -e; \[ -f \/fleetdeck\/listing \] \|\| \{ echo "V N"; exit 0; \}\ncd \/data/);

@@ -206,24 +206,25 @@ export function backupJob(claim: Claim, run: MoverRun): KubeObject {
   );
 }
 
+/** where the restore mounts the claim and the listing's folder: the snapshot's two folders below one target */
+const RESTORE_ROOT = '/restore';
+
 /**
- * On the target: the source's listing restored from the snapshot into an emptyDir, the volume's
- * data into the claim (what the snapshot does not hold removed: a re-run restores into a claim an
- * earlier run began to fill), then the verify container compares the two.
+ * On the target: one restic restore of the snapshot, the volume's data into the claim (what the
+ * snapshot does not hold removed: a re-run restores into a claim an earlier run began to fill) and
+ * the source's listing into an emptyDir; then the verify container compares the two.
  */
 export function restoreJob(namespace: string, claim: string, snapshot: string, run: MoverRun): KubeObject {
   const data = { name: 'data', mountPath: DATA };
   const meta = { name: 'meta', mountPath: META };
+  const below = (mount: { name: string; mountPath: string }) => ({ ...mount, mountPath: `${RESTORE_ROOT}${mount.mountPath}` });
   return job(
     namespace,
     jobName('restore', claim),
     run,
     claim,
     {
-      initContainers: [
-        { ...restic(run, ['restore', `${snapshot}:${META}`, '--target', META], [meta]), name: 'listing' },
-        restic(run, ['restore', `${snapshot}:${DATA}`, '--target', DATA, '--delete', '--json'], [data]),
-      ],
+      initContainers: [restic(run, ['restore', snapshot, '--target', RESTORE_ROOT, '--delete', '--json'], [below(data), below(meta)])],
       containers: [shell(run, 'verify', verifyScript(), [{ ...data, readOnly: true }, meta])],
       volumes: [
         { name: 'data', persistentVolumeClaim: { claimName: claim } },

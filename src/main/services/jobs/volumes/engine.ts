@@ -8,7 +8,7 @@ import type { KubeObject } from '../../../../shared/kube-object.ts';
 import { backupJob, GOOGLE_CREDENTIALS, moverKeySecret, moverSecret, REPLICAS_ANNOTATION, repositoryCheckJob, repositoryInitJob, restoreJob, type Claim, type MoverRun } from '../../../../shared/migration/movers.ts';
 import type { MoverItem, VolumeResult } from '../../../../shared/migration/report.ts';
 import { parseResticLine, type ResticCommand, type ResticProgress } from '../../../../shared/migration/restic-progress.ts';
-import { sleep } from '../../../base/clock.ts';
+import { watchChanges } from '../../../kube/changes.ts';
 import type { ClusterClient } from '../../../kube/cluster-client.ts';
 import { classifyStatus, statusMessage } from '../../../kube/http.ts';
 import type { Journal, VolumeStep } from '../journal.ts';
@@ -17,7 +17,7 @@ import { inParallel } from '../../../base/parallel.ts';
 import type { Progress } from '../progress.ts';
 import { HELD_ANNOTATION, isHeld, stoppable, type ClaimInfo, type HeldKind, type ScalableKind } from './claims.ts';
 import { readVerification } from './manifest.ts';
-import { apiPodLogs, deleteJob, runMoverJob, selectorQuery, type LabelSelector, type MoverOutcome, type PodLogs } from './mover-job.ts';
+import { apiPodLogs, deleteEndedJob, runMoverJob, selectorQuery, type LabelSelector, type MoverOutcome, type PodLogs } from './mover-job.ts';
 import { displayRepository, redactor, type RepositoryEnv } from './repository.ts';
 import type { ThroughputStore } from './throughput.ts';
 
@@ -197,7 +197,7 @@ export class VolumeEngine {
       throw new FleetdeckError('unreachable', `${where} could not be opened from ${source.context} (${outcome.reason ?? 'failed'})${outcome.logTail ? `: ${outcome.logTail.split('\n').slice(-3).join(' / ')}` : ''}; nothing was written on the target`);
     }
     for (const job of [repositoryCheckJob(namespace, this.mover), repositoryInitJob(namespace, this.mover)]) {
-      await deleteJob(source, namespace, job.metadata.name);
+      await deleteEndedJob(source, namespace, job.metadata.name);
       this.forget(source, 'Job', namespace, job.metadata.name);
     }
   }
@@ -208,23 +208,29 @@ export class VolumeEngine {
    */
   private async scale(client: ClusterClient, namespace: string, kind: ScalableKind, name: string, replicas: number, annotation?: null): Promise<void> {
     const patch = { spec: { replicas }, ...(annotation === null ? { metadata: { annotations: { [REPLICAS_ANNOTATION]: null } } } : {}) };
-    const res = await client.request('PATCH', workloadPath(namespace, kind, name), { body: patch, ...mergePatch });
+    const res = await client.request<{ spec?: { selector?: LabelSelector } }>('PATCH', workloadPath(namespace, kind, name), { body: patch, ...mergePatch });
     if (res.status >= 300) throw classifyStatus(res.status, res.text, `scale ${kind} ${namespace}/${name} to ${replicas} on ${client.context}`);
     if (replicas > 0) return;
     const deadline = Date.now() + (this.options.scaleTimeoutMs ?? 300_000);
-    for (;;) {
-      const current = await client.ok<{ spec?: { selector?: LabelSelector }; status?: { replicas?: number } }>('GET', workloadPath(namespace, kind, name));
-      let left = current.status?.replicas ?? 0;
-      if (!left && current.spec?.selector) {
-        const query = new URLSearchParams({ labelSelector: selectorQuery(current.spec.selector) });
-        // an evicted pod (Failed) stays listed until collected, and runs nothing
-        const pods = (await client.ok<{ items: { status?: { phase?: string } }[] }>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods?${query}`)).items;
-        left = pods.filter((p) => p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded').length;
+    const selector = res.body.spec?.selector;
+    const pods = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods?${new URLSearchParams(selector ? { labelSelector: selectorQuery(selector) } : {})}`;
+    const changes = watchChanges(client, [pods]);
+    try {
+      for (;;) {
+        const current = await client.ok<{ status?: { replicas?: number } }>('GET', workloadPath(namespace, kind, name));
+        let left = current.status?.replicas ?? 0;
+        if (!left && selector) {
+          // an evicted pod (Failed) stays listed until collected, and runs nothing
+          const items = (await client.ok<{ items: { status?: { phase?: string } }[] }>('GET', pods)).items;
+          left = items.filter((p) => p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded').length;
+        }
+        if (!left) return;
+        if (Date.now() > deadline) throw new FleetdeckError('timeout', `${kind} ${namespace}/${name} on ${client.context} still has ${left} pods ${(this.options.scaleTimeoutMs ?? 300_000) / 1000} s after it was scaled to 0`);
+        this.cancelled();
+        await changes.wait(this.options.pollMs ?? 1_000);
       }
-      if (!left) return;
-      if (Date.now() > deadline) throw new FleetdeckError('timeout', `${kind} ${namespace}/${name} on ${client.context} still has ${left} pods ${(this.options.scaleTimeoutMs ?? 300_000) / 1000} s after it was scaled to 0`);
-      this.cancelled();
-      await sleep(this.options.pollMs ?? 1_000);
+    } finally {
+      changes.close();
     }
   }
 
@@ -302,7 +308,7 @@ export class VolumeEngine {
       }
       this.options.throughput.record('backup', summary.bytesTotal, seconds);
       backed.push({ claim, snapshot: summary.snapshotId, seconds, files: summary.filesTotal, bytes: summary.bytesTotal });
-      await deleteJob(source, claim.namespace, job.metadata.name);
+      await deleteEndedJob(source, claim.namespace, job.metadata.name);
       this.forget(source, 'Job', claim.namespace, job.metadata.name);
     });
     return { backed, failed };
@@ -364,7 +370,7 @@ export class VolumeEngine {
       results.push({ ...base, bytes: comparison.bytes, files: comparison.files, seconds: Math.round(seconds), state: 'restored', verified, mismatches: comparison.mismatches, ...(comparison.named.length ? { mismatched: comparison.named } : {}) });
       // a restore that does not match its source stays for a look, with its listings in the log
       if (!verified) return;
-      await deleteJob(target, namespace, job.metadata.name);
+      await deleteEndedJob(target, namespace, job.metadata.name);
       this.forget(target, 'Job', namespace, job.metadata.name);
     });
     return results;
@@ -431,7 +437,7 @@ export class VolumeEngine {
             if (path) {
               const res = await client.request('DELETE', path);
               if (res.status >= 300 && res.status !== 404) throw new Error(statusMessage(res.text) || `HTTP ${res.status}`);
-            } else await deleteJob(client, o.namespace, o.name);
+            } else await deleteEndedJob(client, o.namespace, o.name);
             continue;
           } catch (error) {
             left.push(`${client.context}: ${o.kind} ${o.namespace}/${o.name} (could not be removed: ${(error as Error).message})`);

@@ -3,6 +3,7 @@
 import { FleetdeckError } from '../../../../shared/errors.ts';
 import type { KubeObject } from '../../../../shared/kube-object.ts';
 import { sleep } from '../../../base/clock.ts';
+import { watchChanges } from '../../../kube/changes.ts';
 import type { ClusterClient } from '../../../kube/cluster-client.ts';
 import { classifyStatus, kubeRequest, kubeStream, statusMessage } from '../../../kube/http.ts';
 
@@ -93,6 +94,12 @@ export async function deleteJob(client: ClusterClient, namespace: string, name: 
   }
 }
 
+/** Deletes a Job that has ended, without waiting: no pod of it runs any more (its pods go with it, in the background). */
+export async function deleteEndedJob(client: ClusterClient, namespace: string, name: string): Promise<void> {
+  const res = await client.request('DELETE', `${jobs(namespace)}/${encodeURIComponent(name)}?propagationPolicy=Background`);
+  if (res.status >= 300 && res.status !== 404) throw classifyStatus(res.status, res.text, `delete Job ${namespace}/${name} on ${client.context}`);
+}
+
 /** Creates the Job (one of the same name left by an interrupted run is replaced), waits for its end, following the named container's log. */
 export async function runMoverJob(client: ClusterClient, job: KubeObject, options: RunOptions = {}): Promise<MoverOutcome> {
   const namespace = job.metadata.namespace!;
@@ -110,6 +117,7 @@ export async function runMoverJob(client: ClusterClient, job: KubeObject, option
   // this Job's pods only, by the selector the API server gave it: those of a Job of the same name an interrupted run left may still be going away
   const selector = (created.body as { spec?: { selector?: LabelSelector } } | undefined)?.spec?.selector;
   const podQuery = new URLSearchParams({ labelSelector: selector ? selectorQuery(selector) : `job-name=${name}` });
+  const changes = watchChanges(client, [`${jobs(namespace)}?${new URLSearchParams({ fieldSelector: `metadata.name=${name}` })}`, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods?${podQuery}`]);
 
   const followed = new Set<string>();
   const following = new AbortController();
@@ -163,11 +171,12 @@ export async function runMoverJob(client: ClusterClient, job: KubeObject, option
         }
       } else if (Date.now() - pendingSince.get('')! > startMs) return { ok: false, reason: `its pod did not start within ${startMs / 1000} s: no pod was created (the Job's events say why)` };
       if (Date.now() > deadline) return { ok: false, ...(pod ? { pod: pod.metadata.name } : {}), reason: `did not end within ${options.timeoutMs! / 1000} s${pod ? ` (pod ${pod.metadata.name}: ${pod.status?.phase ?? 'unknown'})` : ' (no pod was created)'}` };
-      await sleep(pollMs);
+      await changes.wait(pollMs);
     }
   } finally {
     options.signal?.removeEventListener('abort', cancel);
     following.abort();
+    changes.close();
   }
 }
 
