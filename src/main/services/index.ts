@@ -57,7 +57,7 @@ export function createServices(options: ServicesOptions): Services {
     jobs,
     manifests,
     monitoring,
-    security: new KubeSecurityService({ store, dataDir: options.dataDir }),
+    security: new KubeSecurityService({ store, dataDir: options.dataDir, cached: (context) => fleet.cached(context, ['pods', 'namespaces']) }),
     runner,
     dispose: () => [fleet, gitops, jobs, monitoring, store].forEach((part) => part.dispose()),
   };

@@ -32,7 +32,7 @@ const GRACE_MS = 2 * 60_000;
 
 /** The subset of a Pod's shape this module reads (core/v1). */
 export interface PodLike {
-  metadata: { name: string; namespace?: string; creationTimestamp?: string; deletionTimestamp?: string; ownerReferences?: { kind: string; name: string }[] };
+  metadata: { name: string; namespace?: string; creationTimestamp?: string; deletionTimestamp?: string; ownerReferences?: { kind: string; name: string; controller?: boolean }[] };
   spec?: { nodeName?: string; containers?: { name: string; image?: string }[] };
   status?: {
     phase?: string;

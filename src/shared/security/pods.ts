@@ -33,6 +33,31 @@ export interface PodSpec {
 }
 
 export const podSpec = (pod: KubeObject) => (pod.spec ?? {}) as PodSpec;
+
+/** What the checks read of a container: a cache of thousands of pods keeps this and drops the rest. */
+export function containerSecurityFields(container: Container): Container {
+  const { name, securityContext, ports, env, envFrom } = container;
+  const hostPorts = ports?.filter((p) => p.hostPort).map(({ hostPort }) => ({ hostPort }));
+  const fromSecrets = env?.filter((e) => e.valueFrom?.secretKeyRef).map(({ name: variable, valueFrom }) => ({ name: variable, valueFrom: { secretKeyRef: valueFrom!.secretKeyRef! } }));
+  const secretRefs = envFrom?.filter((e) => e.secretRef).map(({ secretRef }) => ({ secretRef }));
+  return { name, ...(securityContext ? { securityContext } : {}), ...(hostPorts?.length ? { ports: hostPorts } : {}), ...(fromSecrets?.length ? { env: fromSecrets } : {}), ...(secretRefs?.length ? { envFrom: secretRefs } : {}) };
+}
+
+/** What the checks read of a pod's spec besides its containers and init containers (which the caller keeps with containerSecurityFields). */
+export function podSecurityFields(spec: PodSpec): Omit<PodSpec, 'containers' | 'initContainers'> {
+  const { hostNetwork, hostPID, hostIPC, serviceAccountName, automountServiceAccountToken, securityContext, volumes, ephemeralContainers } = spec;
+  const hostPaths = volumes?.filter((v) => v.hostPath).map(({ name, hostPath }) => ({ name, hostPath }));
+  return {
+    ...(hostNetwork ? { hostNetwork } : {}),
+    ...(hostPID ? { hostPID } : {}),
+    ...(hostIPC ? { hostIPC } : {}),
+    ...(serviceAccountName ? { serviceAccountName } : {}),
+    ...(automountServiceAccountToken !== undefined ? { automountServiceAccountToken } : {}),
+    ...(securityContext ? { securityContext } : {}),
+    ...(hostPaths?.length ? { volumes: hostPaths } : {}),
+    ...(ephemeralContainers?.length ? { ephemeralContainers: ephemeralContainers.map(containerSecurityFields) } : {}),
+  };
+}
 export const containersOf = (spec: PodSpec): Container[] => [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])];
 
 export const psaLevels = ['privileged', 'baseline', 'restricted'] as const;

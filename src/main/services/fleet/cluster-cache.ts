@@ -4,6 +4,7 @@ import type { BrowseItem, CacheState, ClusterSummary, PodProblemRow } from '../.
 import { Emitter } from '../../../shared/emitter.ts';
 import { classifyPod, hintFor, type ContainerStatusLike, type PodLike } from '../../../shared/fleet/pod-problems.ts';
 import { compareProblems } from '../../../shared/fleet/problem-rows.ts';
+import { containerSecurityFields, podSecurityFields, type Container as SecurityContainer, type PodSpec } from '../../../shared/security/pods.ts';
 import { parseQuantity } from '../../../shared/quantity.ts';
 import { kubeRequest } from '../../kube/http.ts';
 import type { KubeEvent, ListedObject, WorkloadKind } from '../../../shared/kube-object.ts';
@@ -31,22 +32,25 @@ export type CachedResource = keyof typeof cachedResources;
  */
 const overviewResources: CachedResource[] = (Object.keys(cachedResources) as CachedResource[]).filter((name) => name !== 'events');
 
-type RawPod = Pod & { spec?: { initContainers?: Container[] }; status?: { containerStatuses?: ContainerStatusLike[]; initContainerStatuses?: ContainerStatusLike[] } };
-type Container = { name: string; image?: string; resources?: { requests?: Record<string, string> } };
+type RawPod = Pod & { spec?: PodSpec & { nodeName?: string; containers?: Container[]; initContainers?: Container[] }; status?: { containerStatuses?: ContainerStatusLike[]; initContainerStatuses?: ContainerStatusLike[] } };
+type Container = SecurityContainer & { image?: string; resources?: { requests?: Record<string, string> } };
 
-const slimContainer = ({ name, image, resources }: Container): Container => ({ name, image, ...(resources?.requests ? { resources: { requests: resources.requests } } : {}) });
+const slimContainer = (container: Container): Container => {
+  const { image, resources } = container;
+  return { ...containerSecurityFields(container), image, ...(resources?.requests ? { resources: { requests: resources.requests } } : {}) };
+};
 const slimContainerStatus = ({ name, image, ready, restartCount, state, lastState }: ContainerStatusLike): ContainerStatusLike => ({ name, image, ready, restartCount, state, lastState });
 
 /**
  * Pods and events are most of a cluster's cache (tens of thousands on a big fleet): keep only
- * what the fleet view, the problem classification and the root-cause panel read.
+ * what the fleet view, the problem classification, the root-cause panel and the security audit read.
  */
 function slimPod(object: ListedObject): ListedObject {
   const { metadata: m, spec, status } = object as RawPod;
-  const owners = m.ownerReferences?.map(({ kind, name }) => ({ kind, name }));
+  const owners = m.ownerReferences?.map(({ kind, name, controller }) => ({ kind, name, ...(controller ? { controller } : {}) }));
   return {
-    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp, deletionTimestamp: m.deletionTimestamp, ownerReferences: owners },
-    spec: { nodeName: spec?.nodeName, containers: spec?.containers?.map(slimContainer), initContainers: spec?.initContainers?.map(slimContainer) },
+    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp, deletionTimestamp: m.deletionTimestamp, labels: m.labels, ownerReferences: owners },
+    spec: { ...podSecurityFields(spec ?? {}), nodeName: spec?.nodeName, containers: spec?.containers?.map(slimContainer), initContainers: spec?.initContainers?.map(slimContainer) },
     status: status && {
       phase: status.phase,
       reason: status.reason,
@@ -191,6 +195,11 @@ export class ClusterCache {
 
   private items<T extends ListedObject>(resource: CachedResource): T[] {
     return [...this.reflectors[resource].store.values()] as T[];
+  }
+
+  /** A collection as the cache holds it while the cache is in step with the cluster (listed, watching); undefined otherwise. */
+  current(resource: CachedResource): ListedObject[] | undefined {
+    return this.reflectors[resource].state.phase === 'synced' ? this.items(resource) : undefined;
   }
 
   state(): { state: CacheState; error?: string; forbidden: string[] } {

@@ -9,7 +9,7 @@ import { kubeRequest, statusMessage } from '../../kube/http.ts';
 import { kubeConfigFor, listEntries } from '../../kube/kubeconfig.ts';
 import type { KubeconfigStore } from '../../kube/kubeconfig-store.ts';
 import { ContextChanges } from '../../kube/context-changes.ts';
-import { ClusterCache } from './cluster-cache.ts';
+import { ClusterCache, type CachedResource } from './cluster-cache.ts';
 import { within } from '../../base/clock.ts';
 import { ProblemLog } from './problem-log.ts';
 import type { ListedObject as KubeObject, WorkloadKind } from '../../../shared/kube-object.ts';
@@ -109,6 +109,19 @@ export class KubeFleetService implements FleetService {
         this.changes.add(context);
       }
     }
+  }
+
+  /**
+   * A context's collections from its cache, those in step with the cluster; none when no cache
+   * runs for it. Nothing is started for the asking: a one-shot CLI call keeps no caches.
+   */
+  async cached(context: string, resources: CachedResource[]): Promise<Partial<Record<CachedResource, KubeObject[]>>> {
+    const cache = this.caches && (await this.caches.catch(() => undefined))?.get(context);
+    if (!cache) return {};
+    return Object.fromEntries(resources.flatMap((resource) => {
+      const items = cache.current(resource);
+      return items ? [[resource, items]] : [];
+    }));
   }
 
   /**

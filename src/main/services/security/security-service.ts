@@ -1,10 +1,12 @@
 // The fleet's security posture: each context's RBAC, network policies, workloads and storage
-// classes read through its Kubernetes API and checked (shared/security). A collection the
-// context may not list is a finding of its own, never an empty, reassuring result.
+// classes checked (shared/security). Pods and namespaces come from the caches the app keeps for
+// its screens where they are in step with the cluster; the rest, and everything for a CLI call,
+// is listed through the Kubernetes API. A collection the context may not list is a finding of its
+// own, never an empty, reassuring result.
 import type { ClusterEntry } from '../../../shared/contract/clusters.ts';
 import type { AuditResult, SecurityService } from '../../../shared/contract/security.ts';
 import { FleetdeckError, messageOf } from '../../../shared/errors.ts';
-import type { KubeObject } from '../../../shared/kube-object.ts';
+import type { KubeObject, ListedObject } from '../../../shared/kube-object.ts';
 import { auditCluster } from '../../../shared/security/audit.ts';
 import { auditedCollections, type ClusterObjects, type Finding } from '../../../shared/security/model.ts';
 import { inParallel } from '../../base/parallel.ts';
@@ -16,6 +18,9 @@ import { parseListPage } from '../../kube/list-watch.ts';
 import { AuditHistory } from './history.ts';
 
 type Collection = keyof typeof auditedCollections;
+
+/** A context's collections as the app's caches hold them (those in step with the cluster), for the audit to read instead of listing them. */
+export type CachedCollections = (context: string) => Promise<Partial<Record<Collection, ListedObject[]>>>;
 
 const PAGE = 500;
 /** collections listed at once per cluster */
@@ -41,11 +46,13 @@ interface ClusterAudit {
 }
 
 /** One context's audit: a collection it may not list is a finding, and the families that read it are left out. */
-async function auditContext(kc: ContextConfig, context: string, cloud: ClusterObjects['cloud']): Promise<ClusterAudit> {
+async function auditContext(kc: ContextConfig, context: string, cloud: ClusterObjects['cloud'], cached: Partial<Record<Collection, ListedObject[]>>): Promise<ClusterAudit> {
   const objects = { context, cloud } as ClusterObjects;
   const unread: Collection[] = [];
   const refused: Finding[] = [];
-  await inParallel(Object.keys(auditedCollections) as Collection[], LISTS_AT_ONCE, async (collection) => {
+  for (const [collection, items] of Object.entries(cached) as [Collection, ListedObject[]][]) objects[collection] = items.map((item) => ({ ...item, apiVersion: '', kind: auditedCollections[collection].kind }));
+  const listed = (Object.keys(auditedCollections) as Collection[]).filter((collection) => !cached[collection]);
+  await inParallel(listed, LISTS_AT_ONCE, async (collection) => {
     try {
       objects[collection] = await listAll(kc, collection);
     } catch (error) {
@@ -63,10 +70,13 @@ export class KubeSecurityService implements SecurityService {
   private readonly store: KubeconfigStore;
   private readonly history: AuditHistory;
 
+  private readonly cached?: CachedCollections;
+
   /** dataDir: Fleetdeck's data folder, where each day's audit is kept */
-  constructor(options: { store: KubeconfigStore; dataDir: string }) {
+  constructor(options: { store: KubeconfigStore; dataDir: string; cached?: CachedCollections }) {
     this.store = options.store;
     this.history = new AuditHistory(options.dataDir);
+    this.cached = options.cached;
   }
 
   /**
@@ -86,7 +96,8 @@ export class KubeSecurityService implements SecurityService {
       let best: { context: string; audit: ClusterAudit } | undefined;
       for (const entry of entries) {
         try {
-          const audit = await auditContext(kubeConfigFor(config, entry.context), entry.context, entry.cloud);
+          const cached = (await this.cached?.(entry.context)) ?? {};
+          const audit = await auditContext(kubeConfigFor(config, entry.context), entry.context, entry.cloud, cached);
           if (!best || audit.unread < best.audit.unread) best = { context: entry.context, audit };
           if (!audit.unread) break;
         } catch (error) {
