@@ -72,7 +72,7 @@ describe('RBAC', () => {
 
   it('flags anonymous access, missing subjects and roles, and who may read Secrets', () => {
     const findings = of({
-      clusterRoles: [object('ClusterRole', 'view', undefined, { rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] })],
+      clusterRoles: [object('ClusterRole', 'view', undefined, { rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] }), object('ClusterRole', 'system:public-info-viewer', undefined, { rules: [{ nonResourceURLs: ['/healthz', '/version'], verbs: ['get'] }] })],
       roles: [secretReader],
       clusterRoleBindings: [crb('open-door', 'view', [{ kind: 'Group', name: 'system:unauthenticated' }]), crb('system:public-info-viewer', 'system:public-info-viewer', [{ kind: 'Group', name: 'system:unauthenticated' }], { 'kubernetes.io/bootstrapping': 'rbac-defaults' })],
       roleBindings: [

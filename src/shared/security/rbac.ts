@@ -13,6 +13,7 @@ interface Subject {
 interface Rule {
   apiGroups?: string[];
   resources?: string[];
+  nonResourceURLs?: string[];
   verbs?: string[];
 }
 
@@ -23,18 +24,38 @@ interface Binding {
 }
 
 const ANONYMOUS = new Set(['system:anonymous', 'system:unauthenticated']);
-/** The defaults the API server creates (and reconciles) are the system's own. */
-const bootstrapped = (object: KubeObject) => object.metadata.labels?.['kubernetes.io/bootstrapping'] === 'rbac-defaults' || object.metadata.name.startsWith('system:');
-/** Subjects the control plane runs as: its users and groups, and the service accounts of its namespaces. */
-const systemSubject = (s: Subject, namespace?: string) => s.name.startsWith('system:') || (s.kind === 'ServiceAccount' && isSystemNamespace(s.namespace ?? namespace));
+/** A service account named as the user it authenticates as: the same identity. */
+const SERVICE_ACCOUNT_USER = /^system:serviceaccount:([^:]+):([^:]+)$/;
+const asServiceAccount = (s: Subject): Subject => {
+  const named = s.kind === 'User' ? SERVICE_ACCOUNT_USER.exec(s.name) : null;
+  return named ? { kind: 'ServiceAccount', namespace: named[1], name: named[2] } : s;
+};
+/**
+ * Subjects the control plane runs as: its users and groups ("system:" names the API server
+ * reserves), and the service accounts of its namespaces. Not the groups of everyone: every
+ * authenticated user, every service account, or those of a namespace that is not the system's.
+ */
+function systemSubject(s: Subject, namespace?: string): boolean {
+  if (s.kind === 'ServiceAccount') return isSystemNamespace(s.namespace ?? namespace);
+  if (s.kind === 'Group' && (s.name === 'system:authenticated' || s.name === 'system:serviceaccounts')) return false;
+  if (s.kind === 'Group' && s.name.startsWith('system:serviceaccounts:')) return isSystemNamespace(s.name.slice('system:serviceaccounts:'.length));
+  return s.name.startsWith('system:');
+}
 const shown = (s: Subject, namespace?: string) => (s.kind === 'ServiceAccount' ? `ServiceAccount ${s.namespace ?? namespace}/${s.name}` : `${s.kind} ${s.name}`);
 
-const bindingOf = (object: KubeObject): Binding => ({ object, roleRef: (object.roleRef ?? { kind: '', name: '' }) as Binding['roleRef'], subjects: (object.subjects ?? []) as Subject[] });
-const rulesOf = (role: KubeObject | undefined) => ((role?.rules ?? []) as Rule[]);
+const bindingOf = (object: KubeObject): Binding => ({ object, roleRef: (object.roleRef ?? { kind: '', name: '' }) as Binding['roleRef'], subjects: ((object.subjects ?? []) as Subject[]).map(asServiceAccount) });
 const has = (list: string[] | undefined, ...values: string[]) => values.some((v) => list?.includes(v));
 /** Every verb, or every resource of every group or of the core group (Secrets included): not read access to one add-on's own resources, as the default view role aggregates. */
 const wildcard = (rules: Rule[]) => rules.some((r) => has(r.verbs, '*') || (has(r.resources, '*') && has(r.apiGroups, '*', '')));
 const readsSecrets = (rules: Rule[]) => rules.some((r) => has(r.apiGroups, '', '*') && has(r.resources, 'secrets', '*') && has(r.verbs, 'get', 'list', 'watch', '*'));
+/** Only reads of URLs outside the API's resources (health, version, discovery): what the API server grants anonymous users itself. */
+const publicInfoOnly = (rules: Rule[]) => rules.length > 0 && rules.every((r) => !r.resources?.length && r.nonResourceURLs?.length && r.verbs?.every((v) => v === 'get'));
+
+interface Grants {
+  wildcard: boolean;
+  readsSecrets: boolean;
+  publicInfoOnly: boolean;
+}
 
 export function rbacFindings(objects: ClusterObjects): Omit<Finding, 'context'>[] {
   const findings: Omit<Finding, 'context'>[] = [];
@@ -43,6 +64,18 @@ export function rbacFindings(objects: ClusterObjects): Omit<Finding, 'context'>[
   const serviceAccounts = new Set(objects.serviceAccounts.map((sa) => `${sa.metadata.namespace}/${sa.metadata.name}`));
   const bindings = [...objects.clusterRoleBindings, ...objects.roleBindings].map(bindingOf);
   const roleOf = (b: Binding) => (b.roleRef.kind === 'ClusterRole' ? clusterRoles.get(b.roleRef.name) : roles.get(`${b.object.metadata.namespace}/${b.roleRef.name}`));
+  // a role's rules read once, however many bindings name it
+  const granted = new Map<KubeObject, Grants>();
+  const grantsOf = (role: KubeObject) => {
+    let grants = granted.get(role);
+    if (!grants) {
+      const rules = (role.rules ?? []) as Rule[];
+      grants = { wildcard: wildcard(rules), readsSecrets: readsSecrets(rules), publicInfoOnly: publicInfoOnly(rules) };
+      granted.set(role, grants);
+    }
+    return grants;
+  };
+  const nothing: Grants = { wildcard: false, readsSecrets: false, publicInfoOnly: false };
   /** service accounts some binding names: their pods are likely to call the API */
   const boundAccounts = new Set<string>();
 
@@ -50,13 +83,12 @@ export function rbacFindings(objects: ClusterObjects): Omit<Finding, 'context'>[
     const namespace = b.object.metadata.namespace;
     const where = { namespace: namespace ?? null, kind: b.object.kind, name: b.object.metadata.name };
     const role = roleOf(b);
-    const rules = rulesOf(role);
+    const grants = role ? grantsOf(role) : nothing;
     for (const s of b.subjects) if (s.kind === 'ServiceAccount') boundAccounts.add(`${s.namespace ?? namespace}/${s.name}`);
     const anonymous = b.subjects.filter((s) => ANONYMOUS.has(s.name));
-    if (anonymous.length && !bootstrapped(b.object)) {
+    if (anonymous.length && !grants.publicInfoOnly) {
       findings.push({ ...where, check: 'rbac.anonymous', severity: 'error', message: `grants ${b.roleRef.kind} ${b.roleRef.name} to ${someOf(anonymous.map((s) => s.name))}: anyone who reaches the API server without credentials gets it`, fix: 'remove these subjects from the binding; grant the role to authenticated users or groups only' });
     }
-    if (bootstrapped(b.object)) continue;
     const people = b.subjects.filter((s) => !systemSubject(s, namespace) && !ANONYMOUS.has(s.name));
     const who = someOf(people.map((s) => shown(s, namespace)));
     const scope = namespace ? `in ${namespace}` : 'in every namespace';
@@ -64,14 +96,15 @@ export function rbacFindings(objects: ClusterObjects): Omit<Finding, 'context'>[
     if (people.length && b.roleRef.kind === 'ClusterRole' && b.roleRef.name === 'cluster-admin') {
       broad = true;
       findings.push({ ...where, check: 'rbac.cluster-admin', severity: 'error', message: `binds cluster-admin ${scope} to ${who}: full control, Secrets and RBAC included`, fix: 'bind a role with only the verbs and resources these subjects need; keep cluster-admin for break-glass accounts' });
-    } else if (people.length && wildcard(rules)) {
+    } else if (people.length && grants.wildcard) {
       broad = true;
       findings.push({ ...where, check: 'rbac.wildcard', severity: namespace ? 'warning' : 'error', message: `binds ${b.roleRef.kind} ${b.roleRef.name}, whose rules allow * (every verb or every resource, including those added later), ${scope} to ${who}`, fix: `list the verbs and resources ${b.roleRef.name} needs instead of *` });
     }
-    if (people.length && !broad && readsSecrets(rules)) {
+    if (people.length && !broad && grants.readsSecrets) {
       findings.push({ ...where, check: 'rbac.secret-readers', severity: 'info', message: `${who} may read Secrets ${scope} through ${b.roleRef.kind} ${b.roleRef.name}`, fix: 'grant get on the named Secrets the workload needs (resourceNames), not every Secret' });
     }
-    const missing = b.subjects.filter((s) => s.kind === 'ServiceAccount' && !serviceAccounts.has(`${s.namespace ?? namespace}/${s.name}`));
+    // a name or label ("system:…", rbac-defaults) is the binding's author's choice: nothing above or below exempts a binding for it
+    const missing = b.subjects.filter((s) => s.kind === 'ServiceAccount' && !systemSubject(s, namespace) && !serviceAccounts.has(`${s.namespace ?? namespace}/${s.name}`));
     if (missing.length) {
       findings.push({ ...where, check: 'rbac.missing-subject', severity: 'warning', message: `names ${someOf(missing.map((s) => shown(s, namespace)))}, which does not exist: whoever creates it later gets ${b.roleRef.kind} ${b.roleRef.name}`, fix: 'remove the subject from the binding, or delete the binding' });
     }

@@ -72,7 +72,9 @@ export function workloadFindings(objects: ClusterObjects): Omit<Finding, 'contex
   const byNamespace = new Map<string, KubeObject[]>();
   for (const pod of objects.pods) {
     const namespace = pod.metadata.namespace ?? '';
-    byNamespace.set(namespace, [...(byNamespace.get(namespace) ?? []), pod]);
+    const pods = byNamespace.get(namespace);
+    if (pods) pods.push(pod);
+    else byNamespace.set(namespace, [pod]);
     if (isSystemNamespace(namespace)) continue;
     const owner = ownerOf(pod);
     for (const check of podChecks(podSpec(pod))) {

@@ -1,0 +1,109 @@
+// The audit against what a tenant of the cluster may write: bindings dressed up as the system's own,
+// subjects that name every user or every service account in a "system:" spelling, and collections
+// large enough to turn a quadratic check into minutes.
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../kube-object.ts';
+import { auditCluster } from './audit.ts';
+import type { ClusterObjects, Finding } from './model.ts';
+
+const rbac = 'rbac.authorization.k8s.io/v1';
+const cluster = (objects: Partial<ClusterObjects>): ClusterObjects => ({ context: 'eks-lab', cloud: 'eks', namespaces: [], pods: [], serviceAccounts: [], networkPolicies: [], clusterRoles: [], roles: [], clusterRoleBindings: [], roleBindings: [], storageClasses: [], ingresses: [], services: [], ...objects });
+const defaults = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
+const clusterRole = (name: string, rules: unknown[], labels?: Record<string, string>): KubeObject => ({ apiVersion: rbac, kind: 'ClusterRole', metadata: { name, ...(labels ? { labels } : {}) }, rules });
+const binding = (name: string, role: string, subjects: unknown[] | null, options: { namespace?: string; labels?: Record<string, string>; roleKind?: string } = {}): KubeObject => ({
+  apiVersion: rbac,
+  kind: options.namespace ? 'RoleBinding' : 'ClusterRoleBinding',
+  metadata: { name, ...(options.namespace ? { namespace: options.namespace } : {}), ...(options.labels ? { labels: options.labels } : {}) },
+  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: options.roleKind ?? 'ClusterRole', name: role },
+  subjects,
+});
+const user = (name: string) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name });
+const group = (name: string) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name });
+const serviceAccount = (namespace: string, name: string) => ({ kind: 'ServiceAccount', namespace, name });
+
+/** The roles the API server bootstraps that the payloads and the defaults below refer to. */
+const roles = [
+  clusterRole('cluster-admin', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }], defaults),
+  clusterRole('system:public-info-viewer', [{ nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/'], verbs: ['get'] }], defaults),
+  clusterRole('system:service-account-issuer-discovery', [{ nonResourceURLs: ['/.well-known/openid-configuration', '/openid/v1/jwks'], verbs: ['get'] }], defaults),
+  clusterRole('system:controller:job-controller', [{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['*'] }], defaults),
+  clusterRole('system:kube-dns', [{ apiGroups: [''], resources: ['endpoints', 'services'], verbs: ['list', 'watch'] }], defaults),
+  clusterRole('system:node', [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }], defaults),
+  clusterRole('pod-reader', [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }]),
+];
+const rbacOf = (bindings: KubeObject[]) =>
+  auditCluster(cluster({ clusterRoles: roles, clusterRoleBindings: bindings.filter((b) => b.kind === 'ClusterRoleBinding'), roleBindings: bindings.filter((b) => b.kind === 'RoleBinding'), serviceAccounts: [] }))
+    .filter((f) => f.check.startsWith('rbac.'))
+    .map(({ check, severity, kind, namespace, name, message }) => ({ check, severity, kind, namespace, name, message }));
+const one = (findings: ReturnType<typeof rbacOf>, check: string, name: string) => findings.find((f) => f.check === check && f.name === name);
+
+describe('RBAC: what looks like the system is judged by what it grants and to whom', () => {
+  it('does not exempt a binding for its name or label, which anyone who creates it chooses', () => {
+    const findings = rbacOf([
+      binding('system:backup-operator', 'cluster-admin', [user('mallory@example.com')]),
+      binding('ops', 'cluster-admin', [user('mallory@example.com')], { labels: defaults }),
+      // the API server's own cluster-admin binding, with one more subject: the reconciler keeps extra subjects
+      binding('cluster-admin', 'cluster-admin', [group('system:masters'), user('mallory@example.com')], { labels: defaults }),
+    ]);
+    for (const name of ['system:backup-operator', 'ops', 'cluster-admin']) expect(one(findings, 'rbac.cluster-admin', name)).toMatchObject({ severity: 'error', message: expect.stringContaining('User mallory@example.com') });
+    expect(one(findings, 'rbac.cluster-admin', 'cluster-admin')?.message).not.toContain('system:masters');
+  });
+
+  it('counts every authenticated user, every service account, and a service account spelled as a user as people', () => {
+    const findings = rbacOf([
+      binding('everyone-admin', 'cluster-admin', [group('system:authenticated')]),
+      binding('all-robots-admin', 'cluster-admin', [group('system:serviceaccounts')]),
+      binding('tenant-robots-admin', 'cluster-admin', [group('system:serviceaccounts:tenant')]),
+      binding('robot-admin', 'cluster-admin', [user('system:serviceaccount:tenant:robot')]),
+    ]);
+    expect(one(findings, 'rbac.cluster-admin', 'everyone-admin')?.message).toContain('Group system:authenticated');
+    expect(one(findings, 'rbac.cluster-admin', 'all-robots-admin')?.message).toContain('Group system:serviceaccounts');
+    expect(one(findings, 'rbac.cluster-admin', 'tenant-robots-admin')?.message).toContain('Group system:serviceaccounts:tenant');
+    expect(one(findings, 'rbac.cluster-admin', 'robot-admin')?.message).toContain('ServiceAccount tenant/robot');
+    // the same identity as a ServiceAccount subject: whoever creates it later gets the role
+    expect(one(findings, 'rbac.missing-subject', 'robot-admin')?.severity).toBe('warning');
+  });
+
+  it('flags anonymous access granted by a binding named like the system, unless the role reads only public health and version URLs', () => {
+    const findings = rbacOf([
+      binding('system:status', 'pod-reader', [group('system:unauthenticated')]),
+      binding('system:public-info-viewer', 'system:public-info-viewer', [group('system:authenticated'), group('system:unauthenticated')], { labels: defaults }),
+    ]);
+    expect(one(findings, 'rbac.anonymous', 'system:status')?.severity).toBe('error');
+    expect(one(findings, 'rbac.anonymous', 'system:public-info-viewer')).toBeUndefined();
+  });
+
+  it('still finds nothing in the bindings the API server creates for itself', () => {
+    const findings = rbacOf([
+      binding('cluster-admin', 'cluster-admin', [group('system:masters')], { labels: defaults }),
+      binding('system:public-info-viewer', 'system:public-info-viewer', [group('system:authenticated'), group('system:unauthenticated')], { labels: defaults }),
+      binding('system:service-account-issuer-discovery', 'system:service-account-issuer-discovery', [group('system:serviceaccounts')], { labels: defaults }),
+      binding('system:controller:job-controller', 'system:controller:job-controller', [serviceAccount('kube-system', 'job-controller')], { labels: defaults }),
+      binding('system:kube-dns', 'system:kube-dns', [serviceAccount('kube-system', 'kube-dns')], { labels: defaults }),
+      binding('system:node', 'system:node', null, { labels: defaults }),
+      binding('kube-system-robot', 'cluster-admin', [user('system:serviceaccount:kube-system:robot'), group('system:serviceaccounts:kube-system'), user('system:kube-controller-manager')]),
+    ]);
+    expect(findings).toEqual([]);
+  });
+});
+
+describe('size: each check is linear in what a tenant may create', () => {
+  const restricted = { runAsNonRoot: true, allowPrivilegeEscalation: false, seccompProfile: { type: 'RuntimeDefault' }, capabilities: { drop: ['ALL'] } };
+
+  it('audits a namespace of 40,000 pods (a batch namespace of finished Jobs) in seconds, not minutes', () => {
+    const pods = Array.from({ length: 40_000 }, (_, i): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `job-${i}`, namespace: 'batch' }, spec: { automountServiceAccountToken: false, containers: [{ name: 'job', securityContext: restricted }] }, status: { phase: 'Succeeded' } }));
+    const started = performance.now();
+    const findings: Finding[] = auditCluster(cluster({ namespaces: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'batch' } }], pods }));
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(findings.find((f) => f.check === 'workloads.pod-security-admission')?.message).toContain('would pass restricted');
+  }, 120_000);
+
+  it('reads a role of 20,000 rules once, not once per each of the 20,000 bindings a namespace admin makes to it', () => {
+    const role: KubeObject = { apiVersion: rbac, kind: 'Role', metadata: { name: 'big', namespace: 'tenant' }, rules: Array.from({ length: 20_000 }, (_, i) => ({ apiGroups: [''], resources: ['pods'], verbs: ['get'], resourceNames: [`p${i}`] })) };
+    const bindings = Array.from({ length: 20_000 }, (_, i) => binding(`b${i}`, 'big', [user(`u${i}`)], { namespace: 'tenant', roleKind: 'Role' }));
+    const started = performance.now();
+    const findings = auditCluster(cluster({ roles: [role], roleBindings: bindings }));
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(findings.filter((f) => f.check.startsWith('rbac.'))).toEqual([]);
+  }, 120_000);
+});
