@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
+import type { Finding } from '../src/shared/security/model.ts';
 import { root, screenshotDir, startWebShell, type RunningShell } from './web-shell.ts';
 
 // The Security screen over the lab's three clusters and the mistakes the lab seeds in each (lab/seed.ts securityMistakes).
@@ -68,4 +70,31 @@ test('a finding whose resource the open workspace declares links to the file and
   await expect(page.getByRole('heading', { name: 'Workspace' })).toBeVisible();
   await expect(page.getByText('add: [NET_ADMIN, NET_RAW]')).toBeVisible();
   await page.screenshot({ path: path.join(screenshotDir, 'security-source-opened.png') });
+});
+
+test('what changed since an earlier day: the findings that appeared and those that went', async ({ page }) => {
+  // eks-lab's findings now, as the CLI reports them; the earlier day had all but packet-capture's, and one since fixed
+  const cli = spawnSync(process.execPath, [path.join(root, 'bin/fleetdeck.js'), 'audit', '--kubeconfig', path.join(root, 'lab/.state/kubeconfig'), '--context', 'eks-lab', '--output', 'json'], { encoding: 'utf8', env: { ...process.env, FLEETDECK_HOME: mkdtempSync(path.join(tmpdir(), 'fleetdeck-home-')) } });
+  const now = JSON.parse(cli.stdout) as Finding[];
+  const appeared = now.filter((f) => f.name === 'packet-capture');
+  expect(appeared.length).toBeGreaterThan(1);
+  const fixed: Finding = { context: 'eks-lab', check: 'rbac.wildcard', severity: 'error', namespace: null, kind: 'ClusterRoleBinding', name: 'contractor-admin', message: 'binds User contractor@example.com to cluster-admin', fix: 'bind a role with the verbs and resources the subject needs' };
+  const day = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
+  mkdirSync(path.join(shell.home, 'security/audits'), { recursive: true });
+  writeFileSync(path.join(shell.home, `security/audits/${day}.json`), JSON.stringify({ 'eks-lab': [...now.filter((f) => f.name !== 'packet-capture'), fixed] }));
+
+  await page.goto(shell.url);
+  await page.getByRole('button', { name: 'Security' }).click();
+  const summary = page.getByText(`Since ${day}:`);
+  await expect(summary).toHaveText(`Since ${day}: ${appeared.length} new findings, 1 finding resolved`, { timeout: 60_000 });
+  await summary.focus();
+  await page.keyboard.press('Enter');
+  const appearedTable = page.getByRole('table', { name: `Findings new since ${day}` });
+  await expect(appearedTable.locator('tbody tr')).toHaveCount(appeared.length);
+  for (const f of appeared) await expect(appearedTable.locator('tbody tr').filter({ hasText: f.check })).toContainText('legacy-tools/packet-capture');
+  const resolvedTable = page.getByRole('table', { name: `Findings resolved since ${day}` });
+  await expect(resolvedTable.locator('tbody tr')).toHaveCount(1);
+  await expect(resolvedTable.locator('tbody tr')).toContainText('ClusterRoleBinding contractor-admin');
+  await expect(page.getByRole('heading', { name: `Resolved since ${day}` })).toBeVisible();
+  await page.screenshot({ path: path.join(screenshotDir, 'security-changes.png') });
 });

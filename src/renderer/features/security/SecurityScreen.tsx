@@ -20,8 +20,18 @@ function Changes({ changes }: { changes: AuditChanges }) {
       <summary>
         Since {since}: <strong>{plural(appeared.length, 'new finding')}</strong>, {plural(resolved.length, 'finding')} resolved
       </summary>
-      {appeared.length > 0 && <FindingsTable label={`Findings new since ${since}`} findings={appeared} />}
-      {resolved.length > 0 && <FindingsTable label={`Findings resolved since ${since}`} findings={resolved} />}
+      {appeared.length > 0 && (
+        <>
+          <h3 className="audit-changes-title">New since {since}</h3>
+          <FindingsTable label={`Findings new since ${since}`} findings={appeared} />
+        </>
+      )}
+      {resolved.length > 0 && (
+        <>
+          <h3 className="audit-changes-title">Resolved since {since}</h3>
+          <FindingsTable label={`Findings resolved since ${since}`} findings={resolved} />
+        </>
+      )}
     </details>
   );
 }
