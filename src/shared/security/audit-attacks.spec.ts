@@ -107,3 +107,16 @@ describe('size: each check is linear in what a tenant may create', () => {
     expect(findings.filter((f) => f.check.startsWith('rbac.'))).toEqual([]);
   }, 120_000);
 });
+
+describe('size: one namespace’s objects do not slow the checks of the others', () => {
+  it('audits 2,000 namespaces beside a tenant’s 100,000 network policies in well under the 2.6 s it took', () => {
+    const namespaces = Array.from({ length: 2_000 }, (_, i): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `team-${i}` } }));
+    const pods = Array.from({ length: 10_000 }, (_, i): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `web-${i}`, namespace: `team-${i % 2_000}`, labels: { app: 'web' } }, spec: { automountServiceAccountToken: false }, status: { phase: 'Running' } }));
+    const policies = Array.from({ length: 100_000 }, (_, i): KubeObject => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: `allow-${i}`, namespace: 'tenant' }, spec: { podSelector: {}, ingress: [{}] } }));
+    const started = performance.now();
+    const findings = auditCluster(cluster({ namespaces: [...namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tenant' } }], pods, networkPolicies: policies }));
+    // 2.6 s when each namespace looked through every policy and pod of the cluster
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(findings.filter((f) => f.check === 'network.default-deny-ingress')).toHaveLength(2_000);
+  }, 120_000);
+});

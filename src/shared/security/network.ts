@@ -17,13 +17,27 @@ const typesOf = (spec: PolicySpec) => spec.policyTypes ?? ['Ingress', ...(spec.e
 const deniesAll = (spec: PolicySpec, type: 'Ingress' | 'Egress') => selectsAll(spec.podSelector) && typesOf(spec).includes(type) && !(type === 'Ingress' ? spec.ingress : spec.egress)?.length;
 const live = (pod: KubeObject) => !['Succeeded', 'Failed'].includes((pod.status as { phase?: string } | undefined)?.phase ?? '');
 
+/** The objects of each namespace: one pass, however many namespaces there are. */
+function byNamespace(objects: KubeObject[]): Map<string, KubeObject[]> {
+  const grouped = new Map<string, KubeObject[]>();
+  for (const object of objects) {
+    const namespace = object.metadata.namespace ?? '';
+    const list = grouped.get(namespace);
+    if (list) list.push(object);
+    else grouped.set(namespace, [object]);
+  }
+  return grouped;
+}
+
 export function networkFindings(objects: ClusterObjects): Omit<Finding, 'context'>[] {
   const findings: Omit<Finding, 'context'>[] = [];
+  const policiesOf = byNamespace(objects.networkPolicies);
+  const podsOf = byNamespace(objects.pods.filter(live));
   for (const namespace of objects.namespaces) {
     const name = namespace.metadata.name;
     if (isSystemNamespace(name)) continue;
-    const policies = objects.networkPolicies.filter((p) => p.metadata.namespace === name);
-    const pods = objects.pods.filter((p) => p.metadata.namespace === name && live(p));
+    const policies = policiesOf.get(name) ?? [];
+    const pods = podsOf.get(name) ?? [];
     const where = { namespace: name, kind: 'Namespace', name };
     if (pods.length) {
       if (!policies.some((p) => deniesAll(specOf(p), 'Ingress'))) {
