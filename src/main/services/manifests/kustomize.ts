@@ -63,7 +63,8 @@ export interface RemoteReference {
   pluginKustomization?: true;
 }
 
-const kustomizationNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+/** the names kustomize reads a folder's kustomization from, in its order */
+export const kustomizationNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 /** A build reaching more kustomizations than this is not a workspace's (a cycle through links, a generated tree). */
 const MAX_KUSTOMIZATIONS = 5_000;
 const MAX_KUSTOMIZATION_BYTES = 5 * 1024 * 1024;

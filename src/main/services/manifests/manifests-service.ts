@@ -7,14 +7,14 @@ import type { FileVersion, ManifestsService, RenderResult, SourceLocation, Works
 import { FleetdeckError } from '../../../shared/errors.ts';
 import { formatBytes } from '../../../shared/quantity.ts';
 import { parseManifests, streamObjects } from '../../../shared/manifests/documents.ts';
-import { checkWorkspace, type Problem } from '../../../shared/manifests/lint.ts';
+import { checkWorkspace, type Problem, type WorkspaceFile } from '../../../shared/manifests/lint.ts';
 import { compareOverlays, type OverlayComparison, type RenderedOverlay } from '../../../shared/manifests/overlay-diff.ts';
 import { defaultScaffoldOptions, nameFromFolder, scaffoldFiles, validateAppName } from '../../../shared/manifests/scaffold.ts';
 import type { SchemaBundle } from '../../../shared/manifests/schema.ts';
-import { dirname, fileContexts, isKustomizationFile } from '../../../shared/manifests/workspace-model.ts';
+import { dirname, fileContexts, isKustomizationFile, joinPath, kustomizationReferences } from '../../../shared/manifests/workspace-model.ts';
 import { resourcePath } from '../../base/resources.ts';
 import * as git from './git.ts';
-import { findKustomize, kustomizeBuild, offlineRefusal, remoteReferences, type KustomizeTool } from './kustomize.ts';
+import { findKustomize, kustomizationNames, kustomizeBuild, offlineRefusal, remoteReferences, type KustomizeTool } from './kustomize.ts';
 import { fileVersion, insideRoot, listWorkspace, readRegularFile, readYamlFiles, writeFileAtomic } from './workspace-files.ts';
 import { WorkspaceGrants } from './workspace-grants.ts';
 import { WorkTreeLock } from './work-tree-lock.ts';
@@ -202,8 +202,9 @@ export class LocalManifestsService implements ManifestsService {
 
   /**
    * Where the overlay's objects are declared: for each object the rendered overlay holds (offline),
-   * the line of `metadata.name` in the workspace document of the same kind and name, the overlay's
-   * own folder first (its patch is where a cloud's fix goes), else the first by path.
+   * the line of `metadata.name` in a document of the same kind and name among the files the render
+   * reads (a stale patch beside the kustomization or a copy in another folder is not where the fix
+   * goes), the overlay's own folder first (its patch is where a cloud's fix goes), else the first by path.
    */
   async locate({ root, dir, objects }: { root: string; dir: string; objects: { kind: string; namespace: string | null; name: string }[] }): Promise<{ locations: (SourceLocation | null)[] }> {
     const real = await this.grants.check(root);
@@ -216,7 +217,10 @@ export class LocalManifestsService implements ManifestsService {
         }),
       );
       const declared = new Map<string, SourceLocation[]>();
-      for (const file of await readYamlFiles(real, (await listWorkspace(real)).files)) {
+      const texts = await readYamlFiles(real, (await listWorkspace(real)).files);
+      const overlay = joinPath('', dir) ?? '';
+      const rendering = filesRendered(overlay, texts);
+      for (const file of texts.filter((f) => rendering.has(f.path))) {
         for (const doc of parseManifests(file.text)) {
           const v = doc.value as { kind?: unknown; metadata?: { name?: unknown } } | undefined;
           if (typeof v?.kind !== 'string' || typeof v.metadata?.name !== 'string') continue;
@@ -224,7 +228,7 @@ export class LocalManifestsService implements ManifestsService {
           declared.set(at, [...(declared.get(at) ?? []), { path: file.path, line: doc.lineOf(['metadata', 'name']) }]);
         }
       }
-      const inOverlay = (l: SourceLocation) => !dir || l.path.startsWith(`${dir.replace(/\/+$/, '')}/`);
+      const inOverlay = (l: SourceLocation) => !overlay || l.path.startsWith(`${overlay}/`);
       return {
         locations: objects.map((o) => {
           if (!rendered.has(key(o.kind, o.namespace, o.name))) return null;
@@ -343,6 +347,25 @@ export async function scaffoldInto(dir: string, name?: string, repoURL?: string)
     await writeFile(path.join(dir, file), text);
   }
   return { name: options.name, files: Object.keys(files) };
+}
+
+/** The workspace files a build of the kustomization in `dir` reads: what it names, and what each kustomization it names names, as kustomize walks them. */
+function filesRendered(dir: string, texts: WorkspaceFile[]): Set<string> {
+  const kustomizations = new Map(texts.filter((f) => isKustomizationFile(f.path)).map((f) => [f.path, f.text]));
+  const kustomizationIn = (folder: string) => kustomizationNames.map((name) => (folder ? `${folder}/${name}` : name)).find((file) => kustomizations.has(file));
+  const files = new Set<string>();
+  const walked = new Set<string>();
+  const queue = [dir];
+  for (let folder = queue.shift(); folder !== undefined; folder = queue.shift()) {
+    const file = kustomizationIn(folder);
+    if (!file || walked.has(file)) continue;
+    walked.add(file);
+    for (const { target } of kustomizationReferences(file, parseManifests(kustomizations.get(file)!)[0]?.value)) {
+      if (kustomizationIn(target)) queue.push(target);
+      else files.add(target);
+    }
+  }
+  return files;
 }
 
 function summarize(text: string): { kind: string; name: string }[] {
