@@ -9,7 +9,8 @@ import { EmptyState } from '../../ui/EmptyState.tsx';
 import { plural } from '../../ui/format.ts';
 import { ScreenHeader } from '../../ui/ScreenHeader.tsx';
 import { FindingsTable } from './FindingsTable.tsx';
-import { resourceKey, useAudit, useSourceLocations } from './queries.ts';
+import { resourceKey } from './locate-requests.ts';
+import { useAudit, useSourceLocations } from './queries.ts';
 import { familyOf, SecurityMatrix, type Cell } from './SecurityMatrix.tsx';
 
 

@@ -4,24 +4,14 @@ import type { SourceLocation, WorkspaceInfo } from '../../../shared/contract/man
 import type { Finding } from '../../../shared/security/model.ts';
 import { api } from '../../api.ts';
 import { keys } from '../../data/keys.ts';
+import { locateRequests } from './locate-requests.ts';
 
 /** The fleet's audit: read live from every cluster when the screen opens, and again when asked. */
 export const useAudit = () => useQuery({ queryKey: keys.security.audit(), queryFn: () => api.security.audit({}), staleTime: 60_000 });
 
-export const resourceKey = (f: Pick<Finding, 'context' | 'kind' | 'namespace' | 'name'>) => [f.context, f.kind, f.namespace ?? '', f.name].join('/');
-
-/**
- * Where the open GitOps workspace declares the resources of the findings: per cluster, in the
- * rendered overlay of its cloud (overlays/aks, /gke, /eks), when the workspace has one.
- */
+/** Where the open GitOps workspace declares the resources of the findings (locateRequests). */
 export function useSourceLocations(workspace: WorkspaceInfo | undefined, findings: Finding[], cloudOf: (context: string) => Cloud): Map<string, SourceLocation> {
-  const contexts = [...new Set(findings.map((f) => f.context))].sort();
-  const requests = contexts.flatMap((context) => {
-    const dir = `overlays/${cloudOf(context)}`;
-    if (!workspace?.kustomizations.includes(dir)) return [];
-    const unique = new Map(findings.filter((f) => f.context === context && f.kind !== 'Cluster' && f.name !== '*').map((f) => [resourceKey(f), { kind: f.kind, namespace: f.namespace, name: f.name }]));
-    return [{ context, dir, keys: [...unique.keys()], objects: [...unique.values()] }];
-  });
+  const requests = locateRequests(workspace, findings, cloudOf);
   const answers = useQueries({
     queries: requests.map((r) => ({ queryKey: keys.security.locations(workspace?.root, r.dir, r.keys), queryFn: () => api.manifests.locate({ root: workspace!.root, dir: r.dir, objects: r.objects }), staleTime: 60_000, retry: false })),
   });
