@@ -120,3 +120,20 @@ describe('size: one namespace’s objects do not slow the checks of the others',
     expect(findings.filter((f) => f.check === 'network.default-deny-ingress')).toHaveLength(2_000);
   }, 120_000);
 });
+
+describe('network policies: a selector on a label key named like a property of every object', () => {
+  const ns: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } };
+  const pods = ['web', 'db'].map((app): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: app, namespace: 'shop', labels: { app } }, spec: { automountServiceAccountToken: false }, status: { phase: 'Running' } }));
+  const policy = (name: string, operator: string): KubeObject => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: 'shop' }, spec: { podSelector: { matchExpressions: [{ key: 'constructor', operator }] }, policyTypes: ['Ingress'], ingress: [{}] } });
+  const network = (policies: KubeObject[]) => auditCluster(cluster({ namespaces: [ns], pods, networkPolicies: policies })).filter((f) => f.check.startsWith('network.'));
+
+  it('selects no pod through a key no pod has: coverage stays 0 % and the policy selects nothing', () => {
+    const findings = network([policy('looks-like-coverage', 'Exists')]);
+    expect(findings.find((f) => f.check === 'network.unselected-pods')?.message).toMatch(/^2 of 2 pods are selected by no NetworkPolicy \(coverage 0 %\)/);
+    expect(findings.find((f) => f.check === 'network.selects-nothing')?.name).toBe('looks-like-coverage');
+  });
+
+  it('selects every pod through DoesNotExist on such a key, as the API server does', () => {
+    expect(network([policy('everyone', 'DoesNotExist')]).map((f) => f.check)).toEqual(['network.default-deny-ingress', 'network.default-deny-egress']);
+  });
+});

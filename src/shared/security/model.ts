@@ -67,10 +67,12 @@ export interface LabelSelector {
 /** Whether labels satisfy a label selector; an empty selector selects everything. */
 export function selects(selector: LabelSelector | undefined, labels: Record<string, string> = {}): boolean {
   if (!selector) return true;
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (labels[key] !== value) return false;
+  // own labels only: a key such as constructor or toString is every object's property
+  const label = (key: string) => (Object.hasOwn(labels, key) ? labels[key] : undefined);
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (label(key) !== value) return false;
   for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {
-    const has = key in labels;
-    if (operator === 'In' && !(has && values.includes(labels[key]))) return false;
+    const has = label(key) !== undefined;
+    if (operator === 'In' && !(has && values.includes(label(key)!))) return false;
     if (operator === 'NotIn' && has && values.includes(labels[key])) return false;
     if (operator === 'Exists' && !has) return false;
     if (operator === 'DoesNotExist' && has) return false;
