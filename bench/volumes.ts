@@ -83,22 +83,8 @@ function fillSmall(dir: string, files: number) {
 
 /** A namespace with a 1-replica StatefulSet mounting one claim; the claim's directory once bound. */
 async function workload(namespace: string, bytes: number): Promise<string> {
-  const source = api(SOURCE);
-  await source.namespace(namespace);
-  const storage = `${Math.max(1, Math.ceil((bytes * 1.5) / GiB))}Gi`;
-  await source.apply({
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name: 'db', namespace },
-    spec: {
-      replicas: 1,
-      serviceName: 'db',
-      selector: { matchLabels: { app: 'db' } },
-      template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'postgres:16.4', volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql/data' }] }] } },
-      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: STORAGE_CLASS, resources: { requests: { storage } } } }],
-    },
-  });
-  return source.volumeDir(namespace, 'data-db-0');
+  const [dir] = await api(SOURCE).statefulSetWithClaims(namespace, { storageClassName: STORAGE_CLASS, storage: `${Math.max(1, Math.ceil((bytes * 1.5) / GiB))}Gi` });
+  return dir;
 }
 
 /** The lab's restic binary on a repository of its own (a path next to the lab's repository in the same store). */

@@ -128,6 +128,28 @@ export class LabApi {
     }
   }
 
+  /**
+   * A StatefulSet `db` of `replicas` pods, each with its claim `data-db-N` of the class, in a new
+   * namespace; the directories of its volumes once bound.
+   */
+  async statefulSetWithClaims(namespace: string, options: { storageClassName: string; replicas?: number; storage?: string; image?: string; mountPath?: string; timeoutMs?: number }): Promise<string[]> {
+    const { storageClassName, replicas = 1, storage = '1Gi', image = 'postgres:16.4', mountPath = '/var/lib/postgresql/data', timeoutMs } = options;
+    await this.namespace(namespace);
+    await this.apply({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db', namespace },
+      spec: {
+        replicas,
+        serviceName: 'db',
+        selector: { matchLabels: { app: 'db' } },
+        template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image, volumeMounts: [{ name: 'data', mountPath }] }] } },
+        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName, resources: { requests: { storage } } } }],
+      },
+    });
+    return Promise.all(Array.from({ length: replicas }, (_, i) => this.volumeDir(namespace, `data-db-${i}`, timeoutMs)));
+  }
+
   async ready(): Promise<boolean> {
     return (await this.request<string>('GET', '/readyz', undefined, undefined, 2_000).catch(() => undefined)) !== undefined;
   }

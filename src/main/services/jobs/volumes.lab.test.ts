@@ -58,23 +58,7 @@ const poll = async <T>(what: string, probe: () => Promise<T | undefined>, timeou
 };
 
 /** A StatefulSet of 3 replicas with a claim each, in a new namespace; the directories of its 3 volumes once bound. */
-async function statefulSet(context: string, namespace: string, storageClassName: string, timeoutMs?: number): Promise<string[]> {
-  const api = labApi(context);
-  await api.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-  await api.apply({
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name: 'db', namespace },
-    spec: {
-      replicas: 3,
-      serviceName: 'db',
-      selector: { matchLabels: { app: 'db' } },
-      template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'postgres:16.4', volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql/data' }] }] } },
-      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName, resources: { requests: { storage: '1Gi' } } } }],
-    },
-  });
-  return Promise.all([0, 1, 2].map((i) => labApi(context).volumeDir(namespace, `data-db-${i}`, timeoutMs)));
-}
+const statefulSet = (context: string, namespace: string, storageClassName: string, timeoutMs?: number) => labApi(context).statefulSetWithClaims(namespace, { storageClassName, replicas: 3, ...(timeoutMs ? { timeoutMs } : {}) });
 
 /** Mixed content, different per volume: many small files, one large, empty folders, a symlink, awkward names, several modes. */
 function fill(dir: string, seed: number) {

@@ -1,14 +1,15 @@
 // Adversarial volume content moved for real (node-sim's restic movers, the lab's S3 store): a
 // copy verifies without a false mismatch, and a re-run after a killed run leaves the target's
 // claim identical to the source's current data, whatever the first run and others left in it.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { JobReport } from '../../../../shared/migration/report.ts';
 import { moverRepositoryEnvPath } from '../../../../../lab/object-store.ts';
+import { at, fillAdversarial } from '../../../../../test/adversarial-volume.ts';
 import { labApi, labKubeconfig } from '../../../../../test/lab.ts';
 
 const cli = path.resolve(import.meta.dirname, '../../../../../bin/fleetdeck.js');
@@ -35,45 +36,6 @@ function run(args: string[], onStarted?: (child: ReturnType<typeof spawn>) => vo
       resolve({ status: code ?? 1, report });
     }),
   );
-}
-
-const at = (dir: string, name: string | Buffer) => Buffer.concat([Buffer.from(`${dir}/`), Buffer.isBuffer(name) ? name : Buffer.from(name)]);
-
-function fill(dir: string) {
-  for (const [name, content] of [
-    ['tab\there', '1'],
-    ['cr at end\r', '2'],
-    ['back\\nslash', '3'],
-    ['trailing\\', '4'],
-    ['-dash', '5'],
-    ['=', '6'],
-    ['a'.repeat(255), '7'],
-    [Buffer.from('latin\xe9', 'latin1'), '8'],
-    [Buffer.from('latin\xe8', 'latin1'), '9'],
-    ['nl\nname', '10'],
-    ['uni\u00e9', 'nfc'],
-    ['unie\u0301', 'nfd'],
-    ['empty', ''],
-  ] as const) {
-    writeFileSync(at(dir, name), content);
-  }
-  const deep = path.join(dir, ...Array.from({ length: 19 }, () => 'd'.repeat(200)));
-  mkdirSync(deep, { recursive: true });
-  writeFileSync(path.join(deep, 'file'), 'deep');
-  writeFileSync(path.join(dir, 'setuid'), 's');
-  chmodSync(path.join(dir, 'setuid'), 0o4755);
-  mkdirSync(path.join(dir, 'sticky'));
-  chmodSync(path.join(dir, 'sticky'), 0o1777);
-  writeFileSync(path.join(dir, 'hard 1'), 'hard');
-  linkSync(path.join(dir, 'hard 1'), path.join(dir, 'hard 2'));
-  writeFileSync(path.join(dir, 'sparse'), '');
-  truncateSync(path.join(dir, 'sparse'), 5_000_000);
-  spawnSync('mkfifo', [path.join(dir, 'fifo')]);
-  mkdirSync(path.join(dir, 'lost+found'));
-  writeFileSync(path.join(dir, 'lost+found', '#4711'), 'recovered by fsck');
-  symlinkSync('loop 2', path.join(dir, 'loop 1'));
-  symlinkSync('loop 1', path.join(dir, 'loop 2'));
-  symlinkSync('target\nwith a newline', path.join(dir, 'link'));
 }
 
 /** A socket left by a database that was killed (the path is relative: a volume's path is longer than a socket's may be). */
@@ -108,30 +70,14 @@ function tree(dir: string): Map<string, string> {
   return entries;
 }
 
-async function statefulSet(context: string): Promise<string> {
-  const api = labApi(context);
-  await api.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-  await api.apply({
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name: 'db', namespace },
-    spec: {
-      replicas: 1,
-      serviceName: 'db',
-      selector: { matchLabels: { app: 'db' } },
-      template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'mysql:8.4', volumeMounts: [{ name: 'data', mountPath: '/var/lib/mysql' }] }] } },
-      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'managed-csi', resources: { requests: { storage: '1Gi' } } } }],
-    },
-  });
-  return api.volumeDir(namespace, 'data-db-0');
-}
+const statefulSet = async (context: string) => (await labApi(context).statefulSetWithClaims(namespace, { storageClassName: 'managed-csi', image: 'mysql:8.4', mountPath: '/var/lib/mysql' }))[0];
 
 const targets: string[] = [];
 let source: string;
 beforeAll(async () => {
   if (noStore) return;
   source = await statefulSet('aks-lab');
-  fill(source);
+  fillAdversarial(source);
   await staleSocket(source, 'mysql.sock');
 }, 300_000);
 

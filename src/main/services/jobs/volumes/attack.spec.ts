@@ -2,12 +2,13 @@
 // sourceListingScript, verifyScript): a copy of identical content verifies, and every real
 // difference is named, with coreutils and with busybox (the mover image is Alpine).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sourceListingScript, verifyScript } from '../../../../shared/migration/movers.ts';
+import { at, DEEP, fillAdversarial, SPARSE_BYTES } from '../../../../../test/adversarial-volume.ts';
 import { readVerification, type Verification } from './manifest.ts';
 
 let root: string;
@@ -39,62 +40,10 @@ function verify(source: string, target: string, tools: Tools): Verification {
   return readVerification(run(verifyScript({ data: target, meta }), tools));
 }
 
-/** A path under `dir` as bytes (names that are not UTF-8). */
-const at = (dir: string, name: string | Buffer) => Buffer.concat([Buffer.from(`${dir}/`), Buffer.isBuffer(name) ? name : Buffer.from(name)]);
-
-const DEEP = Array.from({ length: 19 }, () => 'd'.repeat(200)).join('/');
-
-/** What an application could leave in a volume: names that trip up shells, listings and escapes. */
+/** The shared adversarial volume, in a new folder. */
 function adversarial(dir: string) {
   mkdirSync(dir);
-  const files: [string | Buffer, string][] = [
-    ['tab\there', '1'],
-    ['cr\rhere', '2'],
-    ['cr at end\r', '3'],
-    ['back\\slash', '4'],
-    ['back\\nslash', '5'],
-    ['back\\rslash', '6'],
-    ['trailing\\', '7'],
-    ['\\leading', '8'],
-    ['-dash', '9'],
-    ['--', '10'],
-    ['=eq', '11'],
-    ['=', '12'],
-    ['...', '13'],
-    [' leading space', '14'],
-    ['a'.repeat(255), '15'],
-    [Buffer.from('latin\xe9', 'latin1'), '16'],
-    [Buffer.from('latin\xe8', 'latin1'), '17'],
-    [Buffer.from([0xff, 0xfe]), '18'],
-    ['nl\nname', '19'],
-    ['\n', '20'],
-    ['nl\\n\nmix\ttab\r', '21'],
-    ['a', 'a'],
-    ['a\tb', 'atb'],
-    ['a b', 'ab'],
-    ['pct%s%n', 'fmt'],
-    ['$(id)`id`', 'cmd'],
-    ['uni\u00e9', 'nfc'],
-    ['unie\u0301', 'nfd'],
-    ['empty', ''],
-  ];
-  for (const [name, content] of files) writeFileSync(at(dir, name), content);
-  mkdirSync(path.join(dir, DEEP), { recursive: true });
-  writeFileSync(path.join(dir, DEEP, 'file'), 'deep');
-  writeFileSync(path.join(dir, 'setuid'), 's');
-  chmodSync(path.join(dir, 'setuid'), 0o4755);
-  mkdirSync(path.join(dir, 'sticky'));
-  chmodSync(path.join(dir, 'sticky'), 0o1777);
-  writeFileSync(path.join(dir, 'hard 1'), 'hard');
-  linkSync(path.join(dir, 'hard 1'), path.join(dir, 'hard 2'));
-  writeFileSync(path.join(dir, 'sparse'), '');
-  truncateSync(path.join(dir, 'sparse'), 10_000_000);
-  spawnSync('mkfifo', [path.join(dir, 'fifo')]);
-  symlinkSync('loop 2', path.join(dir, 'loop 1'));
-  symlinkSync('loop 1', path.join(dir, 'loop 2'));
-  symlinkSync('target\nwith a newline', path.join(dir, 'link'));
-  symlinkSync('target\n', path.join(dir, 'link ending in a newline'));
-  symlinkSync('dangling', path.join(dir, 'link\nnamed with a newline'));
+  fillAdversarial(dir);
 }
 
 /** A socket, as a database leaves in its data folder; open until the test ends (closing one removes it). */
@@ -105,10 +54,10 @@ async function socket(file: string) {
 }
 
 describe.each(toolsets)('with %s', (tools) => {
-  it('finds a copy of adversarial names, hard links, a sparse file, special modes, a FIFO and symlink loops identical', () => {
+  it('finds a copy of adversarial names, hard links, a sparse file, special modes, a FIFO, symlink loops and lost+found identical', () => {
     adversarial(path.join(root, 'source'));
     adversarial(path.join(root, 'target'));
-    expect(verify(path.join(root, 'source'), path.join(root, 'target'), tools)).toMatchObject({ files: 34, mismatches: 0, named: [] });
+    expect(verify(path.join(root, 'source'), path.join(root, 'target'), tools)).toMatchObject({ files: 35, mismatches: 0, named: [] });
   });
 
   const changes: [string, (dir: string) => void, string][] = [
@@ -122,7 +71,7 @@ describe.each(toolsets)('with %s', (tools) => {
     ['a byte of the NFD name', (d) => writeFileSync(at(d, 'unie\u0301'), 'XYZ'), '"unie\u0301": content differs (3 bytes, 3 on the source)'],
     ['a byte deep down', (d) => writeFileSync(path.join(d, DEEP, 'file'), 'DEEP'), `"${DEEP}/file": content differs (4 bytes, 4 on the source)`],
     ['one of two hard links broken and changed', (d) => (unlinkSync(path.join(d, 'hard 2')), writeFileSync(path.join(d, 'hard 2'), 'HARD')), '"hard 2": content differs (4 bytes, 4 on the source)'],
-    ['a byte in a sparse file', (d) => writeFileSync(path.join(d, 'sparse'), Buffer.alloc(10_000_000, 0).fill(1, 5, 6)), '"sparse": content differs (10000000 bytes, 10000000 on the source)'],
+    ['a byte in a sparse file', (d) => writeFileSync(path.join(d, 'sparse'), Buffer.alloc(SPARSE_BYTES, 0).fill(1, 5, 6)), `"sparse": content differs (${SPARSE_BYTES} bytes, ${SPARSE_BYTES} on the source)`],
     ['the setuid bit', (d) => chmodSync(path.join(d, 'setuid'), 0o755), '"setuid": mode 0755, 4755 on the source'],
     ['the sticky bit', (d) => chmodSync(path.join(d, 'sticky'), 0o777), '"sticky": mode 0777, 1777 on the source'],
     ['an empty file missing', (d) => unlinkSync(path.join(d, 'empty')), '"empty": missing on the target'],
