@@ -30,6 +30,7 @@ const roles = [
   clusterRole('system:kube-dns', [{ apiGroups: [''], resources: ['endpoints', 'services'], verbs: ['list', 'watch'] }], defaults),
   clusterRole('system:node', [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }], defaults),
   clusterRole('pod-reader', [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }]),
+  clusterRole('status-page', [{ nonResourceURLs: ['/version'], verbs: ['get'] }]),
 ];
 const rbacOf = (bindings: KubeObject[]) =>
   auditCluster(cluster({ clusterRoles: roles, clusterRoleBindings: bindings.filter((b) => b.kind === 'ClusterRoleBinding'), roleBindings: bindings.filter((b) => b.kind === 'RoleBinding'), serviceAccounts: [] }))
@@ -64,12 +65,15 @@ describe('RBAC: what looks like the system is judged by what it grants and to wh
     expect(one(findings, 'rbac.missing-subject', 'robot-admin')?.severity).toBe('warning');
   });
 
-  it('flags anonymous access granted by a binding named like the system, unless the role reads only public health and version URLs', () => {
+  it('flags anonymous access granted by a binding named like the system, unless it is the system’s role that reads only public health and version URLs', () => {
     const findings = rbacOf([
       binding('system:status', 'pod-reader', [group('system:unauthenticated')]),
+      // a role made for anonymous users is someone's decision to review, whatever it grants
+      binding('status-page-anonymous', 'status-page', [group('system:unauthenticated')]),
       binding('system:public-info-viewer', 'system:public-info-viewer', [group('system:authenticated'), group('system:unauthenticated')], { labels: defaults }),
     ]);
     expect(one(findings, 'rbac.anonymous', 'system:status')?.severity).toBe('error');
+    expect(one(findings, 'rbac.anonymous', 'status-page-anonymous')?.severity).toBe('error');
     expect(one(findings, 'rbac.anonymous', 'system:public-info-viewer')).toBeUndefined();
   });
 

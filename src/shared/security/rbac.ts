@@ -48,7 +48,7 @@ const has = (list: string[] | undefined, ...values: string[]) => values.some((v)
 /** Every verb, or every resource of every group or of the core group (Secrets included): not read access to one add-on's own resources, as the default view role aggregates. */
 const wildcard = (rules: Rule[]) => rules.some((r) => has(r.verbs, '*') || (has(r.resources, '*') && has(r.apiGroups, '*', '')));
 const readsSecrets = (rules: Rule[]) => rules.some((r) => has(r.apiGroups, '', '*') && has(r.resources, 'secrets', '*') && has(r.verbs, 'get', 'list', 'watch', '*'));
-/** Only reads of URLs outside the API's resources (health, version, discovery): what the API server grants anonymous users itself. */
+/** Only reads of URLs outside the API's resources (health, version, discovery): what the API server's own system: roles grant anonymous users. */
 const publicInfoOnly = (rules: Rule[]) => rules.length > 0 && rules.every((r) => !r.resources?.length && r.nonResourceURLs?.length && r.verbs?.every((v) => v === 'get'));
 
 interface Grants {
@@ -86,7 +86,8 @@ export function rbacFindings(objects: ClusterObjects): Omit<Finding, 'context'>[
     const grants = role ? grantsOf(role) : nothing;
     for (const s of b.subjects) if (s.kind === 'ServiceAccount') boundAccounts.add(`${s.namespace ?? namespace}/${s.name}`);
     const anonymous = b.subjects.filter((s) => ANONYMOUS.has(s.name));
-    if (anonymous.length && !grants.publicInfoOnly) {
+    // a role's name is its author's choice too: the rules decide, the name only keeps a role someone made for anonymous users a finding
+    if (anonymous.length && !(role?.metadata.name.startsWith('system:') && grants.publicInfoOnly)) {
       findings.push({ ...where, check: 'rbac.anonymous', severity: 'error', message: `grants ${b.roleRef.kind} ${b.roleRef.name} to ${someOf(anonymous.map((s) => s.name))}: anyone who reaches the API server without credentials gets it`, fix: 'remove these subjects from the binding; grant the role to authenticated users or groups only' });
     }
     const people = b.subjects.filter((s) => !systemSubject(s, namespace) && !ANONYMOUS.has(s.name));
