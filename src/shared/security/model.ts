@@ -64,22 +64,6 @@ export interface LabelSelector {
   matchExpressions?: { key: string; operator: string; values?: string[] }[];
 }
 
-/** Whether labels satisfy a label selector; an empty selector selects everything. */
-export function selects(selector: LabelSelector | undefined, labels: Record<string, string> = {}): boolean {
-  if (!selector) return true;
-  // own labels only: a key such as constructor or toString is every object's property
-  const label = (key: string) => (Object.hasOwn(labels, key) ? labels[key] : undefined);
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (label(key) !== value) return false;
-  for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {
-    const has = label(key) !== undefined;
-    if (operator === 'In' && !(has && values.includes(label(key)!))) return false;
-    if (operator === 'NotIn' && has && values.includes(labels[key])) return false;
-    if (operator === 'Exists' && !has) return false;
-    if (operator === 'DoesNotExist' && has) return false;
-  }
-  return true;
-}
-
 /** The workload a pod belongs to, as an SRE names it: a Deployment rather than its ReplicaSet, a CronJob rather than one of its Jobs; a bare pod is itself. */
 export function ownerOf(pod: KubeObject): { kind: string; name: string } {
   const owner = pod.metadata.ownerReferences?.find((o) => o.controller) ?? pod.metadata.ownerReferences?.[0];
