@@ -91,6 +91,33 @@ describe('RBAC: what looks like the system is judged by what it grants and to wh
   });
 });
 
+describe('RBAC: verbs that grant every other permission', () => {
+  it('names subjects whose role may impersonate any user or group, or escalate and bind roles, without a * anywhere', () => {
+    const escalating = [
+      clusterRole('impersonator', [{ apiGroups: [''], resources: ['groups', 'users'], verbs: ['impersonate'] }]),
+      clusterRole('rbac-manager', [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles', 'clusterrolebindings'], verbs: ['get', 'bind', 'escalate', 'create'] }]),
+      // the default edit role impersonates the namespace's service accounts: by design, and within the namespace
+      clusterRole('edit', [{ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'] }], defaults),
+      clusterRole('system:controller:clusterrole-aggregation-controller', [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['escalate', 'get', 'list', 'patch', 'update', 'watch'] }], defaults),
+    ];
+    const findings = auditCluster(
+      cluster({
+        clusterRoles: escalating,
+        clusterRoleBindings: [
+          binding('support-impersonates', 'impersonator', [user('support@example.com')]),
+          binding('system:controller:clusterrole-aggregation-controller', 'system:controller:clusterrole-aggregation-controller', [serviceAccount('kube-system', 'clusterrole-aggregation-controller')], { labels: defaults }),
+        ],
+        roleBindings: [binding('ci-rbac', 'rbac-manager', [serviceAccount('ci', 'deployer')], { namespace: 'ci' }), binding('dev-edit', 'edit', [user('dev@example.com')], { namespace: 'ci' })],
+        serviceAccounts: [{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'deployer', namespace: 'ci' } }],
+      }),
+    ).filter((f) => f.check.startsWith('rbac.'));
+    expect(findings.map(({ check, severity, name, message }) => ({ check, severity, name, message }))).toEqual([
+      { check: 'rbac.escalation', severity: 'error', name: 'support-impersonates', message: 'binds ClusterRole impersonator in every namespace to User support@example.com; it allows impersonate, enough to grant oneself any permission (impersonating a member of system:masters, or binding cluster-admin)' },
+      { check: 'rbac.escalation', severity: 'warning', name: 'ci-rbac', message: 'binds ClusterRole rbac-manager in ci to ServiceAccount ci/deployer; it allows escalate and bind, enough to grant oneself any permission (impersonating a member of system:masters, or binding cluster-admin)' },
+    ]);
+  });
+});
+
 describe('size: each check is linear in what a tenant may create', () => {
   const restricted = { runAsNonRoot: true, allowPrivilegeEscalation: false, seccompProfile: { type: 'RuntimeDefault' }, capabilities: { drop: ['ALL'] } };
 

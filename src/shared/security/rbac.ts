@@ -51,10 +51,20 @@ const readsSecrets = (rules: Rule[]) => rules.some((r) => has(r.apiGroups, '', '
 /** Only reads of URLs outside the API's resources (health, version, discovery): what the API server's own system: roles grant anonymous users. */
 const publicInfoOnly = (rules: Rule[]) => rules.length > 0 && rules.every((r) => !r.resources?.length && r.nonResourceURLs?.length && r.verbs?.every((v) => v === 'get'));
 
+/**
+ * Verbs that let a subject give itself any permission (CIS Kubernetes 5.1.8): impersonating any
+ * user or group, creating roles beyond what it holds (escalate) or bindings to them (bind).
+ * Impersonating service accounts is left out: the default edit role does so in its namespace.
+ */
+const ESCALATING: Record<string, string[]> = { impersonate: ['users', 'groups', 'uids', 'userextras', '*'], escalate: ['roles', 'clusterroles', '*'], bind: ['roles', 'clusterroles', '*'] };
+const escalations = (rules: Rule[]) => Object.keys(ESCALATING).filter((verb) => rules.some((r) => r.verbs?.includes(verb) && r.resources?.some((resource) => ESCALATING[verb].includes(resource.split('/')[0]))));
+
 interface Grants {
   wildcard: boolean;
   readsSecrets: boolean;
   publicInfoOnly: boolean;
+  /** the escalating verbs it grants */
+  escalates: string[];
 }
 
 export function rbacFindings(objects: ClusterObjects): Omit<Finding, 'context'>[] {
@@ -70,12 +80,12 @@ export function rbacFindings(objects: ClusterObjects): Omit<Finding, 'context'>[
     let grants = granted.get(role);
     if (!grants) {
       const rules = (role.rules ?? []) as Rule[];
-      grants = { wildcard: wildcard(rules), readsSecrets: readsSecrets(rules), publicInfoOnly: publicInfoOnly(rules) };
+      grants = { wildcard: wildcard(rules), readsSecrets: readsSecrets(rules), publicInfoOnly: publicInfoOnly(rules), escalates: escalations(rules) };
       granted.set(role, grants);
     }
     return grants;
   };
-  const nothing: Grants = { wildcard: false, readsSecrets: false, publicInfoOnly: false };
+  const nothing: Grants = { wildcard: false, readsSecrets: false, publicInfoOnly: false, escalates: [] };
   /** service accounts some binding names: their pods are likely to call the API */
   const boundAccounts = new Set<string>();
 
@@ -100,6 +110,9 @@ export function rbacFindings(objects: ClusterObjects): Omit<Finding, 'context'>[
     } else if (people.length && grants.wildcard) {
       broad = true;
       findings.push({ ...where, check: 'rbac.wildcard', severity: namespace ? 'warning' : 'error', message: `binds ${b.roleRef.kind} ${b.roleRef.name}, whose rules allow * (every verb or every resource, including those added later), ${scope} to ${who}`, fix: `list the verbs and resources ${b.roleRef.name} needs instead of *` });
+    } else if (people.length && grants.escalates.length) {
+      broad = true;
+      findings.push({ ...where, check: 'rbac.escalation', severity: namespace ? 'warning' : 'error', message: `binds ${b.roleRef.kind} ${b.roleRef.name} ${scope} to ${who}; it allows ${grants.escalates.join(' and ')}, enough to grant oneself any permission (impersonating a member of system:masters, or binding cluster-admin)`, fix: `remove ${grants.escalates.join(' and ')} from ${b.roleRef.name}, or keep the binding for a break-glass account` });
     }
     if (people.length && !broad && grants.readsSecrets) {
       findings.push({ ...where, check: 'rbac.secret-readers', severity: 'info', message: `${who} may read Secrets ${scope} through ${b.roleRef.kind} ${b.roleRef.name}`, fix: 'grant get on the named Secrets the workload needs (resourceNames), not every Secret' });
