@@ -187,3 +187,13 @@ describe('size: a namespace’s pods against its policies', () => {
     expect(findings.find((f) => f.check === 'network.unselected-pods')?.message).toMatch(/^2000 of 2000 pods are selected by no NetworkPolicy \(coverage 0 %\)/);
   }, 300_000);
 });
+
+describe('workloads: a pod is a workload’s only through its controller', () => {
+  it('reports a privileged pod that names a Deployment’s ReplicaSet as a mere owner (no controller keeps it in line) as itself, not as the Deployment', () => {
+    const restrictedPod = { automountServiceAccountToken: false, securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }, containers: [{ name: 'app', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }] };
+    const web: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-5d8f9c7b6-x2x4q', namespace: 'shop', labels: { app: 'web', 'pod-template-hash': '5d8f9c7b6' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'web-5d8f9c7b6', controller: true }] }, spec: restrictedPod, status: { phase: 'Running' } };
+    const intruder: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'intruder', namespace: 'shop', labels: { 'pod-template-hash': '5d8f9c7b6' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'web-5d8f9c7b6', controller: false }] }, spec: { containers: [{ name: 'app', securityContext: { privileged: true } }] }, status: { phase: 'Running' } };
+    const findings = auditCluster(cluster({ pods: [web, intruder] })).filter((f) => f.check === 'workloads.privileged');
+    expect(findings.map(({ kind, name }) => ({ kind, name }))).toEqual([{ kind: 'Pod', name: 'intruder' }]);
+  });
+});

@@ -64,9 +64,13 @@ export interface LabelSelector {
   matchExpressions?: { key: string; operator: string; values?: string[] }[];
 }
 
-/** The workload a pod belongs to, as an SRE names it: a Deployment rather than its ReplicaSet, a CronJob rather than one of its Jobs; a bare pod is itself. */
+/**
+ * The workload a pod belongs to, as an SRE names it: a Deployment rather than its ReplicaSet, a
+ * CronJob rather than one of its Jobs; a bare pod is itself. Only the controller counts: whoever
+ * creates a pod may name any owner besides it, and no controller releases the pod from that one.
+ */
 export function ownerOf(pod: KubeObject): { kind: string; name: string } {
-  const owner = pod.metadata.ownerReferences?.find((o) => o.controller) ?? pod.metadata.ownerReferences?.[0];
+  const owner = pod.metadata.ownerReferences?.find((o) => o.controller);
   if (!owner) return { kind: 'Pod', name: pod.metadata.name };
   const hash = pod.metadata.labels?.['pod-template-hash'];
   if (owner.kind === 'ReplicaSet' && hash && owner.name.endsWith(`-${hash}`)) return { kind: 'Deployment', name: owner.name.slice(0, -hash.length - 1) };
