@@ -99,25 +99,40 @@ function relabeller(externalLabels: string[], namespaceMap: Record<string, strin
 
 const exactly = (labels: Label[]): LabelMatcher[] => labels.map((l) => ({ type: 'EQ', name: l.name, value: l.value }));
 
+/** The series grouped by metric name and namespace, each group with the labels all its series share: one remote read per group instead of one per series. */
+function byMetric(series: Label[][]): { shared: LabelMatcher[]; series: Label[][] }[] {
+  const groups = new Map<string, Label[][]>();
+  for (const labels of series) {
+    const group = keyOf(labels.filter((l) => l.name === '__name__' || l.name === 'namespace'));
+    groups.set(group, [...(groups.get(group) ?? []), labels]);
+  }
+  return [...groups.values()].map((group) => ({ shared: exactly(group[0].filter((l) => group.every((other) => other.some((o) => o.name === l.name && o.value === l.value)))), series: group }));
+}
+
 /**
  * Per target series, what the target holds before `until` (its first copied-over sample, else the
  * end): the first sample's time (its own samples from then on win over the copy) and the tally of
- * the samples before it (verification).
+ * the samples before it (verification). Read a metric (in a namespace) at a time: a read per
+ * series cost the target Prometheus up to three times as much for the same samples.
  */
-async function onTarget(target: Target, series: Label[][], start: number, end: number, signal: AbortSignal | undefined, until?: Map<string, number>): Promise<Map<string, { first: number; tally: Tally }>> {
+async function onTarget(target: Target, series: Label[][], start: number, end: number, externalLabels: string[], signal: AbortSignal | undefined, until?: Map<string, number>): Promise<Map<string, { first: number; tally: Tally }>> {
   const found = new Map<string, { first: number; tally: Tally }>();
-  await inParallel(series, READS_AT_ONCE, async (labels) => {
-    const key = keyOf(labels);
-    const last = until?.get(key) ?? end;
-    // Prometheus (2.42) may break a remote read off mid-stream while it compacts the out-of-order samples just written: the series is read again
+  const external = new Set(externalLabels);
+  await inParallel(byMetric(series), READS_AT_ONCE, async (group) => {
+    const keys = new Set(group.series.map(keyOf));
+    const lastOf = (key: string) => until?.get(key) ?? end;
+    // Prometheus (2.42) may break a remote read off mid-stream while it compacts the out-of-order samples just written: the metric is read again
     await retrying(async () => {
-      found.delete(key);
+      for (const key of keys) found.delete(key);
       await readSeries(
         target,
-        { start, end: last, matchers: exactly(labels) },
+        { start, end: Math.max(...[...keys].map(lastOf)), matchers: group.shared },
         async (run) => {
-          // a series with more labels matches too; the target's external labels come with every series
-          if (run.labels.filter((l) => labels.some((w) => w.name === l.name)).length !== labels.length) return;
+          // the target adds its external labels to a series that lacks them; one with other labels is another series
+          const exact = keyOf(run.labels);
+          const key = keys.has(exact) ? exact : keyOf(run.labels.filter((l) => !external.has(l.name)));
+          if (!keys.has(key)) return;
+          const last = lastOf(key);
           const entry = found.get(key) ?? { first: Infinity, tally: [0, 0, 0] as Tally };
           for (let j = 0; j < run.timestamps.length && run.timestamps[j] < last; j++) {
             entry.first = Math.min(entry.first, run.timestamps[j]);
@@ -139,7 +154,8 @@ export async function copyHistory(input: HistoryCopyInput): Promise<HistoryRepor
   const { source, target, signal } = input;
   progress({ phase: 'reading the source', done: 0 });
   const flags = await prometheusStatus<Record<string, string>>(source, 'flags');
-  const sourceConfig = (parse((await prometheusStatus<{ yaml: string }>(source, 'config')).yaml) ?? {}) as { global?: { external_labels?: Record<string, string> } };
+  const externalLabels = async (of: Target) => Object.keys(((parse((await prometheusStatus<{ yaml: string }>(of, 'config')).yaml) ?? {}) as { global?: { external_labels?: Record<string, string> } }).global?.external_labels ?? {});
+  const sourceExternal = await externalLabels(source);
   const retention = parseDuration(flags['storage.tsdb.retention.time'] ?? '') ?? parseDuration(flags['storage.tsdb.retention'] ?? '');
   const since = Math.min(input.sinceSeconds, retention ?? input.sinceSeconds);
   let writing = false;
@@ -168,14 +184,15 @@ export async function copyHistory(input: HistoryCopyInput): Promise<HistoryRepor
       return { ...base, state: 'Completed', dryRun: true, samples: 0, estimatedSamples, seconds: (Date.now() - begun) / 1000 };
     }
 
-    const relabel = relabeller(Object.keys(sourceConfig.global?.external_labels ?? {}), input.namespaceMap, input.targetCluster);
+    const relabel = relabeller(sourceExternal, input.namespaceMap, input.targetCluster);
+    const targetExternal = await externalLabels(target);
     const targetSeries = new Map(series.map((labels) => [keyOf(relabel(labels)), relabel(labels)]));
     progress({ phase: "reading the target's own samples", done: 0, total: targetSeries.size });
     // the target's own samples of a series win from its first one on (asked once, before anything is written)
     const journaledFirst = journal?.get('target')?.first;
     const first = journaledFirst
       ? new Map(Object.entries(journaledFirst))
-      : new Map([...(await onTarget(target, [...targetSeries.values()], start, end + 1, signal))].filter(([, v]) => Number.isFinite(v.first)).map(([k, v]) => [k, v.first]));
+      : new Map([...(await onTarget(target, [...targetSeries.values()], start, end + 1, targetExternal, signal))].filter(([, v]) => Number.isFinite(v.first)).map(([k, v]) => [k, v.first]));
     // from here on the target is written: a run that stops goes on from the journal, with the same range
     writing = true;
     if (!fixed) journal?.record('range', { range: { start, end } });
@@ -283,7 +300,7 @@ export async function copyHistory(input: HistoryCopyInput): Promise<HistoryRepor
 
     progress({ phase: 'verifying', done: 0, total: tallies.size });
     const copied = [...tallies].filter(([, t]) => t[0] > 0);
-    const back = await onTarget(target, copied.map(([key]) => labelsOfKey(key)), start, end + 1, signal, first);
+    const back = await onTarget(target, copied.map(([key]) => labelsOfKey(key)), start, end + 1, targetExternal, signal, first);
     const mismatches: string[] = [];
     let matched = 0;
     for (const [key, t] of copied) {

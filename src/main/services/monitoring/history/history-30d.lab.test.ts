@@ -40,13 +40,16 @@ describe('30 days of a namespace’s history copied gke-lab → eks-lab', () => 
     expect(await giveHistory(source, labHistoryTarget(source), { namespace: NAMESPACE, days: DAYS, series: SERIES })).toMatchObject({ unchanged: true, start: history.start, end: history.end });
 
     const dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-history-30d-'));
-    const since = Math.ceil((Date.now() - history.start) / 1000) + 60;
+    // the range starts at the history's first sample, not before: the lab's Prometheus may keep an earlier giving of the same series a minute older
+    const until = Date.now();
+    const since = Math.ceil((until - history.start) / 1000);
     const input: HistoryCopyInput = {
       source: urlTarget(prometheus(SOURCE), 'settings', 'Prometheus'),
       target: urlTarget(prometheus(TARGET), 'settings', 'Prometheus'),
       targetCluster: TARGET,
       selectors: [history.selector],
       sinceSeconds: since,
+      until,
       namespaceMap: { [NAMESPACE]: renamed },
       dryRun: false,
       dir,
@@ -58,7 +61,8 @@ describe('30 days of a namespace’s history copied gke-lab → eks-lab', () => 
     const report = await copyHistory(input);
     expect(report).toMatchObject({ state: 'Completed', series: SERIES, samples: history.samples, resumedDays: 12, skipped: { series: 0, samples: 0 }, verification: { series: SERIES, samplesMatched: history.samples, mismatches: [] } });
 
-    const rangeSeconds = (history.end - history.start) / 1000;
+    // [start, end − step]: Prometheus 2's range selectors include both ends, and a sample a step before start may be an earlier giving's
+    const rangeSeconds = (history.end - STEP_MS - history.start) / 1000;
     const [before, after] = await Promise.all([
       rawSamples(SOURCE, history.selector, history.end - STEP_MS, rangeSeconds),
       rawSamples(TARGET, history.selector.replace(`namespace="${NAMESPACE}"`, `namespace="${renamed}"`), history.end - STEP_MS, rangeSeconds),
