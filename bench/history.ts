@@ -3,6 +3,9 @@
 //   Fleetdeck's copyHistory (read, relabel, write, verify), in a child process of its own, with its peak RSS;
 //   the limits on the same data: the remote read of the range alone (discarded) plus the remote
 //   write of the same samples alone into a fresh target (goal: copy ≤ 1.3× their sum);
+//   the same work done directly: that read and that write plus reading the written samples back
+//   out of the fresh target (Fleetdeck's verification reads them back too, and a Prometheus reads
+//   freshly written out-of-order samples far slower than its compacted blocks);
 //   the block path: the same data exported as OpenMetrics (remote read) + `promtool tsdb
 //   create-blocks-from openmetrics`;
 //   the copy's peak RSS for 7 and for all days (it must not grow with the samples).
@@ -159,8 +162,11 @@ async function main() {
     log('the remote read of the range alone…');
     const read = await readAlone(source, history.selector, history.start, history.end);
     log(`read ${read.samples.toLocaleString('en')} samples in ${read.seconds.toFixed(1)} s; the remote write of the same samples alone…`);
-    const write = await writeAlone(await start(ooo), cluster, count, history.start, history.end);
-    log(`wrote ${write.samples.toLocaleString('en')} samples in ${write.seconds.toFixed(1)} s; Fleetdeck's copy of ${shortDays} days…`);
+    const written = await start(ooo);
+    const write = await writeAlone(written, cluster, count, history.start, history.end);
+    log(`wrote ${write.samples.toLocaleString('en')} samples in ${write.seconds.toFixed(1)} s; read back…`);
+    const readBack = await readAlone(written, `{namespace="${NAMESPACE}-copy"}`, history.start, history.end);
+    log(`read back ${readBack.samples.toLocaleString('en')} samples in ${readBack.seconds.toFixed(1)} s; Fleetdeck's copy of ${shortDays} days…`);
     const short = await copyInChild(source, await start(ooo), history.selector, since(history.end - shortDays * DAY_MS), work);
     log(`${short.report.state}: ${short.report.samples.toLocaleString('en')} samples in ${short.seconds.toFixed(1)} s; Fleetdeck's copy of ${days} days…`);
     const full = await copyInChild(source, await start(ooo), history.selector, since(history.start), work);
@@ -177,6 +183,9 @@ async function main() {
     row('remote read of the range alone', '', `${read.seconds.toFixed(1)} s`, perSecond(read.samples, read.seconds));
     row('remote write of the same samples alone', '', `${write.seconds.toFixed(1)} s`, perSecond(write.samples, write.seconds));
     row(`copy / (read + write), goal ≤ ${GOAL}×`, `${full.seconds.toFixed(1)} s`, `${(read.seconds + write.seconds).toFixed(1)} s`, `${ratio.toFixed(2)}×${ratio > GOAL ? ' (over the goal)' : ''}`);
+    row('read back of the written samples alone (out of order, fresh)', '', `${readBack.seconds.toFixed(1)} s`, perSecond(readBack.samples, readBack.seconds));
+    const direct = read.seconds + write.seconds + readBack.seconds;
+    row('copy / (read + write + read back): the same work done directly', `${full.seconds.toFixed(1)} s`, `${direct.toFixed(1)} s`, `${(full.seconds / direct).toFixed(2)}×`);
     row(`block path: export as OpenMetrics (${(blocks.bytes / 1024 ** 3).toFixed(2)} GiB)`, '', `${blocks.exportSeconds.toFixed(1)} s`);
     row('block path: promtool tsdb create-blocks-from openmetrics', '', `${blocks.promtoolSeconds.toFixed(1)} s`);
     row('copy vs block path (export + promtool; moving blocks not counted)', `${full.seconds.toFixed(1)} s`, `${(blocks.exportSeconds + blocks.promtoolSeconds).toFixed(1)} s`, `${(full.seconds / (blocks.exportSeconds + blocks.promtoolSeconds)).toFixed(2)}×`);
