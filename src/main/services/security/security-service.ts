@@ -69,7 +69,6 @@ async function auditContext(kc: ContextConfig, context: string, cloud: ClusterOb
 export class KubeSecurityService implements SecurityService {
   private readonly store: KubeconfigStore;
   private readonly history: AuditHistory;
-
   private readonly cached?: CachedCollections;
 
   /** dataDir: Fleetdeck's data folder, where each day's audit is kept */
