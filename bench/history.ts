@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { clusterByContext } from '../lab/config.ts';
 import { createBlocks, giveHistory, historySeries, STEP_MS, valueAt } from '../lab/history.ts';
 import { urlTarget } from '../src/main/services/monitoring/endpoints.ts';
+import { retrying } from '../src/main/kube/retry.ts';
 import { copyHistory } from '../src/main/services/monitoring/history/copy.ts';
 import { readSeries, writeSeries } from '../src/main/services/monitoring/history/remote.ts';
 import { selectorMatchers } from '../src/main/services/monitoring/history/selector.ts';
@@ -165,7 +166,9 @@ async function main() {
     const written = await start(ooo);
     const write = await writeAlone(written, cluster, count, history.start, history.end);
     log(`wrote ${write.samples.toLocaleString('en')} samples in ${write.seconds.toFixed(1)} s; read back…`);
-    const readBack = await readAlone(written, `{namespace="${NAMESPACE}-copy"}`, history.start, history.end);
+    // Prometheus 2.42 may break a read of samples just written off while it compacts them: read again, as the copy's verification does, and count the whole time
+    const readBackStarted = performance.now();
+    const readBack = { ...(await retrying(() => readAlone(written, `{namespace="${NAMESPACE}-copy"}`, history.start, history.end), { retryForMs: 120_000 })), seconds: seconds(readBackStarted) };
     log(`read back ${readBack.samples.toLocaleString('en')} samples in ${readBack.seconds.toFixed(1)} s; Fleetdeck's copy of ${shortDays} days…`);
     const short = await copyInChild(source, await start(ooo), history.selector, since(history.end - shortDays * DAY_MS), work);
     log(`${short.report.state}: ${short.report.samples.toLocaleString('en')} samples in ${short.seconds.toFixed(1)} s; Fleetdeck's copy of ${days} days…`);

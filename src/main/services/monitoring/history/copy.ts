@@ -99,40 +99,26 @@ function relabeller(externalLabels: string[], namespaceMap: Record<string, strin
 
 const exactly = (labels: Label[]): LabelMatcher[] => labels.map((l) => ({ type: 'EQ', name: l.name, value: l.value }));
 
-/** The series grouped by metric name and namespace, each group with the labels all its series share: one remote read per group instead of one per series. */
-function byMetric(series: Label[][]): { shared: LabelMatcher[]; series: Label[][] }[] {
-  const groups = new Map<string, Label[][]>();
-  for (const labels of series) {
-    const group = keyOf(labels.filter((l) => l.name === '__name__' || l.name === 'namespace'));
-    groups.set(group, [...(groups.get(group) ?? []), labels]);
-  }
-  return [...groups.values()].map((group) => ({ shared: exactly(group[0].filter((l) => group.every((other) => other.some((o) => o.name === l.name && o.value === l.value)))), series: group }));
-}
-
 /**
  * Per target series, what the target holds before `until` (its first copied-over sample, else the
  * end): the first sample's time (its own samples from then on win over the copy) and the tally of
- * the samples before it (verification). Read a metric (in a namespace) at a time: a read per
- * series cost the target Prometheus up to three times as much for the same samples.
+ * the samples before it (verification).
  */
 async function onTarget(target: Target, series: Label[][], start: number, end: number, externalLabels: string[], signal: AbortSignal | undefined, until?: Map<string, number>): Promise<Map<string, { first: number; tally: Tally }>> {
   const found = new Map<string, { first: number; tally: Tally }>();
   const external = new Set(externalLabels);
-  await inParallel(byMetric(series), READS_AT_ONCE, async (group) => {
-    const keys = new Set(group.series.map(keyOf));
-    const lastOf = (key: string) => until?.get(key) ?? end;
-    // Prometheus (2.42) may break a remote read off mid-stream while it compacts the out-of-order samples just written: the metric is read again
+  await inParallel(series, READS_AT_ONCE, async (labels) => {
+    const key = keyOf(labels);
+    const last = until?.get(key) ?? end;
+    // Prometheus (2.42) may break a remote read off mid-stream while it compacts the out-of-order samples just written: the series is read again
     await retrying(async () => {
-      for (const key of keys) found.delete(key);
+      found.delete(key);
       await readSeries(
         target,
-        { start, end: Math.max(...[...keys].map(lastOf)), matchers: group.shared },
+        { start, end: last, matchers: exactly(labels) },
         async (run) => {
-          // the target adds its external labels to a series that lacks them; one with other labels is another series
-          const exact = keyOf(run.labels);
-          const key = keys.has(exact) ? exact : keyOf(run.labels.filter((l) => !external.has(l.name)));
-          if (!keys.has(key)) return;
-          const last = lastOf(key);
+          // the target adds its external labels to a series that lacks them; one with more labels of its own is another series
+          if (keyOf(run.labels) !== key && keyOf(run.labels.filter((l) => !external.has(l.name))) !== key) return;
           const entry = found.get(key) ?? { first: Infinity, tally: [0, 0, 0] as Tally };
           for (let j = 0; j < run.timestamps.length && run.timestamps[j] < last; j++) {
             entry.first = Math.min(entry.first, run.timestamps[j]);
