@@ -127,19 +127,23 @@ export function urlSecrets(raw: string | undefined): string[] {
 const urlInText = /[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]*/gi;
 const sentenceEnd = /[.,:;!?)]+$/;
 
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+
 /**
- * The one way text from below (a Node error, a plugin's output) becomes part of a message: every
- * secret masked (of at least 4 characters: shorter ones would mask ordinary words), longest first,
- * then every URL in it shown as displayUrl shows it; one line of at most 400 characters.
+ * The one way text from below (a Node error, a plugin's output) becomes part of a message: one line,
+ * with every secret masked (of at least 4 characters: shorter ones would mask ordinary words),
+ * longest first, then every URL in it shown as displayUrl shows it; at most 400 characters. Secrets
+ * are matched with their whitespace made one line too: what is quoted may have been trimmed or
+ * re-wrapped, a secret's own leading or trailing spaces lost with it.
  */
 export function scrub(text: string, secrets: readonly string[]): string {
-  const masked = [...new Set(secrets)]
+  const masked = [...new Set(secrets.map(oneLine))]
     .filter((s) => s.length >= 4)
     .sort((a, b) => b.length - a.length)
-    .reduce((out, secret) => out.replaceAll(secret, MASK), text);
+    .reduce((out, secret) => out.replaceAll(secret, MASK), oneLine(text));
   const urlsShown = masked.replace(urlInText, (url) => {
     const end = sentenceEnd.exec(url)?.[0] ?? '';
     return displayUrl(url.slice(0, url.length - end.length)) + end;
   });
-  return urlsShown.replace(/\s+/g, ' ').trim().slice(0, 400);
+  return urlsShown.slice(0, 400);
 }

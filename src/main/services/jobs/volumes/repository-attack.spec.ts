@@ -101,3 +101,8 @@ it('shows no password of a repository URL the env text writes with a space befor
   const redact = redactor({ RESTIC_REPOSITORY: 'rest: https://backup-user:hunter22@rest.example.com/repo', RESTIC_PASSWORD: 'pw-of-the-repo' });
   expect(redact('Fatal: unable to open repository at rest:https://backup-user:***@rest.example.com/repo/')).not.toContain('backup-user');
 });
+
+it('hides a quoted password with spaces of its own in a log line that lost them', () => {
+  const env = parseRepositoryEnv(`RESTIC_REPOSITORY=s3:https://s3.example.com/bucket\nRESTIC_PASSWORD=" pw of the repo "\n`, 'f.env');
+  expect(redactor(env)('wrong password: pw of the repo')).toBe('wrong password: ***');
+});

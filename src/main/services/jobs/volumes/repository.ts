@@ -244,9 +244,14 @@ function googleSecrets(credentials: string | undefined): string[] {
   return found;
 }
 
-/** Removes every value of the env, its URL's user and password and the secrets of its Google key (but short ones that would blank ordinary words) from text a mover printed. */
+/**
+ * Removes every value of the env, its URL's user and password and the secrets of its Google key (but
+ * short ones that would blank ordinary words) from text a mover printed; each also without its own
+ * leading or trailing spaces, which a trimmed log line loses.
+ */
 export function redactor(env: RepositoryEnv): (text: string) => string {
   const secrets = [...Object.entries(env).filter(([key]) => key !== 'RESTIC_PROGRESS_FPS').map(([, value]) => value), ...urlCredentials(env.RESTIC_REPOSITORY ?? ''), ...googleSecrets(env[GOOGLE_CREDENTIALS])]
+    .flatMap((value) => [value, value.trim()])
     .filter((value) => value.length >= 4)
     .sort((a, b) => b.length - a.length);
   return (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text);
