@@ -141,6 +141,9 @@ async function blockPath(source: TestPrometheus, selector: string, start: number
   return { exportSeconds, promtoolSeconds, bytes };
 }
 
+/** A copy's state and samples, and the series its verification found different, named. */
+const outcome = (run: CopyRun) => `${run.report.state}: ${run.report.samples.toLocaleString('en')} samples in ${run.seconds.toFixed(1)} s${run.report.verification?.mismatches.length ? `; mismatches: ${run.report.verification.mismatches.join('; ')}` : ''}${run.report.error ? `; ${run.report.error}` : ''}`;
+
 async function main() {
   const { values } = parseArgs({ allowPositionals: true, options: { series: { type: 'string', default: '500' }, days: { type: 'string', default: '30' } } });
   const count = Number(values.series);
@@ -171,9 +174,9 @@ async function main() {
     const readBack = { ...(await retrying(() => readAlone(written, `{namespace="${NAMESPACE}-copy"}`, history.start, history.end), { retryForMs: 120_000 })), seconds: seconds(readBackStarted) };
     log(`read back ${readBack.samples.toLocaleString('en')} samples in ${readBack.seconds.toFixed(1)} s; Fleetdeck's copy of ${shortDays} days…`);
     const short = await copyInChild(source, await start(ooo), history.selector, since(history.end - shortDays * DAY_MS), work);
-    log(`${short.report.state}: ${short.report.samples.toLocaleString('en')} samples in ${short.seconds.toFixed(1)} s; Fleetdeck's copy of ${days} days…`);
+    log(`${outcome(short)}; Fleetdeck's copy of ${days} days…`);
     const full = await copyInChild(source, await start(ooo), history.selector, since(history.start), work);
-    log(`${full.report.state}: ${full.report.samples.toLocaleString('en')} samples in ${full.seconds.toFixed(1)} s; the block path…`);
+    log(`${outcome(full)}; the block path…`);
     const blocks = await blockPath(source, history.selector, history.start, history.end, work);
 
     const ratio = full.seconds / (read.seconds + write.seconds);
@@ -182,7 +185,7 @@ async function main() {
     row('measure', 'ours', 'limit / peer', 'ratio');
     row(`Fleetdeck copyHistory, ${days} days (read, write, verify)`, `${full.seconds.toFixed(1)} s`, '', perSecond(full.report.samples, full.seconds));
     for (const [name, s] of Object.entries(full.phases)) row(`  of which ${name}`, `${s.toFixed(1)} s`);
-    row('  its state, verification', full.report.state, `${full.report.verification?.samplesMatched.toLocaleString('en')} matched`, full.report.verification?.mismatches.length ? 'MISMATCHES' : '');
+    for (const [run, what] of [[full, `${days} days`], [short, `${shortDays} days`]] as const) row(`  state, verification of the ${what}`, run.report.state, `${run.report.verification?.samplesMatched.toLocaleString('en')} matched`, run.report.verification?.mismatches.length ? 'MISMATCHES' : '');
     row('remote read of the range alone', '', `${read.seconds.toFixed(1)} s`, perSecond(read.samples, read.seconds));
     row('remote write of the same samples alone', '', `${write.seconds.toFixed(1)} s`, perSecond(write.samples, write.seconds));
     row(`copy / (read + write), goal ≤ ${GOAL}×`, `${full.seconds.toFixed(1)} s`, `${(read.seconds + write.seconds).toFixed(1)} s`, `${ratio.toFixed(2)}×${ratio > GOAL ? ' (over the goal)' : ''}`);

@@ -9,7 +9,8 @@
 //   BENCH_VOLUME_CASES=large   runs only some cases (large, small)
 // Fairness: restic skips content its repository already holds, so each side (and each case) gets
 // a repository of its own, created before the clock starts. Every side reads the same source
-// directory, which the bench has just written (so it is in the page cache for all of them);
+// directory, which the bench has just written and synced (so it is in the page cache for all of
+// them, and no side shares the disk with its write-back);
 // tar and the peer run first. Fleetdeck also hashes every file on both sides (its verification):
 // the peer's hashing of source and restored trees (sha256sum) is timed apart and shown too.
 import { spawn, spawnSync } from 'node:child_process';
@@ -179,7 +180,9 @@ try {
     dataDirs.push(source);
     let started = performance.now();
     c.fill(source);
-    log(`${c.label}: written into ${source} in ${seconds(started).toFixed(1)} s`);
+    // written back to disk before anything is timed: the first side timed would otherwise share the disk with the write-back
+    sh('sync');
+    log(`${c.label}: written into ${source} and synced in ${seconds(started).toFixed(1)} s`);
 
     // the machine's limit: one process reads, one writes, through a pipe
     const tarTarget = path.join(work, `tar-${c.key}`);
