@@ -6,7 +6,6 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import type { HistoryReport } from '../../../../shared/monitoring/history.ts';
 import { parseDuration } from '../../../../shared/monitoring/promql.ts';
-import { sleep } from '../../../base/clock.ts';
 import { Journal, runKey } from '../../../base/journal.ts';
 import { inParallel } from '../../../base/parallel.ts';
 import { retrying } from '../../../kube/retry.ts';
@@ -43,13 +42,6 @@ const MAX_MISMATCHES_NAMED = 10;
 const READS_AT_ONCE = 4;
 /** how long a read of the target that broke off is tried again */
 const READ_RETRY_MS = 120_000;
-/**
- * Prometheus before 2.48 may leave out-of-order samples out of a read that meets its compaction of
- * them (prometheus/prometheus#13115): a series that reads back short is read again, after a pause,
- * before it counts as a mismatch.
- */
-const REREADS = 3;
-const REREAD_PAUSE_MS = 5_000;
 
 /** A series' sample count and an order-independent checksum of its (timestamp, value) pairs, comparable across days and runs. */
 type Tally = [count: number, a: number, b: number];
@@ -294,24 +286,14 @@ export async function copyHistory(input: HistoryCopyInput): Promise<HistoryRepor
 
     progress({ phase: 'verifying', done: 0, total: tallies.size });
     const copied = [...tallies].filter(([, t]) => t[0] > 0);
-    const readBack = (keys: string[]) => onTarget(target, keys.map(labelsOfKey), start, end + 1, targetExternal, signal, first);
-    const back = await readBack(copied.map(([key]) => key));
-    const found = (key: string): Tally => back.get(key)?.tally ?? [0, 0, 0];
-    const same = ([key, t]: [string, Tally]) => found(key).every((v, i) => v === t[i]);
-    let differing = copied.filter((entry) => !same(entry));
-    for (let round = 0; differing.length && round < REREADS; round++) {
-      progress({ phase: 'verifying', done: copied.length - differing.length, total: copied.length, detail: `reading ${differing.length} series again` });
-      await sleep(REREAD_PAUSE_MS, signal);
-      const again = await readBack(differing.map(([key]) => key));
-      for (const [key] of differing) {
-        const entry = again.get(key);
-        if (entry) back.set(key, entry);
-        else back.delete(key);
-      }
-      differing = differing.filter((entry) => !same(entry));
+    const back = await onTarget(target, copied.map(([key]) => labelsOfKey(key)), start, end + 1, targetExternal, signal, first);
+    const mismatches: string[] = [];
+    let matched = 0;
+    for (const [key, t] of copied) {
+      const found = back.get(key)?.tally ?? [0, 0, 0];
+      if (found[0] === t[0] && found[1] === t[1] && found[2] === t[2]) matched += t[0];
+      else mismatches.push(`${seriesName(labelsOfKey(key))}: ${t[0]} samples copied, ${found[0]} read back${found[0] === t[0] ? ' with other values' : ''}`);
     }
-    const mismatches = differing.map(([key, t]) => `${seriesName(labelsOfKey(key))}: ${t[0]} samples copied, ${found(key)[0]} read back${found(key)[0] === t[0] ? ' with other values' : ''}`);
-    const matched = copied.filter(same).reduce((n, [, t]) => n + t[0], 0);
     const skippedSeries = [...first.values()].filter((t) => t < end).length;
     const report: HistoryReport = {
       ...base,
