@@ -142,7 +142,7 @@ async function blockPath(source: TestPrometheus, selector: string, start: number
 }
 
 /** A copy's state and samples, and the series its verification found different, named. */
-const outcome = (run: CopyRun) => `${run.report.state}: ${run.report.samples.toLocaleString('en')} samples in ${run.seconds.toFixed(1)} s${run.report.verification?.mismatches.length ? `; mismatches: ${run.report.verification.mismatches.join('; ')}` : ''}${run.report.error ? `; ${run.report.error}` : ''}`;
+const outcome = (run: CopyRun) => `${run.report.state}: ${run.report.samples.toLocaleString('en')} samples in ${run.seconds.toFixed(1)} s${run.report.rewrittenSeries ? `; ${run.report.rewrittenSeries} series read back short and written again` : ''}${run.report.verification?.mismatches.length ? `; mismatches: ${run.report.verification.mismatches.join('; ')}` : ''}${run.report.error ? `; ${run.report.error}` : ''}`;
 
 async function main() {
   const { values } = parseArgs({ allowPositionals: true, options: { series: { type: 'string', default: '500' }, days: { type: 'string', default: '30' } } });
@@ -185,7 +185,7 @@ async function main() {
     row('measure', 'ours', 'limit / peer', 'ratio');
     row(`Fleetdeck copyHistory, ${days} days (read, write, verify)`, `${full.seconds.toFixed(1)} s`, '', perSecond(full.report.samples, full.seconds));
     for (const [name, s] of Object.entries(full.phases)) row(`  of which ${name}`, `${s.toFixed(1)} s`);
-    for (const [run, what] of [[full, `${days} days`], [short, `${shortDays} days`]] as const) row(`  state, verification of the ${what}`, run.report.state, `${run.report.verification?.samplesMatched.toLocaleString('en')} matched`, run.report.verification?.mismatches.length ? 'MISMATCHES' : '');
+    for (const [run, what] of [[full, `${days} days`], [short, `${shortDays} days`]] as const) row(`  state, verification of the ${what}`, run.report.state, `${run.report.verification?.samplesMatched.toLocaleString('en')} matched`, `${run.report.verification?.mismatches.length ? 'MISMATCHES' : ''}${run.report.rewrittenSeries ? ` ${run.report.rewrittenSeries} series written again` : ''}`);
     row('remote read of the range alone', '', `${read.seconds.toFixed(1)} s`, perSecond(read.samples, read.seconds));
     row('remote write of the same samples alone', '', `${write.seconds.toFixed(1)} s`, perSecond(write.samples, write.seconds));
     row(`copy / (read + write), goal ≤ ${GOAL}×`, `${full.seconds.toFixed(1)} s`, `${(read.seconds + write.seconds).toFixed(1)} s`, `${ratio.toFixed(2)}×${ratio > GOAL ? ' (over the goal)' : ''}`);

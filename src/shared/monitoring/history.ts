@@ -39,6 +39,8 @@ export interface HistoryReport {
   namespaces?: string[];
   /** days an earlier run of the same copy had done */
   resumedDays?: number;
+  /** series written again because they read back short (summed over the rounds): the target had lost samples it accepted */
+  rewrittenSeries?: number;
   error?: string;
 }
 

@@ -98,6 +98,7 @@ export function HistoryReportView({ metrics }: { metrics: HistoryReport }) {
         )}
         {metrics.staleMarkers > 0 && <li className="muted">{count(metrics.staleMarkers)} staleness markers (the source's, and where copied series end at the move)</li>}
         {metrics.resumedDays ? <li className="muted">{metrics.resumedDays} days were copied by an earlier run and kept</li> : null}
+        {metrics.rewrittenSeries ? <li className="muted">{count(metrics.rewrittenSeries)} series read back short and were written again</li> : null}
       </ul>
       {metrics.error && !refused && (
         <Banner tone="error" small>

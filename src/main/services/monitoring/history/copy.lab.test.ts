@@ -10,7 +10,7 @@ import { labKubeconfig } from '../../../../../test/lab.ts';
 import { startPrometheus, type TestPrometheus } from '../../../../../test/prometheus.ts';
 import { urlTarget } from '../endpoints.ts';
 import { copyHistory, type HistoryCopyInput } from './copy.ts';
-import { STALE_NAN } from './prompb.ts';
+import { STALE_NAN, type Label } from './prompb.ts';
 import { readSeries, writeSeries, type SeriesRun } from './remote.ts';
 import { namespacesSelector } from '../../../../shared/monitoring/history.ts';
 
@@ -118,21 +118,37 @@ describe('metrics history copied between two Prometheus servers', () => {
     expect(report).toMatchObject({ state: 'Completed', resumedDays: 2, samples: 3 * times.length, verification: { samplesMatched: 3 * times.length, mismatches: [] } });
   }, 120_000);
 
-  it('names the series the target no longer holds whole when it verifies, and ends PartiallyFailed', async () => {
-    const target = await start({ ...ready('dst-lab'), storage: { tsdb: { out_of_order_time_window: '31d' } } }, [...readyFlags, '--web.enable-admin-api']);
-    const dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-history-'));
+  /** A copy stopped as it verifies, and a day of one copied series lost on the target (here deleted through its admin API) before the resumed run verifies. */
+  async function losingADay(target: TestPrometheus, dir: string): Promise<{ lost: number[]; labels: Label[] }> {
     const stop = new AbortController();
     const interrupted = await copyHistory(input(target, { dir, signal: stop.signal, onProgress: (p) => p.phase === 'verifying' && stop.abort() })).catch((e: Error) => e);
     expect(interrupted).toBeInstanceOf(Error);
-    // a day of one copied series lost on the target (here deleted through its admin API) before the resumed run verifies
     const lost = times.filter((t) => t >= first + DAY && t < first + 2 * DAY);
     const params = new URLSearchParams({ 'match[]': 'container_memory_working_set_bytes{namespace="shop-eu"}', start: String(lost[0] / 1000), end: String(lost.at(-1)! / 1000) });
     expect((await fetch(`${target.url}/api/v1/admin/tsdb/delete_series?${params}`, { method: 'POST' })).status).toBe(204);
+    return { lost, labels: [{ name: '__name__', value: 'container_memory_working_set_bytes' }, { name: 'namespace', value: 'shop-eu' }, { name: 'pod', value: 'web-0' }] };
+  }
+
+  it('writes a series the target lost samples of again, and verifies it', async () => {
+    const target = await start({ ...ready('dst-lab'), storage: { tsdb: { out_of_order_time_window: '31d' } } }, [...readyFlags, '--web.enable-admin-api']);
+    const dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-history-'));
+    await losingADay(target, dir);
     const report = await copyHistory(input(target, { dir }));
+    expect(report).toMatchObject({ state: 'Completed', resumedDays: 4, rewrittenSeries: 1, verification: { series: 3, samplesMatched: 3 * times.length, mismatches: [] } });
+  }, 120_000);
+
+  it('names the series the target holds other values of when it verifies, and ends PartiallyFailed', async () => {
+    const target = await start({ ...ready('dst-lab'), storage: { tsdb: { out_of_order_time_window: '31d' } } }, [...readyFlags, '--web.enable-admin-api']);
+    const dir = mkdtempSync(path.join(tmpdir(), 'fleetdeck-history-'));
+    // the lost day written anew with other values: a write of the copied ones would be refused, so none is tried
+    const { lost, labels } = await losingADay(target, dir);
+    await writeSeries(urlTarget(target.url, 'settings', 'Prometheus'), [{ labels, samples: lost.map((t) => ({ timestamp: t, value: -1 })) }]);
+    const report = await copyHistory(input(target, { dir }));
+    expect(report.rewrittenSeries).toBeUndefined();
     expect(report).toMatchObject({
       state: 'PartiallyFailed',
       resumedDays: 4,
-      verification: { series: 3, samplesMatched: 2 * times.length, mismatches: [`container_memory_working_set_bytes{namespace="shop-eu", pod="web-0"}: ${times.length} samples copied, ${times.length - lost.length} read back`] },
+      verification: { series: 3, samplesMatched: 2 * times.length, mismatches: [`container_memory_working_set_bytes{namespace="shop-eu", pod="web-0"}: ${times.length} samples copied, ${times.length} read back with other values`] },
     });
   }, 120_000);
 
