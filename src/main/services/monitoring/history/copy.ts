@@ -1,7 +1,8 @@
 // Copies the history of the selected series from one Prometheus into another through their HTTP
 // APIs: remote read out of the source, relabelled, remote write into the target, a day at a time,
 // journaled per day so that an interrupted copy goes on where it stopped, then verified by reading
-// the target back. Memory holds one streamed frame and two write batches (one in flight), whatever the range.
+// the target back (a series that reads back short is written again). Memory holds one streamed
+// frame and two write batches (one in flight), whatever the range.
 import path from 'node:path';
 import { parse } from 'yaml';
 import type { HistoryReport } from '../../../../shared/monitoring/history.ts';
