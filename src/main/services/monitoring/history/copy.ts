@@ -141,6 +141,40 @@ async function onTarget(target: Target, series: Label[][], start: number, end: n
   return found;
 }
 
+type WrittenSeries = { labels: Label[]; samples: { value: number; timestamp: number }[] };
+
+/**
+ * Remote writes in batches of BATCH_SAMPLES, one in flight while the next is read and built (the
+ * source and the target work at once); close() waits for the last and throws what any of them threw.
+ */
+function batchWriter(target: Target, signal: AbortSignal | undefined) {
+  let batch: WrittenSeries[] = [];
+  let batched = 0;
+  let sending: Promise<unknown> = Promise.resolve();
+  let failed = undefined as { error: unknown } | undefined;
+  const flush = async () => {
+    if (!batched) return;
+    const full = batch;
+    batch = [];
+    batched = 0;
+    await sending;
+    if (failed) throw failed.error;
+    sending = writeSeries(target, full, signal).catch((error: unknown) => (failed = { error }));
+  };
+  return {
+    async add(series: WrittenSeries): Promise<void> {
+      batch.push(series);
+      batched += series.samples.length;
+      if (batched >= BATCH_SAMPLES) await flush();
+    },
+    async close(): Promise<void> {
+      await flush();
+      await sending;
+      if (failed) throw failed.error;
+    },
+  };
+}
+
 /** Copies the selected history, or with dryRun plans it; refuses before writing anything when the target cannot take it. */
 export async function copyHistory(input: HistoryCopyInput): Promise<HistoryReport> {
   const begun = Date.now();
@@ -205,9 +239,9 @@ export async function copyHistory(input: HistoryCopyInput): Promise<HistoryRepor
       for (const key of record.open ?? []) open.add(key);
     };
     const days = Math.ceil((end - start) / DAY_MS);
+    const dayWindow = (day: number) => ({ from: start + day * DAY_MS, to: Math.min(end, start + (day + 1) * DAY_MS - 1) });
     for (let day = 0; day < days; day++) {
-      const from = start + day * DAY_MS;
-      const to = Math.min(end, from + DAY_MS - 1);
+      const { from, to } = dayWindow(day);
       const done = journal?.get(`day ${day}`);
       if (done?.tallies) {
         resumedDays++;
@@ -219,24 +253,11 @@ export async function copyHistory(input: HistoryCopyInput): Promise<HistoryRepor
       }
       progress({ phase: 'copying', done: day, total: days, detail: new Date(from).toISOString().slice(0, 10) });
       const today = new Map<string, Tally>();
-      let batch: { labels: Label[]; samples: { value: number; timestamp: number }[] }[] = [];
-      let batched = 0;
+      const writer = batchWriter(target, signal);
       let daySkipped = 0;
       let dayStale = 0;
       /** per series, its last sample or staleness marker of the day */
       const last = new Map<string, { t: number; stale: boolean }>();
-      // one write in flight while the next batch is read and built: the source and the target work at once
-      let sending: Promise<unknown> = Promise.resolve();
-      let failed = undefined as { error: unknown } | undefined;
-      const flush = async () => {
-        if (!batched) return;
-        const full = batch;
-        batch = [];
-        batched = 0;
-        await sending;
-        if (failed) throw failed.error;
-        sending = writeSeries(target, full, signal).catch((error: unknown) => (failed = { error }));
-      };
       for (const query of matchers) {
         // a series an earlier selector matched is copied once; a long series comes in several runs of one query
         const earlier = new Set(today.keys());
@@ -268,16 +289,12 @@ export async function copyHistory(input: HistoryCopyInput): Promise<HistoryRepor
             if (!samples.length) return;
             const newest = samples[samples.length - 1];
             if (newest.timestamp >= (last.get(key)?.t ?? -Infinity)) last.set(key, { t: newest.timestamp, stale: markers.at(-1) === newest.timestamp });
-            batch.push({ labels, samples });
-            batched += samples.length;
-            if (batched >= BATCH_SAMPLES) await flush();
+            await writer.add({ labels, samples });
           },
           signal,
         );
       }
-      await flush();
-      await sending;
-      if (failed) throw failed.error;
+      await writer.close();
       const record: Step = { tallies: Object.fromEntries(today), skipped: daySkipped, stale: dayStale, open: [...last].filter(([, e]) => !e.stale).map(([key]) => key), closed: [...last].filter(([, e]) => e.stale).map(([key]) => key) };
       journal?.record(`day ${day}`, record);
       for (const [key, t] of today) addTally(tallies, key, t);
@@ -286,31 +303,26 @@ export async function copyHistory(input: HistoryCopyInput): Promise<HistoryRepor
       endDay(record);
     }
 
-    /** Writes these source series' samples before their target's own again, a day at a time. */
+    /** Writes these source series' samples before their target's own again, over the copy's days. */
     const rewrite = async (sources: Label[][]) => {
-      let batch: { labels: Label[]; samples: { value: number; timestamp: number }[] }[] = [];
-      let batched = 0;
-      for (let from = start; from <= end; from += DAY_MS) {
+      const writer = batchWriter(target, signal);
+      for (let day = 0; day < days; day++) {
+        const { from, to } = dayWindow(day);
         for (const labels of sources) {
           await readSeries(
             source,
-            { start: from, end: Math.min(end, from + DAY_MS - 1), matchers: exactly(labels) },
+            { start: from, end: to, matchers: exactly(labels) },
             async (run) => {
               const relabelled = relabel(run.labels);
               const limit = first.get(keyOf(relabelled)) ?? Infinity;
               const samples = run.timestamps.flatMap((timestamp, i) => (timestamp < limit ? [{ timestamp, value: run.values[i] }] : []));
-              if (samples.length) batch.push({ labels: relabelled, samples });
-              batched += samples.length;
-              if (batched < BATCH_SAMPLES) return;
-              await writeSeries(target, batch, signal);
-              batch = [];
-              batched = 0;
+              if (samples.length) await writer.add({ labels: relabelled, samples });
             },
             signal,
           );
         }
       }
-      if (batched) await writeSeries(target, batch, signal);
+      await writer.close();
     };
 
     // a series the target does not go on with ends at the move, as a scrape that stopped finding it would end it
