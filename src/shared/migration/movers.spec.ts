@@ -8,25 +8,51 @@ const pod = (job: KubeObject) => (job.spec as { backoffLimit: number; template: 
 const run = { run: 'abc123', secretName: 'fleetdeck-mover-abc123' };
 
 describe('volume movers', () => {
-  it('backs a claim up read-only: its listing first, then restic over the volume and the listing, labelled with the run', () => {
+  it('backs a claim up read-only, labelled with the run: restic over the volume beside its listing, which goes into a snapshot of its own', () => {
     const job = backupJob({ namespace: 'shop', name: 'data' }, run);
     expect(job.metadata).toMatchObject({ name: 'fleetdeck-backup-data', namespace: 'shop', labels: { [RUN_LABEL]: 'abc123', 'fleetdeck.io/claim': 'data' } });
     const spec = pod(job);
-    expect(spec.initContainers![0].command!.slice(0, 2)).toEqual(['/bin/sh', '-c']);
-    expect(spec.initContainers![0]).toMatchObject({ name: 'listing', command: ['/bin/sh', '-c', expect.stringMatching(/^set -e; cd \/data && .*sort \/fleetdeck\/listing.part > \/fleetdeck\/listing && rm \/fleetdeck\/listing.part$/s)] });
-    expect(spec.containers[0].args).toEqual(['backup', '/data', '/fleetdeck', '--json', '--host', 'fleetdeck', '--tag', 'fleetdeck:shop/data', '--tag', 'fleetdeck-run:abc123']);
-    // the repository and its password come from the run's Secret only
-    expect(spec.containers[0].envFrom).toEqual([{ secretRef: { name: 'fleetdeck-mover-abc123' } }]);
-    expect(spec.containers[0].env?.map((e) => e.name)).toEqual(['RESTIC_PROGRESS_FPS']);
-    expect(spec.containers[0].volumeMounts.find((m) => m.name === 'data')).toMatchObject({ mountPath: '/data', readOnly: true });
+    expect(spec.initContainers).toBeUndefined();
+    expect(spec.containers.map((c) => c.name)).toEqual(['restic', 'listing']);
+    expect(spec.containers[0].args).toEqual(['backup', '/data', '--json', '--host', 'fleetdeck', '--tag', 'fleetdeck:shop/data', '--tag', 'fleetdeck-run:abc123']);
+    // the listing's snapshot is tagged apart: the data's tag finds only the data's snapshots
+    expect(spec.containers[1].command).toEqual([
+      '/bin/sh',
+      '-c',
+      expect.stringMatching(/^set -e; cd \/data && .*sort \/fleetdeck\/listing.part > \/fleetdeck\/listing && rm \/fleetdeck\/listing.part && exec restic backup \/fleetdeck --json --quiet '--host' 'fleetdeck' '--tag' 'fleetdeck-listing:shop\/data' '--tag' 'fleetdeck-run:abc123'$/s),
+    ]);
+    expect(spec.containers[1].args).toBeUndefined();
+    for (const c of spec.containers) {
+      // the repository and its password come from the run's Secret only
+      expect(c.envFrom).toEqual([{ secretRef: { name: 'fleetdeck-mover-abc123' } }]);
+      expect(c.env?.map((e) => e.name)).toEqual(['RESTIC_PROGRESS_FPS']);
+      expect(c.volumeMounts.find((m) => m.name === 'data')).toMatchObject({ mountPath: '/data', readOnly: true });
+    }
+    expect(spec.containers[0].volumeMounts.map((m) => m.name)).toEqual(['data']);
     expect(spec.volumes).toEqual([
       { name: 'data', persistentVolumeClaim: { claimName: 'data', readOnly: true } },
       { name: 'meta', emptyDir: {} },
     ]);
   });
 
-  it('restores the volume and the source’s listing in one restic run (removing what the snapshot does not hold), then compares them', () => {
-    const job = restoreJob('shop-eu', 'data', '4f2a9c1d', run);
+  it('restores the volume (removing what the snapshot does not hold) and the source’s listing, then compares them', () => {
+    const job = restoreJob('shop-eu', 'data', { snapshot: '4f2a9c1d', listing: '9e8d7c6b' }, run);
+    expect(job.metadata).toMatchObject({ name: 'fleetdeck-restore-data', namespace: 'shop-eu' });
+    const spec = pod(job);
+    expect(spec.initContainers!.map((c) => [c.name, c.args])).toEqual([
+      ['restic', ['restore', '4f2a9c1d', '--target', '/restore', '--delete', '--json']],
+      ['listing', ['restore', '9e8d7c6b', '--target', '/restore', '--quiet']],
+    ]);
+    // nothing but the claim is below the data's target for --delete to remove
+    expect(spec.initContainers!.map((c) => c.volumeMounts)).toEqual([[{ name: 'data', mountPath: '/restore/data' }], [{ name: 'meta', mountPath: '/restore/fleetdeck' }]]);
+    expect(spec.containers[0].name).toBe('verify');
+    expect(spec.containers[0].volumeMounts.find((m) => m.name === 'data')?.readOnly).toBe(true);
+    expect(spec.containers[0].command![2]).toMatch(/^set -e; \[ -f \/fleetdeck\/listing \] \|\| \{ echo "V N"; exit 0; \}\ncd \/data/);
+    expect(spec.volumes[0]).toEqual({ name: 'data', persistentVolumeClaim: { claimName: 'data' } });
+  });
+
+  it('restores a snapshot an older Fleetdeck took, which holds the listing beside the volume, in one restic run', () => {
+    const job = restoreJob('shop-eu', 'data', { snapshot: '4f2a9c1d' }, run);
     expect(job.metadata).toMatchObject({ name: 'fleetdeck-restore-data', namespace: 'shop-eu' });
     const spec = pod(job);
     expect(spec.initContainers!.map((c) => [c.name, c.args])).toEqual([['restic', ['restore', '4f2a9c1d', '--target', '/restore', '--delete', '--json']]]);
@@ -62,10 +88,10 @@ describe("the Google credentials file of a gs: repository's movers", () => {
   const keyed = { ...run, keySecretName: 'fleetdeck-mover-abc123-google' };
   const key = '{"type":"service_account","private_key":"-----BEGIN PRIVATE KEY-----\\nMIIE\\n-----END PRIVATE KEY-----\\n"}';
   const env = { RESTIC_REPOSITORY: 'gs:bucket:/restic', RESTIC_PASSWORD: 'pw', GOOGLE_PROJECT_ID: 'acme', GOOGLE_APPLICATION_CREDENTIALS: key };
-  const all = (r: typeof run) => [repositoryCheckJob('shop', r), repositoryInitJob('shop', r), backupJob({ namespace: 'shop', name: 'data' }, r), restoreJob('shop', 'data', '4f2a9c1d', r)];
+  const all = (r: typeof run) => [repositoryCheckJob('shop', r), repositoryInitJob('shop', r), backupJob({ namespace: 'shop', name: 'data' }, r), restoreJob('shop', 'data', { snapshot: '4f2a9c1d', listing: '9e8d7c6b' }, r), restoreJob('shop', 'data', { snapshot: '4f2a9c1d' }, r)];
   const containers = (job: KubeObject) => [...(pod(job).initContainers ?? []), ...pod(job).containers];
-  /** the image's entrypoint, restic, runs the containers without a command */
-  const restic = (job: KubeObject) => containers(job).filter((c) => !c.command);
+  /** the containers that run restic: with the repository's settings */
+  const restic = (job: KubeObject) => containers(job).filter((c) => c.envFrom);
 
   it('is a file in every restic container, read-only and 0400 from a Secret of its own, which GOOGLE_APPLICATION_CREDENTIALS names', () => {
     for (const job of all(keyed)) {
@@ -81,8 +107,8 @@ describe("the Google credentials file of a gs: repository's movers", () => {
         ]);
         expect(c.envFrom).toEqual([{ secretRef: { name: 'fleetdeck-mover-abc123' } }]);
       }
-      // the shell containers (listings) have no use for it
-      for (const other of containers(job).filter((c) => c.command)) expect(other.volumeMounts.map((m) => m.name)).not.toContain('google-credentials');
+      // the verification has no use for it
+      for (const other of containers(job).filter((c) => !c.envFrom)) expect(other.volumeMounts.map((m) => m.name)).not.toContain('google-credentials');
       expect(pod(job).volumes.filter((v) => v.name === 'google-credentials')).toEqual([{ name: 'google-credentials', secret: { secretName: 'fleetdeck-mover-abc123-google', defaultMode: 0o400 } }]);
     }
   });

@@ -1,7 +1,8 @@
 // Volume data does not travel through the laptop: per claim, a restic Job on the source backs the
 // volume up into a repository both clusters reach (S3, GCS, Azure Blob, a REST server), and a
 // Job on the target restores it into the new claim before the workloads use it. Both sides list
-// the volume (path, type, mode, size, sha256 per file, symlink targets) so the copy is verified.
+// the volume (path, type, mode, size, sha256 per file, symlink targets) so the copy is verified:
+// the source's listing, made while restic reads the volume, goes into a snapshot of its own.
 import { FleetdeckError } from '../errors.ts';
 import type { KubeObject } from '../kube-object.ts';
 
@@ -26,7 +27,7 @@ export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'fleetdeck' };
 export const RUN_LABEL = 'fleetdeck.io/mover-run';
 /** on a workload created on the target at 0 replicas: the replicas it is scaled to once its volumes are filled */
 export const REPLICAS_ANNOTATION = 'fleetdeck.io/replicas';
-/** where a mover mounts the claim, and the listing of the source volume that travels in the snapshot */
+/** where a mover mounts the claim, and the listing of the source volume that travels in the repository */
 export const MOVER_PATHS = { data: '/data', meta: '/fleetdeck' };
 const { data: DATA, meta: META } = MOVER_PATHS;
 /** restic's gs: client reads the key from the file this variable names: it goes into a Secret of its own, mounted, since envFrom exports every key of a Secret (any printable name is a variable since Kubernetes 1.34) */
@@ -123,9 +124,9 @@ const labels = (run: MoverRun, claim?: string) => ({ ...MANAGED_BY, [RUN_LABEL]:
 
 type Container = Record<string, unknown> & { name: string };
 
-function restic(run: MoverRun, args: string[], volumeMounts: unknown[] = []): Container {
+function restic(run: MoverRun, args: string[], volumeMounts: unknown[] = [], name = 'restic'): Container {
   return {
-    name: 'restic',
+    name,
     image: run.image ?? MOVER_IMAGE,
     args,
     // one status line a second in the log, not sixty
@@ -134,6 +135,12 @@ function restic(run: MoverRun, args: string[], volumeMounts: unknown[] = []): Co
     resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
     volumeMounts: run.keySecretName ? [...volumeMounts, { name: 'google-credentials', mountPath: KEY_DIR, readOnly: true }] : volumeMounts,
   };
+}
+
+/** A shell with the repository's settings, for a script that runs restic itself. */
+function resticShell(run: MoverRun, name: string, script: string, volumeMounts: unknown[]): Container {
+  const { args: _, ...container } = restic(run, [], volumeMounts, name);
+  return { ...container, command: ['/bin/sh', '-c', script] };
 }
 
 function shell(run: MoverRun, name: string, script: string, volumeMounts: unknown[]): Container {
@@ -180,23 +187,27 @@ export const repositoryCheckJob = (namespace: string, run: MoverRun) => job(name
 /** `restic init`, for a repository the check found missing. */
 export const repositoryInitJob = (namespace: string, run: MoverRun) => job(namespace, `fleetdeck-init-${run.run}`, run, undefined, { containers: [restic(run, ['init'])] }, 0);
 
-/** The tag a claim's snapshots carry: a restore without a recorded snapshot id finds the latest by it. */
+/** The tag a claim's data snapshots carry, and the tag of its listings' snapshots. */
 export const snapshotTag = (claim: Claim) => `fleetdeck:${claim.namespace}/${claim.name}`;
+const listingTag = (claim: Claim) => `fleetdeck-listing:${claim.namespace}/${claim.name}`;
 
 /**
- * On the source: the listing of the volume (init container, into an emptyDir), then `restic
- * backup` of the volume and the listing together, read-only, with JSON progress in its log.
+ * On the source, side by side, both read-only on the volume: `restic backup` of the volume with
+ * JSON progress in its log, and the listing of the volume (into an emptyDir) backed up as a
+ * snapshot of its own (its summary line in the `listing` container's log). Hashing every file
+ * beside restic, not before it, keeps the listing from adding a whole read of the volume.
  */
 export function backupJob(claim: Claim, run: MoverRun): KubeObject {
   const data = { name: 'data', mountPath: DATA, readOnly: true };
+  const tags = (tag: string) => ['--host', 'fleetdeck', '--tag', tag, '--tag', `fleetdeck-run:${run.run}`];
+  const listing = `${sourceListingScript()} && exec restic backup ${META} --json --quiet ${tags(listingTag(claim)).map((a) => `'${a}'`).join(' ')}`;
   return job(
     claim.namespace,
     jobName('backup', claim.name),
     run,
     claim.name,
     {
-      initContainers: [shell(run, 'listing', sourceListingScript(), [data, { name: 'meta', mountPath: META }])],
-      containers: [restic(run, ['backup', DATA, META, '--json', '--host', 'fleetdeck', '--tag', snapshotTag(claim), '--tag', `fleetdeck-run:${run.run}`], [data, { name: 'meta', mountPath: META, readOnly: true }])],
+      containers: [restic(run, ['backup', DATA, '--json', ...tags(snapshotTag(claim))], [data]), resticShell(run, 'listing', listing, [data, { name: 'meta', mountPath: META }])],
       volumes: [
         { name: 'data', persistentVolumeClaim: { claimName: claim.name, readOnly: true } },
         { name: 'meta', emptyDir: {} },
@@ -210,21 +221,25 @@ export function backupJob(claim: Claim, run: MoverRun): KubeObject {
 const RESTORE_ROOT = '/restore';
 
 /**
- * On the target: one restic restore of the snapshot, the volume's data into the claim (what the
- * snapshot does not hold removed: a re-run restores into a claim an earlier run began to fill) and
- * the source's listing into an emptyDir; then the verify container compares the two.
+ * On the target: restic restores the snapshot's data into the claim (what the snapshot does not
+ * hold removed: a re-run restores into a claim an earlier run began to fill) and the listing's
+ * snapshot into an emptyDir; then the verify container compares the two. Without a listing
+ * snapshot (a backup by an older Fleetdeck) the data's snapshot holds the listing too.
  */
-export function restoreJob(namespace: string, claim: string, snapshot: string, run: MoverRun): KubeObject {
+export function restoreJob(namespace: string, claim: string, snapshots: { snapshot: string; listing?: string }, run: MoverRun): KubeObject {
   const data = { name: 'data', mountPath: DATA };
   const meta = { name: 'meta', mountPath: META };
   const below = (mount: { name: string; mountPath: string }) => ({ ...mount, mountPath: `${RESTORE_ROOT}${mount.mountPath}` });
+  // the data's restore sees no other folder below its target: --delete would remove it
   return job(
     namespace,
     jobName('restore', claim),
     run,
     claim,
     {
-      initContainers: [restic(run, ['restore', snapshot, '--target', RESTORE_ROOT, '--delete', '--json'], [below(data), below(meta)])],
+      initContainers: snapshots.listing
+        ? [restic(run, ['restore', snapshots.snapshot, '--target', RESTORE_ROOT, '--delete', '--json'], [below(data)]), restic(run, ['restore', snapshots.listing, '--target', RESTORE_ROOT, '--quiet'], [below(meta)], 'listing')]
+        : [restic(run, ['restore', snapshots.snapshot, '--target', RESTORE_ROOT, '--delete', '--json'], [below(data), below(meta)])],
       containers: [shell(run, 'verify', verifyScript(), [{ ...data, readOnly: true }, meta])],
       volumes: [
         { name: 'data', persistentVolumeClaim: { claimName: claim } },

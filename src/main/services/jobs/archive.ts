@@ -76,8 +76,8 @@ export interface ArchiveManifest {
   entries: ArchiveManifestEntry[];
   /** present when the archive is signed: every archive Fleetdeck writes has a key (a passphrase, or this machine's) */
   encryption?: ArchiveEncryption;
-  /** the restic snapshot of each claim's data (backup --volumes restic) */
-  volumes?: { namespace: string; claim: string; snapshot: string }[];
+  /** the restic snapshot of each claim's data (backup --volumes restic), and of the source volume's listing (none: the data's snapshot holds it) */
+  volumes?: { namespace: string; claim: string; snapshot: string; listing?: string }[];
   /**
    * HMAC-SHA256 of the manifest without this field, keyed from the passphrase: with it the sha256
    * list cannot be rewritten to match changed entries. Present whenever encryption is.
@@ -640,6 +640,7 @@ function parseObject(bytes: Buffer, file: string, path: string, budget: JsonBudg
 
 /** a name as messages print it: on one line; no name in an archive is longer (Kubernetes allows 253 characters) */
 const printable = z.string().max(253).refine((text) => !controlCharacter.test(text), 'expected no control characters');
+const snapshotId = z.string().regex(/^[0-9a-f]{8,64}$/, 'expected a restic snapshot id');
 const scalar = z.union([z.string().max(4096), z.number(), z.boolean(), z.null()]);
 const envelopeSchema = z.object({ fleetdeckEncrypted: z.literal(1), iv: z.string().max(64), tag: z.string().max(64), data: z.string().max(4096) }).strict();
 /**
@@ -677,7 +678,7 @@ const headerSchema = z
       .strict()
       .optional(),
     mac: z.string().regex(/^[0-9a-f]{64}$/, 'expected a hex HMAC-SHA256').optional(),
-    volumes: z.array(z.object({ namespace: printable.max(63), claim: printable, snapshot: z.string().regex(/^[0-9a-f]{8,64}$/, 'expected a restic snapshot id') }).strict()).max(1000).optional(),
+    volumes: z.array(z.object({ namespace: printable.max(63), claim: printable, snapshot: snapshotId, listing: snapshotId.optional() }).strict()).max(1000).optional(),
   })
   .strict();
 const entrySchema = z

@@ -14,6 +14,7 @@ export interface JournalEntry {
 export interface VolumeStep {
   replicas?: number;
   snapshot?: string;
+  listing?: string;
   files?: number;
   bytes?: number;
   seconds?: number;

@@ -45,6 +45,8 @@ export interface VolumeEngineOptions {
 export interface Backed {
   claim: ClaimInfo;
   snapshot: string;
+  /** the snapshot of the source volume's listing; none when the data's snapshot holds it (a backup by an older Fleetdeck) */
+  listing?: string;
   seconds: number;
   /** what restic read (the volume and its listing) */
   files?: number;
@@ -106,7 +108,7 @@ export class VolumeEngine {
   /** A claim an earlier run of the same command restored and verified: the target has its data, it is not copied again. */
   verifiedEarlier(claim: ClaimInfo): Backed | undefined {
     const earlier = this.journal(`restore/${claimKey(claim)}`);
-    return earlier?.verified && earlier.snapshot ? { claim, snapshot: earlier.snapshot, seconds: earlier.seconds ?? 0 } : undefined;
+    return earlier?.verified && earlier.snapshot ? { claim, snapshot: earlier.snapshot, ...(earlier.listing ? { listing: earlier.listing } : {}), seconds: earlier.seconds ?? 0 } : undefined;
   }
 
   /** The replicas an earlier, interrupted run found before it stopped the workload (the workload itself may still be at 0). */
@@ -300,24 +302,26 @@ export class VolumeEngine {
       const job = backupJob(claim, this.mover);
       const outcome = await this.job(source, job, { container: 'restic', command: 'backup', claim, step: 'backup' });
       const seconds = (Date.now() - started) / 1000;
-      const summary = outcome.ok ? await this.summary(source, job, outcome, 'backup') : undefined;
+      const summary = outcome.ok ? await this.summary(source, job, outcome, 'restic', 'backup') : undefined;
+      const listing = outcome.ok ? await this.summary(source, job, outcome, 'listing', 'backup') : undefined;
       if (summary) this.update(claim, 'backup', summary);
-      if (!outcome.ok || !summary?.snapshotId) {
-        failed.push(this.failedResult(claim, claim.namespace, seconds, outcome.ok ? `backup Job ${claim.namespace}/${job.metadata.name} printed no snapshot id` : `backup Job ${claim.namespace}/${job.metadata.name} failed: ${outcome.reason}`, outcome.logTail));
+      if (!outcome.ok || !summary?.snapshotId || !listing?.snapshotId) {
+        const what = !summary?.snapshotId ? 'no snapshot id' : 'no snapshot id for the listing (container listing)';
+        failed.push(this.failedResult(claim, claim.namespace, seconds, outcome.ok ? `backup Job ${claim.namespace}/${job.metadata.name} printed ${what}` : `backup Job ${claim.namespace}/${job.metadata.name} failed: ${outcome.reason}`, outcome.logTail));
         return;
       }
       this.options.throughput.record('backup', summary.bytesTotal, seconds);
-      backed.push({ claim, snapshot: summary.snapshotId, seconds, files: summary.filesTotal, bytes: summary.bytesTotal });
+      backed.push({ claim, snapshot: summary.snapshotId, listing: listing.snapshotId, seconds, files: summary.filesTotal, bytes: summary.bytesTotal });
       await deleteEndedJob(source, claim.namespace, job.metadata.name);
       this.forget(source, 'Job', claim.namespace, job.metadata.name);
     });
     return { backed, failed };
   }
 
-  /** The restic summary of a finished mover, from its whole log (the followed stream may have started late). */
-  private async summary(client: ClusterClient, job: KubeObject, outcome: MoverOutcome, command: ResticCommand): Promise<ResticProgress | undefined> {
+  /** The restic summary of a finished mover's container, from its whole log (the followed stream may have started late). */
+  private async summary(client: ClusterClient, job: KubeObject, outcome: MoverOutcome, container: string, command: ResticCommand): Promise<ResticProgress | undefined> {
     if (!outcome.pod) return undefined;
-    const log = await this.logs(client).read(job.metadata.namespace!, outcome.pod, 'restic');
+    const log = await this.logs(client).read(job.metadata.namespace!, outcome.pod, container);
     let last: ResticProgress | undefined;
     for (const line of log.split('\n')) {
       const parsed = parseResticLine(line, command);
@@ -342,7 +346,7 @@ export class VolumeEngine {
   async restore(target: ClusterClient, backed: Backed[], targetNamespace: (namespace: string) => string): Promise<VolumeResult[]> {
     const results: VolumeResult[] = [];
     this.phase = 'volumes: restoring';
-    await inParallel(backed, this.options.parallel, async ({ claim, snapshot, seconds: backupSeconds }) => {
+    await inParallel(backed, this.options.parallel, async ({ claim, snapshot, listing, seconds: backupSeconds }) => {
       this.cancelled();
       const namespace = targetNamespace(claim.namespace);
       const key = `restore/${claimKey(claim)}`;
@@ -354,19 +358,19 @@ export class VolumeEngine {
       }
       await this.secret(target, namespace);
       const started = Date.now();
-      const job = restoreJob(namespace, claim.name, snapshot, this.mover);
+      const job = restoreJob(namespace, claim.name, { snapshot, ...(listing ? { listing } : {}) }, this.mover);
       const outcome = await this.job(target, job, { container: 'restic', command: 'restore', claim, step: 'restore' });
       const seconds = backupSeconds + (Date.now() - started) / 1000;
       if (!outcome.ok || !outcome.pod) return void results.push(this.failedResult(claim, namespace, seconds, `restore Job ${namespace}/${job.metadata.name} failed: ${outcome.reason ?? 'no pod'}`, outcome.logTail));
       const comparison = readVerification(await this.logs(target).read(namespace, outcome.pod, 'verify'));
       if ('problem' in comparison) {
-        const why = comparison.problem === 'no-listing' ? `the snapshot ${snapshot} holds no listing of the source volume to verify against (taken by an older Fleetdeck: back it up again)` : `the verification in the log of ${namespace}/${outcome.pod} (container verify) is cut short`;
+        const why = comparison.problem === 'no-listing' ? `the snapshot ${listing ?? snapshot} holds no listing of the source volume to verify against (taken by an older Fleetdeck: back it up again)` : `the verification in the log of ${namespace}/${outcome.pod} (container verify) is cut short`;
         return void results.push(this.failedResult(claim, namespace, seconds, why));
       }
       const verified = comparison.mismatches === 0;
       this.update(claim, 'restore', { bytesDone: comparison.bytes, bytesTotal: comparison.bytes, filesDone: comparison.files, filesTotal: comparison.files, eta: 0, done: true });
       this.options.throughput.record('restore', comparison.bytes, (Date.now() - started) / 1000);
-      this.record(key, { snapshot, files: comparison.files, bytes: comparison.bytes, seconds, verified, mismatches: comparison.mismatches });
+      this.record(key, { snapshot, ...(listing ? { listing } : {}), files: comparison.files, bytes: comparison.bytes, seconds, verified, mismatches: comparison.mismatches });
       results.push({ ...base, bytes: comparison.bytes, files: comparison.files, seconds: Math.round(seconds), state: 'restored', verified, mismatches: comparison.mismatches, ...(comparison.named.length ? { mismatched: comparison.named } : {}) });
       // a restore that does not match its source stays for a look, with its listings in the log
       if (!verified) return;
@@ -465,7 +469,7 @@ export class VolumeEngine {
     };
     for (const claim of claims) {
       if (source) await check(source, 'backup', backupJob(claim, this.mover), claim.name);
-      await check(target, 'restore', restoreJob(targetNamespace(claim.namespace), claim.name, '<snapshot>', this.mover), claim.name);
+      await check(target, 'restore', restoreJob(targetNamespace(claim.namespace), claim.name, { snapshot: '<snapshot>', listing: '<listing>' }, this.mover), claim.name);
     }
     return items;
   }

@@ -52,6 +52,7 @@ type Behaviour = { exitCode: number; log: Record<string, string> };
 function fakeCluster(context: string, behave: (job: KubeObject) => Behaviour, workloads: Record<string, number> = {}) {
   const objects = new Map<string, KubeObject>();
   const writes: string[] = [];
+  const jobs: KubeObject[] = [];
   const logs = new Map<string, Record<string, string>>();
   const replicas = new Map(Object.entries(workloads));
   const scaled: string[] = [];
@@ -90,12 +91,15 @@ function fakeCluster(context: string, behave: (job: KubeObject) => Behaviour, wo
       const object = options.body as KubeObject;
       objects.set(key, object);
       if (resource === 'jobs') {
+        jobs.push(object);
         const { exitCode, log } = behave(object);
         const podName = `${object.metadata.name}-${++pods}`;
         logs.set(podName, log);
         const spec = (object.spec as { template: { spec: { initContainers?: { name: string }[]; containers: { name: string }[] } } }).template.spec;
-        const terminated = (c: { name: string }, i: number, all: unknown[]) => ({ name: c.name, state: { terminated: { exitCode: i === all.length - 1 ? exitCode : 0, reason: exitCode ? 'Error' : 'Completed' } } });
-        objects.set(`pods/${ns}/${podName}`, { apiVersion: 'v1', kind: 'Pod', metadata: { name: podName, namespace: ns, labels: { 'job-name': object.metadata.name } }, status: { initContainerStatuses: (spec.initContainers ?? []).map((c) => terminated(c, 1, [])), containerStatuses: spec.containers.map(terminated) } } as KubeObject);
+        // the exit code is restic's, or the last container's in a pod whose restic runs first (a restore)
+        const failing = spec.containers.find((c) => c.name === 'restic') ?? spec.containers.at(-1);
+        const terminated = (c: { name: string }) => ({ name: c.name, state: { terminated: { exitCode: c === failing ? exitCode : 0, reason: c === failing && exitCode ? 'Error' : 'Completed' } } });
+        objects.set(`pods/${ns}/${podName}`, { apiVersion: 'v1', kind: 'Pod', metadata: { name: podName, namespace: ns, labels: { 'job-name': object.metadata.name } }, status: { initContainerStatuses: (spec.initContainers ?? []).map(terminated), containerStatuses: spec.containers.map(terminated) } } as KubeObject);
         object.status = { conditions: [{ type: exitCode ? 'Failed' : 'Complete', status: 'True', ...(exitCode ? { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' } : {}) }] };
       }
       return respond(201, object);
@@ -115,19 +119,20 @@ function fakeCluster(context: string, behave: (job: KubeObject) => Behaviour, wo
     },
   };
   const left = () => [...objects.keys()].filter((k) => !k.startsWith('pods/'));
-  return { client, podLogs, writes, scaled, left, replicas, namespaces };
+  return { client, podLogs, writes, jobs, scaled, left, replicas, namespaces };
 }
 
 const summary = (snapshot: string) => [JSON.stringify({ message_type: 'status', percent_done: 0.5, total_files: 2, files_done: 1, total_bytes: 200, bytes_done: 100, seconds_elapsed: 1 }), JSON.stringify({ message_type: 'summary', total_files_processed: 2, total_bytes_processed: 200, total_duration: 2, snapshot_id: snapshot })].join('\n');
+const listingSummary = (snapshot: string) => JSON.stringify({ message_type: 'summary', total_files_processed: 1, total_bytes_processed: 120, total_duration: 0.1, snapshot_id: snapshot });
 const data = { 'a.txt': 'alpha', 'dir/b.bin': 'beta', 'link': '->a.txt' };
 
-/** The source: a StatefulSet db writing claim data-db-0, restic answering as `check` says; backups of data-db-0 make snapshot 'abcdef12'. */
+/** The source: a StatefulSet db writing claim data-db-0, restic answering as `check` says; backups of data-db-0 make snapshot 'abcdef12', and of its listing '1157ab6e'. */
 function source(check = 0, backup: Partial<Behaviour> = {}) {
   return fakeCluster('aks', (job) => {
     const args = (job.spec as { template: { spec: { containers: { args?: string[] }[] } } }).template.spec.containers[0].args ?? [];
     if (args[0] === 'cat') return { exitCode: check, log: { restic: check === 12 ? `Fatal: wrong password or no key found for ${PASSWORD}` : '' } };
     if (args[0] === 'init') return { exitCode: 0, log: {} };
-    return { exitCode: backup.exitCode ?? 0, log: backup.log ?? { restic: summary('abcdef12') } };
+    return { exitCode: backup.exitCode ?? 0, log: backup.log ?? { restic: summary('abcdef12'), listing: listingSummary('1157ab6e') } };
   }, { 'shop/statefulsets/db': 3 });
 }
 
@@ -177,6 +182,9 @@ describe("moving a migration's volumes", () => {
     expect(written[1]).toMatchObject({ metadata: { annotations: { [REPLICAS_ANNOTATION]: '3' } }, spec: { replicas: 0 } });
     expect((written[2] as KubeObject).spec).toEqual({ replicas: 2 });
     expect(result.volumes).toEqual([{ namespace: 'shop', claim: 'data-db-0', targetNamespace: 'shop-eu', snapshot: 'abcdef12', bytes: 9, files: 2, seconds: expect.any(Number), state: 'restored', verified: true, mismatches: 0 }]);
+    // the restore fills the claim from the data's snapshot and the listing from its own
+    const restore = (dst.jobs[0].spec as { template: { spec: { initContainers: { args: string[] }[] } } }).template.spec;
+    expect(restore.initContainers.map((c) => c.args.slice(0, 2))).toEqual([['restore', 'abcdef12'], ['restore', '1157ab6e']]);
     expect(dst.scaled).toEqual(['shop-eu/statefulsets/db=3 (annotation removed)']);
     expect(result.volumePlan).toEqual([
       { namespace: 'shop', claim: 'data-db-0', targetNamespace: 'shop-eu', requested: '10Gi', usedBytes: 4_000_000, accessModes: ['ReadWriteOnce'], workloads: ['StatefulSet/db'], storageClass: 'managed-premium', targetStorageClass: 'gp3', mover: 'restic', estimatedSeconds: 'unknown', downtimeSeconds: 'unknown', live: false },
@@ -210,7 +218,7 @@ describe("moving a migration's volumes", () => {
 
     // resumed with the same id: the writers ran since the first backup, so the claim is backed up
     // again (with them stopped) and that snapshot restored
-    const again = source(0, { log: { restic: summary('fedcba98') } });
+    const again = source(0, { log: { restic: summary('fedcba98'), listing: listingSummary('2268bc7f') } });
     const fixed = target();
     const { result: second } = await migrate(again, fixed);
     expect(again.writes.filter((w) => w.startsWith('POST') && w.includes('/jobs'))).toEqual(['POST /apis/batch/v1/namespaces/shop/jobs', 'POST /apis/batch/v1/namespaces/shop/jobs']);
@@ -246,6 +254,11 @@ describe("moving a migration's volumes", () => {
     const { written } = await migrate(src, target(), { archive: stopped });
     expect(src.scaled).toEqual(['shop/statefulsets/db=5']);
     expect(written[1]).toMatchObject({ metadata: { annotations: { [REPLICAS_ANNOTATION]: '5' } }, spec: { replicas: 0 } });
+  });
+
+  it('fails a backup whose listing made no snapshot, with the workload on the target kept at 0', async () => {
+    const { result } = await migrate(source(0, { log: { restic: summary('abcdef12') } }), target());
+    expect(result.volumes?.[0]).toMatchObject({ state: 'failed', verified: false, reason: 'backup Job shop/fleetdeck-backup-data-db-0 printed no snapshot id for the listing (container listing); the workloads that mount it stay at 0 replicas on the target' });
   });
 
   it('reports a failed backup with its reason and log tail (credentials removed), keeps the target workload stopped and names what it left', async () => {
@@ -327,7 +340,7 @@ describe("moving a migration's volumes", () => {
     src.replicas.set('shop/statefulsets/db', 0);
     const options = { dir, id, volumes: volumes(), onProgress: () => undefined, engine: { logs: () => src.podLogs, pollMs: 1 } };
     const result = await backupVolumes(src.client, objects, options);
-    expect(result.snapshots).toEqual([{ namespace: 'shop', claim: 'data-db-0', snapshot: 'abcdef12' }]);
+    expect(result.snapshots).toEqual([{ namespace: 'shop', claim: 'data-db-0', snapshot: 'abcdef12', listing: '1157ab6e' }]);
     expect(src.scaled).toEqual(['shop/statefulsets/db=5']);
     // every claim backed up: the next backup of the same selection records the replicas it finds
     const again = source();

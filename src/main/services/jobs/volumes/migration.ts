@@ -9,7 +9,7 @@ import { REPLICAS_ANNOTATION } from '../../../../shared/migration/movers.ts';
 import type { JobReport, VolumeResult } from '../../../../shared/migration/report.ts';
 import type { Mappings } from '../../../../shared/migration/transforms.ts';
 import type { ClusterClient } from '../../../kube/cluster-client.ts';
-import type { ArchiveReader } from '../archive.ts';
+import type { ArchiveManifest, ArchiveReader } from '../archive.ts';
 import { Journal, runKey } from '../journal.ts';
 import type { Progress } from '../progress.ts';
 import type { RestoreVolumes } from '../restore.ts';
@@ -35,7 +35,7 @@ export interface VolumeMigrationOptions {
   /** the source's context, whose Prometheus tells the bytes its claims use */
   sourceContext?: string;
   /** a restore from an archive: the snapshots its backup recorded, instead of a copy out of the source */
-  snapshots?: { namespace: string; claim: string; snapshot: string }[];
+  snapshots?: NonNullable<ArchiveManifest['volumes']>;
   usedBytes?: UsedBytes;
   onProgress: (progress: Progress) => void;
   signal?: AbortSignal;
@@ -64,7 +64,7 @@ export class VolumeMigration {
     this.throughput = new ThroughputStore(options.dir);
     for (const s of options.snapshots ?? []) {
       const claim = claims.find((c) => c.namespace === s.namespace && c.name === s.claim);
-      if (claim) this.backed.push({ claim, snapshot: s.snapshot, seconds: 0 });
+      if (claim) this.backed.push({ claim, snapshot: s.snapshot, ...(s.listing ? { listing: s.listing } : {}), seconds: 0 });
     }
     if (!options.volumes || !claims.length) return;
     checkRepositoryEnv(options.volumes.repository, 'the repository settings');
@@ -220,7 +220,7 @@ function held(object: KubeObject): KubeObject {
  * backup --volumes restic: the repository checked, the writers stopped, each claim backed up, the
  * writers put back; the archive records each claim's snapshot.
  */
-export async function backupVolumes(source: ClusterClient, objects: KubeObject[], options: Pick<VolumeMigrationOptions, 'dir' | 'id' | 'onProgress' | 'signal' | 'engine'> & { volumes: VolumesInput }): Promise<Pick<JobReport, 'volumes' | 'leftovers'> & { snapshots: { namespace: string; claim: string; snapshot: string }[] }> {
+export async function backupVolumes(source: ClusterClient, objects: KubeObject[], options: Pick<VolumeMigrationOptions, 'dir' | 'id' | 'onProgress' | 'signal' | 'engine'> & { volumes: VolumesInput }): Promise<Pick<JobReport, 'volumes' | 'leftovers'> & { snapshots: NonNullable<ArchiveManifest['volumes']> }> {
   const claims = claimsOf(objects);
   if (!claims.length) return { snapshots: [] };
   checkRepositoryEnv(options.volumes.repository, 'the repository settings');
@@ -244,5 +244,5 @@ export async function backupVolumes(source: ClusterClient, objects: KubeObject[]
     ...outcome.backed.map((b): VolumeResult => ({ namespace: b.claim.namespace, claim: b.claim.name, targetNamespace: b.claim.namespace, bytes: b.bytes ?? 0, files: b.files ?? 0, seconds: Math.round(b.seconds), state: 'backed-up', verified: false, mismatches: 0, snapshot: b.snapshot, reason: 'verified when restored (the listing of the volume travels in the snapshot)', ...live })),
     ...outcome.failed,
   ].sort((a, b) => `${a.namespace}/${a.claim}`.localeCompare(`${b.namespace}/${b.claim}`));
-  return { snapshots: outcome.backed.map((b) => ({ namespace: b.claim.namespace, claim: b.claim.name, snapshot: b.snapshot })), volumes, ...(leftovers.length ? { leftovers } : {}) };
+  return { snapshots: outcome.backed.map((b) => ({ namespace: b.claim.namespace, claim: b.claim.name, snapshot: b.snapshot, ...(b.listing ? { listing: b.listing } : {}) })), volumes, ...(leftovers.length ? { leftovers } : {}) };
 }

@@ -56,6 +56,13 @@ describe('a mover Job', () => {
     expect(lines).toEqual(['{"message_type":"status"}', '{"message_type":"summary"}']);
   });
 
+  it('ends with its pod succeeding, before the Job controller marks the Job Complete', async () => {
+    const { client, requests } = cluster([{ job: {}, pod: running }, { job: {}, pod: { phase: 'Succeeded', containerStatuses: [{ name: 'restic', state: { terminated: { exitCode: 0 } } }] } }, { job: { conditions: [{ type: 'Complete', status: 'True' }] } }]);
+    const outcome = await runMoverJob(client, job, { follow: 'restic', logs: logs({}), pollMs: 1 });
+    expect(outcome).toEqual({ ok: true, pod: 'fleetdeck-backup-data-x1', exitCode: 0 });
+    expect(requests.filter((r) => r === 'GET /apis/batch/v1/namespaces/shop/jobs/fleetdeck-backup-data')).toHaveLength(2);
+  });
+
   it('ends failed with the Job condition, the failing container, its exit code and the tail of its log', async () => {
     const log = Array.from({ length: 30 }, (_, i) => `line ${i}`).join('\n');
     const { client } = cluster([{ job: { conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }] }, pod: { containerStatuses: [{ name: 'restic', state: { terminated: { exitCode: 12, reason: 'Error' } } }] } }]);
