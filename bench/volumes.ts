@@ -12,7 +12,11 @@
 // directory, which the bench has just written and synced (so it is in the page cache for all of
 // them, and no side shares the disk with its write-back);
 // tar and the peer run first. Fleetdeck also hashes every file on both sides (its verification):
-// the peer's hashing of source and restored trees (sha256sum) is timed apart and shown too.
+// the peer's hashing of source and restored trees (sha256sum) is timed apart and shown too, and
+// the same goal is held against restic plus that hashing, the same work done directly. On a
+// machine whose sha256sum does not use the CPU's SHA instructions (restic's Go hashing does),
+// hashing both trees alone takes a large part of restic's own time, so that the goal against
+// restic alone cannot be met by any verified copy there: the bench prints that share.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -256,8 +260,10 @@ for (const r of results) {
   }
   const ours = r.ours.seconds;
   const moverSeconds = r.ours.report?.volumes?.[0]?.seconds;
-  row(`${r.label}: migrate vs restic backup + restore`, `${ours.toFixed(1)} s`, `${r.peerBackup.toFixed(1)} + ${(r.peer - r.peerBackup).toFixed(1)} s (≤ ${GOAL}×)`, `${ratio(ours, r.peer)} goal ${ours / r.peer <= GOAL ? 'met' : 'NOT met'}`);
-  row(`${r.label}: migrate vs restic + sha256sum`, `${ours.toFixed(1)} s`, `${(r.peer + r.peerHash).toFixed(1)} s`, `${ratio(ours, r.peer + r.peerHash)} (both hash every file)`);
+  const goal = (peer: number) => `${ratio(ours, peer)} goal ${ours / peer <= GOAL ? 'met' : 'NOT met'}`;
+  row(`${r.label}: migrate vs restic backup + restore`, `${ours.toFixed(1)} s`, `${r.peerBackup.toFixed(1)} + ${(r.peer - r.peerBackup).toFixed(1)} s (≤ ${GOAL}×)`, goal(r.peer));
+  row(`${r.label}: sha256sum of both trees, alone`, `${r.peerHash.toFixed(1)} s`, `${r.peer.toFixed(1)} s`, `${ratio(r.peerHash, r.peer)} of restic's time`);
+  row(`${r.label}: migrate vs restic + sha256sum`, `${ours.toFixed(1)} s`, `${(r.peer + r.peerHash).toFixed(1)} s (≤ ${GOAL}×)`, `${goal(r.peer + r.peerHash)} (the same work)`);
   row(`${r.label}: migrate vs tar | tar`, `${ours.toFixed(1)} s`, `${r.tar.toFixed(1)} s`, ratio(ours, r.tar));
   if (moverSeconds !== undefined) row(`${r.label}: of it in mover Jobs (report)`, `${moverSeconds} s`, '', `${((100 * moverSeconds) / ours).toFixed(0)}% of the run`);
   row(`${r.label}: Fleetdeck peak RSS`, `${r.ours.peakRssMiB.toFixed(0)} MiB`);
