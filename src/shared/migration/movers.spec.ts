@@ -22,6 +22,8 @@ describe('volume movers', () => {
       expect.stringMatching(/^set -e; cd \/data && .*sort \/fleetdeck\/listing.part > \/fleetdeck\/listing && rm \/fleetdeck\/listing.part && exec restic backup \/fleetdeck --json --quiet '--host' 'fleetdeck' '--tag' 'fleetdeck-listing:shop\/data' '--tag' 'fleetdeck-run:abc123'$/s),
     ]);
     expect(spec.containers[1].args).toBeUndefined();
+    // a name is one argument to restic whatever it holds
+    expect(pod(backupJob({ namespace: "it's", name: 'data' }, run)).containers[1].command![2]).toContain(String.raw`'--tag' 'fleetdeck-listing:it'\''s/data' '--tag'`);
     for (const c of spec.containers) {
       // the repository and its password come from the run's Secret only
       expect(c.envFrom).toEqual([{ secretRef: { name: 'fleetdeck-mover-abc123' } }]);

@@ -200,7 +200,8 @@ const listingTag = (claim: Claim) => `fleetdeck-listing:${claim.namespace}/${cla
 export function backupJob(claim: Claim, run: MoverRun): KubeObject {
   const data = { name: 'data', mountPath: DATA, readOnly: true };
   const tags = (tag: string) => ['--host', 'fleetdeck', '--tag', tag, '--tag', `fleetdeck-run:${run.run}`];
-  const listing = `${sourceListingScript()} && exec restic backup ${META} --json --quiet ${tags(listingTag(claim)).map((a) => `'${a}'`).join(' ')}`;
+  const quoted = (arg: string) => `'${arg.replaceAll("'", `'\\''`)}'`;
+  const listing = `${sourceListingScript()} && exec restic backup ${META} --json --quiet ${tags(listingTag(claim)).map(quoted).join(' ')}`;
   return job(
     claim.namespace,
     jobName('backup', claim.name),
