@@ -43,7 +43,7 @@ describe('volume movers', () => {
     const spec = pod(job);
     expect(spec.initContainers!.map((c) => [c.name, c.args])).toEqual([
       ['restic', ['restore', '4f2a9c1d', '--target', '/restore', '--delete', '--json']],
-      ['listing', ['restore', '9e8d7c6b', '--target', '/restore', '--quiet']],
+      ['listing', ['restore', '9e8d7c6b', '--target', '/restore', '--include', '/fleetdeck/listing', '--quiet']],
     ]);
     // nothing but the claim is below the data's target for --delete to remove
     expect(spec.initContainers!.map((c) => c.volumeMounts)).toEqual([[{ name: 'data', mountPath: '/restore/data' }], [{ name: 'meta', mountPath: '/restore/fleetdeck' }]]);

@@ -231,7 +231,7 @@ export function restoreJob(namespace: string, claim: string, snapshots: { snapsh
   const data = { name: 'data', mountPath: DATA };
   const meta = { name: 'meta', mountPath: META };
   const below = (mount: { name: string; mountPath: string }) => ({ ...mount, mountPath: `${RESTORE_ROOT}${mount.mountPath}` });
-  // the data's restore sees no other folder below its target: --delete would remove it
+  // the data's restore sees no other folder below its target (--delete would remove it); the listing's restores that one file, whatever the snapshot holds
   return job(
     namespace,
     jobName('restore', claim),
@@ -239,7 +239,7 @@ export function restoreJob(namespace: string, claim: string, snapshots: { snapsh
     claim,
     {
       initContainers: snapshots.listing
-        ? [restic(run, ['restore', snapshots.snapshot, '--target', RESTORE_ROOT, '--delete', '--json'], [below(data)]), restic(run, ['restore', snapshots.listing, '--target', RESTORE_ROOT, '--quiet'], [below(meta)], 'listing')]
+        ? [restic(run, ['restore', snapshots.snapshot, '--target', RESTORE_ROOT, '--delete', '--json'], [below(data)]), restic(run, ['restore', snapshots.listing, '--target', RESTORE_ROOT, '--include', `${META}/listing`, '--quiet'], [below(meta)], 'listing')]
         : [restic(run, ['restore', snapshots.snapshot, '--target', RESTORE_ROOT, '--delete', '--json'], [below(data), below(meta)])],
       containers: [shell(run, 'verify', verifyScript(), [{ ...data, readOnly: true }, meta])],
       volumes: [
