@@ -121,8 +121,9 @@ export class JobRunner {
     const reader = await ArchiveReader.open(input.from, { ...(input.passphrase ? { passphrase: input.passphrase } : { machinePassphrases: await this.machinePassphrases() }), allowUnsigned: input.allowUnsigned ?? false });
     const source = reader.manifest.source as { context?: string };
     const identity = { kind: 'restore', archive: reader.manifest.createdAt, source: source.context };
-    const { volumes } = input.target;
-    const claims = await VolumeMigration.open(reader, { dir: this.options.dir, id: runKey({ identity, context: input.context }), dryRun: input.target.dryRun, snapshots: reader.manifest.volumes ?? [], onProgress, ...(volumes ? { volumes } : {}), ...(input.signal ? { signal: input.signal } : {}) });
+    const { dryRun: _, verifyTimeoutSeconds: __, volumes, ...plan } = input.target;
+    // the same archive restored with another namespace map fills other claims
+    const claims = await VolumeMigration.open(reader, { dir: this.options.dir, id: runKey({ identity, context: input.context, plan }), dryRun: input.target.dryRun, snapshots: reader.manifest.volumes ?? [], onProgress, ...(volumes ? { volumes } : {}), ...(input.signal ? { signal: input.signal } : {}) });
     try {
       const report = await this.restoreFrom(reader, input.context, input.target, identity, onProgress, input.signal, claims.hooks());
       return reader.signed ? report : { ...report, unsigned: true };
@@ -152,9 +153,10 @@ export class JobRunner {
       const plan = await history?.(true);
       if (plan?.state === 'Failed' && !input.target.dryRun) return { state: 'Failed', counts: countResults([]), items: [], transforms: [], metrics: plan, ...(plan.error ? { error: plan.error } : {}) };
       const { client: source } = volumes ? await this.connect(input.fromContext, onProgress) : {};
+      const { client: target } = volumes ? await this.connect(input.toContext, onProgress) : {};
       let claims: VolumeMigration | undefined;
       try {
-        claims = await VolumeMigration.open(reader, { dir: this.options.dir, id, dryRun: input.target.dryRun, sourceContext: input.fromContext, onProgress, ...(volumes ? { volumes } : {}), ...(source ? { source } : {}), ...(this.options.usedBytes ? { usedBytes: this.options.usedBytes } : {}), ...(input.signal ? { signal: input.signal } : {}) });
+        claims = await VolumeMigration.open(reader, { dir: this.options.dir, id, dryRun: input.target.dryRun, sourceContext: input.fromContext, onProgress, ...(volumes ? { volumes } : {}), ...(source ? { source } : {}), ...(target ? { target: { client: target, namespaceMap: input.target.namespaceMap } } : {}), ...(this.options.usedBytes ? { usedBytes: this.options.usedBytes } : {}), ...(input.signal ? { signal: input.signal } : {}) });
         // the source's side first: a repository that refuses the password stops the run before the target is touched
         await claims.copyOut();
         const report = await this.restoreFrom(reader, input.toContext, input.target, { kind: 'migrate', id }, onProgress, input.signal, claims.hooks());
@@ -171,6 +173,7 @@ export class JobRunner {
       } finally {
         claims?.close();
         source?.close();
+        target?.close();
       }
     } finally {
       rmSync(archive, { force: true });

@@ -15,6 +15,9 @@ export interface VolumeStep {
   replicas?: number;
   snapshot?: string;
   listing?: string;
+  /** the claim a restore filled: its namespace on the target and its uid (a claim made anew has another) */
+  targetNamespace?: string;
+  claimUid?: string;
   files?: number;
   bytes?: number;
   seconds?: number;

@@ -105,10 +105,16 @@ export class VolumeEngine {
     this.options.onProgress({ phase: this.phase, done, ...(total ? { total } : {}), ...(detail ? { detail } : {}), volumes: all });
   }
 
-  /** A claim an earlier run of the same command restored and verified: the target has its data, it is not copied again. */
-  verifiedEarlier(claim: ClaimInfo): Backed | undefined {
-    const earlier = this.journal(`restore/${claimKey(claim)}`);
-    return earlier?.verified && earlier.snapshot ? { claim, snapshot: earlier.snapshot, ...(earlier.listing ? { listing: earlier.listing } : {}), seconds: earlier.seconds ?? 0 } : undefined;
+  /**
+   * A claim an earlier run of the same command restored and verified in `namespace` of the target,
+   * which is still the claim that run filled (one deleted or made anew since is empty): the target
+   * has its data, it is not copied again.
+   */
+  async verifiedEarlier(claim: ClaimInfo, target: ClusterClient, namespace: string): Promise<(Backed & { step: VolumeStep }) | undefined> {
+    const step = this.journal(`restore/${claimKey(claim)}`);
+    if (!step?.verified || !step.snapshot || !step.claimUid || step.targetNamespace !== namespace) return undefined;
+    if ((await claimUid(target, namespace, claim.name)) !== step.claimUid) return undefined;
+    return { claim, snapshot: step.snapshot, ...(step.listing ? { listing: step.listing } : {}), seconds: step.seconds ?? 0, step };
   }
 
   /** The replicas an earlier, interrupted run found before it stopped the workload (the workload itself may still be at 0). */
@@ -350,10 +356,10 @@ export class VolumeEngine {
       this.cancelled();
       const namespace = targetNamespace(claim.namespace);
       const key = `restore/${claimKey(claim)}`;
-      const earlier = this.journal(key);
       const base = { namespace: claim.namespace, claim: claim.name, targetNamespace: namespace, snapshot, ...(this.options.live ? { crashConsistent: true as const } : {}) };
-      // restored and verified by an earlier run: a claim that did not match is restored again
-      if (earlier?.verified) {
+      // restored and verified by an earlier run into the claim still there: one that did not match is restored again
+      const earlier = (await this.verifiedEarlier(claim, target, namespace))?.step;
+      if (earlier) {
         return void results.push({ ...base, bytes: earlier.bytes ?? 0, files: earlier.files ?? 0, seconds: Math.round(earlier.seconds ?? 0), state: 'restored', verified: true, mismatches: 0, resumed: true });
       }
       await this.secret(target, namespace);
@@ -364,13 +370,15 @@ export class VolumeEngine {
       if (!outcome.ok || !outcome.pod) return void results.push(this.failedResult(claim, namespace, seconds, `restore Job ${namespace}/${job.metadata.name} failed: ${outcome.reason ?? 'no pod'}`, outcome.logTail));
       const comparison = readVerification(await this.logs(target).read(namespace, outcome.pod, 'verify'));
       if ('problem' in comparison) {
-        const why = comparison.problem === 'no-listing' ? `the snapshot ${listing ?? snapshot} holds no listing of the source volume to verify against (taken by an older Fleetdeck: back it up again)` : `the verification in the log of ${namespace}/${outcome.pod} (container verify) is cut short`;
+        const noListing = listing ? `the listing's snapshot ${listing} holds no listing of the source volume to verify against` : `the snapshot ${snapshot} holds no listing of the source volume to verify against (taken by an older Fleetdeck: back it up again)`;
+        const why = comparison.problem === 'no-listing' ? noListing : `the verification in the log of ${namespace}/${outcome.pod} (container verify) is cut short`;
         return void results.push(this.failedResult(claim, namespace, seconds, why));
       }
       const verified = comparison.mismatches === 0;
       this.update(claim, 'restore', { bytesDone: comparison.bytes, bytesTotal: comparison.bytes, filesDone: comparison.files, filesTotal: comparison.files, eta: 0, done: true });
       this.options.throughput.record('restore', comparison.bytes, (Date.now() - started) / 1000);
-      this.record(key, { snapshot, ...(listing ? { listing } : {}), files: comparison.files, bytes: comparison.bytes, seconds, verified, mismatches: comparison.mismatches });
+      const uid = await claimUid(target, namespace, claim.name);
+      this.record(key, { snapshot, ...(listing ? { listing } : {}), targetNamespace: namespace, ...(uid ? { claimUid: uid } : {}), files: comparison.files, bytes: comparison.bytes, seconds, verified, mismatches: comparison.mismatches });
       results.push({ ...base, bytes: comparison.bytes, files: comparison.files, seconds: Math.round(seconds), state: 'restored', verified, mismatches: comparison.mismatches, ...(comparison.named.length ? { mismatched: comparison.named } : {}) });
       // a restore that does not match its source stays for a look, with its listings in the log
       if (!verified) return;
@@ -473,6 +481,14 @@ export class VolumeEngine {
     }
     return items;
   }
+}
+
+/** The uid of a claim, undefined when there is none of that name. */
+async function claimUid(client: ClusterClient, namespace: string, name: string): Promise<string | undefined> {
+  const res = await client.request<KubeObject>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/persistentvolumeclaims/${encodeURIComponent(name)}`);
+  if (res.status === 404) return undefined;
+  if (res.status >= 300) throw classifyStatus(res.status, res.text, `read the claim ${namespace}/${name} on ${client.context}`);
+  return res.body.metadata.uid;
 }
 
 /** A workload's replicas as its spec has them now. */

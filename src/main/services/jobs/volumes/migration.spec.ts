@@ -215,6 +215,9 @@ describe("moving a migration's volumes", () => {
     const { result } = await migrate(src, dst);
     expect(result.volumes?.[0]).toMatchObject({ state: 'restored', verified: false, mismatches: 1, mismatched: ['"dir/b.bin": content differs (4 bytes, 4 on the source)'], reason: 'the workloads that mount it stay at 0 replicas on the target' });
     expect(dst.scaled).toEqual([]);
+    // its restore Job stays for a look, with the differences in its log; the Secrets go
+    expect(result.leftovers).toEqual(['eks: Job shop-eu/fleetdeck-restore-data-db-0']);
+    expect(dst.left()).toEqual(['jobs/shop-eu/fleetdeck-restore-data-db-0']);
 
     // resumed with the same id: the writers ran since the first backup, so the claim is backed up
     // again (with them stopped) and that snapshot restored
@@ -228,6 +231,23 @@ describe("moving a migration's volumes", () => {
     const third = source();
     await migrate(third, target());
     expect(third.writes.filter((w) => w.startsWith('POST') && w.includes('/jobs')).length).toBe(2);
+  });
+
+  it('trusts an earlier verification only while the claim it filled is still there, in the same namespace', async () => {
+    const id = 'verified0123456';
+    const earlier = new Journal(path.join(dir, 'jobs', 'journals'), runKey({ volumes: id }));
+    earlier.record('restore/shop/data-db-0', { result: 'created', volume: { snapshot: 'abcdef12', listing: '1157ab6e', targetNamespace: 'shop-eu', claimUid: 'uid-1', files: 2, bytes: 9, seconds: 3, verified: true, mismatches: 0 } });
+    earlier.close();
+    const journal = new Journal(path.join(dir, 'jobs', 'journals'), runKey({ volumes: id }));
+    const engine = new VolumeEngine({ env: volumes().repository, live: false, parallel: 2, run: 'run0123456', journal, throughput: new ThroughputStore(dir), onProgress: () => undefined, pollMs: 1 });
+    const claim = { namespace: 'shop', name: 'data-db-0', accessModes: [], workloads: [] } as unknown as Parameters<VolumeEngine['verifiedEarlier']>[0];
+    const withClaim = (uid?: string) => ({ context: 'eks', request: async () => (uid ? { status: 200, body: { metadata: { name: 'data-db-0', uid } } } : { status: 404, body: {} }) }) as unknown as ClusterClient;
+    await expect(engine.verifiedEarlier(claim, withClaim('uid-1'), 'shop-eu')).resolves.toMatchObject({ snapshot: 'abcdef12', listing: '1157ab6e' });
+    // deleted, or deleted and made anew (empty), or another namespace: copied again
+    await expect(engine.verifiedEarlier(claim, withClaim(), 'shop-eu')).resolves.toBeUndefined();
+    await expect(engine.verifiedEarlier(claim, withClaim('uid-2'), 'shop-eu')).resolves.toBeUndefined();
+    await expect(engine.verifiedEarlier(claim, withClaim('uid-1'), 'shop-us')).resolves.toBeUndefined();
+    journal.discard();
   });
 
   it('restores from an archive: checks the repository in the target namespace when it exists there (the user may have no rights in default), else in default', async () => {

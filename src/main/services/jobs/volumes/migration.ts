@@ -32,6 +32,8 @@ export interface VolumeMigrationOptions {
   dryRun: boolean;
   /** the source cluster, connected when volumes move (a restore from an archive has none) */
   source?: ClusterClient;
+  /** a migration's target and its namespace map: a claim an earlier run filled and verified there is not copied again while it is still there */
+  target?: { client: ClusterClient; namespaceMap: Record<string, string> };
   /** the source's context, whose Prometheus tells the bytes its claims use */
   sourceContext?: string;
   /** a restore from an archive: the snapshots its backup recorded, instead of a copy out of the source */
@@ -107,7 +109,8 @@ export class VolumeMigration {
     try {
       await engine.checkRepository(source, this.claims[0].namespace);
       // the writers of claims an earlier run restored and verified keep running: the target has their data
-      const earlier = this.claims.flatMap((c) => engine.verifiedEarlier(c) ?? []);
+      const target = options.target;
+      const earlier = target ? (await Promise.all(this.claims.map((c) => engine.verifiedEarlier(c, target.client, target.namespaceMap[c.namespace] ?? c.namespace)))).flatMap((b) => (b ? [b] : [])) : [];
       const pending = this.claims.filter((c) => !earlier.some((b) => b.claim === c));
       const { backed, failed } = await engine.withWritersStopped(source, pending, () => engine.backup(source, pending));
       this.backed = [...earlier, ...backed];
@@ -200,7 +203,8 @@ export class VolumeMigration {
       throw leftovers.length && error instanceof Error ? new FleetdeckError(error instanceof FleetdeckError ? error.code : 'internal', `${error.message} (left for a look: ${leftovers.join(', ')})`) : error;
     }
     const intact = volumes.every((v) => v.state === 'restored' && v.verified);
-    const leftovers = await engine.finish(volumes.every((v) => v.state === 'restored'));
+    // the Job of a restore that does not match its source stays, with the listings' differences in its log
+    const leftovers = await engine.finish(intact || (this.options.volumes?.live === true && volumes.every((v) => v.state === 'restored')));
     for (const v of volumes) if (v.state !== 'restored' || (!v.verified && !this.options.volumes?.live)) v.reason = `${v.reason ? `${v.reason}; ` : ''}the workloads that mount it stay at 0 replicas on the target`;
     this.intact = intact;
     return { volumePlan, volumes: volumes.sort((a, b) => `${a.namespace}/${a.claim}`.localeCompare(`${b.namespace}/${b.claim}`)), ...(leftovers.length ? { leftovers } : {}) };
@@ -241,7 +245,7 @@ export async function backupVolumes(source: ClusterClient, objects: KubeObject[]
   const leftovers = await engine.finish(!outcome.failed.length);
   const live = options.volumes.live ? { crashConsistent: true as const } : {};
   const volumes: VolumeResult[] = [
-    ...outcome.backed.map((b): VolumeResult => ({ namespace: b.claim.namespace, claim: b.claim.name, targetNamespace: b.claim.namespace, bytes: b.bytes ?? 0, files: b.files ?? 0, seconds: Math.round(b.seconds), state: 'backed-up', verified: false, mismatches: 0, snapshot: b.snapshot, reason: 'verified when restored (the listing of the volume travels in the snapshot)', ...live })),
+    ...outcome.backed.map((b): VolumeResult => ({ namespace: b.claim.namespace, claim: b.claim.name, targetNamespace: b.claim.namespace, bytes: b.bytes ?? 0, files: b.files ?? 0, seconds: Math.round(b.seconds), state: 'backed-up', verified: false, mismatches: 0, snapshot: b.snapshot, reason: 'verified when restored (the listing of the volume travels in a snapshot of its own)', ...live })),
     ...outcome.failed,
   ].sort((a, b) => `${a.namespace}/${a.claim}`.localeCompare(`${b.namespace}/${b.claim}`));
   return { snapshots: outcome.backed.map((b) => ({ namespace: b.claim.namespace, claim: b.claim.name, snapshot: b.snapshot, ...(b.listing ? { listing: b.listing } : {}) })), volumes, ...(leftovers.length ? { leftovers } : {}) };
