@@ -259,6 +259,24 @@ describe('volume data moved by restic movers, verified file by file', () => {
     center.dispose();
   }, 1_800_000);
 
+  it('backs the claims up with their data into an archive, and a restore from it fills them on another cluster, verified', async (ctx) => {
+    ctx.skip(Boolean(noRuntime), noRuntime);
+    const archive = path.join(work, 'with-volumes.tar.gz');
+    const target = `${aksNs}-restored`;
+    cleanup.push(['gke-lab', target]);
+    const volumes = ['--volumes', 'restic', '--repository-env', moverRepositoryEnvPath];
+    const backup = await run(['backup', '--context', 'aks-lab', '--namespace', aksNs, '--out', archive, ...volumes]);
+    expect(backup.status, backup.report.error ?? JSON.stringify(backup.report.volumes)).toBe(0);
+    expect(backup.report.volumes?.map((v) => [v.claim, v.state])).toEqual([0, 1, 2].map((i) => [`data-db-${i}`, 'backed-up']));
+    // the archive records, per claim, the data's snapshot and the listing's
+    const manifest = JSON.parse(execFileSync('tar', ['-xzOf', archive, 'manifest.json'], { encoding: 'utf8' })) as { volumes?: { claim: string; snapshot: string; listing?: string }[] };
+    const id = expect.stringMatching(/^[0-9a-f]{64}$/);
+    expect(manifest.volumes?.sort((a, b) => a.claim.localeCompare(b.claim))).toEqual([0, 1, 2].map((i) => ({ namespace: aksNs, claim: `data-db-${i}`, snapshot: id, listing: id })));
+    const { status, report } = await run(['restore', '--context', 'gke-lab', '--from', archive, '--namespace-map', `${aksNs}=${target}`, ...volumes, '--verify-timeout', '120']);
+    expect(status, report.error ?? JSON.stringify(report.volumes)).toBe(0);
+    await expectArrived('aks-lab', aksNs, 'gke-lab', target, report);
+  }, 1_800_000);
+
   it('refuses a wrong repository password before anything is written on the target, and never shows a password', async (ctx) => {
     ctx.skip(Boolean(noRuntime), noRuntime);
     const real = readFileSync(moverRepositoryEnvPath, 'utf8');
@@ -281,22 +299,4 @@ describe('volume data moved by restic movers, verified file by file', () => {
     expect(named).toEqual([expect.stringMatching(new RegExp(`^Job ${aksNs}/fleetdeck-check-`))]);
     expect(await leftMovers('aks-lab', aksNs)).toEqual([named[0].split('/')[1]]);
   }, 300_000);
-
-  it('backs the claims up with their data into an archive, and a restore from it fills them on another cluster, verified', async (ctx) => {
-    ctx.skip(Boolean(noRuntime), noRuntime);
-    const archive = path.join(work, 'with-volumes.tar.gz');
-    const target = `${aksNs}-restored`;
-    cleanup.push(['gke-lab', target]);
-    const volumes = ['--volumes', 'restic', '--repository-env', moverRepositoryEnvPath];
-    const backup = await run(['backup', '--context', 'aks-lab', '--namespace', aksNs, '--out', archive, ...volumes]);
-    expect(backup.status, backup.report.error ?? JSON.stringify(backup.report.volumes)).toBe(0);
-    expect(backup.report.volumes?.map((v) => [v.claim, v.state])).toEqual([0, 1, 2].map((i) => [`data-db-${i}`, 'backed-up']));
-    // the archive records, per claim, the data's snapshot and the listing's
-    const manifest = JSON.parse(execFileSync('tar', ['-xzOf', archive, 'manifest.json'], { encoding: 'utf8' })) as { volumes?: { claim: string; snapshot: string; listing?: string }[] };
-    const id = expect.stringMatching(/^[0-9a-f]{64}$/);
-    expect(manifest.volumes?.sort((a, b) => a.claim.localeCompare(b.claim))).toEqual([0, 1, 2].map((i) => ({ namespace: aksNs, claim: `data-db-${i}`, snapshot: id, listing: id })));
-    const { status, report } = await run(['restore', '--context', 'gke-lab', '--from', archive, '--namespace-map', `${aksNs}=${target}`, ...volumes, '--verify-timeout', '120']);
-    expect(status, report.error ?? JSON.stringify(report.volumes)).toBe(0);
-    await expectArrived('aks-lab', aksNs, 'gke-lab', target, report);
-  }, 1_800_000);
 });
