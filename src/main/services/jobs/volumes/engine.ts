@@ -48,7 +48,7 @@ export interface Backed {
   /** the snapshot of the source volume's listing; none when the data's snapshot holds it (a backup by an older Fleetdeck) */
   listing?: string;
   seconds: number;
-  /** what restic read (the volume and its listing) */
+  /** what restic read of the volume */
   files?: number;
   bytes?: number;
 }
