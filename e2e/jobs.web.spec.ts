@@ -36,8 +36,18 @@ async function dragNamespace(page: Page, namespace: string) {
   const browse = page.getByRole('navigation', { name: 'Drill down' });
   const source = browse.getByRole('button', { name: new RegExp(`Namespace\\s*${namespace}`) });
   await expect(source).toBeVisible({ timeout: 30_000 });
-  await source.dragTo(page.locator('.card[data-context="eks-lab"]'));
-  return page.getByRole('dialog', { name: `Migrate ${namespace} from aks-lab to eks-lab` });
+  const dialog = page.getByRole('dialog', { name: `Migrate ${namespace} from aks-lab to eks-lab` });
+  // the live list may shift under the pointer between finding the row and pressing on it (a namespace
+  // appearing above it): a dialog for another namespace is closed and the drag made again, as a user would
+  await expect(async () => {
+    await source.dragTo(page.locator('.card[data-context="eks-lab"]'));
+    const opened = page.getByRole('dialog');
+    await expect(opened).toBeVisible({ timeout: 5_000 });
+    if (await dialog.isVisible()) return;
+    await page.keyboard.press('Escape');
+    throw new Error('the drag opened the migration of another namespace');
+  }).toPass({ timeout: 60_000 });
+  return dialog;
 }
 
 test('drag a namespace onto another cluster: plan, migrate and verify in the window', async ({ page }) => {
