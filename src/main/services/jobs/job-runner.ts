@@ -124,11 +124,14 @@ export class JobRunner {
     const { dryRun: _, verifyTimeoutSeconds: __, volumes, ...plan } = input.target;
     // the same archive restored with another namespace map fills other claims
     const claims = await VolumeMigration.open(reader, { dir: this.options.dir, id: runKey({ identity, context: input.context, plan }), dryRun: input.target.dryRun, snapshots: reader.manifest.volumes ?? [], onProgress, ...(volumes ? { volumes } : {}), ...(input.signal ? { signal: input.signal } : {}) });
+    let target: { client: ClusterClient; cloud: Cloud } | undefined;
     try {
-      const report = await this.restoreFrom(reader, input.context, input.target, identity, onProgress, input.signal, claims.hooks());
+      target = await this.connect(input.context, onProgress);
+      const report = await this.restoreFrom(reader, target, input.target, identity, onProgress, input.signal, claims.hooks());
       return reader.signed ? report : { ...report, unsigned: true };
     } finally {
       claims.close();
+      target?.client.close();
     }
   }
 
@@ -153,13 +156,13 @@ export class JobRunner {
       const plan = await history?.(true);
       if (plan?.state === 'Failed' && !input.target.dryRun) return { state: 'Failed', counts: countResults([]), items: [], transforms: [], metrics: plan, ...(plan.error ? { error: plan.error } : {}) };
       const { client: source } = volumes ? await this.connect(input.fromContext, onProgress) : {};
-      const { client: target } = volumes ? await this.connect(input.toContext, onProgress) : {};
+      const target = await this.connect(input.toContext, onProgress);
       let claims: VolumeMigration | undefined;
       try {
-        claims = await VolumeMigration.open(reader, { dir: this.options.dir, id, dryRun: input.target.dryRun, sourceContext: input.fromContext, onProgress, ...(volumes ? { volumes } : {}), ...(source ? { source } : {}), ...(target ? { target: { client: target, namespaceMap: input.target.namespaceMap } } : {}), ...(this.options.usedBytes ? { usedBytes: this.options.usedBytes } : {}), ...(input.signal ? { signal: input.signal } : {}) });
+        claims = await VolumeMigration.open(reader, { dir: this.options.dir, id, dryRun: input.target.dryRun, sourceContext: input.fromContext, onProgress, ...(volumes ? { volumes } : {}), ...(source ? { source } : {}), ...(volumes ? { target: { client: target.client, namespaceMap: input.target.namespaceMap } } : {}), ...(this.options.usedBytes ? { usedBytes: this.options.usedBytes } : {}), ...(input.signal ? { signal: input.signal } : {}) });
         // the source's side first: a repository that refuses the password stops the run before the target is touched
         await claims.copyOut();
-        const report = await this.restoreFrom(reader, input.toContext, input.target, { kind: 'migrate', id }, onProgress, input.signal, claims.hooks());
+        const report = await this.restoreFrom(reader, target, input.target, { kind: 'migrate', id }, onProgress, input.signal, claims.hooks());
         if (!plan || !history) return report;
         if (input.target.dryRun) return { ...report, metrics: plan, ...(plan.state === 'Failed' ? { state: 'Failed', error: report.error ?? plan.error ?? '' } : {}) };
         // objects that did not arrive get no history
@@ -173,7 +176,7 @@ export class JobRunner {
       } finally {
         claims?.close();
         source?.close();
-        target?.close();
+        target.client.close();
       }
     } finally {
       rmSync(archive, { force: true });
@@ -194,8 +197,9 @@ export class JobRunner {
     });
   }
 
-  private async restoreFrom(reader: ArchiveReader, context: string, target: TargetOptions, identity: unknown, onProgress: (p: Progress) => void, signal?: AbortSignal, volumes?: RestoreVolumes): Promise<JobReport> {
-    const { client, cloud } = await this.connect(context, onProgress);
+  /** Restores into the connected target (the caller closes it). */
+  private async restoreFrom(reader: ArchiveReader, { client, cloud }: { client: ClusterClient; cloud: Cloud }, target: TargetOptions, identity: unknown, onProgress: (p: Progress) => void, signal?: AbortSignal, volumes?: RestoreVolumes): Promise<JobReport> {
+    const { context } = client;
     const sourceCloud = (reader.manifest.source as { cloud?: Cloud }).cloud ?? 'other';
     const mappings: Mappings = resolveMappings(sourceCloud, target.targetCloud ?? cloud, {
       namespaces: target.namespaceMap,
@@ -213,8 +217,6 @@ export class JobRunner {
     } catch (error) {
       journal?.close();
       throw error;
-    } finally {
-      client.close();
     }
   }
 }
