@@ -232,15 +232,14 @@ export function restoreJob(namespace: string, claim: string, snapshots: { snapsh
   const meta = { name: 'meta', mountPath: META };
   const below = (mount: { name: string; mountPath: string }) => ({ ...mount, mountPath: `${RESTORE_ROOT}${mount.mountPath}` });
   // the data's restore sees no other folder below its target (--delete would remove it); the listing's restores that one file, whatever the snapshot holds
+  const restoreData = restic(run, ['restore', snapshots.snapshot, '--target', RESTORE_ROOT, '--delete', '--json'], snapshots.listing ? [below(data)] : [below(data), below(meta)]);
   return job(
     namespace,
     jobName('restore', claim),
     run,
     claim,
     {
-      initContainers: snapshots.listing
-        ? [restic(run, ['restore', snapshots.snapshot, '--target', RESTORE_ROOT, '--delete', '--json'], [below(data)]), restic(run, ['restore', snapshots.listing, '--target', RESTORE_ROOT, '--include', `${META}/listing`, '--quiet'], [below(meta)], 'listing')]
-        : [restic(run, ['restore', snapshots.snapshot, '--target', RESTORE_ROOT, '--delete', '--json'], [below(data), below(meta)])],
+      initContainers: snapshots.listing ? [restoreData, restic(run, ['restore', snapshots.listing, '--target', RESTORE_ROOT, '--include', `${META}/listing`, '--quiet'], [below(meta)], 'listing')] : [restoreData],
       containers: [shell(run, 'verify', verifyScript(), [{ ...data, readOnly: true }, meta])],
       volumes: [
         { name: 'data', persistentVolumeClaim: { claimName: claim } },

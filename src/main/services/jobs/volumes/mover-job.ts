@@ -140,7 +140,7 @@ export async function runMoverJob(client: ClusterClient, job: KubeObject, option
       const pod = pods.sort((a, b) => String(a.metadata.creationTimestamp ?? '').localeCompare(String(b.metadata.creationTimestamp ?? ''))).at(-1);
       const conditions = current.status?.conditions ?? [];
       // a mover Job runs one pod to completion: its pod succeeding is the Job's success, which the Job controller records up to a second later (it batches pod updates)
-      const complete = conditions.find((c) => (c.type === 'Complete' || c.type === 'SuccessCriteriaMet') && c.status === 'True') ?? (pod?.status?.phase === 'Succeeded' ? {} : undefined);
+      const complete = conditions.some((c) => (c.type === 'Complete' || c.type === 'SuccessCriteriaMet') && c.status === 'True') || pod?.status?.phase === 'Succeeded';
       const failed = conditions.find((c) => (c.type === 'Failed' || c.type === 'FailureTarget') && c.status === 'True');
       if (complete || failed) {
         following.abort();
